@@ -1,0 +1,301 @@
+/*
+ * primerka-admin: the operators' command line.
+ *
+ *   primerka-admin initdata USER_ID [--lang ru|en] [--name NAME]
+ *   primerka-admin grant USER_ID AMOUNT [--note TEXT]
+ *   primerka-admin set-role USER_ID user|shop_staff|admin [--shop ID]
+ *   primerka-admin add-shop NAME
+ *   primerka-admin add-outfit SHOP_ID IMAGE --title T [--description D]
+ *                  [--category tops|bottoms|one-pieces] [--price N] [--url U]
+ *   primerka-admin add-location IMAGE --title T [--description D] [--tags a,b]
+ *
+ * Reads the same configuration as the services (PRIMERKA_CONFIG and the
+ * PRIMERKA_* environment).  Prints the new id on success.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/rand.h>
+
+#include "app.h"
+#include "image.h"
+#include "log.h"
+#include "util.h"
+
+static const struct db_stmt admin_statements[] = {
+	{ "admin_user_ensure",
+	  "INSERT INTO users (id) VALUES ($1) ON CONFLICT (id) DO NOTHING", 1 },
+	{ "admin_grant",
+	  "SELECT ledger_credit($1, 'grant', $2, $3)", 3 },
+	{ "admin_set_role",
+	  "UPDATE users SET role = $2, shop_id = $3 WHERE id = $1 RETURNING id", 3 },
+	{ "admin_add_shop",
+	  "INSERT INTO shops (name) VALUES ($1) RETURNING id", 1 },
+	{ "admin_add_outfit",
+	  "INSERT INTO outfits (shop_id, title, description, category, price, "
+	  "product_url, image_key, width, height) VALUES ($1, $2, $3, $4, $5, "
+	  "$6, $7, $8, $9) RETURNING id", 9 },
+	{ "admin_add_location",
+	  "INSERT INTO locations (title, description, tags, image_key, width, "
+	  "height) VALUES ($1, $2, string_to_array($3, ','), $4, $5, $6) "
+	  "RETURNING id", 6 },
+	{ NULL, NULL, 0 }
+};
+
+static const struct db_stmt *const admin_tables[] = { admin_statements, NULL };
+
+static struct {
+	const char	*lang, *name, *note, *shop, *title, *description;
+	const char	*category, *price, *url, *tags;
+} opt = { "en", "Dev", "admin grant", NULL, NULL, "", "tops", NULL, NULL, "" };
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: primerka-admin initdata USER_ID [--lang ru|en] [--name NAME]\n"
+	    "       primerka-admin grant USER_ID AMOUNT [--note TEXT]\n"
+	    "       primerka-admin set-role USER_ID user|shop_staff|admin [--shop ID]\n"
+	    "       primerka-admin add-shop NAME\n"
+	    "       primerka-admin add-outfit SHOP_ID IMAGE --title T [--description D]\n"
+	    "                      [--category C] [--price N] [--url U]\n"
+	    "       primerka-admin add-location IMAGE --title T [--description D] [--tags a,b]\n");
+	exit(2);
+}
+
+static int
+fail(const char *what)
+{
+	fprintf(stderr, "primerka-admin: %s\n", what);
+	return 1;
+}
+
+/* Print the first column of a one-row result. */
+static int
+run_print(struct app *a, const char *stmt, int n, const char *const *p)
+{
+	PGresult	*res;
+
+	if (db_run(a->db, stmt, n, p, PGRES_TUPLES_OK, &res) == -1)
+		return fail(db_error(a->db));
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return fail("no such row");
+	}
+	printf("%s\n", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return 0;
+}
+
+/* Read a file whole (at most 64 MB). */
+static unsigned char *
+slurp(const char *path, size_t *len)
+{
+	FILE		*f;
+	unsigned char	*buf;
+	long		 sz;
+
+	if ((f = fopen(path, "rb")) == NULL)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) != 0 || (sz = ftell(f)) < 0 ||
+	    sz > 64L * 1024 * 1024 || fseek(f, 0, SEEK_SET) != 0 ||
+	    (buf = malloc((size_t)sz + 1)) == NULL) {
+		fclose(f);
+		return NULL;
+	}
+	if (fread(buf, 1, (size_t)sz, f) != (size_t)sz) {
+		free(buf);
+		fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	*len = (size_t)sz;
+	return buf;
+}
+
+/* Upload an image file to bucket under prefix; key/w/h out. */
+static int
+upload_image(struct app *a, enum bucket b, const char *prefix,
+    const char *path, char *key, size_t keylen, int *w, int *h)
+{
+	unsigned char		*buf, rnd[8];
+	size_t			 len, i;
+	struct image_info	 info;
+	struct s3_error		 err;
+	char			 hex[17];
+
+	if ((buf = slurp(path, &len)) == NULL) {
+		fprintf(stderr, "primerka-admin: %s: %s\n", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (image_probe(buf, len, &info) != IMAGE_OK) {
+		fprintf(stderr, "primerka-admin: %s: not a JPEG, PNG or WebP "
+		    "image\n", path);
+		free(buf);
+		return -1;
+	}
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+		free(buf);
+		return -1;
+	}
+	for (i = 0; i < sizeof(rnd); i++)
+		snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
+	snprintf(key, keylen, "%s/%s.%s", prefix, hex,
+	    info.format == IMAGE_FMT_JPEG ? "jpg" :
+	    info.format == IMAGE_FMT_PNG ? "png" : "webp");
+	if (s3_put(a->s3, a->bucket[b], key, buf, len,
+	    image_format_mime(info.format), &err) != 0) {
+		fprintf(stderr, "primerka-admin: upload failed: %ld %s %s\n",
+		    err.status, err.code, err.message);
+		free(buf);
+		return -1;
+	}
+	free(buf);
+	*w = info.out_width;
+	*h = info.out_height;
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "lang", required_argument, NULL, 'l' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "note", required_argument, NULL, 'N' },
+		{ "shop", required_argument, NULL, 's' },
+		{ "title", required_argument, NULL, 't' },
+		{ "description", required_argument, NULL, 'd' },
+		{ "category", required_argument, NULL, 'c' },
+		{ "price", required_argument, NULL, 'p' },
+		{ "url", required_argument, NULL, 'u' },
+		{ "tags", required_argument, NULL, 'T' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct app	 a;
+	char		 err[256], key[256], ws[16], hs[16];
+	const char	*cmd, *p[9];
+	int64_t		 v;
+	int		 ch, w, h;
+
+	while ((ch = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'l': opt.lang = optarg; break;
+		case 'n': opt.name = optarg; break;
+		case 'N': opt.note = optarg; break;
+		case 's': opt.shop = optarg; break;
+		case 't': opt.title = optarg; break;
+		case 'd': opt.description = optarg; break;
+		case 'c': opt.category = optarg; break;
+		case 'p': opt.price = optarg; break;
+		case 'u': opt.url = optarg; break;
+		case 'T': opt.tags = optarg; break;
+		default: usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		usage();
+	cmd = argv[0];
+	/* Options may also follow the positional arguments. */
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'l': opt.lang = optarg; break;
+		case 'n': opt.name = optarg; break;
+		case 'N': opt.note = optarg; break;
+		case 's': opt.shop = optarg; break;
+		case 't': opt.title = optarg; break;
+		case 'd': opt.description = optarg; break;
+		case 'c': opt.category = optarg; break;
+		case 'p': opt.price = optarg; break;
+		case 'u': opt.url = optarg; break;
+		case 'T': opt.tags = optarg; break;
+		default: usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+
+	if (app_init(&a, "primerka-admin", err, sizeof(err)) == -1) {
+		fprintf(stderr, "primerka-admin: %s\n", err);
+		return 1;
+	}
+	if (strcmp(cmd, "initdata") == 0) {
+		char out[4096];
+		if (argc != 1 || util_parse_i64(argv[0], 1, (INT64_C(1) << 53) - 1,
+		    &v) == -1)
+			usage();
+		if (auth_sign_initdata(config_get(a.cfg, "telegram",
+		    "bot_token", ""), v, opt.name, opt.lang, time(NULL), out,
+		    sizeof(out)) != 0)
+			return fail("cannot sign (is [telegram] bot_token set?)");
+		printf("%s\n", out);
+		return 0;
+	}
+	if (app_open_db(&a, admin_tables) == -1 || !db_ready(a.db))
+		return fail("cannot reach the database");
+	if (strcmp(cmd, "grant") == 0) {
+		if (argc != 2 || util_parse_i64(argv[0], 1, INT64_MAX, &v) == -1 ||
+		    util_parse_i64(argv[1], 1, 1000000000, &v) == -1)
+			usage();
+		p[0] = argv[0];
+		if (db_run(a.db, "admin_user_ensure", 1, p, PGRES_COMMAND_OK,
+		    NULL) == -1)
+			return fail(db_error(a.db));
+		p[1] = argv[1];
+		p[2] = opt.note;
+		return run_print(&a, "admin_grant", 3, p);
+	}
+	if (strcmp(cmd, "set-role") == 0) {
+		if (argc != 2 || util_parse_i64(argv[0], 1, INT64_MAX, &v) == -1)
+			usage();
+		p[0] = argv[0];
+		if (db_run(a.db, "admin_user_ensure", 1, p, PGRES_COMMAND_OK,
+		    NULL) == -1)
+			return fail(db_error(a.db));
+		p[1] = argv[1];
+		p[2] = opt.shop;
+		return run_print(&a, "admin_set_role", 3, p);
+	}
+	if (strcmp(cmd, "add-shop") == 0) {
+		if (argc != 1)
+			usage();
+		p[0] = argv[0];
+		return run_print(&a, "admin_add_shop", 1, p);
+	}
+	if (strcmp(cmd, "add-outfit") == 0) {
+		if (argc != 2 || opt.title == NULL ||
+		    util_parse_i64(argv[0], 1, INT64_MAX, &v) == -1)
+			usage();
+		if (upload_image(&a, BUCKET_OUTFITS, "catalog", argv[1], key,
+		    sizeof(key), &w, &h) == -1)
+			return 1;
+		snprintf(ws, sizeof(ws), "%d", w);
+		snprintf(hs, sizeof(hs), "%d", h);
+		p[0] = argv[0]; p[1] = opt.title; p[2] = opt.description;
+		p[3] = opt.category; p[4] = opt.price; p[5] = opt.url;
+		p[6] = key; p[7] = ws; p[8] = hs;
+		return run_print(&a, "admin_add_outfit", 9, p);
+	}
+	if (strcmp(cmd, "add-location") == 0) {
+		if (argc != 1 || opt.title == NULL)
+			usage();
+		if (upload_image(&a, BUCKET_LOCATIONS, "catalog", argv[0], key,
+		    sizeof(key), &w, &h) == -1)
+			return 1;
+		snprintf(ws, sizeof(ws), "%d", w);
+		snprintf(hs, sizeof(hs), "%d", h);
+		p[0] = opt.title; p[1] = opt.description; p[2] = opt.tags;
+		p[3] = key; p[4] = ws; p[5] = hs;
+		return run_print(&a, "admin_add_location", 6, p);
+	}
+	usage();
+	return 2;
+}

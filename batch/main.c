@@ -1,0 +1,227 @@
+/*
+ * primerka-batch: the worker.
+ *
+ *   --once       drain what is ready (bounded by --max-jobs and
+ *                --max-seconds) and exit; the systemd timer mode.
+ *   --follow     stay up, wake on LISTEN/NOTIFY, poll as a fallback.
+ *   --concurrency N   run N worker processes.
+ *
+ * SIGTERM lets the current job finish its stage and stop; a job cut off
+ * harder than that is rescued when its lease expires.
+ */
+#include <sys/select.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "util.h"
+#include "worker.h"
+
+static volatile sig_atomic_t stopping;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+struct opts {
+	int	 follow;
+	int64_t	 concurrency;
+	int64_t	 max_jobs;
+	int64_t	 max_seconds;
+	int64_t	 lease;
+	int64_t	 poll;
+};
+
+static const struct db_stmt *const batch_tables[] = {
+	queue_statements,
+	worker_statements,
+	NULL
+};
+
+/* Wait for a NOTIFY or the poll interval; returns early on SIGTERM. */
+static void
+wait_for_work(struct app *a, int seconds)
+{
+	PGconn		*conn = db_conn(a->db);
+	PGnotify	*n;
+	fd_set		 rfds;
+	struct timeval	 tv;
+	int		 fd;
+
+	if (conn == NULL || PQstatus(conn) != CONNECTION_OK ||
+	    (fd = PQsocket(conn)) < 0) {
+		sleep((unsigned)seconds);
+		return;
+	}
+	FD_ZERO(&rfds);
+	FD_SET(fd, &rfds);
+	tv.tv_sec = seconds;
+	tv.tv_usec = 0;
+	if (select(fd + 1, &rfds, NULL, NULL, &tv) > 0)
+		PQconsumeInput(conn);
+	while ((n = PQnotifies(conn)) != NULL)
+		PQfreemem(n);
+}
+
+static int
+worker_loop(struct app *a, const struct opts *o, int index)
+{
+	struct provider	*prov;
+	struct job_ctx	 c;
+	char		 worker[96], host[64], err[256];
+	time_t		 start = time(NULL);
+	int64_t		 done = 0;
+	int		 listening = 0;
+	enum queue_result qr;
+
+	if (gethostname(host, sizeof(host)) != 0)
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	snprintf(worker, sizeof(worker), "%s:%ld:%d", host, (long)getpid(),
+	    index);
+	if (app_open_db(a, batch_tables) == -1)
+		return 1;
+	if ((prov = provider_new(a, err, sizeof(err))) == NULL) {
+		log_errx("%s", err);
+		return 1;
+	}
+	while (!stopping) {
+		if (o->follow && !listening)
+			listening = db_command(a->db, "LISTEN primerka_jobs") == 0;
+		if (!o->follow && ((o->max_jobs > 0 && done >= o->max_jobs) ||
+		    time(NULL) - start >= o->max_seconds))
+			break;
+		memset(&c, 0, sizeof(c));
+		c.app = a;
+		c.prov = prov;
+		c.worker = worker;
+		c.lease = (int)o->lease;
+		c.slot = -1;
+		qr = queue_claim(a->db, worker, (int)o->lease, &c.job);
+		if (qr == QUEUE_OK) {
+			pipeline_run(&c);
+			done++;
+			continue;
+		}
+		if (qr == QUEUE_DB) {
+			listening = 0;
+			if (!o->follow)
+				break;
+			sleep(1);
+			continue;
+		}
+		if (!o->follow)
+			break;
+		wait_for_work(a, (int)o->poll);
+	}
+	provider_free(prov);
+	log_info("worker %s stopping after %lld jobs", worker, (long long)done);
+	return 0;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: primerka-batch (--once | --follow) "
+	    "[--concurrency N] [--max-jobs N] [--max-seconds N]\n");
+	exit(2);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "once", no_argument, NULL, 'o' },
+		{ "follow", no_argument, NULL, 'f' },
+		{ "concurrency", required_argument, NULL, 'c' },
+		{ "max-jobs", required_argument, NULL, 'j' },
+		{ "max-seconds", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct opts	 o = { 0, 1, 0, 300, 60, 5 };
+	struct app	 a;
+	char		 err[256];
+	int		 ch, mode = 0, i, status, rc = 0;
+	struct sigaction sa;
+	pid_t		 pid;
+
+	while ((ch = getopt_long(argc, argv, "ofc:j:s:h", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'o':
+			mode = 1;
+			break;
+		case 'f':
+			mode = 2;
+			break;
+		case 'c':
+			if (util_parse_i64(optarg, 1, 64, &o.concurrency) == -1)
+				usage();
+			break;
+		case 'j':
+			if (util_parse_i64(optarg, 0, INT32_MAX, &o.max_jobs) == -1)
+				usage();
+			break;
+		case 's':
+			if (util_parse_i64(optarg, 1, 86400, &o.max_seconds) == -1)
+				usage();
+			break;
+		default:
+			usage();
+		}
+	}
+	if (mode == 0)
+		usage();
+	o.follow = mode == 2;
+	if (app_init(&a, "primerka-batch", err, sizeof(err)) == -1) {
+		fprintf(stderr, "primerka-batch: %s\n", err);
+		return 1;
+	}
+	if (config_get_int(a.cfg, "worker", "lease", 60, 5, 3600, &o.lease) == -1 ||
+	    config_get_int(a.cfg, "worker", "poll_interval", 5, 1, 3600,
+	    &o.poll) == -1) {
+		fprintf(stderr, "primerka-batch: bad [worker] lease or "
+		    "poll_interval\n");
+		return 1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (o.concurrency == 1) {
+		rc = worker_loop(&a, &o, 0);
+		app_free(&a);
+		return rc;
+	}
+	for (i = 0; i < o.concurrency; i++) {
+		pid = fork();
+		if (pid == -1) {
+			log_errx("fork: %s", strerror(errno));
+			break;
+		}
+		if (pid == 0)
+			_exit(worker_loop(&a, &o, i));
+	}
+	while ((pid = wait(&status)) > 0 || errno == EINTR) {
+		if (pid > 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
+			rc = 1;
+		if (stopping)
+			kill(0, SIGTERM);
+	}
+	app_free(&a);
+	return rc;
+}

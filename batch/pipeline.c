@@ -1,0 +1,127 @@
+/*
+ * Drive one claimed job through its stages, recording each transition,
+ * and finish it exactly once: COMPLETED with its debit, FAILED, or
+ * released for a later attempt with backoff.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "worker.h"
+
+struct stage {
+	enum job_status	 status;
+	int		(*run)(struct job_ctx *);
+};
+
+static const struct stage stages[] = {
+	{ JOB_VALIDATING, stage_validating },
+	{ JOB_MODERATING, stage_moderating },
+	{ JOB_PROMPTING, stage_prompting },
+	{ JOB_QUEUED, stage_queued },
+	{ JOB_RUNNING, stage_running },
+	{ JOB_UPLOADING, stage_uploading },
+};
+
+void
+job_ctx_clear(struct job_ctx *c)
+{
+	free(c->photo_url);
+	free(c->outfit_url);
+	free(c->location_url);
+	free(c->source_url);
+	free(c->photo);
+	free(c->result_url);
+	c->photo_url = c->outfit_url = c->location_url = c->source_url = NULL;
+	c->photo = NULL;
+	c->result_url = NULL;
+}
+
+static void
+log_job(struct job_ctx *c, const char *msg, const char *status)
+{
+	char	 id[24], uid[24], att[16];
+
+	snprintf(id, sizeof(id), "%lld", (long long)c->job.id);
+	snprintf(uid, sizeof(uid), "%lld", (long long)c->job.user_id);
+	snprintf(att, sizeof(att), "%d", c->job.attempts);
+	log_kv(LOG_LVL_INFO, msg, "job_id", id, "user_id", uid, "kind",
+	    job_kind_name(c->job.kind), "status", status, "attempt", att,
+	    "error", c->err.code, NULL);
+}
+
+/* The job failed in a stage: retry later, or fail for good. */
+static void
+job_failed(struct job_ctx *c)
+{
+	struct db	*db = c->app->db;
+	int		 delay;
+
+	if (c->err.code[0] == '\0')
+		provider_error_set(&c->err, "internal", 1, "no error recorded");
+	if (c->err.retryable && c->job.attempts < c->job.max_attempts) {
+		delay = queue_backoff(c->job.attempts, 2, 300,
+		    (double)(arc4random() % 1000) / 1000.0);
+		if (queue_retry(db, &c->job, c->worker, delay, c->err.code,
+		    c->err.detail) == QUEUE_OK)
+			log_job(c, "job retry", c->err.code);
+		return;
+	}
+	if (c->err.retryable) {
+		/* Out of attempts: the last error is kept in the message. */
+		char detail[320];
+		snprintf(detail, sizeof(detail), "%s: %s", c->err.code,
+		    c->err.detail);
+		snprintf(c->err.detail, sizeof(c->err.detail), "%s", detail);
+		snprintf(c->err.code, sizeof(c->err.code), "%s",
+		    strcmp(c->err.code, "internal") == 0 ||
+		    strcmp(c->err.code, "storage_error") == 0 ?
+		    "attempts_exhausted" : c->err.code);
+	}
+	if (queue_fail(db, &c->job, c->worker, c->err.code, c->err.detail) ==
+	    QUEUE_OK)
+		log_job(c, "job failed", "FAILED");
+}
+
+void
+pipeline_run(struct job_ctx *c)
+{
+	struct db	*db = c->app->db;
+	size_t		 i;
+	enum queue_result qr;
+
+	if (c->job.attempts > c->job.max_attempts) {
+		/* Claimed again after dying in every attempt. */
+		if (queue_fail(db, &c->job, c->worker, "attempts_exhausted",
+		    c->job.last_error) == QUEUE_OK)
+			log_job(c, "job failed", "FAILED");
+		return;
+	}
+	for (i = 0; i < sizeof(stages) / sizeof(stages[0]); i++) {
+		qr = queue_advance(db, &c->job, c->worker, stages[i].status,
+		    c->lease);
+		if (qr != QUEUE_OK) {
+			/* Cancelled, rescued by another worker, or the
+			 * database is gone: the job is not ours to touch. */
+			log_job(c, "job dropped", job_status_name(stages[i].status));
+			goto out;
+		}
+		if (stages[i].run(c) == -1) {
+			job_failed(c);
+			goto out;
+		}
+	}
+	qr = queue_complete(db, &c->job, c->worker, c->result_key,
+	    c->thumb_key[0] ? c->thumb_key : NULL);
+	if (qr == QUEUE_OK)
+		log_job(c, "job completed", "COMPLETED");
+	else if (qr == QUEUE_EMPTY)
+		log_job(c, "job failed: insufficient tokens", "FAILED");
+	else
+		log_job(c, "job completion lost", "");
+out:
+	if (c->prov->release != NULL && c->result_url != NULL)
+		c->prov->release(c->prov, c->job.id);
+	job_ctx_clear(c);
+}

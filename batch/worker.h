@@ -1,0 +1,70 @@
+/*
+ * primerka-batch: one job moving through the pipeline.  Each stage is
+ * a function in the file named after its status; it returns 0, or -1
+ * with the job's error (code, detail, retryable) filled in.
+ */
+#ifndef PRIMERKA_WORKER_H
+#define PRIMERKA_WORKER_H
+
+#include <stddef.h>
+
+#include "app.h"
+#include "provider.h"
+#include "queue.h"
+
+struct job_ctx {
+	struct app		*app;
+	struct provider		*prov;
+	const char		*worker;	/* worker id, locked_by */
+	int			 lease;		/* seconds */
+	struct queue_job	 job;
+
+	/* VALIDATING */
+	char			 photo_key[256];
+	char			 outfit_key[256];
+	char			 location_key[256];
+	char			 source_key[256];	/* animation: the try-on's result */
+	char			 category[32];
+	char			 outfit_title[256];
+	char			 outfit_desc[1024];
+	char			 location_tags[512];
+	char			*photo_url;
+	char			*outfit_url;
+	char			*location_url;
+	char			*source_url;
+	unsigned char		*photo;		/* the user photo's bytes */
+	size_t			 photo_len;
+
+	/* PROMPTING */
+	char			 prompt[2048];
+
+	/* QUEUED */
+	int			 slot;		/* provider slot held, -1 none */
+
+	/* RUNNING */
+	char			*result_url;
+
+	/* UPLOADING */
+	char			 result_key[256];
+	char			 thumb_key[256];
+
+	/* failure */
+	struct provider_error	 err;
+};
+
+extern const struct db_stmt worker_statements[];
+
+int	stage_validating(struct job_ctx *);
+int	stage_moderating(struct job_ctx *);
+int	stage_prompting(struct job_ctx *);
+int	stage_queued(struct job_ctx *);
+int	stage_running(struct job_ctx *);
+int	stage_uploading(struct job_ctx *);
+
+/* Run one claimed job to its end (pipeline.c). */
+void	pipeline_run(struct job_ctx *);
+
+/* Free what a job context holds. */
+void	job_ctx_clear(struct job_ctx *);
+
+#endif /* PRIMERKA_WORKER_H */

@@ -1,0 +1,72 @@
+/*
+ * The API's resources: one file per resource, each with its handlers and
+ * its table of prepared statements.
+ */
+#ifndef PRIMERKA_API_H
+#define PRIMERKA_API_H
+
+#include "app.h"
+#include "db.h"
+#include "http.h"
+
+typedef void (*handler_fn)(struct req *);
+
+/* Route flags. */
+#define ROUTE_AUTH	0x1	/* needs Authorization: tma ... */
+#define ROUTE_LOCAL	0x2	/* loopback clients only (healthz, metrics) */
+
+struct route {
+	const char	*method;
+	const char	*pattern;	/* '#' stands for a positive integer id */
+	int		 flags;
+	handler_fn	 fn;
+};
+
+/* Dispatch a request to its handler (routes.c). */
+void	 api_dispatch(struct req *);
+
+/* Statement tables of every resource, NULL-terminated (routes.c). */
+extern const struct db_stmt *const api_statements[];
+
+/*
+ * Make sure the authenticated user has a row, refreshing names at most
+ * every [api] user_refresh seconds per process.  0 ok, -1 when the
+ * database is down (a 503 has been sent).
+ */
+int	 users_touch(struct req *);
+
+/* Send 503 for a database failure. */
+void	 api_db_down(struct req *);
+
+/* A job as JSON (jobs_view.c): row from the job_* statements. */
+json_object *job_to_json(struct req *, const PGresult *, int row);
+
+/* Parse ?cursor= and ?limit= for lists (400 sent on error: -1). */
+int	 list_params(struct req *, int64_t *cursor, int64_t *limit);
+
+/* Handlers. */
+void	 h_me(struct req *);
+void	 h_photos_create(struct req *);
+void	 h_photos_list(struct req *);
+void	 h_photos_get(struct req *);
+void	 h_photos_delete(struct req *);
+void	 h_outfits_list(struct req *);
+void	 h_outfits_get(struct req *);
+void	 h_locations_list(struct req *);
+void	 h_locations_get(struct req *);
+void	 h_tryons_create(struct req *);
+void	 h_tryons_get(struct req *);
+void	 h_tryons_list(struct req *);
+void	 h_animations_create(struct req *);
+void	 h_animations_get(struct req *);
+void	 h_animations_list(struct req *);
+void	 h_healthz(struct req *);
+void	 h_metrics(struct req *);
+
+extern const struct db_stmt users_statements[];
+extern const struct db_stmt photos_statements[];
+extern const struct db_stmt catalog_statements[];
+extern const struct db_stmt jobs_api_statements[];
+extern const struct db_stmt health_statements[];
+
+#endif /* PRIMERKA_API_H */

@@ -1,0 +1,229 @@
+/*
+ * The catalogue: outfits and locations, public reads for every signed-in
+ * user, with cursor pagination (oldest first, by id).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api.h"
+#include "util.h"
+
+#define OUTFIT_COLS \
+	"o.id, o.shop_id, s.name, o.title, o.description, o.category, " \
+	"o.product_url, o.price, o.currency, o.image_key "
+#define LOCATION_COLS \
+	"id, title, description, array_to_json(tags), image_key "
+
+const struct db_stmt catalog_statements[] = {
+	{ "outfit_get",
+	  "SELECT " OUTFIT_COLS "FROM outfits o JOIN shops s ON s.id = o.shop_id "
+	  "WHERE o.id = $1 AND o.active", 1 },
+	{ "outfit_list",
+	  "SELECT " OUTFIT_COLS "FROM outfits o JOIN shops s ON s.id = o.shop_id "
+	  "WHERE o.active AND o.id > $1 "
+	  "AND ($3::bigint IS NULL OR o.shop_id = $3) "
+	  "AND ($4::text IS NULL OR o.category = $4) "
+	  "ORDER BY o.id LIMIT $2", 4 },
+	{ "location_get",
+	  "SELECT " LOCATION_COLS "FROM locations WHERE id = $1 AND active", 1 },
+	{ "location_list",
+	  "SELECT " LOCATION_COLS "FROM locations WHERE active AND id > $1 "
+	  "AND ($3::text IS NULL OR tags @> ARRAY[$3]) "
+	  "ORDER BY id LIMIT $2", 3 },
+	{ NULL, NULL, 0 }
+};
+
+static void
+add_url(struct req *r, json_object *o, enum bucket b, const char *key)
+{
+	char	*url;
+
+	url = s3_presign_get(r->app->s3, r->app->bucket[b], key,
+	    (int)r->app->presign_ttl, time(NULL));
+	json_object_object_add(o, "image_url",
+	    url ? json_object_new_string(url) : NULL);
+	free(url);
+}
+
+static json_object *
+outfit_to_json(struct req *r, PGresult *res, int i)
+{
+	json_object	*o = json_object_new_object();
+
+	json_object_object_add(o, "id",
+	    json_object_new_int64(db_get_i64(res, i, 0)));
+	json_object_object_add(o, "shop_id",
+	    json_object_new_int64(db_get_i64(res, i, 1)));
+	json_object_object_add(o, "shop_name",
+	    json_object_new_string(PQgetvalue(res, i, 2)));
+	json_object_object_add(o, "title",
+	    json_object_new_string(PQgetvalue(res, i, 3)));
+	json_object_object_add(o, "description",
+	    json_object_new_string(PQgetvalue(res, i, 4)));
+	json_object_object_add(o, "category",
+	    json_object_new_string(PQgetvalue(res, i, 5)));
+	json_object_object_add(o, "product_url", PQgetisnull(res, i, 6) ? NULL :
+	    json_object_new_string(PQgetvalue(res, i, 6)));
+	json_object_object_add(o, "price", PQgetisnull(res, i, 7) ? NULL :
+	    json_object_new_int64(db_get_i64(res, i, 7)));
+	json_object_object_add(o, "currency",
+	    json_object_new_string(PQgetvalue(res, i, 8)));
+	add_url(r, o, BUCKET_OUTFITS, PQgetvalue(res, i, 9));
+	return o;
+}
+
+static json_object *
+location_to_json(struct req *r, PGresult *res, int i)
+{
+	json_object	*o = json_object_new_object();
+
+	json_object_object_add(o, "id",
+	    json_object_new_int64(db_get_i64(res, i, 0)));
+	json_object_object_add(o, "title",
+	    json_object_new_string(PQgetvalue(res, i, 1)));
+	json_object_object_add(o, "description",
+	    json_object_new_string(PQgetvalue(res, i, 2)));
+	json_object_object_add(o, "tags", json_tokener_parse(
+	    PQgetvalue(res, i, 3)));
+	add_url(r, o, BUCKET_LOCATIONS, PQgetvalue(res, i, 4));
+	return o;
+}
+
+typedef json_object *(*row_fn)(struct req *, PGresult *, int);
+
+static void
+get_one(struct req *r, const char *stmt, row_fn fn, const char *what)
+{
+	char		 id[24];
+	const char	*p[1] = { id };
+	PGresult	*res;
+	json_object	*o;
+
+	snprintf(id, sizeof(id), "%lld", (long long)r->path_id);
+	if (db_run(r->app->db, stmt, 1, p, PGRES_TUPLES_OK, &res) == -1) {
+		api_db_down(r);
+		return;
+	}
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		resp_error(r, 404, "not_found", what);
+		return;
+	}
+	o = fn(r, res, 0);
+	PQclear(res);
+	resp_json(r, 200, o, NULL);
+	json_object_put(o);
+}
+
+static void
+list_rows(struct req *r, PGresult *res, row_fn fn, int64_t limit)
+{
+	json_object	*o, *items;
+	int		 i, n = PQntuples(res);
+
+	o = json_object_new_object();
+	items = json_object_new_array();
+	for (i = 0; i < n; i++)
+		json_object_array_add(items, fn(r, res, i));
+	json_object_object_add(o, "items", items);
+	json_object_object_add(o, "next_cursor", n == limit && n > 0 ?
+	    json_object_new_int64(db_get_i64(res, n - 1, 0)) : NULL);
+	resp_json(r, 200, o, NULL);
+	json_object_put(o);
+}
+
+/* Ascending cursor: ?cursor= is the last id seen (default 0). */
+static int
+asc_params(struct req *r, int64_t *cursor, int64_t *limit)
+{
+	char	 buf[32];
+
+	*cursor = 0;
+	*limit = 20;
+	if (req_query(r, "cursor", buf, sizeof(buf)) != -1 &&
+	    util_parse_i64(buf, 0, INT64_MAX, cursor) == -1) {
+		resp_error(r, 400, "bad_request", "cursor must be an id");
+		return -1;
+	}
+	if (req_query(r, "limit", buf, sizeof(buf)) != -1 &&
+	    util_parse_i64(buf, 1, 100, limit) == -1) {
+		resp_error(r, 400, "bad_request", "limit must be 1..100");
+		return -1;
+	}
+	return 0;
+}
+
+void
+h_outfits_get(struct req *r)
+{
+	get_one(r, "outfit_get", outfit_to_json, "no such outfit");
+}
+
+void
+h_locations_get(struct req *r)
+{
+	get_one(r, "location_get", location_to_json, "no such location");
+}
+
+void
+h_outfits_list(struct req *r)
+{
+	char		 cur[24], lim[24], shop[32], cat[32];
+	const char	*p[4] = { cur, lim, NULL, NULL };
+	int64_t		 cursor, limit, shop_id;
+	PGresult	*res;
+
+	if (asc_params(r, &cursor, &limit) == -1)
+		return;
+	if (req_query(r, "shop_id", shop, sizeof(shop)) != -1) {
+		if (util_parse_i64(shop, 1, INT64_MAX, &shop_id) == -1) {
+			resp_error(r, 400, "bad_request",
+			    "shop_id must be a positive id");
+			return;
+		}
+		p[2] = shop;
+	}
+	if (req_query(r, "category", cat, sizeof(cat)) != -1) {
+		if (strcmp(cat, "tops") != 0 && strcmp(cat, "bottoms") != 0 &&
+		    strcmp(cat, "one-pieces") != 0) {
+			resp_error(r, 400, "bad_request", "category must be "
+			    "tops, bottoms or one-pieces");
+			return;
+		}
+		p[3] = cat;
+	}
+	snprintf(cur, sizeof(cur), "%lld", (long long)cursor);
+	snprintf(lim, sizeof(lim), "%lld", (long long)limit);
+	if (db_run(r->app->db, "outfit_list", 4, p, PGRES_TUPLES_OK,
+	    &res) == -1) {
+		api_db_down(r);
+		return;
+	}
+	list_rows(r, res, outfit_to_json, limit);
+	PQclear(res);
+}
+
+void
+h_locations_list(struct req *r)
+{
+	char		 cur[24], lim[24], tag[64];
+	const char	*p[3] = { cur, lim, NULL };
+	int64_t		 cursor, limit;
+	PGresult	*res;
+
+	if (asc_params(r, &cursor, &limit) == -1)
+		return;
+	if (req_query(r, "tag", tag, sizeof(tag)) != -1)
+		p[2] = tag;
+	snprintf(cur, sizeof(cur), "%lld", (long long)cursor);
+	snprintf(lim, sizeof(lim), "%lld", (long long)limit);
+	if (db_run(r->app->db, "location_list", 3, p, PGRES_TUPLES_OK,
+	    &res) == -1) {
+		api_db_down(r);
+		return;
+	}
+	list_rows(r, res, location_to_json, limit);
+	PQclear(res);
+}

@@ -1,0 +1,84 @@
+/*
+ * GET /healthz (liveness and readiness of PostgreSQL and S3) and
+ * GET /metrics (Prometheus text).  Loopback clients only (routes.c).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "api.h"
+
+const struct db_stmt health_statements[] = {
+	{ "health_ping", "SELECT 1", 0 },
+	{ "metrics_jobs",
+	  "SELECT kind, status, count(*) FROM jobs GROUP BY kind, status", 0 },
+	{ "metrics_queue",
+	  "SELECT count(*), coalesce(extract(epoch FROM now() - "
+	  "min(run_after)), 0) FROM jobs WHERE status NOT IN "
+	  "('COMPLETED', 'FAILED') AND run_after <= now() AND "
+	  "(locked_until IS NULL OR locked_until < now())", 0 },
+	{ NULL, NULL, 0 }
+};
+
+void
+h_healthz(struct req *r)
+{
+	json_object	*o;
+	int		 db_ok, s3_ok;
+	struct s3_error	 err;
+
+	db_ok = db_run(r->app->db, "health_ping", 0, NULL, PGRES_TUPLES_OK,
+	    NULL) == 0;
+	s3_ok = s3_bucket_exists(r->app->s3,
+	    r->app->bucket[BUCKET_USER_PHOTOS], &err) == 1;
+	o = json_object_new_object();
+	json_object_object_add(o, "status",
+	    json_object_new_string(db_ok && s3_ok ? "ok" : "degraded"));
+	json_object_object_add(o, "postgres",
+	    json_object_new_string(db_ok ? "ok" : "down"));
+	json_object_object_add(o, "s3",
+	    json_object_new_string(s3_ok ? "ok" : "down"));
+	resp_json(r, db_ok && s3_ok ? 200 : 503, o, NULL);
+	json_object_put(o);
+}
+
+void
+h_metrics(struct req *r)
+{
+	PGresult	*res;
+	char		 buf[16384];
+	size_t		 off = 0;
+	int		 i, n;
+
+#define PUT(...) do {							\
+	int w_ = snprintf(buf + off, sizeof(buf) - off, __VA_ARGS__);	\
+	if (w_ > 0 && (size_t)w_ < sizeof(buf) - off)			\
+		off += (size_t)w_;					\
+} while (0)
+
+	PUT("# HELP primerka_up Whether the API answered.\n"
+	    "# TYPE primerka_up gauge\nprimerka_up 1\n");
+	if (db_run(r->app->db, "metrics_jobs", 0, NULL, PGRES_TUPLES_OK,
+	    &res) == 0) {
+		PUT("# HELP primerka_jobs Jobs by kind and status.\n"
+		    "# TYPE primerka_jobs gauge\n");
+		n = PQntuples(res);
+		for (i = 0; i < n; i++)
+			PUT("primerka_jobs{kind=\"%s\",status=\"%s\"} %s\n",
+			    PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
+			    PQgetvalue(res, i, 2));
+		PQclear(res);
+	}
+	if (db_run(r->app->db, "metrics_queue", 0, NULL, PGRES_TUPLES_OK,
+	    &res) == 0) {
+		PUT("# HELP primerka_queue_ready Jobs ready to be claimed.\n"
+		    "# TYPE primerka_queue_ready gauge\n"
+		    "primerka_queue_ready %s\n"
+		    "# HELP primerka_queue_oldest_seconds Age of the oldest "
+		    "ready job.\n# TYPE primerka_queue_oldest_seconds gauge\n"
+		    "primerka_queue_oldest_seconds %s\n",
+		    PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
+		PQclear(res);
+	}
+#undef PUT
+	resp_raw(r, 200, "text/plain; version=0.0.4", buf, off, NULL);
+}

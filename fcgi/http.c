@@ -1,0 +1,269 @@
+/*
+ * Request parsing and response writing over libfcgi.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "http.h"
+#include "util.h"
+
+const char *
+req_param(struct req *r, const char *name)
+{
+	return FCGX_GetParam(name, r->fr->envp);
+}
+
+const char *
+http_status_text(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 202: return "Accepted";
+	case 204: return "No Content";
+	case 304: return "Not Modified";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 402: return "Payment Required";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 411: return "Length Required";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Entity";
+	case 429: return "Too Many Requests";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	default: return "Unknown";
+	}
+}
+
+void
+resp_raw(struct req *r, int status, const char *ctype, const char *body,
+    size_t len, const char *extra_headers)
+{
+	r->status = status;
+	FCGX_FPrintF(r->fr->out,
+	    "Status: %d %s\r\n"
+	    "Content-Type: %s\r\n"
+	    "Content-Length: %zu\r\n"
+	    "Cache-Control: no-store\r\n"
+	    "X-Request-Id: %s\r\n"
+	    "%s\r\n", status, http_status_text(status), ctype, len,
+	    r->request_id, extra_headers ? extra_headers : "");
+	if (len > 0)
+		FCGX_PutStr(body, (int)len, r->fr->out);
+}
+
+void
+resp_json(struct req *r, int status, json_object *body,
+    const char *extra_headers)
+{
+	size_t		 len;
+	const char	*s;
+
+	s = json_object_to_json_string_length(body,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	resp_raw(r, status, "application/json; charset=utf-8", s, len,
+	    extra_headers);
+}
+
+void
+resp_error(struct req *r, int status, const char *code, const char *message)
+{
+	json_object	*o, *e;
+
+	o = json_object_new_object();
+	e = json_object_new_object();
+	json_object_object_add(e, "code", json_object_new_string(code));
+	json_object_object_add(e, "message", json_object_new_string(message));
+	json_object_object_add(o, "error", e);
+	resp_json(r, status, o, status == 401 ?
+	    "WWW-Authenticate: tma\r\n" : NULL);
+	json_object_put(o);
+}
+
+void
+resp_not_modified(struct req *r, const char *etag)
+{
+	r->status = 304;
+	FCGX_FPrintF(r->fr->out,
+	    "Status: 304 Not Modified\r\n"
+	    "ETag: %s\r\n"
+	    "Cache-Control: private, no-cache\r\n"
+	    "X-Request-Id: %s\r\n\r\n", etag, r->request_id);
+}
+
+int
+req_read_body(struct req *r, size_t max, unsigned char **body, size_t *len)
+{
+	const char	*cl;
+	int64_t		 want;
+	unsigned char	*buf;
+	int		 n;
+	size_t		 got = 0;
+
+	*body = NULL;
+	*len = 0;
+	cl = req_param(r, "CONTENT_LENGTH");
+	if (cl == NULL || *cl == '\0') {
+		resp_error(r, 411, "length_required",
+		    "a request body with Content-Length is required");
+		return -1;
+	}
+	if (util_parse_i64(cl, 0, INT64_MAX, &want) == -1) {
+		resp_error(r, 400, "bad_request", "malformed Content-Length");
+		return -1;
+	}
+	if ((uint64_t)want > max) {
+		resp_error(r, 413, "too_large", "the request body is too large");
+		return -1;
+	}
+	if ((buf = malloc((size_t)want + 1)) == NULL) {
+		resp_error(r, 503, "unavailable", "out of memory, try again");
+		return -1;
+	}
+	while (got < (size_t)want) {
+		n = FCGX_GetStr((char *)buf + got, (int)((size_t)want - got),
+		    r->fr->in);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got != (size_t)want) {
+		free(buf);
+		resp_error(r, 400, "bad_request", "the request body is truncated");
+		return -1;
+	}
+	buf[got] = '\0';
+	*body = buf;
+	*len = got;
+	return 0;
+}
+
+json_object *
+req_read_json(struct req *r, size_t max)
+{
+	const char		*ct;
+	unsigned char		*body;
+	size_t			 len;
+	json_tokener		*tok;
+	json_object		*o;
+	enum json_tokener_error	 jerr;
+
+	ct = req_param(r, "CONTENT_TYPE");
+	if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0 ||
+	    (ct[16] != '\0' && ct[16] != ';')) {
+		resp_error(r, 415, "unsupported_media_type",
+		    "send the body as application/json");
+		return NULL;
+	}
+	if (req_read_body(r, max, &body, &len) == -1)
+		return NULL;
+	tok = json_tokener_new_ex(16);
+	if (tok == NULL) {
+		free(body);
+		resp_error(r, 503, "unavailable", "out of memory, try again");
+		return NULL;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
+	    JSON_TOKENER_VALIDATE_UTF8);
+	o = json_tokener_parse_ex(tok, (const char *)body, (int)len);
+	jerr = json_tokener_get_error(tok);
+	if (o != NULL && jerr == json_tokener_success &&
+	    json_tokener_get_parse_end(tok) != len) {
+		/* Trailing bytes after the object. */
+		json_object_put(o);
+		o = NULL;
+		jerr = json_tokener_error_parse_unexpected;
+	}
+	json_tokener_free(tok);
+	free(body);
+	if (o == NULL || jerr != json_tokener_success) {
+		json_object_put(o);
+		resp_error(r, 400, "malformed_json",
+		    "the request body is not valid JSON");
+		return NULL;
+	}
+	if (!json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		resp_error(r, 400, "malformed_json",
+		    "the request body must be a JSON object");
+		return NULL;
+	}
+	return o;
+}
+
+/* Strict UTF-8 check: no overlongs, surrogates or values past U+10FFFF. */
+static int
+utf8_valid(const char *s, size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i = 0, n, k;
+	uint32_t		 cp;
+
+	while (i < len) {
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if ((p[i] & 0xe0) == 0xc0) {
+			n = 1;
+			cp = p[i] & 0x1f;
+		} else if ((p[i] & 0xf0) == 0xe0) {
+			n = 2;
+			cp = p[i] & 0x0f;
+		} else if ((p[i] & 0xf8) == 0xf0) {
+			n = 3;
+			cp = p[i] & 0x07;
+		} else
+			return 0;
+		if (i + n >= len)
+			return 0;
+		for (k = 1; k <= n; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (p[i + k] & 0x3f);
+		}
+		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) ||
+		    (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		i += n + 1;
+	}
+	return 1;
+}
+
+int
+req_query(struct req *r, const char *name, char *buf, size_t buflen)
+{
+	const char	*p = r->query, *amp, *eq;
+	size_t		 nlen = strlen(name);
+
+	while (p != NULL && *p != '\0') {
+		amp = strchr(p, '&');
+		eq = memchr(p, '=', amp ? (size_t)(amp - p) : strlen(p));
+		if (eq != NULL && (size_t)(eq - p) == nlen &&
+		    memcmp(p, name, nlen) == 0) {
+			size_t vlen = amp ? (size_t)(amp - eq - 1) :
+			    strlen(eq + 1);
+			size_t outlen;
+			if (util_pct_decode(eq + 1, vlen, UTIL_PCT_PLUS, buf,
+			    buflen, &outlen) != UTIL_OK ||
+			    memchr(buf, '\0', outlen) != NULL ||
+			    !utf8_valid(buf, outlen)) {
+				if (buflen > 0)
+					buf[0] = '\0';
+				return -2;
+			}
+			return 0;
+		}
+		p = amp ? amp + 1 : NULL;
+	}
+	return -1;
+}

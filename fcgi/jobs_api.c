@@ -1,0 +1,443 @@
+/*
+ * Try-ons and animations: create (202), read (one indexed read, with an
+ * ETag), list the user's own.  Both kinds live in the one jobs table.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api.h"
+#include "log.h"
+#include "util.h"
+
+#define JOB_COLS \
+	"id, kind, status, to_char(created_at AT TIME ZONE 'UTC', " \
+	"'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), to_char(updated_at AT TIME " \
+	"ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), photo_id, " \
+	"outfit_id, location_id, source_job_id, cost, result_key, thumb_key, " \
+	"error_code, (extract(epoch from updated_at) * 1000000)::bigint "
+
+enum {
+	C_ID, C_KIND, C_STATUS, C_CREATED, C_UPDATED, C_PHOTO, C_OUTFIT,
+	C_LOCATION, C_SOURCE, C_COST, C_RESULT, C_THUMB, C_ERROR, C_UPD_US
+};
+
+const struct db_stmt jobs_api_statements[] = {
+	{ "job_get",
+	  "SELECT " JOB_COLS "FROM jobs WHERE id = $1 AND user_id = $2 "
+	  "AND kind = $3", 3 },
+	{ "job_list",
+	  "SELECT " JOB_COLS "FROM jobs WHERE user_id = $1 AND kind = $2 "
+	  "AND id < $3 ORDER BY id DESC LIMIT $4", 4 },
+	{ "job_create",
+	  "SELECT job_id, outcome FROM job_create($1, $2, $3, $4, $5, $6, $7, "
+	  "$8, $9, $10)", 10 },
+	{ "job_photo_owned",
+	  "SELECT 1 FROM photos WHERE id = $1 AND user_id = $2", 2 },
+	{ "job_outfit_active",
+	  "SELECT 1 FROM outfits WHERE id = $1 AND active", 1 },
+	{ "job_location_active",
+	  "SELECT 1 FROM locations WHERE id = $1 AND active", 1 },
+	{ "job_tryon_completed",
+	  "SELECT status FROM jobs WHERE id = $1 AND user_id = $2 "
+	  "AND kind = 'tryon'", 2 },
+	{ NULL, NULL, 0 }
+};
+
+/*
+ * Presigned result URLs are signed for a time rounded down to this many
+ * seconds, so the response (and its ETag) stays the same across polls.
+ */
+#define PRESIGN_QUANTUM 600
+
+json_object *
+job_to_json(struct req *r, const PGresult *res, int i)
+{
+	struct app	*a = r->app;
+	json_object	*o, *e, *result;
+	int		 st, kind;
+	const char	*code;
+	time_t		 t0;
+	char		*url;
+
+	st = job_status_parse(PQgetvalue(res, i, C_STATUS));
+	kind = job_kind_parse(PQgetvalue(res, i, C_KIND));
+	if (st < 0)
+		st = JOB_RECEIVED;
+	if (kind < 0)
+		kind = JOB_KIND_TRYON;
+	o = json_object_new_object();
+	json_object_object_add(o, "id",
+	    json_object_new_int64(db_get_i64(res, i, C_ID)));
+	json_object_object_add(o, "kind",
+	    json_object_new_string(job_kind_name((enum job_kind)kind)));
+	json_object_object_add(o, "status",
+	    json_object_new_string(job_status_name((enum job_status)st)));
+	json_object_object_add(o, "status_text", json_object_new_string(
+	    job_status_text((enum job_status)st, (enum job_kind)kind, r->lang)));
+	json_object_object_add(o, "created_at",
+	    json_object_new_string(PQgetvalue(res, i, C_CREATED)));
+	json_object_object_add(o, "updated_at",
+	    json_object_new_string(PQgetvalue(res, i, C_UPDATED)));
+	if (kind == JOB_KIND_TRYON) {
+		json_object_object_add(o, "user_photo_id",
+		    PQgetisnull(res, i, C_PHOTO) ? NULL :
+		    json_object_new_int64(db_get_i64(res, i, C_PHOTO)));
+		json_object_object_add(o, "outfit_id",
+		    json_object_new_int64(db_get_i64(res, i, C_OUTFIT)));
+		json_object_object_add(o, "location_id",
+		    PQgetisnull(res, i, C_LOCATION) ? NULL :
+		    json_object_new_int64(db_get_i64(res, i, C_LOCATION)));
+	} else
+		json_object_object_add(o, "tryon_id",
+		    json_object_new_int64(db_get_i64(res, i, C_SOURCE)));
+	json_object_object_add(o, "cost",
+	    json_object_new_int64(db_get_i64(res, i, C_COST)));
+
+	result = NULL;
+	if (st == JOB_COMPLETED && !PQgetisnull(res, i, C_RESULT)) {
+		enum bucket b = kind == JOB_KIND_TRYON ? BUCKET_RESULTS :
+		    BUCKET_VIDEOS;
+		t0 = time(NULL);
+		t0 -= t0 % PRESIGN_QUANTUM;
+		result = json_object_new_object();
+		url = s3_presign_get(a->s3, a->bucket[b],
+		    PQgetvalue(res, i, C_RESULT),
+		    (int)a->presign_ttl + PRESIGN_QUANTUM, t0);
+		json_object_object_add(result, "url",
+		    url ? json_object_new_string(url) : NULL);
+		free(url);
+		json_object_object_add(result, "content_type",
+		    json_object_new_string(kind == JOB_KIND_TRYON ?
+		    "image/jpeg" : "video/mp4"));
+		if (!PQgetisnull(res, i, C_THUMB)) {
+			url = s3_presign_get(a->s3, a->bucket[b],
+			    PQgetvalue(res, i, C_THUMB),
+			    (int)a->presign_ttl + PRESIGN_QUANTUM, t0);
+			json_object_object_add(result, kind == JOB_KIND_TRYON ?
+			    "thumbnail_url" : "preview_url",
+			    url ? json_object_new_string(url) : NULL);
+			free(url);
+		}
+		json_object_object_add(result, "expires_in",
+		    json_object_new_int64(a->presign_ttl));
+	}
+	json_object_object_add(o, "result", result);
+	e = NULL;
+	if (st == JOB_FAILED) {
+		const struct job_error_info *ei;
+		code = db_get_str(res, i, C_ERROR);
+		ei = job_error_lookup(code);
+		e = json_object_new_object();
+		json_object_object_add(e, "code",
+		    json_object_new_string(code ? code : ei->code));
+		json_object_object_add(e, "message",
+		    json_object_new_string(ei->message[r->lang]));
+	}
+	json_object_object_add(o, "error", e);
+	return o;
+}
+
+static void
+job_get(struct req *r, const char *kind)
+{
+	char		 id[24], uid[24], etag[96];
+	const char	*p[3] = { id, uid, kind }, *inm;
+	PGresult	*res;
+	json_object	*o;
+	time_t		 t0;
+	char		 hdr[128];
+
+	snprintf(id, sizeof(id), "%lld", (long long)r->path_id);
+	snprintf(uid, sizeof(uid), "%lld", (long long)r->user.id);
+	if (db_run(r->app->db, "job_get", 3, p, PGRES_TUPLES_OK, &res) == -1) {
+		api_db_down(r);
+		return;
+	}
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		resp_error(r, 404, "not_found", strcmp(kind, "tryon") == 0 ?
+		    "no such try-on" : "no such animation");
+		return;
+	}
+	/* The ETag covers everything the body depends on: the row version
+	 * (updated_at), the language and the presign window. */
+	t0 = time(NULL);
+	snprintf(etag, sizeof(etag), "W/\"%s-%s-%lld-%s-%lld\"", id,
+	    PQgetvalue(res, 0, C_STATUS),
+	    (long long)db_get_i64(res, 0, C_UPD_US), lang_name(r->lang),
+	    (long long)(t0 / PRESIGN_QUANTUM));
+	inm = req_param(r, "HTTP_IF_NONE_MATCH");
+	if (inm != NULL && strcmp(inm, etag) == 0) {
+		PQclear(res);
+		resp_not_modified(r, etag);
+		return;
+	}
+	o = job_to_json(r, res, 0);
+	PQclear(res);
+	snprintf(hdr, sizeof(hdr), "ETag: %s\r\n", etag);
+	resp_json(r, 200, o, hdr);
+	json_object_put(o);
+}
+
+static void
+job_list(struct req *r, const char *kind)
+{
+	char		 uid[24], cur[24], lim[24];
+	const char	*p[4] = { uid, kind, cur, lim };
+	int64_t		 cursor, limit;
+	PGresult	*res;
+	json_object	*o, *items;
+	int		 i, n;
+
+	if (list_params(r, &cursor, &limit) == -1)
+		return;
+	snprintf(uid, sizeof(uid), "%lld", (long long)r->user.id);
+	snprintf(cur, sizeof(cur), "%lld", (long long)cursor);
+	snprintf(lim, sizeof(lim), "%lld", (long long)limit);
+	if (db_run(r->app->db, "job_list", 4, p, PGRES_TUPLES_OK, &res) == -1) {
+		api_db_down(r);
+		return;
+	}
+	o = json_object_new_object();
+	items = json_object_new_array();
+	n = PQntuples(res);
+	for (i = 0; i < n; i++)
+		json_object_array_add(items, job_to_json(r, res, i));
+	json_object_object_add(o, "items", items);
+	json_object_object_add(o, "next_cursor", n == limit && n > 0 ?
+	    json_object_new_int64(db_get_i64(res, n - 1, C_ID)) : NULL);
+	PQclear(res);
+	resp_json(r, 200, o, NULL);
+	json_object_put(o);
+}
+
+/*
+ * Read a required (or optional) positive integer id field.  Returns 1
+ * found, 0 absent/null (when optional), -1 invalid (400 sent).
+ */
+static int
+json_id_field(struct req *r, json_object *body, const char *name,
+    int required, int64_t *out)
+{
+	json_object	*v;
+	char		 msg[96];
+
+	if (!json_object_object_get_ex(body, name, &v) || v == NULL) {
+		if (!required)
+			return 0;
+		snprintf(msg, sizeof(msg), "%s is required", name);
+		resp_error(r, 400, "invalid_field", msg);
+		return -1;
+	}
+	if (!json_object_is_type(v, json_type_int) ||
+	    (*out = json_object_get_int64(v)) <= 0 || *out == INT64_MAX) {
+		snprintf(msg, sizeof(msg), "%s must be a positive integer id",
+		    name);
+		resp_error(r, 400, "invalid_field", msg);
+		return -1;
+	}
+	return 1;
+}
+
+/* The Idempotency-Key header: 1..200 printable ASCII characters. */
+static int
+idempotency_key(struct req *r, const char **out)
+{
+	const char	*k = req_param(r, "HTTP_IDEMPOTENCY_KEY");
+	size_t		 i;
+
+	*out = NULL;
+	if (k == NULL)
+		return 0;
+	for (i = 0; k[i] != '\0'; i++) {
+		if (i >= 200 || !isprint((unsigned char)k[i])) {
+			resp_error(r, 400, "invalid_idempotency_key",
+			    "Idempotency-Key must be 1-200 printable characters");
+			return -1;
+		}
+	}
+	if (i == 0) {
+		resp_error(r, 400, "invalid_idempotency_key",
+		    "Idempotency-Key must not be empty");
+		return -1;
+	}
+	*out = k;
+	return 0;
+}
+
+/* Whether a one-row check statement finds its row; -1 db down. */
+static int
+exists(struct req *r, const char *stmt, int n, const char *const *p)
+{
+	PGresult	*res;
+	int		 found;
+
+	if (db_run(r->app->db, stmt, n, p, PGRES_TUPLES_OK, &res) == -1)
+		return -1;
+	found = PQntuples(res) == 1;
+	PQclear(res);
+	return found;
+}
+
+/*
+ * Create the job through job_create() and answer: 202 with the job, 402
+ * when tokens are short, or the earlier job for a repeated
+ * Idempotency-Key.
+ */
+static void
+create_and_answer(struct req *r, const char *kind, const char *photo,
+    const char *outfit, const char *location, const char *source,
+    int64_t cost, const char *idem)
+{
+	char		 uid[24], costs[24], maxa[24], jid[24];
+	const char	*p[10], *outcome, *gp[3];
+	PGresult	*res, *jres;
+	json_object	*o;
+	int		 replay;
+
+	snprintf(uid, sizeof(uid), "%lld", (long long)r->user.id);
+	snprintf(costs, sizeof(costs), "%lld", (long long)cost);
+	snprintf(maxa, sizeof(maxa), "%lld", (long long)r->app->max_attempts);
+	p[0] = kind; p[1] = uid; p[2] = photo; p[3] = outfit;
+	p[4] = location; p[5] = source; p[6] = costs; p[7] = idem;
+	p[8] = NULL; p[9] = maxa;
+	if (db_run(r->app->db, "job_create", 10, p, PGRES_TUPLES_OK,
+	    &res) == -1) {
+		api_db_down(r);
+		return;
+	}
+	outcome = PQgetvalue(res, 0, 1);
+	if (strcmp(outcome, "insufficient_tokens") == 0) {
+		PQclear(res);
+		resp_error(r, 402, "insufficient_tokens", r->lang == LANG_RU ?
+		    "Недостаточно токенов. Пополните баланс и попробуйте снова." :
+		    "Not enough tokens. Top up your balance and try again.");
+		return;
+	}
+	replay = strcmp(outcome, "existing") == 0;
+	snprintf(jid, sizeof(jid), "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	gp[0] = jid; gp[1] = uid; gp[2] = kind;
+	if (db_run(r->app->db, "job_get", 3, gp, PGRES_TUPLES_OK, &jres) == -1) {
+		api_db_down(r);
+		return;
+	}
+	if (PQntuples(jres) != 1) {
+		/* The key was used for the other job kind. */
+		PQclear(jres);
+		resp_error(r, 409, "idempotency_conflict",
+		    "this Idempotency-Key was used for another request");
+		return;
+	}
+	o = job_to_json(r, jres, 0);
+	PQclear(jres);
+	resp_json(r, 202, o, replay ? "Idempotent-Replayed: true\r\n" : NULL);
+	json_object_put(o);
+}
+
+void
+h_tryons_create(struct req *r)
+{
+	json_object	*body;
+	int64_t		 photo_id, outfit_id, location_id;
+	int		 has_loc, rc;
+	char		 photo[24], outfit[24], location[24], uid[24];
+	const char	*idem, *p[2];
+
+	if (users_touch(r) == -1 || idempotency_key(r, &idem) == -1)
+		return;
+	if ((body = req_read_json(r, 4096)) == NULL)
+		return;
+	if (json_id_field(r, body, "user_photo_id", 1, &photo_id) == -1 ||
+	    json_id_field(r, body, "outfit_id", 1, &outfit_id) == -1 ||
+	    (has_loc = json_id_field(r, body, "location_id", 0,
+	    &location_id)) == -1) {
+		json_object_put(body);
+		return;
+	}
+	json_object_put(body);
+	snprintf(photo, sizeof(photo), "%lld", (long long)photo_id);
+	snprintf(outfit, sizeof(outfit), "%lld", (long long)outfit_id);
+	snprintf(location, sizeof(location), "%lld", (long long)location_id);
+	snprintf(uid, sizeof(uid), "%lld", (long long)r->user.id);
+
+	p[0] = photo; p[1] = uid;
+	if ((rc = exists(r, "job_photo_owned", 2, p)) != 1) {
+		if (rc == -1)
+			api_db_down(r);
+		else
+			resp_error(r, 404, "photo_not_found", "no such photo");
+		return;
+	}
+	p[0] = outfit;
+	if ((rc = exists(r, "job_outfit_active", 1, p)) != 1) {
+		if (rc == -1)
+			api_db_down(r);
+		else
+			resp_error(r, 404, "outfit_not_found", "no such outfit");
+		return;
+	}
+	if (has_loc) {
+		p[0] = location;
+		if ((rc = exists(r, "job_location_active", 1, p)) != 1) {
+			if (rc == -1)
+				api_db_down(r);
+			else
+				resp_error(r, 404, "location_not_found",
+				    "no such location");
+			return;
+		}
+	}
+	create_and_answer(r, "tryon", photo, outfit, has_loc ? location : NULL,
+	    NULL, r->app->price_tryon, idem);
+}
+
+void
+h_animations_create(struct req *r)
+{
+	json_object	*body;
+	int64_t		 tryon_id;
+	char		 tryon[24], uid[24];
+	const char	*idem, *p[2];
+	PGresult	*res;
+
+	if (users_touch(r) == -1 || idempotency_key(r, &idem) == -1)
+		return;
+	if ((body = req_read_json(r, 4096)) == NULL)
+		return;
+	if (json_id_field(r, body, "tryon_id", 1, &tryon_id) == -1) {
+		json_object_put(body);
+		return;
+	}
+	json_object_put(body);
+	snprintf(tryon, sizeof(tryon), "%lld", (long long)tryon_id);
+	snprintf(uid, sizeof(uid), "%lld", (long long)r->user.id);
+	p[0] = tryon; p[1] = uid;
+	if (db_run(r->app->db, "job_tryon_completed", 2, p, PGRES_TUPLES_OK,
+	    &res) == -1) {
+		api_db_down(r);
+		return;
+	}
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		resp_error(r, 404, "tryon_not_found", "no such try-on");
+		return;
+	}
+	if (strcmp(PQgetvalue(res, 0, 0), "COMPLETED") != 0) {
+		PQclear(res);
+		resp_error(r, 409, "tryon_not_completed",
+		    "only a completed try-on can be animated");
+		return;
+	}
+	PQclear(res);
+	create_and_answer(r, "animation", NULL, NULL, NULL, tryon,
+	    r->app->price_animation, idem);
+}
+
+void h_tryons_get(struct req *r) { job_get(r, "tryon"); }
+void h_tryons_list(struct req *r) { job_list(r, "tryon"); }
+void h_animations_get(struct req *r) { job_get(r, "animation"); }
+void h_animations_list(struct req *r) { job_list(r, "animation"); }

@@ -1,0 +1,247 @@
+/*
+ * primerka.fcgi: the API as a pool of prefork FastCGI processes.
+ *
+ * The listening socket is fd 0 (spawn-fcgi, systemd socket activation)
+ * or a unix socket this program creates with --listen.  The parent only
+ * supervises: it forks --workers children, restarts any that die, and
+ * passes SIGTERM on.  Each child keeps one PostgreSQL connection.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "api.h"
+#include "log.h"
+#include "util.h"
+
+#define MAX_WORKERS 256
+
+static volatile sig_atomic_t	stopping;
+static volatile sig_atomic_t	in_request;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	stopping = 1;
+	if (!in_request)
+		_exit(0);
+}
+
+static void
+on_parent_term(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+static int
+listen_unix(const char *path, int backlog)
+{
+	struct sockaddr_un	 sun;
+	int			 fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		log_errx("socket path too long: %s", path);
+		return -1;
+	}
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1) {
+		log_errx("socket: %s", strerror(errno));
+		return -1;
+	}
+	(void)unlink(path);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    chmod(path, 0660) == -1 || listen(fd, backlog) == -1) {
+		log_errx("%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void
+child_loop(struct app *app, int fd)
+{
+	FCGX_Request	 fr;
+	struct req	 r;
+	static unsigned long seq;
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (app_open_db(app, api_statements) == -1) {
+		log_errx("out of memory opening the database");
+		_exit(1);
+	}
+	if (FCGX_InitRequest(&fr, fd, 0) != 0) {
+		log_errx("FCGX_InitRequest failed");
+		_exit(1);
+	}
+	while (!stopping) {
+		if (FCGX_Accept_r(&fr) < 0)
+			break;
+		in_request = 1;
+		memset(&r, 0, sizeof(r));
+		r.fr = &fr;
+		r.app = app;
+		snprintf(r.request_id, sizeof(r.request_id), "%lx-%lx",
+		    (unsigned long)getpid(), ++seq);
+		api_dispatch(&r);
+		FCGX_Finish_r(&fr);
+		in_request = 0;
+	}
+	db_close(app->db);
+	_exit(0);
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: primerka.fcgi [--listen PATH] [--workers N] "
+	    "[--pidfile PATH]\n"
+	    "  without --listen the FastCGI socket is fd 0\n");
+	exit(2);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "workers", required_argument, NULL, 'w' },
+		{ "pidfile", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct app	 app;
+	char		 err[256];
+	const char	*listen_path = NULL, *pidfile = NULL;
+	int64_t		 nworkers = 0, v;
+	pid_t		 pids[MAX_WORKERS];
+	time_t		 started[MAX_WORKERS] = { 0 };
+	int		 ch, fd = 0, i, status;
+	struct sigaction sa;
+
+	while ((ch = getopt_long(argc, argv, "l:w:p:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'l':
+			listen_path = optarg;
+			break;
+		case 'w':
+			if (util_parse_i64(optarg, 1, MAX_WORKERS, &nworkers) == -1)
+				usage();
+			break;
+		case 'p':
+			pidfile = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (app_init(&app, "primerka.fcgi", err, sizeof(err)) == -1) {
+		fprintf(stderr, "primerka.fcgi: %s\n", err);
+		return 1;
+	}
+	if (nworkers == 0) {
+		if (config_get_int(app.cfg, "api", "workers", 4, 1, MAX_WORKERS,
+		    &v) == -1) {
+			fprintf(stderr, "primerka.fcgi: [api] workers: not a "
+			    "number in 1..%d\n", MAX_WORKERS);
+			return 1;
+		}
+		nworkers = v;
+	}
+	if (listen_path != NULL && (fd = listen_unix(listen_path, 1024)) == -1)
+		return 1;
+	if (pidfile != NULL) {
+		FILE *f = fopen(pidfile, "w");
+		if (f == NULL) {
+			log_errx("%s: %s", pidfile, strerror(errno));
+			return 1;
+		}
+		fprintf(f, "%ld\n", (long)getpid());
+		fclose(f);
+	}
+	if (FCGX_Init() != 0) {
+		log_errx("FCGX_Init failed");
+		return 1;
+	}
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_parent_term;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	log_info("starting %lld workers", (long long)nworkers);
+	for (i = 0; i < nworkers; i++)
+		pids[i] = 0;
+	while (!stopping) {
+		pid_t	 pid;
+
+		for (i = 0; i < nworkers && !stopping; i++) {
+			if (pids[i] != 0)
+				continue;
+			/* A child that died young is restarted after a pause,
+			 * so a broken configuration does not spin. */
+			if (started[i] != 0 && time(NULL) - started[i] < 1)
+				sleep(1);
+			pid = fork();
+			if (pid == -1) {
+				log_errx("fork: %s", strerror(errno));
+				sleep(1);
+				continue;
+			}
+			if (pid == 0)
+				child_loop(&app, fd);
+			pids[i] = pid;
+			started[i] = time(NULL);
+		}
+		pid = waitpid(-1, &status, 0);
+		if (pid == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (i = 0; i < nworkers; i++) {
+			if (pids[i] == pid) {
+				pids[i] = 0;
+				if (!stopping)
+					log_warnx("worker %ld exited (status %d),"
+					    " restarting", (long)pid, status);
+			}
+		}
+	}
+	for (i = 0; i < nworkers; i++)
+		if (pids[i] != 0)
+			kill(pids[i], SIGTERM);
+	while (waitpid(-1, &status, 0) > 0 || errno == EINTR)
+		;
+	if (listen_path != NULL)
+		(void)unlink(listen_path);
+	if (pidfile != NULL)
+		(void)unlink(pidfile);
+	log_info("stopped");
+	app_free(&app);
+	return 0;
+}

@@ -1,0 +1,303 @@
+/*
+ * The user photo resource: upload (raw image body), list, read, delete.
+ *
+ * The upload is checked from the image header alone (format sniffed from
+ * the bytes, dimensions and size limits) before it is stored; the quality
+ * verdict (blur, exposure, NSFW) is computed by the worker and shows up
+ * in the photo's "quality" once checked.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/rand.h>
+
+#include "api.h"
+#include "image.h"
+#include "log.h"
+#include "util.h"
+
+const struct db_stmt photos_statements[] = {
+	{ "photo_insert",
+	  "INSERT INTO photos (user_id, object_key, content_type, bytes, "
+	  "width, height) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, "
+	  "to_char(created_at AT TIME ZONE 'UTC', "
+	  "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')", 6 },
+	{ "photo_get",
+	  "SELECT id, object_key, content_type, bytes, width, height, status, "
+	  "qc, to_char(created_at AT TIME ZONE 'UTC', "
+	  "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') "
+	  "FROM photos WHERE id = $1 AND user_id = $2", 2 },
+	{ "photo_list",
+	  "SELECT id, object_key, content_type, bytes, width, height, status, "
+	  "qc, to_char(created_at AT TIME ZONE 'UTC', "
+	  "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') "
+	  "FROM photos WHERE user_id = $1 AND id < $2 "
+	  "ORDER BY id DESC LIMIT $3", 3 },
+	{ "photo_delete",
+	  "DELETE FROM photos WHERE id = $1 AND user_id = $2 "
+	  "RETURNING object_key", 2 },
+	{ NULL, NULL, 0 }
+};
+
+static const char *
+format_mime(enum image_format f)
+{
+	switch (f) {
+	case IMAGE_FMT_JPEG: return "image/jpeg";
+	case IMAGE_FMT_PNG: return "image/png";
+	case IMAGE_FMT_WEBP: return "image/webp";
+	default: return NULL;
+	}
+}
+
+static const char *
+format_ext(enum image_format f)
+{
+	switch (f) {
+	case IMAGE_FMT_JPEG: return "jpg";
+	case IMAGE_FMT_PNG: return "png";
+	case IMAGE_FMT_WEBP: return "webp";
+	default: return "bin";
+	}
+}
+
+/* A photo row (photo_get / photo_list columns) as JSON. */
+static json_object *
+photo_to_json(struct req *r, PGresult *res, int row)
+{
+	json_object	*o, *qc = NULL;
+	char		*url;
+	const char	*qctext;
+
+	o = json_object_new_object();
+	json_object_object_add(o, "id",
+	    json_object_new_int64(db_get_i64(res, row, 0)));
+	json_object_object_add(o, "content_type",
+	    json_object_new_string(PQgetvalue(res, row, 2)));
+	json_object_object_add(o, "bytes",
+	    json_object_new_int64(db_get_i64(res, row, 3)));
+	json_object_object_add(o, "width",
+	    json_object_new_int64(db_get_i64(res, row, 4)));
+	json_object_object_add(o, "height",
+	    json_object_new_int64(db_get_i64(res, row, 5)));
+	json_object_object_add(o, "status",
+	    json_object_new_string(PQgetvalue(res, row, 6)));
+	qctext = db_get_str(res, row, 7);
+	if (qctext != NULL)
+		qc = json_tokener_parse(qctext);
+	json_object_object_add(o, "quality", qc);
+	json_object_object_add(o, "created_at",
+	    json_object_new_string(PQgetvalue(res, row, 8)));
+	url = s3_presign_get(r->app->s3, r->app->bucket[BUCKET_USER_PHOTOS],
+	    PQgetvalue(res, row, 1), (int)r->app->presign_ttl, time(NULL));
+	json_object_object_add(o, "url", url ? json_object_new_string(url) :
+	    NULL);
+	free(url);
+	return o;
+}
+
+void
+h_photos_create(struct req *r)
+{
+	struct app		*a = r->app;
+	unsigned char		*body = NULL, rnd[12];
+	size_t			 len, i;
+	struct image_info	 info;
+	struct s3_error		 s3err;
+	char			 key[128], id[24], bytes[24], w[24], h[24];
+	char			 hex[sizeof(rnd) * 2 + 1];
+	const char		*p[6], *mime;
+	PGresult		*res = NULL;
+	json_object		*o;
+	int			 rc;
+
+	if (users_touch(r) == -1)
+		return;
+	if (req_read_body(r, (size_t)a->photo_max_bytes, &body, &len) == -1)
+		return;
+	if (len == 0) {
+		resp_error(r, 400, "empty_body", "send the image as the body");
+		goto done;
+	}
+	rc = image_probe(body, len, &info);
+	if (rc == IMAGE_E_FORMAT || (mime = format_mime(info.format)) == NULL) {
+		resp_error(r, 415, "unsupported_media_type",
+		    "send a JPEG, PNG or WebP image");
+		goto done;
+	}
+	if (rc != IMAGE_OK) {
+		resp_error(r, 400, "bad_image",
+		    "the image is damaged or truncated");
+		goto done;
+	}
+	if (info.width > a->photo_max_side || info.height > a->photo_max_side ||
+	    (int64_t)info.width * info.height > a->photo_max_pixels) {
+		resp_error(r, 413, "image_too_large",
+		    "the image has too many pixels");
+		goto done;
+	}
+	if (info.width < a->photo_min_side || info.height < a->photo_min_side) {
+		resp_error(r, 422, "photo_too_small", r->lang == LANG_RU ?
+		    "Фото слишком маленькое. Сделайте снимок в большем разрешении." :
+		    "The photo is too small. Take one with a higher resolution.");
+		goto done;
+	}
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+		api_db_down(r);
+		goto done;
+	}
+	for (i = 0; i < sizeof(rnd); i++)
+		snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
+	snprintf(key, sizeof(key), "u/%lld/%s.%s", (long long)r->user.id, hex,
+	    format_ext(info.format));
+	if (s3_put(a->s3, a->bucket[BUCKET_USER_PHOTOS], key, body, len, mime,
+	    &s3err) != 0) {
+		log_warnx("photos: s3 put failed: %ld %s", s3err.status,
+		    s3err.code);
+		resp_error(r, 503, "storage_unavailable",
+		    "could not store the photo, try again shortly");
+		goto done;
+	}
+	snprintf(id, sizeof(id), "%lld", (long long)r->user.id);
+	snprintf(bytes, sizeof(bytes), "%zu", len);
+	snprintf(w, sizeof(w), "%d", info.width);
+	snprintf(h, sizeof(h), "%d", info.height);
+	p[0] = id; p[1] = key; p[2] = mime; p[3] = bytes; p[4] = w; p[5] = h;
+	if (db_run(a->db, "photo_insert", 6, p, PGRES_TUPLES_OK, &res) == -1) {
+		api_db_down(r);
+		goto done;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "id",
+	    json_object_new_int64(db_get_i64(res, 0, 0)));
+	json_object_object_add(o, "content_type", json_object_new_string(mime));
+	json_object_object_add(o, "bytes", json_object_new_int64((int64_t)len));
+	json_object_object_add(o, "width", json_object_new_int64(info.width));
+	json_object_object_add(o, "height", json_object_new_int64(info.height));
+	json_object_object_add(o, "status", json_object_new_string("pending"));
+	json_object_object_add(o, "quality", NULL);
+	json_object_object_add(o, "created_at",
+	    json_object_new_string(PQgetvalue(res, 0, 1)));
+	{
+		char *url = s3_presign_get(a->s3, a->bucket[BUCKET_USER_PHOTOS],
+		    key, (int)a->presign_ttl, time(NULL));
+		json_object_object_add(o, "url", url ?
+		    json_object_new_string(url) : NULL);
+		free(url);
+	}
+	resp_json(r, 201, o, NULL);
+	json_object_put(o);
+done:
+	PQclear(res);
+	free(body);
+}
+
+void
+h_photos_get(struct req *r)
+{
+	char		 id[24], uid[24];
+	const char	*p[2] = { id, uid };
+	PGresult	*res;
+	json_object	*o;
+
+	snprintf(id, sizeof(id), "%lld", (long long)r->path_id);
+	snprintf(uid, sizeof(uid), "%lld", (long long)r->user.id);
+	if (db_run(r->app->db, "photo_get", 2, p, PGRES_TUPLES_OK, &res) == -1) {
+		api_db_down(r);
+		return;
+	}
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		resp_error(r, 404, "not_found", "no such photo");
+		return;
+	}
+	o = photo_to_json(r, res, 0);
+	PQclear(res);
+	resp_json(r, 200, o, NULL);
+	json_object_put(o);
+}
+
+/* Parse ?limit= and ?cursor= for a newest-first list. */
+int
+list_params(struct req *r, int64_t *cursor, int64_t *limit)
+{
+	char	 buf[32];
+
+	*cursor = INT64_MAX;
+	*limit = 20;
+	if (req_query(r, "cursor", buf, sizeof(buf)) != -1 &&
+	    util_parse_i64(buf, 1, INT64_MAX, cursor) == -1) {
+		resp_error(r, 400, "bad_request", "cursor must be a positive id");
+		return -1;
+	}
+	if (req_query(r, "limit", buf, sizeof(buf)) != -1 &&
+	    util_parse_i64(buf, 1, 100, limit) == -1) {
+		resp_error(r, 400, "bad_request", "limit must be 1..100");
+		return -1;
+	}
+	return 0;
+}
+
+void
+h_photos_list(struct req *r)
+{
+	char		 uid[24], cur[24], lim[24];
+	const char	*p[3] = { uid, cur, lim };
+	int64_t		 cursor, limit;
+	PGresult	*res;
+	json_object	*o, *items;
+	int		 i, n;
+
+	if (list_params(r, &cursor, &limit) == -1)
+		return;
+	snprintf(uid, sizeof(uid), "%lld", (long long)r->user.id);
+	snprintf(cur, sizeof(cur), "%lld", (long long)cursor);
+	snprintf(lim, sizeof(lim), "%lld", (long long)limit);
+	if (db_run(r->app->db, "photo_list", 3, p, PGRES_TUPLES_OK, &res) == -1) {
+		api_db_down(r);
+		return;
+	}
+	o = json_object_new_object();
+	items = json_object_new_array();
+	n = PQntuples(res);
+	for (i = 0; i < n; i++)
+		json_object_array_add(items, photo_to_json(r, res, i));
+	json_object_object_add(o, "items", items);
+	json_object_object_add(o, "next_cursor", n == limit && n > 0 ?
+	    json_object_new_int64(db_get_i64(res, n - 1, 0)) : NULL);
+	PQclear(res);
+	resp_json(r, 200, o, NULL);
+	json_object_put(o);
+}
+
+void
+h_photos_delete(struct req *r)
+{
+	char		 id[24], uid[24];
+	const char	*p[2] = { id, uid };
+	PGresult	*res;
+	struct s3_error	 err;
+
+	snprintf(id, sizeof(id), "%lld", (long long)r->path_id);
+	snprintf(uid, sizeof(uid), "%lld", (long long)r->user.id);
+	if (db_run(r->app->db, "photo_delete", 2, p, PGRES_TUPLES_OK,
+	    &res) == -1) {
+		api_db_down(r);
+		return;
+	}
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		resp_error(r, 404, "not_found", "no such photo");
+		return;
+	}
+	/* The row is gone; a failed object delete is logged and left for
+	 * the retention sweep rather than resurrecting the row. */
+	if (s3_delete(r->app->s3, r->app->bucket[BUCKET_USER_PHOTOS],
+	    PQgetvalue(res, 0, 0), &err) != 0)
+		log_warnx("photos: s3 delete of photo %s failed: %ld %s", id,
+		    err.status, err.code);
+	PQclear(res);
+	resp_raw(r, 204, "application/json", "", 0, NULL);
+}

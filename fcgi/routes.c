@@ -1,0 +1,170 @@
+/*
+ * The route table and the per-request steps every API call shares:
+ * method/path matching, loopback-only routes, authentication and the
+ * user row.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api.h"
+#include "log.h"
+#include "util.h"
+
+static const struct route routes[] = {
+	{ "GET",    "/api/v1/me",			ROUTE_AUTH, h_me },
+	{ "POST",   "/api/v1/photos",			ROUTE_AUTH, h_photos_create },
+	{ "GET",    "/api/v1/photos",			ROUTE_AUTH, h_photos_list },
+	{ "GET",    "/api/v1/photos/#",			ROUTE_AUTH, h_photos_get },
+	{ "DELETE", "/api/v1/photos/#",			ROUTE_AUTH, h_photos_delete },
+	{ "GET",    "/api/v1/outfits",			ROUTE_AUTH, h_outfits_list },
+	{ "GET",    "/api/v1/outfits/#",		ROUTE_AUTH, h_outfits_get },
+	{ "GET",    "/api/v1/locations",		ROUTE_AUTH, h_locations_list },
+	{ "GET",    "/api/v1/locations/#",		ROUTE_AUTH, h_locations_get },
+	{ "POST",   "/api/v1/tryons",			ROUTE_AUTH, h_tryons_create },
+	{ "GET",    "/api/v1/tryons",			ROUTE_AUTH, h_tryons_list },
+	{ "GET",    "/api/v1/tryons/#",			ROUTE_AUTH, h_tryons_get },
+	{ "POST",   "/api/v1/animations",		ROUTE_AUTH, h_animations_create },
+	{ "GET",    "/api/v1/animations",		ROUTE_AUTH, h_animations_list },
+	{ "GET",    "/api/v1/animations/#",		ROUTE_AUTH, h_animations_get },
+	{ "GET",    "/healthz",				ROUTE_LOCAL, h_healthz },
+	{ "GET",    "/metrics",				ROUTE_LOCAL, h_metrics },
+	{ NULL, NULL, 0, NULL }
+};
+
+const struct db_stmt *const api_statements[] = {
+	users_statements,
+	photos_statements,
+	catalog_statements,
+	jobs_api_statements,
+	health_statements,
+	NULL
+};
+
+/*
+ * Match path against pattern; '#' matches a positive decimal id that is
+ * stored in r->path_id.  Returns 1 on a match.
+ */
+static int
+route_match(const char *pattern, const char *path, struct req *r)
+{
+	const char	*hash = strchr(pattern, '#');
+	size_t		 plen;
+	char		 digits[24];
+	size_t		 n = 0;
+	int64_t		 id;
+
+	if (hash == NULL)
+		return strcmp(pattern, path) == 0;
+	plen = (size_t)(hash - pattern);
+	if (strncmp(pattern, path, plen) != 0)
+		return 0;
+	path += plen;
+	while (path[n] >= '0' && path[n] <= '9') {
+		if (n + 1 >= sizeof(digits))
+			return 0;
+		digits[n] = path[n];
+		n++;
+	}
+	if (n == 0)
+		return 0;
+	digits[n] = '\0';
+	if (strcmp(path + n, hash + 1) != 0)
+		return 0;
+	if (util_parse_i64(digits, 1, INT64_MAX, &id) == -1)
+		return 0;
+	r->path_id = id;
+	return 1;
+}
+
+static int
+is_loopback(const char *addr)
+{
+	if (addr == NULL)
+		return 0;
+	return strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0;
+}
+
+void
+api_db_down(struct req *r)
+{
+	resp_error(r, 503, "unavailable",
+	    "the service is temporarily unavailable, try again shortly");
+}
+
+static int
+authenticate(struct req *r)
+{
+	const char	*h;
+	enum auth_result res;
+
+	h = req_param(r, "HTTP_AUTHORIZATION");
+	if (h == NULL) {
+		resp_error(r, 401, "unauthorized",
+		    "missing Authorization: tma <initData>");
+		return -1;
+	}
+	res = auth_check_header(&r->app->auth, h, time(NULL), &r->user);
+	if (res != AUTH_OK) {
+		resp_error(r, 401, res == AUTH_EXPIRED ? "auth_expired" :
+		    "unauthorized", auth_strerror(res));
+		return -1;
+	}
+	r->authed = 1;
+	r->lang = lang_parse(r->user.language);
+	return 0;
+}
+
+void
+api_dispatch(struct req *r)
+{
+	const struct route	*rt;
+	const char		*uri;
+	int			 path_found = 0;
+	char			 idbuf[24];
+
+	r->method = req_param(r, "REQUEST_METHOD");
+	uri = req_param(r, "DOCUMENT_URI");
+	if (uri == NULL)
+		uri = req_param(r, "SCRIPT_NAME");
+	r->path = uri ? uri : "";
+	r->query = req_param(r, "QUERY_STRING");
+	if (r->query == NULL)
+		r->query = "";
+	r->remote_addr = req_param(r, "REMOTE_ADDR");
+	if (r->method == NULL) {
+		resp_error(r, 400, "bad_request", "no request method");
+		return;
+	}
+
+	for (rt = routes; rt->pattern != NULL; rt++) {
+		if (!route_match(rt->pattern, r->path, r))
+			continue;
+		path_found = 1;
+		if (strcmp(rt->method, r->method) == 0)
+			break;
+	}
+	if (rt->pattern == NULL) {
+		if (path_found)
+			resp_error(r, 405, "method_not_allowed",
+			    "this method is not allowed here");
+		else
+			resp_error(r, 404, "not_found", "no such endpoint");
+		goto done;
+	}
+	if ((rt->flags & ROUTE_LOCAL) && !is_loopback(r->remote_addr)) {
+		resp_error(r, 404, "not_found", "no such endpoint");
+		goto done;
+	}
+	if ((rt->flags & ROUTE_AUTH) && authenticate(r) == -1)
+		goto done;
+	rt->fn(r);
+done:
+	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)r->user.id);
+	if (r->status >= 500)
+		log_kv(LOG_LVL_WARN, "request", "request_id", r->request_id,
+		    "method", r->method, "path", r->path, "user_id",
+		    r->authed ? idbuf : "", "status",
+		    r->status == 503 ? "503" : "5xx", NULL);
+}

@@ -1,0 +1,107 @@
+/*
+ * The user resource: GET /me, and creating or refreshing the user row.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "api.h"
+
+const struct db_stmt users_statements[] = {
+	{ "user_touch",
+	  "SELECT user_touch($1, $2, $3, $4, $5, $6, $7)", 7 },
+	{ "user_me",
+	  "SELECT id, first_name, role, shop_id, balance, "
+	  "tokens_reserved(id) FROM users WHERE id = $1", 1 },
+	{ NULL, NULL, 0 }
+};
+
+/*
+ * Which users this process has recently written: a small direct-mapped
+ * cache, so a status poll does not write the user row.
+ */
+#define TOUCH_SLOTS 4096
+static struct {
+	int64_t	 id;
+	time_t	 at;
+} touched[TOUCH_SLOTS];
+
+int
+users_touch(struct req *r)
+{
+	struct app	*a = r->app;
+	char		 id[24], grant[24], refresh[24];
+	const char	*p[7];
+	size_t		 slot = (size_t)((uint64_t)r->user.id % TOUCH_SLOTS);
+	time_t		 now = time(NULL);
+
+	if (touched[slot].id == r->user.id &&
+	    now - touched[slot].at < a->user_refresh)
+		return 0;
+	snprintf(id, sizeof(id), "%lld", (long long)r->user.id);
+	snprintf(grant, sizeof(grant), "%lld", (long long)a->welcome_grant);
+	snprintf(refresh, sizeof(refresh), "%lld", (long long)a->user_refresh);
+	p[0] = id;
+	p[1] = r->user.first_name;
+	p[2] = r->user.last_name;
+	p[3] = r->user.username;
+	p[4] = lang_name(r->lang);
+	p[5] = grant;
+	p[6] = refresh;
+	if (db_run(a->db, "user_touch", 7, p, PGRES_TUPLES_OK, NULL) == -1) {
+		api_db_down(r);
+		return -1;
+	}
+	touched[slot].id = r->user.id;
+	touched[slot].at = now;
+	return 0;
+}
+
+void
+h_me(struct req *r)
+{
+	struct app	*a = r->app;
+	PGresult	*res;
+	json_object	*o, *prices;
+	char		 id[24];
+	const char	*p[1] = { id };
+
+	if (users_touch(r) == -1)
+		return;
+	snprintf(id, sizeof(id), "%lld", (long long)r->user.id);
+	if (db_run(a->db, "user_me", 1, p, PGRES_TUPLES_OK, &res) == -1) {
+		api_db_down(r);
+		return;
+	}
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		resp_error(r, 404, "not_found", "no such user");
+		return;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_int64(r->user.id));
+	json_object_object_add(o, "first_name",
+	    json_object_new_string(PQgetvalue(res, 0, 1)));
+	json_object_object_add(o, "language",
+	    json_object_new_string(lang_name(r->lang)));
+	json_object_object_add(o, "role",
+	    json_object_new_string(PQgetvalue(res, 0, 2)));
+	json_object_object_add(o, "shop_id", PQgetisnull(res, 0, 3) ? NULL :
+	    json_object_new_int64(db_get_i64(res, 0, 3)));
+	json_object_object_add(o, "balance",
+	    json_object_new_int64(db_get_i64(res, 0, 4)));
+	json_object_object_add(o, "reserved",
+	    json_object_new_int64(db_get_i64(res, 0, 5)));
+	json_object_object_add(o, "available",
+	    json_object_new_int64(db_get_i64(res, 0, 4) -
+	    db_get_i64(res, 0, 5)));
+	prices = json_object_new_object();
+	json_object_object_add(prices, "tryon",
+	    json_object_new_int64(a->price_tryon));
+	json_object_object_add(prices, "animation",
+	    json_object_new_int64(a->price_animation));
+	json_object_object_add(o, "prices", prices);
+	PQclear(res);
+	resp_json(r, 200, o, NULL);
+	json_object_put(o);
+}

@@ -1,0 +1,152 @@
+/*
+ * Start-up shared by primerka.fcgi, primerka-batch and primerka-admin.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "log.h"
+
+const char *const app_bucket_names[BUCKET_COUNT] = {
+	"user-photos", "outfits", "locations", "results", "videos"
+};
+
+/* Config key for a bucket: "bucket_user_photos" etc. */
+static void
+bucket_key(enum bucket b, char *buf, size_t len)
+{
+	size_t	 i;
+
+	snprintf(buf, len, "bucket_%s", app_bucket_names[b]);
+	for (i = 0; buf[i] != '\0'; i++)
+		if (buf[i] == '-')
+			buf[i] = '_';
+}
+
+struct intkey {
+	const char	*section, *key;
+	int64_t		 def, min, max;
+	size_t		 off;
+};
+
+#define OFF(f) offsetof(struct app, f)
+static const struct intkey intkeys[] = {
+	{ "tokens", "tryon_price", 10, 0, 1000000, OFF(price_tryon) },
+	{ "tokens", "animation_price", 30, 0, 1000000, OFF(price_animation) },
+	{ "tokens", "welcome_grant", 0, 0, 1000000, OFF(welcome_grant) },
+	{ "worker", "max_attempts", 5, 1, 100, OFF(max_attempts) },
+	{ "limits", "photo_max_bytes", 15 * 1024 * 1024, 1024,
+	    200 * 1024 * 1024, OFF(photo_max_bytes) },
+	{ "limits", "photo_max_pixels", 40000000, 10000, 400000000,
+	    OFF(photo_max_pixels) },
+	{ "limits", "photo_max_side", 12000, 100, 65535, OFF(photo_max_side) },
+	{ "limits", "photo_min_side", 256, 1, 4096, OFF(photo_min_side) },
+	{ "s3", "presign_ttl", 3600, 60, 7 * 86400, OFF(presign_ttl) },
+	{ "api", "user_refresh", 300, 0, 86400, OFF(user_refresh) },
+	{ NULL, NULL, 0, 0, 0, 0 }
+};
+
+int
+app_init(struct app *a, const char *prog, char *err, size_t errlen)
+{
+	const char		*path, *prefix;
+	const struct intkey	*k;
+	struct s3_config	 s3c;
+	struct s3_error		 s3e;
+	char			 key[64];
+	int64_t			 maxage, botid, v;
+	int			 b, pathstyle, testkey;
+	const char		*aerr = NULL;
+
+	memset(a, 0, sizeof(*a));
+	path = getenv("PRIMERKA_CONFIG");
+	a->cfg = config_load(path ? path : CONFIG_DEFAULT_PATH, path == NULL,
+	    err, errlen);
+	if (a->cfg == NULL)
+		return -1;
+	log_init(prog, config_get(a->cfg, "log", "level", "info"));
+
+	for (k = intkeys; k->section != NULL; k++) {
+		if (config_get_int(a->cfg, k->section, k->key, k->def, k->min,
+		    k->max, &v) == -1) {
+			snprintf(err, errlen, "[%s] %s: not a number in "
+			    "%lld..%lld", k->section, k->key,
+			    (long long)k->min, (long long)k->max);
+			return -1;
+		}
+		*(int64_t *)(void *)((char *)a + k->off) = v;
+	}
+
+	prefix = config_get(a->cfg, "s3", "bucket_prefix", "");
+	for (b = 0; b < BUCKET_COUNT; b++) {
+		const char *name;
+		bucket_key((enum bucket)b, key, sizeof(key));
+		name = config_get(a->cfg, "s3", key, app_bucket_names[b]);
+		if ((size_t)snprintf(a->bucket[b], sizeof(a->bucket[b]), "%s%s",
+		    prefix, name) >= sizeof(a->bucket[b])) {
+			snprintf(err, errlen, "[s3] %s: name too long", key);
+			return -1;
+		}
+	}
+
+	s3_config_init(&s3c);
+	s3c.endpoint = config_get(a->cfg, "s3", "endpoint",
+	    "http://127.0.0.1:4568");
+	s3c.public_endpoint = config_get(a->cfg, "s3", "public_endpoint",
+	    NULL);
+	s3c.region = config_get(a->cfg, "s3", "region", "us-east-1");
+	s3c.access_key = config_get(a->cfg, "s3", "access_key", "S3RVER");
+	s3c.secret_key = config_get(a->cfg, "s3", "secret_key", "S3RVER");
+	if (config_get_bool(a->cfg, "s3", "path_style", 1, &pathstyle) == -1) {
+		snprintf(err, errlen, "[s3] path_style: not a boolean");
+		return -1;
+	}
+	s3c.path_style = pathstyle;
+	if ((a->s3 = s3_client_new(&s3c, &s3e)) == NULL) {
+		snprintf(err, errlen, "[s3]: %s", s3e.message);
+		return -1;
+	}
+
+	if (config_get_int(a->cfg, "auth", "max_age", 86400, 0, INT32_MAX,
+	    &maxage) == -1 ||
+	    config_get_int(a->cfg, "telegram", "bot_id", 0, 0, INT64_MAX,
+	    &botid) == -1 ||
+	    config_get_bool(a->cfg, "telegram", "test_environment", 0,
+	    &testkey) == -1) {
+		snprintf(err, errlen, "bad [auth] max_age or [telegram] "
+		    "bot_id / test_environment");
+		return -1;
+	}
+	if (auth_config_init(&a->auth,
+	    config_get(a->cfg, "telegram", "bot_token", ""), maxage,
+	    botid, config_get(a->cfg, "telegram", "public_key", NULL),
+	    testkey, &aerr) != 0) {
+		snprintf(err, errlen, "[telegram]: %s", aerr ? aerr :
+		    "bad configuration");
+		return -1;
+	}
+	return 0;
+}
+
+int
+app_open_db(struct app *a, const struct db_stmt *const *tables)
+{
+	const char	*conninfo;
+
+	conninfo = config_get(a->cfg, "database", "url",
+	    "postgresql:///primerka");
+	a->db = db_open(conninfo, tables);
+	return a->db == NULL ? -1 : 0;
+}
+
+void
+app_free(struct app *a)
+{
+	db_close(a->db);
+	auth_config_clear(&a->auth);
+	s3_client_free(a->s3);
+	config_free(a->cfg);
+	memset(a, 0, sizeof(*a));
+}

@@ -1,0 +1,60 @@
+/*
+ * What both binaries load at start-up: the configuration, the logger,
+ * the S3 client, bucket names, prices and limits.  The database handle is
+ * opened by each process after fork (one connection per process).
+ */
+#ifndef PRIMERKA_APP_H
+#define PRIMERKA_APP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "auth.h"
+#include "config.h"
+#include "db.h"
+#include "s3.h"
+
+enum bucket {
+	BUCKET_USER_PHOTOS = 0,
+	BUCKET_OUTFITS,
+	BUCKET_LOCATIONS,
+	BUCKET_RESULTS,
+	BUCKET_VIDEOS,
+	BUCKET_COUNT
+};
+
+struct app {
+	struct config		*cfg;
+	struct db		*db;
+	struct s3_client	*s3;
+	struct auth_config	 auth;
+	char			 bucket[BUCKET_COUNT][64];
+	int64_t			 price_tryon;
+	int64_t			 price_animation;
+	int64_t			 welcome_grant;
+	int64_t			 max_attempts;
+	int64_t			 photo_max_bytes;
+	int64_t			 photo_max_pixels;
+	int64_t			 photo_max_side;
+	int64_t			 photo_min_side;
+	int64_t			 presign_ttl;	/* seconds */
+	int64_t			 user_refresh;	/* seconds between user row refreshes */
+};
+
+/* The default object names of the five buckets, indexed by enum bucket. */
+extern const char *const app_bucket_names[BUCKET_COUNT];
+
+/*
+ * Load PRIMERKA_CONFIG (or the default path; missing is fine when the
+ * environment configures everything), start the logger as prog, and
+ * build the S3 client and auth configuration.  Returns 0, or -1 with a
+ * message in err.
+ */
+int	 app_init(struct app *, const char *prog, char *err, size_t errlen);
+
+/* Open this process's database connection with the given statements. */
+int	 app_open_db(struct app *, const struct db_stmt *const *tables);
+
+void	 app_free(struct app *);
+
+#endif /* PRIMERKA_APP_H */

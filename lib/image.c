@@ -1,0 +1,1849 @@
+/*
+ * image.c: JPEG (libjpeg-turbo), PNG (libpng 1.6) and WebP (libwebp)
+ * probing, decoding, resampling and encoding.  See image.h.
+ *
+ * Layout of this file:
+ *   - error strings, limits, sniffing
+ *   - header parsers (EXIF TIFF IFD0, JPEG markers, PNG chunks, RIFF)
+ *   - the resampler (struct rowscaler): area average when shrinking,
+ *     bilinear when enlarging, fixed-point so results are bit-exact
+ *     on every build; fed one source row at a time so the scaled
+ *     decoders never hold the full-size image
+ *   - orientation
+ *   - per-format decoders and the two decode entry points
+ *   - image_new/free/resize/fit/crop
+ *   - encoders
+ *
+ * CMYK/YCCK JPEGs are supported: libjpeg hands out CMYK and we convert
+ * naively (no ICC), assuming Adobe's inverted CMYK when an Adobe marker
+ * is present, as Photoshop writes it.  12-bit, lossless and animated
+ * WebP files are rejected with IMAGE_E_FORMAT.  PNG gamma and ICC
+ * profiles are ignored (pixels are taken as sRGB).
+ */
+#include <limits.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jpeglib.h>
+#include <jerror.h>
+#include <png.h>
+#include <webp/decode.h>
+#include <webp/encode.h>
+
+#include "image.h"
+
+/* Fixed-point weight precision of the resampler. */
+#define RS_WBITS	14
+#define RS_ONE		(1 << RS_WBITS)
+
+/* A progressive JPEG needs ~10 scans; thousands are a CPU bomb. */
+#define JPEG_MAX_SCANS	500
+
+/* libpng: biggest single ancillary chunk and how many we keep. */
+#define PNG_CHUNK_MALLOC_MAX	(8u * 1024 * 1024)
+#define PNG_CHUNK_CACHE_MAX	256
+
+/*
+ * Human text for an enum image_err value.  Static strings, never NULL.
+ */
+const char *
+image_strerror(int err)
+{
+	switch (err) {
+	case IMAGE_OK:
+		return "ok";
+	case IMAGE_E_FORMAT:
+		return "unsupported image format";
+	case IMAGE_E_CORRUPT:
+		return "truncated or corrupt image";
+	case IMAGE_E_TOO_LARGE:
+		return "image too large";
+	case IMAGE_E_TOO_SMALL:
+		return "image too small";
+	case IMAGE_E_NOMEM:
+		return "out of memory";
+	case IMAGE_E_INVAL:
+		return "invalid argument";
+	default:
+		return "unknown image error";
+	}
+}
+
+/*
+ * Short lower-case name of a format ("jpeg", "png", "webp", "unknown").
+ */
+const char *
+image_format_name(enum image_format fmt)
+{
+	switch (fmt) {
+	case IMAGE_FMT_JPEG:
+		return "jpeg";
+	case IMAGE_FMT_PNG:
+		return "png";
+	case IMAGE_FMT_WEBP:
+		return "webp";
+	default:
+		return "unknown";
+	}
+}
+
+/*
+ * MIME type of a format, "application/octet-stream" when unknown.
+ */
+const char *
+image_format_mime(enum image_format fmt)
+{
+	switch (fmt) {
+	case IMAGE_FMT_JPEG:
+		return "image/jpeg";
+	case IMAGE_FMT_PNG:
+		return "image/png";
+	case IMAGE_FMT_WEBP:
+		return "image/webp";
+	default:
+		return "application/octet-stream";
+	}
+}
+
+/*
+ * Fill *lim with the defaults for user uploads: 32 MiB, 12000 px a
+ * side, 50 megapixels, at least 1x1.
+ */
+void
+image_limits_default(struct image_limits *lim)
+{
+	if (lim == NULL)
+		return;
+	memset(lim, 0, sizeof(*lim));
+	lim->max_bytes = IMAGE_DEF_MAX_BYTES;
+	lim->max_width = IMAGE_DEF_MAX_SIDE;
+	lim->max_height = IMAGE_DEF_MAX_SIDE;
+	lim->max_pixels = IMAGE_DEF_MAX_PIXELS;
+	lim->min_width = 1;
+	lim->min_height = 1;
+}
+
+/*
+ * Format from magic bytes only.  Returns IMAGE_FMT_UNKNOWN for anything
+ * else, including buffers too short to tell.
+ */
+enum image_format
+image_sniff(const unsigned char *buf, size_t len)
+{
+	static const unsigned char png_sig[8] = {
+		0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'
+	};
+
+	if (buf == NULL)
+		return IMAGE_FMT_UNKNOWN;
+	if (len >= 3 && buf[0] == 0xff && buf[1] == 0xd8 && buf[2] == 0xff)
+		return IMAGE_FMT_JPEG;
+	if (len >= 8 && memcmp(buf, png_sig, 8) == 0)
+		return IMAGE_FMT_PNG;
+	if (len >= 12 && memcmp(buf, "RIFF", 4) == 0 &&
+	    memcmp(buf + 8, "WEBP", 4) == 0)
+		return IMAGE_FMT_WEBP;
+	return IMAGE_FMT_UNKNOWN;
+}
+
+static uint32_t
+rd16(const unsigned char *p, int le)
+{
+	return le ? (uint32_t)p[0] | (uint32_t)p[1] << 8 :
+	    (uint32_t)p[0] << 8 | (uint32_t)p[1];
+}
+
+static uint32_t
+rd32(const unsigned char *p, int le)
+{
+	return le ? (uint32_t)p[0] | (uint32_t)p[1] << 8 |
+	    (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24 :
+	    (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+/*
+ * Orientation (tag 0x0112) from the IFD0 of a TIFF block ("II*\0" or
+ * "MM\0*" header), optionally preceded by "Exif\0\0".  Every offset is
+ * checked against n.  Returns 1..8, or 1 when absent or malformed.
+ */
+static int
+exif_orientation(const unsigned char *p, size_t n)
+{
+	uint32_t	 off, cnt, i, type, count, v;
+	const unsigned char *e;
+	int		 le;
+
+	if (n >= 6 && memcmp(p, "Exif\0", 5) == 0) {
+		p += 6;
+		n -= 6;
+	}
+	if (n < 8)
+		return 1;
+	if (p[0] == 'I' && p[1] == 'I')
+		le = 1;
+	else if (p[0] == 'M' && p[1] == 'M')
+		le = 0;
+	else
+		return 1;
+	if (rd16(p + 2, le) != 42)
+		return 1;
+	off = rd32(p + 4, le);
+	if (off < 8 || off > n - 2)
+		return 1;
+	cnt = rd16(p + off, le);
+	if (cnt > (n - off - 2) / 12)
+		cnt = (uint32_t)((n - off - 2) / 12);
+	for (i = 0; i < cnt; i++) {
+		e = p + off + 2 + (size_t)i * 12;
+		if (rd16(e, le) != 0x0112)
+			continue;
+		type = rd16(e + 2, le);
+		count = rd32(e + 4, le);
+		if (count < 1)
+			return 1;
+		if (type == 3)		/* SHORT, the standard type */
+			v = rd16(e + 8, le);
+		else if (type == 4)	/* LONG, seen in the wild */
+			v = rd32(e + 8, le);
+		else
+			return 1;
+		return (v >= 1 && v <= 8) ? (int)v : 1;
+	}
+	return 1;
+}
+
+static int
+is_sof(int m)
+{
+	return m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 &&
+	    m != 0xcc;
+}
+
+/*
+ * Walk JPEG markers from SOI to the first SOFn: dimensions from SOFn,
+ * orientation from the first APP1 "Exif" segment before it.
+ * Returns IMAGE_OK or IMAGE_E_CORRUPT.
+ */
+static int
+probe_jpeg(const unsigned char *b, size_t len, struct image_info *ii)
+{
+	size_t		 pos = 2, seg;
+	const unsigned char *p;
+	int		 m, have_exif = 0;
+
+	ii->orientation = 1;
+	for (;;) {
+		if (pos >= len || b[pos] != 0xff)
+			return IMAGE_E_CORRUPT;
+		while (pos < len && b[pos] == 0xff)
+			pos++;
+		if (pos >= len)
+			return IMAGE_E_CORRUPT;
+		m = b[pos++];
+		if (m == 0x01 || (m >= 0xd0 && m <= 0xd7))
+			continue;	/* standalone markers */
+		if (m == 0xd8 || m == 0xd9 || m == 0xda)
+			return IMAGE_E_CORRUPT;	/* SOI/EOI/SOS before SOF */
+		if (len - pos < 2)
+			return IMAGE_E_CORRUPT;
+		seg = rd16(b + pos, 0);
+		if (seg < 2 || seg > len - pos)
+			return IMAGE_E_CORRUPT;
+		p = b + pos + 2;
+		if (m == 0xe1 && !have_exif && seg - 2 >= 6 &&
+		    memcmp(p, "Exif\0", 5) == 0) {
+			ii->orientation = exif_orientation(p, seg - 2);
+			have_exif = 1;
+		} else if (is_sof(m)) {
+			if (seg - 2 < 6)
+				return IMAGE_E_CORRUPT;
+			ii->height = (int)rd16(p + 1, 0);
+			ii->width = (int)rd16(p + 3, 0);
+			if (ii->width == 0 || ii->height == 0 || p[5] == 0)
+				return IMAGE_E_CORRUPT;
+			return IMAGE_OK;
+		}
+		pos += seg;
+	}
+}
+
+/*
+ * PNG: IHDR must be the first chunk; then chunks up to IDAT are walked
+ * for tRNS (alpha) and eXIf (orientation).  A file cut before IDAT is
+ * still probed (decode will report it).  Returns IMAGE_OK or
+ * IMAGE_E_CORRUPT.
+ */
+static int
+probe_png(const unsigned char *b, size_t len, struct image_info *ii)
+{
+	size_t		 pos;
+	uint32_t	 w, h, clen;
+	int		 depth, ctype, ok;
+
+	if (len < 8 + 8 + 13 + 4 || rd32(b + 8, 0) != 13 ||
+	    memcmp(b + 12, "IHDR", 4) != 0)
+		return IMAGE_E_CORRUPT;
+	w = rd32(b + 16, 0);
+	h = rd32(b + 20, 0);
+	depth = b[24];
+	ctype = b[25];
+	if (w == 0 || h == 0 || w > 0x7fffffffu || h > 0x7fffffffu)
+		return IMAGE_E_CORRUPT;
+	switch (ctype) {
+	case 0:
+		ok = depth == 1 || depth == 2 || depth == 4 || depth == 8 ||
+		    depth == 16;
+		break;
+	case 3:
+		ok = depth == 1 || depth == 2 || depth == 4 || depth == 8;
+		break;
+	case 2:
+	case 4:
+	case 6:
+		ok = depth == 8 || depth == 16;
+		break;
+	default:
+		ok = 0;
+	}
+	if (!ok || b[26] != 0 || b[27] != 0 || b[28] > 1)
+		return IMAGE_E_CORRUPT;
+	/* Dimensions beyond any hard cap are clamped; limits reject them. */
+	ii->width = w > INT_MAX ? INT_MAX : (int)w;
+	ii->height = h > INT_MAX ? INT_MAX : (int)h;
+	ii->has_alpha = ctype == 4 || ctype == 6;
+	ii->orientation = 1;
+
+	pos = 8 + 8 + 13 + 4;
+	while (len - pos >= 8) {
+		clen = rd32(b + pos, 0);
+		if (clen > 0x7fffffffu)
+			return IMAGE_E_CORRUPT;
+		if (memcmp(b + pos + 4, "IDAT", 4) == 0)
+			break;
+		if (clen > len - pos - 8)
+			break;		/* truncated: leave it to decode */
+		if (memcmp(b + pos + 4, "tRNS", 4) == 0)
+			ii->has_alpha = 1;
+		else if (memcmp(b + pos + 4, "eXIf", 4) == 0)
+			ii->orientation = exif_orientation(b + pos + 8, clen);
+		if (len - pos - 8 - clen < 4)
+			break;
+		pos += 8 + (size_t)clen + 4;
+	}
+	return IMAGE_OK;
+}
+
+/*
+ * WebP: libwebp's header parser for size/alpha/animation, our own RIFF
+ * walk for an EXIF chunk.  Returns IMAGE_OK, IMAGE_E_CORRUPT or
+ * IMAGE_E_FORMAT.
+ */
+static int
+probe_webp(const unsigned char *b, size_t len, struct image_info *ii)
+{
+	WebPBitstreamFeatures	 f;
+	VP8StatusCode		 st;
+	size_t			 pos, end;
+	uint32_t		 clen;
+
+	st = WebPGetFeatures(b, len, &f);
+	if (st == VP8_STATUS_UNSUPPORTED_FEATURE)
+		return IMAGE_E_FORMAT;
+	if (st != VP8_STATUS_OK)
+		return IMAGE_E_CORRUPT;
+	if (f.width <= 0 || f.height <= 0)
+		return IMAGE_E_CORRUPT;
+	ii->width = f.width;
+	ii->height = f.height;
+	ii->has_alpha = f.has_alpha != 0;
+	ii->animated = f.has_animation != 0;
+	ii->orientation = 1;
+
+	end = (size_t)rd32(b + 4, 1);
+	end = end > len - 8 ? len : end + 8;
+	pos = 12;
+	while (end - pos >= 8 && pos < end) {
+		clen = rd32(b + pos + 4, 1);
+		if (clen > end - pos - 8)
+			break;
+		if (memcmp(b + pos, "EXIF", 4) == 0) {
+			ii->orientation = exif_orientation(b + pos + 8, clen);
+			break;
+		}
+		pos += 8 + (size_t)clen + (clen & 1);
+		if (pos > end)
+			break;
+	}
+	return IMAGE_OK;
+}
+
+/*
+ * Read format, stored size, EXIF orientation and alpha from the
+ * headers of buf; no pixel is decoded and nothing is allocated.
+ * Returns IMAGE_OK, IMAGE_E_FORMAT (unknown magic, unsupported
+ * feature), IMAGE_E_CORRUPT (bad or truncated header) or
+ * IMAGE_E_INVAL.  *out is zeroed on error.
+ */
+int
+image_probe(const unsigned char *buf, size_t len, struct image_info *out)
+{
+	struct image_info	ii;
+	int			rc;
+
+	if (out == NULL || (buf == NULL && len > 0))
+		return IMAGE_E_INVAL;
+	memset(&ii, 0, sizeof(ii));
+	memset(out, 0, sizeof(*out));
+	ii.format = image_sniff(buf, len);
+	switch (ii.format) {
+	case IMAGE_FMT_JPEG:
+		rc = probe_jpeg(buf, len, &ii);
+		break;
+	case IMAGE_FMT_PNG:
+		rc = probe_png(buf, len, &ii);
+		break;
+	case IMAGE_FMT_WEBP:
+		rc = probe_webp(buf, len, &ii);
+		break;
+	default:
+		return IMAGE_E_FORMAT;
+	}
+	if (rc != IMAGE_OK)
+		return rc;
+	if (ii.orientation >= 5) {
+		ii.out_width = ii.height;
+		ii.out_height = ii.width;
+	} else {
+		ii.out_width = ii.width;
+		ii.out_height = ii.height;
+	}
+	*out = ii;
+	return IMAGE_OK;
+}
+
+/*
+ * Check probed facts against limits (NULL: defaults) and the hard caps.
+ * len is the encoded size.  Returns IMAGE_OK, IMAGE_E_TOO_LARGE,
+ * IMAGE_E_TOO_SMALL or IMAGE_E_INVAL.
+ */
+int
+image_check_limits(const struct image_info *info, size_t len,
+    const struct image_limits *lim)
+{
+	struct image_limits	 def;
+	uint64_t		 px, maxpx;
+	int			 maxw, maxh;
+
+	if (info == NULL)
+		return IMAGE_E_INVAL;
+	if (lim == NULL) {
+		image_limits_default(&def);
+		lim = &def;
+	}
+	if (lim->max_bytes > 0 && len > lim->max_bytes)
+		return IMAGE_E_TOO_LARGE;
+	maxw = lim->max_width > 0 && lim->max_width < IMAGE_HARD_MAX_SIDE ?
+	    lim->max_width : IMAGE_HARD_MAX_SIDE;
+	maxh = lim->max_height > 0 && lim->max_height < IMAGE_HARD_MAX_SIDE ?
+	    lim->max_height : IMAGE_HARD_MAX_SIDE;
+	maxpx = lim->max_pixels > 0 && lim->max_pixels < IMAGE_HARD_MAX_PIXELS ?
+	    lim->max_pixels : IMAGE_HARD_MAX_PIXELS;
+	if (info->out_width <= 0 || info->out_height <= 0)
+		return IMAGE_E_INVAL;
+	px = (uint64_t)info->out_width * (uint64_t)info->out_height;
+	if (info->out_width > maxw || info->out_height > maxh || px > maxpx)
+		return IMAGE_E_TOO_LARGE;
+	if (info->out_width < lim->min_width ||
+	    info->out_height < lim->min_height)
+		return IMAGE_E_TOO_SMALL;
+	return IMAGE_OK;
+}
+
+/*
+ * Resampler.  One axis maps src samples to dst samples with, per output
+ * sample, a run of n source samples from start and fixed-point weights
+ * summing to RS_ONE.  Shrinking uses exact box (area) coverage, growing
+ * uses bilinear interpolation between pixel centres.
+ */
+struct rs_axis {
+	int	*start;
+	int	*n;
+	int32_t	*w;		/* maxn weights per output sample */
+	int	 maxn;
+};
+
+struct rowscaler {
+	int		 sw, sh, dw, dh;
+	int		 premul;	/* weight colour by alpha */
+	struct rs_axis	 h, v;
+	uint32_t	*ring;		/* v.maxn rows of dw * 4 sums */
+	const uint32_t	**rows;		/* v.maxn row pointers, scratch */
+	int		 y;		/* next source row to push */
+	int		 oy;		/* next output row to produce */
+	unsigned char	*dst;		/* dh rows of dw * 4 bytes */
+};
+
+static void
+axis_free(struct rs_axis *a)
+{
+	free(a->start);
+	free(a->n);
+	free(a->w);
+	memset(a, 0, sizeof(*a));
+}
+
+/*
+ * Build the weights of one axis.  Returns 0 or IMAGE_E_NOMEM.
+ */
+static int
+axis_init(struct rs_axis *a, int src, int dst)
+{
+	int64_t	 lo, hi, ov, num, den, i0, frac;
+	int	 o, k, first, last, best;
+	int32_t	*w, sum;
+
+	memset(a, 0, sizeof(*a));
+	a->maxn = dst <= src ? src / dst + 2 : 2;
+	a->start = calloc((size_t)dst, sizeof(int));
+	a->n = calloc((size_t)dst, sizeof(int));
+	a->w = calloc((size_t)dst * (size_t)a->maxn, sizeof(int32_t));
+	if (a->start == NULL || a->n == NULL || a->w == NULL) {
+		axis_free(a);
+		return IMAGE_E_NOMEM;
+	}
+	for (o = 0; o < dst; o++) {
+		w = a->w + (size_t)o * a->maxn;
+		if (dst <= src) {
+			/* Output o covers [o*src, (o+1)*src) in 1/dst units. */
+			lo = (int64_t)o * src;
+			hi = lo + src;
+			first = (int)(lo / dst);
+			last = (int)((hi - 1) / dst);
+			a->start[o] = first;
+			a->n[o] = last - first + 1;
+			sum = 0;
+			best = 0;
+			for (k = 0; k < a->n[o]; k++) {
+				ov = ((int64_t)(first + k + 1) * dst < hi ?
+				    (int64_t)(first + k + 1) * dst : hi) -
+				    ((int64_t)(first + k) * dst > lo ?
+				    (int64_t)(first + k) * dst : lo);
+				w[k] = (int32_t)((ov * RS_ONE + src / 2) / src);
+				sum += w[k];
+				if (w[k] > w[best])
+					best = k;
+			}
+			w[best] += RS_ONE - sum;
+		} else {
+			/* Centre of output o in source pixel coordinates. */
+			num = (int64_t)(2 * o + 1) * src - dst;
+			den = 2 * (int64_t)dst;
+			if (num <= 0) {
+				a->start[o] = 0;
+				a->n[o] = 1;
+				w[0] = RS_ONE;
+				continue;
+			}
+			i0 = num / den;
+			frac = (num % den) * RS_ONE / den;
+			if (i0 >= src - 1) {
+				a->start[o] = src - 1;
+				a->n[o] = 1;
+				w[0] = RS_ONE;
+				continue;
+			}
+			a->start[o] = (int)i0;
+			a->n[o] = 2;
+			w[0] = (int32_t)(RS_ONE - frac);
+			w[1] = (int32_t)frac;
+		}
+	}
+	return 0;
+}
+
+static void
+rs_free(struct rowscaler *rs)
+{
+	axis_free(&rs->h);
+	axis_free(&rs->v);
+	free(rs->ring);
+	free(rs->rows);
+	rs->ring = NULL;
+	rs->rows = NULL;
+}
+
+/*
+ * Prepare to scale sw x sh RGBA rows into dst (dw x dh, owned by the
+ * caller).  Returns 0 or IMAGE_E_NOMEM; rs_free() in every case.
+ */
+static int
+rs_init(struct rowscaler *rs, int sw, int sh, int dw, int dh, int premul,
+    unsigned char *dst)
+{
+	memset(rs, 0, sizeof(*rs));
+	rs->sw = sw;
+	rs->sh = sh;
+	rs->dw = dw;
+	rs->dh = dh;
+	rs->premul = premul;
+	rs->dst = dst;
+	if (axis_init(&rs->h, sw, dw) != 0 || axis_init(&rs->v, sh, dh) != 0)
+		return IMAGE_E_NOMEM;
+	rs->ring = calloc((size_t)rs->v.maxn * (size_t)dw * 4,
+	    sizeof(uint32_t));
+	rs->rows = calloc((size_t)rs->v.maxn, sizeof(*rs->rows));
+	if (rs->ring == NULL || rs->rows == NULL)
+		return IMAGE_E_NOMEM;
+	return 0;
+}
+
+/* Horizontal pass of one source row into sums of RS_WBITS precision. */
+static void
+rs_hpass(const struct rowscaler *rs, const unsigned char *row, uint32_t *o)
+{
+	const struct rs_axis	*a = &rs->h;
+	const unsigned char	*s;
+	const int32_t		*w;
+	uint32_t		 r, g, b, al, wk;
+	int			 x, k;
+
+	for (x = 0; x < rs->dw; x++, o += 4) {
+		s = row + (size_t)a->start[x] * 4;
+		w = a->w + (size_t)x * a->maxn;
+		r = g = b = al = 0;
+		if (rs->premul) {
+			for (k = 0; k < a->n[x]; k++, s += 4) {
+				wk = (uint32_t)w[k] * s[3];
+				r += wk * s[0];
+				g += wk * s[1];
+				b += wk * s[2];
+				al += wk;
+			}
+		} else {
+			for (k = 0; k < a->n[x]; k++, s += 4) {
+				wk = (uint32_t)w[k];
+				r += wk * s[0];
+				g += wk * s[1];
+				b += wk * s[2];
+				al += wk * s[3];
+			}
+		}
+		o[0] = r;
+		o[1] = g;
+		o[2] = b;
+		o[3] = al;
+	}
+}
+
+/* Vertical pass: output row oy from the ring. */
+static void
+rs_vpass(struct rowscaler *rs, int oy)
+{
+	const struct rs_axis	*a = &rs->v;
+	const int32_t		*w = a->w + (size_t)oy * a->maxn;
+	const uint32_t		**rows = rs->rows, *src;
+	unsigned char		*d = rs->dst + (size_t)oy * rs->dw * 4;
+	uint64_t		 acc[4], wk;
+	size_t			 row4 = (size_t)rs->dw * 4;
+	int			 x, k, c, n = a->n[oy];
+
+	for (k = 0; k < n; k++)
+		rows[k] = rs->ring +
+		    (size_t)((a->start[oy] + k) % a->maxn) * row4;
+	for (x = 0; x < rs->dw; x++) {
+		acc[0] = acc[1] = acc[2] = acc[3] = 0;
+		for (k = 0; k < n; k++) {
+			src = rows[k] + (size_t)x * 4;
+			wk = (uint64_t)w[k];
+			acc[0] += wk * src[0];
+			acc[1] += wk * src[1];
+			acc[2] += wk * src[2];
+			acc[3] += wk * src[3];
+		}
+		if (rs->premul) {
+			/* acc[c] ~ c*a << 28, acc[3] ~ a << 28 */
+			for (c = 0; c < 3; c++) {
+				uint64_t v = acc[3] == 0 ? 0 :
+				    (acc[c] + acc[3] / 2) / acc[3];
+				d[c] = (unsigned char)(v > 255 ? 255 : v);
+			}
+			acc[3] = (acc[3] + ((uint64_t)1 << 27)) >> 28;
+			d[3] = (unsigned char)(acc[3] > 255 ? 255 : acc[3]);
+		} else {
+			for (c = 0; c < 4; c++) {
+				uint64_t v = (acc[c] + ((uint64_t)1 << 27)) >>
+				    28;
+				d[c] = (unsigned char)(v > 255 ? 255 : v);
+			}
+		}
+		d += 4;
+	}
+}
+
+/*
+ * Feed the next source row (sw * 4 bytes RGBA); emits every output row
+ * whose last source row this is.
+ */
+static void
+rs_push(struct rowscaler *rs, const unsigned char *row)
+{
+	int	y = rs->y++;
+
+	if (rs->oy >= rs->dh || y < rs->v.start[rs->oy])
+		return;		/* no output needs this row */
+	rs_hpass(rs, row, rs->ring +
+	    (size_t)(y % rs->v.maxn) * (size_t)rs->dw * 4);
+	while (rs->oy < rs->dh &&
+	    rs->v.start[rs->oy] + rs->v.n[rs->oy] - 1 <= y) {
+		rs_vpass(rs, rs->oy);
+		rs->oy++;
+	}
+}
+
+/* Does any pixel have alpha below 255? */
+static int
+has_alpha(const struct image *img)
+{
+	size_t	i, n = (size_t)img->w * img->h * 4;
+
+	for (i = 3; i < n; i += 4)
+		if (img->px[i] != 255)
+			return 1;
+	return 0;
+}
+
+/*
+ * Allocate a w x h RGBA image, zero-filled (transparent black) into
+ * *out.  Returns IMAGE_OK, IMAGE_E_INVAL (size out of range) or
+ * IMAGE_E_NOMEM; the caller frees with image_free().
+ */
+int
+image_new(int w, int h, struct image *out)
+{
+	if (out == NULL)
+		return IMAGE_E_INVAL;
+	memset(out, 0, sizeof(*out));
+	if (w <= 0 || h <= 0 || w > IMAGE_HARD_MAX_SIDE ||
+	    h > IMAGE_HARD_MAX_SIDE ||
+	    (uint64_t)w * (uint64_t)h > IMAGE_HARD_MAX_PIXELS)
+		return IMAGE_E_INVAL;
+	out->px = calloc((size_t)w * (size_t)h, 4);
+	if (out->px == NULL)
+		return IMAGE_E_NOMEM;
+	out->w = w;
+	out->h = h;
+	return IMAGE_OK;
+}
+
+/*
+ * Free the pixels of img and zero it; NULL and empty images are fine.
+ */
+void
+image_free(struct image *img)
+{
+	if (img == NULL)
+		return;
+	free(img->px);
+	img->px = NULL;
+	img->w = img->h = 0;
+}
+
+static int
+image_valid(const struct image *img)
+{
+	return img != NULL && img->px != NULL && img->w > 0 && img->h > 0 &&
+	    img->w <= IMAGE_HARD_MAX_SIDE && img->h <= IMAGE_HARD_MAX_SIDE;
+}
+
+/*
+ * Resample src into a new w x h image (area average when shrinking,
+ * bilinear when enlarging, per axis; alpha-weighted when src has
+ * transparency so transparent pixels do not bleed colour).  Results are
+ * bit-exact across builds.  Returns IMAGE_OK, IMAGE_E_INVAL or
+ * IMAGE_E_NOMEM; on success the caller frees *out.
+ */
+int
+image_resize(const struct image *src, int w, int h, struct image *out)
+{
+	struct rowscaler	 rs;
+	int			 rc, y;
+
+	if (out == NULL)
+		return IMAGE_E_INVAL;
+	memset(out, 0, sizeof(*out));
+	if (!image_valid(src))
+		return IMAGE_E_INVAL;
+	rc = image_new(w, h, out);
+	if (rc != IMAGE_OK)
+		return rc;
+	if (w == src->w && h == src->h) {
+		memcpy(out->px, src->px, (size_t)w * h * 4);
+		return IMAGE_OK;
+	}
+	rc = rs_init(&rs, src->w, src->h, w, h, has_alpha(src), out->px);
+	if (rc == IMAGE_OK) {
+		for (y = 0; y < src->h; y++)
+			rs_push(&rs, src->px + (size_t)y * src->w * 4);
+	}
+	rs_free(&rs);
+	if (rc != IMAGE_OK)
+		image_free(out);
+	return rc;
+}
+
+/*
+ * Fit src into max_side x max_side keeping the aspect ratio (area
+ * average); never enlarges: a copy when it already fits.  Returns
+ * IMAGE_OK, IMAGE_E_INVAL or IMAGE_E_NOMEM; the caller frees *out.
+ */
+int
+image_fit(const struct image *src, int max_side, struct image *out)
+{
+	int	w, h;
+
+	if (out == NULL)
+		return IMAGE_E_INVAL;
+	memset(out, 0, sizeof(*out));
+	if (!image_valid(src) || max_side <= 0)
+		return IMAGE_E_INVAL;
+	w = src->w;
+	h = src->h;
+	if (w > max_side || h > max_side) {
+		if (w >= h) {
+			h = (int)(((int64_t)h * max_side + w / 2) / w);
+			w = max_side;
+		} else {
+			w = (int)(((int64_t)w * max_side + h / 2) / h);
+			h = max_side;
+		}
+		if (w < 1)
+			w = 1;
+		if (h < 1)
+			h = 1;
+	}
+	return image_resize(src, w, h, out);
+}
+
+/*
+ * Copy the w x h rectangle at (x, y) of src into a new image.  The
+ * rectangle must lie inside src.  Returns IMAGE_OK, IMAGE_E_INVAL or
+ * IMAGE_E_NOMEM; the caller frees *out.
+ */
+int
+image_crop(const struct image *src, int x, int y, int w, int h,
+    struct image *out)
+{
+	int	rc, r;
+
+	if (out == NULL)
+		return IMAGE_E_INVAL;
+	memset(out, 0, sizeof(*out));
+	if (!image_valid(src) || x < 0 || y < 0 || w <= 0 || h <= 0 ||
+	    x > src->w - w || y > src->h - h)
+		return IMAGE_E_INVAL;
+	rc = image_new(w, h, out);
+	if (rc != IMAGE_OK)
+		return rc;
+	for (r = 0; r < h; r++)
+		memcpy(out->px + (size_t)r * w * 4,
+		    src->px + ((size_t)(y + r) * src->w + x) * 4,
+		    (size_t)w * 4);
+	return IMAGE_OK;
+}
+
+/*
+ * Apply EXIF orientation o (1..8) to img in place: afterwards img is as
+ * displayed (w and h swapped for 5..8).  1 and out-of-range values are
+ * no-ops.  Returns IMAGE_OK, IMAGE_E_INVAL or IMAGE_E_NOMEM (img is
+ * unchanged on error).
+ */
+int
+image_orient(struct image *img, int o)
+{
+	unsigned char	*dst, *d;
+	const unsigned char *s;
+	int		 sw, sh, dw, dh, ox, oy, bx, by, ix, iy, ex, ey;
+
+	if (!image_valid(img))
+		return IMAGE_E_INVAL;
+	if (o < 2 || o > 8)
+		return IMAGE_OK;
+	sw = img->w;
+	sh = img->h;
+	dw = o >= 5 ? sh : sw;
+	dh = o >= 5 ? sw : sh;
+	dst = malloc((size_t)sw * sh * 4);
+	if (dst == NULL)
+		return IMAGE_E_NOMEM;
+	/* 32x32 tiles keep the transposing cases cache-friendly. */
+	for (by = 0; by < dh; by += 32) {
+		ey = by + 32 < dh ? by + 32 : dh;
+		for (bx = 0; bx < dw; bx += 32) {
+			ex = bx + 32 < dw ? bx + 32 : dw;
+			for (oy = by; oy < ey; oy++) {
+				d = dst + ((size_t)oy * dw + bx) * 4;
+				for (ox = bx; ox < ex; ox++, d += 4) {
+					switch (o) {
+					case 2:
+						ix = sw - 1 - ox;
+						iy = oy;
+						break;
+					case 3:
+						ix = sw - 1 - ox;
+						iy = sh - 1 - oy;
+						break;
+					case 4:
+						ix = ox;
+						iy = sh - 1 - oy;
+						break;
+					case 5:
+						ix = oy;
+						iy = ox;
+						break;
+					case 6:
+						ix = oy;
+						iy = sh - 1 - ox;
+						break;
+					case 7:
+						ix = sw - 1 - oy;
+						iy = sh - 1 - ox;
+						break;
+					default: /* 8 */
+						ix = sw - 1 - oy;
+						iy = ox;
+						break;
+					}
+					s = img->px + ((size_t)iy * sw + ix) * 4;
+					memcpy(d, s, 4);
+				}
+			}
+		}
+	}
+	free(img->px);
+	img->px = dst;
+	img->w = dw;
+	img->h = dh;
+	return IMAGE_OK;
+}
+
+/*
+ * Decoded size for a "longer side <= max_side" request, in the stored
+ * frame: *tw x *th, never larger than w x h.
+ */
+static void
+scaled_size(int w, int h, int max_side, int *tw, int *th)
+{
+	*tw = w;
+	*th = h;
+	if (max_side <= 0 || (w <= max_side && h <= max_side))
+		return;
+	if (w >= h) {
+		*tw = max_side;
+		*th = (int)(((int64_t)h * max_side + w / 2) / w);
+	} else {
+		*th = max_side;
+		*tw = (int)(((int64_t)w * max_side + h / 2) / h);
+	}
+	if (*tw < 1)
+		*tw = 1;
+	if (*th < 1)
+		*th = 1;
+}
+
+/* ---------------------------------------------------------------- JPEG */
+
+struct jpeg_err {
+	struct jpeg_error_mgr	pub;
+	jmp_buf			jb;
+	int			rc;	/* image_err for the longjmp */
+};
+
+/*
+ * Everything a JPEG decode owns, so that the setjmp function keeps no
+ * state in locals and the caller cleans up after a longjmp.
+ */
+struct jpeg_dec {
+	struct jpeg_decompress_struct	 ci;
+	struct jpeg_err			 err;
+	struct jpeg_source_mgr		 src;
+	struct jpeg_progress_mgr	 prog;
+	int				 created;
+	unsigned char			*rows;	/* scaled path: row batch */
+	struct rowscaler		 rs;
+	struct image			*out;
+};
+
+static int
+jpeg_code_err(int code)
+{
+	switch (code) {
+	case JERR_OUT_OF_MEMORY:
+		return IMAGE_E_NOMEM;
+	case JERR_NOT_COMPILED:
+	case JERR_ARITH_NOTIMPL:
+	case JERR_BAD_PRECISION:
+	case JERR_CONVERSION_NOTIMPL:
+	case JERR_CCIR601_NOTIMPL:
+	case JERR_FRACT_SAMPLE_NOTIMPL:
+		return IMAGE_E_FORMAT;
+	case JERR_IMAGE_TOO_BIG:
+	case JERR_WIDTH_OVERFLOW:
+		return IMAGE_E_TOO_LARGE;
+	default:
+		return IMAGE_E_CORRUPT;
+	}
+}
+
+static void
+jpeg_on_error(j_common_ptr c)
+{
+	struct jpeg_err	*e = (struct jpeg_err *)c->err;
+
+	e->rc = jpeg_code_err(c->err->msg_code);
+	longjmp(e->jb, 1);
+}
+
+/*
+ * Warnings that mean the entropy-coded data is damaged are errors for
+ * us (libjpeg would paint grey); harmless ones are ignored.
+ */
+static void
+jpeg_on_message(j_common_ptr c, int level)
+{
+	struct jpeg_err	*e = (struct jpeg_err *)c->err;
+
+	if (level >= 0)
+		return;
+	switch (c->err->msg_code) {
+	case JWRN_HIT_MARKER:
+	case JWRN_HUFF_BAD_CODE:
+	case JWRN_ARITH_BAD_CODE:
+	case JWRN_MUST_RESYNC:
+	case JWRN_NOT_SEQUENTIAL:
+	case JWRN_JPEG_EOF:
+	case JWRN_BOGUS_PROGRESSION:
+		e->rc = IMAGE_E_CORRUPT;
+		longjmp(e->jb, 1);
+	default:
+		c->err->num_warnings++;
+	}
+}
+
+static void
+jpeg_on_output(j_common_ptr c)
+{
+	(void)c;		/* lib/ never prints */
+}
+
+static void
+jpeg_src_init(j_decompress_ptr c)
+{
+	(void)c;
+}
+
+/* All input is in memory: asking for more means the file is cut. */
+static boolean
+jpeg_src_fill(j_decompress_ptr c)
+{
+	ERREXIT(c, JERR_INPUT_EOF);
+	return FALSE;
+}
+
+static void
+jpeg_src_skip(j_decompress_ptr c, long n)
+{
+	struct jpeg_source_mgr	*s = c->src;
+
+	if (n <= 0)
+		return;
+	if ((unsigned long)n > s->bytes_in_buffer)
+		ERREXIT(c, JERR_INPUT_EOF);
+	s->next_input_byte += n;
+	s->bytes_in_buffer -= (size_t)n;
+}
+
+static void
+jpeg_src_term(j_decompress_ptr c)
+{
+	(void)c;
+}
+
+static void
+jpeg_on_progress(j_common_ptr c)
+{
+	j_decompress_ptr	d = (j_decompress_ptr)c;
+
+	if (c->is_decompressor && d->input_scan_number > JPEG_MAX_SCANS)
+		ERREXIT(c, JERR_BAD_PROGRESSION);
+}
+
+/*
+ * Naive CMYK -> RGBA in place on n pixels.  Adobe (Photoshop) JPEGs
+ * store inverted CMYK.
+ */
+static void
+cmyk_to_rgba(unsigned char *p, size_t n, int inverted)
+{
+	unsigned int	c, m, y, k;
+
+	for (; n > 0; n--, p += 4) {
+		c = p[0];
+		m = p[1];
+		y = p[2];
+		k = p[3];
+		if (!inverted) {
+			c = 255 - c;
+			m = 255 - m;
+			y = 255 - y;
+			k = 255 - k;
+		}
+		p[0] = (unsigned char)((c * k + 127) / 255);
+		p[1] = (unsigned char)((m * k + 127) / 255);
+		p[2] = (unsigned char)((y * k + 127) / 255);
+		p[3] = 255;
+	}
+}
+
+/*
+ * Decode into d->out: full size when tw == 0, else DCT-scaled by the
+ * smallest M/8 that still covers tw x th, then area-averaged to exactly
+ * tw x th.  Width/height must match the probe (w, h).  All allocations
+ * hang off d; the caller frees them whatever the result.
+ */
+static int
+jpeg_run(struct jpeg_dec *d, const unsigned char *buf, size_t len,
+    int w, int h, int tw, int th)
+{
+	struct jpeg_decompress_struct *ci = &d->ci;
+	JSAMPROW	 rowp[16];
+	unsigned char	*base;
+	size_t		 stride;
+	int		 m, k, n, cmyk, y0;
+
+	ci->err = jpeg_std_error(&d->err.pub);
+	d->err.pub.error_exit = jpeg_on_error;
+	d->err.pub.emit_message = jpeg_on_message;
+	d->err.pub.output_message = jpeg_on_output;
+	d->err.rc = IMAGE_E_CORRUPT;
+	if (setjmp(d->err.jb))
+		return d->err.rc;
+	jpeg_create_decompress(ci);
+	d->created = 1;
+
+	d->src.init_source = jpeg_src_init;
+	d->src.fill_input_buffer = jpeg_src_fill;
+	d->src.skip_input_data = jpeg_src_skip;
+	d->src.resync_to_restart = jpeg_resync_to_restart;
+	d->src.term_source = jpeg_src_term;
+	d->src.next_input_byte = buf;
+	d->src.bytes_in_buffer = len;
+	ci->src = &d->src;
+	d->prog.progress_monitor = jpeg_on_progress;
+	ci->progress = &d->prog;
+
+	if (jpeg_read_header(ci, TRUE) != JPEG_HEADER_OK)
+		return IMAGE_E_CORRUPT;
+	if ((int)ci->image_width != w || (int)ci->image_height != h)
+		return IMAGE_E_CORRUPT;
+	if (ci->data_precision != 8)
+		return IMAGE_E_FORMAT;
+	switch (ci->jpeg_color_space) {
+	case JCS_GRAYSCALE:
+	case JCS_RGB:
+	case JCS_YCbCr:
+		ci->out_color_space = JCS_EXT_RGBA;
+		cmyk = 0;
+		break;
+	case JCS_CMYK:
+	case JCS_YCCK:
+		ci->out_color_space = JCS_CMYK;
+		cmyk = 1;
+		break;
+	default:
+		return IMAGE_E_FORMAT;
+	}
+	if (tw > 0) {
+		/* Smallest M/8 whose output still covers the target. */
+		for (m = 1; m < 8; m++)
+			if (((int64_t)w * m + 7) / 8 >= tw &&
+			    ((int64_t)h * m + 7) / 8 >= th)
+				break;
+		ci->scale_num = (unsigned int)m;
+		ci->scale_denom = 8;
+	}
+	jpeg_start_decompress(ci);
+	if (ci->output_components != 4)
+		return IMAGE_E_FORMAT;
+
+	if (tw <= 0) {
+		if (image_new((int)ci->output_width, (int)ci->output_height,
+		    d->out) != IMAGE_OK)
+			return IMAGE_E_NOMEM;
+		base = d->out->px;
+	} else {
+		if (image_new(tw, th, d->out) != IMAGE_OK)
+			return IMAGE_E_NOMEM;
+		if (rs_init(&d->rs, (int)ci->output_width,
+		    (int)ci->output_height, tw, th, 0, d->out->px) != 0)
+			return IMAGE_E_NOMEM;
+		d->rows = malloc((size_t)ci->output_width * 4 * 16);
+		if (d->rows == NULL)
+			return IMAGE_E_NOMEM;
+		base = d->rows;
+	}
+	stride = (size_t)ci->output_width * 4;
+	while (ci->output_scanline < ci->output_height) {
+		y0 = (int)ci->output_scanline;
+		n = (int)(ci->output_height - ci->output_scanline);
+		if (n > 16)
+			n = 16;
+		for (k = 0; k < n; k++)
+			rowp[k] = base + (size_t)(tw <= 0 ? y0 + k : k) *
+			    stride;
+		n = (int)jpeg_read_scanlines(ci, rowp, (JDIMENSION)n);
+		if (n <= 0)
+			return IMAGE_E_CORRUPT;
+		for (k = 0; k < n; k++) {
+			if (cmyk)
+				cmyk_to_rgba(rowp[k], ci->output_width,
+				    ci->saw_Adobe_marker);
+			if (tw > 0)
+				rs_push(&d->rs, rowp[k]);
+		}
+	}
+	jpeg_finish_decompress(ci);
+	return IMAGE_OK;
+}
+
+static int
+decode_jpeg(const unsigned char *buf, size_t len, int w, int h, int tw,
+    int th, struct image *out)
+{
+	struct jpeg_dec	*d;
+	int		 rc;
+
+	/* Heap, not stack: jpeg_dec is a few KB and setjmp-sensitive. */
+	d = calloc(1, sizeof(*d));
+	if (d == NULL)
+		return IMAGE_E_NOMEM;
+	d->out = out;
+	rc = jpeg_run(d, buf, len, w, h, tw, th);
+	if (d->created)
+		jpeg_destroy_decompress(&d->ci);
+	rs_free(&d->rs);
+	free(d->rows);
+	free(d);
+	if (rc != IMAGE_OK)
+		image_free(out);
+	return rc;
+}
+
+/* ----------------------------------------------------------------- PNG */
+
+struct png_dec {
+	png_structp		 png;
+	png_infop		 info;
+	const unsigned char	*buf;
+	size_t			 len, pos;
+	int			 rc;
+	png_bytep		*rowp;
+	unsigned char		*row;
+	struct image		 full;	/* scaled interlaced path */
+	struct rowscaler	 rs;
+	struct image		*out;
+};
+
+static void
+png_on_error(png_structp png, png_const_charp msg)
+{
+	struct png_dec	*d = png_get_error_ptr(png);
+
+	if (msg != NULL && (strstr(msg, "memory") != NULL ||
+	    strstr(msg, "Memory") != NULL))
+		d->rc = IMAGE_E_NOMEM;
+	else
+		d->rc = IMAGE_E_CORRUPT;
+	png_longjmp(png, 1);
+}
+
+static void
+png_on_warning(png_structp png, png_const_charp msg)
+{
+	(void)png;
+	(void)msg;
+}
+
+static void
+png_read_mem(png_structp png, png_bytep data, size_t n)
+{
+	struct png_dec	*d = png_get_io_ptr(png);
+
+	if (n > d->len - d->pos)
+		png_error(png, "truncated");
+	memcpy(data, d->buf + d->pos, n);
+	d->pos += n;
+}
+
+static int
+png_run(struct png_dec *d, int w, int h, int tw, int th)
+{
+	png_uint_32	pw, ph;
+	int		depth, ctype, ilace, passes, y;
+
+	d->rc = IMAGE_E_CORRUPT;
+	d->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, d,
+	    png_on_error, png_on_warning);
+	if (d->png == NULL)
+		return IMAGE_E_NOMEM;
+	d->info = png_create_info_struct(d->png);
+	if (d->info == NULL)
+		return IMAGE_E_NOMEM;
+	if (setjmp(png_jmpbuf(d->png)))
+		return d->rc;
+	png_set_read_fn(d->png, d, png_read_mem);
+	/* Backstop behind image_check_limits(), which ran already. */
+	png_set_user_limits(d->png, IMAGE_HARD_MAX_SIDE, IMAGE_HARD_MAX_SIDE);
+	png_set_chunk_malloc_max(d->png, PNG_CHUNK_MALLOC_MAX);
+	png_set_chunk_cache_max(d->png, PNG_CHUNK_CACHE_MAX);
+
+	png_read_info(d->png, d->info);
+	png_get_IHDR(d->png, d->info, &pw, &ph, &depth, &ctype, &ilace,
+	    NULL, NULL);
+	if ((int)pw != w || (int)ph != h)
+		return IMAGE_E_CORRUPT;
+	if (ctype == PNG_COLOR_TYPE_PALETTE)
+		png_set_palette_to_rgb(d->png);
+	if (ctype == PNG_COLOR_TYPE_GRAY && depth < 8)
+		png_set_expand_gray_1_2_4_to_8(d->png);
+	if (png_get_valid(d->png, d->info, PNG_INFO_tRNS))
+		png_set_tRNS_to_alpha(d->png);
+	if (depth == 16)
+		png_set_scale_16(d->png);
+	if (ctype == PNG_COLOR_TYPE_GRAY || ctype == PNG_COLOR_TYPE_GRAY_ALPHA)
+		png_set_gray_to_rgb(d->png);
+	png_set_filler(d->png, 0xff, PNG_FILLER_AFTER);
+	passes = png_set_interlace_handling(d->png);
+	png_read_update_info(d->png, d->info);
+	if (png_get_rowbytes(d->png, d->info) != (size_t)w * 4)
+		return IMAGE_E_FORMAT;
+
+	if (tw > 0 && passes == 1) {
+		/* Stream rows through the scaler: no full-size buffer. */
+		if (image_new(tw, th, d->out) != IMAGE_OK)
+			return IMAGE_E_NOMEM;
+		if (rs_init(&d->rs, w, h, tw, th, 1, d->out->px) != 0)
+			return IMAGE_E_NOMEM;
+		d->row = malloc((size_t)w * 4);
+		if (d->row == NULL)
+			return IMAGE_E_NOMEM;
+		for (y = 0; y < h; y++) {
+			png_read_row(d->png, d->row, NULL);
+			rs_push(&d->rs, d->row);
+		}
+	} else {
+		struct image *dst = tw > 0 ? &d->full : d->out;
+
+		if (image_new(w, h, dst) != IMAGE_OK)
+			return IMAGE_E_NOMEM;
+		d->rowp = malloc((size_t)h * sizeof(*d->rowp));
+		if (d->rowp == NULL)
+			return IMAGE_E_NOMEM;
+		for (y = 0; y < h; y++)
+			d->rowp[y] = dst->px + (size_t)y * w * 4;
+		png_read_image(d->png, d->rowp);
+		if (tw > 0) {
+			if (image_new(tw, th, d->out) != IMAGE_OK)
+				return IMAGE_E_NOMEM;
+			if (rs_init(&d->rs, w, h, tw, th, 1, d->out->px) != 0)
+				return IMAGE_E_NOMEM;
+			for (y = 0; y < h; y++)
+				rs_push(&d->rs, d->rowp[y]);
+		}
+	}
+	/* Strict: a file cut after the pixels (no IEND) is still corrupt. */
+	png_read_end(d->png, NULL);
+	return IMAGE_OK;
+}
+
+static int
+decode_png(const unsigned char *buf, size_t len, int w, int h, int tw,
+    int th, struct image *out)
+{
+	struct png_dec	*d;
+	int		 rc;
+
+	d = calloc(1, sizeof(*d));
+	if (d == NULL)
+		return IMAGE_E_NOMEM;
+	d->buf = buf;
+	d->len = len;
+	d->out = out;
+	rc = png_run(d, w, h, tw, th);
+	if (d->png != NULL)
+		png_destroy_read_struct(&d->png,
+		    d->info != NULL ? &d->info : NULL, NULL);
+	rs_free(&d->rs);
+	free(d->row);
+	free(d->rowp);
+	image_free(&d->full);
+	free(d);
+	if (rc != IMAGE_OK)
+		image_free(out);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- WebP */
+
+static int
+webp_status_err(VP8StatusCode st)
+{
+	switch (st) {
+	case VP8_STATUS_OK:
+		return IMAGE_OK;
+	case VP8_STATUS_OUT_OF_MEMORY:
+		return IMAGE_E_NOMEM;
+	case VP8_STATUS_UNSUPPORTED_FEATURE:
+		return IMAGE_E_FORMAT;
+	default:
+		return IMAGE_E_CORRUPT;
+	}
+}
+
+/*
+ * Decode straight into our own buffer (allocated after the limits
+ * check); when tw > 0 libwebp's own rescaler produces tw x th.
+ */
+static int
+decode_webp(const unsigned char *buf, size_t len, int w, int h, int tw,
+    int th, struct image *out)
+{
+	WebPDecoderConfig	cfg;
+	VP8StatusCode		st;
+	int			rc, ow, oh;
+
+	if (!WebPInitDecoderConfig(&cfg))
+		return IMAGE_E_FORMAT;
+	st = WebPGetFeatures(buf, len, &cfg.input);
+	if (st != VP8_STATUS_OK)
+		return webp_status_err(st);
+	if (cfg.input.has_animation)
+		return IMAGE_E_FORMAT;
+	if (cfg.input.width != w || cfg.input.height != h)
+		return IMAGE_E_CORRUPT;
+	ow = tw > 0 ? tw : w;
+	oh = tw > 0 ? th : h;
+	rc = image_new(ow, oh, out);
+	if (rc != IMAGE_OK)
+		return rc;
+	if (tw > 0 && (tw != w || th != h)) {
+		cfg.options.use_scaling = 1;
+		cfg.options.scaled_width = tw;
+		cfg.options.scaled_height = th;
+	}
+	cfg.output.colorspace = MODE_RGBA;
+	cfg.output.is_external_memory = 1;
+	cfg.output.u.RGBA.rgba = out->px;
+	cfg.output.u.RGBA.stride = ow * 4;
+	cfg.output.u.RGBA.size = (size_t)ow * oh * 4;
+	st = WebPDecode(buf, len, &cfg);
+	WebPFreeDecBuffer(&cfg.output);
+	rc = webp_status_err(st);
+	if (rc != IMAGE_OK)
+		image_free(out);
+	return rc;
+}
+
+/* -------------------------------------------------------------- decode */
+
+static int
+decode_any(const unsigned char *buf, size_t len,
+    const struct image_limits *lim, int max_side, struct image *out)
+{
+	struct image_limits	def;
+	struct image_info	ii;
+	int			rc, tw = 0, th = 0;
+
+	if (out == NULL)
+		return IMAGE_E_INVAL;
+	memset(out, 0, sizeof(*out));
+	if (buf == NULL && len > 0)
+		return IMAGE_E_INVAL;
+	if (lim == NULL) {
+		image_limits_default(&def);
+		lim = &def;
+	}
+	/* Cheapest check first: do not even parse an oversized body. */
+	if (lim->max_bytes > 0 && len > lim->max_bytes)
+		return IMAGE_E_TOO_LARGE;
+	rc = image_probe(buf, len, &ii);
+	if (rc != IMAGE_OK)
+		return rc;
+	rc = image_check_limits(&ii, len, lim);
+	if (rc != IMAGE_OK)
+		return rc;
+	if (max_side > 0) {
+		scaled_size(ii.width, ii.height, max_side, &tw, &th);
+		if (tw == ii.width && th == ii.height)
+			tw = th = 0;	/* already small enough */
+	}
+	switch (ii.format) {
+	case IMAGE_FMT_JPEG:
+		rc = decode_jpeg(buf, len, ii.width, ii.height, tw, th, out);
+		break;
+	case IMAGE_FMT_PNG:
+		rc = decode_png(buf, len, ii.width, ii.height, tw, th, out);
+		break;
+	case IMAGE_FMT_WEBP:
+		rc = decode_webp(buf, len, ii.width, ii.height, tw, th, out);
+		break;
+	default:
+		rc = IMAGE_E_FORMAT;
+	}
+	if (rc != IMAGE_OK)
+		return rc;
+	rc = image_orient(out, ii.orientation);
+	if (rc != IMAGE_OK)
+		image_free(out);
+	return rc;
+}
+
+/*
+ * Decode buf (JPEG, PNG or WebP, sniffed) into a new RGBA image with
+ * the EXIF orientation applied.  Limits (NULL: defaults) are checked
+ * from the header before any pixel allocation.  Returns IMAGE_OK or an
+ * enum image_err; on success the caller frees *out with image_free(),
+ * on error *out is empty.
+ */
+int
+image_decode(const unsigned char *buf, size_t len,
+    const struct image_limits *lim, struct image *out)
+{
+	return decode_any(buf, len, lim, 0, out);
+}
+
+/*
+ * Like image_decode(), but the result's longer side is at most
+ * max_side (smaller images are returned at full size, never enlarged).
+ * JPEG uses libjpeg-turbo DCT scaling to the smallest M/8 that still
+ * covers the target, then area averaging, streamed row by row; PNG is
+ * streamed through the same area scaler (interlaced PNGs are decoded
+ * full size first); WebP uses libwebp's built-in scaler.  Limits apply
+ * to the full-size header values, exactly as for image_decode().
+ */
+int
+image_decode_scaled(const unsigned char *buf, size_t len,
+    const struct image_limits *lim, int max_side, struct image *out)
+{
+	if (max_side <= 0) {
+		if (out != NULL)
+			memset(out, 0, sizeof(*out));
+		return IMAGE_E_INVAL;
+	}
+	return decode_any(buf, len, lim, max_side, out);
+}
+
+/* ------------------------------------------------------------- encoders */
+
+struct growbuf {
+	unsigned char	*p;
+	size_t		 len, cap;
+};
+
+/* Make room for n more bytes.  Returns 0 or -1. */
+static int
+growbuf_reserve(struct growbuf *g, size_t n)
+{
+	unsigned char	*np;
+	size_t		 ncap;
+
+	if (n <= g->cap - g->len)
+		return 0;
+	ncap = g->cap ? g->cap : 65536;
+	while (ncap - g->len < n) {
+		if (ncap > SIZE_MAX / 2)
+			return -1;
+		ncap *= 2;
+	}
+	np = realloc(g->p, ncap);
+	if (np == NULL)
+		return -1;
+	g->p = np;
+	g->cap = ncap;
+	return 0;
+}
+
+struct jpeg_enc {
+	struct jpeg_compress_struct	 ci;
+	struct jpeg_err			 err;
+	struct jpeg_destination_mgr	 dst;
+	struct growbuf			 gb;
+	int				 created;
+};
+
+static void
+jpeg_dst_init(j_compress_ptr c)
+{
+	struct jpeg_enc	*e = (struct jpeg_enc *)c;	/* ci is first */
+
+	if (growbuf_reserve(&e->gb, 65536) != 0)
+		ERREXIT1(c, JERR_OUT_OF_MEMORY, 0);
+	c->dest->next_output_byte = e->gb.p;
+	c->dest->free_in_buffer = e->gb.cap;
+}
+
+static boolean
+jpeg_dst_empty(j_compress_ptr c)
+{
+	struct jpeg_enc	*e = (struct jpeg_enc *)c;
+
+	/* libjpeg hands back a completely full buffer here. */
+	e->gb.len = e->gb.cap;
+	if (growbuf_reserve(&e->gb, e->gb.cap) != 0)
+		ERREXIT1(c, JERR_OUT_OF_MEMORY, 0);
+	c->dest->next_output_byte = e->gb.p + e->gb.len;
+	c->dest->free_in_buffer = e->gb.cap - e->gb.len;
+	return TRUE;
+}
+
+static void
+jpeg_dst_term(j_compress_ptr c)
+{
+	struct jpeg_enc	*e = (struct jpeg_enc *)c;
+
+	e->gb.len = e->gb.cap - c->dest->free_in_buffer;
+}
+
+static int
+jpeg_enc_run(struct jpeg_enc *e, const struct image *img, int quality)
+{
+	JSAMPROW	row;
+
+	e->ci.err = jpeg_std_error(&e->err.pub);
+	e->err.pub.error_exit = jpeg_on_error;
+	e->err.pub.output_message = jpeg_on_output;
+	e->err.rc = IMAGE_E_NOMEM;
+	if (setjmp(e->err.jb))
+		return e->err.rc == IMAGE_E_NOMEM ? IMAGE_E_NOMEM :
+		    IMAGE_E_INVAL;
+	jpeg_create_compress(&e->ci);
+	e->created = 1;
+	e->dst.init_destination = jpeg_dst_init;
+	e->dst.empty_output_buffer = jpeg_dst_empty;
+	e->dst.term_destination = jpeg_dst_term;
+	e->ci.dest = &e->dst;
+	e->ci.image_width = (JDIMENSION)img->w;
+	e->ci.image_height = (JDIMENSION)img->h;
+	e->ci.input_components = 4;
+	e->ci.in_color_space = JCS_EXT_RGBA;
+	jpeg_set_defaults(&e->ci);
+	jpeg_set_quality(&e->ci, quality, TRUE);
+	e->ci.optimize_coding = TRUE;
+	jpeg_start_compress(&e->ci, TRUE);
+	while (e->ci.next_scanline < e->ci.image_height) {
+		row = img->px + (size_t)e->ci.next_scanline * img->w * 4;
+		jpeg_write_scanlines(&e->ci, &row, 1);
+	}
+	jpeg_finish_compress(&e->ci);
+	return IMAGE_OK;
+}
+
+/*
+ * Encode img as a baseline JPEG (quality 1..100, 4:2:0, optimised
+ * Huffman tables).  Alpha is ignored: flatten first if it matters.
+ * On IMAGE_OK *buf is malloc'd (caller frees) and *len its size;
+ * otherwise IMAGE_E_INVAL or IMAGE_E_NOMEM and *buf is NULL.
+ */
+int
+image_encode_jpeg(const struct image *img, int quality, unsigned char **buf,
+    size_t *len)
+{
+	struct jpeg_enc	*e;
+	int		 rc;
+
+	if (buf == NULL || len == NULL)
+		return IMAGE_E_INVAL;
+	*buf = NULL;
+	*len = 0;
+	if (!image_valid(img) || quality < 1 || quality > 100)
+		return IMAGE_E_INVAL;
+	/* ci must stay the first member: the callbacks cast back. */
+	e = calloc(1, sizeof(*e));
+	if (e == NULL)
+		return IMAGE_E_NOMEM;
+	rc = jpeg_enc_run(e, img, quality);
+	if (e->created)
+		jpeg_destroy_compress(&e->ci);
+	if (rc == IMAGE_OK) {
+		*buf = e->gb.p;
+		*len = e->gb.len;
+	} else
+		free(e->gb.p);
+	free(e);
+	return rc;
+}
+
+struct png_enc {
+	png_structp	png;
+	png_infop	info;
+	struct growbuf	gb;
+	int		rc;
+	int		opaque;
+};
+
+static void
+png_enc_on_error(png_structp png, png_const_charp msg)
+{
+	struct png_enc	*e = png_get_error_ptr(png);
+
+	(void)msg;
+	e->rc = IMAGE_E_NOMEM;
+	png_longjmp(png, 1);
+}
+
+static void
+png_write_mem(png_structp png, png_bytep data, size_t n)
+{
+	struct png_enc	*e = png_get_io_ptr(png);
+
+	if (growbuf_reserve(&e->gb, n) != 0)
+		png_error(png, "out of memory");
+	memcpy(e->gb.p + e->gb.len, data, n);
+	e->gb.len += n;
+}
+
+static void
+png_flush_mem(png_structp png)
+{
+	(void)png;
+}
+
+static int
+png_enc_run(struct png_enc *e, const struct image *img)
+{
+	int	y;
+
+	e->rc = IMAGE_E_NOMEM;
+	e->opaque = !has_alpha(img);
+	e->png = png_create_write_struct(PNG_LIBPNG_VER_STRING, e,
+	    png_enc_on_error, png_on_warning);
+	if (e->png == NULL)
+		return IMAGE_E_NOMEM;
+	e->info = png_create_info_struct(e->png);
+	if (e->info == NULL)
+		return IMAGE_E_NOMEM;
+	if (setjmp(png_jmpbuf(e->png)))
+		return e->rc;
+	png_set_write_fn(e->png, e, png_write_mem, png_flush_mem);
+	png_set_compression_level(e->png, 6);
+	png_set_IHDR(e->png, e->info, (png_uint_32)img->w, (png_uint_32)img->h,
+	    8, e->opaque ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_RGBA,
+	    PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
+	    PNG_FILTER_TYPE_DEFAULT);
+	png_write_info(e->png, e->info);
+	if (e->opaque)
+		png_set_filler(e->png, 0, PNG_FILLER_AFTER);	/* strip A */
+	for (y = 0; y < img->h; y++)
+		png_write_row(e->png, img->px + (size_t)y * img->w * 4);
+	png_write_end(e->png, NULL);
+	return IMAGE_OK;
+}
+
+/*
+ * Encode img as a non-interlaced 8-bit PNG (RGB when fully opaque,
+ * else RGBA; zlib level 6).  On IMAGE_OK *buf is malloc'd (caller
+ * frees); otherwise IMAGE_E_INVAL or IMAGE_E_NOMEM and *buf is NULL.
+ */
+int
+image_encode_png(const struct image *img, unsigned char **buf, size_t *len)
+{
+	struct png_enc	*e;
+	int		 rc;
+
+	if (buf == NULL || len == NULL)
+		return IMAGE_E_INVAL;
+	*buf = NULL;
+	*len = 0;
+	if (!image_valid(img))
+		return IMAGE_E_INVAL;
+	e = calloc(1, sizeof(*e));
+	if (e == NULL)
+		return IMAGE_E_NOMEM;
+	rc = png_enc_run(e, img);
+	if (e->png != NULL)
+		png_destroy_write_struct(&e->png,
+		    e->info != NULL ? &e->info : NULL);
+	if (rc == IMAGE_OK) {
+		*buf = e->gb.p;
+		*len = e->gb.len;
+	} else
+		free(e->gb.p);
+	free(e);
+	return rc;
+}
+
+/*
+ * Encode img as WebP: lossy with quality 0..100 (alpha kept), or
+ * lossless with IMAGE_WEBP_LOSSLESS (exact RGB under transparency).
+ * On IMAGE_OK *buf is malloc'd (caller frees with free()); otherwise
+ * IMAGE_E_INVAL or IMAGE_E_NOMEM and *buf is NULL.
+ */
+int
+image_encode_webp(const struct image *img, int quality, unsigned char **buf,
+    size_t *len)
+{
+	WebPConfig		cfg;
+	WebPPicture		pic;
+	WebPMemoryWriter	wr;
+	int			rc = IMAGE_E_NOMEM;
+
+	if (buf == NULL || len == NULL)
+		return IMAGE_E_INVAL;
+	*buf = NULL;
+	*len = 0;
+	if (!image_valid(img) || img->w > WEBP_MAX_DIMENSION ||
+	    img->h > WEBP_MAX_DIMENSION ||
+	    (quality != IMAGE_WEBP_LOSSLESS && (quality < 0 || quality > 100)))
+		return IMAGE_E_INVAL;
+	if (!WebPConfigInit(&cfg) || !WebPPictureInit(&pic))
+		return IMAGE_E_INVAL;
+	if (quality == IMAGE_WEBP_LOSSLESS) {
+		if (!WebPConfigLosslessPreset(&cfg, 6))
+			return IMAGE_E_INVAL;
+		cfg.exact = 1;
+	} else {
+		if (!WebPConfigPreset(&cfg, WEBP_PRESET_DEFAULT,
+		    (float)quality))
+			return IMAGE_E_INVAL;
+		cfg.method = 4;
+	}
+	if (!WebPValidateConfig(&cfg))
+		return IMAGE_E_INVAL;
+	pic.use_argb = cfg.lossless;
+	pic.width = img->w;
+	pic.height = img->h;
+	WebPMemoryWriterInit(&wr);
+	pic.writer = WebPMemoryWrite;
+	pic.custom_ptr = &wr;
+	if (!WebPPictureImportRGBA(&pic, img->px, img->w * 4))
+		goto fail;
+	if (!WebPEncode(&cfg, &pic)) {
+		rc = pic.error_code == VP8_ENC_ERROR_OUT_OF_MEMORY ?
+		    IMAGE_E_NOMEM : IMAGE_E_INVAL;
+		goto fail;
+	}
+	/* Our own malloc'd copy so the caller's free() is always right. */
+	*buf = malloc(wr.size);
+	if (*buf == NULL)
+		goto fail;
+	memcpy(*buf, wr.mem, wr.size);
+	*len = wr.size;
+	rc = IMAGE_OK;
+fail:
+	WebPPictureFree(&pic);
+	WebPMemoryWriterClear(&wr);
+	return rc;
+}

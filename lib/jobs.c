@@ -1,0 +1,205 @@
+/*
+ * The job status dictionary and error codes: the one table that the API,
+ * the worker, the SQL enum (checked by t/test_jobs.c) and the tests use.
+ */
+#include <string.h>
+
+#include "jobs.h"
+
+struct status_info {
+	const char	*name;
+	const char	*text[JOB_KIND_COUNT][2];	/* [kind][lang] */
+};
+
+static const struct status_info statuses[JOB_STATUS_COUNT] = {
+	[JOB_RECEIVED] = { "RECEIVED", {
+	    { "Request received", "Заявка принята" },
+	    { "Request received", "Заявка принята" } } },
+	[JOB_VALIDATING] = { "VALIDATING", {
+	    { "Checking your photo and the outfit", "Проверяем фото и образ" },
+	    { "Checking the picture", "Проверяем изображение" } } },
+	[JOB_MODERATING] = { "MODERATING", {
+	    { "Checking photo quality", "Проверяем качество фото" },
+	    { "Checking the picture", "Проверяем изображение" } } },
+	[JOB_PROMPTING] = { "PROMPTING", {
+	    { "Preparing the fitting", "Готовим примерку" },
+	    { "Preparing the animation", "Готовим анимацию" } } },
+	[JOB_QUEUED] = { "QUEUED", {
+	    { "Waiting in line", "Ждём своей очереди" },
+	    { "Waiting in line", "Ждём своей очереди" } } },
+	[JOB_RUNNING] = { "RUNNING", {
+	    { "Dressing you up", "Примеряем образ" },
+	    { "Bringing the picture to life", "Оживляем изображение" } } },
+	[JOB_UPLOADING] = { "UPLOADING", {
+	    { "Saving the result", "Сохраняем результат" },
+	    { "Saving the video", "Сохраняем видео" } } },
+	[JOB_COMPLETED] = { "COMPLETED", {
+	    { "Done", "Готово" },
+	    { "Done", "Готово" } } },
+	[JOB_FAILED] = { "FAILED", {
+	    { "Did not work out", "Не получилось" },
+	    { "Did not work out", "Не получилось" } } },
+};
+
+const struct job_error_info job_errors[] = {
+	{ "internal", 1, {
+	    "Something went wrong on our side. Please try again in a minute.",
+	    "У нас что-то пошло не так. Попробуйте ещё раз через минуту." } },
+	{ "photo_missing", 0, {
+	    "The photo is no longer available. Upload it again.",
+	    "Фото больше недоступно. Загрузите его снова." } },
+	{ "photo_unreadable", 0, {
+	    "We could not read this photo. Try a JPEG, PNG or WebP picture.",
+	    "Не удалось прочитать фото. Попробуйте JPEG, PNG или WebP." } },
+	{ "photo_rejected", 0, {
+	    "This photo did not pass the quality check. Try another one.",
+	    "Фото не прошло проверку качества. Попробуйте другое." } },
+	{ "photo_too_small", 0, {
+	    "The photo is too small. Take one with a higher resolution.",
+	    "Фото слишком маленькое. Сделайте снимок в большем разрешении." } },
+	{ "photo_blurry", 0, {
+	    "The photo is too blurry. Try a sharper one.",
+	    "Фото слишком размытое. Попробуйте более чёткое." } },
+	{ "photo_blank", 0, {
+	    "The photo looks empty. Take a photo of yourself.",
+	    "Фото выглядит пустым. Сфотографируйте себя." } },
+	{ "photo_too_dark", 0, {
+	    "The photo is too dark. Try one taken in better light.",
+	    "Фото слишком тёмное. Попробуйте снимок при хорошем свете." } },
+	{ "photo_too_bright", 0, {
+	    "The photo is overexposed. Try one with softer light.",
+	    "Фото пересвечено. Попробуйте снимок при более мягком свете." } },
+	{ "photo_nsfw", 0, {
+	    "We cannot use this photo. Please choose a different one.",
+	    "Мы не можем использовать это фото. Пожалуйста, выберите другое." } },
+	{ "outfit_unavailable", 0, {
+	    "This outfit is no longer available. Pick another one.",
+	    "Этот образ больше недоступен. Выберите другой." } },
+	{ "location_unavailable", 0, {
+	    "This location is no longer available. Pick another one.",
+	    "Эта локация больше недоступна. Выберите другую." } },
+	{ "tryon_unavailable", 0, {
+	    "The try-on to animate is not available. Make a new try-on.",
+	    "Примерка для анимации недоступна. Сделайте новую примерку." } },
+	{ "provider_error", 1, {
+	    "The fitting service failed. Please try again later.",
+	    "Сервис примерки не справился. Попробуйте позже." } },
+	{ "provider_rejected", 0, {
+	    "The fitting service could not use these pictures. Try another photo.",
+	    "Сервис примерки не смог обработать эти изображения. Попробуйте другое фото." } },
+	{ "provider_timeout", 1, {
+	    "The fitting took too long. Please try again later.",
+	    "Примерка заняла слишком много времени. Попробуйте позже." } },
+	{ "storage_error", 1, {
+	    "We could not save the result. Please try again later.",
+	    "Не удалось сохранить результат. Попробуйте позже." } },
+	{ "cancelled", 0, {
+	    "Cancelled. No tokens were charged.",
+	    "Отменено. Токены не списаны." } },
+	{ "insufficient_tokens", 0, {
+	    "Not enough tokens. Top up your balance and try again.",
+	    "Недостаточно токенов. Пополните баланс и попробуйте снова." } },
+	{ "attempts_exhausted", 0, {
+	    "We tried several times and could not finish. Please try again later.",
+	    "Мы несколько раз пытались, но не смогли закончить. Попробуйте позже." } },
+	{ NULL, 0, { NULL, NULL } }
+};
+
+static const char *const kinds[JOB_KIND_COUNT] = { "tryon", "animation" };
+
+const char *
+job_status_name(enum job_status s)
+{
+	if ((unsigned)s >= JOB_STATUS_COUNT)
+		return NULL;
+	return statuses[s].name;
+}
+
+int
+job_status_parse(const char *name)
+{
+	int	 i;
+
+	if (name == NULL)
+		return -1;
+	for (i = 0; i < JOB_STATUS_COUNT; i++)
+		if (strcmp(statuses[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+const char *
+job_status_text(enum job_status s, enum job_kind k, enum lang l)
+{
+	if ((unsigned)s >= JOB_STATUS_COUNT)
+		return "";
+	if ((unsigned)k >= JOB_KIND_COUNT)
+		k = JOB_KIND_TRYON;
+	return statuses[s].text[k][l == LANG_RU];
+}
+
+int
+job_status_terminal(enum job_status s)
+{
+	return s == JOB_COMPLETED || s == JOB_FAILED;
+}
+
+int
+job_status_can_move(enum job_status from, enum job_status to)
+{
+	if ((unsigned)from >= JOB_STATUS_COUNT ||
+	    (unsigned)to >= JOB_STATUS_COUNT || job_status_terminal(from))
+		return 0;
+	if (to == JOB_FAILED)
+		return 1;
+	if (to == JOB_VALIDATING)
+		return 1;	/* first step, or a retry restarting */
+	return (int)to == (int)from + 1;
+}
+
+const char *
+job_kind_name(enum job_kind k)
+{
+	if ((unsigned)k >= JOB_KIND_COUNT)
+		return NULL;
+	return kinds[k];
+}
+
+int
+job_kind_parse(const char *name)
+{
+	int	 i;
+
+	if (name == NULL)
+		return -1;
+	for (i = 0; i < JOB_KIND_COUNT; i++)
+		if (strcmp(kinds[i], name) == 0)
+			return i;
+	return -1;
+}
+
+enum lang
+lang_parse(const char *s)
+{
+	if (s != NULL && s[0] == 'r' && s[1] == 'u' &&
+	    (s[2] == '\0' || s[2] == '-' || s[2] == '_'))
+		return LANG_RU;
+	return LANG_EN;
+}
+
+const char *
+lang_name(enum lang l)
+{
+	return l == LANG_RU ? "ru" : "en";
+}
+
+const struct job_error_info *
+job_error_lookup(const char *code)
+{
+	const struct job_error_info *e;
+
+	for (e = job_errors; code != NULL && e->code != NULL; e++)
+		if (strcmp(e->code, code) == 0)
+			return e;
+	return &job_errors[0];
+}

@@ -1,0 +1,170 @@
+/*
+ * The `local` provider: offline, deterministic, no AI.  It reads its
+ * inputs through the presigned URLs it is given, as a hosted provider
+ * would, composes the outfit onto the photo (lib/compose.c), and
+ * publishes the result as a staging object in the results bucket, handing
+ * back a presigned GET URL to it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app.h"
+#include "compose.h"
+#include "image.h"
+#include "provider.h"
+
+#define LOCAL_MAX_INPUT	(40 * 1024 * 1024)
+
+struct local_ctx {
+	struct app	*app;
+};
+
+static void
+staging_key(int64_t job_id, const char *ext, char *buf, size_t len)
+{
+	snprintf(buf, len, "staging/%lld.%s", (long long)job_id, ext);
+}
+
+/* Download and decode one input image; 0 or -1 with err set. */
+static int
+fetch_image(struct app *a, const char *url, const char *what,
+    struct image *img, struct provider_error *err)
+{
+	unsigned char	*buf = NULL;
+	size_t		 len;
+	struct s3_error	 s3e;
+	int		 rc;
+
+	if (s3_fetch_url(a->s3, url, LOCAL_MAX_INPUT, &buf, &len, &s3e) != 0) {
+		provider_error_set(err, "storage_error", 1,
+		    "local: fetching the %s: %ld %s", what, s3e.status,
+		    s3e.code);
+		return -1;
+	}
+	rc = image_decode_scaled(buf, len, NULL, 1600, img);
+	free(buf);
+	if (rc != IMAGE_OK) {
+		provider_error_set(err, "provider_rejected", 0,
+		    "local: decoding the %s: %s", what, image_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+local_tryon(struct provider *p, const struct provider_tryon_req *rq,
+    const struct provider_hooks *hooks, char **url,
+    struct provider_error *err)
+{
+	struct local_ctx	*c = p->ctx;
+	struct app		*a = c->app;
+	struct image		 person = { 0 }, outfit = { 0 }, loc = { 0 };
+	struct image		 out = { 0 };
+	struct compose_params	 cp;
+	unsigned char		*jpg = NULL;
+	size_t			 len;
+	char			 key[128];
+	struct s3_error		 s3e;
+	int			 rc = -1;
+
+	*url = NULL;
+	if (fetch_image(a, rq->user_photo_url, "photo", &person, err) == -1 ||
+	    fetch_image(a, rq->outfit_url, "outfit", &outfit, err) == -1)
+		goto done;
+	if (rq->location_url != NULL &&
+	    fetch_image(a, rq->location_url, "location", &loc, err) == -1)
+		goto done;
+	if (hooks != NULL && hooks->heartbeat != NULL &&
+	    hooks->heartbeat(hooks->arg) == -1) {
+		provider_error_set(err, "internal", 1, "local: job lost");
+		goto done;
+	}
+	compose_params_default(&cp);
+	if (compose_tryon(&person, &outfit, rq->location_url ? &loc : NULL,
+	    &cp, &out) != 0) {
+		provider_error_set(err, "provider_error", 0,
+		    "local: composition failed");
+		goto done;
+	}
+	if (image_encode_jpeg(&out, 90, &jpg, &len) != IMAGE_OK) {
+		provider_error_set(err, "provider_error", 1,
+		    "local: encoding failed");
+		goto done;
+	}
+	staging_key(rq->job_id, "jpg", key, sizeof(key));
+	if (s3_put(a->s3, a->bucket[BUCKET_RESULTS], key, jpg, len,
+	    "image/jpeg", &s3e) != 0) {
+		provider_error_set(err, "storage_error", 1,
+		    "local: storing the result: %ld %s", s3e.status,
+		    s3e.code);
+		goto done;
+	}
+	*url = s3_presign_get(a->s3, a->bucket[BUCKET_RESULTS], key, 900,
+	    time(NULL));
+	if (*url == NULL) {
+		provider_error_set(err, "internal", 1, "local: presign failed");
+		goto done;
+	}
+	rc = 0;
+done:
+	free(jpg);
+	image_free(&person);
+	image_free(&outfit);
+	image_free(&loc);
+	image_free(&out);
+	return rc;
+}
+
+static int
+local_animate(struct provider *p, const struct provider_animate_req *rq,
+    const struct provider_hooks *hooks, char **url,
+    struct provider_error *err)
+{
+	*url = NULL;
+	provider_error_set(err, "provider_error", 0,
+	    "local: animation is not built in this configuration");
+	return -1;
+}
+
+static void
+local_release(struct provider *p, int64_t job_id)
+{
+	struct local_ctx	*c = p->ctx;
+	char			 key[128];
+	struct s3_error		 s3e;
+
+	staging_key(job_id, "jpg", key, sizeof(key));
+	(void)s3_delete(c->app->s3, c->app->bucket[BUCKET_RESULTS], key, &s3e);
+}
+
+static void
+local_free(struct provider *p)
+{
+	free(p->ctx);
+	free(p);
+}
+
+struct provider *
+provider_local_new(struct app *a)
+{
+	struct provider		*p;
+	struct local_ctx	*c;
+
+	p = calloc(1, sizeof(*p));
+	c = calloc(1, sizeof(*c));
+	if (p == NULL || c == NULL) {
+		free(p);
+		free(c);
+		return NULL;
+	}
+	c->app = a;
+	p->name = "local";
+	p->ctx = c;
+	p->tryon = local_tryon;
+	p->animate = local_animate;
+	p->release = local_release;
+	p->free = local_free;
+	return p;
+}

@@ -1,0 +1,206 @@
+/*
+ * The worker's side of the jobs table.  All SQL for it is here.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "queue.h"
+
+const struct db_stmt queue_statements[] = {
+	{ "queue_claim",
+	  "UPDATE jobs j SET locked_by = $1, "
+	  "locked_until = now() + make_interval(secs => $2), "
+	  "attempts = j.attempts + 1 "
+	  "FROM (SELECT id FROM jobs WHERE status NOT IN ('COMPLETED', "
+	  "'FAILED') AND run_after <= now() AND (locked_until IS NULL OR "
+	  "locked_until < now()) ORDER BY run_after, id LIMIT 1 "
+	  "FOR UPDATE SKIP LOCKED) c WHERE j.id = c.id "
+	  "RETURNING j.id, j.kind, j.user_id, j.status, "
+	  "coalesce(j.photo_id, 0), coalesce(j.outfit_id, 0), "
+	  "coalesce(j.location_id, 0), coalesce(j.source_job_id, 0), "
+	  "j.attempts, j.max_attempts, coalesce(j.provider_ref, ''), "
+	  "coalesce(j.error_code, ''), "
+	  "(SELECT language FROM users u WHERE u.id = j.user_id)", 2 },
+	{ "queue_advance",
+	  "UPDATE jobs SET status = $3, "
+	  "locked_until = now() + make_interval(secs => $4) "
+	  "WHERE id = $1 AND locked_by = $2 AND status NOT IN "
+	  "('COMPLETED', 'FAILED') RETURNING id", 4 },
+	{ "queue_heartbeat",
+	  "UPDATE jobs SET locked_until = now() + make_interval(secs => $3) "
+	  "WHERE id = $1 AND locked_by = $2 AND status NOT IN "
+	  "('COMPLETED', 'FAILED') RETURNING id", 3 },
+	{ "queue_provider_ref",
+	  "UPDATE jobs SET provider_ref = $3 WHERE id = $1 AND locked_by = $2 "
+	  "AND status NOT IN ('COMPLETED', 'FAILED') RETURNING id", 3 },
+	{ "queue_retry",
+	  "UPDATE jobs SET locked_by = NULL, locked_until = NULL, "
+	  "run_after = now() + make_interval(secs => $3), error_code = $4, "
+	  "error_message = $5 WHERE id = $1 AND locked_by = $2 AND status "
+	  "NOT IN ('COMPLETED', 'FAILED') RETURNING id", 5 },
+	{ "queue_fail",
+	  "UPDATE jobs SET status = 'FAILED', error_code = $3, "
+	  "error_message = $4, finished_at = now(), locked_by = NULL, "
+	  "locked_until = NULL WHERE id = $1 AND locked_by = $2 AND status "
+	  "NOT IN ('COMPLETED', 'FAILED') RETURNING id", 4 },
+	{ "queue_complete",
+	  "SELECT job_complete($1, $2, $3, $4)", 4 },
+	{ NULL, NULL, 0 }
+};
+
+static void
+id_str(const struct queue_job *j, char *buf, size_t len)
+{
+	snprintf(buf, len, "%lld", (long long)j->id);
+}
+
+/* Run an UPDATE ... RETURNING id: QUEUE_OK if a row changed. */
+static enum queue_result
+update_held(struct db *db, const char *stmt, int n, const char *const *p)
+{
+	PGresult	*res;
+	int		 rows;
+
+	if (db_run(db, stmt, n, p, PGRES_TUPLES_OK, &res) == -1)
+		return QUEUE_DB;
+	rows = PQntuples(res);
+	PQclear(res);
+	return rows == 1 ? QUEUE_OK : QUEUE_LOST;
+}
+
+enum queue_result
+queue_claim(struct db *db, const char *worker, int lease,
+    struct queue_job *j)
+{
+	char		 l[16];
+	const char	*p[2] = { worker, l };
+	PGresult	*res;
+	int		 k, s;
+
+	snprintf(l, sizeof(l), "%d", lease);
+	if (db_run(db, "queue_claim", 2, p, PGRES_TUPLES_OK, &res) == -1)
+		return QUEUE_DB;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return QUEUE_EMPTY;
+	}
+	memset(j, 0, sizeof(*j));
+	j->id = db_get_i64(res, 0, 0);
+	k = job_kind_parse(PQgetvalue(res, 0, 1));
+	j->kind = k < 0 ? JOB_KIND_TRYON : (enum job_kind)k;
+	j->user_id = db_get_i64(res, 0, 2);
+	s = job_status_parse(PQgetvalue(res, 0, 3));
+	j->status = s < 0 ? JOB_RECEIVED : (enum job_status)s;
+	j->photo_id = db_get_i64(res, 0, 4);
+	j->outfit_id = db_get_i64(res, 0, 5);
+	j->location_id = db_get_i64(res, 0, 6);
+	j->source_job_id = db_get_i64(res, 0, 7);
+	j->attempts = (int)db_get_i64(res, 0, 8);
+	j->max_attempts = (int)db_get_i64(res, 0, 9);
+	snprintf(j->provider_ref, sizeof(j->provider_ref), "%s",
+	    PQgetvalue(res, 0, 10));
+	snprintf(j->last_error, sizeof(j->last_error), "%s",
+	    PQgetvalue(res, 0, 11));
+	j->lang = lang_parse(PQgetvalue(res, 0, 12));
+	PQclear(res);
+	return QUEUE_OK;
+}
+
+enum queue_result
+queue_advance(struct db *db, const struct queue_job *j, const char *worker,
+    enum job_status st, int lease)
+{
+	char		 id[24], l[16];
+	const char	*p[4] = { id, worker, job_status_name(st), l };
+
+	id_str(j, id, sizeof(id));
+	snprintf(l, sizeof(l), "%d", lease);
+	return update_held(db, "queue_advance", 4, p);
+}
+
+enum queue_result
+queue_heartbeat(struct db *db, const struct queue_job *j, const char *worker,
+    int lease)
+{
+	char		 id[24], l[16];
+	const char	*p[3] = { id, worker, l };
+
+	id_str(j, id, sizeof(id));
+	snprintf(l, sizeof(l), "%d", lease);
+	return update_held(db, "queue_heartbeat", 3, p);
+}
+
+enum queue_result
+queue_set_provider_ref(struct db *db, const struct queue_job *j,
+    const char *worker, const char *ref)
+{
+	char		 id[24];
+	const char	*p[3] = { id, worker, ref };
+
+	id_str(j, id, sizeof(id));
+	return update_held(db, "queue_provider_ref", 3, p);
+}
+
+enum queue_result
+queue_retry(struct db *db, const struct queue_job *j, const char *worker,
+    int delay, const char *code, const char *detail)
+{
+	char		 id[24], d[16];
+	const char	*p[5] = { id, worker, d, code, detail };
+
+	id_str(j, id, sizeof(id));
+	snprintf(d, sizeof(d), "%d", delay);
+	return update_held(db, "queue_retry", 5, p);
+}
+
+enum queue_result
+queue_fail(struct db *db, const struct queue_job *j, const char *worker,
+    const char *code, const char *detail)
+{
+	char		 id[24];
+	const char	*p[4] = { id, worker, code, detail };
+
+	id_str(j, id, sizeof(id));
+	return update_held(db, "queue_fail", 4, p);
+}
+
+enum queue_result
+queue_complete(struct db *db, const struct queue_job *j, const char *worker,
+    const char *result_key, const char *thumb_key)
+{
+	char		 id[24];
+	const char	*p[4] = { id, worker, result_key, thumb_key };
+	PGresult	*res;
+	enum queue_result rc;
+	const char	*out;
+
+	id_str(j, id, sizeof(id));
+	if (db_run(db, "queue_complete", 4, p, PGRES_TUPLES_OK, &res) == -1)
+		return QUEUE_DB;
+	out = PQgetvalue(res, 0, 0);
+	if (strcmp(out, "completed") == 0)
+		rc = QUEUE_OK;
+	else if (strcmp(out, "insufficient_tokens") == 0)
+		rc = QUEUE_EMPTY;
+	else
+		rc = QUEUE_LOST;
+	PQclear(res);
+	return rc;
+}
+
+int
+queue_backoff(int attempts, int base, int cap, double rnd)
+{
+	double	 d = base;
+	int	 i;
+
+	for (i = 1; i < attempts && d < cap; i++)
+		d *= 2;
+	if (d > cap)
+		d = cap;
+	if (rnd < 0)
+		rnd = 0;
+	if (rnd > 1)
+		rnd = 1;
+	return (int)(d * (1.0 + 0.25 * rnd));
+}

@@ -1,0 +1,78 @@
+/*
+ * The job queue in PostgreSQL, as the worker sees it: claim with
+ * FOR UPDATE SKIP LOCKED and a lease, move a held job from stage to
+ * stage, renew the lease, retry with backoff, fail, complete (with the
+ * token debit, in one transaction: db/001_init.sql job_complete()).
+ *
+ * Every call that changes a job checks that this worker still holds it
+ * (locked_by); a worker whose lease was taken over gets QUEUE_LOST and
+ * must drop the job without touching it again.
+ */
+#ifndef PRIMERKA_QUEUE_H
+#define PRIMERKA_QUEUE_H
+
+#include <stdint.h>
+
+#include "db.h"
+#include "jobs.h"
+
+enum queue_result { QUEUE_OK = 0, QUEUE_EMPTY = 1, QUEUE_LOST = 2,
+    QUEUE_DB = -1 };
+
+struct queue_job {
+	int64_t		 id;
+	enum job_kind	 kind;
+	int64_t		 user_id;
+	enum job_status	 status;	/* when claimed */
+	int64_t		 photo_id;	/* 0 when NULL */
+	int64_t		 outfit_id;
+	int64_t		 location_id;
+	int64_t		 source_job_id;
+	int		 attempts;	/* including this one */
+	int		 max_attempts;
+	enum lang	 lang;
+	char		 provider_ref[256];
+	char		 last_error[64];
+};
+
+extern const struct db_stmt queue_statements[];
+
+/* Claim the next ready job for worker, holding it lease seconds. */
+enum queue_result queue_claim(struct db *, const char *worker, int lease,
+		    struct queue_job *out);
+
+/* Move a held job to status and renew its lease. */
+enum queue_result queue_advance(struct db *, const struct queue_job *,
+		    const char *worker, enum job_status, int lease);
+
+/* Renew the lease without changing the status. */
+enum queue_result queue_heartbeat(struct db *, const struct queue_job *,
+		    const char *worker, int lease);
+
+/* Remember the provider's id for the job (resume after a restart). */
+enum queue_result queue_set_provider_ref(struct db *, const struct queue_job *,
+		    const char *worker, const char *ref);
+
+/* Release a held job to run again after delay seconds. */
+enum queue_result queue_retry(struct db *, const struct queue_job *,
+		    const char *worker, int delay, const char *code,
+		    const char *detail);
+
+/* FAILED with a code from the job_errors table and a detail for logs. */
+enum queue_result queue_fail(struct db *, const struct queue_job *,
+		    const char *worker, const char *code, const char *detail);
+
+/*
+ * COMPLETED plus the debit.  QUEUE_OK, QUEUE_LOST, or QUEUE_EMPTY when
+ * the balance could not cover the cost (the job is then FAILED with
+ * insufficient_tokens and not charged).
+ */
+enum queue_result queue_complete(struct db *, const struct queue_job *,
+		    const char *worker, const char *result_key,
+		    const char *thumb_key);
+
+/* Seconds to wait before attempt n+1: base * 2^(n-1), capped, with
+ * up to 25% jitter from rnd (0..1). */
+int		 queue_backoff(int attempts, int base, int cap, double rnd);
+
+#endif /* PRIMERKA_QUEUE_H */

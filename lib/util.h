@@ -1,0 +1,101 @@
+/*
+ * Small byte and string helpers shared by the lib/ modules: percent
+ * coding, base64url, hex, constant-time comparison, bounded copying and
+ * strict integer parsing.
+ *
+ * None of them allocates, logs or keeps state.  Every output buffer is
+ * given with its size and nothing is written past it; string outputs are
+ * always NUL-terminated when the call succeeds.  Errors are the negative
+ * UTIL_E* values below.
+ */
+#ifndef PRIMERKA_UTIL_H
+#define PRIMERKA_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define UTIL_OK		 0
+#define UTIL_EINVAL	-1	/* malformed input */
+#define UTIL_ERANGE	-2	/* value out of range / output buffer too small */
+
+/* Flags for util_pct_decode(). */
+#define UTIL_PCT_PLUS	0x01	/* '+' decodes to ' ' (form / query strings) */
+
+/*
+ * Percent-decode srclen bytes of src into dst (dstsz bytes, including
+ * room for the terminating NUL).  "%XX" takes either hex case; a '%' not
+ * followed by two hex digits is UTIL_EINVAL.  With UTIL_PCT_PLUS, '+'
+ * becomes a space.  Other bytes are copied as they are.  The output may
+ * contain NUL bytes (from "%00"): use *dstlen, not strlen().
+ * dst may be exactly src (in-place decoding): the output is never longer
+ * than the input.  Returns UTIL_OK, UTIL_EINVAL or UTIL_ERANGE (dst too
+ * small); *dstlen (may be NULL) gets the decoded length.
+ */
+int	 util_pct_decode(const char *src, size_t srclen, int flags, char *dst,
+	    size_t dstsz, size_t *dstlen);
+
+/*
+ * Percent-encode srclen bytes: the RFC 3986 unreserved characters
+ * (A-Z a-z 0-9 - . _ ~) are kept, every other byte becomes "%XX" with
+ * upper-case hex (spaces become "%20", as encodeURIComponent does).
+ * Returns UTIL_OK or UTIL_ERANGE (dst too small); *dstlen may be NULL.
+ */
+int	 util_pct_encode(const char *src, size_t srclen, char *dst,
+	    size_t dstsz, size_t *dstlen);
+
+/*
+ * Decode base64url (RFC 4648 §5: '-' and '_' instead of '+' and '/').
+ * Padding is optional but, when present, must complete the last quantum.
+ * Non-canonical input is UTIL_EINVAL: a length of 4n+1, characters
+ * outside the alphabet (including whitespace and standard-base64 '+' '/'),
+ * and non-zero unused bits in the last character, so each byte string
+ * has exactly one accepted unpadded encoding.  Returns UTIL_OK,
+ * UTIL_EINVAL or UTIL_ERANGE (dst too small).
+ */
+int	 util_b64url_decode(const char *src, size_t srclen, uint8_t *dst,
+	    size_t dstsz, size_t *dstlen);
+
+/*
+ * Encode as unpadded base64url, NUL-terminated.  Needs
+ * 4 * ceil(srclen / 3) + 1 bytes at most.  Returns UTIL_OK or UTIL_ERANGE.
+ */
+int	 util_b64url_encode(const uint8_t *src, size_t srclen, char *dst,
+	    size_t dstsz, size_t *dstlen);
+
+/*
+ * Lower-case hex encoding, NUL-terminated: needs 2 * srclen + 1 bytes.
+ * Returns UTIL_OK or UTIL_ERANGE.
+ */
+int	 util_hex_encode(const uint8_t *src, size_t srclen, char *dst,
+	    size_t dstsz);
+
+/*
+ * Hex decoding (either case).  An odd length or a non-hex character is
+ * UTIL_EINVAL; dst too small is UTIL_ERANGE.  *dstlen may be NULL.
+ */
+int	 util_hex_decode(const char *src, size_t srclen, uint8_t *dst,
+	    size_t dstsz, size_t *dstlen);
+
+/*
+ * Compare n bytes in time that depends on n only, not on the contents
+ * (for MACs and other secrets).  Returns 1 when equal, 0 otherwise.
+ */
+int	 util_ct_equal(const void *a, const void *b, size_t n);
+
+/*
+ * Copy the string src into dst (dstsz bytes), always NUL-terminating when
+ * dstsz > 0, like BSD strlcpy().  Returns strlen(src): a result >= dstsz
+ * means the copy was truncated.
+ */
+size_t	 util_strlcpy(char *dst, const char *src, size_t dstsz);
+
+/*
+ * Parse the whole of s as a base-10 integer within [min, max] (strtoll
+ * with every check).  An optional leading '-' or '+' is accepted; leading
+ * or trailing white space, an empty string, or any other trailing
+ * character is UTIL_EINVAL.  Overflow or a value outside [min, max] is
+ * UTIL_ERANGE.  *out is written only on success.
+ */
+int	 util_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
+
+#endif /* PRIMERKA_UTIL_H */

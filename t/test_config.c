@@ -1,0 +1,126 @@
+/*
+ * Tests for lib/config.c: INI parsing, environment overrides, typed reads.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <CUnit/Basic.h>
+
+#include "config.h"
+
+static void
+test_parse_basic(void)
+{
+	const char	*text = "# comment\n[s3]\nendpoint = http://x:1\n"
+	    "; another\n[telegram]\n  bot_token=abc:def  \nname = \"a b \"\n";
+	char		 err[128];
+	struct config	*c;
+
+	c = config_parse(text, strlen(text), err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_STRING_EQUAL(config_get(c, "s3", "endpoint", NULL),
+	    "http://x:1");
+	CU_ASSERT_STRING_EQUAL(config_get(c, "telegram", "bot_token", NULL),
+	    "abc:def");
+	CU_ASSERT_STRING_EQUAL(config_get(c, "telegram", "name", NULL), "a b ");
+	CU_ASSERT_PTR_NULL(config_get(c, "s3", "missing", NULL));
+	CU_ASSERT_STRING_EQUAL(config_get(c, "s3", "missing", "d"), "d");
+	config_free(c);
+}
+
+static void
+test_parse_errors(void)
+{
+	const char	*bad[] = { "key = v\n", "[s3\nk=v\n", "[s3]\nnovalue\n",
+	    "[s 3]\nk=v\n", "[s3]\nk y = v\n" };
+	char		 err[128];
+	size_t		 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		CU_ASSERT_PTR_NULL(config_parse(bad[i], strlen(bad[i]), err,
+		    sizeof(err)));
+		CU_ASSERT(strstr(err, "line") != NULL);
+	}
+	CU_ASSERT_PTR_NULL(config_parse("[a]\nk=v\0x", 10, err, sizeof(err)));
+}
+
+static void
+test_env_override(void)
+{
+	const char	*text = "[telegram]\nbot_token = file\n[auth]\nmax_age=5\n";
+	char		 err[128], name[64];
+	struct config	*c;
+	int64_t		 v;
+	int		 b;
+
+	c = config_parse(text, strlen(text), err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(config_env_name("telegram", "bot_token", name,
+	    sizeof(name)), 0);
+	CU_ASSERT_STRING_EQUAL(name, "PRIMERKA_TELEGRAM_BOT_TOKEN");
+	CU_ASSERT_EQUAL(config_env_name("s3", "bucket-prefix", name,
+	    sizeof(name)), 0);
+	CU_ASSERT_STRING_EQUAL(name, "PRIMERKA_S3_BUCKET_PREFIX");
+	setenv("PRIMERKA_TELEGRAM_BOT_TOKEN", "env", 1);
+	CU_ASSERT_STRING_EQUAL(config_get(c, "telegram", "bot_token", NULL),
+	    "env");
+	unsetenv("PRIMERKA_TELEGRAM_BOT_TOKEN");
+	CU_ASSERT_STRING_EQUAL(config_get(c, "telegram", "bot_token", NULL),
+	    "file");
+
+	CU_ASSERT_EQUAL(config_get_int(c, "auth", "max_age", 9, 0, 100, &v), 0);
+	CU_ASSERT_EQUAL(v, 5);
+	setenv("PRIMERKA_AUTH_MAX_AGE", "0", 1);
+	CU_ASSERT_EQUAL(config_get_int(c, "auth", "max_age", 9, 0, 100, &v), 0);
+	CU_ASSERT_EQUAL(v, 0);
+	setenv("PRIMERKA_AUTH_MAX_AGE", "12x", 1);
+	CU_ASSERT_EQUAL(config_get_int(c, "auth", "max_age", 9, 0, 100, &v), -1);
+	CU_ASSERT_EQUAL(v, 9);
+	setenv("PRIMERKA_AUTH_MAX_AGE", "101", 1);
+	CU_ASSERT_EQUAL(config_get_int(c, "auth", "max_age", 9, 0, 100, &v), -1);
+	unsetenv("PRIMERKA_AUTH_MAX_AGE");
+	CU_ASSERT_EQUAL(config_get_int(c, "auth", "none", 7, 0, 100, &v), 0);
+	CU_ASSERT_EQUAL(v, 7);
+
+	setenv("PRIMERKA_S3_PATH_STYLE", "no", 1);
+	CU_ASSERT_EQUAL(config_get_bool(c, "s3", "path_style", 1, &b), 0);
+	CU_ASSERT_EQUAL(b, 0);
+	setenv("PRIMERKA_S3_PATH_STYLE", "maybe", 1);
+	CU_ASSERT_EQUAL(config_get_bool(c, "s3", "path_style", 1, &b), -1);
+	unsetenv("PRIMERKA_S3_PATH_STYLE");
+	config_free(c);
+}
+
+static void
+test_load_missing(void)
+{
+	char		 err[128];
+	struct config	*c;
+
+	c = config_load("/nonexistent/primerka.conf", 1, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL(c);
+	config_free(c);
+	CU_ASSERT_PTR_NULL(config_load("/nonexistent/primerka.conf", 0, err,
+	    sizeof(err)));
+}
+
+int
+main(void)
+{
+	CU_pSuite	 s;
+	unsigned	 failed;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	s = CU_add_suite("config", NULL, NULL);
+	CU_add_test(s, "parse", test_parse_basic);
+	CU_add_test(s, "parse errors", test_parse_errors);
+	CU_add_test(s, "environment overrides", test_env_override);
+	CU_add_test(s, "missing file", test_load_missing);
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failed = CU_get_number_of_tests_failed();
+	CU_cleanup_registry();
+	return failed ? 1 : 0;
+}

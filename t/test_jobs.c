@@ -1,0 +1,149 @@
+/*
+ * Tests for lib/jobs.c (the status dictionary, transitions, error codes)
+ * and lib/queue.c's backoff; and that the SQL enum in db/001_init.sql
+ * spells the same statuses in the same order.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <CUnit/Basic.h>
+
+#include "jobs.h"
+#include "queue.h"
+
+static void
+test_names(void)
+{
+	int	 i;
+
+	for (i = 0; i < JOB_STATUS_COUNT; i++) {
+		CU_ASSERT_PTR_NOT_NULL_FATAL(job_status_name((enum job_status)i));
+		CU_ASSERT_EQUAL(job_status_parse(job_status_name(
+		    (enum job_status)i)), i);
+		CU_ASSERT(strlen(job_status_text((enum job_status)i,
+		    JOB_KIND_TRYON, LANG_RU)) > 0);
+		CU_ASSERT(strlen(job_status_text((enum job_status)i,
+		    JOB_KIND_ANIMATION, LANG_EN)) > 0);
+	}
+	CU_ASSERT_EQUAL(job_status_parse("running"), -1);
+	CU_ASSERT_EQUAL(job_status_parse(NULL), -1);
+	CU_ASSERT_PTR_NULL(job_status_name(JOB_STATUS_COUNT));
+	CU_ASSERT_STRING_EQUAL(job_status_text(JOB_COMPLETED, JOB_KIND_TRYON,
+	    LANG_RU), "Готово");
+	CU_ASSERT_STRING_EQUAL(job_status_text(JOB_COMPLETED, JOB_KIND_TRYON,
+	    LANG_EN), "Done");
+	CU_ASSERT_EQUAL(job_kind_parse("animation"), JOB_KIND_ANIMATION);
+	CU_ASSERT_EQUAL(job_kind_parse("video"), -1);
+	CU_ASSERT_EQUAL(lang_parse("ru"), LANG_RU);
+	CU_ASSERT_EQUAL(lang_parse("ru-RU"), LANG_RU);
+	CU_ASSERT_EQUAL(lang_parse("rus"), LANG_EN);
+	CU_ASSERT_EQUAL(lang_parse(NULL), LANG_EN);
+}
+
+static void
+test_transitions(void)
+{
+	int	 f, t;
+
+	for (f = 0; f < JOB_STATUS_COUNT; f++) {
+		for (t = 0; t < JOB_STATUS_COUNT; t++) {
+			int ok = job_status_can_move((enum job_status)f,
+			    (enum job_status)t);
+			int want = !(f == JOB_COMPLETED || f == JOB_FAILED) &&
+			    (t == JOB_FAILED || t == JOB_VALIDATING ||
+			    t == f + 1);
+			CU_ASSERT_EQUAL(ok, want);
+		}
+	}
+	CU_ASSERT_FALSE(job_status_can_move(JOB_RECEIVED, JOB_COMPLETED));
+	CU_ASSERT_TRUE(job_status_can_move(JOB_UPLOADING, JOB_COMPLETED));
+	CU_ASSERT_TRUE(job_status_terminal(JOB_FAILED));
+	CU_ASSERT_FALSE(job_status_terminal(JOB_QUEUED));
+}
+
+static void
+test_errors(void)
+{
+	const struct job_error_info	*e;
+	int				 n = 0;
+
+	for (e = job_errors; e->code != NULL; e++, n++) {
+		CU_ASSERT(strlen(e->message[LANG_EN]) > 10);
+		CU_ASSERT(strlen(e->message[LANG_RU]) > 10);
+		CU_ASSERT_PTR_EQUAL(job_error_lookup(e->code), e);
+	}
+	CU_ASSERT(n >= 10);
+	CU_ASSERT_STRING_EQUAL(job_error_lookup("no-such-code")->code,
+	    "internal");
+	CU_ASSERT_FALSE(job_error_lookup("cancelled")->retryable);
+	CU_ASSERT_TRUE(job_error_lookup("storage_error")->retryable);
+}
+
+static void
+test_backoff(void)
+{
+	CU_ASSERT_EQUAL(queue_backoff(1, 2, 300, 0), 2);
+	CU_ASSERT_EQUAL(queue_backoff(2, 2, 300, 0), 4);
+	CU_ASSERT_EQUAL(queue_backoff(4, 2, 300, 0), 16);
+	CU_ASSERT_EQUAL(queue_backoff(30, 2, 300, 0), 300);
+	CU_ASSERT_EQUAL(queue_backoff(3, 2, 300, 1), 10);
+	CU_ASSERT(queue_backoff(3, 2, 300, 0.5) > 8);
+}
+
+/* The SQL enum lists the statuses of the C table, in order. */
+static void
+test_sql_enum(void)
+{
+	const char	*srcdir = getenv("srcdir");
+	char		 path[1024], *buf, *p, *end, want[64];
+	FILE		*f;
+	long		 len;
+	int		 i;
+
+	snprintf(path, sizeof(path), "%s/db/001_init.sql",
+	    srcdir ? srcdir : ".");
+	f = fopen(path, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	rewind(f);
+	buf = calloc(1, (size_t)len + 1);
+	CU_ASSERT_FATAL(fread(buf, 1, (size_t)len, f) == (size_t)len);
+	fclose(f);
+	p = strstr(buf, "CREATE TYPE job_status AS ENUM (");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	end = strchr(p, ')');
+	CU_ASSERT_PTR_NOT_NULL_FATAL(end);
+	*end = '\0';
+	for (i = 0; i < JOB_STATUS_COUNT; i++) {
+		snprintf(want, sizeof(want), "'%s'",
+		    job_status_name((enum job_status)i));
+		p = strstr(p, want);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+		p += strlen(want);
+	}
+	CU_ASSERT_PTR_NULL(strchr(p, '\''));	/* nothing more */
+	free(buf);
+}
+
+int
+main(void)
+{
+	CU_pSuite	 s;
+	unsigned	 failed;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	s = CU_add_suite("jobs", NULL, NULL);
+	CU_add_test(s, "names and texts", test_names);
+	CU_add_test(s, "transitions", test_transitions);
+	CU_add_test(s, "error codes", test_errors);
+	CU_add_test(s, "backoff", test_backoff);
+	CU_add_test(s, "SQL enum matches", test_sql_enum);
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failed = CU_get_number_of_tests_failed();
+	CU_cleanup_registry();
+	return failed ? 1 : 0;
+}
