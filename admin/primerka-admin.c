@@ -203,8 +203,9 @@ main(int argc, char *argv[])
 	if (argc < 1)
 		usage();
 	cmd = argv[0];
-	/* Options may also follow the positional arguments. */
-	optind = 1;
+	/* Options may also follow the positional arguments; optind 0
+	 * makes glibc's getopt start afresh. */
+	optind = 0;
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'l': opt.lang = optarg; break;

@@ -155,7 +155,8 @@ main(int argc, char *argv[])
 	char		 err[256];
 	int		 ch, mode = 0, i, status, rc = 0;
 	struct sigaction sa;
-	pid_t		 pid;
+	pid_t		 pid, pids[64];
+	int		 forwarded = 0;
 
 	while ((ch = getopt_long(argc, argv, "ofc:j:s:h", longopts,
 	    NULL)) != -1) {
@@ -208,6 +209,7 @@ main(int argc, char *argv[])
 		return rc;
 	}
 	for (i = 0; i < o.concurrency; i++) {
+		pids[i] = 0;
 		pid = fork();
 		if (pid == -1) {
 			log_errx("fork: %s", strerror(errno));
@@ -215,12 +217,21 @@ main(int argc, char *argv[])
 		}
 		if (pid == 0)
 			_exit(worker_loop(&a, &o, i));
+		pids[i] = pid;
 	}
-	while ((pid = wait(&status)) > 0 || errno == EINTR) {
+	for (;;) {
+		pid = wait(&status);
+		if (pid == -1 && errno != EINTR)
+			break;
 		if (pid > 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
 			rc = 1;
-		if (stopping)
-			kill(0, SIGTERM);
+		if (stopping && !forwarded) {
+			/* Pass SIGTERM on to our own children only. */
+			for (i = 0; i < o.concurrency; i++)
+				if (pids[i] > 0)
+					kill(pids[i], SIGTERM);
+			forwarded = 1;
+		}
 	}
 	app_free(&a);
 	return rc;

@@ -73,7 +73,7 @@ job_failed(struct job_ctx *c)
 		char detail[320];
 		snprintf(detail, sizeof(detail), "%s: %s", c->err.code,
 		    c->err.detail);
-		snprintf(c->err.detail, sizeof(c->err.detail), "%s", detail);
+		snprintf(c->err.detail, sizeof(c->err.detail), "%.255s", detail);
 		snprintf(c->err.code, sizeof(c->err.code), "%s",
 		    strcmp(c->err.code, "internal") == 0 ||
 		    strcmp(c->err.code, "storage_error") == 0 ?

@@ -43,12 +43,19 @@ http_status_text(int status)
 	}
 }
 
+/*
+ * Headers are formatted with snprintf, not FCGX_FPrintF, whose own
+ * printf does not know every conversion (%zu among them).
+ */
 void
 resp_raw(struct req *r, int status, const char *ctype, const char *body,
     size_t len, const char *extra_headers)
 {
+	char	 hdr[1024];
+	int	 n;
+
 	r->status = status;
-	FCGX_FPrintF(r->fr->out,
+	n = snprintf(hdr, sizeof(hdr),
 	    "Status: %d %s\r\n"
 	    "Content-Type: %s\r\n"
 	    "Content-Length: %zu\r\n"
@@ -56,6 +63,10 @@ resp_raw(struct req *r, int status, const char *ctype, const char *body,
 	    "X-Request-Id: %s\r\n"
 	    "%s\r\n", status, http_status_text(status), ctype, len,
 	    r->request_id, extra_headers ? extra_headers : "");
+	if (n < 0 || (size_t)n >= sizeof(hdr))
+		n = snprintf(hdr, sizeof(hdr), "Status: 500 Internal Server "
+		    "Error\r\nContent-Length: 0\r\n\r\n");
+	FCGX_PutStr(hdr, n, r->fr->out);
 	if (len > 0)
 		FCGX_PutStr(body, (int)len, r->fr->out);
 }
@@ -91,12 +102,17 @@ resp_error(struct req *r, int status, const char *code, const char *message)
 void
 resp_not_modified(struct req *r, const char *etag)
 {
+	char	 hdr[512];
+	int	 n;
+
 	r->status = 304;
-	FCGX_FPrintF(r->fr->out,
+	n = snprintf(hdr, sizeof(hdr),
 	    "Status: 304 Not Modified\r\n"
 	    "ETag: %s\r\n"
 	    "Cache-Control: private, no-cache\r\n"
 	    "X-Request-Id: %s\r\n\r\n", etag, r->request_id);
+	if (n > 0 && (size_t)n < sizeof(hdr))
+		FCGX_PutStr(hdr, n, r->fr->out);
 }
 
 int

@@ -144,6 +144,29 @@ h_photos_create(struct req *r)
 		    "The photo is too small. Take one with a higher resolution.");
 		goto done;
 	}
+	/*
+	 * A complete decode at the smallest size the codec allows (JPEG's
+	 * 1/8 DCT scaling): a truncated or corrupt body is refused now
+	 * rather than failing a try-on later.
+	 */
+	{
+		struct image_limits lim;
+		struct image tiny = { 0 };
+		image_limits_default(&lim);
+		lim.max_bytes = (size_t)a->photo_max_bytes;
+		lim.max_pixels = (uint64_t)a->photo_max_pixels;
+		lim.max_width = lim.max_height = (int)a->photo_max_side;
+		rc = image_decode_scaled(body, len, &lim, 64, &tiny);
+		image_free(&tiny);
+		if (rc != IMAGE_OK) {
+			resp_error(r, rc == IMAGE_E_TOO_LARGE ? 413 : 400,
+			    rc == IMAGE_E_TOO_LARGE ? "image_too_large" :
+			    "bad_image", rc == IMAGE_E_TOO_LARGE ?
+			    "the image has too many pixels" :
+			    "the image is damaged or truncated");
+			goto done;
+		}
+	}
 	if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
 		api_db_down(r);
 		goto done;

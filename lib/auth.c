@@ -24,9 +24,10 @@
 #include "util.h"
 
 #define AUTH_HASH_LEN		32			/* SHA-256 */
-#define AUTH_HASH_HEXLEN	(2 * AUTH_HASH_LEN)
+#define AUTH_HASH_HEXLEN	((size_t)2 * AUTH_HASH_LEN)
 #define AUTH_SIG_LEN		64			/* Ed25519 */
 #define AUTH_PUBKEY_LEN		32
+#define AUTH_PUBKEY_HEXLEN	((size_t)2 * AUTH_PUBKEY_LEN)
 #define AUTH_TOKEN_MAX		256
 #define AUTH_USER_ID_MAX	INT64_C(9007199254740991)	/* 2^53 - 1 */
 #define AUTH_DATE_MAX		INT64_C(253402300799)	/* 9999-12-31 */
@@ -70,7 +71,6 @@ valid_key_char(unsigned char c)
 static enum auth_result
 auth_parse(const char *raw, size_t len, struct auth_parsed *p)
 {
-	struct auth_field	 tmp;
 	char			*s, *end, *eq, *amp;
 	size_t			 i, j, klen, vlen;
 
@@ -127,17 +127,12 @@ auth_parse(const char *raw, size_t len, struct auth_parsed *p)
 			return AUTH_MALFORMED;	/* trailing '&' */
 	}
 
-	/* Insertion sort (n <= 32); equal keys are duplicates. */
+	/* Insertion sort (n <= 32); duplicates end up adjacent. */
 	for (i = 1; i < p->n; i++) {
-		tmp = p->f[i];
-		for (j = i; j > 0; j--) {
-			int c = strcmp(p->f[j - 1].key, tmp.key);
-			if (c == 0)
-				return AUTH_MALFORMED;
-			if (c < 0)
-				break;
+		struct auth_field tmp = p->f[i];
+		for (j = i; j > 0 && strcmp(p->f[j - 1].key, tmp.key) > 0;
+		    j--)
 			p->f[j] = p->f[j - 1];
-		}
 		p->f[j] = tmp;
 	}
 	for (i = 0; i < p->n; i++) {
@@ -551,8 +546,8 @@ auth_config_init(struct auth_config *cfg, const char *bot_token,
 		if (pub_hex == NULL)
 			pub_hex = use_test_key ? AUTH_TELEGRAM_KEY_TEST :
 			    AUTH_TELEGRAM_KEY_PROD;
-		plen = strnlen(pub_hex, 2 * AUTH_PUBKEY_LEN + 1);
-		if (plen != 2 * AUTH_PUBKEY_LEN || util_hex_decode(pub_hex,
+		plen = strnlen(pub_hex, AUTH_PUBKEY_HEXLEN + 1);
+		if (plen != AUTH_PUBKEY_HEXLEN || util_hex_decode(pub_hex,
 		    plen, pub, sizeof(pub), NULL) != UTIL_OK) {
 			err = "Ed25519 public key must be 64 hex digits";
 			goto fail;

@@ -72,7 +72,7 @@ put_raw(char *buf, size_t off, size_t cap, const char *s)
 static void
 log_emit(enum log_level lvl, const char *msg, va_list *kv)
 {
-	char		 buf[4096], ts[40];
+	char		 buf[4096], ts[64];
 	size_t		 off = 0, cap = sizeof(buf) - 4;
 	struct timeval	 tv;
 	struct tm	 tm;

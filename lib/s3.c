@@ -1,0 +1,1728 @@
+/*
+ * S3 client (see s3.h): URL building, SigV4-signed requests over one
+ * reused CURL easy handle, retries, multipart upload, presigned URLs.
+ *
+ * Response bodies are untrusted: a success body is capped by the caller's
+ * limit (checked against Content-Length before reading and again while
+ * reading), an error body by S3_ERRBODY_MAX, and the only parsing done is
+ * a bounded search for a few XML elements.
+ */
+#include <arpa/inet.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "s3.h"
+#include "sigv4.h"
+
+#define S3_ERRBODY_MAX		(64 * 1024)	/* kept of an error body */
+#define S3_XMLBODY_MAX		(1024 * 1024)	/* multipart answers */
+#define S3_MIN_PART		(5 * 1024 * 1024)
+#define S3_MAX_PARTS		10000
+#define S3_MAX_KEY		1024
+#define S3_ETAG_MAX		128
+
+/* A growable byte buffer, always NUL-terminated when allocated. */
+struct buf {
+	char	*p;
+	size_t	 len;
+	size_t	 cap;
+	int	 err;
+};
+
+/* A parsed endpoint URL. */
+struct endpoint {
+	char	*scheme;	/* "http" or "https" */
+	char	*host;		/* lower-case, IPv6 in brackets */
+	char	*port;		/* ":9000", or "" for the scheme's default */
+	char	*base;		/* path prefix without trailing '/', or "" */
+	int	 is_ip;
+};
+
+struct s3_client {
+	CURL		*curl;
+	struct endpoint	 ep;
+	struct endpoint	 pub;
+	char		*region;
+	char		*access_key;
+	char		*secret_key;
+	char		*user_agent;
+	int		 path_style;
+	long		 connect_timeout_ms;
+	long		 timeout_ms;
+	long		 low_speed_time_s;
+	int		 max_retries;
+	long		 retry_base_ms;
+	long		 retry_max_ms;
+	size_t		 multipart_threshold;
+	size_t		 part_size;
+	uint64_t	 rng;
+	struct s3_stats	 stats;
+	char		 curl_err[CURL_ERROR_SIZE];
+};
+
+/* One logical request (retried as a whole). */
+struct s3_req {
+	const char			*method;
+	const char			*bucket;	/* signed mode */
+	const char			*key;		/* signed mode, or NULL */
+	const char			*url;		/* raw mode (unsigned) */
+	const struct sigv4_param	*query;
+	size_t				 nquery;
+	const struct sigv4_header	*headers;	/* signed in signed mode */
+	size_t				 nheaders;
+	const unsigned char		*body;
+	size_t				 len;
+	size_t				 max_bytes;	/* cap on a 2xx body */
+	int				 follow;	/* raw mode: redirects */
+	const char			*notfound_code;	/* 404 without a body */
+};
+
+/* The answer to one attempt. */
+struct s3_resp {
+	long		 status;
+	struct buf	 body;
+	char		 etag[S3_ETAG_MAX];
+	long long	 content_length;	/* -1: not given */
+	long		 retry_after_s;		/* -1: not given */
+};
+
+/* State shared with the libcurl callbacks during one attempt. */
+struct xfer {
+	struct s3_resp		*resp;
+	const unsigned char	*body;
+	size_t			 len;
+	size_t			 pos;
+	size_t			 max_bytes;
+	long			 cur_status;	/* of the response being read */
+	int			 is_head;
+	int			 too_big;
+	int			 nomem;
+};
+
+/* ---- small helpers ------------------------------------------------- */
+
+static void
+buf_add(struct buf *b, const void *s, size_t n)
+{
+	size_t	 need, ncap;
+	char	*np;
+
+	if (b->err)
+		return;
+	if (n > SIZE_MAX - b->len - 1) {
+		b->err = 1;
+		return;
+	}
+	need = b->len + n + 1;
+	if (need > b->cap) {
+		ncap = b->cap ? b->cap : 256;
+		while (ncap < need)
+			ncap = ncap > SIZE_MAX / 2 ? need : ncap * 2;
+		np = realloc(b->p, ncap);
+		if (np == NULL) {
+			b->err = 1;
+			return;
+		}
+		b->p = np;
+		b->cap = ncap;
+	}
+	if (n > 0)
+		memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void
+buf_adds(struct buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
+
+/* Take the string out of b ("" if empty); NULL if an append failed. */
+static char *
+buf_take(struct buf *b)
+{
+	char	*s;
+
+	if (!b->err && b->p == NULL)
+		buf_add(b, "", 0);
+	if (b->err) {
+		free(b->p);
+		memset(b, 0, sizeof(*b));
+		return NULL;
+	}
+	s = b->p;
+	memset(b, 0, sizeof(*b));
+	return s;
+}
+
+static void
+buf_free(struct buf *b)
+{
+	free(b->p);
+	memset(b, 0, sizeof(*b));
+}
+
+/* Fill err (if not NULL); code and message are truncated to fit. */
+static void
+set_err(struct s3_error *err, long status, const char *code,
+    const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (err == NULL)
+		return;
+	err->status = status;
+	(void)snprintf(err->code, sizeof(err->code), "%s", code);
+	va_start(ap, fmt);
+	(void)vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	va_end(ap);
+}
+
+static void
+clear_err(struct s3_error *err)
+{
+	if (err != NULL)
+		memset(err, 0, sizeof(*err));
+}
+
+/* Make s an allocated lower-case copy; NULL on ENOMEM. */
+static char *
+lower_dup(const char *s, size_t n)
+{
+	char	*d;
+	size_t	 i;
+
+	d = malloc(n + 1);
+	if (d == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		d[i] = (char)tolower((unsigned char)s[i]);
+	d[n] = '\0';
+	return d;
+}
+
+static void
+endpoint_free(struct endpoint *e)
+{
+	free(e->scheme);
+	free(e->host);
+	free(e->port);
+	free(e->base);
+	memset(e, 0, sizeof(*e));
+}
+
+/*
+ * Parse "http[s]://host[:port][/base]" into e.  Userinfo, query and
+ * fragment are refused; a default port is dropped (it is not part of the
+ * signed Host header).  Returns 0, S3_EINVAL or S3_ENOMEM.
+ */
+static int
+endpoint_parse(const char *url, struct endpoint *e)
+{
+	const char	*s, *auth, *hend, *aend;
+	char		 portbuf[8], *end;
+	long		 port = 0;
+	size_t		 i;
+	struct in_addr	 a4;
+	int		 https;
+
+	memset(e, 0, sizeof(*e));
+	if (url == NULL)
+		return S3_EINVAL;
+	if (strncasecmp(url, "http://", 7) == 0) {
+		https = 0;
+		auth = url + 7;
+	} else if (strncasecmp(url, "https://", 8) == 0) {
+		https = 1;
+		auth = url + 8;
+	} else
+		return S3_EINVAL;
+	for (s = auth; *s != '\0'; s++)
+		if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f ||
+		    *s == '?' || *s == '#' || *s == '@' || *s == '\\')
+			return S3_EINVAL;
+	aend = strchr(auth, '/');
+	if (aend == NULL)
+		aend = auth + strlen(auth);
+	if (auth[0] == '[') {
+		hend = memchr(auth, ']', (size_t)(aend - auth));
+		if (hend == NULL || hend == auth + 1)
+			return S3_EINVAL;
+		hend++;
+		e->is_ip = 1;
+	} else {
+		hend = memchr(auth, ':', (size_t)(aend - auth));
+		if (hend == NULL)
+			hend = aend;
+	}
+	if (hend == auth)
+		return S3_EINVAL;
+	if (hend < aend) {
+		if (*hend != ':' || aend - hend - 1 < 1 ||
+		    aend - hend - 1 >= (long)sizeof(portbuf))
+			return S3_EINVAL;
+		memcpy(portbuf, hend + 1, (size_t)(aend - hend - 1));
+		portbuf[aend - hend - 1] = '\0';
+		for (i = 0; portbuf[i] != '\0'; i++)
+			if (!isdigit((unsigned char)portbuf[i]))
+				return S3_EINVAL;
+		errno = 0;
+		port = strtol(portbuf, &end, 10);
+		if (errno != 0 || *end != '\0' || port < 1 || port > 65535)
+			return S3_EINVAL;
+	}
+	e->scheme = strdup(https ? "https" : "http");
+	e->host = lower_dup(auth, (size_t)(hend - auth));
+	if (port != 0 && port != (https ? 443 : 80)) {
+		e->port = malloc(8);
+		if (e->port != NULL)
+			(void)snprintf(e->port, 8, ":%ld", port);
+	} else
+		e->port = strdup("");
+	/* Base path: drop trailing slashes. */
+	s = aend + strlen(aend);
+	while (s > aend && s[-1] == '/')
+		s--;
+	e->base = malloc((size_t)(s - aend) + 1);
+	if (e->base != NULL) {
+		memcpy(e->base, aend, (size_t)(s - aend));
+		e->base[s - aend] = '\0';
+	}
+	if (e->scheme == NULL || e->host == NULL || e->port == NULL ||
+	    e->base == NULL) {
+		endpoint_free(e);
+		return S3_ENOMEM;
+	}
+	if (!e->is_ip && inet_pton(AF_INET, e->host, &a4) == 1)
+		e->is_ip = 1;
+	return S3_OK;
+}
+
+/* Bucket names we accept at all (legacy names included). */
+static int
+valid_bucket(const char *b)
+{
+	size_t	 n;
+
+	if (b == NULL)
+		return 0;
+	n = strlen(b);
+	if (n < 3 || n > 255)
+		return 0;
+	for (; *b != '\0'; b++)
+		if (!isalnum((unsigned char)*b) && *b != '.' && *b != '-' &&
+		    *b != '_')
+			return 0;
+	return 1;
+}
+
+/*
+ * A bucket that can be a host name label: 3..63 of a-z 0-9 '-', not
+ * starting or ending with '-'.  Dotted names would break TLS wildcard
+ * certificates, so they go path style (botocore does the same).
+ */
+static int
+dns_bucket(const char *b)
+{
+	size_t	 i, n = strlen(b);
+
+	if (n < 3 || n > 63 || b[0] == '-' || b[n - 1] == '-')
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!(b[i] >= 'a' && b[i] <= 'z') &&
+		    !(b[i] >= '0' && b[i] <= '9') && b[i] != '-')
+			return 0;
+	return 1;
+}
+
+static int
+valid_key(const char *k)
+{
+	return k != NULL && k[0] != '\0' && strlen(k) <= S3_MAX_KEY;
+}
+
+/*
+ * Where bucket/key lives on e: the Host header value, the encoded path,
+ * and scheme://host/path.  key may be NULL (bucket request); bucket may
+ * be NULL (service request).  All three strings are allocated.
+ */
+static int
+build_target(const struct s3_client *c, const struct endpoint *e,
+    const char *bucket, const char *key, char **hostp, char **pathp,
+    char **urlp)
+{
+	struct buf	 host = { 0 }, path = { 0 }, url = { 0 };
+	char		*enc = NULL;
+	int		 vhost;
+
+	*hostp = *pathp = *urlp = NULL;
+	vhost = bucket != NULL && !c->path_style && dns_bucket(bucket) &&
+	    !e->is_ip;
+	if (vhost) {
+		buf_adds(&host, bucket);
+		buf_adds(&host, ".");
+	}
+	buf_adds(&host, e->host);
+	buf_adds(&host, e->port);
+
+	buf_adds(&path, e->base);
+	if (bucket != NULL && !vhost) {
+		buf_adds(&path, "/");
+		buf_adds(&path, bucket);	/* valid_bucket(): no encoding */
+	}
+	if (key != NULL) {
+		enc = sigv4_uri_encode(key, strlen(key), 1);
+		if (enc == NULL)
+			goto fail;
+		buf_adds(&path, "/");
+		buf_adds(&path, enc);
+	} else if (path.len == 0)
+		buf_adds(&path, "/");
+
+	buf_adds(&url, e->scheme);
+	buf_adds(&url, "://");
+	if (host.p != NULL)
+		buf_adds(&url, host.p);
+	if (path.p != NULL)
+		buf_adds(&url, path.p);
+	*hostp = buf_take(&host);
+	*pathp = buf_take(&path);
+	*urlp = buf_take(&url);
+	free(enc);
+	if (*hostp == NULL || *pathp == NULL || *urlp == NULL) {
+		free(*hostp);
+		free(*pathp);
+		free(*urlp);
+		*hostp = *pathp = *urlp = NULL;
+		return S3_ENOMEM;
+	}
+	return S3_OK;
+fail:
+	buf_free(&host);
+	buf_free(&path);
+	buf_free(&url);
+	free(enc);
+	return S3_ENOMEM;
+}
+
+/* xorshift64*: jitter only, not security. */
+static uint64_t
+rng_next(struct s3_client *c)
+{
+	uint64_t	 x = c->rng;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	c->rng = x;
+	return x * 0x2545F4914F6CDD1DULL;
+}
+
+/* Sleep ms milliseconds, resuming after signals. */
+static void
+sleep_ms(long ms)
+{
+	struct timespec	 ts, rem;
+
+	if (ms <= 0)
+		return;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &rem) == -1 && errno == EINTR)
+		ts = rem;
+}
+
+/*
+ * Backoff before retry number attempt (0-based): exponential, capped,
+ * with "equal jitter" (a random point in the upper half).  A server's
+ * Retry-After, when shorter than the cap, is honoured as a minimum.
+ */
+static long
+backoff_ms(struct s3_client *c, int attempt, long retry_after_s)
+{
+	long	 d = c->retry_base_ms;
+	int	 i;
+
+	for (i = 0; i < attempt && d < c->retry_max_ms; i++)
+		d *= 2;
+	if (d > c->retry_max_ms)
+		d = c->retry_max_ms;
+	d = d / 2 + (long)(rng_next(c) % (uint64_t)(d / 2 + 1));
+	if (retry_after_s > 0 && retry_after_s <= c->retry_max_ms / 1000 &&
+	    retry_after_s * 1000 > d)
+		d = retry_after_s * 1000;
+	return d;
+}
+
+/* ---- libcurl callbacks ------------------------------------------- */
+
+static size_t
+on_body(char *p, size_t size, size_t n, void *arg)
+{
+	struct xfer	*x = arg;
+	size_t		 len = size * n, room;
+
+	if (x->cur_status >= 200 && x->cur_status < 300) {
+		if (len > x->max_bytes - x->resp->body.len) {
+			x->too_big = 1;
+			return 0;	/* abort the transfer */
+		}
+	} else {
+		/* Keep the start of an error body; drop the rest. */
+		room = S3_ERRBODY_MAX - x->resp->body.len;
+		if (len > room) {
+			buf_add(&x->resp->body, p, room);
+			return x->resp->body.err ? 0 : len;
+		}
+	}
+	buf_add(&x->resp->body, p, len);
+	if (x->resp->body.err) {
+		x->nomem = 1;
+		return 0;
+	}
+	return len;
+}
+
+/* Parse a non-negative decimal of len bytes; -1 if it is not one. */
+static long long
+parse_decimal(const char *s, size_t len)
+{
+	char		 tmp[32], *end;
+	long long	 v;
+
+	while (len > 0 && (*s == ' ' || *s == '\t')) {
+		s++;
+		len--;
+	}
+	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t' ||
+	    s[len - 1] == '\r' || s[len - 1] == '\n'))
+		len--;
+	if (len == 0 || len >= sizeof(tmp) || !isdigit((unsigned char)*s))
+		return -1;
+	memcpy(tmp, s, len);
+	tmp[len] = '\0';
+	errno = 0;
+	v = strtoll(tmp, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 0)
+		return -1;
+	return v;
+}
+
+static size_t
+on_header(char *p, size_t size, size_t n, void *arg)
+{
+	struct xfer	*x = arg;
+	size_t		 len = size * n, vlen;
+	const char	*v;
+	long long	 num;
+
+	if (len >= 5 && strncmp(p, "HTTP/", 5) == 0) {
+		/* A new response (after a redirect or a 100): start over. */
+		v = memchr(p, ' ', len);
+		x->cur_status = 0;
+		if (v != NULL && (size_t)(v - p) + 4 <= len) {
+			num = parse_decimal(v + 1, 3);
+			x->cur_status = num < 0 ? 0 : (long)num;
+		}
+		x->resp->etag[0] = '\0';
+		x->resp->content_length = -1;
+		x->resp->retry_after_s = -1;
+		return len;
+	}
+	v = memchr(p, ':', len);
+	if (v == NULL)
+		return len;
+	vlen = len - (size_t)(v + 1 - p);
+	if ((size_t)(v - p) == 14 && strncasecmp(p, "content-length", 14) ==
+	    0) {
+		x->resp->content_length = parse_decimal(v + 1, vlen);
+		if (!x->is_head && x->cur_status >= 200 &&
+		    x->cur_status < 300 && x->resp->content_length >= 0 &&
+		    (unsigned long long)x->resp->content_length >
+		    (unsigned long long)x->max_bytes) {
+			x->too_big = 1;
+			return 0;	/* refuse before reading the body */
+		}
+	} else if ((size_t)(v - p) == 4 && strncasecmp(p, "etag", 4) == 0) {
+		v++;
+		while (vlen > 0 && (*v == ' ' || *v == '\t')) {
+			v++;
+			vlen--;
+		}
+		while (vlen > 0 && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n' ||
+		    v[vlen - 1] == ' '))
+			vlen--;
+		if (vlen < sizeof(x->resp->etag)) {
+			memcpy(x->resp->etag, v, vlen);
+			x->resp->etag[vlen] = '\0';
+		}
+	} else if ((size_t)(v - p) == 11 &&
+	    strncasecmp(p, "retry-after", 11) == 0) {
+		num = parse_decimal(v + 1, vlen);
+		x->resp->retry_after_s = num < 0 || num > 86400 ? -1 :
+		    (long)num;
+	}
+	return len;
+}
+
+static size_t
+on_read(char *p, size_t size, size_t n, void *arg)
+{
+	struct xfer	*x = arg;
+	size_t		 want = size * n, left = x->len - x->pos;
+
+	if (want > left)
+		want = left;
+	if (want > 0)
+		memcpy(p, x->body + x->pos, want);
+	x->pos += want;
+	return want;
+}
+
+static int
+on_seek(void *arg, curl_off_t off, int origin)
+{
+	struct xfer	*x = arg;
+
+	if (origin != SEEK_SET || off < 0 || (uint64_t)off > x->len)
+		return CURL_SEEKFUNC_CANTSEEK;
+	x->pos = (size_t)off;
+	return CURL_SEEKFUNC_OK;
+}
+
+/* ---- the request engine ------------------------------------------ */
+
+/* Append "Name: value" to *list; refuses CR/LF in either. */
+static int
+add_header(struct curl_slist **list, const char *name, const char *value)
+{
+	struct curl_slist	*nl;
+	char			*line;
+	size_t			 n;
+	int			 w;
+
+	if (strpbrk(name, "\r\n:") != NULL || strpbrk(value, "\r\n") != NULL)
+		return S3_EINVAL;
+	n = strlen(name) + strlen(value) + 3;
+	line = malloc(n);
+	if (line == NULL)
+		return S3_ENOMEM;
+	w = snprintf(line, n, "%s: %s", name, value);
+	if (w < 0 || (size_t)w >= n) {
+		free(line);
+		return S3_EINVAL;
+	}
+	nl = curl_slist_append(*list, line);
+	free(line);
+	if (nl == NULL)
+		return S3_ENOMEM;
+	*list = nl;
+	return S3_OK;
+}
+
+/* Is this libcurl failure worth another try? */
+static int
+curl_retryable(CURLcode cc)
+{
+	switch (cc) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+	case CURLE_HTTP3:
+	case CURLE_QUIC_CONNECT_ERROR:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * One attempt of req.  hash is the payload hash (signed mode).  Returns
+ * S3_OK when an HTTP answer arrived (any status, in resp), S3_ENET with
+ * *retryable set for transport failures, or another negative result.
+ */
+static int
+perform_once(struct s3_client *c, const struct s3_req *req,
+    const char *hash, struct s3_resp *resp, int *retryable,
+    struct s3_error *err)
+{
+	struct sigv4_creds	 creds;
+	struct sigv4_request	 sr;
+	struct sigv4_signed	 sig;
+	struct curl_slist	*hl = NULL, *nl;
+	struct xfer		 x;
+	char			*host = NULL, *path = NULL, *base = NULL;
+	char			*q = NULL;
+	struct buf		 url = { 0 };
+	curl_off_t		 up = 0, down = 0;
+	long			 conns = 0;
+	CURLcode		 cc;
+	size_t			 i;
+	int			 rc;
+
+	memset(&sig, 0, sizeof(sig));
+	memset(&x, 0, sizeof(x));
+	*retryable = 0;
+	buf_free(&resp->body);
+	resp->status = 0;
+	resp->etag[0] = '\0';
+	resp->content_length = -1;
+	resp->retry_after_s = -1;
+
+	if (req->url != NULL) {
+		buf_adds(&url, req->url);
+		for (i = 0; i < req->nheaders; i++) {
+			rc = add_header(&hl, req->headers[i].name,
+			    req->headers[i].value);
+			if (rc != S3_OK)
+				goto fail;
+		}
+	} else {
+		rc = build_target(c, &c->ep, req->bucket, req->key, &host,
+		    &path, &base);
+		if (rc != S3_OK)
+			goto fail;
+		rc = S3_ENOMEM;
+		q = sigv4_canonical_query(req->query, req->nquery);
+		if (q == NULL)
+			goto fail;
+		buf_adds(&url, base);
+		if (q[0] != '\0') {
+			buf_adds(&url, "?");
+			buf_adds(&url, q);
+		}
+		creds.access_key = c->access_key;
+		creds.secret_key = c->secret_key;
+		creds.region = c->region;
+		creds.service = "s3";
+		memset(&sr, 0, sizeof(sr));
+		sr.method = req->method;
+		sr.host = host;
+		sr.path = path;
+		sr.query = req->query;
+		sr.nquery = req->nquery;
+		sr.headers = req->headers;
+		sr.nheaders = req->nheaders;
+		sr.payload_hash = hash;
+		rc = sigv4_sign_headers(&creds, &sr, time(NULL), &sig);
+		if (rc != SIGV4_OK) {
+			rc = rc == SIGV4_ENOMEM ? S3_ENOMEM : S3_EINVAL;
+			goto fail;
+		}
+		for (i = 0; i < req->nheaders; i++) {
+			rc = add_header(&hl, req->headers[i].name,
+			    req->headers[i].value);
+			if (rc != S3_OK)
+				goto fail;
+		}
+		rc = add_header(&hl, "x-amz-date", sig.amz_date);
+		if (rc == S3_OK)
+			rc = add_header(&hl, "x-amz-content-sha256",
+			    sig.content_sha256);
+		if (rc == S3_OK)
+			rc = add_header(&hl, "Authorization",
+			    sig.authorization);
+		if (rc != S3_OK)
+			goto fail;
+	}
+	rc = S3_ENOMEM;
+	if (url.err)
+		goto fail;
+	/* No "Expect: 100-continue" round trip on uploads. */
+	nl = curl_slist_append(hl, "Expect:");
+	if (nl == NULL)
+		goto fail;
+	hl = nl;
+
+	x.resp = resp;
+	x.body = req->body;
+	x.len = req->len;
+	x.max_bytes = req->max_bytes;
+	x.is_head = strcmp(req->method, "HEAD") == 0;
+
+	curl_easy_reset(c->curl);	/* keeps the connection cache */
+	c->curl_err[0] = '\0';
+	rc = S3_EINVAL;
+	if (curl_easy_setopt(c->curl, CURLOPT_URL, url.p) != CURLE_OK ||
+	    curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https") !=
+	    CURLE_OK ||
+	    curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+	    curl_easy_setopt(c->curl, CURLOPT_PATH_AS_IS, 1L) != CURLE_OK ||
+	    curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, c->curl_err) !=
+	    CURLE_OK ||
+	    curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS,
+	    c->connect_timeout_ms) != CURLE_OK ||
+	    curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, c->timeout_ms) !=
+	    CURLE_OK ||
+	    curl_easy_setopt(c->curl, CURLOPT_USERAGENT, c->user_agent) !=
+	    CURLE_OK ||
+	    curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, hl) != CURLE_OK ||
+	    curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_body) !=
+	    CURLE_OK ||
+	    curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &x) != CURLE_OK ||
+	    curl_easy_setopt(c->curl, CURLOPT_HEADERFUNCTION, on_header) !=
+	    CURLE_OK ||
+	    curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, &x) != CURLE_OK ||
+	    curl_easy_setopt(c->curl, CURLOPT_TCP_KEEPALIVE, 1L) != CURLE_OK)
+		goto fail;
+	if (c->low_speed_time_s > 0 &&
+	    (curl_easy_setopt(c->curl, CURLOPT_LOW_SPEED_LIMIT, 1024L) !=
+	    CURLE_OK ||
+	    curl_easy_setopt(c->curl, CURLOPT_LOW_SPEED_TIME,
+	    c->low_speed_time_s) != CURLE_OK))
+		goto fail;
+	if (req->follow &&
+	    (curl_easy_setopt(c->curl, CURLOPT_FOLLOWLOCATION, 1L) !=
+	    CURLE_OK ||
+	    curl_easy_setopt(c->curl, CURLOPT_MAXREDIRS, 5L) != CURLE_OK ||
+	    curl_easy_setopt(c->curl, CURLOPT_REDIR_PROTOCOLS_STR,
+	    "http,https") != CURLE_OK))
+		goto fail;
+
+	if (strcmp(req->method, "GET") == 0) {
+		if (curl_easy_setopt(c->curl, CURLOPT_HTTPGET, 1L) != CURLE_OK)
+			goto fail;
+	} else if (x.is_head) {
+		if (curl_easy_setopt(c->curl, CURLOPT_NOBODY, 1L) != CURLE_OK)
+			goto fail;
+	} else if (strcmp(req->method, "PUT") == 0 ||
+	    strcmp(req->method, "POST") == 0) {
+		/* Upload from memory; rewindable for retries and redirects. */
+		if (curl_easy_setopt(c->curl, CURLOPT_UPLOAD, 1L) != CURLE_OK ||
+		    curl_easy_setopt(c->curl, CURLOPT_READFUNCTION, on_read) !=
+		    CURLE_OK ||
+		    curl_easy_setopt(c->curl, CURLOPT_READDATA, &x) !=
+		    CURLE_OK ||
+		    curl_easy_setopt(c->curl, CURLOPT_SEEKFUNCTION, on_seek) !=
+		    CURLE_OK ||
+		    curl_easy_setopt(c->curl, CURLOPT_SEEKDATA, &x) !=
+		    CURLE_OK ||
+		    curl_easy_setopt(c->curl, CURLOPT_INFILESIZE_LARGE,
+		    (curl_off_t)req->len) != CURLE_OK ||
+		    curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST,
+		    req->method) != CURLE_OK)
+			goto fail;
+	} else {
+		if (curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST,
+		    req->method) != CURLE_OK)
+			goto fail;
+	}
+
+	c->stats.requests++;
+	cc = curl_easy_perform(c->curl);
+	if (curl_easy_getinfo(c->curl, CURLINFO_SIZE_UPLOAD_T, &up) ==
+	    CURLE_OK && up > 0)
+		c->stats.bytes_sent += (uint64_t)up;
+	if (curl_easy_getinfo(c->curl, CURLINFO_SIZE_DOWNLOAD_T, &down) ==
+	    CURLE_OK && down > 0)
+		c->stats.bytes_received += (uint64_t)down;
+	if (curl_easy_getinfo(c->curl, CURLINFO_NUM_CONNECTS, &conns) ==
+	    CURLE_OK && conns > 0)
+		c->stats.connections += (uint64_t)conns;
+
+	if (x.nomem) {
+		rc = S3_ENOMEM;
+		set_err(err, 0, "OutOfMemory", "out of memory reading body");
+		goto fail;
+	}
+	if (x.too_big) {
+		rc = S3_ETOOBIG;
+		set_err(err, x.cur_status, "TooLarge",
+		    "body larger than %zu bytes", req->max_bytes);
+		goto fail;
+	}
+	if (cc != CURLE_OK) {
+		rc = S3_ENET;
+		*retryable = curl_retryable(cc);
+		set_err(err, 0, "NetworkError", "%s",
+		    c->curl_err[0] ? c->curl_err : curl_easy_strerror(cc));
+		goto fail;
+	}
+	if (curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE,
+	    &resp->status) != CURLE_OK || resp->status < 100) {
+		rc = S3_EPROTO;
+		set_err(err, 0, "BadResponse", "no HTTP status");
+		goto fail;
+	}
+	rc = S3_OK;
+fail:
+	if (rc == S3_EINVAL && err != NULL && err->code[0] == '\0')
+		set_err(err, 0, "InvalidArgument", "request refused");
+	if (rc == S3_ENOMEM && err != NULL && err->code[0] == '\0')
+		set_err(err, 0, "OutOfMemory", "out of memory");
+	curl_slist_free_all(hl);
+	sigv4_signed_free(&sig);
+	buf_free(&url);
+	free(host);
+	free(path);
+	free(base);
+	free(q);
+	return rc;
+}
+
+/*
+ * Copy the text of the first <tag>...</tag> in xml into out (entities
+ * &amp; &lt; &gt; &quot; &apos; decoded, truncated to fit).  Returns 1 if
+ * the element was found.
+ */
+static int
+xml_text(const char *xml, const char *tag, char *out, size_t outsz)
+{
+	char		 open[64], close[64];
+	const char	*s, *e;
+	size_t		 o = 0;
+	int		 n;
+
+	if (xml == NULL || outsz == 0)
+		return 0;
+	n = snprintf(open, sizeof(open), "<%s>", tag);
+	if (n < 0 || (size_t)n >= sizeof(open))
+		return 0;
+	n = snprintf(close, sizeof(close), "</%s>", tag);
+	if (n < 0 || (size_t)n >= sizeof(close))
+		return 0;
+	s = strstr(xml, open);
+	if (s == NULL)
+		return 0;
+	s += strlen(open);
+	e = strstr(s, close);
+	if (e == NULL)
+		return 0;
+	while (s < e && o + 1 < outsz) {
+		if (*s == '&') {
+			static const struct {
+				const char	*ent;
+				char		 c;
+			} ents[] = {
+				{ "&amp;", '&' }, { "&lt;", '<' },
+				{ "&gt;", '>' }, { "&quot;", '"' },
+				{ "&apos;", '\'' },
+			};
+			size_t	 i;
+
+			for (i = 0; i < sizeof(ents) / sizeof(ents[0]); i++)
+				if ((size_t)(e - s) >= strlen(ents[i].ent) &&
+				    strncmp(s, ents[i].ent,
+				    strlen(ents[i].ent)) == 0)
+					break;
+			if (i < sizeof(ents) / sizeof(ents[0])) {
+				out[o++] = ents[i].c;
+				s += strlen(ents[i].ent);
+				continue;
+			}
+		}
+		/* Control characters never reach a log line. */
+		out[o++] = (unsigned char)*s < 0x20 ? ' ' : *s;
+		s++;
+	}
+	out[o] = '\0';
+	return 1;
+}
+
+/* Turn a non-2xx answer into err and a result. */
+static int
+http_error(const struct s3_req *req, const struct s3_resp *resp,
+    struct s3_error *err)
+{
+	char	 code[64], msg[256];
+
+	if (!xml_text(resp->body.p, "Code", code, sizeof(code)) ||
+	    code[0] == '\0') {
+		if (resp->status == 404)
+			(void)snprintf(code, sizeof(code), "%s",
+			    req->notfound_code ? req->notfound_code :
+			    "NotFound");
+		else if (resp->status == 403)
+			(void)snprintf(code, sizeof(code), "AccessDenied");
+		else
+			(void)snprintf(code, sizeof(code), "HTTP%ld",
+			    resp->status);
+	}
+	if (!xml_text(resp->body.p, "Message", msg, sizeof(msg)) ||
+	    msg[0] == '\0')
+		(void)snprintf(msg, sizeof(msg), "HTTP status %ld",
+		    resp->status);
+	set_err(err, resp->status, code, "%s", msg);
+	return resp->status == 404 ? S3_ENOTFOUND : S3_EHTTP;
+}
+
+/*
+ * Run req with retries.  On S3_OK resp holds a 2xx answer; on failure err
+ * says why.  Counts a failure in the stats.
+ */
+static int
+perform(struct s3_client *c, const struct s3_req *req, struct s3_resp *resp,
+    struct s3_error *err)
+{
+	char	 hash[SIGV4_HEX_SIZE] = "";
+	int	 attempt, rc, retryable;
+
+	clear_err(err);
+	memset(resp, 0, sizeof(*resp));
+	if (req->url == NULL &&
+	    sigv4_sha256_hex(req->len ? req->body : NULL, req->len, hash) !=
+	    SIGV4_OK) {
+		set_err(err, 0, "InvalidArgument", "cannot hash the body");
+		c->stats.failures++;
+		return S3_EINVAL;
+	}
+	for (attempt = 0; ; attempt++) {
+		if (err != NULL)
+			err->code[0] = '\0';
+		rc = perform_once(c, req, hash, resp, &retryable, err);
+		if (err != NULL)
+			err->attempts = attempt + 1;
+		if (rc == S3_OK) {
+			if (resp->status >= 200 && resp->status < 300)
+				return S3_OK;
+			retryable = resp->status >= 500 || resp->status == 429;
+			rc = http_error(req, resp, err);
+		}
+		if (!retryable || attempt >= c->max_retries)
+			break;
+		c->stats.retries++;
+		sleep_ms(backoff_ms(c, attempt, resp->retry_after_s));
+	}
+	if (err != NULL)
+		err->attempts = attempt + 1;
+	c->stats.failures++;
+	return rc;
+}
+
+static void
+resp_free(struct s3_resp *resp)
+{
+	buf_free(&resp->body);
+}
+
+/* Hand the body of resp to the caller as data/len. */
+static int
+take_body(struct s3_resp *resp, unsigned char **data, size_t *len,
+    struct s3_error *err)
+{
+	size_t	 n = resp->body.len;
+	char	*p;
+
+	p = buf_take(&resp->body);
+	if (p == NULL) {
+		set_err(err, resp->status, "OutOfMemory", "out of memory");
+		return S3_ENOMEM;
+	}
+	*data = (unsigned char *)p;
+	*len = n;
+	return S3_OK;
+}
+
+static int
+check_object_args(const char *bucket, const char *key, struct s3_error *err)
+{
+	clear_err(err);
+	if (!valid_bucket(bucket)) {
+		set_err(err, 0, "InvalidBucketName", "invalid bucket name");
+		return S3_EINVAL;
+	}
+	if (key != NULL && !valid_key(key)) {
+		set_err(err, 0, "KeyTooLongError", "key empty or too long");
+		return S3_EINVAL;
+	}
+	return S3_OK;
+}
+
+/* ---- public API ---------------------------------------------------- */
+
+void
+s3_config_init(struct s3_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->region = "us-east-1";
+	cfg->path_style = 1;
+	cfg->connect_timeout_ms = 5000;
+	cfg->timeout_ms = 120000;
+	cfg->low_speed_time_s = 30;
+	cfg->max_retries = 3;
+	cfg->retry_base_ms = 200;
+	cfg->retry_max_ms = 5000;
+	cfg->multipart_threshold = 16 * 1024 * 1024;
+	cfg->part_size = 8 * 1024 * 1024;
+	cfg->user_agent = "primerka-s3/1";
+}
+
+struct s3_client *
+s3_client_new(const struct s3_config *cfg, struct s3_error *err)
+{
+	struct s3_client	*c;
+	struct timespec		 ts;
+	int			 rc;
+
+	clear_err(err);
+	if (cfg == NULL || cfg->access_key == NULL ||
+	    cfg->access_key[0] == '\0' || cfg->secret_key == NULL ||
+	    cfg->secret_key[0] == '\0') {
+		set_err(err, 0, "InvalidConfig", "access and secret key needed");
+		return NULL;
+	}
+	if (cfg->connect_timeout_ms <= 0 || cfg->timeout_ms <= 0 ||
+	    cfg->low_speed_time_s < 0 || cfg->max_retries < 0 ||
+	    cfg->max_retries > 20 || cfg->retry_base_ms < 1 ||
+	    cfg->retry_max_ms < cfg->retry_base_ms ||
+	    cfg->retry_max_ms > 600000 || cfg->multipart_threshold < 1 ||
+	    cfg->part_size < S3_MIN_PART) {
+		set_err(err, 0, "InvalidConfig", "timeouts, retries or part "
+		    "size out of range (was s3_config_init() called?)");
+		return NULL;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		set_err(err, 0, "OutOfMemory", "out of memory");
+		return NULL;
+	}
+	rc = endpoint_parse(cfg->endpoint, &c->ep);
+	if (rc == S3_OK)
+		rc = endpoint_parse(cfg->public_endpoint ?
+		    cfg->public_endpoint : cfg->endpoint, &c->pub);
+	if (rc != S3_OK) {
+		set_err(err, 0, "InvalidConfig", "bad endpoint URL (want "
+		    "http[s]://host[:port][/path])");
+		goto fail;
+	}
+	c->region = strdup(cfg->region ? cfg->region : "us-east-1");
+	c->access_key = strdup(cfg->access_key);
+	c->secret_key = strdup(cfg->secret_key);
+	c->user_agent = strdup(cfg->user_agent ? cfg->user_agent :
+	    "primerka-s3/1");
+	c->curl = curl_easy_init();
+	if (c->region == NULL || c->access_key == NULL ||
+	    c->secret_key == NULL || c->user_agent == NULL || c->curl == NULL) {
+		set_err(err, 0, "OutOfMemory", "out of memory or libcurl "
+		    "failure");
+		goto fail;
+	}
+	c->path_style = cfg->path_style != 0;
+	c->connect_timeout_ms = cfg->connect_timeout_ms;
+	c->timeout_ms = cfg->timeout_ms;
+	c->low_speed_time_s = cfg->low_speed_time_s;
+	c->max_retries = cfg->max_retries;
+	c->retry_base_ms = cfg->retry_base_ms;
+	c->retry_max_ms = cfg->retry_max_ms;
+	c->multipart_threshold = cfg->multipart_threshold;
+	c->part_size = cfg->part_size;
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	c->rng = ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec ^
+	    ((uint64_t)getpid() << 40) ^ (uint64_t)(uintptr_t)c;
+	if (c->rng == 0)
+		c->rng = 0x9E3779B97F4A7C15ULL;
+	return c;
+fail:
+	s3_client_free(c);
+	return NULL;
+}
+
+void
+s3_client_free(struct s3_client *c)
+{
+	if (c == NULL)
+		return;
+	if (c->curl != NULL)
+		curl_easy_cleanup(c->curl);
+	endpoint_free(&c->ep);
+	endpoint_free(&c->pub);
+	free(c->region);
+	if (c->secret_key != NULL) {
+		memset(c->secret_key, 0, strlen(c->secret_key));
+		free(c->secret_key);
+	}
+	free(c->access_key);
+	free(c->user_agent);
+	free(c);
+}
+
+/* PUT in one request. */
+static int
+put_single(struct s3_client *c, const char *bucket, const char *key,
+    const void *data, size_t len, const char *ctype, struct s3_error *err)
+{
+	struct sigv4_header	 h[1] = { { "Content-Type", ctype } };
+	struct s3_req		 req;
+	struct s3_resp		 resp;
+	int			 rc;
+
+	memset(&req, 0, sizeof(req));
+	req.method = "PUT";
+	req.bucket = bucket;
+	req.key = key;
+	req.headers = h;
+	req.nheaders = 1;
+	req.body = data;
+	req.len = len;
+	req.max_bytes = S3_ERRBODY_MAX;
+	rc = perform(c, &req, &resp, err);
+	resp_free(&resp);
+	return rc;
+}
+
+/* Append s to b with XML escaping. */
+static void
+buf_add_xml(struct buf *b, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		switch (*s) {
+		case '&':
+			buf_adds(b, "&amp;");
+			break;
+		case '<':
+			buf_adds(b, "&lt;");
+			break;
+		case '>':
+			buf_adds(b, "&gt;");
+			break;
+		default:
+			buf_add(b, s, 1);
+		}
+	}
+}
+
+/* Multipart upload: initiate, parts, complete; abort on failure. */
+static int
+put_multipart(struct s3_client *c, const char *bucket, const char *key,
+    const unsigned char *data, size_t len, const char *ctype,
+    struct s3_error *err)
+{
+	struct sigv4_header	 h[1] = { { "Content-Type", ctype } };
+	struct sigv4_header	 hx[1] = { { "Content-Type",
+	    "application/xml" } };
+	struct sigv4_param	 q[2];
+	struct s3_req		 req;
+	struct s3_resp		 resp;
+	struct s3_error		 aerr;
+	struct buf		 xml = { 0 };
+	char			 upload_id[1024], num[24], code[64];
+	char			(*etags)[S3_ETAG_MAX] = NULL;
+	size_t			 psize, nparts, i, off, n;
+	int			 rc;
+
+	psize = c->part_size;
+	if (len / psize >= S3_MAX_PARTS)
+		psize = len / (S3_MAX_PARTS - 1) + 1;
+	nparts = (len + psize - 1) / psize;
+	if (nparts == 0)
+		nparts = 1;
+
+	/* Initiate. */
+	memset(&req, 0, sizeof(req));
+	q[0].name = "uploads";
+	q[0].value = "";
+	req.method = "POST";
+	req.bucket = bucket;
+	req.key = key;
+	req.query = q;
+	req.nquery = 1;
+	req.headers = h;
+	req.nheaders = 1;
+	req.max_bytes = S3_XMLBODY_MAX;
+	rc = perform(c, &req, &resp, err);
+	if (rc != S3_OK) {
+		resp_free(&resp);
+		return rc;
+	}
+	if (!xml_text(resp.body.p, "UploadId", upload_id, sizeof(upload_id)) ||
+	    upload_id[0] == '\0' || strlen(upload_id) >= sizeof(upload_id) - 1) {
+		resp_free(&resp);
+		set_err(err, resp.status, "BadResponse",
+		    "no UploadId in the initiate answer");
+		c->stats.failures++;
+		return S3_EPROTO;
+	}
+	resp_free(&resp);
+	c->stats.multipart_uploads++;
+
+	etags = calloc(nparts, sizeof(*etags));
+	if (etags == NULL) {
+		set_err(err, 0, "OutOfMemory", "out of memory");
+		rc = S3_ENOMEM;
+		goto abort;
+	}
+
+	/* Parts. */
+	for (i = 0, off = 0; i < nparts; i++, off += n) {
+		n = len - off < psize ? len - off : psize;
+		(void)snprintf(num, sizeof(num), "%zu", i + 1);
+		memset(&req, 0, sizeof(req));
+		q[0].name = "partNumber";
+		q[0].value = num;
+		q[1].name = "uploadId";
+		q[1].value = upload_id;
+		req.method = "PUT";
+		req.bucket = bucket;
+		req.key = key;
+		req.query = q;
+		req.nquery = 2;
+		req.body = data + off;
+		req.len = n;
+		req.max_bytes = S3_ERRBODY_MAX;
+		rc = perform(c, &req, &resp, err);
+		if (rc == S3_OK && resp.etag[0] == '\0') {
+			set_err(err, resp.status, "BadResponse",
+			    "no ETag for part %zu", i + 1);
+			c->stats.failures++;
+			rc = S3_EPROTO;
+		}
+		if (rc == S3_OK)
+			(void)snprintf(etags[i], sizeof(etags[i]), "%s",
+			    resp.etag);
+		resp_free(&resp);
+		if (rc != S3_OK)
+			goto abort;
+	}
+
+	/* Complete. */
+	buf_adds(&xml, "<CompleteMultipartUpload>");
+	for (i = 0; i < nparts; i++) {
+		(void)snprintf(num, sizeof(num), "%zu", i + 1);
+		buf_adds(&xml, "<Part><PartNumber>");
+		buf_adds(&xml, num);
+		buf_adds(&xml, "</PartNumber><ETag>");
+		buf_add_xml(&xml, etags[i]);
+		buf_adds(&xml, "</ETag></Part>");
+	}
+	buf_adds(&xml, "</CompleteMultipartUpload>");
+	if (xml.err) {
+		set_err(err, 0, "OutOfMemory", "out of memory");
+		rc = S3_ENOMEM;
+		goto abort;
+	}
+	memset(&req, 0, sizeof(req));
+	q[0].name = "uploadId";
+	q[0].value = upload_id;
+	req.method = "POST";
+	req.bucket = bucket;
+	req.key = key;
+	req.query = q;
+	req.nquery = 1;
+	req.headers = hx;
+	req.nheaders = 1;
+	req.body = (const unsigned char *)xml.p;
+	req.len = xml.len;
+	req.max_bytes = S3_XMLBODY_MAX;
+	rc = perform(c, &req, &resp, err);
+	/* S3 may report a failed completion inside a 200 answer. */
+	if (rc == S3_OK && resp.body.p != NULL &&
+	    strstr(resp.body.p, "<Error>") != NULL) {
+		if (!xml_text(resp.body.p, "Code", code, sizeof(code)))
+			(void)snprintf(code, sizeof(code), "InternalError");
+		set_err(err, resp.status, code,
+		    "multipart completion failed");
+		c->stats.failures++;
+		rc = S3_EHTTP;
+	}
+	resp_free(&resp);
+	if (rc == S3_OK)
+		goto done;
+abort:
+	/* Best effort; the original error is what the caller sees. */
+	memset(&req, 0, sizeof(req));
+	q[0].name = "uploadId";
+	q[0].value = upload_id;
+	req.method = "DELETE";
+	req.bucket = bucket;
+	req.key = key;
+	req.query = q;
+	req.nquery = 1;
+	req.max_bytes = S3_ERRBODY_MAX;
+	(void)perform(c, &req, &resp, &aerr);
+	resp_free(&resp);
+done:
+	buf_free(&xml);
+	free(etags);
+	return rc;
+}
+
+int
+s3_put(struct s3_client *c, const char *bucket, const char *key,
+    const void *data, size_t len, const char *content_type,
+    struct s3_error *err)
+{
+	const char	*ct = content_type ? content_type :
+	    "application/octet-stream";
+	int		 rc;
+
+	if (c == NULL)
+		return S3_EINVAL;
+	rc = check_object_args(bucket, key, err);
+	if (rc != S3_OK)
+		return rc;
+	if ((data == NULL && len > 0) || strpbrk(ct, "\r\n") != NULL) {
+		set_err(err, 0, "InvalidArgument", "bad data or content type");
+		return S3_EINVAL;
+	}
+	if (len >= c->multipart_threshold && len > 0)
+		return put_multipart(c, bucket, key, data, len, ct, err);
+	return put_single(c, bucket, key, data, len, ct, err);
+}
+
+int
+s3_get(struct s3_client *c, const char *bucket, const char *key,
+    size_t max_bytes, unsigned char **data, size_t *len,
+    struct s3_error *err)
+{
+	struct s3_req	 req;
+	struct s3_resp	 resp;
+	int		 rc;
+
+	if (c == NULL || data == NULL || len == NULL)
+		return S3_EINVAL;
+	*data = NULL;
+	*len = 0;
+	rc = check_object_args(bucket, key, err);
+	if (rc != S3_OK)
+		return rc;
+	memset(&req, 0, sizeof(req));
+	req.method = "GET";
+	req.bucket = bucket;
+	req.key = key;
+	req.max_bytes = max_bytes;
+	req.notfound_code = "NoSuchKey";
+	rc = perform(c, &req, &resp, err);
+	if (rc == S3_OK)
+		rc = take_body(&resp, data, len, err);
+	resp_free(&resp);
+	return rc;
+}
+
+int
+s3_delete(struct s3_client *c, const char *bucket, const char *key,
+    struct s3_error *err)
+{
+	struct s3_req	 req;
+	struct s3_resp	 resp;
+	int		 rc;
+
+	if (c == NULL)
+		return S3_EINVAL;
+	rc = check_object_args(bucket, key, err);
+	if (rc != S3_OK)
+		return rc;
+	memset(&req, 0, sizeof(req));
+	req.method = "DELETE";
+	req.bucket = bucket;
+	req.key = key;
+	req.max_bytes = S3_ERRBODY_MAX;
+	rc = perform(c, &req, &resp, err);
+	resp_free(&resp);
+	return rc;
+}
+
+int
+s3_head(struct s3_client *c, const char *bucket, const char *key,
+    size_t *len, struct s3_error *err)
+{
+	struct s3_req	 req;
+	struct s3_resp	 resp;
+	int		 rc;
+
+	if (c == NULL)
+		return S3_EINVAL;
+	rc = check_object_args(bucket, key, err);
+	if (rc != S3_OK)
+		return rc;
+	memset(&req, 0, sizeof(req));
+	req.method = "HEAD";
+	req.bucket = bucket;
+	req.key = key;
+	req.notfound_code = "NoSuchKey";
+	rc = perform(c, &req, &resp, err);
+	if (rc == S3_OK && len != NULL) {
+		if (resp.content_length < 0 ||
+		    (unsigned long long)resp.content_length > SIZE_MAX) {
+			set_err(err, resp.status, "BadResponse",
+			    "no usable Content-Length");
+			rc = S3_EPROTO;
+		} else
+			*len = (size_t)resp.content_length;
+	}
+	resp_free(&resp);
+	return rc;
+}
+
+int
+s3_bucket_exists(struct s3_client *c, const char *bucket,
+    struct s3_error *err)
+{
+	struct s3_req	 req;
+	struct s3_resp	 resp;
+	int		 rc;
+
+	if (c == NULL)
+		return S3_EINVAL;
+	rc = check_object_args(bucket, NULL, err);
+	if (rc != S3_OK)
+		return rc;
+	memset(&req, 0, sizeof(req));
+	req.method = "HEAD";
+	req.bucket = bucket;
+	req.notfound_code = "NoSuchBucket";
+	rc = perform(c, &req, &resp, err);
+	resp_free(&resp);
+	if (rc == S3_OK)
+		return 1;
+	if (rc == S3_ENOTFOUND) {
+		c->stats.failures--;	/* an answer, not a failure */
+		return 0;
+	}
+	return rc;
+}
+
+int
+s3_create_bucket(struct s3_client *c, const char *bucket,
+    struct s3_error *err)
+{
+	struct sigv4_header	 h[1] = { { "Content-Type",
+	    "application/xml" } };
+	struct s3_req		 req;
+	struct s3_resp		 resp;
+	struct s3_error		 e2;
+	struct buf		 xml = { 0 };
+	int			 rc;
+
+	if (c == NULL)
+		return S3_EINVAL;
+	rc = check_object_args(bucket, NULL, err);
+	if (rc != S3_OK)
+		return rc;
+	memset(&req, 0, sizeof(req));
+	req.method = "PUT";
+	req.bucket = bucket;
+	req.max_bytes = S3_ERRBODY_MAX;
+	if (strcmp(c->region, "us-east-1") != 0) {
+		/* Outside us-east-1 AWS wants the region spelled out. */
+		buf_adds(&xml, "<CreateBucketConfiguration xmlns=\""
+		    "http://s3.amazonaws.com/doc/2006-03-01/\">"
+		    "<LocationConstraint>");
+		buf_add_xml(&xml, c->region);
+		buf_adds(&xml, "</LocationConstraint>"
+		    "</CreateBucketConfiguration>");
+		if (xml.err) {
+			set_err(err, 0, "OutOfMemory", "out of memory");
+			return S3_ENOMEM;
+		}
+		req.headers = h;
+		req.nheaders = 1;
+		req.body = (const unsigned char *)xml.p;
+		req.len = xml.len;
+	}
+	rc = perform(c, &req, &resp, err);
+	resp_free(&resp);
+	buf_free(&xml);
+	if (rc == S3_OK || err == NULL || err->status != 409)
+		return rc;
+	if (strcmp(err->code, "BucketAlreadyOwnedByYou") == 0)
+		rc = S3_OK;
+	else if (strcmp(err->code, "BucketAlreadyExists") == 0 &&
+	    s3_bucket_exists(c, bucket, &e2) == 1)
+		rc = S3_OK;	/* some servers say this for our own bucket */
+	if (rc == S3_OK) {
+		c->stats.failures--;
+		clear_err(err);
+	}
+	return rc;
+}
+
+/* Presign method on bucket/key for the public endpoint. */
+static char *
+presign(struct s3_client *c, const char *method, const char *bucket,
+    const char *key, const char *content_type, int expires_s, time_t now)
+{
+	struct sigv4_creds	 creds;
+	struct sigv4_presign	 p;
+	struct sigv4_header	 h[1];
+	char			*host = NULL, *path = NULL, *url = NULL;
+	char			*out = NULL;
+
+	if (c == NULL || !valid_bucket(bucket) || !valid_key(key) ||
+	    expires_s < 1 || expires_s > SIGV4_MAX_EXPIRES)
+		return NULL;
+	if (build_target(c, &c->pub, bucket, key, &host, &path, &url) !=
+	    S3_OK)
+		return NULL;
+	creds.access_key = c->access_key;
+	creds.secret_key = c->secret_key;
+	creds.region = c->region;
+	creds.service = "s3";
+	memset(&p, 0, sizeof(p));
+	p.method = method;
+	p.scheme = c->pub.scheme;
+	p.host = host;
+	p.path = path;
+	p.expires = expires_s;
+	if (content_type != NULL) {
+		h[0].name = "Content-Type";
+		h[0].value = content_type;
+		p.headers = h;
+		p.nheaders = 1;
+	}
+	out = sigv4_presign_url(&creds, &p, now, NULL);
+	free(host);
+	free(path);
+	free(url);
+	return out;
+}
+
+char *
+s3_presign_get(struct s3_client *c, const char *bucket, const char *key,
+    int expires_s, time_t now)
+{
+	return presign(c, "GET", bucket, key, NULL, expires_s, now);
+}
+
+char *
+s3_presign_put(struct s3_client *c, const char *bucket, const char *key,
+    const char *content_type, int expires_s, time_t now)
+{
+	return presign(c, "PUT", bucket, key, content_type, expires_s, now);
+}
+
+char *
+s3_object_url(struct s3_client *c, const char *bucket, const char *key,
+    int public)
+{
+	char	*host = NULL, *path = NULL, *url = NULL;
+
+	if (c == NULL || !valid_bucket(bucket) ||
+	    (key != NULL && !valid_key(key)))
+		return NULL;
+	if (build_target(c, public ? &c->pub : &c->ep, bucket, key, &host,
+	    &path, &url) != S3_OK)
+		return NULL;
+	free(host);
+	free(path);
+	return url;
+}
+
+/* An absolute http(s) URL without whitespace or control characters. */
+static int
+valid_url(const char *u)
+{
+	if (u == NULL || (strncasecmp(u, "http://", 7) != 0 &&
+	    strncasecmp(u, "https://", 8) != 0))
+		return 0;
+	for (; *u != '\0'; u++)
+		if ((unsigned char)*u <= 0x20 || (unsigned char)*u == 0x7f)
+			return 0;
+	return 1;
+}
+
+int
+s3_fetch_url(struct s3_client *c, const char *url, size_t max_bytes,
+    unsigned char **data, size_t *len, struct s3_error *err)
+{
+	struct s3_req	 req;
+	struct s3_resp	 resp;
+	int		 rc;
+
+	if (c == NULL || data == NULL || len == NULL)
+		return S3_EINVAL;
+	*data = NULL;
+	*len = 0;
+	clear_err(err);
+	if (!valid_url(url)) {
+		set_err(err, 0, "InvalidArgument", "not an http(s) URL");
+		return S3_EINVAL;
+	}
+	memset(&req, 0, sizeof(req));
+	req.method = "GET";
+	req.url = url;
+	req.max_bytes = max_bytes;
+	req.follow = 1;
+	rc = perform(c, &req, &resp, err);
+	if (rc == S3_OK)
+		rc = take_body(&resp, data, len, err);
+	resp_free(&resp);
+	return rc;
+}
+
+int
+s3_put_url(struct s3_client *c, const char *url, const void *data,
+    size_t len, const char *content_type, struct s3_error *err)
+{
+	struct sigv4_header	 h[1];
+	struct s3_req		 req;
+	struct s3_resp		 resp;
+	int			 rc;
+
+	if (c == NULL)
+		return S3_EINVAL;
+	clear_err(err);
+	if (!valid_url(url) || (data == NULL && len > 0)) {
+		set_err(err, 0, "InvalidArgument", "bad URL or data");
+		return S3_EINVAL;
+	}
+	memset(&req, 0, sizeof(req));
+	req.method = "PUT";
+	req.url = url;
+	req.body = data;
+	req.len = len;
+	req.max_bytes = S3_ERRBODY_MAX;
+	if (content_type != NULL) {
+		h[0].name = "Content-Type";
+		h[0].value = content_type;
+		req.headers = h;
+		req.nheaders = 1;
+	}
+	rc = perform(c, &req, &resp, err);
+	resp_free(&resp);
+	return rc;
+}
+
+void
+s3_client_stats(const struct s3_client *c, struct s3_stats *st)
+{
+	if (st == NULL)
+		return;
+	if (c == NULL)
+		memset(st, 0, sizeof(*st));
+	else
+		*st = c->stats;
+}
+
+const char *
+s3_strerror(int rc)
+{
+	switch (rc) {
+	case S3_OK:
+		return "success";
+	case S3_EINVAL:
+		return "invalid argument";
+	case S3_ENOMEM:
+		return "out of memory";
+	case S3_ENET:
+		return "network error";
+	case S3_EHTTP:
+		return "storage error";
+	case S3_ENOTFOUND:
+		return "not found";
+	case S3_ETOOBIG:
+		return "object too large";
+	case S3_EPROTO:
+		return "bad response from storage";
+	default:
+		return "unknown error";
+	}
+}

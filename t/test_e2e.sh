@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Integration test: the whole try-on path through nginx, the FastCGI
+# pool, PostgreSQL, s3rver and the worker, on a stack started by
+# scripts/test (PRIMERKA_VAR / PRIMERKA_PORT point at it).
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+eval "$("$ROOT/scripts/dev-stack" env)"
+API=${PRIMERKA_URL%/}/api/v1
+D="$ROOT/t/data"
+PSQL="psql -qtAX $PRIMERKA_DATABASE_URL"
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+pass=0 fail=0
+
+ok() { pass=$((pass + 1)); echo "  ok   $*"; }
+bad() { fail=$((fail + 1)); echo "  FAIL $*"; }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
+
+# req METHOD PATH [curl args...]: sets $code and $body (file $TMP/body).
+req() {
+	local m=$1 p=$2; shift 2
+	code=$(curl -sS -o "$TMP/body" -w '%{http_code}' -X "$m" "$API$p" "$@")
+	body=$(cat "$TMP/body")
+}
+jget() { jq -r "$1" <<<"$body"; }
+is_json_error() { jq -e '.error.code and .error.message' <<<"$body" >/dev/null; }
+
+U1=200000001 U2=200000002
+"$ROOT/scripts/demo-data" "$U1" 500
+AUTH1="Authorization: tma $("$ROOT/scripts/dev-initdata" $U1 --lang en)"
+AUTH1RU="Authorization: tma $("$ROOT/scripts/dev-initdata" $U1 --lang ru)"
+AUTH2="Authorization: tma $("$ROOT/scripts/dev-initdata" $U2 --lang en)"
+
+echo "auth"
+req GET /me
+check "no Authorization -> 401 JSON" [ "$code" = 401 ]
+check "401 has the error shape" is_json_error
+req GET /me -H "Authorization: tma ${AUTH1#Authorization: tma }x"
+check "forged initData -> 401" [ "$code" = 401 ]
+req GET /me -H "Authorization: Bearer abc"
+check "other scheme -> 401" [ "$code" = 401 ]
+req GET /me -H "$AUTH1"
+check "GET /me -> 200" [ "$code" = 200 ]
+balance0=$(jget .balance)
+check "balance shows the demo grant" [ "$balance0" -ge 500 ]
+check "/me shows prices" [ "$(jget .prices.tryon)" = 10 ]
+check "/me language" [ "$(jget .language)" = en ]
+
+echo "photos"
+req POST /photos -H "$AUTH1" -H "Content-Type: image/jpeg" --data-binary "@$D/people_grace_hopper_portrait.jpg"
+check "upload JPEG -> 201" [ "$code" = 201 ]
+photo=$(jget .id)
+check "photo has width/height" [ "$(jget .width)x$(jget .height)" = 512x600 ]
+req POST /photos -H "$AUTH1" -H "Content-Type: image/png" --data-binary "@$D/people_astronaut_portrait.png"
+check "upload PNG -> 201" [ "$code" = 201 ]
+req POST /photos -H "$AUTH1" -H "Content-Type: image/jpeg" --data-binary "this is not an image"
+check "text body -> 415" [ "$code" = 415 ]
+check "415 has the error shape" is_json_error
+head -c 2000 "$D/people_grace_hopper_portrait.jpg" > "$TMP/trunc.jpg"
+req POST /photos -H "$AUTH1" --data-binary "@$TMP/trunc.jpg"
+check "truncated JPEG -> 400" [ "$code" = 400 ]
+req GET "/photos/$photo" -H "$AUTH2"
+check "someone else's photo -> 404" [ "$code" = 404 ]
+req GET "/photos/$photo" -H "$AUTH1"
+check "own photo -> 200" [ "$code" = 200 ]
+req GET /photos -H "$AUTH1"
+check "photo list has the photo" jq -e ".items | map(.id) | index($photo)" <<<"$body" >/dev/null
+
+echo "catalogue"
+req GET /outfits -H "$AUTH1"
+check "outfits -> 200" [ "$code" = 200 ]
+outfit=$(jget '.items[0].id')
+check "an outfit exists" [ "$outfit" != null ]
+req GET /locations -H "$AUTH1"
+location=$(jget '.items[0].id')
+check "a location exists" [ "$location" != null ]
+req GET /outfits/999999 -H "$AUTH1"
+check "unknown outfit -> 404" [ "$code" = 404 ]
+
+echo "try-on"
+req POST /tryons -H "$AUTH1" -H "Content-Type: application/json" --data '{"user_photo_id": 1,'
+check "malformed JSON -> 400" [ "$code" = 400 ]
+check "400 has the error shape" is_json_error
+req POST /tryons -H "$AUTH1" -H "Content-Type: application/json" --data '{"outfit_id": 1}'
+check "missing field -> 400" [ "$code" = 400 ]
+req POST /tryons -H "$AUTH1" -H "Content-Type: application/json" --data "{\"user_photo_id\": \"$photo\", \"outfit_id\": $outfit}"
+check "string id -> 400" [ "$code" = 400 ]
+req POST /tryons -H "$AUTH2" -H "Content-Type: application/json" --data "{\"user_photo_id\": $photo, \"outfit_id\": $outfit}"
+check "someone else's photo -> 404" [ "$code" = 404 ]
+key="e2e-$RANDOM$RANDOM"
+req POST /tryons -H "$AUTH1" -H "Content-Type: application/json" -H "Idempotency-Key: $key" \
+	--data "{\"user_photo_id\": $photo, \"outfit_id\": $outfit, \"location_id\": $location}"
+check "create try-on -> 202" [ "$code" = 202 ]
+job=$(jget .id)
+check "new job is RECEIVED" [ "$(jget .status)" = RECEIVED ]
+req POST /tryons -H "$AUTH1" -H "Content-Type: application/json" -H "Idempotency-Key: $key" \
+	--data "{\"user_photo_id\": $photo, \"outfit_id\": $outfit, \"location_id\": $location}"
+check "same Idempotency-Key -> same job" [ "$(jget .id)" = "$job" ]
+
+status=""
+for _ in $(seq 1 120); do
+	req GET "/tryons/$job" -H "$AUTH1"
+	status=$(jget .status)
+	[ "$status" = COMPLETED ] || [ "$status" = FAILED ] && break
+	sleep 0.5
+done
+check "job COMPLETED (was $status: $(jget .error.code))" [ "$status" = COMPLETED ]
+check "status_text in English" [ "$(jget .status_text)" = Done ]
+url=$(jget .result.url)
+etag=$(curl -sS -D - -o /dev/null "$API/tryons/$job" -H "$AUTH1" | tr -d '\r' | sed -n 's/^[Ee][Tt]ag: //p')
+c304=$(curl -sS -o /dev/null -w '%{http_code}' "$API/tryons/$job" -H "$AUTH1" -H "If-None-Match: $etag")
+check "poll with If-None-Match -> 304" [ "$c304" = 304 ]
+req GET "/tryons/$job" -H "$AUTH1RU"
+check "status_text in Russian" [ "$(jget .status_text)" = "Готово" ]
+curl -sS -o "$TMP/result.jpg" "$url"
+check "result downloads as a JPEG" [ "$(head -c 3 "$TMP/result.jpg" | od -An -tx1 | tr -d ' ')" = ffd8ff ]
+check "result is a real image (> 10 kB)" [ "$(stat -c %s "$TMP/result.jpg")" -gt 10000 ]
+thumb=$(jget .result.thumbnail_url)
+curl -sS -o "$TMP/thumb.webp" "$thumb"
+check "thumbnail is WebP" [ "$(head -c 12 "$TMP/thumb.webp" | tail -c 4)" = WEBP ]
+req GET "/tryons/$job" -H "$AUTH2"
+check "someone else's try-on -> 404" [ "$code" = 404 ]
+req GET /tryons/987654321 -H "$AUTH1"
+check "unknown try-on -> 404" [ "$code" = 404 ]
+
+echo "tokens and history"
+req GET /me -H "$AUTH1"
+check "debited exactly once ($balance0 -> $((balance0 - 10)))" [ "$(jget .balance)" = $((balance0 - 10)) ]
+check "nothing reserved" [ "$(jget .reserved)" = 0 ]
+check "one ledger debit for the job" [ "$($PSQL -c "SELECT count(*) FROM ledger WHERE job_id = $job AND kind = 'debit'")" = 1 ]
+hist=$($PSQL -c "SELECT string_agg(status::text, ',' ORDER BY id) FROM job_events WHERE job_id = $job")
+check "every transition recorded ($hist)" [ "$hist" = "RECEIVED,VALIDATING,MODERATING,PROMPTING,QUEUED,RUNNING,UPLOADING,COMPLETED" ]
+req GET /tryons -H "$AUTH1"
+check "try-on list has the job" [ "$(jget '.items[0].id')" = "$job" ]
+
+echo "health"
+code=$(curl -sS -o "$TMP/body" -w '%{http_code}' "${PRIMERKA_URL%/}/healthz")
+check "/healthz -> 200" [ "$code" = 200 ]
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
