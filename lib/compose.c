@@ -88,8 +88,8 @@ compose_params_default(struct compose_params *p)
 	p->max_side = 1024;
 	p->bg_tolerance = 40;
 	p->feather_px = 3;
-	p->torso_top_pm = 300;
-	p->torso_width_pm = 450;
+	p->torso_top_pm = 520;
+	p->torso_width_pm = 620;
 	p->card_height_pm = 880;
 	p->card_feather_pm = 160;
 }

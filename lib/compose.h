@@ -30,8 +30,8 @@ struct compose_params {
 	int	max_side;	/* output longer side cap, px [1024] */
 	int	bg_tolerance;	/* RGB distance counted as background [40] */
 	int	feather_px;	/* garment alpha edge ramp, px [3] */
-	int	torso_top_pm;	/* garment top, of person height [300] */
-	int	torso_width_pm;	/* garment width, of person width [450] */
+	int	torso_top_pm;	/* garment top, of person height [520] */
+	int	torso_width_pm;	/* garment width, of person width [620] */
 	int	card_height_pm;	/* person card on a location, of height [880] */
 	int	card_feather_pm; /* card mask soft edge, of card width [160] */
 };
