@@ -388,8 +388,7 @@ auth_check(const struct auth_config *cfg, const char *raw, size_t len,
 	r = AUTH_MALFORMED;
 	if (p.auth_date == NULL || p.auth_date->val[0] < '0' ||
 	    p.auth_date->val[0] > '9' ||
-	    util_parse_i64(p.auth_date->val, 1, AUTH_DATE_MAX, &date) !=
-	    UTIL_OK)
+	    util_parse_i64(p.auth_date->val, 1, AUTH_DATE_MAX, &date) != 0)
 		goto fail;
 	r = AUTH_EXPIRED;
 	if (__builtin_sub_overflow((int64_t)now, date, &diff))

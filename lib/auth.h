@@ -79,9 +79,9 @@ struct auth_config {
 
 /*
  * Telegram user as proven by initData.  Strings are NUL-terminated
- * UTF-8 as Telegram sent them (cut at a character boundary if longer
- * than the buffer; photo_url and start_param are left empty rather than
- * cut).  Absent optional fields are "".
+ * UTF-8 as Telegram sent them (names cut at a character boundary if
+ * longer than the buffer; language_code, photo_url and start_param are
+ * left empty rather than cut).  Absent optional fields are "".
  */
 struct auth_user {
 	int64_t		 id;		/* > 0, at most 2^53 - 1 */
@@ -105,6 +105,7 @@ struct auth_user {
  * ed25519_pub_hex: 64 hex digits of the Ed25519 public key, or NULL for
  * Telegram's production key (or its test-environment key when
  * use_test_key is set; use_test_key is ignored when a key is given).
+ * The key arguments are ignored while bot_id is 0.
  * At least one form must be enabled.  The secret key is derived here,
  * once.  Returns 0, or -1 with *errstr (may be NULL) set to a static
  * message; cfg is then left cleared.

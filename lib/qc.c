@@ -59,6 +59,8 @@ static const struct qc_field {
 	    1, 442 },
 	{ "bg_min_uniform", F_DBL, offsetof(struct qc_config, bg_min_uniform),
 	    0, 1 },
+	{ "fragment_max", F_DBL, offsetof(struct qc_config, fragment_max),
+	    0, 1 },
 	{ "fill_min", F_DBL, offsetof(struct qc_config, fill_min), 0, 1 },
 	{ "cut_max", F_DBL, offsetof(struct qc_config, cut_max), 0, 1 },
 };
@@ -75,8 +77,8 @@ qc_config_default(struct qc_config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->max_bytes = 32u * 1024 * 1024;
-	c->min_width = 320;
-	c->min_height = 320;
+	c->min_width = 256;
+	c->min_height = 256;
 	c->max_width = 12000;
 	c->max_height = 12000;
 	c->max_pixels = 50u * 1000 * 1000;
@@ -86,9 +88,10 @@ qc_config_default(struct qc_config *c)
 	c->dark_max_p95 = 50.0;
 	c->bright_min_p5 = 215.0;
 	c->nsfw_max = 0.60;
-	c->sexy_max = 0.85;
+	c->sexy_max = 0.90;
 	c->bg_tolerance = 40.0;
 	c->bg_min_uniform = 0.60;
+	c->fragment_max = 0.25;
 	c->fill_min = 0.08;
 	c->cut_max = 0.35;
 }
@@ -547,17 +550,16 @@ composition(const struct qc_config *c, const struct image *img,
 	double		 acc[3] = { 0 }, bg[3], bgl, cnt = 0, ring = 0, ringbg = 0;
 	double		 fg = 0;
 	int		*colfg = NULL, *rowfg = NULL;
-	int		 x0, x1, y0, y1;
+	int		 x0, x1, y0, y1, rc = -1;
+	unsigned char	*mask = NULL;
+	double		 border = 0;
 
 	bins = calloc(4096, sizeof(*bins));
 	colfg = calloc((size_t)w, sizeof(*colfg));
 	rowfg = calloc((size_t)h, sizeof(*rowfg));
-	if (bins == NULL || colfg == NULL || rowfg == NULL) {
-		free(bins);
-		free(colfg);
-		free(rowfg);
-		return -1;
-	}
+	mask = malloc((size_t)w * h);
+	if (bins == NULL || colfg == NULL || rowfg == NULL || mask == NULL)
+		goto fail;
 	bw = (w < h ? w : h) / 32;
 	if (bw < 2)
 		bw = 2;
@@ -601,6 +603,7 @@ composition(const struct qc_config *c, const struct image *img,
 			    ((size_t)y * w + x) * 4;
 			int	 b = is_bg(p, bg, bgl, c->bg_tolerance);
 
+			mask[(size_t)y * w + x] = !b;
 			inring = !(x >= bw && x < w - bw && y >= bw &&
 			    y < h - bw);
 			if (inring) {
@@ -648,11 +651,27 @@ composition(const struct qc_config *c, const struct image *img,
 		r->bbox[3] = (double)(y1 + 1) / h;
 	} else
 		memset(r->bbox, 0, sizeof(r->bbox));
+	/*
+	 * Item pixels with a background 4-neighbour, per item pixel: low
+	 * for a solid object, high when "item" is texture or noise that
+	 * merely differs from the backdrop colour.
+	 */
+	for (y = 1; y < h - 1; y++)
+		for (x = 1; x < w - 1; x++) {
+			const unsigned char *m = mask + (size_t)y * w + x;
+
+			if (*m && (!m[-1] || !m[1] || !m[-w] || !m[w]))
+				border++;
+		}
+	r->fragmented = fg > 0 ? border / fg : 0;
 	r->comp_done = 1;
+	rc = 0;
+fail:
 	free(bins);
 	free(colfg);
 	free(rowfg);
-	return 0;
+	free(mask);
+	return rc;
 }
 
 /* -------------------------------------------------------------- tags */
@@ -753,14 +772,18 @@ cat(char *buf, size_t len, const char *s)
  * light sources: night).
  */
 static void
-tags(const struct image *img, struct qc_report *r)
+tags(const struct image *img, const unsigned char *luma,
+    struct qc_report *r)
 {
 	const size_t	 n = (size_t)img->w * img->h;
 	double		 share[CN_COUNT] = { 0 }, sum[CN_COUNT][3];
 	double		 rg, yb, srg = 0, syb = 0, qrg = 0, qyb = 0, mr, my;
 	double		 sr = 0, sb = 0, hue, sat, val, top = 0, sky = 0;
-	double		 green = 0, lsd;
+	double		 green = 0, greentex = 0, topdark = 0, lsd;
+	const int	 w = img->w, h = img->h;
+	int		 px, py;
 	const char	*cf_en = NULL, *cf_ru = NULL, *or_en, *or_ru, *br_ru;
+	const char	*br_en;
 	size_t		 i;
 	int		 k, j, used[CN_COUNT] = { 0 };
 	char		*de = r->description_en, *dr = r->description_ru;
@@ -784,13 +807,27 @@ tags(const struct image *img, struct qc_report *r)
 		qyb += yb * yb;
 		sr += p[0];
 		sb += p[2];
-		if (hue >= 70 && hue < 170 && sat >= 0.25 && val >= 0.15)
+		px = (int)(i % (size_t)w);
+		py = (int)(i / (size_t)w);
+		if (hue >= 70 && hue < 170 && sat >= 0.25 && val >= 0.15) {
 			green++;
-		if (i / (size_t)img->w < (size_t)img->h / 3) {
+			/* Foliage is textured; felt, paint and cloth are not. */
+			if (px > 0 && px < w - 1 && py > 0 && py < h - 1 &&
+			    abs(luma[i + 1] - luma[i - 1]) +
+			    abs(luma[i + (size_t)w] - luma[i - (size_t)w]) > 20)
+				greentex++;
+		}
+		if (py < h / 3) {
 			top++;
+			/* Sky: light blue and smooth (flags, walls have
+			 * edges more often). */
 			if (hue >= 190 && hue < 250 && sat >= 0.12 &&
-			    val >= 0.5)
+			    val >= 0.62 && px > 0 && px < w - 1 && py > 0 &&
+			    abs(luma[i + 1] - luma[i - 1]) +
+			    abs(luma[i + (size_t)w] - luma[i - (size_t)w]) <= 12)
 				sky++;
+			if (luma[i] < 40)
+				topdark++;
 		}
 	}
 	mr = srg / (double)n;
@@ -799,7 +836,9 @@ tags(const struct image *img, struct qc_report *r)
 	    fmax(qyb / (double)n - my * my, 0)) + 0.3 * sqrt(mr * mr + my * my);
 	r->warmth = (sr - sb) / (double)n;
 	r->sky_share = top > 0 ? sky / top : 0;
-	r->green_share = green / (double)n;
+	/* Green counts as vegetation only when a third of it is textured. */
+	r->green_share = green > 0 && greentex / green >= 0.33 ?
+	    green / (double)n : 0;
 
 	/* Dominant colours: up to three with at least 8% of the pixels. */
 	r->ncolours = 0;
@@ -823,20 +862,30 @@ tags(const struct image *img, struct qc_report *r)
 
 	if (r->luma_mean < 60) {
 		r->brightness = "dark";
+		br_en = "Dark";
 		br_ru = "Тёмная";
 	} else if (r->luma_mean < 100) {
 		r->brightness = "dim";
+		br_en = "Dim";
 		br_ru = "Сумрачная";
 	} else if (r->luma_mean < 165) {
-		r->brightness = "medium";
+		r->brightness = "moderate";
+		br_en = "Moderately lit";
 		br_ru = "Умеренно освещённая";
 	} else {
 		r->brightness = "bright";
+		br_en = "Bright";
 		br_ru = "Светлая";
 	}
+	/*
+	 * Day: blue sky in a reasonably lit picture.  Night: the top third
+	 * mostly black while light sources shine somewhere.  Otherwise we
+	 * do not guess.
+	 */
 	if (r->sky_share >= 0.2 && r->luma_mean >= 90)
 		r->time_of_day = "day";
-	else if (r->luma_p50 < 45 && r->luma_p95 >= 150)
+	else if (top > 0 && topdark / top >= 0.6 && r->luma_p50 < 60 &&
+	    r->bright_share >= 0.002)
 		r->time_of_day = "night";
 	else
 		r->time_of_day = "unknown";
@@ -894,8 +943,7 @@ tags(const struct image *img, struct qc_report *r)
 	/* "Bright, colourful landscape scene with sky and greenery, ..." */
 	de[0] = '\0';
 	dr[0] = '\0';
-	cat(de, QC_DESC_LEN, r->brightness);
-	de[0] = (char)(de[0] - 'a' + 'A');
+	cat(de, QC_DESC_LEN, br_en);
 	cat(dr, QC_DESC_LEN, br_ru);
 	if (cf_en != NULL) {
 		cat(de, QC_DESC_LEN, ", ");
@@ -1007,7 +1055,6 @@ analyse(const struct qc_config *c, const struct nsfw_model *model,
 		return QC_ENOMEM;
 	}
 	stats(&a, luma, r);
-	free(luma);
 	if (r->stddev < c->blank_min_stddev)
 		add_reason(r, QC_R_BLANK);
 	else {
@@ -1021,11 +1068,13 @@ analyse(const struct qc_config *c, const struct nsfw_model *model,
 	}
 	if (r->kind == QC_OUTFIT) {
 		if (composition(c, &a, r) != 0) {
+			free(luma);
 			image_free(&a);
 			return QC_ENOMEM;
 		}
 		if (!qc_has_reason(r, QC_R_BLANK)) {
-			if (r->bg_uniform < c->bg_min_uniform)
+			if (r->bg_uniform < c->bg_min_uniform ||
+			    r->fragmented > c->fragment_max)
 				add_reason(r, QC_R_BAD_BACKGROUND);
 			else if (r->fill < c->fill_min)
 				add_reason(r, QC_R_GARMENT_TOO_SMALL);
@@ -1034,7 +1083,8 @@ analyse(const struct qc_config *c, const struct nsfw_model *model,
 		}
 	}
 	if (r->kind == QC_LOCATION)
-		tags(&a, r);
+		tags(&a, luma, r);
+	free(luma);
 	r->ms_checks = now_ms() - t0;
 	if (model != NULL) {
 		t0 = now_ms();
@@ -1267,6 +1317,7 @@ qc_report_to_json(const struct qc_report *r)
 			bad |= jadd(x, "background", jrgb(r->bg_rgb));
 			bad |= jadd(x, "background_uniform",
 			    jnum(r->bg_uniform, 4));
+			bad |= jadd(x, "fragmented", jnum(r->fragmented, 4));
 			bad |= jadd(x, "fill", jnum(r->fill, 4));
 			y = json_object_new_array();
 			bad |= jadd(x, "bbox", y);

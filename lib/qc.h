@@ -86,6 +86,7 @@ struct qc_config {
 	/* Outfit composition. */
 	double		bg_tolerance;	/* bg_tolerance: RGB distance */
 	double		bg_min_uniform;	/* bg_min_uniform: border share */
+	double		fragment_max;	/* fragment_max: item edge/area */
 	double		fill_min;	/* fill_min: item share of frame */
 	double		cut_max;	/* cut_max: item share of an edge */
 };
@@ -145,6 +146,9 @@ struct qc_report {
 	double		 edge[4];	/* item share of top, right, bottom,
 					 * left edge lines */
 	double		 edge_max;
+	double		 fragmented;	/* item pixels touching background,
+					 * per item pixel (texture, not an
+					 * object, when high) */
 
 	/* Location tags and description (tags_done when QC_LOCATION). */
 	int		 tags_done;
@@ -152,7 +156,7 @@ struct qc_report {
 	char		 tags[QC_MAX_TAGS][QC_TAG_LEN];
 	int		 ncolours;
 	struct qc_colour colours[QC_MAX_COLOURS];
-	const char	*brightness;	/* "dark", "dim", "medium", "bright" */
+	const char	*brightness;	/* "dark", "dim", "moderate", "bright" */
 	const char	*time_of_day;	/* "day", "night" or "unknown" */
 	double		 colourfulness;	/* Hasler-Suesstrunk M */
 	double		 sky_share;	/* sky-like pixels in the top third */

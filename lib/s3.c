@@ -125,7 +125,7 @@ buf_add(struct buf *b, const void *s, size_t n)
 		return;
 	}
 	need = b->len + n + 1;
-	if (need > b->cap) {
+	if (b->p == NULL || need > b->cap) {
 		ncap = b->cap ? b->cap : 256;
 		while (ncap < need)
 			ncap = ncap > SIZE_MAX / 2 ? need : ncap * 2;

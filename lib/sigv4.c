@@ -50,7 +50,7 @@ buf_add(struct buf *b, const char *s, size_t n)
 		return;
 	}
 	need = b->len + n + 1;
-	if (need > b->cap) {
+	if (b->p == NULL || need > b->cap) {
 		ncap = b->cap ? b->cap : 128;
 		while (ncap < need) {
 			if (ncap > SIZE_MAX / 2) {

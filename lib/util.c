@@ -274,22 +274,25 @@ util_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
 	const char	*p = s;
 
 	if (s == NULL)
-		return UTIL_EINVAL;
+		goto einval;
 	if (*p == '-' || *p == '+')
 		p++;
 	/* strtoll would skip white space and accept a bare sign. */
 	if (*p < '0' || *p > '9')
-		return UTIL_EINVAL;
+		goto einval;
 	errno = 0;
 	v = strtoll(s, &end, 10);
 	if (*end != '\0')
-		return UTIL_EINVAL;
-	if (errno == ERANGE)
-		return UTIL_ERANGE;
+		goto einval;
+	if (errno == ERANGE || v < min || v > max) {
+		errno = ERANGE;
+		return -1;
+	}
 	if (errno != 0)
-		return UTIL_EINVAL;
-	if (v < min || v > max)
-		return UTIL_ERANGE;
+		goto einval;
 	*out = (int64_t)v;
-	return UTIL_OK;
+	return 0;
+einval:
+	errno = EINVAL;
+	return -1;
 }

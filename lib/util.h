@@ -91,10 +91,12 @@ size_t	 util_strlcpy(char *dst, const char *src, size_t dstsz);
 
 /*
  * Parse the whole of s as a base-10 integer within [min, max] (strtoll
- * with every check).  An optional leading '-' or '+' is accepted; leading
- * or trailing white space, an empty string, or any other trailing
- * character is UTIL_EINVAL.  Overflow or a value outside [min, max] is
- * UTIL_ERANGE.  *out is written only on success.
+ * with every check).  An optional leading '-' or '+' is accepted.
+ * Returns 0, or -1 on any failure with errno set: EINVAL for NULL, an
+ * empty string, leading or trailing white space or any other stray
+ * character; ERANGE for overflow or a value outside [min, max].  *out is
+ * written only on success.  (Unlike the helpers above, the result is just
+ * 0 / -1, so "== -1" catches every failure.)
  */
 int	 util_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
 

@@ -148,10 +148,12 @@ print_text(const char *file, const struct qc_config *c,
 		    "(min %.2f), fill %.3f (min %.2f)\n", r->bg_rgb[0],
 		    r->bg_rgb[1], r->bg_rgb[2], r->bg_uniform,
 		    c->bg_min_uniform, r->fill, c->fill_min);
-		printf("    bbox %.3f %.3f %.3f %.3f, edges top %.3f right "
-		    "%.3f bottom %.3f left %.3f (cut off above %.2f)\n",
-		    r->bbox[0], r->bbox[1], r->bbox[2], r->bbox[3], r->edge[0],
-		    r->edge[1], r->edge[2], r->edge[3], c->cut_max);
+		printf("    fragmented %.3f (max %.2f), bbox %.3f %.3f %.3f %.3f\n",
+		    r->fragmented, c->fragment_max, r->bbox[0], r->bbox[1],
+		    r->bbox[2], r->bbox[3]);
+		printf("    edges top %.3f right %.3f bottom %.3f left %.3f "
+		    "(cut off above %.2f)\n", r->edge[0], r->edge[1],
+		    r->edge[2], r->edge[3], c->cut_max);
 	}
 	if (r->tags_done) {
 		printf("  tags:");

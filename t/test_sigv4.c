@@ -765,7 +765,7 @@ test_botocore(void)
 	}
 	CU_ASSERT_EQUAL_FATAL(st, 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
-	for (line = out; *line != '\0'; line = nl + 1) {
+	for (line = out; line != NULL && *line != '\0'; line = nl + 1) {
 		nl = strchr(line, '\n');
 		if (nl == NULL)
 			break;

@@ -1,6 +1,7 @@
 /*
  * Unit tests for lib/util.c.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -299,56 +300,72 @@ test_strlcpy(void)
 	CU_ASSERT_EQUAL(buf[0], 'Q');
 }
 
+/* util_parse_i64() is 0 / -1 with errno: check both. */
+static int
+p64(const char *s, int64_t min, int64_t max, int64_t *v, int want_errno)
+{
+	int	 rc;
+
+	errno = 0;
+	rc = util_parse_i64(s, min, max, v);
+	if (rc == -1 && errno != want_errno)
+		return -99;
+	return rc;
+}
+
 static void
 test_parse_i64(void)
 {
 	int64_t	 v;
 
-	CU_ASSERT_EQUAL(util_parse_i64("0", INT64_MIN, INT64_MAX, &v), UTIL_OK);
+	CU_ASSERT_EQUAL(p64("0", INT64_MIN, INT64_MAX, &v, 0), 0);
 	CU_ASSERT_EQUAL(v, 0);
-	CU_ASSERT_EQUAL(util_parse_i64("-17", INT64_MIN, INT64_MAX, &v),
-	    UTIL_OK);
+	CU_ASSERT_EQUAL(p64("-17", INT64_MIN, INT64_MAX, &v, 0), 0);
 	CU_ASSERT_EQUAL(v, -17);
-	CU_ASSERT_EQUAL(util_parse_i64("+5", INT64_MIN, INT64_MAX, &v),
-	    UTIL_OK);
+	CU_ASSERT_EQUAL(p64("+5", INT64_MIN, INT64_MAX, &v, 0), 0);
 	CU_ASSERT_EQUAL(v, 5);
-	CU_ASSERT_EQUAL(util_parse_i64("007", INT64_MIN, INT64_MAX, &v),
-	    UTIL_OK);
+	CU_ASSERT_EQUAL(p64("007", INT64_MIN, INT64_MAX, &v, 0), 0);
 	CU_ASSERT_EQUAL(v, 7);
-	CU_ASSERT_EQUAL(util_parse_i64("9223372036854775807", INT64_MIN,
-	    INT64_MAX, &v), UTIL_OK);
+	CU_ASSERT_EQUAL(p64("9223372036854775807", INT64_MIN, INT64_MAX, &v,
+	    0), 0);
 	CU_ASSERT_EQUAL(v, INT64_MAX);
-	CU_ASSERT_EQUAL(util_parse_i64("-9223372036854775808", INT64_MIN,
-	    INT64_MAX, &v), UTIL_OK);
+	CU_ASSERT_EQUAL(p64("-9223372036854775808", INT64_MIN, INT64_MAX, &v,
+	    0), 0);
 	CU_ASSERT_EQUAL(v, INT64_MIN);
-
-	/* Overflow and range; *out untouched on failure. */
-	v = 42;
-	CU_ASSERT_EQUAL(util_parse_i64("9223372036854775808", INT64_MIN,
-	    INT64_MAX, &v), UTIL_ERANGE);
-	CU_ASSERT_EQUAL(util_parse_i64("-9223372036854775809", INT64_MIN,
-	    INT64_MAX, &v), UTIL_ERANGE);
-	CU_ASSERT_EQUAL(util_parse_i64("99999999999999999999999", INT64_MIN,
-	    INT64_MAX, &v), UTIL_ERANGE);
-	CU_ASSERT_EQUAL(util_parse_i64("10", 0, 9, &v), UTIL_ERANGE);
-	CU_ASSERT_EQUAL(util_parse_i64("-1", 0, 9, &v), UTIL_ERANGE);
-	CU_ASSERT_EQUAL(util_parse_i64("9", 0, 9, &v), UTIL_OK);
+	CU_ASSERT_EQUAL(p64("9", 0, 9, &v, 0), 0);
 	CU_ASSERT_EQUAL(v, 9);
-	v = 42;
+	CU_ASSERT_EQUAL(p64("-9", -9, 0, &v, 0), 0);
+	CU_ASSERT_EQUAL(v, -9);
 
-	/* Not numbers. */
-	CU_ASSERT_EQUAL(util_parse_i64("", 0, 9, &v), UTIL_EINVAL);
-	CU_ASSERT_EQUAL(util_parse_i64(NULL, 0, 9, &v), UTIL_EINVAL);
-	CU_ASSERT_EQUAL(util_parse_i64("-", 0, 9, &v), UTIL_EINVAL);
-	CU_ASSERT_EQUAL(util_parse_i64("+", 0, 9, &v), UTIL_EINVAL);
-	CU_ASSERT_EQUAL(util_parse_i64(" 1", 0, 9, &v), UTIL_EINVAL);
-	CU_ASSERT_EQUAL(util_parse_i64("1 ", 0, 9, &v), UTIL_EINVAL);
-	CU_ASSERT_EQUAL(util_parse_i64("1a", 0, 9, &v), UTIL_EINVAL);
-	CU_ASSERT_EQUAL(util_parse_i64("0x1", 0, 9, &v), UTIL_EINVAL);
-	CU_ASSERT_EQUAL(util_parse_i64("1.0", 0, 9, &v), UTIL_EINVAL);
-	CU_ASSERT_EQUAL(util_parse_i64("--1", -9, 9, &v), UTIL_EINVAL);
-	CU_ASSERT_EQUAL(util_parse_i64("+-1", -9, 9, &v), UTIL_EINVAL);
-	CU_ASSERT_EQUAL(util_parse_i64("\t1", 0, 9, &v), UTIL_EINVAL);
+	/* Overflow and range: -1, ERANGE, *out untouched. */
+	v = 42;
+	CU_ASSERT_EQUAL(p64("9223372036854775808", INT64_MIN, INT64_MAX, &v,
+	    ERANGE), -1);
+	CU_ASSERT_EQUAL(p64("-9223372036854775809", INT64_MIN, INT64_MAX, &v,
+	    ERANGE), -1);
+	CU_ASSERT_EQUAL(p64("99999999999999999999999", INT64_MIN, INT64_MAX,
+	    &v, ERANGE), -1);
+	CU_ASSERT_EQUAL(p64("10", 0, 9, &v, ERANGE), -1);
+	CU_ASSERT_EQUAL(p64("-1", 0, 9, &v, ERANGE), -1);
+	CU_ASSERT_EQUAL(p64("1000", 1, 100, &v, ERANGE), -1);
+	CU_ASSERT_EQUAL(v, 42);
+
+	/* Not numbers: -1, EINVAL. */
+	CU_ASSERT_EQUAL(p64("", 0, 9, &v, EINVAL), -1);
+	CU_ASSERT_EQUAL(p64(NULL, 0, 9, &v, EINVAL), -1);
+	CU_ASSERT_EQUAL(p64("-", 0, 9, &v, EINVAL), -1);
+	CU_ASSERT_EQUAL(p64("+", 0, 9, &v, EINVAL), -1);
+	CU_ASSERT_EQUAL(p64(" 1", 0, 9, &v, EINVAL), -1);
+	CU_ASSERT_EQUAL(p64("1 ", 0, 9, &v, EINVAL), -1);
+	CU_ASSERT_EQUAL(p64("\t1", 0, 9, &v, EINVAL), -1);
+	CU_ASSERT_EQUAL(p64("1a", 0, 9, &v, EINVAL), -1);
+	CU_ASSERT_EQUAL(p64("0x1", 0, 9, &v, EINVAL), -1);
+	CU_ASSERT_EQUAL(p64("1.0", 0, 9, &v, EINVAL), -1);
+	CU_ASSERT_EQUAL(p64("1e3", 0, 9999, &v, EINVAL), -1);
+	CU_ASSERT_EQUAL(p64("--1", -9, 9, &v, EINVAL), -1);
+	CU_ASSERT_EQUAL(p64("+-1", -9, 9, &v, EINVAL), -1);
+	/* Trailing garbage wins over range: still EINVAL. */
+	CU_ASSERT_EQUAL(p64("99999999999999999999x", 0, 9, &v, EINVAL), -1);
 	CU_ASSERT_EQUAL(v, 42);
 }
 
