@@ -60,6 +60,18 @@ void	 h_tryons_list(struct req *);
 void	 h_animations_create(struct req *);
 void	 h_animations_get(struct req *);
 void	 h_animations_list(struct req *);
+void	 h_tryons_cancel(struct req *);
+void	 h_animations_cancel(struct req *);
+void	 h_outfits_create(struct req *);
+void	 h_outfits_update(struct req *);
+void	 h_outfits_delete(struct req *);
+void	 h_outfits_image(struct req *);
+void	 h_locations_create(struct req *);
+void	 h_locations_update(struct req *);
+void	 h_locations_delete(struct req *);
+void	 h_locations_image(struct req *);
+void	 h_events_create(struct req *);
+void	 h_shops_stats(struct req *);
 void	 h_healthz(struct req *);
 void	 h_metrics(struct req *);
 
@@ -68,5 +80,7 @@ extern const struct db_stmt photos_statements[];
 extern const struct db_stmt catalog_statements[];
 extern const struct db_stmt jobs_api_statements[];
 extern const struct db_stmt health_statements[];
+extern const struct db_stmt staff_statements[];
+extern const struct db_stmt events_statements[];
 
 #endif /* PRIMERKA_API_H */

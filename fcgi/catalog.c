@@ -19,17 +19,17 @@
 const struct db_stmt catalog_statements[] = {
 	{ "outfit_get",
 	  "SELECT " OUTFIT_COLS "FROM outfits o JOIN shops s ON s.id = o.shop_id "
-	  "WHERE o.id = $1 AND o.active", 1 },
+	  "WHERE o.id = $1 AND o.active AND o.image_key IS NOT NULL", 1 },
 	{ "outfit_list",
 	  "SELECT " OUTFIT_COLS "FROM outfits o JOIN shops s ON s.id = o.shop_id "
-	  "WHERE o.active AND o.id > $1 "
+	  "WHERE o.active AND o.image_key IS NOT NULL AND o.id > $1 "
 	  "AND ($3::bigint IS NULL OR o.shop_id = $3) "
 	  "AND ($4::text IS NULL OR o.category = $4) "
 	  "ORDER BY o.id LIMIT $2", 4 },
 	{ "location_get",
-	  "SELECT " LOCATION_COLS "FROM locations WHERE id = $1 AND active", 1 },
+	  "SELECT " LOCATION_COLS "FROM locations WHERE id = $1 AND active AND image_key IS NOT NULL", 1 },
 	{ "location_list",
-	  "SELECT " LOCATION_COLS "FROM locations WHERE active AND id > $1 "
+	  "SELECT " LOCATION_COLS "FROM locations WHERE active AND image_key IS NOT NULL AND id > $1 "
 	  "AND ($3::text IS NULL OR tags @> ARRAY[$3]) "
 	  "ORDER BY id LIMIT $2", 3 },
 	{ NULL, NULL, 0 }

@@ -43,6 +43,15 @@ const struct db_stmt jobs_api_statements[] = {
 	{ "job_tryon_completed",
 	  "SELECT status FROM jobs WHERE id = $1 AND user_id = $2 "
 	  "AND kind = 'tryon'", 2 },
+	{ "job_cancel",
+	  "UPDATE jobs SET status = 'FAILED', error_code = 'cancelled', "
+	  "error_message = 'cancelled by the user', finished_at = now(), "
+	  "locked_by = NULL, locked_until = NULL WHERE id = $1 AND "
+	  "user_id = $2 AND kind = $3 AND status IN ('RECEIVED', "
+	  "'VALIDATING', 'MODERATING', 'PROMPTING', 'QUEUED') RETURNING id", 3 },
+	{ "job_tryon_event",
+	  "INSERT INTO events (user_id, kind, outfit_id, shop_id) "
+	  "SELECT $1, 'tryon', id, shop_id FROM outfits WHERE id = $2", 2 },
 	{ NULL, NULL, 0 }
 };
 
@@ -320,6 +329,13 @@ create_and_answer(struct req *r, const char *kind, const char *photo,
 	replay = strcmp(outcome, "existing") == 0;
 	snprintf(jid, sizeof(jid), "%s", PQgetvalue(res, 0, 0));
 	PQclear(res);
+	if (!replay && outfit != NULL) {
+		/* The shop's try-on count; losing it is not worth an error. */
+		gp[0] = uid;
+		gp[1] = outfit;
+		(void)db_run(r->app->db, "job_tryon_event", 2, gp,
+		    PGRES_COMMAND_OK, NULL);
+	}
 	gp[0] = jid; gp[1] = uid; gp[2] = kind;
 	if (db_run(r->app->db, "job_get", 3, gp, PGRES_TUPLES_OK, &jres) == -1) {
 		api_db_down(r);
@@ -437,6 +453,47 @@ h_animations_create(struct req *r)
 	    r->app->price_animation, idem);
 }
 
+/*
+ * Cancel a job that has not reached RUNNING: it ends FAILED with code
+ * cancelled and is never charged.  409 once it runs or has finished.
+ */
+static void
+job_cancel(struct req *r, const char *kind)
+{
+	char		 id[24], uid[24];
+	const char	*p[3] = { id, uid, kind };
+	PGresult	*res;
+	int		 n;
+
+	snprintf(id, sizeof(id), "%lld", (long long)r->path_id);
+	snprintf(uid, sizeof(uid), "%lld", (long long)r->user.id);
+	if (db_run(r->app->db, "job_cancel", 3, p, PGRES_TUPLES_OK,
+	    &res) == -1) {
+		api_db_down(r);
+		return;
+	}
+	n = PQntuples(res);
+	PQclear(res);
+	if (n == 1) {
+		job_get(r, kind);
+		return;
+	}
+	if (db_run(r->app->db, "job_get", 3, p, PGRES_TUPLES_OK, &res) == -1) {
+		api_db_down(r);
+		return;
+	}
+	n = PQntuples(res);
+	PQclear(res);
+	if (n == 0)
+		resp_error(r, 404, "not_found", strcmp(kind, "tryon") == 0 ?
+		    "no such try-on" : "no such animation");
+	else
+		resp_error(r, 409, "not_cancellable",
+		    "the job is already running or finished");
+}
+
+void h_tryons_cancel(struct req *r) { job_cancel(r, "tryon"); }
+void h_animations_cancel(struct req *r) { job_cancel(r, "animation"); }
 void h_tryons_get(struct req *r) { job_get(r, "tryon"); }
 void h_tryons_list(struct req *r) { job_list(r, "tryon"); }
 void h_animations_get(struct req *r) { job_get(r, "animation"); }

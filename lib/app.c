@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <curl/curl.h>
+
 #include "app.h"
 #include "log.h"
 
@@ -91,6 +93,10 @@ app_init(struct app *a, const char *prog, char *err, size_t errlen)
 		}
 	}
 
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		snprintf(err, errlen, "curl_global_init failed");
+		return -1;
+	}
 	s3_config_init(&s3c);
 	s3c.endpoint = config_get(a->cfg, "s3", "endpoint",
 	    "http://127.0.0.1:4568");

@@ -1289,7 +1289,7 @@ png_read_mem(png_structp png, png_bytep data, size_t n)
 }
 
 static int
-png_run(struct png_dec *d, int w, int h, int tw, int th)
+png_run(struct png_dec *d, int w, int h, int tw, int th, int alpha)
 {
 	png_uint_32	pw, ph;
 	int		depth, ctype, ilace, passes, y;
@@ -1335,7 +1335,7 @@ png_run(struct png_dec *d, int w, int h, int tw, int th)
 		/* Stream rows through the scaler: no full-size buffer. */
 		if (image_new(tw, th, d->out) != IMAGE_OK)
 			return IMAGE_E_NOMEM;
-		if (rs_init(&d->rs, w, h, tw, th, 1, d->out->px) != 0)
+		if (rs_init(&d->rs, w, h, tw, th, alpha, d->out->px) != 0)
 			return IMAGE_E_NOMEM;
 		d->row = malloc((size_t)w * 4);
 		if (d->row == NULL)
@@ -1358,7 +1358,8 @@ png_run(struct png_dec *d, int w, int h, int tw, int th)
 		if (tw > 0) {
 			if (image_new(tw, th, d->out) != IMAGE_OK)
 				return IMAGE_E_NOMEM;
-			if (rs_init(&d->rs, w, h, tw, th, 1, d->out->px) != 0)
+			if (rs_init(&d->rs, w, h, tw, th, alpha,
+			    d->out->px) != 0)
 				return IMAGE_E_NOMEM;
 			for (y = 0; y < h; y++)
 				rs_push(&d->rs, d->rowp[y]);
@@ -1371,7 +1372,7 @@ png_run(struct png_dec *d, int w, int h, int tw, int th)
 
 static int
 decode_png(const unsigned char *buf, size_t len, int w, int h, int tw,
-    int th, struct image *out)
+    int th, int alpha, struct image *out)
 {
 	struct png_dec	*d;
 	int		 rc;
@@ -1382,7 +1383,7 @@ decode_png(const unsigned char *buf, size_t len, int w, int h, int tw,
 	d->buf = buf;
 	d->len = len;
 	d->out = out;
-	rc = png_run(d, w, h, tw, th);
+	rc = png_run(d, w, h, tw, th, alpha);
 	if (d->png != NULL)
 		png_destroy_read_struct(&d->png,
 		    d->info != NULL ? &d->info : NULL, NULL);
@@ -1495,7 +1496,8 @@ decode_any(const unsigned char *buf, size_t len,
 		rc = decode_jpeg(buf, len, ii.width, ii.height, tw, th, out);
 		break;
 	case IMAGE_FMT_PNG:
-		rc = decode_png(buf, len, ii.width, ii.height, tw, th, out);
+		rc = decode_png(buf, len, ii.width, ii.height, tw, th,
+		    ii.has_alpha, out);
 		break;
 	case IMAGE_FMT_WEBP:
 		rc = decode_webp(buf, len, ii.width, ii.height, tw, th, out);

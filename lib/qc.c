@@ -766,10 +766,12 @@ cat(char *buf, size_t len, const char *s)
 /*
  * Location tags and description, from cheap and honest cues: colour
  * names (HSV bins), brightness, colourfulness (Hasler-Suesstrunk),
- * blue sky in the top third, vegetation green, warm/cool cast, detail
- * (edge density), contrast, orientation.  Time of day is claimed only
- * when the cues are strong (blue sky and light: day; dark with bright
- * light sources: night).
+ * smooth light blue in the top third ("sky"; a blue studio backdrop
+ * counts too), textured green ("greenery"), warm/cool cast, detail (edge
+ * density), contrast, orientation.  Time of day is claimed only when the
+ * cues are strong (blue sky and light: day; a black top third with light
+ * sources: night).  Nothing is claimed that these numbers cannot show
+ * (no "indoor"/"outdoor", no objects).
  */
 static void
 tags(const struct image *img, const unsigned char *luma,
@@ -924,8 +926,6 @@ tags(const struct image *img, const unsigned char *luma,
 		add_tag(r, "sky");
 	if (r->green_share >= 0.15)
 		add_tag(r, "greenery");
-	if (r->sky_share >= 0.2 || r->green_share >= 0.15)
-		add_tag(r, "outdoor");
 	if (strcmp(r->time_of_day, "unknown") != 0)
 		add_tag(r, r->time_of_day);
 	if (r->edge_density >= 0.12)

@@ -1090,6 +1090,13 @@ s3_client_new(const struct s3_config *cfg, struct s3_error *err)
 		    "size out of range (was s3_config_init() called?)");
 		return NULL;
 	}
+	if ((cfg->region != NULL && (cfg->region[0] == '\0' ||
+	    strpbrk(cfg->region, "/ \t\r\n") != NULL)) ||
+	    (cfg->user_agent != NULL && strpbrk(cfg->user_agent, "\r\n") !=
+	    NULL)) {
+		set_err(err, 0, "InvalidConfig", "bad region or user agent");
+		return NULL;
+	}
 	c = calloc(1, sizeof(*c));
 	if (c == NULL) {
 		set_err(err, 0, "OutOfMemory", "out of memory");

@@ -788,7 +788,7 @@ sigv4_sign_headers(const struct sigv4_creds *creds,
 		rc = SIGV4_ENOMEM;
 		goto fail;
 	}
-	/* Both forms fit: checked by valid_payload_hash() above. */
+	/* Fits: build_canonical_request() checked the form. */
 	(void)snprintf(out->content_sha256, sizeof(out->content_sha256), "%s",
 	    payload);
 	rc = SIGV4_OK;

@@ -4,13 +4,14 @@
  * MobileNetV2 model through @tensorflow/tfjs and print JSON.
  *
  *   node t/nsfw_ref.js [--backend wasm|cpu] [--threads N] [--repeat N]
- *                      [--rgb W H] FILE...
+ *                      [--rgb W H] FILE [[--rgb W H] FILE]...
  *
  * FILE is a raw little-endian float32 tensor of 224x224x3 (NHWC, RGB,
  * [0,1]) fed to model.predict() as is, so the comparison with the C code
- * does not depend on any resizing.  With --rgb W H, FILE is raw 8-bit RGB
- * of W x H pixels and goes through nsfwjs's own preprocessing
- * (NSFWJS.infer: /255, tf.image.resizeBilinear alignCorners) instead.
+ * does not depend on any resizing.  "--rgb W H FILE" (applies to that one
+ * file) makes FILE raw 8-bit RGB of W x H pixels that goes through
+ * nsfwjs's own preprocessing (NSFWJS.infer: /255,
+ * tf.image.resizeBilinear alignCorners) instead.
  *
  * The wasm backend loads its .wasm files from the local node_modules (no
  * download).  --threads 1 (the default) selects the single-threaded SIMD
@@ -24,10 +25,14 @@
  */
 "use strict";
 
-/* tfjs and nsfwjs chat on stdout; keep stdout for the JSON. */
+/*
+ * tfjs and nsfwjs chat on stdout; keep stdout for the JSON.  nsfwjs's
+ * console.info notices about model hosting are dropped.
+ */
 const out = process.stdout.write.bind(process.stdout);
-console.log = console.info = console.warn = (...a) =>
+console.log = console.warn = (...a) =>
     process.stderr.write(a.map(String).join(" ") + "\n");
+console.info = () => {};
 
 const fs = require("fs");
 
@@ -38,8 +43,8 @@ function usage() {
 }
 
 function parseArgs(argv) {
-	const o = { backend: "wasm", threads: 1, repeat: 1, rgb: null,
-	    files: [] };
+	const o = { backend: "wasm", threads: 1, repeat: 1, files: [] };
+	let rgb = null;
 	for (let i = 0; i < argv.length; i++) {
 		const a = argv[i];
 		const num = (s) => {
@@ -55,12 +60,14 @@ function parseArgs(argv) {
 		else if (a === "--repeat" && i + 1 < argv.length)
 			o.repeat = num(argv[++i]);
 		else if (a === "--rgb" && i + 2 < argv.length) {
-			o.rgb = [num(argv[i + 1]), num(argv[i + 2])];
+			rgb = [num(argv[i + 1]), num(argv[i + 2])];
 			i += 2;
 		} else if (a.startsWith("--"))
 			usage();
-		else
-			o.files.push(a);
+		else {
+			o.files.push({ path: a, rgb });
+			rgb = null;
+		}
 	}
 	if (o.files.length === 0 || !["wasm", "cpu"].includes(o.backend))
 		usage();
@@ -94,11 +101,11 @@ async function main() {
 	const loadMs = performance.now() - t0;
 
 	const results = [];
-	for (const file of o.files) {
+	for (const { path: file, rgb } of o.files) {
 		const buf = fs.readFileSync(file);
 		let input, run;
-		if (o.rgb) {
-			const [w, h] = o.rgb;
+		if (rgb) {
+			const [w, h] = rgb;
 			if (buf.length !== w * h * 3)
 				throw new Error(file + ": expected " + w * h * 3 +
 				    " bytes");
@@ -127,7 +134,7 @@ async function main() {
 				probs = Array.from(d);
 		}
 		input.dispose();
-		results.push({ file, probs, ms_first: ms[0],
+		results.push({ file, rgb, probs, ms_first: ms[0],
 		    ms_median: median(ms), ms_min: Math.min(...ms) });
 	}
 	out(JSON.stringify({ backend: tf.getBackend(), threads: o.threads,

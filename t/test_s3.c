@@ -774,6 +774,9 @@ test_url_building(void)
 	cfg.part_size = 1024;
 	CU_ASSERT_PTR_NULL(s3_client_new(&cfg, &err));
 	cfg.part_size = 8 * MiB;
+	cfg.region = "us/east";
+	CU_ASSERT_PTR_NULL(s3_client_new(&cfg, &err));
+	cfg.region = "ru-central1";
 	cfg.secret_key = NULL;
 	CU_ASSERT_PTR_NULL(s3_client_new(&cfg, &err));
 	cfg.secret_key = "k";
@@ -965,12 +968,17 @@ struct fake {
 	int			 served;
 	int			 stop;
 	char			 method[FAKE_MAX][8];
+	char			 target[FAKE_MAX][256];
 	long			 body_len[FAKE_MAX];
 };
 
-/* Read one request (headers, then Content-Length bytes); its body size. */
+/*
+ * Read one request (headers, then Content-Length bytes) into method and
+ * target; its body size, or -1.
+ */
 static long
-fake_read_request(int fd, char *method, size_t msz)
+fake_read_request(int fd, char *method, size_t msz, char *target,
+    size_t tsz)
 {
 	char		 buf[65536], *hend, *cl, *end;
 	size_t		 len = 0;
@@ -991,6 +999,9 @@ fake_read_request(int fd, char *method, size_t msz)
 	}
 	n = (ssize_t)strcspn(buf, " ");
 	(void)snprintf(method, msz, "%.*s", (int)n, buf);
+	if (buf[n] == ' ')
+		(void)snprintf(target, tsz, "%.*s",
+		    (int)strcspn(buf + n + 1, " "), buf + n + 1);
 	cl = strcasestr(buf, "\r\ncontent-length:");
 	if (cl != NULL && cl < hend) {
 		errno = 0;
@@ -1014,7 +1025,7 @@ fake_main(void *arg)
 	struct fake	*fk = arg;
 	struct pollfd	 pfd;
 	const char	*reply;
-	char		 method[8];
+	char		 method[8], target[256];
 	long		 blen;
 	int		 cfd, i;
 
@@ -1031,12 +1042,16 @@ fake_main(void *arg)
 		cfd = accept(fk->fd, NULL, NULL);
 		if (cfd == -1)
 			continue;
-		blen = fake_read_request(cfd, method, sizeof(method));
+		method[0] = target[0] = '\0';
+		blen = fake_read_request(cfd, method, sizeof(method), target,
+		    sizeof(target));
 		pthread_mutex_lock(&fk->mu);
 		i = fk->served++;
 		if (i < FAKE_MAX) {
 			(void)snprintf(fk->method[i], sizeof(fk->method[i]),
 			    "%s", method);
+			(void)snprintf(fk->target[i], sizeof(fk->target[i]),
+			    "%s", target);
 			fk->body_len[i] = blen;
 		}
 		reply = fk->replies[i < fk->nreplies ? i : fk->nreplies - 1];
@@ -1301,6 +1316,110 @@ test_network_errors(void)
 	s3_client_free(c);
 }
 
+/* A complete raw HTTP/1.1 answer with body, in buf. */
+static const char *
+reply(char *buf, size_t size, const char *status, const char *body)
+{
+	int	 n;
+
+	n = snprintf(buf, size, "HTTP/1.1 %s\r\nContent-Length: %zu\r\n"
+	    "ETag: \"etag-%zu\"\r\nConnection: close\r\n\r\n%s", status,
+	    strlen(body), strlen(body), body);
+	return n > 0 && (size_t)n < size ? buf : NULL;
+}
+
+static struct s3_client *
+fake_multipart_client(const struct fake *fk)
+{
+	struct s3_config	 cfg;
+	char			 ep[64];
+
+	(void)snprintf(ep, sizeof(ep), "http://127.0.0.1:%d", fk->port);
+	s3_config_init(&cfg);
+	cfg.endpoint = ep;
+	cfg.access_key = "AKIDEXAMPLE";
+	cfg.secret_key = "secret";
+	cfg.max_retries = 0;
+	cfg.multipart_threshold = 1;
+	cfg.part_size = 5 * MiB;
+	return s3_client_new(&cfg, NULL);
+}
+
+/* A part that fails: the upload is aborted, the part's error returned. */
+static void
+test_multipart_abort(void)
+{
+	char			 r0[512], r1[512], r2[512];
+	const char		*replies[3];
+	struct fake		 fk;
+	struct s3_client	*c;
+	struct s3_error		 err;
+	unsigned char		*data;
+	size_t			 len = 6 * MiB;
+
+	replies[0] = reply(r0, sizeof(r0), "200 OK",
+	    "<InitiateMultipartUploadResult><Bucket>b</Bucket><Key>k</Key>"
+	    "<UploadId>up+id/=1</UploadId></InitiateMultipartUploadResult>");
+	replies[1] = reply(r1, sizeof(r1), "403 Forbidden",
+	    "<Error><Code>AccessDenied</Code><Message>no</Message></Error>");
+	replies[2] = reply(r2, sizeof(r2), "204 No Content", "");
+	data = test_bytes(len, 9);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(data);
+	CU_ASSERT_EQUAL_FATAL(fake_start(&fk, replies, 3), 0);
+	c = fake_multipart_client(&fk);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(s3_put(c, "bucket", "dir/k 1", data, len, NULL, &err),
+	    S3_EHTTP);
+	CU_ASSERT_EQUAL(err.status, 403);
+	CU_ASSERT_STRING_EQUAL(err.code, "AccessDenied");
+	CU_ASSERT_EQUAL(fake_stop(&fk), 3);
+	CU_ASSERT_STRING_EQUAL(fk.method[0], "POST");
+	ASSERT_STR(fk.target[0], "/bucket/dir/k%201?uploads=");
+	CU_ASSERT_STRING_EQUAL(fk.method[1], "PUT");
+	ASSERT_STR(fk.target[1],
+	    "/bucket/dir/k%201?partNumber=1&uploadId=up%2Bid%2F%3D1");
+	CU_ASSERT_EQUAL(fk.body_len[1], 5 * MiB);
+	CU_ASSERT_STRING_EQUAL(fk.method[2], "DELETE");
+	ASSERT_STR(fk.target[2], "/bucket/dir/k%201?uploadId=up%2Bid%2F%3D1");
+	free(data);
+	s3_client_free(c);
+}
+
+/* S3 can fail a completion inside a 200 answer; that is an error. */
+static void
+test_multipart_complete_error(void)
+{
+	char			 r0[512], r1[256], r2[512], r3[256];
+	const char		*replies[4];
+	struct fake		 fk;
+	struct s3_client	*c;
+	struct s3_error		 err;
+
+	replies[0] = reply(r0, sizeof(r0), "200 OK",
+	    "<InitiateMultipartUploadResult><UploadId>u1</UploadId>"
+	    "</InitiateMultipartUploadResult>");
+	replies[1] = reply(r1, sizeof(r1), "200 OK", "");
+	replies[2] = reply(r2, sizeof(r2), "200 OK",
+	    "<?xml version=\"1.0\"?>\n<Error><Code>InternalError</Code>"
+	    "<Message>We encountered an internal error.</Message></Error>");
+	replies[3] = reply(r3, sizeof(r3), "204 No Content", "");
+	CU_ASSERT_EQUAL_FATAL(fake_start(&fk, replies, 4), 0);
+	c = fake_multipart_client(&fk);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(s3_put(c, "bucket", "k", "abc", 3, NULL, &err),
+	    S3_EHTTP);
+	CU_ASSERT_STRING_EQUAL(err.code, "InternalError");
+	CU_ASSERT_EQUAL(fake_stop(&fk), 4);
+	CU_ASSERT_STRING_EQUAL(fk.method[2], "POST");
+	ASSERT_STR(fk.target[2], "/bucket/k?uploadId=u1");
+	/* The completion listed the part with the ETag the part got. */
+	CU_ASSERT_EQUAL(fk.body_len[2], (long)strlen(
+	    "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber>"
+	    "<ETag>\"etag-0\"</ETag></Part></CompleteMultipartUpload>"));
+	CU_ASSERT_STRING_EQUAL(fk.method[3], "DELETE");
+	s3_client_free(c);
+}
+
 static void
 test_size_caps(void)
 {
@@ -1376,6 +1495,10 @@ main(void)
 	    CU_add_test(local, "network errors and timeouts",
 	    test_network_errors) == NULL ||
 	    CU_add_test(local, "size caps", test_size_caps) == NULL ||
+	    CU_add_test(local, "multipart abort on a failed part",
+	    test_multipart_abort) == NULL ||
+	    CU_add_test(local, "multipart error inside a 200",
+	    test_multipart_complete_error) == NULL ||
 	    CU_add_test(live, "buckets", test_buckets) == NULL ||
 	    CU_add_test(live, "put/head/get/delete", test_roundtrip) == NULL ||
 	    CU_add_test(live, "zero bytes", test_zero_bytes) == NULL ||
