@@ -1,7 +1,7 @@
 /*
  * primerka-admin: the operators' command line.
  *
- *   primerka-admin initdata USER_ID [--lang ru|en] [--name NAME]
+ *   primerka-admin initdata USER_ID [--lang ru|en] [--name NAME] [--age SECONDS]
  *   primerka-admin grant USER_ID AMOUNT [--note TEXT]
  *   primerka-admin set-role USER_ID user|shop_staff|admin [--shop ID]
  *   primerka-admin add-shop NAME
@@ -50,14 +50,15 @@ static const struct db_stmt *const admin_tables[] = { admin_statements, NULL };
 
 static struct {
 	const char	*lang, *name, *note, *shop, *title, *description;
-	const char	*category, *price, *url, *tags;
-} opt = { "en", "Dev", "admin grant", NULL, NULL, "", "tops", NULL, NULL, "" };
+	const char	*category, *price, *url, *tags, *age;
+} opt = { "en", "Dev", "admin grant", NULL, NULL, "", "tops", NULL, NULL, "",
+    "0" };
 
 static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: primerka-admin initdata USER_ID [--lang ru|en] [--name NAME]\n"
+	    "usage: primerka-admin initdata USER_ID [--lang ru|en] [--name NAME] [--age S]\n"
 	    "       primerka-admin grant USER_ID AMOUNT [--note TEXT]\n"
 	    "       primerka-admin set-role USER_ID user|shop_staff|admin [--shop ID]\n"
 	    "       primerka-admin add-shop NAME\n"
@@ -175,6 +176,7 @@ main(int argc, char *argv[])
 		{ "price", required_argument, NULL, 'p' },
 		{ "url", required_argument, NULL, 'u' },
 		{ "tags", required_argument, NULL, 'T' },
+		{ "age", required_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct app	 a;
@@ -195,6 +197,7 @@ main(int argc, char *argv[])
 		case 'p': opt.price = optarg; break;
 		case 'u': opt.url = optarg; break;
 		case 'T': opt.tags = optarg; break;
+		case 'a': opt.age = optarg; break;
 		default: usage();
 		}
 	}
@@ -218,6 +221,7 @@ main(int argc, char *argv[])
 		case 'p': opt.price = optarg; break;
 		case 'u': opt.url = optarg; break;
 		case 'T': opt.tags = optarg; break;
+		case 'a': opt.age = optarg; break;
 		default: usage();
 		}
 	}
@@ -230,11 +234,15 @@ main(int argc, char *argv[])
 	}
 	if (strcmp(cmd, "initdata") == 0) {
 		char out[4096];
+		int64_t age;
 		if (argc != 1 || util_parse_i64(argv[0], 1, (INT64_C(1) << 53) - 1,
-		    &v) == -1)
+		    &v) == -1 || util_parse_i64(opt.age, -86400, 10 * 86400,
+		    &age) == -1)
 			usage();
+		/* --age makes a stale (or, negative, a future) initData for
+		 * tests of the auth_date check. */
 		if (auth_sign_initdata(config_get(a.cfg, "telegram",
-		    "bot_token", ""), v, opt.name, opt.lang, time(NULL), out,
+		    "bot_token", ""), v, opt.name, opt.lang, time(NULL) - age, out,
 		    sizeof(out)) != 0)
 			return fail("cannot sign (is [telegram] bot_token set?)");
 		printf("%s\n", out);

@@ -379,6 +379,7 @@ out_size(const struct image *img, const struct video_params *p, int *W,
 			lng = VIDEO_MAX_LONG_SIDE;
 		if (lng < VIDEO_MIN_LONG_SIDE)
 			lng = VIDEO_MIN_LONG_SIDE;
+		lng &= ~1;	/* down: never enlarge for evenness */
 		if (img->w >= img->h) {
 			w = even_side(lng);
 			h = even_side(lng / a);

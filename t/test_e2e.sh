@@ -3,27 +3,7 @@
 # pool, PostgreSQL, s3rver and the worker, on a stack started by
 # scripts/test (PRIMERKA_VAR / PRIMERKA_PORT point at it).
 set -uo pipefail
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-eval "$("$ROOT/scripts/dev-stack" env)"
-API=${PRIMERKA_URL%/}/api/v1
-D="$ROOT/t/data"
-PSQL="psql -qtAX $PRIMERKA_DATABASE_URL"
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-pass=0 fail=0
-
-ok() { pass=$((pass + 1)); echo "  ok   $*"; }
-bad() { fail=$((fail + 1)); echo "  FAIL $*"; }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
-
-# req METHOD PATH [curl args...]: sets $code and $body (file $TMP/body).
-req() {
-	local m=$1 p=$2; shift 2
-	code=$(curl -sS -o "$TMP/body" -w '%{http_code}' -X "$m" "$API$p" "$@")
-	body=$(cat "$TMP/body")
-}
-jget() { jq -r "$1" <<<"$body"; }
-is_json_error() { jq -e '.error.code and .error.message' <<<"$body" >/dev/null; }
+. "$(dirname "$0")/lib.sh"
 
 U1=200000001 U2=200000002
 "$ROOT/scripts/demo-data" "$U1" 500
@@ -137,5 +117,4 @@ echo "health"
 code=$(curl -sS -o "$TMP/body" -w '%{http_code}' "${PRIMERKA_URL%/}/healthz")
 check "/healthz -> 200" [ "$code" = 200 ]
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+summary

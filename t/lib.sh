@@ -1,0 +1,54 @@
+# Shared by the shell integration tests: the stack's endpoints, a request
+# helper and counters.  Sourced by t/test_*.sh, which run against the
+# stack that scripts/test started (PRIMERKA_VAR / PRIMERKA_PORT).
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+eval "$("$ROOT/scripts/dev-stack" env)"
+API=${PRIMERKA_URL%/}/api/v1
+D="$ROOT/t/data"
+PSQL="psql -qtAX $PRIMERKA_DATABASE_URL"
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+pass=0 fail=0
+
+ok() { pass=$((pass + 1)); echo "  ok   $*"; }
+bad() { fail=$((fail + 1)); echo "  FAIL $*"; }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
+
+# req METHOD PATH [curl args...]: sets $code and $body.
+req() {
+	local m=$1 p=$2; shift 2
+	code=$(curl -sS -o "$TMP/body" -w '%{http_code}' -X "$m" "$API$p" "$@")
+	body=$(cat "$TMP/body")
+}
+jget() { jq -r "$1" <<<"$body"; }
+is_json_error() { jq -e '.error.code and .error.message' <<<"$body" >/dev/null; }
+# expect CODE WHAT: the last request answered CODE with the error shape
+# when CODE is an error.
+expect() {
+	local want=$1; shift
+	if [ "$code" = "$want" ] && { [ "$want" -lt 400 ] || is_json_error; }; then
+		ok "$* -> $want"
+	else
+		bad "$* -> $want (got $code: ${body:0:200})"
+	fi
+}
+auth() { echo "Authorization: tma $("$ROOT/scripts/dev-initdata" "$@")"; }
+JSON="Content-Type: application/json"
+
+# Wait for a job to finish; prints its final status.
+wait_job() {
+	local kind=$1 id=$2 h=$3 st=""
+	for _ in $(seq 1 240); do
+		req GET "/$kind/$id" -H "$h"
+		st=$(jget .status)
+		{ [ "$st" = COMPLETED ] || [ "$st" = FAILED ]; } && break
+		sleep 0.25
+	done
+	echo "$st"
+}
+
+summary() {
+	echo "$pass passed, $fail failed"
+	[ "$fail" = 0 ]
+}

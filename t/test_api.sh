@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# Integration test of the API surface through nginx: roles, catalogue
+# writes, events and shop statistics, tokens (402) and cancellation, and
+# each class of error.  Runs against the stack scripts/test started.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+ADMIN() { PRIMERKA_CONFIG="$PRIMERKA_CONFIG" "$ROOT/primerka-admin" "$@"; }
+
+n=$RANDOM
+UA=$((310000000 + n)) US=$((320000000 + n)) UO=$((330000000 + n)) UU=$((340000000 + n)) UT=$((350000000 + n))
+shop=$(ADMIN add-shop "Shop $n")
+other=$(ADMIN add-shop "Other $n")
+ADMIN set-role "$UA" admin >/dev/null
+ADMIN set-role "$US" shop_staff --shop "$shop" >/dev/null
+ADMIN set-role "$UO" shop_staff --shop "$other" >/dev/null
+HA=$(auth "$UA") HS=$(auth "$US") HO=$(auth "$UO") HU=$(auth "$UU") HT=$(auth "$UT")
+
+echo "errors"
+req GET /me -H "$(auth "$UU" --age 90000)"
+expect 401 "initData older than max_age"
+check "stale initData says auth_expired" [ "$(jget .error.code)" = auth_expired ]
+req GET /me -H "$(auth "$UU" --age -3600)"
+expect 401 "initData from the future"
+req GET /me -H "Authorization: tma query_id=1&user=%7B%7D&auth_date=1&hash=zz"
+expect 401 "malformed initData"
+req GET /me -H "Authorization: tma $(printf 'a%.0s' $(seq 1 5000))"
+expect 401 "oversized initData"
+req PUT /me -H "$HU"
+expect 405 "wrong method"
+req GET /nowhere -H "$HU"
+expect 404 "unknown endpoint"
+req GET "/tryons/99999999999999999999999" -H "$HU"
+expect 404 "id beyond 64 bits"
+req GET "/tryons/-1" -H "$HU"
+expect 404 "negative id"
+req GET "/outfits?limit=1000" -H "$HU"
+expect 400 "limit out of range"
+req GET "/outfits?cursor=abc" -H "$HU"
+expect 400 "cursor not a number"
+req GET "/locations?tag=%FF%FE" -H "$HU"
+check "invalid UTF-8 in a query is not a 5xx (got $code)" [ "$code" -lt 500 ]
+req POST /tryons -H "$HU" -H "Content-Type: text/plain" --data '{}'
+expect 415 "JSON endpoint with another content type"
+req POST /tryons -H "$HU" -H "$JSON" --data '[1,2]'
+expect 400 "JSON that is not an object"
+req POST /tryons -H "$HU" -H "$JSON" --data '{"user_photo_id": 1e400, "outfit_id": 1}'
+expect 400 "huge number"
+req POST /tryons -H "$HU" -H "$JSON" --data '{"user_photo_id": 9223372036854775807, "outfit_id": 1}'
+expect 400 "INT64_MAX id"
+req POST /tryons -H "$HU" -H "$JSON" --data "{\"user_photo_id\": 1, \"outfit_id\": 1} trailing"
+expect 400 "trailing garbage after JSON"
+head -c 15800000 /dev/zero > "$TMP/big"
+req POST /photos -H "$HU" -H "Content-Type: image/jpeg" --data-binary "@$TMP/big"
+expect 413 "photo over the API's size limit"
+head -c 17000000 /dev/zero > "$TMP/huge"
+req POST /photos -H "$HU" -H "Content-Type: image/jpeg" --data-binary "@$TMP/huge"
+expect 413 "body over nginx's limit"
+printf '\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\xea\x60\x00\x00\xea\x60\x08\x06\x00\x00\x00\x00\x00\x00\x00' > "$TMP/bomb.png"
+req POST /photos -H "$HU" -H "Content-Type: image/png" --data-binary "@$TMP/bomb.png"
+expect 413 "PNG header claiming 60000x60000"
+
+echo "roles and the catalogue"
+req POST /outfits -H "$HU" -H "$JSON" --data '{"title":"x"}'
+expect 403 "a user creating an outfit"
+req POST /outfits -H "$HS" -H "$JSON" --data '{"title":"Linen shirt","category":"tops","price":250000,"currency":"RUB","product_url":"https://example.com/p/1"}'
+expect 201 "staff creating an outfit in their shop"
+oid=$(jget .id)
+req GET "/outfits/$oid" -H "$HU"
+expect 404 "an outfit without an image is not public"
+req PUT "/outfits/$oid/image" -H "$HS" -H "Content-Type: image/png" --data-binary "@$D/product_tshirt_mockup.png"
+expect 200 "staff uploading the outfit image"
+check "the outfit now has an image URL" [ "$(jget .image_url)" != null ]
+req GET "/outfits/$oid" -H "$HU"
+expect 200 "the outfit is public"
+check "outfit belongs to the staff's shop" [ "$(jget .shop_id)" = "$shop" ]
+req POST /outfits -H "$HS" -H "$JSON" --data "{\"title\":\"x\",\"shop_id\":$other}"
+expect 403 "staff creating in another shop"
+req PATCH "/outfits/$oid" -H "$HO" -H "$JSON" --data '{"title":"hijack"}'
+expect 403 "staff of another shop editing"
+req PATCH "/outfits/$oid" -H "$HS" -H "$JSON" --data '{"price":-5}'
+expect 400 "negative price"
+req PATCH "/outfits/$oid" -H "$HS" -H "$JSON" --data '{"category":"hats"}'
+expect 400 "unknown category"
+req PATCH "/outfits/$oid" -H "$HS" -H "$JSON" --data '{"product_url":"javascript:alert(1)"}'
+expect 400 "non-http product URL"
+req PATCH "/outfits/$oid" -H "$HS" -H "$JSON" --data '{"colour":"red"}'
+expect 400 "unknown field"
+req PATCH "/outfits/$oid" -H "$HA" -H "$JSON" --data "{\"title\":\"Linen shirt'; DROP TABLE outfits; --\"}"
+expect 200 "admin editing any outfit (SQL in a string is just text)"
+check "title stored verbatim" [ "$(jget .title)" = "Linen shirt'; DROP TABLE outfits; --" ]
+req POST /outfits -H "$HA" -H "$JSON" --data '{"title":"no shop"}'
+expect 400 "admin must name the shop"
+req POST /locations -H "$HS" -H "$JSON" --data '{"title":"Beach"}'
+expect 403 "staff creating a location"
+req POST /locations -H "$HA" -H "$JSON" --data '{"title":"Beach","tags":["sea","summer"]}'
+expect 201 "admin creating a location"
+lid=$(jget .id)
+req POST /locations -H "$HA" -H "$JSON" --data '{"title":"Bad","tags":["Not OK"]}'
+expect 400 "bad tag"
+req PUT "/locations/$lid/image" -H "$HA" -H "Content-Type: image/jpeg" --data-binary "@$D/scene_street_town_sharp.jpg"
+expect 200 "admin uploading a location image"
+req GET "/locations?tag=summer" -H "$HU"
+check "location found by tag" jq -e ".items | map(.id) | index($lid)" <<<"$body" >/dev/null
+req DELETE "/locations/$lid" -H "$HA"
+expect 204 "admin deleting a location"
+req GET "/locations/$lid" -H "$HU"
+expect 404 "deleted location"
+
+echo "events and statistics"
+req POST /events -H "$HU" -H "$JSON" --data "{\"kind\":\"view\",\"outfit_id\":$oid}"
+expect 202 "one event"
+check "one recorded" [ "$(jget .recorded)" = 1 ]
+req POST /events -H "$HU" -H "$JSON" --data "{\"events\":[{\"kind\":\"view\",\"outfit_id\":$oid},{\"kind\":\"view\",\"outfit_id\":$oid},{\"kind\":\"click\",\"outfit_id\":$oid},{\"kind\":\"view\",\"outfit_id\":99999999}]}"
+expect 202 "a batch"
+check "unknown outfit dropped, three recorded" [ "$(jget .recorded)" = 3 ]
+req POST /events -H "$HU" -H "$JSON" --data "{\"kind\":\"like\",\"outfit_id\":$oid}"
+expect 400 "unknown event kind"
+big=$(jq -nc "{events: [range(101) | {kind: \"view\", outfit_id: $oid}]}")
+req POST /events -H "$HU" -H "$JSON" --data "$big"
+expect 400 "more than 100 events"
+req GET "/shops/$shop/stats" -H "$HS"
+expect 200 "staff reading their shop's stats"
+row=$(jq -c ".outfits[] | select(.outfit_id == $oid)" <<<"$body")
+check "views 3, clicks 1 ($row)" [ "$(jq .views <<<"$row"):$(jq .clicks <<<"$row")" = "3:1" ]
+check "conversion = clicks / views" [ "$(jq '.conversion * 1000 | round' <<<"$row")" = 333 ]
+req GET "/shops/$shop/stats" -H "$HO"
+expect 403 "staff of another shop reading stats"
+req GET "/shops/$shop/stats" -H "$HU"
+expect 403 "a user reading stats"
+req GET "/shops/$shop/stats?from=2026-02-30" -H "$HA"
+expect 400 "impossible date"
+req GET "/shops/$shop/stats?from=2030-01-02&to=2030-01-01" -H "$HA"
+expect 400 "from after to"
+req GET "/shops/$shop/stats" -H "$HA"
+expect 200 "admin reading any shop's stats"
+
+echo "tokens, idempotency and cancellation"
+# Pause the worker so jobs stay pending and hold their tokens.
+W=$(cat "$PRIMERKA_VAR/run/worker.pid")
+WP="$W $(pgrep -P "$W" | tr '\n' ' ')"
+kill -STOP $WP
+req POST /photos -H "$HT" -H "Content-Type: image/jpeg" --data-binary "@$D/people_grace_hopper_portrait.jpg"
+photo=$(jget .id)
+req GET /me -H "$HT"
+start=$(jget .balance)
+price=$(jget .prices.tryon)
+jobs=()
+for i in $(seq 1 $((start / price))); do
+	req POST /tryons -H "$HT" -H "$JSON" --data "{\"user_photo_id\":$photo,\"outfit_id\":$oid}"
+	jobs+=("$(jget .id)")
+done
+check "$((start / price)) jobs accepted while tokens last" [ "${#jobs[@]}" = $((start / price)) ]
+req POST /tryons -H "$HT" -H "$JSON" --data "{\"user_photo_id\":$photo,\"outfit_id\":$oid}"
+expect 402 "one more than the balance covers"
+check "402 says insufficient_tokens" [ "$(jget .error.code)" = insufficient_tokens ]
+req GET /me -H "$HT"
+check "reserved = balance" [ "$(jget .reserved)" = "$start" ]
+req POST "/tryons/${jobs[0]}/cancel" -H "$HT"
+expect 200 "cancel a queued job"
+check "cancelled job is FAILED/cancelled" [ "$(jget .status)/$(jget .error.code)" = FAILED/cancelled ]
+req POST "/tryons/${jobs[0]}/cancel" -H "$HT"
+expect 409 "cancel it again"
+req POST "/tryons/${jobs[1]}/cancel" -H "$HU"
+expect 404 "cancel someone else's job"
+req POST /tryons -H "$HT" -H "$JSON" -H "Idempotency-Key: k-$n" --data "{\"user_photo_id\":$photo,\"outfit_id\":$oid}"
+expect 202 "tokens freed by the cancellation"
+again=$(jget .id)
+req POST /tryons -H "$HT" -H "$JSON" -H "Idempotency-Key: k-$n" --data "{\"user_photo_id\":$photo,\"outfit_id\":$oid}"
+check "a retry with the same key is the same job, not a 402" [ "$code:$(jget .id)" = "202:$again" ]
+for j in "${jobs[@]:1}" "$again"; do
+	curl -sS -o /dev/null -X POST "$API/tryons/$j/cancel" -H "$HT"
+done
+req POST /animations -H "$HT" -H "$JSON" --data "{\"tryon_id\":${jobs[1]}}"
+expect 409 "animating a try-on that did not complete"
+kill -CONT $WP
+req GET /me -H "$HT"
+check "cancelled jobs charged nothing" [ "$(jget .balance):$(jget .reserved)" = "$start:0" ]
+check "no debit rows for the user" [ "$($PSQL -c "SELECT count(*) FROM ledger WHERE user_id = $UT AND kind = 'debit'")" = 0 ]
+
+echo "rate limit"
+codes=$(seq 1 400 | xargs -P 16 -I{} curl -sS -o /dev/null -w '%{http_code}\n' "$API/me" -H "$HU" | sort | uniq -c)
+check "a burst gets 429s ($(echo $codes))" grep -q " 429" <<<"$codes"
+code=$(curl -sS -o "$TMP/body" -w '%{http_code}' "$API/me" -H "$HU"); body=$(cat "$TMP/body")
+[ "$code" = 429 ] && expect 429 "rate-limited answer is a JSON error"
+curl -sS "$API/me" -H "$HU" -o /dev/null -w '%{http_code}' >/dev/null
+sleep 3
+summary

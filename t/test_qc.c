@@ -1,0 +1,880 @@
+/*
+ * Tests for lib/qc.c: verdicts on the shared fixture photos, generated
+ * images (uniform, noisy, dark, bright, blurred, tiny, huge headers,
+ * outfit compositions), truncated and corrupt files of each format,
+ * configuration parsing, reason texts and the JSON report.
+ *
+ * Fixtures: $PRIMERKA_FIXTURES, else $srcdir/t/data/fixtures, else
+ * $srcdir/../shared/fixtures.  The NSFW model ($NSFW_MODEL, default
+ * $srcdir/models/nsfw_mobilenet_v2.bin) is required: the fixture verdicts
+ * include the NSFW check, so a missing model fails the suite.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <CUnit/Basic.h>
+#include <json-c/json.h>
+
+#include "image.h"
+#include "nsfw.h"
+#include "qc.h"
+
+static const char	*srcdir = ".";
+static struct nsfw_model *model;
+static struct qc_config	 cfg;
+
+/* ------------------------------------------------------------ helpers */
+
+static char *
+fixture(const char *name)
+{
+	static char	 p[1024];
+	const char	*env = getenv("PRIMERKA_FIXTURES");
+
+	if (env != NULL && *env != '\0') {
+		snprintf(p, sizeof(p), "%s/%s", env, name);
+		return p;
+	}
+	snprintf(p, sizeof(p), "%s/t/data/fixtures/%s", srcdir, name);
+	if (access(p, R_OK) != 0)
+		snprintf(p, sizeof(p), "%s/../shared/fixtures/%s", srcdir,
+		    name);
+	return p;
+}
+
+static int
+read_all(const char *path, unsigned char **buf, size_t *len)
+{
+	FILE	*f = fopen(path, "rb");
+	long	 n;
+
+	*buf = NULL;
+	if (f == NULL)
+		return -1;
+	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
+	    fseek(f, 0, SEEK_SET) != 0) {
+		fclose(f);
+		return -1;
+	}
+	*buf = malloc((size_t)n + 1);
+	if (*buf == NULL || fread(*buf, 1, (size_t)n, f) != (size_t)n) {
+		free(*buf);
+		*buf = NULL;
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	*len = (size_t)n;
+	return 0;
+}
+
+/* qc_check() on a fixture file; fails the test if it cannot run. */
+static int
+check_file(const char *name, enum qc_kind kind, struct qc_report *r)
+{
+	unsigned char	*buf;
+	size_t		 len;
+	int		 rc;
+
+	if (read_all(fixture(name), &buf, &len) != 0) {
+		fprintf(stderr, "cannot read %s\n", fixture(name));
+		return -1;
+	}
+	rc = qc_check(&cfg, model, kind, buf, len, r);
+	free(buf);
+	return rc;
+}
+
+enum enc { ENC_PNG, ENC_JPEG, ENC_WEBP };
+
+/* Encode img and run qc_check() on the bytes. */
+static int
+check_image(const struct image *img, enum enc enc, enum qc_kind kind,
+    const struct qc_config *c, struct qc_report *r)
+{
+	unsigned char	*buf = NULL;
+	size_t		 len = 0;
+	int		 rc;
+
+	if (enc == ENC_PNG)
+		rc = image_encode_png(img, &buf, &len);
+	else if (enc == ENC_JPEG)
+		rc = image_encode_jpeg(img, 92, &buf, &len);
+	else
+		rc = image_encode_webp(img, 90, &buf, &len);
+	if (rc != IMAGE_OK)
+		return -100;
+	rc = qc_check(c, NULL, kind, buf, len, r);
+	free(buf);
+	return rc;
+}
+
+static uint32_t
+rnd(uint32_t *s)
+{
+	*s = *s * 1664525u + 1013904223u;
+	return *s >> 8;
+}
+
+/* w x h image, every pixel base +- amp (per channel noise). */
+static void
+fill_noise(struct image *img, int r, int g, int b, int amp, uint32_t seed)
+{
+	size_t	 i, n = (size_t)img->w * img->h;
+	int	 c, v, base[3] = { r, g, b };
+
+	for (i = 0; i < n; i++) {
+		for (c = 0; c < 3; c++) {
+			v = base[c];
+			if (amp > 0)
+				v += (int)(rnd(&seed) % (2u * amp + 1)) - amp;
+			img->px[i * 4 + c] = (unsigned char)(v < 0 ? 0 :
+			    v > 255 ? 255 : v);
+		}
+		img->px[i * 4 + 3] = 255;
+	}
+}
+
+static void
+fill_rect(struct image *img, int x0, int y0, int x1, int y1, int r, int g,
+    int b, int amp, uint32_t seed)
+{
+	int	 x, y, c, v, base[3] = { r, g, b };
+
+	for (y = y0; y < y1 && y < img->h; y++)
+		for (x = x0; x < x1 && x < img->w; x++)
+			for (c = 0; c < 3; c++) {
+				v = base[c] + (amp > 0 ? (int)(rnd(&seed) %
+				    (2u * amp + 1)) - amp : 0);
+				img->px[((size_t)y * img->w + x) * 4 + c] =
+				    (unsigned char)(v < 0 ? 0 : v > 255 ?
+				    255 : v);
+			}
+}
+
+/* Separable box blur of radius rad, applied three times (~Gaussian). */
+static void
+box_blur(struct image *img, int rad)
+{
+	unsigned char	*tmp = malloc((size_t)img->w * img->h * 4);
+	int		 pass, x, y, c, k, n, s;
+
+	CU_ASSERT_FATAL(tmp != NULL);
+	for (pass = 0; pass < 6; pass++) {
+		int	 horiz = pass % 2 == 0;
+
+		memcpy(tmp, img->px, (size_t)img->w * img->h * 4);
+		for (y = 0; y < img->h; y++)
+			for (x = 0; x < img->w; x++)
+				for (c = 0; c < 3; c++) {
+					s = 0;
+					n = 0;
+					for (k = -rad; k <= rad; k++) {
+						int xx = horiz ? x + k : x;
+						int yy = horiz ? y : y + k;
+
+						if (xx < 0 || yy < 0 ||
+						    xx >= img->w || yy >= img->h)
+							continue;
+						s += tmp[((size_t)yy * img->w +
+						    xx) * 4 + c];
+						n++;
+					}
+					img->px[((size_t)y * img->w + x) * 4 +
+					    c] = (unsigned char)((s + n / 2) / n);
+				}
+	}
+	free(tmp);
+}
+
+/* Exactly these reasons (in enum order), nothing else. */
+static int
+reasons_are(const struct qc_report *r, const enum qc_reason *want, int n)
+{
+	int	 i;
+
+	if (r->nreasons != n)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (r->reasons[i] != want[i])
+			return 0;
+	return 1;
+}
+
+static void
+print_reasons(const char *what, const struct qc_report *r)
+{
+	int	 i;
+
+	fprintf(stderr, "\n  %s: %s", what, r->accepted ? "accept" :
+	    "reject");
+	for (i = 0; i < r->nreasons; i++)
+		fprintf(stderr, " %s", qc_reason_code(r->reasons[i]));
+}
+
+/* --------------------------------------------------------- fixtures */
+
+static const struct {
+	const char	*file;
+	enum qc_kind	 kind;
+	int		 nreasons;
+	enum qc_reason	 reasons[3];
+} verdicts[] = {
+	/* Every ordinary photo passes as a user photo (NSFW included). */
+	{ "people_astronaut_portrait.png", QC_USER_PHOTO, 0, { 0 } },
+	{ "people_grace_hopper_portrait.jpg", QC_USER_PHOTO, 0, { 0 } },
+	{ "people_fullbody_outdoor.jpg", QC_USER_PHOTO, 0, { 0 } },
+	{ "people_interior_pool_hall.jpg", QC_USER_PHOTO, 0, { 0 } },
+	{ "people_woman_beach_sitting.jpg", QC_USER_PHOTO, 0, { 0 } },
+	{ "scene_interior_living_room.jpg", QC_USER_PHOTO, 0, { 0 } },
+	{ "scene_street_town_sharp.jpg", QC_USER_PHOTO, 0, { 0 } },
+	{ "product_coffee_cup.png", QC_USER_PHOTO, 0, { 0 } },
+	{ "product_fig_bowl_plain_bg.jpg", QC_USER_PHOTO, 0, { 0 } },
+	{ "product_tshirt_mockup.png", QC_USER_PHOTO, 0, { 0 } },
+	{ "blur_sharp_texture_brick.png", QC_USER_PHOTO, 0, { 0 } },
+	{ "blur_street_town_blurred.jpg", QC_USER_PHOTO, 1,
+	    { QC_R_BLURRY } },
+	/* Outfits: plain backgrounds pass, a table top or texture not. */
+	{ "product_fig_bowl_plain_bg.jpg", QC_OUTFIT, 0, { 0 } },
+	{ "product_tshirt_mockup.png", QC_OUTFIT, 0, { 0 } },
+	{ "product_coffee_cup.png", QC_OUTFIT, 1, { QC_R_BAD_BACKGROUND } },
+	{ "blur_sharp_texture_brick.png", QC_OUTFIT, 1,
+	    { QC_R_BAD_BACKGROUND } },
+	{ "blur_street_town_blurred.jpg", QC_OUTFIT, 2,
+	    { QC_R_BLURRY, QC_R_BAD_BACKGROUND } },
+	/* Locations. */
+	{ "scene_street_town_sharp.jpg", QC_LOCATION, 0, { 0 } },
+	{ "scene_interior_living_room.jpg", QC_LOCATION, 0, { 0 } },
+	{ "people_fullbody_outdoor.jpg", QC_LOCATION, 0, { 0 } },
+	{ "blur_street_town_blurred.jpg", QC_LOCATION, 1, { QC_R_BLURRY } },
+};
+
+static void
+test_fixture_verdicts(void)
+{
+	struct qc_report	 r;
+	size_t			 i;
+	int			 ok;
+
+	for (i = 0; i < sizeof(verdicts) / sizeof(verdicts[0]); i++) {
+		CU_ASSERT_EQUAL_FATAL(check_file(verdicts[i].file,
+		    verdicts[i].kind, &r), QC_OK);
+		ok = reasons_are(&r, verdicts[i].reasons,
+		    verdicts[i].nreasons);
+		if (!ok) {
+			print_reasons(verdicts[i].file, &r);
+			fprintf(stderr, " (as %s)", qc_kind_name(
+			    verdicts[i].kind));
+		}
+		CU_ASSERT(ok);
+		CU_ASSERT_EQUAL(r.accepted, verdicts[i].nreasons == 0);
+		CU_ASSERT(r.decoded);
+		CU_ASSERT(r.nsfw_done);
+		CU_ASSERT_EQUAL(r.comp_done, verdicts[i].kind == QC_OUTFIT);
+		CU_ASSERT_EQUAL(r.tags_done, verdicts[i].kind == QC_LOCATION);
+	}
+}
+
+/* The sharp/blurred pair, and the smooth-but-sharp living room. */
+static void
+test_blur_pair(void)
+{
+	struct qc_report	 sharp, blurred, room;
+
+	CU_ASSERT_EQUAL_FATAL(check_file("scene_street_town_sharp.jpg",
+	    QC_USER_PHOTO, &sharp), QC_OK);
+	CU_ASSERT_EQUAL_FATAL(check_file("blur_street_town_blurred.jpg",
+	    QC_USER_PHOTO, &blurred), QC_OK);
+	CU_ASSERT_EQUAL_FATAL(check_file("scene_interior_living_room.jpg",
+	    QC_USER_PHOTO, &room), QC_OK);
+	fprintf(stderr, "\n  blur: sharp street %.1f, blurred street %.1f, "
+	    "living room %.1f, threshold %.1f ", sharp.blur_score,
+	    blurred.blur_score, room.blur_score, cfg.blur_min);
+	CU_ASSERT(sharp.blur_score > cfg.blur_min);
+	CU_ASSERT(blurred.blur_score < cfg.blur_min);
+	CU_ASSERT(sharp.blur_score > 10 * blurred.blur_score);
+	/* Smooth but sharp: well clear of the threshold. */
+	CU_ASSERT(room.blur_score > 3 * cfg.blur_min);
+	CU_ASSERT(!qc_has_reason(&room, QC_R_BLURRY));
+	/* The whole-image variance alone would be much lower there. */
+	CU_ASSERT(room.lap_var < room.blur_score);
+	/* Same scene, same statistics apart from sharpness. */
+	CU_ASSERT(fabs(sharp.luma_mean - blurred.luma_mean) < 25);
+}
+
+/* -------------------------------------------------------- generated */
+
+static void
+test_generated_blank_exposure(void)
+{
+	struct image		 img;
+	struct qc_report	 r;
+
+	CU_ASSERT_FATAL(image_new(640, 480, &img) == IMAGE_OK);
+	/* Uniform grey: blank (and nothing else). */
+	fill_noise(&img, 128, 128, 128, 0, 1);
+	CU_ASSERT_EQUAL_FATAL(check_image(&img, ENC_PNG, QC_USER_PHOTO, &cfg,
+	    &r), QC_OK);
+	CU_ASSERT(r.stddev < 0.5);
+	CU_ASSERT(qc_has_reason(&r, QC_R_BLANK) && r.nreasons == 1);
+	/* Uniform black and white are blank too, not "dark"/"bright". */
+	fill_noise(&img, 0, 0, 0, 0, 1);
+	CU_ASSERT_EQUAL(check_image(&img, ENC_JPEG, QC_USER_PHOTO, &cfg, &r),
+	    QC_OK);
+	CU_ASSERT(qc_has_reason(&r, QC_R_BLANK) && r.nreasons == 1);
+	fill_noise(&img, 255, 255, 255, 0, 1);
+	CU_ASSERT_EQUAL(check_image(&img, ENC_WEBP, QC_USER_PHOTO, &cfg, &r),
+	    QC_OK);
+	CU_ASSERT(qc_has_reason(&r, QC_R_BLANK) && r.nreasons == 1);
+	/* Near-uniform: +-3 sensor noise is still blank. */
+	fill_noise(&img, 90, 140, 200, 3, 7);
+	CU_ASSERT_EQUAL(check_image(&img, ENC_PNG, QC_USER_PHOTO, &cfg, &r),
+	    QC_OK);
+	CU_ASSERT(qc_has_reason(&r, QC_R_BLANK));
+	/* Two colours: not blank. */
+	fill_noise(&img, 200, 30, 30, 0, 1);
+	fill_rect(&img, 320, 0, 640, 480, 30, 30, 200, 0, 1);
+	CU_ASSERT_EQUAL(check_image(&img, ENC_PNG, QC_USER_PHOTO, &cfg, &r),
+	    QC_OK);
+	CU_ASSERT(!qc_has_reason(&r, QC_R_BLANK));
+	/* Dark texture: too dark, not blank, not blurry. */
+	fill_noise(&img, 20, 20, 20, 20, 3);
+	CU_ASSERT_EQUAL(check_image(&img, ENC_PNG, QC_USER_PHOTO, &cfg, &r),
+	    QC_OK);
+	CU_ASSERT(r.luma_p95 < cfg.dark_max_p95);
+	CU_ASSERT(qc_has_reason(&r, QC_R_TOO_DARK) && r.nreasons == 1);
+	/* Washed-out texture: too bright. */
+	fill_noise(&img, 238, 238, 238, 17, 5);
+	CU_ASSERT_EQUAL(check_image(&img, ENC_PNG, QC_USER_PHOTO, &cfg, &r),
+	    QC_OK);
+	CU_ASSERT(r.luma_p5 > cfg.bright_min_p5);
+	CU_ASSERT(qc_has_reason(&r, QC_R_TOO_BRIGHT) && r.nreasons == 1);
+	/* Full-range texture: fine. */
+	fill_noise(&img, 128, 128, 128, 100, 9);
+	CU_ASSERT_EQUAL(check_image(&img, ENC_PNG, QC_USER_PHOTO, &cfg, &r),
+	    QC_OK);
+	CU_ASSERT(r.accepted);
+	image_free(&img);
+}
+
+static void
+test_generated_size(void)
+{
+	struct image		 img;
+	struct qc_report	 r;
+	struct qc_config	 c = cfg;
+
+	/* Tiny, but otherwise a fine picture. */
+	CU_ASSERT_FATAL(image_new(100, 80, &img) == IMAGE_OK);
+	fill_noise(&img, 128, 128, 128, 100, 11);
+	CU_ASSERT_EQUAL(check_image(&img, ENC_PNG, QC_USER_PHOTO, &cfg, &r),
+	    QC_OK);
+	CU_ASSERT(qc_has_reason(&r, QC_R_TOO_SMALL) && r.nreasons == 1);
+	CU_ASSERT_EQUAL(r.width, 100);
+	CU_ASSERT_EQUAL(r.height, 80);
+	image_free(&img);
+	/* Over the pixel limit: rejected from the header, never decoded. */
+	CU_ASSERT_FATAL(image_new(1200, 1000, &img) == IMAGE_OK);
+	fill_noise(&img, 128, 128, 128, 100, 13);
+	c.max_pixels = 1000000;
+	CU_ASSERT_EQUAL(check_image(&img, ENC_JPEG, QC_USER_PHOTO, &c, &r),
+	    QC_OK);
+	CU_ASSERT(qc_has_reason(&r, QC_R_TOO_LARGE));
+	CU_ASSERT(!r.decoded);
+	CU_ASSERT(r.ms_decode == 0);
+	c = cfg;
+	c.max_width = 1000;
+	CU_ASSERT_EQUAL(check_image(&img, ENC_WEBP, QC_USER_PHOTO, &c, &r),
+	    QC_OK);
+	CU_ASSERT(qc_has_reason(&r, QC_R_TOO_LARGE) && !r.decoded);
+	c = cfg;
+	c.max_bytes = 1000;
+	CU_ASSERT_EQUAL(check_image(&img, ENC_PNG, QC_USER_PHOTO, &c, &r),
+	    QC_OK);
+	CU_ASSERT(qc_has_reason(&r, QC_R_TOO_LARGE) && !r.decoded);
+	image_free(&img);
+}
+
+static uint32_t
+crc32_png(const unsigned char *p, size_t n)
+{
+	uint32_t	 c = 0xffffffffu;
+	size_t		 i;
+	int		 k;
+
+	for (i = 0; i < n; i++) {
+		c ^= p[i];
+		for (k = 0; k < 8; k++)
+			c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1)));
+	}
+	return c ^ 0xffffffffu;
+}
+
+static void
+be32(unsigned char *p, uint32_t v)
+{
+	p[0] = v >> 24;
+	p[1] = v >> 16;
+	p[2] = v >> 8;
+	p[3] = v;
+}
+
+/* Tiny files whose headers claim gigapixels: too_large, not decoded. */
+static void
+test_huge_headers(void)
+{
+	unsigned char		 png[64], jpg[64], webp[64];
+	struct qc_report	 r;
+	size_t			 n;
+
+	/* PNG: signature, IHDR 100000 x 100000 RGBA, IEND. */
+	memcpy(png, "\x89PNG\r\n\x1a\n", 8);
+	be32(png + 8, 13);
+	memcpy(png + 12, "IHDR", 4);
+	be32(png + 16, 100000);
+	be32(png + 20, 100000);
+	memcpy(png + 24, "\x08\x06\x00\x00\x00", 5);
+	be32(png + 29, crc32_png(png + 12, 17));
+	be32(png + 33, 0);
+	memcpy(png + 37, "IEND", 4);
+	be32(png + 41, crc32_png(png + 37, 4));
+	n = 45;
+	CU_ASSERT_EQUAL(qc_check(&cfg, model, QC_USER_PHOTO, png, n, &r),
+	    QC_OK);
+	CU_ASSERT_STRING_EQUAL(r.format, "png");
+	CU_ASSERT_EQUAL(r.width, 100000);
+	CU_ASSERT(qc_has_reason(&r, QC_R_TOO_LARGE) && !r.decoded);
+
+	/* JPEG: SOI, SOF0 60000 x 60000 x 3, EOI. */
+	n = 0;
+	memcpy(jpg, "\xff\xd8\xff\xc0\x00\x11\x08\xea\x60\xea\x60\x03"
+	    "\x01\x22\x00\x02\x11\x01\x03\x11\x01\xff\xd9", 23);
+	n = 23;
+	CU_ASSERT_EQUAL(qc_check(&cfg, model, QC_USER_PHOTO, jpg, n, &r),
+	    QC_OK);
+	CU_ASSERT(qc_has_reason(&r, QC_R_TOO_LARGE) && !r.decoded);
+	CU_ASSERT_EQUAL(r.height, 60000);
+
+	/* WebP: RIFF/WEBP with a VP8X canvas of 16384 x 16384. */
+	memcpy(webp, "RIFF", 4);
+	webp[4] = 22;
+	webp[5] = webp[6] = webp[7] = 0;
+	memcpy(webp + 8, "WEBPVP8X", 8);
+	webp[16] = 10;
+	webp[17] = webp[18] = webp[19] = 0;
+	memset(webp + 20, 0, 4);
+	webp[24] = 0xff;
+	webp[25] = 0x3f;
+	webp[26] = 0x00;
+	webp[27] = 0xff;
+	webp[28] = 0x3f;
+	webp[29] = 0x00;
+	n = 30;
+	CU_ASSERT_EQUAL(qc_check(&cfg, model, QC_USER_PHOTO, webp, n, &r),
+	    QC_OK);
+	CU_ASSERT(!r.accepted && !r.decoded);
+	CU_ASSERT(qc_has_reason(&r, QC_R_TOO_LARGE) ||
+	    qc_has_reason(&r, QC_R_CORRUPT));
+}
+
+static void
+test_generated_blur(void)
+{
+	struct image		 img, big;
+	struct qc_report	 r0, r1, r2;
+	unsigned char		*buf;
+	size_t			 len;
+
+	CU_ASSERT_FATAL(read_all(fixture("scene_street_town_sharp.jpg"),
+	    &buf, &len) == 0);
+	CU_ASSERT_FATAL(image_decode(buf, len, NULL, &img) == IMAGE_OK);
+	free(buf);
+	CU_ASSERT_EQUAL(check_image(&img, ENC_PNG, QC_USER_PHOTO, &cfg, &r0),
+	    QC_OK);
+	CU_ASSERT(r0.accepted);
+	/* Resolution independence: the same picture at twice the size. */
+	CU_ASSERT_FATAL(image_resize(&img, img.w * 2, img.h * 2, &big) ==
+	    IMAGE_OK);
+	CU_ASSERT_EQUAL(check_image(&big, ENC_JPEG, QC_USER_PHOTO, &cfg,
+	    &r1), QC_OK);
+	image_free(&big);
+	fprintf(stderr, "\n  blur score at %dx%d: %.1f, at twice the size: "
+	    "%.1f ", r0.width, r0.height, r0.blur_score, r1.blur_score);
+	CU_ASSERT(r1.blur_score > 0.75 * r0.blur_score &&
+	    r1.blur_score < 1.33 * r0.blur_score);
+	CU_ASSERT_EQUAL(r0.analysis_w, r1.analysis_w);
+	/* Blurred (sigma ~3.5 px at 1024): rejected as blurry. */
+	box_blur(&img, 3);
+	CU_ASSERT_EQUAL(check_image(&img, ENC_PNG, QC_USER_PHOTO, &cfg, &r2),
+	    QC_OK);
+	fprintf(stderr, "blurred: %.1f ", r2.blur_score);
+	CU_ASSERT(qc_has_reason(&r2, QC_R_BLURRY));
+	CU_ASSERT(r2.blur_score < r0.blur_score / 10);
+	image_free(&img);
+}
+
+/* Outfit compositions drawn on a plain backdrop. */
+static void
+test_generated_outfits(void)
+{
+	struct image		 img;
+	struct qc_report	 r;
+
+	CU_ASSERT_FATAL(image_new(600, 800, &img) == IMAGE_OK);
+	/* A navy garment in the middle of a white backdrop: fine. */
+	fill_noise(&img, 250, 250, 250, 2, 1);
+	fill_rect(&img, 150, 150, 450, 650, 30, 40, 110, 12, 2);
+	CU_ASSERT_EQUAL(check_image(&img, ENC_JPEG, QC_OUTFIT, &cfg, &r),
+	    QC_OK);
+	CU_ASSERT(r.accepted);
+	CU_ASSERT(r.comp_done);
+	CU_ASSERT(fabs(r.fill - 0.3125) < 0.03);
+	CU_ASSERT(fabs(r.bbox[0] - 0.25) < 0.02 && fabs(r.bbox[2] - 0.75) <
+	    0.02);
+	CU_ASSERT(r.edge_max < 0.01);
+	/* With a soft shadow of the backdrop colour: still fine. */
+	fill_rect(&img, 450, 200, 520, 700, 170, 170, 170, 2, 3);
+	CU_ASSERT_EQUAL(check_image(&img, ENC_JPEG, QC_OUTFIT, &cfg, &r),
+	    QC_OK);
+	CU_ASSERT(r.accepted);
+	CU_ASSERT(r.fill < 0.36);	/* the shadow is not the item */
+	/* Cut off by the right edge. */
+	fill_noise(&img, 250, 250, 250, 2, 1);
+	fill_rect(&img, 250, 150, 600, 650, 30, 40, 110, 12, 2);
+	CU_ASSERT_EQUAL(check_image(&img, ENC_PNG, QC_OUTFIT, &cfg, &r),
+	    QC_OK);
+	CU_ASSERT(qc_has_reason(&r, QC_R_GARMENT_CUT_OFF) && r.nreasons == 1);
+	CU_ASSERT(r.edge[1] > 0.5);
+	/* Too small in the frame. */
+	fill_noise(&img, 250, 250, 250, 2, 1);
+	fill_rect(&img, 270, 360, 330, 440, 30, 40, 110, 12, 2);
+	CU_ASSERT_EQUAL(check_image(&img, ENC_PNG, QC_OUTFIT, &cfg, &r),
+	    QC_OK);
+	CU_ASSERT(qc_has_reason(&r, QC_R_GARMENT_TOO_SMALL) &&
+	    r.nreasons == 1);
+	/* A busy backdrop: bad background. */
+	fill_noise(&img, 128, 128, 128, 120, 5);
+	fill_rect(&img, 150, 150, 450, 650, 30, 40, 110, 12, 2);
+	CU_ASSERT_EQUAL(check_image(&img, ENC_PNG, QC_OUTFIT, &cfg, &r),
+	    QC_OK);
+	CU_ASSERT(qc_has_reason(&r, QC_R_BAD_BACKGROUND));
+	/* The same checks do not run for user photos. */
+	CU_ASSERT_EQUAL(check_image(&img, ENC_PNG, QC_USER_PHOTO, &cfg, &r),
+	    QC_OK);
+	CU_ASSERT(!r.comp_done && r.accepted);
+	image_free(&img);
+}
+
+/* Truncated and corrupt files of each format: clean rejections. */
+static void
+test_corrupt(void)
+{
+	struct image		 img;
+	struct qc_report	 r;
+	unsigned char		*buf, *cp;
+	size_t			 len, cut;
+	int			 e, k, rc, pos;
+	uint32_t		 seed = 99;
+
+	CU_ASSERT_FATAL(image_new(320, 300, &img) == IMAGE_OK);
+	fill_noise(&img, 128, 100, 90, 90, 21);
+	for (e = ENC_PNG; e <= ENC_WEBP; e++) {
+		if (e == ENC_PNG)
+			rc = image_encode_png(&img, &buf, &len);
+		else if (e == ENC_JPEG)
+			rc = image_encode_jpeg(&img, 90, &buf, &len);
+		else
+			rc = image_encode_webp(&img, 80, &buf, &len);
+		CU_ASSERT_FATAL(rc == IMAGE_OK);
+		/* The intact file passes. */
+		CU_ASSERT_EQUAL(qc_check(&cfg, NULL, QC_USER_PHOTO, buf, len,
+		    &r), QC_OK);
+		CU_ASSERT(r.accepted);
+		/* Every truncation is rejected as corrupt or unknown. */
+		for (k = 0; k < 40; k++) {
+			cut = k < 20 ? (size_t)k : len * (size_t)(k - 19) / 21;
+			rc = qc_check(&cfg, NULL, QC_USER_PHOTO, buf, cut, &r);
+			CU_ASSERT_EQUAL(rc, QC_OK);
+			CU_ASSERT(!r.accepted);
+			CU_ASSERT(qc_has_reason(&r, QC_R_CORRUPT) ||
+			    qc_has_reason(&r, QC_R_UNSUPPORTED_FORMAT));
+			CU_ASSERT(!r.decoded);
+		}
+		/* Random byte damage: never a crash, always a report. */
+		cp = malloc(len);
+		CU_ASSERT_FATAL(cp != NULL);
+		for (k = 0; k < 60; k++) {
+			memcpy(cp, buf, len);
+			pos = (int)(rnd(&seed) % len);
+			cp[pos] ^= (unsigned char)(1 + rnd(&seed) % 255);
+			rc = qc_check(&cfg, NULL, QC_OUTFIT, cp, len, &r);
+			CU_ASSERT_EQUAL(rc, QC_OK);
+			CU_ASSERT(r.nreasons > 0 || r.accepted);
+		}
+		/* Damage in the header: corrupt, not accepted. */
+		memcpy(cp, buf, len);
+		if (e == ENC_PNG)
+			cp[20] ^= 0xff;	/* IHDR width, CRC now wrong */
+		else if (e == ENC_JPEG)
+			memset(cp + len / 2, 0xff, 64);
+		else
+			memset(cp + 20, 0xee, 12);
+		rc = qc_check(&cfg, NULL, QC_USER_PHOTO, cp, len, &r);
+		CU_ASSERT_EQUAL(rc, QC_OK);
+		CU_ASSERT(!r.accepted);
+		free(cp);
+		free(buf);
+	}
+	/* Not an image at all. */
+	CU_ASSERT_EQUAL(qc_check(&cfg, NULL, QC_USER_PHOTO,
+	    (const unsigned char *)"GIF89a\x01\x00\x01\x00", 10, &r), QC_OK);
+	CU_ASSERT(qc_has_reason(&r, QC_R_UNSUPPORTED_FORMAT) && r.nreasons == 1);
+	CU_ASSERT_EQUAL(qc_check(&cfg, NULL, QC_USER_PHOTO, NULL, 0, &r),
+	    QC_OK);
+	CU_ASSERT(!r.accepted);
+	CU_ASSERT_EQUAL(qc_check(NULL, NULL, QC_USER_PHOTO, NULL, 0, &r),
+	    QC_EINVAL);
+	image_free(&img);
+}
+
+/* -------------------------------------------------- locations, NSFW */
+
+static void
+test_location_tags(void)
+{
+	struct qc_report	 r;
+	int			 i, sky = 0, grey = 0;
+
+	CU_ASSERT_EQUAL_FATAL(check_file("scene_street_town_sharp.jpg",
+	    QC_LOCATION, &r), QC_OK);
+	CU_ASSERT(r.tags_done);
+	for (i = 0; i < r.ntags; i++) {
+		sky |= strcmp(r.tags[i], "sky") == 0;
+		grey |= strcmp(r.tags[i], "grey") == 0;
+	}
+	CU_ASSERT(sky && grey);
+	CU_ASSERT_STRING_EQUAL(r.time_of_day, "day");
+	CU_ASSERT(strstr(r.description_en, "sky") != NULL);
+	CU_ASSERT(strstr(r.description_ru, "небом") != NULL);
+	CU_ASSERT(r.ncolours >= 1 && r.colours[0].share >= 0.08);
+
+	CU_ASSERT_EQUAL_FATAL(check_file("scene_interior_living_room.jpg",
+	    QC_LOCATION, &r), QC_OK);
+	for (i = 0, sky = 0; i < r.ntags; i++)
+		sky |= strcmp(r.tags[i], "sky") == 0;
+	CU_ASSERT(!sky);
+	CU_ASSERT(r.warmth > 20);
+	CU_ASSERT_STRING_EQUAL(r.time_of_day, "unknown");
+	CU_ASSERT(strstr(r.description_en, "warm") != NULL);
+	CU_ASSERT_STRING_EQUAL(r.colours[0].name, "brown");
+}
+
+static void
+test_nsfw_policy(void)
+{
+	struct qc_report	 r;
+	struct qc_config	 c = cfg;
+	unsigned char		*buf;
+	size_t			 len;
+
+	CU_ASSERT_FATAL(read_all(fixture("people_woman_beach_sitting.jpg"),
+	    &buf, &len) == 0);
+	CU_ASSERT_EQUAL(qc_check(&cfg, model, QC_USER_PHOTO, buf, len, &r),
+	    QC_OK);
+	CU_ASSERT(r.nsfw_done && r.accepted);
+	CU_ASSERT(fabsf(r.nsfw[0] + r.nsfw[1] + r.nsfw[2] + r.nsfw[3] +
+	    r.nsfw[4] - 1.0f) < 1e-4f);
+	/* Bounds below the scores reject, each with its own reason. */
+	c.sexy_max = r.nsfw[NSFW_SEXY] * 0.5;
+	CU_ASSERT_EQUAL(qc_check(&c, model, QC_USER_PHOTO, buf, len, &r),
+	    QC_OK);
+	CU_ASSERT(qc_has_reason(&r, QC_R_NSFW_SUGGESTIVE) && r.nreasons == 1);
+	c = cfg;
+	c.nsfw_max = (r.nsfw[NSFW_PORN] + r.nsfw[NSFW_HENTAI]) * 0.5;
+	CU_ASSERT_EQUAL(qc_check(&c, model, QC_USER_PHOTO, buf, len, &r),
+	    QC_OK);
+	CU_ASSERT(qc_has_reason(&r, QC_R_NSFW) && r.nreasons == 1);
+	/* No model: skipped and said so. */
+	CU_ASSERT_EQUAL(qc_check(&cfg, NULL, QC_USER_PHOTO, buf, len, &r),
+	    QC_OK);
+	CU_ASSERT(!r.nsfw_done && r.accepted);
+	free(buf);
+}
+
+/* ----------------------------------------------- config, texts, JSON */
+
+static void
+test_config(void)
+{
+	struct qc_config	 c;
+	size_t			 i;
+
+	qc_config_default(&c);
+	CU_ASSERT_EQUAL(qc_config_set(&c, "blur_min", "123.5"), 0);
+	CU_ASSERT_DOUBLE_EQUAL(c.blur_min, 123.5, 1e-9);
+	CU_ASSERT_EQUAL(qc_config_set(&c, "min_width", "640"), 0);
+	CU_ASSERT_EQUAL(c.min_width, 640);
+	CU_ASSERT_EQUAL(qc_config_set(&c, "max_pixels", "20000000"), 0);
+	CU_ASSERT_EQUAL(c.max_pixels, 20000000u);
+	CU_ASSERT_EQUAL(qc_config_set(&c, "max_bytes", "1048576"), 0);
+	CU_ASSERT_EQUAL(c.max_bytes, 1048576u);
+	/* Bad keys and values leave the config alone. */
+	CU_ASSERT_EQUAL(qc_config_set(&c, "blur_min", "12x"), -1);
+	CU_ASSERT_EQUAL(qc_config_set(&c, "blur_min", ""), -1);
+	CU_ASSERT_EQUAL(qc_config_set(&c, "blur_min", "nan"), -1);
+	CU_ASSERT_EQUAL(qc_config_set(&c, "nsfw_max", "1.5"), -1);
+	CU_ASSERT_EQUAL(qc_config_set(&c, "min_width", "-3"), -1);
+	CU_ASSERT_EQUAL(qc_config_set(&c, "min_width", "99999999999999999999"),
+	    -1);
+	CU_ASSERT_EQUAL(qc_config_set(&c, "no_such_key", "1"), -1);
+	CU_ASSERT_DOUBLE_EQUAL(c.blur_min, 123.5, 1e-9);
+	CU_ASSERT_EQUAL(c.min_width, 640);
+	/* Every listed key is settable. */
+	for (i = 0; qc_config_key(i) != NULL; i++)
+		CU_ASSERT_EQUAL(qc_config_set(&c, qc_config_key(i), "1"), 0);
+	CU_ASSERT(i >= 17);
+}
+
+static void
+test_texts(void)
+{
+	int		 i;
+	enum qc_kind	 k;
+
+	for (i = 0; i < QC_R_COUNT; i++) {
+		const char	*en = qc_reason_message(i, "en");
+		const char	*ru = qc_reason_message(i, "ru");
+
+		CU_ASSERT(strlen(qc_reason_code(i)) > 0);
+		CU_ASSERT(strcmp(qc_reason_code(i), "unknown") != 0);
+		CU_ASSERT(strlen(en) > 20 && strlen(ru) > 20);
+		CU_ASSERT(strcmp(en, ru) != 0);
+		/* Cyrillic is there (UTF-8 lead bytes 0xd0/0xd1). */
+		CU_ASSERT(strchr(ru, '\xd0') != NULL);
+	}
+	CU_ASSERT_STRING_EQUAL(qc_reason_code(QC_R_BLURRY), "blurry");
+	CU_ASSERT(strstr(qc_reason_message(QC_R_BLURRY, "ru"), "размыт") !=
+	    NULL);
+	CU_ASSERT_STRING_EQUAL(qc_reason_message(QC_R_BLANK, "de"),
+	    qc_reason_message(QC_R_BLANK, "en"));
+	CU_ASSERT_STRING_EQUAL(qc_reason_code(QC_R_COUNT), "unknown");
+	CU_ASSERT(qc_kind_parse("outfit", &k) == 0 && k == QC_OUTFIT);
+	CU_ASSERT(qc_kind_parse("shoe", &k) == -1);
+}
+
+static void
+test_json(void)
+{
+	struct qc_report	 r;
+	json_object		*o, *back, *v, *reasons, *first, *msg;
+	const char		*s;
+
+	CU_ASSERT_EQUAL_FATAL(check_file("blur_street_town_blurred.jpg",
+	    QC_LOCATION, &r), QC_OK);
+	o = qc_report_to_json(&r);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	s = json_object_to_json_string(o);
+	back = json_tokener_parse(s);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(back);
+	CU_ASSERT(json_object_object_get_ex(back, "verdict", &v));
+	CU_ASSERT_STRING_EQUAL(json_object_get_string(v), "reject");
+	CU_ASSERT(json_object_object_get_ex(back, "reasons", &reasons));
+	CU_ASSERT_EQUAL(json_object_array_length(reasons), 1);
+	first = json_object_array_get_idx(reasons, 0);
+	CU_ASSERT(json_object_object_get_ex(first, "code", &v));
+	CU_ASSERT_STRING_EQUAL(json_object_get_string(v), "blurry");
+	CU_ASSERT(json_object_object_get_ex(first, "message", &msg));
+	CU_ASSERT(json_object_object_get_ex(msg, "ru", &v));
+	CU_ASSERT(strstr(json_object_get_string(v), "размыт") != NULL);
+	CU_ASSERT(json_object_object_get_ex(back, "scores", &v));
+	CU_ASSERT(json_object_object_get_ex(v, "blur", &msg));
+	CU_ASSERT(fabs(json_object_get_double(msg) - r.blur_score) < 0.01);
+	CU_ASSERT(json_object_object_get_ex(back, "tags", &v));
+	CU_ASSERT(json_object_object_get_ex(back, "description", &v));
+	CU_ASSERT(json_object_object_get_ex(back, "nsfw", &v));
+	CU_ASSERT(json_object_object_get_ex(v, "Neutral", &msg));
+	json_object_put(back);
+	json_object_put(o);
+	/* A report for an undecodable file is small but valid. */
+	CU_ASSERT_EQUAL(qc_check(&cfg, NULL, QC_OUTFIT,
+	    (const unsigned char *)"junk", 4, &r), QC_OK);
+	o = qc_report_to_json(&r);
+	CU_ASSERT_PTR_NOT_NULL(o);
+	CU_ASSERT(!json_object_object_get_ex(o, "scores", &v));
+	json_object_put(o);
+}
+
+static int
+suite_init(void)
+{
+	char		 err[256], path[1024];
+	const char	*env = getenv("NSFW_MODEL");
+
+	qc_config_default(&cfg);
+	if (env != NULL && *env != '\0')
+		snprintf(path, sizeof(path), "%s", env);
+	else
+		snprintf(path, sizeof(path), "%s/models/nsfw_mobilenet_v2.bin",
+		    srcdir);
+	model = nsfw_load(path, err, sizeof(err));
+	if (model == NULL) {
+		fprintf(stderr, "test_qc: %s (run scripts/nsfw-convert)\n",
+		    err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+suite_clean(void)
+{
+	nsfw_free(model);
+	return 0;
+}
+
+int
+main(void)
+{
+	CU_pSuite	 s;
+	unsigned	 fails;
+	const char	*e = getenv("srcdir");
+
+	if (e != NULL && *e != '\0')
+		srcdir = e;
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 2;
+	s = CU_add_suite("qc", suite_init, suite_clean);
+	if (s == NULL ||
+	    CU_add_test(s, "fixture verdicts", test_fixture_verdicts) == NULL ||
+	    CU_add_test(s, "sharp/blurred pair, smooth room", test_blur_pair) ==
+	    NULL ||
+	    CU_add_test(s, "generated: blank, exposure",
+	    test_generated_blank_exposure) == NULL ||
+	    CU_add_test(s, "generated: tiny, over limits", test_generated_size) ==
+	    NULL ||
+	    CU_add_test(s, "huge headers", test_huge_headers) == NULL ||
+	    CU_add_test(s, "generated: blur, resolution", test_generated_blur) ==
+	    NULL ||
+	    CU_add_test(s, "generated: outfits", test_generated_outfits) ==
+	    NULL ||
+	    CU_add_test(s, "truncated and corrupt files", test_corrupt) ==
+	    NULL ||
+	    CU_add_test(s, "location tags", test_location_tags) == NULL ||
+	    CU_add_test(s, "nsfw policy", test_nsfw_policy) == NULL ||
+	    CU_add_test(s, "config", test_config) == NULL ||
+	    CU_add_test(s, "reason texts", test_texts) == NULL ||
+	    CU_add_test(s, "json", test_json) == NULL) {
+		CU_cleanup_registry();
+		return 2;
+	}
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed() +
+	    CU_get_number_of_suites_failed();
+	CU_cleanup_registry();
+	return fails > 0 ? 1 : 0;
+}
