@@ -41,6 +41,7 @@ struct opts {
 	int64_t	 max_seconds;
 	int64_t	 lease;
 	int64_t	 poll;
+	int	 pause_at;
 };
 
 static const struct db_stmt *const batch_tables[] = {
@@ -80,7 +81,7 @@ worker_loop(struct app *a, const struct opts *o, int index)
 	struct provider	*prov;
 	struct job_ctx	 c;
 	char		 worker[96], host[64], err[256];
-	time_t		 start = time(NULL);
+	time_t		 start = time(NULL), last_rescue = 0;
 	int64_t		 done = 0;
 	int		 listening = 0;
 	enum queue_result qr;
@@ -108,6 +109,13 @@ worker_loop(struct app *a, const struct opts *o, int index)
 		c.worker = worker;
 		c.lease = (int)o->lease;
 		c.slot = -1;
+		c.pause_at = o->pause_at;
+		if (time(NULL) - last_rescue >= o->poll) {
+			int n = queue_rescue(a->db);
+			if (n > 0)
+				log_warnx("rescued %d job(s) with expired leases", n);
+			last_rescue = time(NULL);
+		}
 		qr = queue_claim(a->db, worker, (int)o->lease, &c.job);
 		if (qr == QUEUE_OK) {
 			pipeline_run(&c);
@@ -150,7 +158,7 @@ main(int argc, char *argv[])
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct opts	 o = { 0, 1, 0, 300, 60, 5 };
+	struct opts	 o = { 0, 1, 0, 300, 60, 5, -1 };
 	struct app	 a;
 	char		 err[256];
 	int		 ch, mode = 0, i, status, rc = 0;
@@ -190,12 +198,17 @@ main(int argc, char *argv[])
 		fprintf(stderr, "primerka-batch: %s\n", err);
 		return 1;
 	}
-	if (config_get_int(a.cfg, "worker", "lease", 60, 5, 3600, &o.lease) == -1 ||
+	if (config_get_int(a.cfg, "worker", "lease", 60, 1, 3600, &o.lease) == -1 ||
 	    config_get_int(a.cfg, "worker", "poll_interval", 5, 1, 3600,
 	    &o.poll) == -1) {
 		fprintf(stderr, "primerka-batch: bad [worker] lease or "
 		    "poll_interval\n");
 		return 1;
+	}
+	{
+		/* A stage name: the worker stops there (fault tests only). */
+		const char *pa = config_get(a.cfg, "worker", "pause_at", NULL);
+		o.pause_at = pa ? job_status_parse(pa) : -1;
 	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;

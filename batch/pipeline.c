@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "worker.h"
@@ -106,6 +107,12 @@ pipeline_run(struct job_ctx *c)
 			 * database is gone: the job is not ours to touch. */
 			log_job(c, "job dropped", job_status_name(stages[i].status));
 			goto out;
+		}
+		if (c->pause_at == (int)stages[i].status) {
+			/* Fault injection for the crash tests only. */
+			log_job(c, "pausing for a fault test",
+			    job_status_name(stages[i].status));
+			sleep(3600);
 		}
 		if (stages[i].run(c) == -1) {
 			job_failed(c);

@@ -17,6 +17,7 @@ struct job_ctx {
 	struct provider		*prov;
 	const char		*worker;	/* worker id, locked_by */
 	int			 lease;		/* seconds */
+	int			 pause_at;	/* [worker] pause_at: tests only, -1 off */
 	struct queue_job	 job;
 
 	/* VALIDATING */

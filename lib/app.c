@@ -110,6 +110,18 @@ app_init(struct app *a, const char *prog, char *err, size_t errlen)
 		return -1;
 	}
 	s3c.path_style = pathstyle;
+	if (config_get_int(a->cfg, "s3", "timeout", 120, 1, 3600, &v) == -1) {
+		snprintf(err, errlen, "[s3] timeout: seconds, 1..3600");
+		return -1;
+	}
+	s3c.timeout_ms = (long)v * 1000;
+	if (s3c.connect_timeout_ms > s3c.timeout_ms)
+		s3c.connect_timeout_ms = s3c.timeout_ms;
+	if (config_get_int(a->cfg, "s3", "max_retries", 3, 0, 10, &v) == -1) {
+		snprintf(err, errlen, "[s3] max_retries: 0..10");
+		return -1;
+	}
+	s3c.max_retries = (int)v;
 	if ((a->s3 = s3_client_new(&s3c, &s3e)) == NULL) {
 		snprintf(err, errlen, "[s3]: %s", s3e.message);
 		return -1;

@@ -1110,8 +1110,8 @@ cmyk_to_rgba(unsigned char *p, size_t n, int inverted)
 
 /*
  * Decode into d->out: full size when tw == 0, else DCT-scaled by the
- * smallest M/8 that still covers tw x th, then area-averaged to exactly
- * tw x th.  Width/height must match the probe (w, h).  All allocations
+ * smallest M/8 (M in 1, 2, 4, 8) that still covers tw x th, then
+ * area-averaged to exactly tw x th.  Width/height must match the probe (w, h).  All allocations
  * hang off d; the caller frees them whatever the result.
  */
 static int
@@ -1167,8 +1167,12 @@ jpeg_run(struct jpeg_dec *d, const unsigned char *buf, size_t len,
 		return IMAGE_E_FORMAT;
 	}
 	if (tw > 0) {
-		/* Smallest M/8 whose output still covers the target. */
-		for (m = 1; m < 8; m++)
+		/*
+		 * Smallest M/8 whose output still covers the target, among
+		 * 1/8, 1/4, 1/2 and 1: libjpeg-turbo has SIMD IDCTs for
+		 * those only, and 3/8..7/8 are slower than a full decode.
+		 */
+		for (m = 1; m < 8; m *= 2)
 			if (((int64_t)w * m + 7) / 8 >= tw &&
 			    ((int64_t)h * m + 7) / 8 >= th)
 				break;
@@ -1530,8 +1534,9 @@ image_decode(const unsigned char *buf, size_t len,
 /*
  * Like image_decode(), but the result's longer side is at most
  * max_side (smaller images are returned at full size, never enlarged).
- * JPEG uses libjpeg-turbo DCT scaling to the smallest M/8 that still
- * covers the target, then area averaging, streamed row by row; PNG is
+ * JPEG uses libjpeg-turbo DCT scaling to the smallest M/8 (M = 1, 2,
+ * 4, 8) that still covers the target, then area averaging, streamed
+ * row by row; PNG is
  * streamed through the same area scaler (interlaced PNGs are decoded
  * full size first); WebP uses libwebp's built-in scaler.  Limits apply
  * to the full-size header values, exactly as for image_decode().

@@ -13,6 +13,19 @@
  * setjmp/longjmp error handlers, libwebp returns status codes.  Nothing
  * here logs; callers get an enum image_err and image_strerror().
  * No global state: every function is reentrant.
+ *
+ * Supported: baseline/progressive/arithmetic 8-bit JPEG (gray, YCbCr,
+ * RGB, and CMYK/YCCK converted naively, Adobe-inverted when marked);
+ * every PNG colour type and depth, interlaced, tRNS (16-bit is scaled
+ * to 8, gamma/ICC ignored); still WebP, lossy or lossless, with alpha.
+ * Rejected with IMAGE_E_FORMAT: 12-bit JPEG, animated WebP, anything
+ * else.  Truncated files and damaged entropy data are IMAGE_E_CORRUPT
+ * (strict: no grey-filled partial images).  EXIF orientation is read
+ * from JPEG APP1, PNG eXIf and WebP EXIF chunks.
+ *
+ * Typical use for analysis: image_decode_scaled(buf, len, &lim, 512,
+ * &img) decodes a 12 MP JPEG in ~20-35 ms (DCT scaling; see the report
+ * printed by t/test_image).  image_probe() alone costs microseconds.
  */
 #ifndef PRIMERKA_IMAGE_H
 #define PRIMERKA_IMAGE_H

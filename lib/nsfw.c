@@ -9,10 +9,12 @@
  * at conversion; ReLU/ReLU6 and residual adds are fused into the op that
  * produces the tensor.
  *
- * The inner loops use GCC vector extensions (8 floats) and are compiled
- * twice: for the baseline ISA and, on x86-64, with target("avx2,fma");
- * nsfw_load() picks the variant the CPU supports.  This keeps the normal
- * -O2 build portable while using the wide units where present.
+ * The kernels (lib/nsfw_kern.h) use GCC/clang vector extensions and are
+ * compiled three times from one source: 4-float vectors for the baseline
+ * ISA, and on x86-64 8 floats with target("avx2,fma") and 16 floats with
+ * target("avx512f,fma"); nsfw_load() picks the widest set the CPU runs
+ * (__builtin_cpu_supports).  The normal -O2 build stays portable and
+ * still uses the wide units where present.
  */
 #include <errno.h>
 #include <math.h>
@@ -85,6 +87,15 @@ struct nsfw_model {
 	float			*weights;	/* owns every w/b pointer */
 	size_t			 arena;		/* floats per run */
 	struct nsfw_kernels	 k;
+	/*
+	 * One scratch arena (arena + NSFW_INPUT_FLOATS floats) kept with
+	 * the model, pre-faulted, so a run costs no allocation and no page
+	 * faults.  A run claims it with an atomic exchange; a concurrent
+	 * run that finds it taken allocates its own.  This is the only
+	 * thing a run writes in the model.
+	 */
+	float			*scratch;
+	int			 scratch_busy;
 };
 
 typedef float vf4 __attribute__((vector_size(16)));
@@ -622,6 +633,12 @@ nsfw_load(const char *path, char *err, size_t errlen)
 	why = "out of memory";
 	if (plan_arena(m) != 0 || load_weights(m, buf + poff, recs) != 0)
 		goto fail;
+	if (posix_memalign((void **)&m->scratch, NSFW_ALIGN,
+	    (m->arena + NSFW_INPUT_FLOATS) * sizeof(float)) != 0) {
+		m->scratch = NULL;
+		goto fail;
+	}
+	memset(m->scratch, 0, (m->arena + NSFW_INPUT_FLOATS) * sizeof(float));
 	/* The first set this CPU supports, widest first. */
 	for (i = 0; i < NSFW_NSETS; i++)
 		if (nsfw_set_isa(m, nsfw_kernel_sets[i].name) == 0)
@@ -644,6 +661,7 @@ nsfw_free(struct nsfw_model *m)
 	if (m == NULL)
 		return;
 	free(m->weights);
+	free(m->scratch);
 	free(m->t);
 	free(m->l);
 	free(m);
@@ -665,25 +683,51 @@ gap(const float *in, size_t hw, size_t c, float *out)
 }
 
 /*
- * Run the network.  One arena allocation per call; every tensor lives at
- * its planned offset.  Returns NSFW_OK, NSFW_ENOMEM or NSFW_EINVAL.
+ * Claim scratch space for one run: the model's own arena when free, else
+ * a new one (*owned set; the caller frees it).  Returns NULL when out of
+ * memory.  The model is logically const; only scratch_busy changes.
  */
-int
-nsfw_run_tensor(const struct nsfw_model *m, const float *input,
+static float *
+scratch_claim(const struct nsfw_model *m, int *owned)
+{
+	struct nsfw_model	*mm = (struct nsfw_model *)m;
+	float			*p = NULL;
+
+	*owned = 0;
+	if (__atomic_exchange_n(&mm->scratch_busy, 1, __ATOMIC_ACQUIRE) == 0)
+		return mm->scratch;
+	if (posix_memalign((void **)&p, NSFW_ALIGN,
+	    (m->arena + NSFW_INPUT_FLOATS) * sizeof(float)) != 0)
+		return NULL;
+	*owned = 1;
+	return p;
+}
+
+static void
+scratch_release(const struct nsfw_model *m, float *p, int owned)
+{
+	struct nsfw_model	*mm = (struct nsfw_model *)m;
+
+	if (owned)
+		free(p);
+	else
+		__atomic_store_n(&mm->scratch_busy, 0, __ATOMIC_RELEASE);
+}
+
+/*
+ * Run the network with the given arena.  Every tensor lives at its
+ * planned offset; the input is read in place.
+ */
+static int
+run(const struct nsfw_model *m, float *arena, const float *input,
     float probs[NSFW_NCLASSES])
 {
-	float		*arena = NULL;
 	const float	*src, *add;
 	float		*dst, mx;
 	double		 sum, e[NSFW_NCLASSES];
 	uint32_t	 i;
 	int		 c;
 
-	if (m == NULL || input == NULL || probs == NULL)
-		return NSFW_EINVAL;
-	if (posix_memalign((void **)&arena, NSFW_ALIGN,
-	    m->arena * sizeof(float)) != 0)
-		return NSFW_ENOMEM;
 	for (i = 0; i < m->nl; i++) {
 		const struct nsfw_layer *L = &m->l[i];
 		const struct nsfw_tensor *ti = &m->t[L->src];
@@ -716,7 +760,6 @@ nsfw_run_tensor(const struct nsfw_model *m, const float *input,
 			gap(src, (size_t)ti->h * ti->w, ti->c, dst);
 			break;
 		default:
-			free(arena);
 			return NSFW_EINVAL;
 		}
 	}
@@ -733,8 +776,29 @@ nsfw_run_tensor(const struct nsfw_model *m, const float *input,
 	}
 	for (c = 0; c < NSFW_NCLASSES; c++)
 		probs[c] = (float)(e[c] / sum);
-	free(arena);
 	return NSFW_OK;
+}
+
+/*
+ * Run the network on a 224x224x3 tensor.  No allocation unless another
+ * thread is running the same model.  Returns NSFW_OK, NSFW_ENOMEM or
+ * NSFW_EINVAL.
+ */
+int
+nsfw_run_tensor(const struct nsfw_model *m, const float *input,
+    float probs[NSFW_NCLASSES])
+{
+	float	*arena;
+	int	 owned, rc;
+
+	if (m == NULL || input == NULL || probs == NULL)
+		return NSFW_EINVAL;
+	arena = scratch_claim(m, &owned);
+	if (arena == NULL)
+		return NSFW_ENOMEM;
+	rc = run(m, arena, input, probs);
+	scratch_release(m, arena, owned);
+	return rc;
 }
 
 /*
@@ -802,15 +866,19 @@ int
 nsfw_classify(const struct nsfw_model *m, const struct image *img,
     float probs[NSFW_NCLASSES])
 {
-	float	*in;
-	int	 rc;
+	float	*arena, *in;
+	int	 owned, rc;
 
-	in = malloc(NSFW_INPUT_FLOATS * sizeof(float));
-	if (in == NULL)
+	if (m == NULL || probs == NULL)
+		return NSFW_EINVAL;
+	arena = scratch_claim(m, &owned);
+	if (arena == NULL)
 		return NSFW_ENOMEM;
+	/* The input tensor sits after the arena's planned tensors. */
+	in = arena + m->arena;
 	rc = nsfw_preprocess(img, in);
 	if (rc == NSFW_OK)
-		rc = nsfw_run_tensor(m, in, probs);
-	free(in);
+		rc = run(m, arena, in, probs);
+	scratch_release(m, arena, owned);
 	return rc;
 }

@@ -7,9 +7,10 @@
  * format is documented there.  Input: 224x224 RGB, values in [0,1], NHWC.
  * Output: five probabilities in the order of enum nsfw_class.
  *
- * A loaded model is immutable: one model may be shared by several threads.
- * Each run allocates one scratch arena (freed before returning); nothing is
- * allocated per layer.
+ * A loaded model may be shared by several threads.  It keeps one
+ * pre-faulted scratch arena that a run claims atomically, so the usual run
+ * allocates nothing; a run that finds it taken by another thread allocates
+ * its own for the call.  Nothing is allocated per layer.
  */
 #ifndef PRIMERKA_NSFW_H
 #define PRIMERKA_NSFW_H

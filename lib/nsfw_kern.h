@@ -19,6 +19,11 @@
 #define K_FN(name)	K_CAT(name, K_SFX)
 #define K_VL		((int)(sizeof(K_VT) / sizeof(float)))
 #define K_NV		(NSFW_PANEL / K_VL)
+/*
+ * Broadcast a float: -0.0 + x is x for every x (0.0 + x is not, for
+ * x = -0.0), so the compiler emits a bare broadcast, no add.
+ */
+#define K_BCAST(x)	(-(K_VT){ 0 } + (x))
 
 /*
  * One GEMM tile: mr rows of a (row stride K) times one packed panel
@@ -48,7 +53,7 @@ K_FN(pw_tile)(const float *restrict a, size_t K, const float *restrict wp,
 			    sizeof(K_VT));
 #pragma GCC unroll 16
 		for (r = 0; r < mr; r++) {
-			av = (K_VT){ 0 } + a[(size_t)r * K + k];
+			av = K_BCAST(a[(size_t)r * K + k]);
 #pragma GCC unroll 4
 			for (v = 0; v < K_NV; v++)
 				acc[r][v] += av * w[v];
@@ -257,7 +262,7 @@ K_FN(conv_px)(const struct nsfw_layer *L, const float *in, size_t IW,
 			ip = in + ((size_t)iy * IW + (size_t)jx) * CI;
 			wp = L->w + (ky * L->kw + kx) * CI * CO + co;
 			for (ci = 0; ci < CI; ci++) {
-				av = (K_VT){ 0 } + ip[ci];
+				av = K_BCAST(ip[ci]);
 #pragma GCC unroll 8
 				for (j = 0; j < K_CW / K_VL; j++) {
 					memcpy(&t, wp + ci * CO +
@@ -326,3 +331,4 @@ K_FN(conv)(const struct nsfw_layer *L, const struct nsfw_tensor *ti,
 #undef K_FN
 #undef K_VL
 #undef K_NV
+#undef K_BCAST

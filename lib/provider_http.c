@@ -428,14 +428,15 @@ run_heartbeat(struct http_run *r)
 static int
 run_wait(struct http_run *r, int64_t ms)
 {
-	int64_t	 end, now, d;
+	int64_t	 end, now;
 
 	now = now_ms();
 	end = now + ms;
 	if (end > r->deadline)
 		end = r->deadline;
 	for (;;) {
-		d = end - now;
+		int64_t	 d = end - now;
+
 		if (d > HTTP_HB_SLICE)
 			d = HTTP_HB_SLICE;
 		sleep_ms(d);
@@ -463,7 +464,8 @@ backoff_ms(struct http_ctx *c, int attempt)
 
 /*
  * One request with the retry policy: 429, 5xx and network errors are
- * retried up to max_retries times; a 429's Retry-After is waited out.
+ * retried up to max_retries times; the Retry-After of a 429 or 503 is
+ * waited out (as long as the deadline allows).
  * Returns 0 with the final answer in resp (2xx, or a status the caller
  * must map: 1xx/3xx/4xx), or -1 with err set.  resp->body is the
  * caller's to free either way.
@@ -474,10 +476,11 @@ request(struct http_run *r, const char *stage, const char *url,
 {
 	struct http_ctx	*c = r->c;
 	CURLcode	 cc;
-	int64_t		 wait;
 	int		 attempt;
 
 	for (attempt = 0; ; attempt++) {
+		int64_t	 wait;
+
 		cc = http_once(c, url, r->auth, body, resp);
 		if (resp->too_big) {
 			provider_error_set(r->err, "provider_error", 1,
@@ -497,8 +500,8 @@ request(struct http_run *r, const char *stage, const char *url,
 		if (attempt >= c->max_retries)
 			break;
 		wait = backoff_ms(c, attempt);
-		if (cc == CURLE_OK && resp->status == 429 &&
-		    resp->retry_after_ms > wait)
+		if (cc == CURLE_OK && (resp->status == 429 ||
+		    resp->status == 503) && resp->retry_after_ms > wait)
 			wait = resp->retry_after_ms;
 		if (now_ms() + wait >= r->deadline) {
 			provider_error_set(r->err, "provider_timeout", 1,

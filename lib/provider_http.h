@@ -40,8 +40,9 @@
  * submission may answer 2xx {"id": null, "error": NAME | {"name"}}.
  *
  * Behaviour:
- *  - Each HTTP request (submit or one poll) is retried on 429 (honouring
- *    Retry-After, seconds or an HTTP date), 5xx and network errors, up to
+ *  - Each HTTP request (submit or one poll) is retried on 429 and 5xx
+ *    (honouring a Retry-After on 429 or 503, in seconds or as an HTTP
+ *    date, as long as the job deadline allows) and network errors, up to
  *    max_retries times, with exponential backoff and equal jitter; never
  *    on another 4xx.  Responses are capped at 1 MB.
  *  - Polling starts at poll_min_ms and doubles up to poll_max_ms; the

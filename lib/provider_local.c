@@ -19,12 +19,25 @@
 
 struct local_ctx {
 	struct app	*app;
+	char		 staged[128];	/* the last staging object written */
 };
 
+/*
+ * A staging key unique to this call: a worker that died mid-job may
+ * still be writing its own, and S3 servers need not like a PUT and a
+ * DELETE of one key racing.
+ */
 static void
 staging_key(int64_t job_id, const char *ext, char *buf, size_t len)
 {
-	snprintf(buf, len, "staging/%lld.%s", (long long)job_id, ext);
+	unsigned char	 r[6];
+	unsigned int	 i;
+	char		 hex[13];
+
+	arc4random_buf(r, sizeof(r));
+	for (i = 0; i < sizeof(r); i++)
+		snprintf(hex + 2 * i, 3, "%02x", r[i]);
+	snprintf(buf, len, "staging/%lld-%s.%s", (long long)job_id, hex, ext);
 }
 
 /* Download and decode one input image; 0 or -1 with err set. */
@@ -94,6 +107,7 @@ local_tryon(struct provider *p, const struct provider_tryon_req *rq,
 		goto done;
 	}
 	staging_key(rq->job_id, "jpg", key, sizeof(key));
+	snprintf(c->staged, sizeof(c->staged), "%s", key);
 	if (s3_put(a->s3, a->bucket[BUCKET_RESULTS], key, jpg, len,
 	    "image/jpeg", &s3e) != 0) {
 		provider_error_set(err, "storage_error", 1,
@@ -132,11 +146,13 @@ static void
 local_release(struct provider *p, int64_t job_id)
 {
 	struct local_ctx	*c = p->ctx;
-	char			 key[128];
 	struct s3_error		 s3e;
 
-	staging_key(job_id, "jpg", key, sizeof(key));
-	(void)s3_delete(c->app->s3, c->app->bucket[BUCKET_RESULTS], key, &s3e);
+	if (c->staged[0] == '\0')
+		return;
+	(void)s3_delete(c->app->s3, c->app->bucket[BUCKET_RESULTS], c->staged,
+	    &s3e);
+	c->staged[0] = '\0';
 }
 
 static void

@@ -21,6 +21,7 @@
 
 #define QC_TILES	8	/* blur tiles per side */
 #define QC_BLUR_PCT	0.90	/* tile percentile used as the blur score */
+#define QC_FLAT_VAR	16.0	/* luma variance of a tile without content */
 
 /* ------------------------------------------------------------ config */
 
@@ -84,7 +85,7 @@ qc_config_default(struct qc_config *c)
 	c->max_pixels = 50u * 1000 * 1000;
 	c->analysis_side = 512;
 	c->blank_min_stddev = 6.0;
-	c->blur_min = 60.0;
+	c->blur_min = 30.0;
 	c->dark_max_p95 = 50.0;
 	c->bright_min_p5 = 215.0;
 	c->nsfw_max = 0.60;
@@ -408,11 +409,19 @@ cmp_double(const void *a, const void *b)
 }
 
 /*
- * Blank, exposure and blur statistics on the analysis image.  luma is
- * w*h scratch filled here.
+ * Blank, exposure and blur statistics on the analysis image.  luma (w*h
+ * bytes) is filled here; sm (w*h uint16) is scratch.
+ *
+ * Blur: luma is smoothed with the separable [1 2 1] kernel (kept at 16x
+ * scale, no rounding) before the 3x3 Laplacian, i.e. a small Laplacian
+ * of Gaussian.  The smoothing makes the score insensitive to the last
+ * resampling step and to JPEG/sensor noise, so the same scene scores
+ * alike whatever the upload's resolution; real defocus or motion blur
+ * still drops it by an order of magnitude.
  */
 static void
-stats(const struct image *img, unsigned char *luma, struct qc_report *r)
+stats(const struct image *img, unsigned char *luma, uint16_t *sm,
+    struct qc_report *r)
 {
 	const int	 w = img->w, h = img->h;
 	const size_t	 n = (size_t)w * h;
@@ -421,9 +430,11 @@ stats(const struct image *img, unsigned char *luma, struct qc_report *r)
 	double		 tsum[QC_TILES * QC_TILES] = { 0 };
 	double		 tsq[QC_TILES * QC_TILES] = { 0 };
 	double		 tn[QC_TILES * QC_TILES] = { 0 };
+	double		 tlsum[QC_TILES * QC_TILES] = { 0 };
+	double		 tlsq[QC_TILES * QC_TILES] = { 0 };
 	double		 tv[QC_TILES * QC_TILES], mean, lmean;
 	size_t		 i, nl = 0, strong = 0;
-	int		 x, y, c, t, nt = 0, txi[4096];
+	int		 x, y, c, t, nt = 0;
 
 	for (i = 0; i < n; i++) {
 		const unsigned char *p = img->px + i * 4;
@@ -457,27 +468,56 @@ stats(const struct image *img, unsigned char *luma, struct qc_report *r)
 		r->bright_share += hist[i];
 	r->dark_share /= (double)n;
 	r->bright_share /= (double)n;
+	r->lap_var = 0;
+	r->blur_score = 0;
+	r->edge_density = 0;
+	if (w < 5 || h < 5)
+		return;
 
-	/* Laplacian over interior pixels; tiles by position. */
-	for (x = 0; x < w && x < 4096; x++)
-		txi[x] = x * QC_TILES / w;
-	for (y = 1; y < h - 1; y++) {
+	/* [1 2 1] horizontally into sm (x4), then vertically (x16). */
+	for (y = 0; y < h; y++) {
+		const unsigned char *l = luma + (size_t)y * w;
+		uint16_t	*o = sm + (size_t)y * w;
+
+		o[0] = (uint16_t)(4 * l[0]);
+		o[w - 1] = (uint16_t)(4 * l[w - 1]);
+		for (x = 1; x < w - 1; x++)
+			o[x] = (uint16_t)(l[x - 1] + 2 * l[x] + l[x + 1]);
+	}
+	for (x = 0; x < w; x++) {
+		uint16_t	 up = sm[x], cur = sm[x];
+
+		for (y = 0; y < h; y++) {
+			uint16_t dn = y + 1 < h ? sm[(size_t)(y + 1) * w + x] :
+			    cur;
+
+			sm[(size_t)y * w + x] = (uint16_t)(up + 2 * cur + dn);
+			up = cur;
+			cur = dn;
+		}
+	}
+
+	/* Laplacian of the smoothed luma; per-tile sums by position. */
+	for (y = 2; y < h - 2; y++) {
+		const uint16_t	*s0 = sm + (size_t)(y - 1) * w;
+		const uint16_t	*s1 = s0 + w, *s2 = s1 + w;
 		const unsigned char *l0 = luma + (size_t)(y - 1) * w;
 		const unsigned char *l1 = l0 + w, *l2 = l1 + w;
 		int		 ty = y * QC_TILES / h;
 
-		for (x = 1; x < w - 1; x++) {
-			int	 lap = l0[x] + l2[x] + l1[x - 1] + l1[x + 1] -
-				    4 * l1[x];
+		for (x = 2; x < w - 2; x++) {
+			/* /16: back to luma units. */
+			double	 d = (s0[x] + s2[x] + s1[x - 1] + s1[x + 1] -
+				    4 * s1[x]) / 16.0;
 			int	 gx = l1[x + 1] - l1[x - 1];
 			int	 gy = l2[x] - l0[x];
-			double	 d = lap;
 
-			t = ty * QC_TILES + (x < 4096 ? txi[x] :
-			    x * QC_TILES / w);
+			t = ty * QC_TILES + x * QC_TILES / w;
 			tsum[t] += d;
 			tsq[t] += d * d;
 			tn[t] += 1;
+			tlsum[t] += l1[x];
+			tlsq[t] += (double)l1[x] * l1[x];
 			lsum += d;
 			lsq += d * d;
 			nl++;
@@ -485,22 +525,27 @@ stats(const struct image *img, unsigned char *luma, struct qc_report *r)
 				strong++;
 		}
 	}
-	r->lap_var = 0;
-	r->blur_score = 0;
-	r->edge_density = 0;
 	if (nl == 0)
 		return;
 	lmean = lsum / (double)nl;
 	r->lap_var = fmax(lsq / (double)nl - lmean * lmean, 0.0);
 	r->edge_density = (double)strong / (double)nl;
+	/*
+	 * Only tiles with some content take part: a flat tile says nothing
+	 * about focus, and a small item on a plain backdrop must not look
+	 * blurry because of the backdrop.
+	 */
 	for (t = 0; t < QC_TILES * QC_TILES; t++) {
-		if (tn[t] < 16)
+		if (tn[t] < 16 || tlsq[t] / tn[t] - (tlsum[t] / tn[t]) *
+		    (tlsum[t] / tn[t]) < QC_FLAT_VAR)
 			continue;
 		mean = tsum[t] / tn[t];
 		tv[nt++] = fmax(tsq[t] / tn[t] - mean * mean, 0.0);
 	}
-	if (nt == 0)
+	if (nt == 0) {
+		r->blur_score = r->lap_var;
 		return;
+	}
 	qsort(tv, (size_t)nt, sizeof(tv[0]), cmp_double);
 	r->blur_score = tv[(int)ceil(QC_BLUR_PCT * nt) - 1];
 }
@@ -542,8 +587,9 @@ is_bg(const unsigned char *p, const double bg[3], double bgl, double tol)
  */
 static int
 composition(const struct qc_config *c, const struct image *img,
-    struct qc_report *r)
+    const unsigned char *luma, struct qc_report *r)
 {
+	uint32_t	 ihist[256] = { 0 };
 	const int	 w = img->w, h = img->h;
 	int		 bw, x, y, e, best = 0, inring;
 	uint32_t	*bins;
@@ -613,6 +659,7 @@ composition(const struct qc_config *c, const struct image *img,
 			if (b)
 				continue;
 			fg++;
+			ihist[luma[(size_t)y * w + x]]++;
 			colfg[x]++;
 			rowfg[y]++;
 			/* Edge lines one pixel in (skips edge artefacts). */
@@ -664,6 +711,7 @@ composition(const struct qc_config *c, const struct image *img,
 				border++;
 		}
 	r->fragmented = fg > 0 ? border / fg : 0;
+	r->item_p5 = fg > 0 ? hist_pct(ihist, (size_t)fg, 0.05) : 0;
 	r->comp_done = 1;
 	rc = 0;
 fail:
@@ -1040,6 +1088,7 @@ analyse(const struct qc_config *c, const struct nsfw_model *model,
 {
 	struct image	 a;
 	unsigned char	*luma = NULL;
+	uint16_t	*sm = NULL;
 	double		 t0 = now_ms();
 	int		 rc;
 
@@ -1050,11 +1099,20 @@ analyse(const struct qc_config *c, const struct nsfw_model *model,
 	r->analysis_w = a.w;
 	r->analysis_h = a.h;
 	luma = malloc((size_t)a.w * a.h);
-	if (luma == NULL) {
+	sm = malloc((size_t)a.w * a.h * sizeof(*sm));
+	if (luma == NULL || sm == NULL) {
+		free(luma);
+		free(sm);
 		image_free(&a);
 		return QC_ENOMEM;
 	}
-	stats(&a, luma, r);
+	stats(&a, luma, sm, r);
+	free(sm);
+	if (r->kind == QC_OUTFIT && composition(c, &a, luma, r) != 0) {
+		free(luma);
+		image_free(&a);
+		return QC_ENOMEM;
+	}
 	if (r->stddev < c->blank_min_stddev)
 		add_reason(r, QC_R_BLANK);
 	else {
@@ -1063,24 +1121,26 @@ analyse(const struct qc_config *c, const struct nsfw_model *model,
 			add_reason(r, QC_R_BLURRY);
 		if (r->luma_p95 < c->dark_max_p95)
 			add_reason(r, QC_R_TOO_DARK);
-		if (r->luma_p5 > c->bright_min_p5)
+		/*
+		 * A white studio backdrop is meant to be bright: for an
+		 * outfit on a uniform backdrop, "too bright" is judged on
+		 * the item's own pixels.
+		 */
+		if (r->comp_done && r->bg_uniform >= c->bg_min_uniform &&
+		    r->fill > 0) {
+			if (r->item_p5 > c->bright_min_p5)
+				add_reason(r, QC_R_TOO_BRIGHT);
+		} else if (r->luma_p5 > c->bright_min_p5)
 			add_reason(r, QC_R_TOO_BRIGHT);
 	}
-	if (r->kind == QC_OUTFIT) {
-		if (composition(c, &a, r) != 0) {
-			free(luma);
-			image_free(&a);
-			return QC_ENOMEM;
-		}
-		if (!qc_has_reason(r, QC_R_BLANK)) {
-			if (r->bg_uniform < c->bg_min_uniform ||
-			    r->fragmented > c->fragment_max)
-				add_reason(r, QC_R_BAD_BACKGROUND);
-			else if (r->fill < c->fill_min)
-				add_reason(r, QC_R_GARMENT_TOO_SMALL);
-			else if (r->edge_max > c->cut_max)
-				add_reason(r, QC_R_GARMENT_CUT_OFF);
-		}
+	if (r->comp_done && !qc_has_reason(r, QC_R_BLANK)) {
+		if (r->bg_uniform < c->bg_min_uniform ||
+		    r->fragmented > c->fragment_max)
+			add_reason(r, QC_R_BAD_BACKGROUND);
+		else if (r->fill < c->fill_min)
+			add_reason(r, QC_R_GARMENT_TOO_SMALL);
+		else if (r->edge_max > c->cut_max)
+			add_reason(r, QC_R_GARMENT_CUT_OFF);
 	}
 	if (r->kind == QC_LOCATION)
 		tags(&a, luma, r);
@@ -1172,6 +1232,7 @@ qc_check(const struct qc_config *c, const struct nsfw_model *model,
 	lim.max_height = c->max_height;
 	lim.max_pixels = c->max_pixels;
 	t0 = now_ms();
+	/* DCT-scaled straight to about the analysis size: the fast path. */
 	rc = image_decode_scaled(buf, len, &lim, c->analysis_side, &img);
 	out->ms_decode = now_ms() - t0;
 	switch (rc) {
@@ -1202,13 +1263,29 @@ qc_check(const struct qc_config *c, const struct nsfw_model *model,
 
 /* -------------------------------------------------------------- JSON */
 
-/* Round for storage: 4 significant decimals are plenty for scores. */
+/*
+ * A number with a fixed count of decimals, serialised exactly as
+ * printed ("0.0123", "566.18", "16") rather than with 17 digits.
+ */
 static json_object *
 jnum(double v, int decimals)
 {
-	double	 k = pow(10, decimals);
+	char	 buf[64];
+	size_t	 n;
 
-	return json_object_new_double(round(v * k) / k);
+	if (!isfinite(v))
+		v = 0;
+	snprintf(buf, sizeof(buf), "%.*f", decimals, v);
+	n = strlen(buf);
+	if (strchr(buf, '.') != NULL) {
+		while (n > 0 && buf[n - 1] == '0')
+			buf[--n] = '\0';
+		if (n > 0 && buf[n - 1] == '.')
+			buf[--n] = '\0';
+	}
+	if (strcmp(buf, "-0") == 0)
+		snprintf(buf, sizeof(buf), "0");
+	return json_object_new_double_s(strtod(buf, NULL), buf);
 }
 
 static int
@@ -1318,6 +1395,7 @@ qc_report_to_json(const struct qc_report *r)
 			bad |= jadd(x, "background_uniform",
 			    jnum(r->bg_uniform, 4));
 			bad |= jadd(x, "fragmented", jnum(r->fragmented, 4));
+			bad |= jadd(x, "item_luma_p5", jnum(r->item_p5, 0));
 			bad |= jadd(x, "fill", jnum(r->fill, 4));
 			y = json_object_new_array();
 			bad |= jadd(x, "bbox", y);

@@ -121,10 +121,12 @@ struct qc_report {
 	/* Blank: the largest per-channel standard deviation, 0..255. */
 	double		 stddev;
 	/*
-	 * Blur: variance of the 3x3 Laplacian of luma over the whole
-	 * analysis image, and over an 8x8 grid of tiles; the score is the
-	 * 90th percentile of the tile variances (the sharp part of the
-	 * picture), so large smooth areas do not make a sharp photo blurry.
+	 * Blur: variance of the Laplacian of luma smoothed by [1 2 1] x
+	 * [1 2 1] (a small Laplacian of Gaussian) over the whole analysis
+	 * image (lap_var), and over an 8x8 grid of tiles; the score is the
+	 * 90th percentile of the tile variances among tiles with content
+	 * (luma stddev >= 4), i.e. the sharp part of the picture, so large
+	 * smooth areas or a plain backdrop do not make a sharp photo blurry.
 	 */
 	double		 lap_var;
 	double		 blur_score;
@@ -146,6 +148,7 @@ struct qc_report {
 	double		 edge[4];	/* item share of top, right, bottom,
 					 * left edge lines */
 	double		 edge_max;
+	double		 item_p5;	/* 5th percentile of item luma */
 	double		 fragmented;	/* item pixels touching background,
 					 * per item pixel (texture, not an
 					 * object, when high) */

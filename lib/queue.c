@@ -43,6 +43,11 @@ const struct db_stmt queue_statements[] = {
 	  "error_message = $4, finished_at = now(), locked_by = NULL, "
 	  "locked_until = NULL WHERE id = $1 AND locked_by = $2 AND status "
 	  "NOT IN ('COMPLETED', 'FAILED') RETURNING id", 4 },
+	{ "queue_rescue",
+	  "UPDATE jobs SET locked_by = NULL, locked_until = NULL, "
+	  "error_message = 'lease expired: the worker holding the job was "
+	  "lost', run_after = now() WHERE status NOT IN ('COMPLETED', "
+	  "'FAILED') AND locked_until < now() RETURNING id, locked_by", 0 },
 	{ "queue_complete",
 	  "SELECT job_complete($1, $2, $3, $4)", 4 },
 	{ NULL, NULL, 0 }
@@ -186,6 +191,19 @@ queue_complete(struct db *db, const struct queue_job *j, const char *worker,
 		rc = QUEUE_LOST;
 	PQclear(res);
 	return rc;
+}
+
+int
+queue_rescue(struct db *db)
+{
+	PGresult	*res;
+	int		 n;
+
+	if (db_run(db, "queue_rescue", 0, NULL, PGRES_TUPLES_OK, &res) == -1)
+		return -1;
+	n = PQntuples(res);
+	PQclear(res);
+	return n;
 }
 
 int

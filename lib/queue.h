@@ -71,6 +71,13 @@ enum queue_result queue_complete(struct db *, const struct queue_job *,
 		    const char *worker, const char *result_key,
 		    const char *thumb_key);
 
+/*
+ * Return jobs whose lease expired (their worker died or hung) to the
+ * queue.  Claims take such jobs anyway; this makes the hand-over visible
+ * and keeps locked_by honest.  Returns the number rescued, -1 on error.
+ */
+int		 queue_rescue(struct db *);
+
 /* Seconds to wait before attempt n+1: base * 2^(n-1), capped, with
  * up to 25% jitter from rnd (0..1). */
 int		 queue_backoff(int attempts, int base, int cap, double rnd);

@@ -58,8 +58,12 @@
  * every machine (x264 is deterministic for a given thread count unless
  * told otherwise); 2 matches the machines this runs on.
  */
+#ifndef X264_PRESET
 #define X264_PRESET	"medium"
+#endif
+#ifndef X264_THREADS
 #define X264_THREADS	2
+#endif
 #define VBV_MAXRATE	10000000	/* bit/s, a cap for CRF */
 #define VBV_BUFSIZE	20000000
 
@@ -177,6 +181,7 @@ seek_pos(size_t pos, size_t len, size_t max, int64_t off, int whence)
 	return base + off;
 }
 
+/* AVIOContext seek callback of the writer (may go past the end). */
 static int64_t
 mb_seek(void *opaque, int64_t off, int whence)
 {
@@ -189,6 +194,7 @@ mb_seek(void *opaque, int64_t off, int whence)
 	return np;
 }
 
+/* The bytes a reader sees now (a growing membuf may have moved). */
 static void
 mr_view(const struct memreader *r, const unsigned char **p, size_t *len)
 {
@@ -201,6 +207,7 @@ mr_view(const struct memreader *r, const unsigned char **p, size_t *len)
 	}
 }
 
+/* AVIOContext read callback: AVERROR_EOF at the end. */
 static int
 mr_read(void *opaque, uint8_t *buf, int n)
 {
@@ -267,6 +274,7 @@ avio_free(AVIOContext **pb)
 
 /* ------------------------------------------------------- helpers */
 
+/* Is img a usable RGBA image within image.c's hard caps? */
 static int
 image_ok(const struct image *img)
 {
@@ -275,6 +283,7 @@ image_ok(const struct image *img)
 	    (uint64_t)img->w * (uint64_t)img->h <= IMAGE_HARD_MAX_PIXELS;
 }
 
+/* Does any pixel have alpha below 255? */
 static int
 has_alpha(const struct image *img)
 {
@@ -306,6 +315,7 @@ flatten_white(struct image *img)
 	}
 }
 
+/* v limited to [lo, hi]. */
 static double
 clampd(double v, double lo, double hi)
 {
@@ -326,14 +336,13 @@ even_side(double v)
 	return (int)clampd(r, VIDEO_MIN_SIDE, VIDEO_MAX_SIDE);
 }
 
+/* Fill p with the defaults (size derived from the image). */
 void
 video_params_default(struct video_params *p)
 {
 	if (p == NULL)
 		return;
-	memset(p, 0, sizeof(*p));
-	p->width = 0;
-	p->height = 0;
+	memset(p, 0, sizeof(*p));	/* width = height = 0: derive */
 	p->fps = VIDEO_DEF_FPS;
 	p->seconds = VIDEO_DEF_SECONDS;
 	p->crf = VIDEO_DEF_CRF;
@@ -360,8 +369,8 @@ out_size(const struct image *img, const struct video_params *p, int *W,
 		    VIDEO_MIN_SECONDS, VIDEO_MAX_SECONDS);
 		return -1;
 	}
-	if (p->crf < 0 || p->crf > 51) {
-		seterr(err, errlen, "crf must be within 0..51");
+	if (p->crf < 1 || p->crf > 51) {
+		seterr(err, errlen, "crf must be within 1..51");
 		return -1;
 	}
 	if (w < 0 || h < 0 || w > VIDEO_MAX_SIDE + 1 ||
@@ -524,7 +533,7 @@ enc_render(struct enc *e, int i)
 	const unsigned char	*r0, *r1, *a, *b, *c, *d;
 	unsigned char		*o;
 	double			 t, k, z, cw, ch, cx, cy;
-	int			 x, y, ch3, fx, fy;
+	int			 x, y, n, fx, fy;
 	int32_t			 top, bot;
 	size_t			 stride = (size_t)s->w * 4;
 
@@ -549,9 +558,9 @@ enc_render(struct enc *e, int i)
 			c = r1 + e->xo0[x];
 			d = r1 + e->xo1[x];
 			fx = e->xf[x];
-			for (ch3 = 0; ch3 < 3; ch3++) {
-				top = a[ch3] * (SUBPX - fx) + b[ch3] * fx;
-				bot = c[ch3] * (SUBPX - fx) + d[ch3] * fx;
+			for (n = 0; n < 3; n++) {
+				top = a[n] * (SUBPX - fx) + b[n] * fx;
+				bot = c[n] * (SUBPX - fx) + d[n] * fx;
 				*o++ = (unsigned char)((top * (SUBPX - fy) +
 				    bot * fy + (1 << (2 * SUBPX_BITS - 1))) >>
 				    (2 * SUBPX_BITS));
@@ -560,6 +569,7 @@ enc_render(struct enc *e, int i)
 	}
 }
 
+/* v limited to [lo, hi] as a byte. */
 static unsigned char
 clamp_u8(int v, int lo, int hi)
 {
@@ -640,6 +650,7 @@ mux_io_open(AVFormatContext *s, AVIOContext **pb, const char *url,
 	return 0;
 }
 
+/* Close what mux_io_open() opened (never the muxer's own pb). */
 static int
 mux_io_close2(AVFormatContext *s, AVIOContext *pb)
 {
@@ -791,6 +802,7 @@ enc_open(struct enc *e, const struct video_params *p, char *err,
 	return 0;
 }
 
+/* Free everything e holds; e itself belongs to the caller. */
 static void
 enc_free(struct enc *e)
 {
@@ -811,6 +823,7 @@ enc_free(struct enc *e)
 	image_free(&e->own);
 }
 
+/* See video.h.  p == NULL means the defaults. */
 int
 video_panzoom_mp4(const struct image *img, const struct video_params *p,
     unsigned char **mp4, size_t *len, char *err, size_t errlen)
@@ -910,6 +923,7 @@ fail:
 	return -1;
 }
 
+/* See video.h. */
 int
 video_preview(const struct image *img, int max_side, unsigned char **jpeg,
     size_t *len)
@@ -955,6 +969,7 @@ deny_io_open(AVFormatContext *s, AVIOContext **pb, const char *url,
 	return AVERROR(EPERM);
 }
 
+/* Free what demux_open() set up, even after it failed. */
 static void
 demux_close(struct demux *d)
 {
@@ -1054,6 +1069,7 @@ mp4_boxes(const unsigned char *p, size_t len, int64_t *moov, int64_t *mdat)
 	}
 }
 
+/* Copy s (NULL means "") into dst, truncated. */
 static void
 copy_name(char *dst, size_t dstsz, const char *s)
 {
@@ -1062,6 +1078,7 @@ copy_name(char *dst, size_t dstsz, const char *s)
 	(void)snprintf(dst, dstsz, "%s", s);
 }
 
+/* See video.h. */
 int
 video_probe_mp4(const unsigned char *mp4, size_t len, struct video_info *out)
 {
@@ -1206,6 +1223,7 @@ frame_to_image(const AVFrame *f, struct image *out, char *err,
 	return 0;
 }
 
+/* See video.h. */
 int
 video_decode_frame(const unsigned char *mp4, size_t len, int index,
     struct image *out, char *err, size_t errlen)
@@ -1258,6 +1276,7 @@ video_decode_frame(const unsigned char *mp4, size_t len, int index,
 		goto fail;
 	}
 	dc->thread_count = 1;
+	dc->max_pixels = DEC_MAX_PIXELS;	/* also if the SPS changes */
 	ret = avcodec_open2(dc, dec, NULL);
 	if (ret < 0) {
 		seterr_av(err, errlen, dec->name, ret);
@@ -1327,6 +1346,7 @@ fail:
 	return -1;
 }
 
+/* See video.h: process-wide, for main()s. */
 void
 video_quiet_logs(void)
 {

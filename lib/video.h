@@ -42,7 +42,8 @@ struct image;
  * from the other and the image's aspect.  A size whose aspect differs
  * from the image's crops the image (centred horizontally, biased up).
  * fps: 24, 25 or 30.  seconds: 1..10 (3..5 is what the service uses).
- * crf: 0..51, x264's constant rate factor (lower is better).
+ * crf: 1..51, x264's constant rate factor (lower is better; 0, lossless,
+ * would need High 4:4:4, which browsers do not play).
  */
 struct video_params {
 	int	 width;

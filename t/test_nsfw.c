@@ -16,8 +16,11 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 
+#include <dirent.h>
+
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,8 +63,12 @@ read_all(const char *path, unsigned char **buf, size_t *len)
 	*buf = NULL;
 	if (f == NULL)
 		return -1;
-	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
-	    fseek(f, 0, SEEK_SET) != 0) {
+	if (fseek(f, 0, SEEK_END) != 0) {
+		fclose(f);
+		return -1;
+	}
+	n = ftell(f);
+	if (n < 0 || fseek(f, 0, SEEK_SET) != 0) {
 		fclose(f);
 		return -1;
 	}
@@ -325,6 +332,51 @@ test_basic(void)
 	free(in);
 }
 
+struct thr {
+	const float	*in;
+	float		 p[NSFW_NCLASSES];
+	int		 rc;
+};
+
+static void *
+thr_run(void *arg)
+{
+	struct thr	*t = arg;
+	int		 i;
+
+	for (i = 0; i < 6 && t->rc == NSFW_OK; i++)
+		t->rc = nsfw_run_tensor(model, t->in, t->p);
+	return NULL;
+}
+
+/* Two threads share one model (one claims the cached arena). */
+static void
+test_threads(void)
+{
+	float		*in = malloc(NSFW_INPUT_FLOATS * sizeof(float));
+	float		 want[NSFW_NCLASSES];
+	struct thr	 t[3];
+	pthread_t	 id[3];
+	int		 i;
+
+	CU_ASSERT_FATAL(in != NULL);
+	for (i = 0; i < NSFW_INPUT_FLOATS; i++)
+		in[i] = (float)((i * 7919) % 256) / 255.0f;
+	CU_ASSERT_FATAL(nsfw_run_tensor(model, in, want) == NSFW_OK);
+	for (i = 0; i < 3; i++) {
+		t[i].in = in;
+		t[i].rc = NSFW_OK;
+		CU_ASSERT_FATAL(pthread_create(&id[i], NULL, thr_run, &t[i]) ==
+		    0);
+	}
+	for (i = 0; i < 3; i++) {
+		pthread_join(id[i], NULL);
+		CU_ASSERT_EQUAL(t[i].rc, NSFW_OK);
+		CU_ASSERT(memcmp(t[i].p, want, sizeof(want)) == 0);
+	}
+	free(in);
+}
+
 /* Build the inputs, run tfjs once, compare with every kernel set. */
 static void
 test_equivalence(void)
@@ -497,17 +549,29 @@ suite_init(void)
 	return 0;
 }
 
+/* Remove the files this suite wrote, then its directory. */
 static int
 suite_clean(void)
 {
-	char	 cmd[256];
+	DIR		*d;
+	struct dirent	*e;
+	char		 p[1100];
 
 	nsfw_free(model);
-	/* tmpdir is ours (mkdtemp), fixed characters only. */
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0)
+	d = opendir(tmpdir);
+	if (d == NULL)
 		return -1;
-	return 0;
+	for (;;) {
+		e = readdir(d);
+		if (e == NULL)
+			break;
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", tmpdir, e->d_name);
+		(void)unlink(p);
+	}
+	closedir(d);
+	return rmdir(tmpdir) == 0 ? 0 : -1;
 }
 
 int
@@ -526,6 +590,7 @@ main(void)
 	    CU_add_test(s, "weights file validation", test_load_errors) ==
 	    NULL ||
 	    CU_add_test(s, "probabilities and arguments", test_basic) == NULL ||
+	    CU_add_test(s, "one model, three threads", test_threads) == NULL ||
 	    CU_add_test(s, "C network == tfjs within 1e-3", test_equivalence) ==
 	    NULL ||
 	    CU_add_test(s, "nsfw_classify == NSFWJS.infer", test_preprocess) ==

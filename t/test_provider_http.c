@@ -5,6 +5,7 @@
  * input images, behind presigned-looking URLs, and counts submissions
  * per garment (GET /__stats).
  */
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -290,7 +291,6 @@ emu_start(void)
 	int		 fd[2];
 	struct pollfd	 pfd;
 	size_t		 n = 0;
-	ssize_t		 r;
 	int64_t		 port;
 
 	if (srcdir == NULL || srcdir[0] == '\0')
@@ -302,6 +302,8 @@ emu_start(void)
 	if ((emu_pid = fork()) == -1)
 		return -1;
 	if (emu_pid == 0) {
+		/* Never outlive the test, however it ends. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		dup2(fd[1], STDOUT_FILENO);
 		close(fd[0]);
 		close(fd[1]);
@@ -315,7 +317,7 @@ emu_start(void)
 		pfd.events = POLLIN;
 		if (poll(&pfd, 1, 15000) <= 0)
 			break;
-		if ((r = read(fd[0], line + n, 1)) <= 0)
+		if (read(fd[0], line + n, 1) <= 0)
 			break;
 		if (line[n] == '\n')
 			break;
@@ -342,6 +344,16 @@ emu_stop(void)
 		waitpid(emu_pid, &st, 0);
 		emu_pid = -1;
 	}
+}
+
+/* A hung provider must fail the run, not stall it. */
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+	if (emu_pid > 0)
+		kill(emu_pid, SIGTERM);
+	_exit(2);
 }
 
 /* ---- tests ------------------------------------------------------- */
@@ -454,6 +466,24 @@ test_429_then_success(void)
 	    sizeof(k))), 2);
 	CU_ASSERT_EQUAL(stat_n("created", k), 1);
 	free(url);
+	url = NULL;
+	provider_free(p);
+
+	/* A Retry-After beyond the job's deadline: give up at once. */
+	CU_ASSERT_FATAL(script("{\"key\":\"/inputs/g-429long.png\","
+	    "\"submit\":[429],\"retry_after\":\"60\"}") == 0);
+	cfg.job_timeout_ms = 3000;
+	p = new_prov(&cfg);
+	CU_ASSERT_FATAL(p != NULL);
+	t0 = mono_ms();
+	CU_ASSERT_EQUAL(tryon(p, "g-429long.png", "tops", NULL, &url, &e),
+	    -1);
+	CU_ASSERT(mono_ms() - t0 < 1000);
+	CU_ASSERT_STRING_EQUAL(e.code, "provider_timeout");
+	CU_ASSERT_EQUAL(e.retryable, 1);
+	CU_ASSERT(strstr(e.detail, "429") != NULL);
+	CU_ASSERT_EQUAL(stat_n("submits", path_key("g-429long.png", k,
+	    sizeof(k))), 1);
 	provider_free(p);
 }
 
@@ -991,6 +1021,8 @@ main(void)
 	unsigned int	 fails;
 
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGALRM, on_alarm);
+	alarm(120);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (emu_start() == -1) {
 		emu_stop();

@@ -30,6 +30,13 @@ export function h(tag, attrs, ...children) {
 	return el;
 }
 
+/* Replace el's children, skipping null/false (replaceChildren would print them). */
+export function put(el, ...children) {
+	el.replaceChildren();
+	append(el, children);
+	return el;
+}
+
 function append(el, children) {
 	for (const c of children) {
 		if (c === null || c === undefined || c === false)
@@ -86,11 +93,19 @@ export function img(src, alt, cls) {
 		return wrap;
 	}
 	const el = h('img', { src, alt: alt || '', loading: 'lazy', decoding: 'async', draggable: 'false' });
-	el.addEventListener('load', () => wrap.classList.add('img-loaded'));
+	/* Fade in only the first time a picture arrives, not on re-render. */
+	if (loadedImages.has(src) || (el.complete && el.naturalWidth > 0))
+		wrap.classList.add('img-loaded');
+	el.addEventListener('load', () => {
+		loadedImages.add(src);
+		wrap.classList.add('img-loaded');
+	});
 	el.addEventListener('error', () => wrap.classList.add('img-missing'));
 	wrap.appendChild(el);
 	return wrap;
 }
+
+const loadedImages = new Set();
 
 let toastTimer = null;
 

@@ -2,8 +2,8 @@
  * Catalogue events for the shops' statistics: outfit views (once per
  * outfit per session) and clicks on the buy link.  Views are batched;
  * a click is sent at once (keepalive, so it survives leaving the page).
- * POST /api/v1/events may not exist on an older server: a 404 or 405
- * switches sending off for the session, quietly.
+ * POST /api/v1/events may not exist on an older server: errors are
+ * ignored (events are few: one view per outfit per session, clicks).
  */
 import { api } from './api.js';
 
@@ -13,17 +13,15 @@ const MAX_BATCH = 50;
 const seen = new Set();
 let queue = [];
 let timer = null;
-let disabled = false;
 
 async function send(batch) {
-	if (disabled || batch.length === 0)
+	if (batch.length === 0)
 		return;
 	try {
 		await api.events(batch);
 	} catch (e) {
-		if (e.status === 404 || e.status === 405)
-			disabled = true;
-		/* Statistics are best effort: never bother the user. */
+		/* Statistics are best effort: never bother the user.  An
+		 * older server without the endpoint answers 404. */
 	}
 }
 

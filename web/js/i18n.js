@@ -32,6 +32,7 @@ const STRINGS = {
 		uploading: 'Uploading…',
 		preparing: 'Preparing the photo…',
 		photo_pending: 'Checking the photo quality…',
+		photo_pending_later: 'The photo quality will be checked with the try-on',
 		photo_accepted: 'The photo is good to go',
 		photo_rejected: 'This photo will not work',
 		photo_rejected_hint: 'Choose another photo or take a new one.',
@@ -49,6 +50,7 @@ const STRINGS = {
 		buy: 'Buy in the shop',
 		shop: 'Shop',
 		cost_line: 'A try-on costs {cost}. You have {available}.',
+		anim_cost_line: 'An animation costs {cost}. You have {available}.',
 		tokens_short: 'Not enough tokens: a try-on costs {cost}, you have {available}. Top up your balance to continue.',
 		tokens_short_anim: 'Not enough tokens: an animation costs {cost}, you have {available}. Top up your balance to continue.',
 		reserved_note: '{reserved} held for work in progress',
@@ -130,6 +132,7 @@ const STRINGS = {
 		uploading: 'Загружаем…',
 		preparing: 'Готовим фото…',
 		photo_pending: 'Проверяем качество фото…',
+		photo_pending_later: 'Качество фото проверим во время примерки',
 		photo_accepted: 'Фото подходит',
 		photo_rejected: 'Это фото не подойдёт',
 		photo_rejected_hint: 'Выберите другое фото или сделайте новое.',
@@ -147,6 +150,7 @@ const STRINGS = {
 		buy: 'Купить в магазине',
 		shop: 'Магазин',
 		cost_line: 'Примерка стоит {cost}. У вас {available}.',
+		anim_cost_line: 'Анимация стоит {cost}. У вас {available}.',
 		tokens_short: 'Не хватает токенов: примерка стоит {cost}, у вас {available}. Пополните баланс, чтобы продолжить.',
 		tokens_short_anim: 'Не хватает токенов: анимация стоит {cost}, у вас {available}. Пополните баланс, чтобы продолжить.',
 		reserved_note: '{reserved} зарезервировано под текущие задачи',
@@ -286,7 +290,7 @@ export function price(minor, currency) {
 		const value = minor / Math.pow(10, digits);
 		const whole = Number.isInteger(value);
 		return new Intl.NumberFormat(loc, {
-			style: 'currency', currency: currency || 'RUB',
+			style: 'currency', currency: currency || 'RUB', currencyDisplay: 'narrowSymbol',
 			minimumFractionDigits: whole ? 0 : digits,
 			maximumFractionDigits: digits,
 		}).format(value);

@@ -200,6 +200,9 @@ export const tg = {
 	},
 
 	applyScheme() {
+		/* telegram-web-app.js sets these too; the shim and old
+		 * clients rely on this. */
+		applyThemeVars(this.wa.themeParams);
 		const scheme = schemeOf(this.wa);
 		document.documentElement.dataset.scheme = scheme;
 		if (this.inTelegram && this.atLeast('6.1')) {

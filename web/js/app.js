@@ -1,0 +1,67 @@
+/*
+ * primerka Mini App: boot.  Telegram (or the shim) first, then who the
+ * user is (GET /me: language, balance, prices), then the home screen.
+ */
+import { tg } from './tg.js';
+import { setInitData } from './api.js';
+import { setLang, pickLang, t } from './i18n.js';
+import { h, put, icon, notice } from './dom.js';
+import { state, nav, setMain, initChrome, refreshMe, loadSelection, errorText, registerScreen } from './core.js';
+import './screens/home.js';
+import './screens/outfit.js';
+import './screens/tryon.js';
+import './screens/history.js';
+
+function noInitScreen() {
+	return {
+		title: 'primerka',
+		el: h('div', { class: 'center-page', testid: 'screen-noinit' },
+		    h('div', { class: 'big-icon' }, icon('shirt')),
+		    h('h1', { text: t('no_init_title') }),
+		    h('p', { text: t('no_init_text') }),
+		    h('p', { class: 'hint', text: t('no_init_dev') })),
+	};
+}
+
+function fatalScreen(params) {
+	return {
+		title: 'primerka',
+		el: h('div', { class: 'center-page', testid: 'screen-error' },
+		    notice('error', t('err_generic'), params.message, [
+			h('button', { class: 'btn btn-primary', type: 'button', testid: 'retry',
+			    onclick: () => boot() }, icon('refresh'), t('retry'))])),
+	};
+}
+
+registerScreen('noinit', noInitScreen);
+registerScreen('fatal', fatalScreen);
+
+async function boot() {
+	try {
+		await refreshMe();
+	} catch (e) {
+		nav.reset('fatal', { message: errorText(e) });
+		return;
+	}
+	if (state.me.language)
+		setLang(state.me.language);
+	loadSelection();
+	nav.reset('home');
+}
+
+async function main() {
+	await tg.init();
+	setLang(pickLang((tg.user && tg.user.language_code) || navigator.language));
+	initChrome();
+	window.__primerka = { state, nav, tg };
+	if (!tg.initData) {
+		setLang(pickLang(navigator.language));
+		nav.reset('noinit');
+		setMain(null);
+		return;
+	}
+	setInitData(tg.initData);
+	await boot();
+}
+
+main();
