@@ -322,6 +322,7 @@ export function initChrome() {
 			nav.back();
 	});
 	if (tg.inTelegram) {
+		try { tg.wa.onEvent('themeChanged', () => setMain(main.spec.visible ? main.spec : null)); } catch (e) { /* ignore */ }
 		try { tg.wa.MainButton.onClick(pressMain); } catch (e) { /* ignore */ }
 		try { tg.wa.BackButton.onClick(() => nav.back()); } catch (e) { /* ignore */ }
 	}

@@ -209,6 +209,9 @@ function homeScreen() {
 		tg.haptic('select');
 		renderPhoto();
 		updateMain();
+		const p = selectedPhoto();
+		if (p && verdictOf(p).state === 'pending')
+			watchPhoto(p.id, 2);
 	}
 
 	async function onFiles(input) {
@@ -530,9 +533,9 @@ function homeScreen() {
 		}
 		fixSelection();
 		renderAll();
-		for (const p of state.photos.slice(0, 5))
-			if (verdictOf(p).state === 'pending')
-				watchPhoto(p.id, 2);
+		const sel = selectedPhoto();
+		if (sel && verdictOf(sel).state === 'pending')
+			watchPhoto(sel.id, 2);
 	}
 
 	return {

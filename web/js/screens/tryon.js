@@ -130,15 +130,15 @@ function tryonScreen(params) {
 
 	function renderFailed() {
 		const e = tryon.error || {};
-		const act = failureActions(tryon);
-		const box = notice('error', t('failed_title'), e.message || t('err_generic'), [
-			h('div', { class: 'notice-note', text: t('no_charge') }),
-			h('button', { class: 'btn btn-plain', type: 'button', testid: 'failed-home', onclick: () => nav.home() }, t('home')),
-		]);
-		box.setAttribute('data-testid', 'tryon-failed');
-		box.dataset.code = e.code || '';
-		put(top, box);
-		return act;
+		const pic = photoUrl();
+		put(top, h('section', { class: 'card failed-card', testid: 'tryon-failed', 'data-code': e.code || '' },
+		    h('div', { class: 'failed-visual' },
+			pic ? img(pic, '', 'mini failed-photo') : h('div', { class: 'img mini failed-photo' }, icon('person')),
+			icon('alert', 'failed-badge')),
+		    h('h2', { class: 'failed-title', text: t('failed_title') }),
+		    h('p', { class: 'failed-text', testid: 'failed-reason', text: e.message || t('err_generic') }),
+		    h('p', { class: 'failed-note', text: t('no_charge') }),
+		    h('button', { class: 'btn btn-secondary', type: 'button', testid: 'failed-home', onclick: () => nav.home() }, t('home'))));
 	}
 
 	async function retryTryon() {
