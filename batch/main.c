@@ -47,6 +47,7 @@ struct opts {
 static const struct db_stmt *const batch_tables[] = {
 	queue_statements,
 	worker_statements,
+	photo_statements,
 	NULL
 };
 
@@ -93,6 +94,10 @@ worker_loop(struct app *a, const struct opts *o, int index)
 	    index);
 	if (app_open_db(a, batch_tables) == -1)
 		return 1;
+	if (a->nsfw == NULL && app_load_nsfw(a, err, sizeof(err)) == -1) {
+		log_errx("NSFW model: %s", err);
+		return 1;
+	}
 	if ((prov = provider_new(a, err, sizeof(err))) == NULL) {
 		log_errx("%s", err);
 		return 1;
@@ -129,6 +134,9 @@ worker_loop(struct app *a, const struct opts *o, int index)
 			sleep(1);
 			continue;
 		}
+		/* Idle: judge photos waiting for their verdict. */
+		if (photos_check_pending(a) == 1)
+			continue;
 		if (!o->follow)
 			break;
 		wait_for_work(a, (int)o->poll);

@@ -1,13 +1,12 @@
 /*
- * MODERATING: the user photo's quality and safety verdict.
- *
- * A photo already judged keeps its verdict; otherwise it is judged here
- * and the verdict stored on the photo, so the app shows it too.
+ * MODERATING: the user photo's quality and safety verdict (lib/qc.c).
+ * A photo judged before keeps its verdict; a pending one is judged here
+ * from the bytes VALIDATING downloaded, and the verdict is stored on the
+ * photo, where the app shows it.
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "image.h"
 #include "worker.h"
 
 int
@@ -15,11 +14,13 @@ stage_moderating(struct job_ctx *c)
 {
 	struct app	*a = c->app;
 	char		 id[24];
-	const char	*p[3];
+	const char	*p[1];
 	PGresult	*res;
+	struct qc_report rep;
+	const char	*status;
 
 	if (c->job.kind != JOB_KIND_TRYON)
-		return 0;	/* our own try-on result: already checked */
+		return 0;	/* our own try-on result: already judged */
 	snprintf(id, sizeof(id), "%lld", (long long)c->job.photo_id);
 	p[0] = id;
 	if (db_run(a->db, "worker_photo_status", 1, p, PGRES_TUPLES_OK,
@@ -29,12 +30,34 @@ stage_moderating(struct job_ctx *c)
 		    "moderating: photo row gone");
 		return -1;
 	}
-	if (strcmp(PQgetvalue(res, 0, 0), "rejected") == 0) {
+	status = PQgetvalue(res, 0, 0);
+	if (strcmp(status, "accepted") == 0) {
 		PQclear(res);
-		provider_error_set(&c->err, "photo_rejected", 0,
-		    "moderating: photo rejected earlier");
+		return 0;
+	}
+	if (strcmp(status, "rejected") == 0) {
+		/* Judge again only to name the reason. */
+		PQclear(res);
+		if (qc_check(&a->qc, a->nsfw, QC_USER_PHOTO, c->photo,
+		    c->photo_len, &rep) == QC_OK && !rep.accepted)
+			provider_error_set(&c->err, photo_reject_code(&rep), 0,
+			    "moderating: photo rejected");
+		else
+			provider_error_set(&c->err, "photo_rejected", 0,
+			    "moderating: photo rejected earlier");
 		return -1;
 	}
 	PQclear(res);
+	if (photo_judge(a, c->job.photo_id, c->photo, c->photo_len, &rep) ==
+	    -1) {
+		provider_error_set(&c->err, "internal", 1,
+		    "moderating: quality check failed to run");
+		return -1;
+	}
+	if (!rep.accepted) {
+		provider_error_set(&c->err, photo_reject_code(&rep), 0,
+		    "moderating: %s", qc_reason_code(rep.reasons[0]));
+		return -1;
+	}
 	return 0;
 }

@@ -54,6 +54,15 @@ struct job_ctx {
 };
 
 extern const struct db_stmt worker_statements[];
+extern const struct db_stmt photo_statements[];
+
+/* Judge a photo and store the verdict (photos.c).  0 or -1. */
+int	photo_judge(struct app *, int64_t photo_id, const unsigned char *,
+	    size_t, struct qc_report *);
+/* Judge one pending photo: 1 judged, 0 none pending, -1 error. */
+int	photos_check_pending(struct app *);
+/* The job error code for a rejected photo. */
+const char *photo_reject_code(const struct qc_report *);
 
 int	stage_validating(struct job_ctx *);
 int	stage_moderating(struct job_ctx *);

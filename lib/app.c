@@ -81,6 +81,20 @@ app_init(struct app *a, const char *prog, char *err, size_t errlen)
 		*(int64_t *)(void *)((char *)a + k->off) = v;
 	}
 
+	qc_config_default(&a->qc);
+	{
+		const char	*qk, *val;
+		size_t		 i;
+
+		for (i = 0; (qk = qc_config_key(i)) != NULL; i++) {
+			val = config_get(a->cfg, "qc", qk, NULL);
+			if (val != NULL && qc_config_set(&a->qc, qk, val) == -1) {
+				snprintf(err, errlen, "[qc] %s: bad value", qk);
+				return -1;
+			}
+		}
+	}
+
 	prefix = config_get(a->cfg, "s3", "bucket_prefix", "");
 	for (b = 0; b < BUCKET_COUNT; b++) {
 		const char *name;
@@ -159,9 +173,21 @@ app_open_db(struct app *a, const struct db_stmt *const *tables)
 	return a->db == NULL ? -1 : 0;
 }
 
+int
+app_load_nsfw(struct app *a, char *err, size_t errlen)
+{
+	const char	*path;
+
+	path = config_get(a->cfg, "qc", "model",
+	    PRIMERKA_DATADIR "/nsfw_mobilenet_v2.bin");
+	a->nsfw = nsfw_load(path, err, errlen);
+	return a->nsfw == NULL ? -1 : 0;
+}
+
 void
 app_free(struct app *a)
 {
+	nsfw_free(a->nsfw);
 	db_close(a->db);
 	auth_config_clear(&a->auth);
 	s3_client_free(a->s3);

@@ -12,6 +12,8 @@
 #include "auth.h"
 #include "config.h"
 #include "db.h"
+#include "nsfw.h"
+#include "qc.h"
 #include "s3.h"
 
 enum bucket {
@@ -39,6 +41,8 @@ struct app {
 	int64_t			 photo_min_side;
 	int64_t			 presign_ttl;	/* seconds */
 	int64_t			 user_refresh;	/* seconds between user row refreshes */
+	struct qc_config	 qc;		/* [qc] thresholds */
+	struct nsfw_model	*nsfw;		/* loaded by app_load_nsfw() only */
 };
 
 /* The default object names of the five buckets, indexed by enum bucket. */
@@ -54,6 +58,13 @@ int	 app_init(struct app *, const char *prog, char *err, size_t errlen);
 
 /* Open this process's database connection with the given statements. */
 int	 app_open_db(struct app *, const struct db_stmt *const *tables);
+
+/*
+ * Load the NSFW network from [qc] model (default: the installed weights).
+ * The API does not (it would cost every FastCGI process 10 MB); the
+ * worker and the admin tool do.  0, or -1 with err filled.
+ */
+int	 app_load_nsfw(struct app *, char *err, size_t errlen);
 
 void	 app_free(struct app *);
 

@@ -103,6 +103,35 @@ check "someone else's try-on -> 404" [ "$code" = 404 ]
 req GET /tryons/987654321 -H "$AUTH1"
 check "unknown try-on -> 404" [ "$code" = 404 ]
 
+echo "quality verdicts"
+for _ in $(seq 1 40); do
+	req GET "/photos/$photo" -H "$AUTH1"
+	[ "$(jget .status)" != pending ] && break
+	sleep 0.25
+done
+check "the photo was judged accepted" [ "$(jget .status)" = accepted ]
+check "its verdict carries a blur score" [ "$(jget .quality.scores.blur | cut -d. -f1)" -gt 30 ]
+req POST /photos -H "$AUTH1" -H "Content-Type: image/jpeg" --data-binary "@$D/blur_street_town_blurred.jpg"
+blurry=$(jget .id)
+for _ in $(seq 1 40); do
+	req GET "/photos/$blurry" -H "$AUTH1"
+	[ "$(jget .status)" != pending ] && break
+	sleep 0.25
+done
+check "the blurred photo is rejected" [ "$(jget .status)" = rejected ]
+check "with the reason blurry" [ "$(jget '.quality.reasons[0].code')" = blurry ]
+check "and a Russian message" [ -n "$(jget '.quality.reasons[0].message.ru')" ]
+req GET /me -H "$AUTH1"
+b1=$(jget .balance)
+req POST /tryons -H "$AUTH1" -H "Content-Type: application/json" --data "{\"user_photo_id\": $blurry, \"outfit_id\": $outfit}"
+bj=$(jget .id)
+st=$(wait_job tryons "$bj" "$AUTH1")
+req GET "/tryons/$bj" -H "$AUTH1"
+check "a try-on with it FAILED: photo_blurry" [ "$st:$(jget .error.code)" = FAILED:photo_blurry ]
+check "the message tells what to do" grep -qi "sharper" <<<"$(jget .error.message)"
+req GET /me -H "$AUTH1"
+check "the failure cost nothing" [ "$(jget .balance)" = "$b1" ]
+
 echo "tokens and history"
 req GET /me -H "$AUTH1"
 check "debited exactly once ($balance0 -> $((balance0 - 10)))" [ "$(jget .balance)" = $((balance0 - 10)) ]
@@ -111,7 +140,7 @@ check "one ledger debit for the job" [ "$($PSQL -c "SELECT count(*) FROM ledger 
 hist=$($PSQL -c "SELECT string_agg(status::text, ',' ORDER BY id) FROM job_events WHERE job_id = $job")
 check "every transition recorded ($hist)" [ "$hist" = "RECEIVED,VALIDATING,MODERATING,PROMPTING,QUEUED,RUNNING,UPLOADING,COMPLETED" ]
 req GET /tryons -H "$AUTH1"
-check "try-on list has the job" [ "$(jget '.items[0].id')" = "$job" ]
+check "try-on list has the job" jq -e ".items | map(.id) | index($job)" <<<"$body" >/dev/null
 
 echo "health"
 code=$(curl -sS -o "$TMP/body" -w '%{http_code}' "${PRIMERKA_URL%/}/healthz")

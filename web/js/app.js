@@ -5,7 +5,7 @@
 import { tg } from './tg.js';
 import { setInitData } from './api.js';
 import { setLang, pickLang, t } from './i18n.js';
-import { h, put, icon, notice } from './dom.js';
+import { h, icon, notice } from './dom.js';
 import { state, nav, setMain, initChrome, refreshMe, loadSelection, errorText, registerScreen } from './core.js';
 import './screens/home.js';
 import './screens/outfit.js';

@@ -145,9 +145,12 @@ const main = {
 	handler: null,
 };
 
+/* A theme colour as #rrggbb (what Telegram's setParams accepts), or the fallback. */
 function themeColor(name, fallback) {
-	const v = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
-	return v || fallback;
+	let v = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+	if (/^#[0-9a-f]{3}$/i.test(v))
+		v = '#' + v[1] + v[1] + v[2] + v[2] + v[3] + v[3];
+	return /^#[0-9a-f]{6}$/i.test(v) ? v : fallback;
 }
 
 /*

@@ -111,7 +111,7 @@ function homeScreen() {
 	function renderHero() {
 		const user = tg.user || parseInitData(tg.initData).user || null;
 		const name = (state.me && state.me.first_name) || (user && user.first_name) || '';
-		put(hero, 
+		put(hero,
 		    h('h1', { class: 'hero-title', text: name ? t('hello', { name }) : t('hello_anon') }),
 		    h('p', { class: 'hero-text', text: t('tagline') }));
 	}
@@ -351,7 +351,7 @@ function homeScreen() {
 		const scroll = keep ? keep.scrollLeft : 0;
 		const details = o ? h('button', { class: 'link-btn', type: 'button', testid: 'outfit-details',
 		    onclick: () => nav.go('outfit', { id: o.id }) }, t('details'), icon('back', 'chev')) : null;
-		put(outfitCard, 
+		put(outfitCard,
 		    stepHead(2, t('step_outfit'), o ? o.title : null, !!o, details),
 		    state.catalogLoaded && !state.outfits.length ? h('p', { class: 'step-note', text: t('outfits_empty') }) : strip);
 		strip.scrollLeft = scroll;
@@ -392,7 +392,7 @@ function homeScreen() {
 		const loc = state.locations.find((l) => l.id === state.sel.locationId);
 		const keep = locCard.querySelector('.strip');
 		const scroll = keep ? keep.scrollLeft : 0;
-		put(locCard, 
+		put(locCard,
 		    stepHead(3, t('step_location'), loc ? loc.title : t('optional'), !!loc, null), strip);
 		strip.scrollLeft = scroll;
 	}

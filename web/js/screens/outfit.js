@@ -28,7 +28,7 @@ function outfitScreen(params) {
 
 	function render(o) {
 		const lang = document.documentElement.lang === 'ru' ? 'ru' : 'en';
-		put(el, 
+		put(el,
 		    img(o.image_url, o.title, 'outfit-hero'),
 		    h('section', { class: 'card outfit-info' },
 			h('div', { class: 'outfit-top' },

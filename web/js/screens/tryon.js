@@ -107,7 +107,7 @@ function tryonScreen(params) {
 		const im = h('img', { src: r.url, alt: t('result_alt'), testid: 'result-image', decoding: 'async' });
 		im.addEventListener('load', () => frame.classList.add('img-loaded'));
 		frame.append(im);
-		put(top, 
+		put(top,
 		    h('section', { class: 'result', testid: 'tryon-result' }, frame,
 			h('div', { class: 'charged', testid: 'charged' }, icon('check'),
 			    t('done_charged', { cost: tokens(tryon.cost) })),
