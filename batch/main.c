@@ -23,6 +23,7 @@
 
 #include "log.h"
 #include "util.h"
+#include "video.h"
 #include "worker.h"
 
 static volatile sig_atomic_t stopping;
@@ -201,6 +202,7 @@ main(int argc, char *argv[])
 	}
 	if (mode == 0)
 		usage();
+	video_quiet_logs();
 	o.follow = mode == 2;
 	if (app_init(&a, "primerka-batch", err, sizeof(err)) == -1) {
 		fprintf(stderr, "primerka-batch: %s\n", err);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "image.h"
+#include "video.h"
 #include "worker.h"
 
 #define RESULT_MAX	(200 * 1024 * 1024)
@@ -71,6 +72,56 @@ done:
 	return rc;
 }
 
+/*
+ * An animation: check that it is a playable H.264 MP4 of a sensible
+ * length, store it with a JPEG preview of its first frame.
+ */
+static int
+upload_animation(struct job_ctx *c, unsigned char *buf, size_t len)
+{
+	struct app		*a = c->app;
+	struct video_info	 vi;
+	struct image		 frame = { 0 };
+	unsigned char		*jpg = NULL;
+	size_t			 jlen;
+	char			 verr[128];
+	struct s3_error		 s3e;
+	int			 rc = -1;
+
+	if (video_probe_mp4(buf, len, &vi) != 0 ||
+	    strcmp(vi.codec, "h264") != 0 || vi.duration < 0.5 ||
+	    vi.duration > 60) {
+		provider_error_set(&c->err, "provider_error", 1,
+		    "uploading: the result is not a playable H.264 MP4");
+		goto done;
+	}
+	if (video_decode_frame(buf, len, 0, &frame, verr, sizeof(verr)) != 0 ||
+	    video_preview(&frame, 720, &jpg, &jlen) != 0) {
+		provider_error_set(&c->err, "provider_error", 1,
+		    "uploading: no preview: %s", verr);
+		goto done;
+	}
+	snprintf(c->result_key, sizeof(c->result_key),
+	    "animations/%lld/%lld.mp4", (long long)c->job.user_id,
+	    (long long)c->job.id);
+	snprintf(c->thumb_key, sizeof(c->thumb_key),
+	    "animations/%lld/%lld.preview.jpg", (long long)c->job.user_id,
+	    (long long)c->job.id);
+	if (s3_put(a->s3, a->bucket[BUCKET_VIDEOS], c->result_key, buf, len,
+	    "video/mp4", &s3e) != 0 ||
+	    s3_put(a->s3, a->bucket[BUCKET_VIDEOS], c->thumb_key, jpg, jlen,
+	    "image/jpeg", &s3e) != 0) {
+		provider_error_set(&c->err, "storage_error", 1,
+		    "uploading: %ld %s", s3e.status, s3e.code);
+		goto done;
+	}
+	rc = 0;
+done:
+	free(jpg);
+	image_free(&frame);
+	return rc;
+}
+
 int
 stage_uploading(struct job_ctx *c)
 {
@@ -88,11 +139,8 @@ stage_uploading(struct job_ctx *c)
 	}
 	if (c->job.kind == JOB_KIND_TRYON)
 		rc = upload_tryon(c, buf, len);
-	else {
-		provider_error_set(&c->err, "internal", 0,
-		    "uploading: animations are not stored yet");
-		rc = -1;
-	}
+	else
+		rc = upload_animation(c, buf, len);
 	free(buf);
 	return rc;
 }

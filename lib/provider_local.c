@@ -14,6 +14,7 @@
 #include "compose.h"
 #include "image.h"
 #include "provider.h"
+#include "video.h"
 
 #define LOCAL_MAX_INPUT	(40 * 1024 * 1024)
 
@@ -131,15 +132,58 @@ done:
 	return rc;
 }
 
+/*
+ * A 4 s H.264 MP4 with a slow pan and zoom over the still (lib/video.c),
+ * published like a try-on result.
+ */
 static int
 local_animate(struct provider *p, const struct provider_animate_req *rq,
     const struct provider_hooks *hooks, char **url,
     struct provider_error *err)
 {
+	struct local_ctx	*c = p->ctx;
+	struct app		*a = c->app;
+	struct image		 img = { 0 };
+	struct video_params	 vp;
+	unsigned char		*mp4 = NULL;
+	size_t			 len;
+	char			 key[128], verr[128];
+	struct s3_error		 s3e;
+	int			 rc = -1;
+
 	*url = NULL;
-	provider_error_set(err, "provider_error", 0,
-	    "local: animation is not built in this configuration");
-	return -1;
+	if (fetch_image(a, rq->image_url, "image", &img, err) == -1)
+		goto done;
+	if (hooks != NULL && hooks->heartbeat != NULL &&
+	    hooks->heartbeat(hooks->arg) == -1) {
+		provider_error_set(err, "internal", 1, "local: job lost");
+		goto done;
+	}
+	video_params_default(&vp);
+	vp.seconds = 4.0;
+	if (video_panzoom_mp4(&img, &vp, &mp4, &len, verr, sizeof(verr)) != 0) {
+		provider_error_set(err, "provider_error", 0, "local: %s", verr);
+		goto done;
+	}
+	staging_key(rq->job_id, "mp4", key, sizeof(key));
+	snprintf(c->staged, sizeof(c->staged), "%s", key);
+	if (s3_put(a->s3, a->bucket[BUCKET_VIDEOS], key, mp4, len, "video/mp4",
+	    &s3e) != 0) {
+		provider_error_set(err, "storage_error", 1,
+		    "local: storing the video: %ld %s", s3e.status, s3e.code);
+		goto done;
+	}
+	*url = s3_presign_get(a->s3, a->bucket[BUCKET_VIDEOS], key, 900,
+	    time(NULL));
+	if (*url == NULL) {
+		provider_error_set(err, "internal", 1, "local: presign failed");
+		goto done;
+	}
+	rc = 0;
+done:
+	free(mp4);
+	image_free(&img);
+	return rc;
 }
 
 static void
@@ -150,8 +194,8 @@ local_release(struct provider *p, int64_t job_id)
 
 	if (c->staged[0] == '\0')
 		return;
-	(void)s3_delete(c->app->s3, c->app->bucket[BUCKET_RESULTS], c->staged,
-	    &s3e);
+	(void)s3_delete(c->app->s3, c->app->bucket[strstr(c->staged, ".mp4") ?
+	    BUCKET_VIDEOS : BUCKET_RESULTS], c->staged, &s3e);
 	c->staged[0] = '\0';
 }
 

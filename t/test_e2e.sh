@@ -103,6 +103,27 @@ check "someone else's try-on -> 404" [ "$code" = 404 ]
 req GET /tryons/987654321 -H "$AUTH1"
 check "unknown try-on -> 404" [ "$code" = 404 ]
 
+echo "animation"
+req GET /me -H "$AUTH1"
+ba=$(jget .balance)
+req POST /animations -H "$AUTH1" -H "Content-Type: application/json" --data "{\"tryon_id\": $job}"
+check "animate a completed try-on -> 202" [ "$code" = 202 ]
+anim=$(jget .id)
+st=$(wait_job animations "$anim" "$AUTH1")
+req GET "/animations/$anim" -H "$AUTH1"
+check "animation COMPLETED (was $st: $(jget .error.code))" [ "$st" = COMPLETED ]
+check "result is video/mp4" [ "$(jget .result.content_type)" = video/mp4 ]
+curl -sS -o "$TMP/anim.mp4" "$(jget .result.url)"
+check "the video is an MP4 (ftyp)" [ "$(head -c 8 "$TMP/anim.mp4" | tail -c 4)" = ftyp ]
+probe=$(ffprobe -v error -select_streams v:0 -show_entries stream=codec_name,pix_fmt -show_entries format=duration -of csv=p=0 "$TMP/anim.mp4" | tr '\n' ' ')
+check "H.264 yuv420p, 3-5 s ($probe)" grep -qE "^h264,yuv420p [345]\." <<<"$probe"
+curl -sS -o "$TMP/preview.jpg" "$(jget .result.preview_url)"
+check "the preview is a JPEG" [ "$(head -c 3 "$TMP/preview.jpg" | od -An -tx1 | tr -d ' ')" = ffd8ff ]
+req GET /me -H "$AUTH1"
+check "the animation price was debited once" [ "$(jget .balance)" = $((ba - $(jget .prices.animation))) ]
+req POST /animations -H "$AUTH2" -H "Content-Type: application/json" --data "{\"tryon_id\": $job}"
+check "animating someone else's try-on -> 404" [ "$code" = 404 ]
+
 echo "quality verdicts"
 for _ in $(seq 1 40); do
 	req GET "/photos/$photo" -H "$AUTH1"
@@ -134,7 +155,7 @@ check "the failure cost nothing" [ "$(jget .balance)" = "$b1" ]
 
 echo "tokens and history"
 req GET /me -H "$AUTH1"
-check "debited exactly once ($balance0 -> $((balance0 - 10)))" [ "$(jget .balance)" = $((balance0 - 10)) ]
+check "debited exactly once per job ($balance0 -> $((balance0 - 10 - 30)))" [ "$(jget .balance)" = $((balance0 - 10 - 30)) ]
 check "nothing reserved" [ "$(jget .reserved)" = 0 ]
 check "one ledger debit for the job" [ "$($PSQL -c "SELECT count(*) FROM ledger WHERE job_id = $job AND kind = 'debit'")" = 1 ]
 hist=$($PSQL -c "SELECT string_agg(status::text, ',' ORDER BY id) FROM job_events WHERE job_id = $job")

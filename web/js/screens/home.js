@@ -526,7 +526,7 @@ function homeScreen() {
 		if (loadError) {
 			put(el, notice('error', t('err_generic'), errorText(loadError), [
 				h('button', { class: 'btn btn-primary', type: 'button', testid: 'retry',
-				    onclick: () => { put(el, hero, active, photoCard, outfitCard, locCard, cost, links); renderAll(); load(); } },
+				    onclick: () => { put(el, hero, active, photoCard, outfitCard, locCard, cost, links, galleryInput, cameraInput); renderAll(); load(); } },
 				    icon('refresh'), t('retry'))]));
 			setMain(null);
 			return;

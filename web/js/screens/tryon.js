@@ -43,6 +43,8 @@ function tryonScreen(params) {
 	let animBusy = false;
 	let animKey = null;
 	let retryBusy = false;
+	let resultFrame = null;
+	let animKeyShown = null;
 
 	const top = h('div', { class: 'tryon-top' });
 	const animBox = h('div', { class: 'anim-box' });
@@ -103,10 +105,15 @@ function tryonScreen(params) {
 
 	function renderResult() {
 		const r = tryon.result || {};
-		const frame = h('div', { class: 'result-frame' });
-		const im = h('img', { src: r.url, alt: t('result_alt'), testid: 'result-image', decoding: 'async' });
-		im.addEventListener('load', () => frame.classList.add('img-loaded'));
-		frame.append(im);
+		/* The same picture element across renders: no reload, no flicker. */
+		if (!resultFrame || resultFrame.dataset.src !== r.url) {
+			resultFrame = h('div', { class: 'result-frame', 'data-src': r.url });
+			const im = h('img', { src: r.url, alt: t('result_alt'), testid: 'result-image', decoding: 'async' });
+			const frame = resultFrame;
+			im.addEventListener('load', () => frame.classList.add('img-loaded'));
+			frame.append(im);
+		}
+		const frame = resultFrame;
 		put(top,
 		    h('section', { class: 'result', testid: 'tryon-result' }, frame,
 			h('div', { class: 'charged', testid: 'charged' }, icon('check'),
@@ -168,10 +175,18 @@ function tryonScreen(params) {
 	function renderAnim() {
 		if (!tryon || tryon.status !== 'COMPLETED') {
 			put(animBox);
+			animKeyShown = null;
 			return;
 		}
 		const need = price('animation');
 		const have = available();
+		/* Render only what changed: a playing video is left alone. */
+		const key = anim ? [anim.id, anim.status, anim.status_text].join(':') +
+		    (TERMINAL.has(anim.status) && anim.status !== 'FAILED' ? '' : ':' + need + ':' + have) :
+		    'none:' + need + ':' + have;
+		if (key === animKeyShown)
+			return;
+		animKeyShown = key;
 		if (anim && anim.status === 'COMPLETED' && anim.result) {
 			const v = h('video', {
 				class: 'anim-video', testid: 'anim-video', src: anim.result.url,
