@@ -25,6 +25,10 @@ struct route {
 /* Dispatch a request to its handler (routes.c). */
 void	 api_dispatch(struct req *);
 
+/* The number of routes and a route's label for metrics and logs. */
+size_t	 api_route_count(void);
+const char *api_route_label(size_t, char *, size_t);
+
 /* Statement tables of every resource, NULL-terminated (routes.c). */
 extern const struct db_stmt *const api_statements[];
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "metrics.h"
 
 const struct db_stmt health_statements[] = {
 	{ "health_ping", "SELECT 1", 0 },
@@ -16,6 +17,16 @@ const struct db_stmt health_statements[] = {
 	  "min(run_after)), 0) FROM jobs WHERE status NOT IN "
 	  "('COMPLETED', 'FAILED') AND run_after <= now() AND "
 	  "(locked_until IS NULL OR locked_until < now())", 0 },
+	{ "metrics_stages",
+	  "SELECT status, count(*), coalesce(sum(secs), 0) FROM ("
+	  "SELECT status, extract(epoch FROM lead(at) OVER w - at) AS secs "
+	  "FROM job_events WHERE job_id IN (SELECT id FROM jobs WHERE "
+	  "updated_at > now() - interval '1 hour') WINDOW w AS "
+	  "(PARTITION BY job_id ORDER BY id)) s WHERE secs IS NOT NULL "
+	  "GROUP BY status", 0 },
+	{ "metrics_errors",
+	  "SELECT error_code, count(*) FROM jobs WHERE error_code IS NOT NULL "
+	  "AND updated_at > now() - interval '1 hour' GROUP BY error_code", 0 },
 	{ NULL, NULL, 0 }
 };
 
@@ -45,7 +56,7 @@ void
 h_metrics(struct req *r)
 {
 	PGresult	*res;
-	char		 buf[16384];
+	static char	 buf[256 * 1024];
 	size_t		 off = 0;
 	int		 i, n;
 
@@ -79,6 +90,31 @@ h_metrics(struct req *r)
 		    PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
 		PQclear(res);
 	}
+	if (db_run(r->app->db, "metrics_stages", 0, NULL, PGRES_TUPLES_OK,
+	    &res) == 0) {
+		PUT("# HELP primerka_stage_seconds Time jobs spent in each "
+		    "status (jobs updated in the last hour).\n"
+		    "# TYPE primerka_stage_seconds summary\n");
+		n = PQntuples(res);
+		for (i = 0; i < n; i++)
+			PUT("primerka_stage_seconds_sum{status=\"%s\"} %s\n"
+			    "primerka_stage_seconds_count{status=\"%s\"} %s\n",
+			    PQgetvalue(res, i, 0), PQgetvalue(res, i, 2),
+			    PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));
+		PQclear(res);
+	}
+	if (db_run(r->app->db, "metrics_errors", 0, NULL, PGRES_TUPLES_OK,
+	    &res) == 0) {
+		PUT("# HELP primerka_job_errors Jobs whose last error was code "
+		    "(updated in the last hour): provider_*, storage_error "
+		    "(S3), photo_* ...\n# TYPE primerka_job_errors gauge\n");
+		n = PQntuples(res);
+		for (i = 0; i < n; i++)
+			PUT("primerka_job_errors{code=\"%s\"} %s\n",
+			    PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));
+		PQclear(res);
+	}
+	metrics_write(buf, sizeof(buf), &off, api_route_label);
 #undef PUT
 	resp_raw(r, 200, "text/plain; version=0.0.4", buf, off, NULL);
 }

@@ -25,6 +25,7 @@
 
 #include "api.h"
 #include "log.h"
+#include "metrics.h"
 #include "util.h"
 
 #define MAX_WORKERS 256
@@ -182,6 +183,8 @@ main(int argc, char *argv[])
 		fprintf(f, "%ld\n", (long)getpid());
 		fclose(f);
 	}
+	if (metrics_init(api_route_count()) == -1)
+		log_warnx("metrics: no shared mapping, /metrics shows none");
 	if (FCGX_Init() != 0) {
 		log_errx("FCGX_Init failed");
 		return 1;

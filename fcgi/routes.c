@@ -10,6 +10,7 @@
 
 #include "api.h"
 #include "log.h"
+#include "metrics.h"
 #include "util.h"
 
 static const struct route routes[] = {
@@ -44,6 +45,37 @@ static const struct route routes[] = {
 	{ "GET",    "/metrics",				ROUTE_LOCAL, h_metrics },
 	{ NULL, NULL, 0, NULL }
 };
+
+#define NROUTES (sizeof(routes) / sizeof(routes[0]) - 1)
+
+size_t
+api_route_count(void)
+{
+	return NROUTES;
+}
+
+/* "GET /api/v1/tryons/{id}" for route i; "other" past the end. */
+const char *
+api_route_label(size_t i, char *buf, size_t len)
+{
+	const char	*p;
+	size_t		 o;
+
+	if (i >= NROUTES) {
+		snprintf(buf, len, "other");
+		return buf;
+	}
+	o = (size_t)snprintf(buf, len, "%s ", routes[i].method);
+	for (p = routes[i].pattern; *p != '\0' && o + 5 < len; p++) {
+		if (*p == '#') {
+			memcpy(buf + o, "{id}", 4);
+			o += 4;
+		} else
+			buf[o++] = *p;
+	}
+	buf[o < len ? o : len - 1] = '\0';
+	return buf;
+}
 
 const struct db_stmt *const api_statements[] = {
 	users_statements,
@@ -136,7 +168,11 @@ api_dispatch(struct req *r)
 	const struct route	*rt;
 	const char		*uri;
 	int			 path_found = 0;
-	char			 idbuf[24];
+	char			 idbuf[24], st[8], dur[24];
+	struct timespec		 t0, t1;
+	uint64_t		 us;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 
 	r->method = req_param(r, "REQUEST_METHOD");
 	uri = req_param(r, "DOCUMENT_URI");
@@ -175,10 +211,23 @@ api_dispatch(struct req *r)
 		goto done;
 	rt->fn(r);
 done:
-	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)r->user.id);
-	if (r->status >= 500)
-		log_kv(LOG_LVL_WARN, "request", "request_id", r->request_id,
-		    "method", r->method, "path", r->path, "user_id",
-		    r->authed ? idbuf : "", "status",
-		    r->status == 503 ? "503" : "5xx", NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	us = (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000 +
+	    (t1.tv_nsec - t0.tv_nsec) / 1000);
+	metrics_observe(rt->pattern != NULL ? (size_t)(rt - routes) : NROUTES,
+	    r->status, us);
+	if (r->status >= 500 || r->app->log_requests) {
+		/* The route pattern, never the raw path or query: no ids
+		 * of other people's objects, no tokens in logs. */
+		char label[128];
+		api_route_label(rt->pattern != NULL ? (size_t)(rt - routes) :
+		    NROUTES, label, sizeof(label));
+		snprintf(idbuf, sizeof(idbuf), "%lld", (long long)r->user.id);
+		snprintf(st, sizeof(st), "%d", r->status);
+		snprintf(dur, sizeof(dur), "%.3f", (double)us / 1000.0);
+		log_kv(r->status >= 500 ? LOG_LVL_WARN : LOG_LVL_INFO,
+		    "request", "request_id", r->request_id, "route", label,
+		    "user_id", r->authed ? idbuf : "", "status", st,
+		    "duration_ms", dur, NULL);
+	}
 }

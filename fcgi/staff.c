@@ -19,6 +19,7 @@
 
 #include "api.h"
 #include "image.h"
+#include "qc.h"
 #include "log.h"
 #include "validate.h"
 
@@ -43,8 +44,8 @@ const struct db_stmt staff_statements[] = {
 	  "WHERE id = $1 AND active RETURNING id", 7 },
 	{ "staff_outfit_image",
 	  "UPDATE outfits SET image_key = $2, width = $3, height = $4, "
-	  "updated_at = now() WHERE id = $1 AND active "
-	  "RETURNING (SELECT image_key FROM outfits WHERE id = $1)", 4 },
+	  "qc = $5::jsonb, updated_at = now() WHERE id = $1 AND active "
+	  "RETURNING (SELECT image_key FROM outfits WHERE id = $1)", 5 },
 	{ "staff_outfit_delete",
 	  "UPDATE outfits SET active = false, updated_at = now() "
 	  "WHERE id = $1 AND active RETURNING id", 1 },
@@ -59,8 +60,12 @@ const struct db_stmt staff_statements[] = {
 	  "updated_at = now() WHERE id = $1 AND active RETURNING id", 4 },
 	{ "staff_location_image",
 	  "UPDATE locations SET image_key = $2, width = $3, height = $4, "
-	  "updated_at = now() WHERE id = $1 AND active "
-	  "RETURNING (SELECT image_key FROM locations WHERE id = $1)", 4 },
+	  "qc = $5::jsonb, tags = ARRAY(SELECT DISTINCT t FROM "
+	  "unnest(tags || string_to_array(coalesce($6, ''), ',')) t "
+	  "WHERE t <> '' ORDER BY t), description = CASE WHEN description = "
+	  "'' THEN coalesce($7, '') ELSE description END, updated_at = now() "
+	  "WHERE id = $1 AND active "
+	  "RETURNING (SELECT image_key FROM locations WHERE id = $1)", 7 },
 	{ "staff_location_delete",
 	  "UPDATE locations SET active = false, updated_at = now() "
 	  "WHERE id = $1 AND active RETURNING id", 1 },
@@ -335,6 +340,32 @@ h_outfits_delete(struct req *r)
 }
 
 /*
+ * 422 for an image that fails the checks: the first reason's message in
+ * the user's language, and every reason code.
+ */
+static void
+qc_reject(struct req *r, const struct qc_report *rep)
+{
+	json_object	*o, *e, *codes;
+	int		 i;
+
+	o = json_object_new_object();
+	e = json_object_new_object();
+	codes = json_object_new_array();
+	for (i = 0; i < rep->nreasons; i++)
+		json_object_array_add(codes, json_object_new_string(
+		    qc_reason_code(rep->reasons[i])));
+	json_object_object_add(e, "code", json_object_new_string(
+	    "image_rejected"));
+	json_object_object_add(e, "message", json_object_new_string(
+	    qc_reason_message(rep->reasons[0], lang_name(r->lang))));
+	json_object_object_add(e, "reasons", codes);
+	json_object_object_add(o, "error", e);
+	resp_json(r, 422, o, NULL);
+	json_object_put(o);
+}
+
+/*
  * Store an uploaded catalogue image and point the row at it.  The old
  * object is deleted once the row no longer refers to it.
  */
@@ -349,8 +380,10 @@ put_image(struct req *r, enum bucket b, const char *stmt, const char *what)
 	struct image		 tiny = { 0 };
 	struct s3_error		 err;
 	char			 key[128], hex[17], id[24], w[16], h[16];
-	char			 old[256];
-	const char		*p[4];
+	char			 old[256], tags[QC_MAX_TAGS * (QC_TAG_LEN + 1) + 1];
+	const char		*p[7], *qctext;
+	struct qc_report	 rep;
+	json_object		*qcj = NULL;
 	int			 rc;
 
 	if (req_read_body(r, (size_t)a->photo_max_bytes, &body, &len) == -1)
@@ -374,6 +407,29 @@ put_image(struct req *r, enum bucket b, const char *stmt, const char *what)
 		    image_strerror(rc));
 		goto done;
 	}
+	/*
+	 * The quality and composition checks (no NSFW network here: it
+	 * would cost every API process its weights; catalogue images come
+	 * from staff).  Locations also get their automatic tags and
+	 * description.
+	 */
+	if (qc_check(&a->qc, NULL, b == BUCKET_OUTFITS ? QC_OUTFIT :
+	    QC_LOCATION, body, len, &rep) != QC_OK ||
+	    (qcj = qc_report_to_json(&rep)) == NULL) {
+		api_db_down(r);
+		goto done;
+	}
+	if (!rep.accepted) {
+		qc_reject(r, &rep);
+		goto done;
+	}
+	qctext = json_object_to_json_string_ext(qcj, JSON_C_TO_STRING_PLAIN);
+	tags[0] = '\0';
+	for (i = 0; i < (size_t)rep.ntags; i++) {
+		size_t l = strlen(tags);
+		snprintf(tags + l, sizeof(tags) - l, "%s%s", l ? "," : "",
+		    rep.tags[i]);
+	}
 	if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
 		api_db_down(r);
 		goto done;
@@ -392,9 +448,11 @@ put_image(struct req *r, enum bucket b, const char *stmt, const char *what)
 	snprintf(id, sizeof(id), "%lld", (long long)r->path_id);
 	snprintf(w, sizeof(w), "%d", info.out_width);
 	snprintf(h, sizeof(h), "%d", info.out_height);
-	p[0] = id; p[1] = key; p[2] = w; p[3] = h;
+	p[0] = id; p[1] = key; p[2] = w; p[3] = h; p[4] = qctext;
+	p[5] = tags;
+	p[6] = r->lang == LANG_RU ? rep.description_ru : rep.description_en;
 	old[0] = '\0';
-	rc = one_row(r, stmt, 4, p, old, sizeof(old));
+	rc = one_row(r, stmt, b == BUCKET_OUTFITS ? 5 : 7, p, old, sizeof(old));
 	if (rc != 1) {
 		(void)s3_delete(a->s3, a->bucket[b], key, &err);
 		if (rc == 0)
@@ -409,6 +467,7 @@ put_image(struct req *r, enum bucket b, const char *stmt, const char *what)
 	else
 		h_locations_get(r);
 done:
+	json_object_put(qcj);
 	free(body);
 }
 

@@ -95,6 +95,11 @@ app_init(struct app *a, const char *prog, char *err, size_t errlen)
 		}
 	}
 
+	if (config_get_bool(a->cfg, "log", "requests", 1,
+	    &a->log_requests) == -1) {
+		snprintf(err, errlen, "[log] requests: yes or no");
+		return -1;
+	}
 	prefix = config_get(a->cfg, "s3", "bucket_prefix", "");
 	for (b = 0; b < BUCKET_COUNT; b++) {
 		const char *name;

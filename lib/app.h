@@ -42,6 +42,7 @@ struct app {
 	int64_t			 presign_ttl;	/* seconds */
 	int64_t			 user_refresh;	/* seconds between user row refreshes */
 	struct qc_config	 qc;		/* [qc] thresholds */
+	int			 log_requests;	/* [log] requests */
 	struct nsfw_model	*nsfw;		/* loaded by app_load_nsfw() only */
 };
 

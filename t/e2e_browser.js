@@ -407,7 +407,7 @@ async function run(browser) {
 		await page.waitForSelector(`${tid('tryon-result')}, ${tid('tryon-failed')}`, { timeout: JOB_TIMEOUT });
 		const failedBox = await page.$(tid('tryon-failed'));
 		if (failedBox)
-			throw new Check('try-on FAILED: ' + (await failedBox.getAttribute('data-code')) + ' ' + (await failedBox.textContent()));
+			throw new Check('try-on FAILED: ' + (await failedBox.getAttribute('data-code')) + ' ' + (await failedBox.innerText()).replace(/\s+/g, ' '));
 		await page.waitForFunction(() => {
 			const im = document.querySelector('[data-testid="result-image"]');
 			return im && im.complete && im.naturalWidth > 0;
@@ -496,7 +496,7 @@ async function run(browser) {
 		const f = await page.$(tid('anim-failed'));
 		if (f) {
 			await shot(page, '06-animation');
-			throw new Check('animation FAILED: ' + (await f.getAttribute('data-code')) + ': ' + (await f.textContent()));
+			throw new Check('animation FAILED: ' + (await f.getAttribute('data-code')) + ': ' + (await f.innerText()).replace(/\s+/g, ' '));
 		}
 		/* "plays": no error, and the time advances or enough data is there */
 		let plays = false;

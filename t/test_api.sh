@@ -99,6 +99,15 @@ req POST /locations -H "$HA" -H "$JSON" --data '{"title":"Bad","tags":["Not OK"]
 expect 400 "bad tag"
 req PUT "/locations/$lid/image" -H "$HA" -H "Content-Type: image/jpeg" --data-binary "@$D/scene_street_town_sharp.jpg"
 expect 200 "admin uploading a location image"
+check "the location got automatic tags ($(jget '.tags | join(",")'))" [ "$(jget '.tags | length')" -gt 2 ]
+check "and kept its own" jq -e '.tags | index("summer")' <<<"$body" >/dev/null
+req POST /outfits -H "$HS" -H "$JSON" --data '{"title":"Cup"}'
+cup=$(jget .id)
+req PUT "/outfits/$cup/image" -H "$HS" -H "Content-Type: image/png" --data-binary "@$D/product_coffee_cup.png"
+expect 422 "an outfit photo without a plain background"
+check "rejected for bad_background" jq -e '.error.reasons | index("bad_background")' <<<"$body" >/dev/null
+req PUT "/outfits/$cup/image" -H "$HS" -H "Content-Type: image/jpeg" --data-binary "@$D/blur_street_town_blurred.jpg"
+expect 422 "a blurred outfit photo"
 req GET "/locations?tag=summer" -H "$HU"
 check "location found by tag" jq -e ".items | map(.id) | index($lid)" <<<"$body" >/dev/null
 req DELETE "/locations/$lid" -H "$HA"
@@ -176,6 +185,14 @@ kill -CONT $WP
 req GET /me -H "$HT"
 check "cancelled jobs charged nothing" [ "$(jget .balance):$(jget .reserved)" = "$start:0" ]
 check "no debit rows for the user" [ "$($PSQL -c "SELECT count(*) FROM ledger WHERE user_id = $UT AND kind = 'debit'")" = 0 ]
+
+echo "metrics"
+m=$(curl -sS "${PRIMERKA_URL%/}/metrics")
+check "requests counted by route and class" grep -q '^primerka_http_requests_total{route="POST /api/v1/outfits",code="4xx"} [1-9]' <<<"$m"
+check "latency histogram per route" grep -q '^primerka_http_request_duration_seconds_bucket{route="GET /api/v1/me",le="+Inf"} [1-9]' <<<"$m"
+check "queue depth and age" grep -q '^primerka_queue_oldest_seconds ' <<<"$m"
+check "jobs by status" grep -q '^primerka_jobs{kind="tryon",status="FAILED"} [1-9]' <<<"$m"
+check "cancellations among job errors" grep -q '^primerka_job_errors{code="cancelled"} [1-9]' <<<"$m"
 
 echo "rate limit"
 codes=$(seq 1 400 | xargs -P 16 -I{} curl -sS -o /dev/null -w '%{http_code}\n' "$API/me" -H "$HU" | sort | uniq -c)

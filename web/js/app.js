@@ -27,9 +27,11 @@ function fatalScreen(params) {
 	return {
 		title: 'primerka',
 		el: h('div', { class: 'center-page', testid: 'screen-error' },
-		    notice('error', t('err_generic'), params.message, [
+		    notice('error', t('err_title'), params.message, [
 			h('button', { class: 'btn btn-primary', type: 'button', testid: 'retry',
-			    onclick: () => boot() }, icon('refresh'), t('retry'))])),
+			    onclick: () => boot() }, icon('refresh'), t('retry')),
+			params.auth && tg.inTelegram ? h('button', { class: 'btn btn-plain', type: 'button',
+			    onclick: () => tg.wa.close() }, t('close')) : null])),
 	};
 }
 
@@ -40,7 +42,7 @@ async function boot() {
 	try {
 		await refreshMe();
 	} catch (e) {
-		nav.reset('fatal', { message: errorText(e) });
+		nav.reset('fatal', { message: errorText(e), auth: e.status === 401 });
 		return;
 	}
 	if (state.me.language)

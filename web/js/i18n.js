@@ -96,6 +96,7 @@ const STRINGS = {
 		animation_of: 'Animation of try-on #{id}',
 		tryon_n: 'Try-on #{id}',
 
+		err_title: 'Could not load',
 		err_network: 'No connection to the server. Check your internet and try again.',
 		err_auth: 'The session has expired. Close the app and open it again from Telegram.',
 		err_generic: 'Something went wrong. Please try again.',
@@ -196,6 +197,7 @@ const STRINGS = {
 		animation_of: 'Анимация примерки №{id}',
 		tryon_n: 'Примерка №{id}',
 
+		err_title: 'Не удалось загрузить',
 		err_network: 'Нет связи с сервером. Проверьте интернет и попробуйте снова.',
 		err_auth: 'Сессия устарела. Закройте приложение и откройте его снова из Telegram.',
 		err_generic: 'Что-то пошло не так. Попробуйте ещё раз.',

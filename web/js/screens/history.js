@@ -93,7 +93,7 @@ function historyScreen(params) {
 		} catch (e) {
 			if (destroyed || tab !== which)
 				return;
-			put(body, notice('error', t('err_generic'), errorText(e), [
+			put(body, notice('error', t('err_title'), errorText(e), [
 			    h('button', { class: 'btn btn-primary', type: 'button', onclick: () => { show(); } }, icon('refresh'), t('retry'))]));
 		}
 	}

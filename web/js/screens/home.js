@@ -524,7 +524,7 @@ function homeScreen() {
 		if (destroyed)
 			return;
 		if (loadError) {
-			put(el, notice('error', t('err_generic'), errorText(loadError), [
+			put(el, notice('error', t('err_title'), errorText(loadError), [
 				h('button', { class: 'btn btn-primary', type: 'button', testid: 'retry',
 				    onclick: () => { put(el, hero, active, photoCard, outfitCard, locCard, cost, links, galleryInput, cameraInput); renderAll(); load(); } },
 				    icon('refresh'), t('retry'))]));

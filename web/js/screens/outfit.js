@@ -64,7 +64,7 @@ function outfitScreen(params) {
 		} catch (e) {
 			if (destroyed)
 				return;
-			put(el, notice('error', t('err_generic'), errorText(e), [
+			put(el, notice('error', t('err_title'), errorText(e), [
 			    h('button', { class: 'btn btn-primary', type: 'button', onclick: () => nav.back() }, t('back'))]));
 			setMain({ text: t('home'), onClick: () => nav.home() });
 		}

@@ -368,7 +368,7 @@ function tryonScreen(params) {
 			},
 			onDone: (j) => { onTryonDone(j, live); },
 			onError: (e) => {
-				put(top, notice('error', t('err_generic'), errorText(e), null));
+				put(top, notice('error', t('err_title'), errorText(e), null));
 				setMain({ text: t('home'), onClick: () => nav.home() });
 			},
 		});
