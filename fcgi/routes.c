@@ -216,7 +216,9 @@ done:
 	    (t1.tv_nsec - t0.tv_nsec) / 1000);
 	metrics_observe(rt->pattern != NULL ? (size_t)(rt - routes) : NROUTES,
 	    r->status, us);
-	if (r->status >= 500 || r->app->log_requests) {
+	if (r->status >= 400 || r->app->log_requests == LOG_REQ_ALL ||
+	    (r->app->log_requests == LOG_REQ_WRITES &&
+	    strcmp(r->method, "GET") != 0)) {
 		/* The route pattern, never the raw path or query: no ids
 		 * of other people's objects, no tokens in logs. */
 		char label[128];

@@ -95,10 +95,22 @@ app_init(struct app *a, const char *prog, char *err, size_t errlen)
 		}
 	}
 
-	if (config_get_bool(a->cfg, "log", "requests", 1,
-	    &a->log_requests) == -1) {
-		snprintf(err, errlen, "[log] requests: yes or no");
-		return -1;
+	{
+		/* Which API requests get a log line: all, writes (every
+		 * request but successful reads: polls stay out of the log,
+		 * nginx's access log has them) or errors. */
+		const char *lr = config_get(a->cfg, "log", "requests", "writes");
+		if (strcmp(lr, "all") == 0)
+			a->log_requests = LOG_REQ_ALL;
+		else if (strcmp(lr, "writes") == 0)
+			a->log_requests = LOG_REQ_WRITES;
+		else if (strcmp(lr, "errors") == 0)
+			a->log_requests = LOG_REQ_ERRORS;
+		else {
+			snprintf(err, errlen, "[log] requests: all, writes or "
+			    "errors");
+			return -1;
+		}
 	}
 	prefix = config_get(a->cfg, "s3", "bucket_prefix", "");
 	for (b = 0; b < BUCKET_COUNT; b++) {

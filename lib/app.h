@@ -25,6 +25,10 @@ enum bucket {
 	BUCKET_COUNT
 };
 
+#define LOG_REQ_ERRORS	0
+#define LOG_REQ_WRITES	1
+#define LOG_REQ_ALL	2
+
 struct app {
 	struct config		*cfg;
 	struct db		*db;
@@ -42,7 +46,7 @@ struct app {
 	int64_t			 presign_ttl;	/* seconds */
 	int64_t			 user_refresh;	/* seconds between user row refreshes */
 	struct qc_config	 qc;		/* [qc] thresholds */
-	int			 log_requests;	/* [log] requests */
+	int			 log_requests;	/* [log] requests: LOG_REQ_* */
 	struct nsfw_model	*nsfw;		/* loaded by app_load_nsfw() only */
 };
 

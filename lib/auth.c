@@ -446,6 +446,8 @@ auth_check_header(const struct auth_config *cfg, const char *hv,
 	while (*s == ' ' || *s == '\t')
 		s++;
 	e = s + strnlen(s, AUTH_INITDATA_MAX + 64);
+	if (*e != '\0')
+		return AUTH_MALFORMED;	/* longer than the scan: too long */
 	while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
 		e--;
 	if (e == s)
