@@ -8,6 +8,8 @@
  *   primerka-admin add-outfit SHOP_ID IMAGE --title T [--description D]
  *                  [--category tops|bottoms|one-pieces] [--price N] [--url U]
  *   primerka-admin add-location IMAGE --title T [--description D] [--tags a,b]
+ *   primerka-admin delete-user USER_ID
+ *   primerka-admin retention
  *
  * Reads the same configuration as the services (PRIMERKA_CONFIG and the
  * PRIMERKA_* environment).  Prints the new id on success.
@@ -24,6 +26,7 @@
 #include "app.h"
 #include "image.h"
 #include "log.h"
+#include "retention.h"
 #include "util.h"
 
 static const struct db_stmt admin_statements[] = {
@@ -46,7 +49,8 @@ static const struct db_stmt admin_statements[] = {
 	{ NULL, NULL, 0 }
 };
 
-static const struct db_stmt *const admin_tables[] = { admin_statements, NULL };
+static const struct db_stmt *const admin_tables[] = { admin_statements,
+    retention_statements, NULL };
 
 static struct {
 	const char	*lang, *name, *note, *shop, *title, *description;
@@ -64,7 +68,9 @@ usage(void)
 	    "       primerka-admin add-shop NAME\n"
 	    "       primerka-admin add-outfit SHOP_ID IMAGE --title T [--description D]\n"
 	    "                      [--category C] [--price N] [--url U]\n"
-	    "       primerka-admin add-location IMAGE --title T [--description D] [--tags a,b]\n");
+	    "       primerka-admin add-location IMAGE --title T [--description D] [--tags a,b]\n"
+	    "       primerka-admin delete-user USER_ID\n"
+	    "       primerka-admin retention\n");
 	exit(2);
 }
 
@@ -304,6 +310,32 @@ main(int argc, char *argv[])
 		p[0] = opt.title; p[1] = opt.description; p[2] = opt.tags;
 		p[3] = key; p[4] = ws; p[5] = hs;
 		return run_print(&a, "admin_add_location", 6, p);
+	}
+	if (strcmp(cmd, "delete-user") == 0) {
+		struct retention_counts n;
+		int rc;
+		if (argc != 1 || util_parse_i64(argv[0], 1, INT64_MAX, &v) == -1)
+			usage();
+		rc = retention_delete_user(&a, v, &n);
+		if (rc == -1)
+			return fail("could not delete every object; the user "
+			    "is kept, try again");
+		if (rc == 0)
+			return fail("no such user");
+		printf("deleted user %lld: %lld photos, %lld results\n",
+		    (long long)v, (long long)n.photos, (long long)n.results);
+		return 0;
+	}
+	if (strcmp(cmd, "retention") == 0) {
+		struct retention_counts n;
+		if (argc != 0)
+			usage();
+		if (retention_sweep(&a, 100000, &n) == -1)
+			return fail("retention sweep failed");
+		printf("%lld photos, %lld results deleted, %lld errors\n",
+		    (long long)n.photos, (long long)n.results,
+		    (long long)n.errors);
+		return n.errors ? 1 : 0;
 	}
 	usage();
 	return 2;

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "retention.h"
 #include "util.h"
 #include "video.h"
 #include "worker.h"
@@ -49,6 +50,7 @@ static const struct db_stmt *const batch_tables[] = {
 	queue_statements,
 	worker_statements,
 	photo_statements,
+	retention_statements,
 	NULL
 };
 
@@ -83,7 +85,8 @@ worker_loop(struct app *a, const struct opts *o, int index)
 	struct provider	*prov;
 	struct job_ctx	 c;
 	char		 worker[96], host[64], err[256];
-	time_t		 start = time(NULL), last_rescue = 0;
+	time_t		 start = time(NULL), last_rescue = 0, last_sweep = 0;
+	struct retention_counts rc_n;
 	int64_t		 done = 0;
 	int		 listening = 0;
 	enum queue_result qr;
@@ -138,6 +141,12 @@ worker_loop(struct app *a, const struct opts *o, int index)
 		/* Idle: judge photos waiting for their verdict. */
 		if (photos_check_pending(a) == 1)
 			continue;
+		/* Idle: the retention sweep, hourly (and at every --once run),
+		 * by the first worker process only. */
+		if (index == 0 && time(NULL) - last_sweep >= 3600) {
+			(void)retention_sweep(a, 500, &rc_n);
+			last_sweep = time(NULL);
+		}
 		if (!o->follow)
 			break;
 		wait_for_work(a, (int)o->poll);

@@ -30,7 +30,8 @@ const struct db_stmt jobs_api_statements[] = {
 	  "AND kind = $3", 3 },
 	{ "job_list",
 	  "SELECT " JOB_COLS "FROM jobs WHERE user_id = $1 AND kind = $2 "
-	  "AND id < $3 ORDER BY id DESC LIMIT $4", 4 },
+	  "AND id < $3 AND ($5::bigint IS NULL OR source_job_id = $5) "
+	  "ORDER BY id DESC LIMIT $4", 5 },
 	{ "job_create",
 	  "SELECT job_id, outcome FROM job_create($1, $2, $3, $4, $5, $6, $7, "
 	  "$8, $9, $10)", 10 },
@@ -194,19 +195,29 @@ job_get(struct req *r, const char *kind)
 static void
 job_list(struct req *r, const char *kind)
 {
-	char		 uid[24], cur[24], lim[24];
-	const char	*p[4] = { uid, kind, cur, lim };
-	int64_t		 cursor, limit;
+	char		 uid[24], cur[24], lim[24], src[32];
+	const char	*p[5] = { uid, kind, cur, lim, NULL };
+	int64_t		 cursor, limit, v;
 	PGresult	*res;
 	json_object	*o, *items;
 	int		 i, n;
 
 	if (list_params(r, &cursor, &limit) == -1)
 		return;
+	/* ?tryon_id= lists the animations of one try-on. */
+	if (strcmp(kind, "animation") == 0 &&
+	    req_query(r, "tryon_id", src, sizeof(src)) != -1) {
+		if (util_parse_i64(src, 1, INT64_MAX, &v) == -1) {
+			resp_error(r, 400, "bad_request",
+			    "tryon_id must be a positive id");
+			return;
+		}
+		p[4] = src;
+	}
 	snprintf(uid, sizeof(uid), "%lld", (long long)r->user.id);
 	snprintf(cur, sizeof(cur), "%lld", (long long)cursor);
 	snprintf(lim, sizeof(lim), "%lld", (long long)limit);
-	if (db_run(r->app->db, "job_list", 4, p, PGRES_TUPLES_OK, &res) == -1) {
+	if (db_run(r->app->db, "job_list", 5, p, PGRES_TUPLES_OK, &res) == -1) {
 		api_db_down(r);
 		return;
 	}

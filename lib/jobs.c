@@ -82,14 +82,14 @@ const struct job_error_info job_errors[] = {
 	    "The try-on to animate is not available. Make a new try-on.",
 	    "Примерка для анимации недоступна. Сделайте новую примерку." } },
 	{ "provider_error", 1, {
-	    "The fitting service failed. Please try again later.",
-	    "Сервис примерки не справился. Попробуйте позже." } },
+	    "The image service failed. Please try again later.",
+	    "Сервис обработки изображений не справился. Попробуйте позже." } },
 	{ "provider_rejected", 0, {
-	    "The fitting service could not use these pictures. Try another photo.",
-	    "Сервис примерки не смог обработать эти изображения. Попробуйте другое фото." } },
+	    "The image service could not use these pictures. Try another photo.",
+	    "Сервис обработки не смог использовать эти изображения. Попробуйте другое фото." } },
 	{ "provider_timeout", 1, {
-	    "The fitting took too long. Please try again later.",
-	    "Примерка заняла слишком много времени. Попробуйте позже." } },
+	    "It took too long. Please try again later.",
+	    "Это заняло слишком много времени. Попробуйте позже." } },
 	{ "storage_error", 1, {
 	    "We could not save the result. Please try again later.",
 	    "Не удалось сохранить результат. Попробуйте позже." } },

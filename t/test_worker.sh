@@ -39,7 +39,7 @@ for stage in VALIDATING MODERATING PROMPTING QUEUED RUNNING UPLOADING; do
 	PRIMERKA_WORKER_PAUSE_AT=$stage "$BATCH" --once --max-jobs 1 >>"$TMP/worker.log" 2>&1 &
 	wpid=$!
 	for _ in $(seq 1 100); do
-		[ "$(db "SELECT status || attempts FROM jobs WHERE id = $job")" = "${stage}1" ] && break
+		[ "$(db "SELECT status::text || attempts FROM jobs WHERE id = $job")" = "${stage}1" ] && break
 		sleep 0.1
 	done
 	sleep 0.2
@@ -65,7 +65,7 @@ for i in 1 2; do
 	PRIMERKA_WORKER_PAUSE_AT=RUNNING "$BATCH" --once --max-jobs 1 >>"$TMP/worker.log" 2>&1 &
 	wpid=$!
 	for _ in $(seq 1 100); do
-		[ "$(db "SELECT status || attempts FROM jobs WHERE id = $job")" = "RUNNING$i" ] && break
+		[ "$(db "SELECT status::text || attempts FROM jobs WHERE id = $job")" = "RUNNING$i" ] && break
 		sleep 0.1
 	done
 	sleep 0.2

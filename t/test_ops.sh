@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Operations and faults, on the stack scripts/test started: retention and
+# user deletion remove objects and rows; PostgreSQL stopped and restarted
+# under load (the API answers 503 JSON while it is down and recovers by
+# itself, the worker resumes, no job is lost, tokens charged equal jobs
+# completed); S3 gone (the API answers 503 JSON, then recovers).
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+ADMIN() { PRIMERKA_CONFIG="$PRIMERKA_CONFIG" "$ROOT/primerka-admin" "$@"; }
+. "$ROOT/scripts/common.sh"
+S3DIR="$PRIMERKA_VAR/s3"
+n=$RANDOM
+
+# A user with a judged photo and a completed try-on.
+setup_user() {
+	local u=$1 h
+	"$ROOT/scripts/demo-data" "$u" 500 >/dev/null
+	h=$(auth "$u")
+	req POST /photos -H "$h" -H "Content-Type: image/jpeg" --data-binary "@$D/people_grace_hopper_portrait.jpg"
+	P=$(jget .id)
+	req GET /outfits -H "$h"
+	O=$(jget '.items[0].id')
+	req POST /tryons -H "$h" -H "$JSON" --data "{\"user_photo_id\":$P,\"outfit_id\":$O}"
+	J=$(jget .id)
+	wait_job tryons "$J" "$h" >/dev/null
+}
+object_exists() { [ -f "$S3DIR/$1/$2._S3rver_object" ]; }
+object_gone() { ! object_exists "$@"; }
+fails() { ! "$@" >/dev/null 2>&1; }
+
+echo "retention"
+U=$((380000000 + n)); H=$(auth "$U")
+setup_user "$U"
+pkey=$($PSQL -c "SELECT object_key FROM photos WHERE id = $P")
+rkey=$($PSQL -c "SELECT result_key FROM jobs WHERE id = $J")
+check "objects exist before" object_exists user-photos "$pkey"
+$PSQL -c "UPDATE photos SET created_at = now() - interval '40 days' WHERE id = $P; UPDATE jobs SET finished_at = now() - interval '100 days' WHERE id = $J" >/dev/null
+out=$(ADMIN retention)
+check "the sweep reports deletions ($out)" grep -qE "^[1-9][0-9]* photos, [1-9][0-9]* results" <<<"$out"
+check "the old photo object is gone" object_gone user-photos "$pkey"
+check "the old result object is gone" object_gone results "$rkey"
+req GET "/photos/$P" -H "$H"
+expect 404 "the old photo"
+req GET "/tryons/$J" -H "$H"
+check "the old try-on stays, without a result" [ "$(jget .status):$(jget .result)" = COMPLETED:null ]
+check "its ledger row stays" [ "$($PSQL -c "SELECT count(*) FROM ledger WHERE job_id = $J")" = 1 ]
+
+echo "deleting a user"
+U2=$((390000000 + n))
+setup_user "$U2"
+pkey=$($PSQL -c "SELECT object_key FROM photos WHERE id = $P")
+rkey=$($PSQL -c "SELECT result_key FROM jobs WHERE id = $J")
+out=$(ADMIN delete-user "$U2")
+check "delete-user ($out)" grep -q "deleted user $U2" <<<"$out"
+check "their photo object is gone" object_gone user-photos "$pkey"
+check "their result object is gone" object_gone results "$rkey"
+check "their rows are gone" [ "$($PSQL -c "SELECT (SELECT count(*) FROM users WHERE id = $U2) + (SELECT count(*) FROM jobs WHERE user_id = $U2) + (SELECT count(*) FROM photos WHERE user_id = $U2)")" = 0 ]
+check "deleting again says no such user" fails ADMIN delete-user "$U2"
+
+echo "PostgreSQL stopped and restarted under load"
+U3=$((400000000 + n)); H3=$(auth "$U3")
+"$ROOT/scripts/demo-data" "$U3" 1000 >/dev/null
+req POST /photos -H "$H3" -H "Content-Type: image/jpeg" --data-binary "@$D/people_fullbody_outdoor.jpg"
+P3=$(jget .id)
+req GET /me -H "$H3"
+b0=$(jget .balance); price=$(jget .prices.tryon)
+: > "$TMP/codes"
+load() {
+	for i in $(seq 1 40); do
+		curl -sS -o "$TMP/r$i" -w '%{http_code}\n' -X POST "$API/tryons" -H "$H3" -H "$JSON" \
+			--data "{\"user_photo_id\":$P3,\"outfit_id\":$O}" >> "$TMP/codes"
+		sleep 0.1
+	done
+}
+load &
+lp=$!
+sleep 1
+as_pg "$PG_BINDIR/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null
+sleep 0.5
+code=$(curl -sS -o "$TMP/body" -w '%{http_code}' "$API/me" -H "$H3"); body=$(cat "$TMP/body")
+expect 503 "GET /me while PostgreSQL is down"
+hz=$(curl -sS -o /dev/null -w '%{http_code}' "${PRIMERKA_URL%/}/healthz")
+check "/healthz says 503 while it is down" [ "$hz" = 503 ]
+sleep 2
+as_pg "$PG_BINDIR/pg_ctl" -D "$PG_DATA" -w -l "$LOGDIR/postgres.log" \
+	-o "-c listen_addresses='' -c unix_socket_directories='$PG_RUN' -c max_connections=200" start >/dev/null
+wait $lp
+codes=$(sort "$TMP/codes" | uniq -c | tr '\n' ' ')
+check "every answer was 202 or 503 ($codes)" [ -z "$(grep -vE '^(202|503)$' "$TMP/codes")" ]
+check "some were refused while it was down" grep -q 503 "$TMP/codes"
+check "503 answers are JSON errors" bash -c "for f in $TMP/r*; do jq -e '.id or .error.code' \$f >/dev/null || exit 1; done"
+req GET /me -H "$H3"
+expect 200 "the API recovered by itself"
+accepted=$(grep -c '^202$' "$TMP/codes")
+for _ in $(seq 1 240); do
+	left=$($PSQL -c "SELECT count(*) FROM jobs WHERE user_id = $U3 AND status NOT IN ('COMPLETED', 'FAILED')")
+	[ "$left" = 0 ] && break
+	sleep 0.5
+done
+read -r submitted completed failed <<<"$($PSQL -F ' ' -c "SELECT count(*), count(*) FILTER (WHERE status = 'COMPLETED'), count(*) FILTER (WHERE status = 'FAILED') FROM jobs WHERE user_id = $U3")"
+lost=$((accepted - completed - failed))
+charged=$($PSQL -c "SELECT coalesce(-sum(amount), 0) FROM ledger WHERE user_id = $U3 AND kind = 'debit'")
+echo "  jobs: accepted $accepted, in db $submitted, completed $completed, failed $failed, lost $lost; tokens charged $charged for $completed completed"
+check "no job lost" [ "$lost:$submitted" = "0:$accepted" ]
+check "the worker resumed: every job finished" [ "$left" = 0 ]
+check "tokens charged = completed x price" [ "$charged" = $((completed * price)) ]
+req GET /me -H "$H3"
+check "balance agrees with the ledger" [ "$(jget .balance)" = $((b0 - charged)) ]
+
+echo "S3 gone"
+S3PID=$(cat "$RUN/s3rver.pid")
+kill -KILL "$S3PID"
+sleep 0.3
+req POST /photos -H "$H3" -H "Content-Type: image/jpeg" --data-binary "@$D/people_grace_hopper_portrait.jpg"
+expect 503 "upload while S3 is gone"
+hz=$(curl -sS -o /dev/null -w '%{http_code}' "${PRIMERKA_URL%/}/healthz")
+check "/healthz says 503" [ "$hz" = 503 ]
+"$ROOT/scripts/dev-stack" start >/dev/null 2>&1
+req POST /photos -H "$H3" -H "Content-Type: image/jpeg" --data-binary "@$D/people_grace_hopper_portrait.jpg"
+expect 201 "upload after S3 is back"
+
+summary
