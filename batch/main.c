@@ -88,7 +88,7 @@ worker_loop(struct app *a, const struct opts *o, int index)
 	time_t		 start = time(NULL), last_rescue = 0, last_sweep = 0;
 	struct retention_counts rc_n;
 	int64_t		 done = 0;
-	int		 listening = 0;
+	int		 listening = 0, exitcode = 0;
 	enum queue_result qr;
 
 	if (gethostname(host, sizeof(host)) != 0)
@@ -133,8 +133,14 @@ worker_loop(struct app *a, const struct opts *o, int index)
 		}
 		if (qr == QUEUE_DB) {
 			listening = 0;
-			if (!o->follow)
+			if (!o->follow) {
+				/* A timer run that could not reach the queue
+				 * must not look like a success. */
+				log_errx("the job queue is unreachable: %s",
+				    db_error(a->db));
+				exitcode = 1;
 				break;
+			}
 			sleep(1);
 			continue;
 		}
@@ -153,7 +159,7 @@ worker_loop(struct app *a, const struct opts *o, int index)
 	}
 	provider_free(prov);
 	log_info("worker %s stopping after %lld jobs", worker, (long long)done);
-	return 0;
+	return exitcode;
 }
 
 static void

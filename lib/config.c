@@ -157,7 +157,19 @@ config_parse(const char *text, size_t len, char *err, size_t errlen)
 		}
 		*eq = '\0';
 		k = trim(line);
-		v = trim(eq + 1);
+		v = eq + 1;
+		/* An unquoted value ends at " ;" or " #" (inline comment). */
+		if (*trim(v) != '"') {
+			char *c;
+			for (c = v; *c != '\0'; c++) {
+				if ((*c == ';' || *c == '#') && c > v &&
+				    (c[-1] == ' ' || c[-1] == '\t')) {
+					*c = '\0';
+					break;
+				}
+			}
+		}
+		v = trim(v);
 		if (!valid_name(k) || section[0] == '\0') {
 			snprintf(err, errlen, "line %zu: bad key or no section",
 			    lineno);

@@ -9,8 +9,8 @@
  *   -k kind    user_photo (default), outfit or location
  *   -j         JSON, one object per line ({"file": ..., report})
  *   -p         JSON, pretty-printed
- *   -m model   NSFW weights (default: [qc] nsfw_model, else
- *              models/nsfw_mobilenet_v2.bin)
+ *   -m model   NSFW weights (default: [qc] model, else the installed
+ *              weights, else models/nsfw_mobilenet_v2.bin)
  *   -n         skip the NSFW classifier
  *   -c config  INI file whose [qc] section sets thresholds (default:
  *              $PRIMERKA_CONFIG when set); PRIMERKA_QC_<KEY> overrides
@@ -199,7 +199,8 @@ load_config(const char *path, struct qc_config *c, const char **model)
 			return -1;
 		}
 	}
-	v = config_get(cfg, "qc", "nsfw_model", NULL);
+	/* [qc] model, as the services read it. */
+	v = config_get(cfg, "qc", "model", NULL);
 	if (v != NULL && *model == NULL) {
 		*model = strdup(v);
 		if (*model == NULL) {
@@ -279,8 +280,11 @@ main(int argc, char *argv[])
 		}
 	}
 	if (!nonsfw) {
+		/* The installed weights, else those of a source tree. */
 		const char *p = modelpath != NULL ? modelpath :
-		    cfgmodel != NULL ? cfgmodel : NSFW_DEFAULT_MODEL;
+		    cfgmodel != NULL ? cfgmodel :
+		    access(PRIMERKA_DATADIR "/nsfw_mobilenet_v2.bin", R_OK) == 0 ?
+		    PRIMERKA_DATADIR "/nsfw_mobilenet_v2.bin" : NSFW_DEFAULT_MODEL;
 
 		model = nsfw_load(p, err, sizeof(err));
 		if (model == NULL) {

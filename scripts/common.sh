@@ -27,4 +27,11 @@ as_pg() {
 	fi
 }
 
-pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# Whether the process in pid file $1 runs (a zombie does not count).
+pid_alive() {
+	local pid
+	[ -f "$1" ] || return 1
+	pid=$(cat "$1")
+	kill -0 "$pid" 2>/dev/null || return 1
+	! grep -q '^[0-9]* (.*) Z' "/proc/$pid/stat" 2>/dev/null
+}

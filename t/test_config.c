@@ -12,7 +12,9 @@ static void
 test_parse_basic(void)
 {
 	const char	*text = "# comment\n[s3]\nendpoint = http://x:1\n"
-	    "; another\n[telegram]\n  bot_token=abc:def  \nname = \"a b \"\n";
+	    "; another\n[telegram]\n  bot_token=abc:def  \nname = \"a b \"\n"
+	    "[auth]\nmax_age = 86400 ; seconds\nurl = a#b  # a comment\n"
+	    "q = \"x ; y\"\n";
 	char		 err[128];
 	struct config	*c;
 
@@ -24,6 +26,9 @@ test_parse_basic(void)
 	    "abc:def");
 	CU_ASSERT_STRING_EQUAL(config_get(c, "telegram", "name", NULL), "a b ");
 	CU_ASSERT_PTR_NULL(config_get(c, "s3", "missing", NULL));
+	CU_ASSERT_STRING_EQUAL(config_get(c, "auth", "max_age", NULL), "86400");
+	CU_ASSERT_STRING_EQUAL(config_get(c, "auth", "url", NULL), "a#b");
+	CU_ASSERT_STRING_EQUAL(config_get(c, "auth", "q", NULL), "x ; y");
 	CU_ASSERT_STRING_EQUAL(config_get(c, "s3", "missing", "d"), "d");
 	config_free(c);
 }

@@ -119,4 +119,51 @@ check "/healthz says 503" [ "$hz" = 503 ]
 req POST /photos -H "$H3" -H "Content-Type: image/jpeg" --data-binary "@$D/people_grace_hopper_portrait.jpg"
 expect 201 "upload after S3 is back"
 
+echo "the production nginx site"
+mkdir -p "$TMP/nginx/snippets" "$TMP/nginx/logs"
+cp "$ROOT"/nginx/snippets/*.conf "$TMP/nginx/snippets/"
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=primerka.test \
+	-keyout "$TMP/key.pem" -out "$TMP/cert.pem" >/dev/null 2>&1
+sed -e "s|/etc/letsencrypt/live/primerka.example.com/fullchain.pem|$TMP/cert.pem|" \
+    -e "s|/etc/letsencrypt/live/primerka.example.com/privkey.pem|$TMP/key.pem|" \
+    -e "s|/var/log/nginx/|$TMP/nginx/logs/|" \
+    -e "s|listen 443 ssl http2;|listen 127.0.0.1:$((PRIMERKA_PORT + 7)) ssl http2;|" \
+    -e "s|listen \[::\]:443 ssl http2;||; s|listen 80;|listen 127.0.0.1:$((PRIMERKA_PORT + 8));|; s|listen \[::\]:80;||" \
+    -e "s|unix:/run/primerka/api.sock|unix:$RUN/primerka.sock|" \
+    -e "s|root /usr/local/share/primerka/web;|root $ROOT/web;|" \
+    "$ROOT/nginx/primerka.conf" > "$TMP/nginx/site.conf"
+user=""
+[ "$(id -u)" = 0 ] && user="user root;"	# to reach the stack's FastCGI socket
+cat > "$TMP/nginx/nginx.conf" <<NGX
+$user
+pid $TMP/nginx/nginx.pid;
+error_log $TMP/nginx/logs/error.log;
+events { worker_connections 64; }
+http {
+	include /etc/nginx/mime.types;
+	client_body_temp_path $TMP/nginx/body;
+	fastcgi_temp_path $TMP/nginx/fcgi;
+	proxy_temp_path $TMP/nginx/proxy;
+	uwsgi_temp_path $TMP/nginx/uwsgi;
+	scgi_temp_path $TMP/nginx/scgi;
+	include $TMP/nginx/site.conf;
+}
+NGX
+sed -i "s|include snippets/|include $TMP/nginx/snippets/|" "$TMP/nginx/site.conf"
+check "nginx -t accepts the production site" nginx -t -q -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf"
+if nginx -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" 2>/dev/null; then
+	hdrs=$(curl -sSk -D - -o /dev/null "https://127.0.0.1:$((PRIMERKA_PORT + 7))/")
+	check "HTTPS serves the Mini App with HSTS" grep -qi "^strict-transport-security" <<<"$hdrs"
+	check "and a CSP" grep -qi "^content-security-policy" <<<"$hdrs"
+	code=$(curl -sSk -o "$TMP/body" -w '%{http_code}' "https://127.0.0.1:$((PRIMERKA_PORT + 7))/api/v1/me" -H "$H3"); body=$(cat "$TMP/body")
+	expect 200 "the API through the production site"
+	hd=$(curl -sSk -o /dev/null -w '%{http_code}' "https://127.0.0.1:$((PRIMERKA_PORT + 7))/healthz")
+	check "/healthz from loopback through it" [ "$hd" = 200 ]
+	r80=$(curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$((PRIMERKA_PORT + 8))/x")
+	check "plain HTTP redirects" [ "$r80" = 301 ]
+	nginx -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" -s stop
+else
+	bad "the production site starts"
+fi
+
 summary

@@ -1,0 +1,249 @@
+#!/usr/bin/env bash
+# The bad-input suite: a corpus of hostile requests (t/hostile/gen_corpus.py,
+# generated at test time) sent through nginx to the real stack.  Every
+# answer must be below 500, every error from the API must have the JSON
+# error shape, no process of the stack may die, and nothing stored may
+# change.  Runs against the stack that scripts/test started
+# (PRIMERKA_VAR / PRIMERKA_PORT), like the other t/test_*.sh.
+#
+# HOSTILE_KEEP=DIR keeps the generated corpus and the answers there, to
+# replay a request: curl -K DIR/req/<id>.cfg
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+ADMIN() { PRIMERKA_CONFIG="$PRIMERKA_CONFIG" "$ROOT/primerka-admin" "$@"; }
+GEN="$ROOT/t/hostile/gen_corpus.py"
+PY=/usr/bin/python3
+RUN="$PRIMERKA_VAR/run"
+LOGS="$PRIMERKA_VAR/log"
+HOSTPORT=${PRIMERKA_URL#http://}
+HOSTPORT=${HOSTPORT%/}
+started=$SECONDS
+
+# -------------------------------------------------------------- fixtures
+echo "fixtures"
+n=$RANDOM
+U1=$((370000000 + n)) U2=$((371000000 + n)) SA=$((372000000 + n))
+SB=$((373000000 + n)) AD=$((374000000 + n))
+NX=$((9000000000000 + n))      # an id no row has
+shopA=$(ADMIN add-shop "Hostile A $n")
+shopB=$(ADMIN add-shop "Hostile B $n")
+ADMIN set-role "$SA" shop_staff --shop "$shopA" >/dev/null
+ADMIN set-role "$SB" shop_staff --shop "$shopB" >/dev/null
+ADMIN set-role "$AD" admin >/dev/null
+OA=$(ADMIN add-outfit "$shopA" "$D/product_tshirt_mockup.png" --title "Hostile tee $n" \
+	--category tops --price 100000 --url "https://example.com/a")
+OB=$(ADMIN add-outfit "$shopB" "$D/product_tshirt_mockup.png" --title "Hostile tee B $n" \
+	--category tops --price 200000 --url "https://example.com/b")
+LOC=$(ADMIN add-location "$D/scene_interior_living_room.jpg" --title "Hostile room $n" \
+	--tags "hostile,room")
+H1=$(auth "$U1") H2=$(auth "$U2")
+req GET /me -H "$H1"
+expect 200 "user 1 exists"
+req GET /me -H "$H2"
+expect 200 "user 2 exists"
+req POST /photos -H "$H1" -H "Content-Type: image/jpeg" --data-binary "@$D/people_grace_hopper_portrait.jpg"
+expect 201 "user 1's JPEG photo"
+P1=$(jget .id)
+req POST /photos -H "$H1" -H "Content-Type: image/png" --data-binary "@$D/people_astronaut_portrait.png"
+expect 201 "user 1's PNG photo"
+P2=$(jget .id)
+req POST /tryons -H "$H1" -H "$JSON" --data "{\"user_photo_id\":$P1,\"outfit_id\":$OA,\"location_id\":$LOC}"
+expect 202 "user 1's try-on"
+T1=$(jget .id)
+check "the try-on completed" [ "$(wait_job tryons "$T1" "$H1")" = COMPLETED ]
+req POST /animations -H "$H1" -H "$JSON" --data "{\"tryon_id\":$T1}"
+expect 202 "user 1's animation"
+A1=$(jget .id)
+check "the animation completed" [ "$(wait_job animations "$A1" "$H1")" = COMPLETED ]
+ids="$shopA $shopB $OA $OB $LOC $P1 $P2 $T1 $A1"
+check "fixture ids are numbers ($ids)" grep -qE '^[0-9]+( [0-9]+){8}$' <<<"$ids"
+
+# Let the worker finish everything (photo verdicts, jobs) so the snapshot
+# is of a still database.
+quiet() {
+	local i
+	for i in $(seq 1 ${1:-120}); do
+		[ "$($PSQL -c "SELECT (SELECT count(*) FROM jobs WHERE status NOT IN ('COMPLETED','FAILED')) + (SELECT count(*) FROM photos WHERE status = 'pending')")" = 0 ] && return 0
+		sleep 0.5
+	done
+	return 1
+}
+check "the stack is idle before the corpus" quiet 120
+
+# -------------------------------------------------------------- snapshots
+# Everything stored: whole tables (users without the columns a sign-in
+# legitimately refreshes) and the object store's listing.
+snapshot() {
+	local dir=$1 t
+	mkdir -p "$dir"
+	$PSQL -c "COPY (SELECT id, role, shop_id, balance, created_at FROM users ORDER BY id) TO STDOUT" > "$dir/users"
+	for t in shops outfits locations photos jobs job_events ledger events; do
+		$PSQL -c "COPY (SELECT * FROM $t ORDER BY id) TO STDOUT" > "$dir/$t"
+	done
+	(cd "$PRIMERKA_VAR/s3" && find . -type f -printf '%p %s\n' | sort) > "$dir/s3"
+}
+# The processes of the stack: the FastCGI supervisor and its workers,
+# nginx and its workers, the postmaster, s3rver, the batch worker and its
+# children.  A changed set of child PIDs means a child died.
+processes() {
+	local f p
+	for f in fcgi nginx s3rver worker; do
+		p=$(cat "$RUN/$f.pid" 2>/dev/null)
+		echo "$f ${p:-none} alive=$(kill -0 "${p:-0}" 2>/dev/null && echo yes || echo no)" \
+			"children=$(pgrep -P "${p:-0}" | sort -n | tr '\n' ' ')"
+	done
+	p=$(head -n 1 "$PRIMERKA_VAR/pg/postmaster.pid" 2>/dev/null)
+	echo "postgres ${p:-none} alive=$(kill -0 "${p:-0}" 2>/dev/null && echo yes || echo no)"
+}
+loglines() { wc -l < "$1" 2>/dev/null || echo 0; }
+newlog() { tail -n +$(($2 + 1)) "$1" 2>/dev/null; }
+
+snapshot "$TMP/before"
+processes > "$TMP/procs.before"
+declare -A logat
+for l in fcgi.log worker.log nginx-error.log postgres.log; do logat[$l]=$(loglines "$LOGS/$l"); done
+
+# -------------------------------------------------------------- corpus
+echo "corpus"
+C="$TMP/corpus"
+cat > "$TMP/fixture.json" <<FX
+{"base": "${PRIMERKA_URL%/}", "token": "$PRIMERKA_TELEGRAM_BOT_TOKEN", "now": $(date +%s),
+ "u1": $U1, "u2": $U2, "sa": $SA, "sb": $SB, "ad": $AD,
+ "shop_a": $shopA, "shop_b": $shopB, "nx": $NX, "oa": $OA, "ob": $OB,
+ "loc": $LOC, "p1": $P1, "p2": $P2, "t1": $T1, "a1": $A1}
+FX
+total=$($PY "$GEN" gen "$TMP/fixture.json" "$C")
+check "corpus generated ($total requests, $(du -sh "$C" | cut -f1))" [ "${total:-0}" -ge 500 ]
+
+# expect_ok CODE EXPECT FROM_API: whether the status is one the corpus
+# allows (see gen_corpus.py for the vocabulary).
+expect_ok() {
+	local tok toks
+	IFS='|' read -ra toks <<<"$2"
+	for tok in "${toks[@]}"; do
+		case $tok in
+		4xx) [ "$1" -ge 400 ] && [ "$1" -lt 500 ] && return 0 ;;
+		lt500) [ "$1" -ge 100 ] && [ "$1" -lt 500 ] && return 0 ;;
+		closed) [ "$1" = 000 ] && return 0 ;;
+		nginx5??) [ "$1" = "${tok#nginx}" ] && [ "$3" = 0 ] && return 0 ;;
+		*) [ "$1" = "$tok" ] && return 0 ;;
+		esac
+	done
+	return 1
+}
+
+# The limit is 50 r/s with a burst of 100 per address: one request every
+# 21 ms never builds up an excess.
+last=0
+pace() {
+	local now=${EPOCHREALTIME/./} wait
+	wait=$((last + 21000 - now))
+	[ "$wait" -gt 0 ] && sleep "$(printf '0.%06d' "$wait")"
+	last=${EPOCHREALTIME/./}
+}
+
+declare -A total_by ok_by hist
+nonjson=() failures=() reads2xx=0 retried=0 slowest=0 slowest_id=""
+rb="$TMP/rbody" rh="$TMP/rhdrs"
+send() {	# id mode -> sets code, secs
+	local id=$1 mode=$2 out
+	: > "$rb"; : > "$rh"
+	case $mode in
+	raw|rawhalf)
+		out=$($PY "$GEN" send-raw "${HOSTPORT%:*}" "${HOSTPORT##*:}" "$C/req/$id.raw" \
+			"$rh" "$rb" $([ "$mode" = rawhalf ] && echo half) 2>/dev/null)
+		code=${out:-000} secs=0 ;;
+	*)
+		out=$(curl -sS -K "$C/req/$id.cfg" -o "$rb" -D "$rh" \
+			-w '%{http_code} %{time_total}' </dev/null 2>/dev/null)
+		code=${out%% *} secs=${out##* }
+		[ -n "$code" ] || code=000 ;;
+	esac
+}
+while IFS=$'\t' read -r id cat mode want desc; do
+	pace
+	send "$id" "$mode"
+	if [ "$code" = 429 ]; then	# our own pacing failed: try again
+		retried=$((retried + 1))
+		sleep 1
+		send "$id" "$mode"
+	fi
+	total_by[$cat]=$((${total_by[$cat]:-0} + 1))
+	hist["$cat $code"]=$((${hist["$cat $code"]:-0} + 1))
+	if [ "${secs%.*}" -ge "$slowest" ] 2>/dev/null; then
+		slowest=${secs%.*} slowest_id="$id $desc ($secs s)"
+	fi
+	fromapi=0
+	grep -qi '^x-request-id:' "$rh" && fromapi=1
+	ctype=$(sed -n 's/^[Cc]ontent-[Tt]ype: *//p' "$rh" | tr -d '\r' | head -n 1)
+	why=""
+	if ! expect_ok "$code" "$want" "$fromapi"; then
+		if [ "$code" -ge 500 ]; then why="a $code"; else why="expected $want"; fi
+	elif [ "$code" -ge 400 ] && [ "$mode" != head ]; then
+		if [ -s "$rb" ]; then
+			if [ "$fromapi" = 1 ] || [[ "$ctype" == application/json* ]]; then
+				jq -e '(.error.code | type) == "string" and (.error.message | type) == "string"' \
+					"$rb" >/dev/null 2>&1 || why="not the JSON error shape"
+			else
+				nonjson+=("$id $code $desc")
+			fi
+		elif [ "$fromapi" = 1 ]; then
+			why="an API error without a body"
+		fi
+	fi
+	[ "$code" -ge 200 ] && [ "$code" -lt 300 ] && reads2xx=$((reads2xx + 1))
+	if [ -z "$why" ]; then
+		pass=$((pass + 1))
+		ok_by[$cat]=$((${ok_by[$cat]:-0} + 1))
+	else
+		bad "[$id $cat] $desc: $why, got $code$([ "$fromapi" = 1 ] && echo ' from the API' || echo ' from nginx'): $(head -c 200 "$rb" | tr '\n\r' '  ')"
+		failures+=("$id")
+	fi
+done < "$C/manifest.tsv"
+
+echo "answers by category (status x count)"
+for cat in $(printf '%s\n' "${!total_by[@]}" | sort); do
+	line=""
+	for k in $(printf '%s\n' "${!hist[@]}" | sed -n "s/^$cat //p" | sort -n); do
+		line+=" $k:${hist["$cat $k"]}"
+	done
+	printf '  %-15s %4d requests, %4d ok; %s\n' "$cat" "${total_by[$cat]}" "${ok_by[$cat]:-0}" "$line"
+done
+echo "  2xx answers (reads the corpus allows): $reads2xx; 429 retried: $retried; slowest: $slowest_id"
+echo "non-JSON 4xx/5xx answers from nginx itself (HTTP framing, before the API): ${#nonjson[@]}"
+for x in "${nonjson[@]}"; do echo "  $x"; done
+check "every request answered as allowed ($((total - ${#failures[@]}))/$total)" [ "${#failures[@]}" = 0 ]
+
+# -------------------------------------------------------------- aftermath
+echo "aftermath"
+sleep 1
+quiet 20 || echo "  (the worker is still busy: something was queued)"
+snapshot "$TMP/after"
+processes > "$TMP/procs.after"
+for t in users shops outfits locations photos jobs job_events ledger events s3; do
+	if cmp -s "$TMP/before/$t" "$TMP/after/$t"; then
+		ok "$t unchanged ($(wc -l < "$TMP/before/$t") rows)"
+	else
+		bad "$t changed: $(diff "$TMP/before/$t" "$TMP/after/$t" | head -n 6 | cut -c1-200 | tr '\n' ' ')"
+	fi
+done
+if cmp -s "$TMP/procs.before" "$TMP/procs.after"; then
+	ok "no process died ($(tr '\n' ';' < "$TMP/procs.after" | tr -s ' '))"
+else
+	bad "processes changed: $(diff "$TMP/procs.before" "$TMP/procs.after" | tr '\n' ' ')"
+fi
+grep -q "alive=no" "$TMP/procs.after" && bad "a stack process is not running"
+exited=$(newlog "$LOGS/fcgi.log" "${logat[fcgi.log]}" | grep -c "exited")
+check "no 'exited' line in fcgi.log ($exited)" [ "$exited" = 0 ]
+w5=$(newlog "$LOGS/fcgi.log" "${logat[fcgi.log]}" | grep -c '"status":"5')
+check "no 5xx logged by the API ($w5)" [ "$w5" = 0 ]
+sig=$(newlog "$LOGS/nginx-error.log" "${logat[nginx-error.log]}" | grep -c "exited on signal")
+check "no nginx worker died ($sig)" [ "$sig" = 0 ]
+pg=$(newlog "$LOGS/postgres.log" "${logat[postgres.log]}" | grep -cE "terminated by signal|PANIC|server process .* exited")
+check "no PostgreSQL backend crashed ($pg)" [ "$pg" = 0 ]
+if [ -n "${HOSTILE_KEEP:-}" ]; then
+	mkdir -p "$HOSTILE_KEEP" && cp -r "$C"/. "$HOSTILE_KEEP"/ && cp -r "$TMP/before" "$TMP/after" "$HOSTILE_KEEP"/
+	echo "corpus kept in $HOSTILE_KEEP"
+fi
+echo "took $((SECONDS - started)) s"
+summary
