@@ -168,6 +168,118 @@ upload_image(struct app *a, enum bucket b, const char *prefix,
 	return 0;
 }
 
+/* Run one command after start-up; its exit status. */
+static int
+admin_command(struct app *a, const char *cmd, int argc, char *argv[])
+{
+	char		 key[256], ws[16], hs[16];
+	const char	*p[9];
+	int64_t		 v;
+	int		 w, h;
+
+	if (strcmp(cmd, "initdata") == 0) {
+		char out[4096];
+		int64_t age;
+		if (argc != 1 || util_parse_i64(argv[0], 1, (INT64_C(1) << 53) - 1,
+		    &v) == -1 || util_parse_i64(opt.age, -86400, 10 * 86400,
+		    &age) == -1)
+			usage();
+		/* --age makes a stale (or, negative, a future) initData for
+		 * tests of the auth_date check. */
+		if (auth_sign_initdata(config_get(a->cfg, "telegram",
+		    "bot_token", ""), v, opt.name, opt.lang, time(NULL) - age, out,
+		    sizeof(out)) != 0)
+			return fail("cannot sign (is [telegram] bot_token set?)");
+		printf("%s\n", out);
+		return 0;
+	}
+	if (app_open_db(a, admin_tables) == -1 || !db_ready(a->db))
+		return fail("cannot reach the database");
+	if (strcmp(cmd, "grant") == 0) {
+		if (argc != 2 || util_parse_i64(argv[0], 1, INT64_MAX, &v) == -1 ||
+		    util_parse_i64(argv[1], 1, 1000000000, &v) == -1)
+			usage();
+		p[0] = argv[0];
+		if (db_run(a->db, "admin_user_ensure", 1, p, PGRES_COMMAND_OK,
+		    NULL) == -1)
+			return fail(db_error(a->db));
+		p[1] = argv[1];
+		p[2] = opt.note;
+		return run_print(a, "admin_grant", 3, p);
+	}
+	if (strcmp(cmd, "set-role") == 0) {
+		if (argc != 2 || util_parse_i64(argv[0], 1, INT64_MAX, &v) == -1)
+			usage();
+		p[0] = argv[0];
+		if (db_run(a->db, "admin_user_ensure", 1, p, PGRES_COMMAND_OK,
+		    NULL) == -1)
+			return fail(db_error(a->db));
+		p[1] = argv[1];
+		p[2] = opt.shop;
+		return run_print(a, "admin_set_role", 3, p);
+	}
+	if (strcmp(cmd, "add-shop") == 0) {
+		if (argc != 1)
+			usage();
+		p[0] = argv[0];
+		return run_print(a, "admin_add_shop", 1, p);
+	}
+	if (strcmp(cmd, "add-outfit") == 0) {
+		if (argc != 2 || opt.title == NULL ||
+		    util_parse_i64(argv[0], 1, INT64_MAX, &v) == -1)
+			usage();
+		if (upload_image(a, BUCKET_OUTFITS, "catalog", argv[1], key,
+		    sizeof(key), &w, &h) == -1)
+			return 1;
+		snprintf(ws, sizeof(ws), "%d", w);
+		snprintf(hs, sizeof(hs), "%d", h);
+		p[0] = argv[0]; p[1] = opt.title; p[2] = opt.description;
+		p[3] = opt.category; p[4] = opt.price; p[5] = opt.url;
+		p[6] = key; p[7] = ws; p[8] = hs;
+		return run_print(a, "admin_add_outfit", 9, p);
+	}
+	if (strcmp(cmd, "add-location") == 0) {
+		if (argc != 1 || opt.title == NULL)
+			usage();
+		if (upload_image(a, BUCKET_LOCATIONS, "catalog", argv[0], key,
+		    sizeof(key), &w, &h) == -1)
+			return 1;
+		snprintf(ws, sizeof(ws), "%d", w);
+		snprintf(hs, sizeof(hs), "%d", h);
+		p[0] = opt.title; p[1] = opt.description; p[2] = opt.tags;
+		p[3] = key; p[4] = ws; p[5] = hs;
+		return run_print(a, "admin_add_location", 6, p);
+	}
+	if (strcmp(cmd, "delete-user") == 0) {
+		struct retention_counts n;
+		int rc;
+		if (argc != 1 || util_parse_i64(argv[0], 1, INT64_MAX, &v) == -1)
+			usage();
+		rc = retention_delete_user(a, v, &n);
+		if (rc == -1)
+			return fail("could not delete every object; the user "
+			    "is kept, try again");
+		if (rc == 0)
+			return fail("no such user");
+		printf("deleted user %lld: %lld photos, %lld results\n",
+		    (long long)v, (long long)n.photos, (long long)n.results);
+		return 0;
+	}
+	if (strcmp(cmd, "retention") == 0) {
+		struct retention_counts n;
+		if (argc != 0)
+			usage();
+		if (retention_sweep(a, 100000, &n) == -1)
+			return fail("retention sweep failed");
+		printf("%lld photos, %lld results deleted, %lld errors\n",
+		    (long long)n.photos, (long long)n.results,
+		    (long long)n.errors);
+		return n.errors ? 1 : 0;
+	}
+	usage();
+	return 2;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -186,10 +298,9 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	struct app	 a;
-	char		 err[256], key[256], ws[16], hs[16];
-	const char	*cmd, *p[9];
-	int64_t		 v;
-	int		 ch, w, h;
+	char		 err[256];
+	const char	*cmd;
+	int		 ch, rc;
 
 	while ((ch = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -238,105 +349,8 @@ main(int argc, char *argv[])
 		fprintf(stderr, "primerka-admin: %s\n", err);
 		return 1;
 	}
-	if (strcmp(cmd, "initdata") == 0) {
-		char out[4096];
-		int64_t age;
-		if (argc != 1 || util_parse_i64(argv[0], 1, (INT64_C(1) << 53) - 1,
-		    &v) == -1 || util_parse_i64(opt.age, -86400, 10 * 86400,
-		    &age) == -1)
-			usage();
-		/* --age makes a stale (or, negative, a future) initData for
-		 * tests of the auth_date check. */
-		if (auth_sign_initdata(config_get(a.cfg, "telegram",
-		    "bot_token", ""), v, opt.name, opt.lang, time(NULL) - age, out,
-		    sizeof(out)) != 0)
-			return fail("cannot sign (is [telegram] bot_token set?)");
-		printf("%s\n", out);
-		return 0;
-	}
-	if (app_open_db(&a, admin_tables) == -1 || !db_ready(a.db))
-		return fail("cannot reach the database");
-	if (strcmp(cmd, "grant") == 0) {
-		if (argc != 2 || util_parse_i64(argv[0], 1, INT64_MAX, &v) == -1 ||
-		    util_parse_i64(argv[1], 1, 1000000000, &v) == -1)
-			usage();
-		p[0] = argv[0];
-		if (db_run(a.db, "admin_user_ensure", 1, p, PGRES_COMMAND_OK,
-		    NULL) == -1)
-			return fail(db_error(a.db));
-		p[1] = argv[1];
-		p[2] = opt.note;
-		return run_print(&a, "admin_grant", 3, p);
-	}
-	if (strcmp(cmd, "set-role") == 0) {
-		if (argc != 2 || util_parse_i64(argv[0], 1, INT64_MAX, &v) == -1)
-			usage();
-		p[0] = argv[0];
-		if (db_run(a.db, "admin_user_ensure", 1, p, PGRES_COMMAND_OK,
-		    NULL) == -1)
-			return fail(db_error(a.db));
-		p[1] = argv[1];
-		p[2] = opt.shop;
-		return run_print(&a, "admin_set_role", 3, p);
-	}
-	if (strcmp(cmd, "add-shop") == 0) {
-		if (argc != 1)
-			usage();
-		p[0] = argv[0];
-		return run_print(&a, "admin_add_shop", 1, p);
-	}
-	if (strcmp(cmd, "add-outfit") == 0) {
-		if (argc != 2 || opt.title == NULL ||
-		    util_parse_i64(argv[0], 1, INT64_MAX, &v) == -1)
-			usage();
-		if (upload_image(&a, BUCKET_OUTFITS, "catalog", argv[1], key,
-		    sizeof(key), &w, &h) == -1)
-			return 1;
-		snprintf(ws, sizeof(ws), "%d", w);
-		snprintf(hs, sizeof(hs), "%d", h);
-		p[0] = argv[0]; p[1] = opt.title; p[2] = opt.description;
-		p[3] = opt.category; p[4] = opt.price; p[5] = opt.url;
-		p[6] = key; p[7] = ws; p[8] = hs;
-		return run_print(&a, "admin_add_outfit", 9, p);
-	}
-	if (strcmp(cmd, "add-location") == 0) {
-		if (argc != 1 || opt.title == NULL)
-			usage();
-		if (upload_image(&a, BUCKET_LOCATIONS, "catalog", argv[0], key,
-		    sizeof(key), &w, &h) == -1)
-			return 1;
-		snprintf(ws, sizeof(ws), "%d", w);
-		snprintf(hs, sizeof(hs), "%d", h);
-		p[0] = opt.title; p[1] = opt.description; p[2] = opt.tags;
-		p[3] = key; p[4] = ws; p[5] = hs;
-		return run_print(&a, "admin_add_location", 6, p);
-	}
-	if (strcmp(cmd, "delete-user") == 0) {
-		struct retention_counts n;
-		int rc;
-		if (argc != 1 || util_parse_i64(argv[0], 1, INT64_MAX, &v) == -1)
-			usage();
-		rc = retention_delete_user(&a, v, &n);
-		if (rc == -1)
-			return fail("could not delete every object; the user "
-			    "is kept, try again");
-		if (rc == 0)
-			return fail("no such user");
-		printf("deleted user %lld: %lld photos, %lld results\n",
-		    (long long)v, (long long)n.photos, (long long)n.results);
-		return 0;
-	}
-	if (strcmp(cmd, "retention") == 0) {
-		struct retention_counts n;
-		if (argc != 0)
-			usage();
-		if (retention_sweep(&a, 100000, &n) == -1)
-			return fail("retention sweep failed");
-		printf("%lld photos, %lld results deleted, %lld errors\n",
-		    (long long)n.photos, (long long)n.results,
-		    (long long)n.errors);
-		return n.errors ? 1 : 0;
-	}
-	usage();
-	return 2;
+	rc = admin_command(&a, cmd, argc, argv);
+	fflush(stdout);
+	app_free(&a);
+	return rc;
 }

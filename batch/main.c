@@ -5,6 +5,8 @@
  *                --max-seconds) and exit; the systemd timer mode.
  *   --follow     stay up, wake on LISTEN/NOTIFY, poll as a fallback.
  *   --concurrency N   run N worker processes.
+ *   --noop       complete each claimed job at once, without its stages
+ *                (bench/queue measures the queue itself with it).
  *
  * SIGTERM lets the current job finish its stage and stop; a job cut off
  * harder than that is rescued when its lease expires.
@@ -44,6 +46,7 @@ struct opts {
 	int64_t	 lease;
 	int64_t	 poll;
 	int	 pause_at;
+	int	 noop;		/* bench/queue: claim and complete, no stages */
 };
 
 static const struct db_stmt *const batch_tables[] = {
@@ -127,7 +130,11 @@ worker_loop(struct app *a, const struct opts *o, int index)
 		}
 		qr = queue_claim(a->db, worker, (int)o->lease, &c.job);
 		if (qr == QUEUE_OK) {
-			pipeline_run(&c);
+			if (o->noop)
+				(void)queue_complete(a->db, &c.job, worker,
+				    "noop", NULL);
+			else
+				pipeline_run(&c);
 			done++;
 			continue;
 		}
@@ -166,7 +173,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: primerka-batch (--once | --follow) "
-	    "[--concurrency N] [--max-jobs N] [--max-seconds N]\n");
+	    "[--concurrency N] [--max-jobs N] [--max-seconds N] [--noop]\n");
 	exit(2);
 }
 
@@ -179,10 +186,11 @@ main(int argc, char *argv[])
 		{ "concurrency", required_argument, NULL, 'c' },
 		{ "max-jobs", required_argument, NULL, 'j' },
 		{ "max-seconds", required_argument, NULL, 's' },
+		{ "noop", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct opts	 o = { 0, 1, 0, 300, 60, 5, -1 };
+	struct opts	 o = { 0, 1, 0, 300, 60, 5, -1, 0 };
 	struct app	 a;
 	char		 err[256];
 	int		 ch, mode = 0, i, status, rc = 0;
@@ -190,7 +198,7 @@ main(int argc, char *argv[])
 	pid_t		 pid, pids[64];
 	int		 forwarded = 0;
 
-	while ((ch = getopt_long(argc, argv, "ofc:j:s:h", longopts,
+	while ((ch = getopt_long(argc, argv, "ofc:j:s:nh", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'o':
@@ -198,6 +206,9 @@ main(int argc, char *argv[])
 			break;
 		case 'f':
 			mode = 2;
+			break;
+		case 'n':
+			o.noop = 1;
 			break;
 		case 'c':
 			if (util_parse_i64(optarg, 1, 64, &o.concurrency) == -1)

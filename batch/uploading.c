@@ -2,9 +2,15 @@
  * UPLOADING: fetch the provider's result, store it in the results (or
  * videos) bucket with a WebP thumbnail, ready for COMPLETED.
  */
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "image.h"
 #include "video.h"
@@ -72,6 +78,124 @@ done:
 	return rc;
 }
 
+#define PROBE_MEM_LIMIT	(1024UL * 1024 * 1024)	/* bytes of address space */
+#define PROBE_CPU_LIMIT	20			/* seconds */
+#define PREVIEW_MAX	(16 * 1024 * 1024)
+
+/* Write all of buf to fd; 0 or -1. */
+static int
+write_all(int fd, const void *buf, size_t len)
+{
+	const char	*p = buf;
+	ssize_t		 n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int
+read_all(int fd, void *buf, size_t len)
+{
+	char	*p = buf;
+	ssize_t	 n;
+
+	while (len > 0) {
+		n = read(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Probe the provider's MP4 and make the preview in a child process under
+ * memory and CPU limits: the demuxer sizes its tables from the file's own
+ * sample counts, so a small hostile file could otherwise cost the worker
+ * gigabytes.  On success *jpg (malloc'd) holds the preview.  0 or -1.
+ */
+static int
+probe_contained(const unsigned char *buf, size_t len, struct video_info *vi,
+    unsigned char **jpg, size_t *jlen, char *err, size_t errlen)
+{
+	int		 fds[2], status;
+	pid_t		 pid;
+	uint64_t	 n;
+
+	*jpg = NULL;
+	if (pipe(fds) == -1) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	if ((pid = fork()) == -1) {
+		close(fds[0]);
+		close(fds[1]);
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		struct rlimit	 as = { PROBE_MEM_LIMIT, PROBE_MEM_LIMIT };
+		struct rlimit	 cpu = { PROBE_CPU_LIMIT, PROBE_CPU_LIMIT };
+		struct video_info cvi;
+		struct image	 frame = { 0 };
+		unsigned char	*cj = NULL;
+		size_t		 cl = 0;
+		char		 verr[128];
+
+		close(fds[0]);
+#ifndef __SANITIZE_ADDRESS__
+		/* (AddressSanitizer reserves terabytes of address space.) */
+		setrlimit(RLIMIT_AS, &as);
+#else
+		(void)as;
+#endif
+		setrlimit(RLIMIT_CPU, &cpu);
+		if (video_probe_mp4(buf, len, &cvi) != 0 ||
+		    video_decode_frame(buf, len, 0, &frame, verr,
+		    sizeof(verr)) != 0 || video_preview(&frame, 720, &cj,
+		    &cl) != 0)
+			_exit(1);
+		n = cl;
+		if (write_all(fds[1], &cvi, sizeof(cvi)) == -1 ||
+		    write_all(fds[1], &n, sizeof(n)) == -1 ||
+		    write_all(fds[1], cj, cl) == -1)
+			_exit(1);
+		_exit(0);
+	}
+	close(fds[1]);
+	if (read_all(fds[0], vi, sizeof(*vi)) == -1 ||
+	    read_all(fds[0], &n, sizeof(n)) == -1 || n == 0 ||
+	    n > PREVIEW_MAX || (*jpg = malloc((size_t)n)) == NULL ||
+	    read_all(fds[0], *jpg, (size_t)n) == -1) {
+		free(*jpg);
+		*jpg = NULL;
+	}
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	if (*jpg == NULL || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		free(*jpg);
+		*jpg = NULL;
+		snprintf(err, errlen, "the video did not probe or decode "
+		    "within the limits");
+		return -1;
+	}
+	vi->codec[sizeof(vi->codec) - 1] = '\0';
+	*jlen = (size_t)n;
+	return 0;
+}
+
 /*
  * An animation: check that it is a playable H.264 MP4 of a sensible
  * length, store it with a JPEG preview of its first frame.
@@ -81,24 +205,22 @@ upload_animation(struct job_ctx *c, unsigned char *buf, size_t len)
 {
 	struct app		*a = c->app;
 	struct video_info	 vi;
-	struct image		 frame = { 0 };
 	unsigned char		*jpg = NULL;
 	size_t			 jlen;
 	char			 verr[128];
 	struct s3_error		 s3e;
 	int			 rc = -1;
 
-	if (video_probe_mp4(buf, len, &vi) != 0 ||
-	    strcmp(vi.codec, "h264") != 0 || vi.duration < 0.5 ||
+	if (probe_contained(buf, len, &vi, &jpg, &jlen, verr,
+	    sizeof(verr)) == -1) {
+		provider_error_set(&c->err, "provider_error", 1,
+		    "uploading: %s", verr);
+		goto done;
+	}
+	if (strcmp(vi.codec, "h264") != 0 || vi.duration < 0.5 ||
 	    vi.duration > 60) {
 		provider_error_set(&c->err, "provider_error", 1,
 		    "uploading: the result is not a playable H.264 MP4");
-		goto done;
-	}
-	if (video_decode_frame(buf, len, 0, &frame, verr, sizeof(verr)) != 0 ||
-	    video_preview(&frame, 720, &jpg, &jlen) != 0) {
-		provider_error_set(&c->err, "provider_error", 1,
-		    "uploading: no preview: %s", verr);
 		goto done;
 	}
 	snprintf(c->result_key, sizeof(c->result_key),
@@ -118,7 +240,6 @@ upload_animation(struct job_ctx *c, unsigned char *buf, size_t len)
 	rc = 0;
 done:
 	free(jpg);
-	image_free(&frame);
 	return rc;
 }
 

@@ -5,11 +5,28 @@
 #ifndef PRIMERKA_API_H
 #define PRIMERKA_API_H
 
+#include <time.h>
+
 #include "app.h"
 #include "db.h"
 #include "http.h"
 
 typedef void (*handler_fn)(struct req *);
+
+/*
+ * What one API process keeps between requests, besides its database
+ * connection: which users it has recently written (so a status poll
+ * does not write the user row), and the /metrics text buffer.
+ * Allocated by main.c for each child process.
+ */
+#define API_TOUCH_SLOTS	4096
+struct api_state {
+	struct {
+		int64_t	 id;
+		time_t	 at;
+	}		 touched[API_TOUCH_SLOTS];
+	char		 metrics[256 * 1024];
+};
 
 /* Route flags. */
 #define ROUTE_AUTH	0x1	/* needs Authorization: tma ... */

@@ -215,8 +215,19 @@ h_locations_list(struct req *r)
 
 	if (asc_params(r, &cursor, &limit) == -1)
 		return;
-	if (req_query(r, "tag", tag, sizeof(tag)) != -1)
+	if (req_query(r, "tag", tag, sizeof(tag)) != -1) {
+		size_t i, l = strlen(tag);
+		for (i = 0; i < l; i++)
+			if (!((tag[i] >= 'a' && tag[i] <= 'z') ||
+			    (tag[i] >= '0' && tag[i] <= '9') || tag[i] == '-'))
+				break;
+		if (l == 0 || l > 40 || i != l) {
+			resp_error(r, 400, "bad_request",
+			    "tag must be 1 to 40 of a-z, 0-9 and -");
+			return;
+		}
 		p[2] = tag;
+	}
 	snprintf(cur, sizeof(cur), "%lld", (long long)cursor);
 	snprintf(lim, sizeof(lim), "%lld", (long long)limit);
 	if (db_run(r->app->db, "location_list", 3, p, PGRES_TUPLES_OK,

@@ -4,7 +4,7 @@
  *   {"kind": "view"|"tryon"|"click", "outfit_id": N}
  *   {"events": [ {...}, ... ]}          at most 100
  *
- * Events for unknown outfits are dropped (an app may show a stale
+ * Events for unknown or unpublished outfits are dropped (an app may show a stale
  * catalogue); the answer says how many were recorded.
  */
 #include <stdio.h>
@@ -22,7 +22,8 @@ const struct db_stmt events_statements[] = {
 	  "SELECT $1, e.k::event_kind, o.id, o.shop_id "
 	  "FROM unnest(string_to_array($2, ','), "
 	  "string_to_array($3, ',')::bigint[]) AS e(k, oid) "
-	  "JOIN outfits o ON o.id = e.oid", 3 },
+	  "JOIN outfits o ON o.id = e.oid AND o.active "
+	  "AND o.image_key IS NOT NULL", 3 },
 	{ NULL, NULL, 0 }
 };
 

@@ -8,6 +8,8 @@
 #include "api.h"
 #include "metrics.h"
 
+#define METRICS_LEN sizeof(((struct api_state *)0)->metrics)
+
 const struct db_stmt health_statements[] = {
 	{ "health_ping", "SELECT 1", 0 },
 	{ "metrics_jobs",
@@ -56,13 +58,13 @@ void
 h_metrics(struct req *r)
 {
 	PGresult	*res;
-	static char	 buf[256 * 1024];
+	char		*buf = r->state->metrics;
 	size_t		 off = 0;
 	int		 i, n;
 
 #define PUT(...) do {							\
-	int w_ = snprintf(buf + off, sizeof(buf) - off, __VA_ARGS__);	\
-	if (w_ > 0 && (size_t)w_ < sizeof(buf) - off)			\
+	int w_ = snprintf(buf + off, METRICS_LEN - off, __VA_ARGS__);	\
+	if (w_ > 0 && (size_t)w_ < METRICS_LEN - off)			\
 		off += (size_t)w_;					\
 } while (0)
 
@@ -114,7 +116,7 @@ h_metrics(struct req *r)
 			    PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));
 		PQclear(res);
 	}
-	metrics_write(buf, sizeof(buf), &off, api_route_label);
+	metrics_write(buf, METRICS_LEN, &off, api_route_label);
 #undef PUT
 	resp_raw(r, 200, "text/plain; version=0.0.4", buf, off, NULL);
 }

@@ -43,6 +43,43 @@ http_status_text(int status)
 	}
 }
 
+int
+req_etag_matches(struct req *r, const char *etag)
+{
+	const char	*inm, *p;
+	size_t		 el = strlen(etag), i;
+
+	inm = req_param(r, "HTTP_IF_NONE_MATCH");
+	if (inm == NULL)
+		return 0;
+	/* A list of entity tags, or "*"; weak comparison (W/ ignored). */
+	for (p = inm; *p != '\0';) {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (*p == '*')
+			return 1;
+		if (strncmp(p, "W/", 2) == 0)
+			p += 2;
+		for (i = 0; p[i] != '\0' && p[i] != ','; i++)
+			;
+		while (i > 0 && (p[i - 1] == ' ' || p[i - 1] == '\t'))
+			i--;
+		{
+			const char *e = etag;
+			size_t l = el;
+			if (strncmp(e, "W/", 2) == 0) {
+				e += 2;
+				l -= 2;
+			}
+			if (i == l && strncmp(p, e, l) == 0)
+				return 1;
+		}
+		while (*p != '\0' && *p != ',')
+			p++;
+	}
+	return 0;
+}
+
 /*
  * Headers are formatted with snprintf, not FCGX_FPrintF, whose own
  * printf does not know every conversion (%zu among them).
@@ -55,13 +92,19 @@ resp_raw(struct req *r, int status, const char *ctype, const char *body,
 	int	 n;
 
 	r->status = status;
+	/* A response with an ETag may be revalidated; others are not
+	 * stored at all. */
 	n = snprintf(hdr, sizeof(hdr),
 	    "Status: %d %s\r\n"
-	    "Content-Type: %s\r\n"
+	    "%s%s%s"
 	    "Content-Length: %zu\r\n"
-	    "Cache-Control: no-store\r\n"
+	    "Cache-Control: %s\r\n"
 	    "X-Request-Id: %s\r\n"
-	    "%s\r\n", status, http_status_text(status), ctype, len,
+	    "%s\r\n", status, http_status_text(status),
+	    len > 0 ? "Content-Type: " : "", len > 0 ? ctype : "",
+	    len > 0 ? "\r\n" : "", len,
+	    extra_headers != NULL && strstr(extra_headers, "ETag:") != NULL ?
+	    "private, no-cache" : "no-store",
 	    r->request_id, extra_headers ? extra_headers : "");
 	if (n < 0 || (size_t)n >= sizeof(hdr))
 		n = snprintf(hdr, sizeof(hdr), "Status: 500 Internal Server "
@@ -87,6 +130,13 @@ resp_json(struct req *r, int status, json_object *body,
 void
 resp_error(struct req *r, int status, const char *code, const char *message)
 {
+	resp_error_h(r, status, code, message, NULL);
+}
+
+void
+resp_error_h(struct req *r, int status, const char *code, const char *message,
+    const char *extra_headers)
+{
 	json_object	*o, *e;
 
 	o = json_object_new_object();
@@ -95,7 +145,7 @@ resp_error(struct req *r, int status, const char *code, const char *message)
 	json_object_object_add(e, "message", json_object_new_string(message));
 	json_object_object_add(o, "error", e);
 	resp_json(r, status, o, status == 401 ?
-	    "WWW-Authenticate: tma\r\n" : NULL);
+	    "WWW-Authenticate: tma\r\n" : extra_headers);
 	json_object_put(o);
 }
 

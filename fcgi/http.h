@@ -17,10 +17,12 @@
 #include "jobs.h"
 
 struct app;
+struct api_state;
 
 struct req {
 	FCGX_Request	*fr;
 	struct app	*app;
+	struct api_state *state;	/* this process's (main.c) */
 	const char	*method;
 	const char	*path;		/* decoded path, no query */
 	const char	*query;		/* raw query string, may be "" */
@@ -72,6 +74,13 @@ void		 resp_raw(struct req *, int status, const char *ctype,
 /* Send the error shape. */
 void		 resp_error(struct req *, int status, const char *code,
 		    const char *message);
+
+/* The error shape with extra header lines. */
+void		 resp_error_h(struct req *, int status, const char *code,
+		    const char *message, const char *extra_headers);
+
+/* Whether If-None-Match (a list, or "*") matches etag. */
+int		 req_etag_matches(struct req *, const char *etag);
 
 /* 304 with an ETag and no body. */
 void		 resp_not_modified(struct req *, const char *etag);

@@ -11,6 +11,7 @@
 #include "api.h"
 #include "log.h"
 #include "util.h"
+#include "validate.h"
 
 #define JOB_COLS \
 	"id, kind, status, to_char(created_at AT TIME ZONE 'UTC', " \
@@ -38,9 +39,15 @@ const struct db_stmt jobs_api_statements[] = {
 	{ "job_photo_owned",
 	  "SELECT 1 FROM photos WHERE id = $1 AND user_id = $2", 2 },
 	{ "job_outfit_active",
-	  "SELECT 1 FROM outfits WHERE id = $1 AND active", 1 },
+	  "SELECT 1 FROM outfits WHERE id = $1 AND active "
+	  "AND image_key IS NOT NULL", 1 },
 	{ "job_location_active",
-	  "SELECT 1 FROM locations WHERE id = $1 AND active", 1 },
+	  "SELECT 1 FROM locations WHERE id = $1 AND active "
+	  "AND image_key IS NOT NULL", 1 },
+	{ "job_by_idem",
+	  "SELECT id, kind, coalesce(photo_id, 0), coalesce(outfit_id, 0), "
+	  "coalesce(location_id, 0), coalesce(source_job_id, 0) FROM jobs "
+	  "WHERE user_id = $1 AND idempotency_key = $2", 2 },
 	{ "job_tryon_completed",
 	  "SELECT status FROM jobs WHERE id = $1 AND user_id = $2 "
 	  "AND kind = 'tryon'", 2 },
@@ -151,14 +158,15 @@ job_to_json(struct req *r, const PGresult *res, int i)
 }
 
 static void
-job_get(struct req *r, const char *kind)
+job_get(struct req *r, const char *kind, int conditional, int status,
+    const char *more_headers)
 {
 	char		 id[24], uid[24], etag[96];
-	const char	*p[3] = { id, uid, kind }, *inm;
+	const char	*p[3] = { id, uid, kind };
 	PGresult	*res;
 	json_object	*o;
 	time_t		 t0;
-	char		 hdr[128];
+	char		 hdr[256];
 
 	snprintf(id, sizeof(id), "%lld", (long long)r->path_id);
 	snprintf(uid, sizeof(uid), "%lld", (long long)r->user.id);
@@ -179,16 +187,16 @@ job_get(struct req *r, const char *kind)
 	    PQgetvalue(res, 0, C_STATUS),
 	    (long long)db_get_i64(res, 0, C_UPD_US), lang_name(r->lang),
 	    (long long)(t0 / PRESIGN_QUANTUM));
-	inm = req_param(r, "HTTP_IF_NONE_MATCH");
-	if (inm != NULL && strcmp(inm, etag) == 0) {
+	if (conditional && req_etag_matches(r, etag)) {
 		PQclear(res);
 		resp_not_modified(r, etag);
 		return;
 	}
 	o = job_to_json(r, res, 0);
 	PQclear(res);
-	snprintf(hdr, sizeof(hdr), "ETag: %s\r\n", etag);
-	resp_json(r, 200, o, hdr);
+	snprintf(hdr, sizeof(hdr), "ETag: %s\r\n%s", etag,
+	    more_headers ? more_headers : "");
+	resp_json(r, status, o, hdr);
 	json_object_put(o);
 }
 
@@ -234,34 +242,6 @@ job_list(struct req *r, const char *kind)
 	json_object_put(o);
 }
 
-/*
- * Read a required (or optional) positive integer id field.  Returns 1
- * found, 0 absent/null (when optional), -1 invalid (400 sent).
- */
-static int
-json_id_field(struct req *r, json_object *body, const char *name,
-    int required, int64_t *out)
-{
-	json_object	*v;
-	char		 msg[96];
-
-	if (!json_object_object_get_ex(body, name, &v) || v == NULL) {
-		if (!required)
-			return 0;
-		snprintf(msg, sizeof(msg), "%s is required", name);
-		resp_error(r, 400, "invalid_field", msg);
-		return -1;
-	}
-	if (!json_object_is_type(v, json_type_int) ||
-	    (*out = json_object_get_int64(v)) <= 0 || *out == INT64_MAX) {
-		snprintf(msg, sizeof(msg), "%s must be a positive integer id",
-		    name);
-		resp_error(r, 400, "invalid_field", msg);
-		return -1;
-	}
-	return 1;
-}
-
 /* The Idempotency-Key header: 1..200 printable ASCII characters. */
 static int
 idempotency_key(struct req *r, const char **out)
@@ -302,6 +282,60 @@ exists(struct req *r, const char *stmt, int n, const char *const *p)
 	return found;
 }
 
+/* 202 with the job and its Location. */
+static void
+answer_job(struct req *r, const char *kind, const char *jid, int replay)
+{
+	char	 hdr[160];
+
+	snprintf(hdr, sizeof(hdr), "Location: /api/v1/%s/%s\r\n%s",
+	    strcmp(kind, "tryon") == 0 ? "tryons" : "animations", jid,
+	    replay ? "Idempotent-Replayed: true\r\n" : "");
+	r->path_id = strtoll(jid, NULL, 10);
+	job_get(r, kind, 0, 202, hdr);
+}
+
+/*
+ * A request with an Idempotency-Key used before: the same request gets
+ * the earlier job again (1, answered), a different one a 409 (-1,
+ * answered); 0 when the key is new.  Checked before anything else, so a
+ * replay answers the same even if the photo was deleted meanwhile.
+ */
+static int
+idempotent_replay(struct req *r, const char *idem, const char *kind,
+    int64_t photo, int64_t outfit, int64_t location, int64_t source)
+{
+	char		 uid[24], jid[24];
+	const char	*p[2] = { uid, idem };
+	PGresult	*res;
+	int		 same;
+
+	if (idem == NULL)
+		return 0;
+	snprintf(uid, sizeof(uid), "%lld", (long long)r->user.id);
+	if (db_run(r->app->db, "job_by_idem", 2, p, PGRES_TUPLES_OK,
+	    &res) == -1) {
+		api_db_down(r);
+		return -1;
+	}
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return 0;
+	}
+	same = strcmp(PQgetvalue(res, 0, 1), kind) == 0 &&
+	    db_get_i64(res, 0, 2) == photo && db_get_i64(res, 0, 3) == outfit &&
+	    db_get_i64(res, 0, 4) == location && db_get_i64(res, 0, 5) == source;
+	snprintf(jid, sizeof(jid), "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	if (!same) {
+		resp_error(r, 409, "idempotency_conflict",
+		    "this Idempotency-Key was used for a different request");
+		return -1;
+	}
+	answer_job(r, kind, jid, 1);
+	return 1;
+}
+
 /*
  * Create the job through job_create() and answer: 202 with the job, 402
  * when tokens are short, or the earlier job for a repeated
@@ -314,8 +348,7 @@ create_and_answer(struct req *r, const char *kind, const char *photo,
 {
 	char		 uid[24], costs[24], maxa[24], jid[24];
 	const char	*p[10], *outcome, *gp[3];
-	PGresult	*res, *jres;
-	json_object	*o;
+	PGresult	*res;
 	int		 replay;
 
 	snprintf(uid, sizeof(uid), "%lld", (long long)r->user.id);
@@ -347,23 +380,12 @@ create_and_answer(struct req *r, const char *kind, const char *photo,
 		(void)db_run(r->app->db, "job_tryon_event", 2, gp,
 		    PGRES_COMMAND_OK, NULL);
 	}
-	gp[0] = jid; gp[1] = uid; gp[2] = kind;
-	if (db_run(r->app->db, "job_get", 3, gp, PGRES_TUPLES_OK, &jres) == -1) {
-		api_db_down(r);
-		return;
-	}
-	if (PQntuples(jres) != 1) {
-		/* The key was used for the other job kind. */
-		PQclear(jres);
-		resp_error(r, 409, "idempotency_conflict",
-		    "this Idempotency-Key was used for another request");
-		return;
-	}
-	o = job_to_json(r, jres, 0);
-	PQclear(jres);
-	resp_json(r, 202, o, replay ? "Idempotent-Replayed: true\r\n" : NULL);
-	json_object_put(o);
+	answer_job(r, kind, jid, replay);
 }
+
+static const char *const tryon_fields[] = { "user_photo_id", "outfit_id",
+    "location_id", NULL };
+static const char *const animation_fields[] = { "tryon_id", NULL };
 
 void
 h_tryons_create(struct req *r)
@@ -378,14 +400,18 @@ h_tryons_create(struct req *r)
 		return;
 	if ((body = req_read_json(r, 4096)) == NULL)
 		return;
-	if (json_id_field(r, body, "user_photo_id", 1, &photo_id) == -1 ||
-	    json_id_field(r, body, "outfit_id", 1, &outfit_id) == -1 ||
-	    (has_loc = json_id_field(r, body, "location_id", 0,
-	    &location_id)) == -1) {
+	location_id = 0;
+	if (v_only(r, body, tryon_fields) == -1 ||
+	    v_id(r, body, "user_photo_id", 1, &photo_id) == -1 ||
+	    v_id(r, body, "outfit_id", 1, &outfit_id) == -1 ||
+	    (has_loc = v_id(r, body, "location_id", 0, &location_id)) == -1) {
 		json_object_put(body);
 		return;
 	}
 	json_object_put(body);
+	if (idempotent_replay(r, idem, "tryon", photo_id, outfit_id,
+	    location_id, 0) != 0)
+		return;
 	snprintf(photo, sizeof(photo), "%lld", (long long)photo_id);
 	snprintf(outfit, sizeof(outfit), "%lld", (long long)outfit_id);
 	snprintf(location, sizeof(location), "%lld", (long long)location_id);
@@ -435,11 +461,14 @@ h_animations_create(struct req *r)
 		return;
 	if ((body = req_read_json(r, 4096)) == NULL)
 		return;
-	if (json_id_field(r, body, "tryon_id", 1, &tryon_id) == -1) {
+	if (v_only(r, body, animation_fields) == -1 ||
+	    v_id(r, body, "tryon_id", 1, &tryon_id) == -1) {
 		json_object_put(body);
 		return;
 	}
 	json_object_put(body);
+	if (idempotent_replay(r, idem, "animation", 0, 0, 0, tryon_id) != 0)
+		return;
 	snprintf(tryon, sizeof(tryon), "%lld", (long long)tryon_id);
 	snprintf(uid, sizeof(uid), "%lld", (long long)r->user.id);
 	p[0] = tryon; p[1] = uid;
@@ -486,7 +515,7 @@ job_cancel(struct req *r, const char *kind)
 	n = PQntuples(res);
 	PQclear(res);
 	if (n == 1) {
-		job_get(r, kind);
+		job_get(r, kind, 0, 200, NULL);
 		return;
 	}
 	if (db_run(r->app->db, "job_get", 3, p, PGRES_TUPLES_OK, &res) == -1) {
@@ -505,7 +534,7 @@ job_cancel(struct req *r, const char *kind)
 
 void h_tryons_cancel(struct req *r) { job_cancel(r, "tryon"); }
 void h_animations_cancel(struct req *r) { job_cancel(r, "animation"); }
-void h_tryons_get(struct req *r) { job_get(r, "tryon"); }
+void h_tryons_get(struct req *r) { job_get(r, "tryon", 1, 200, NULL); }
 void h_tryons_list(struct req *r) { job_list(r, "tryon"); }
-void h_animations_get(struct req *r) { job_get(r, "animation"); }
+void h_animations_get(struct req *r) { job_get(r, "animation", 1, 200, NULL); }
 void h_animations_list(struct req *r) { job_list(r, "animation"); }

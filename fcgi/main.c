@@ -81,8 +81,9 @@ child_loop(struct app *app, int fd)
 {
 	FCGX_Request	 fr;
 	struct req	 r;
-	static unsigned long seq;
+	unsigned long	 seq = 0;
 	struct sigaction sa;
+	struct api_state *state;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;
@@ -92,6 +93,10 @@ child_loop(struct app *app, int fd)
 
 	if (app_open_db(app, api_statements) == -1) {
 		log_errx("out of memory opening the database");
+		_exit(1);
+	}
+	if ((state = calloc(1, sizeof(*state))) == NULL) {
+		log_errx("out of memory");
 		_exit(1);
 	}
 	if (FCGX_InitRequest(&fr, fd, 0) != 0) {
@@ -105,6 +110,7 @@ child_loop(struct app *app, int fd)
 		memset(&r, 0, sizeof(r));
 		r.fr = &fr;
 		r.app = app;
+		r.state = state;
 		snprintf(r.request_id, sizeof(r.request_id), "%lx-%lx",
 		    (unsigned long)getpid(), ++seq);
 		api_dispatch(&r);

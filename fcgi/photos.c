@@ -210,7 +210,12 @@ h_photos_create(struct req *r)
 		    json_object_new_string(url) : NULL);
 		free(url);
 	}
-	resp_json(r, 201, o, NULL);
+	{
+		char loc[96];
+		snprintf(loc, sizeof(loc), "Location: /api/v1/photos/%lld\r\n",
+		    (long long)db_get_i64(res, 0, 0));
+		resp_json(r, 201, o, loc);
+	}
 	json_object_put(o);
 done:
 	PQclear(res);

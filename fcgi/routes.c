@@ -152,6 +152,11 @@ authenticate(struct req *r)
 		return -1;
 	}
 	res = auth_check_header(&r->app->auth, h, time(NULL), &r->user);
+	if (res == AUTH_ERROR) {
+		/* Our failure (OpenSSL, memory), not the client's. */
+		api_db_down(r);
+		return -1;
+	}
 	if (res != AUTH_OK) {
 		resp_error(r, 401, res == AUTH_EXPIRED ? "auth_expired" :
 		    "unauthorized", auth_strerror(res));
@@ -168,7 +173,7 @@ api_dispatch(struct req *r)
 	const struct route	*rt;
 	const char		*uri;
 	int			 path_found = 0;
-	char			 idbuf[24], st[8], dur[24];
+	char			 idbuf[24], st[8], dur[24], allow[96];
 	struct timespec		 t0, t1;
 	uint64_t		 us;
 
@@ -188,18 +193,24 @@ api_dispatch(struct req *r)
 		return;
 	}
 
+	allow[0] = '\0';
 	for (rt = routes; rt->pattern != NULL; rt++) {
 		if (!route_match(rt->pattern, r->path, r))
 			continue;
 		path_found = 1;
 		if (strcmp(rt->method, r->method) == 0)
 			break;
+		size_t l = strlen(allow);
+		snprintf(allow + l, sizeof(allow) - l, "%s%s", l ? ", " :
+		    "Allow: ", rt->method);
 	}
 	if (rt->pattern == NULL) {
-		if (path_found)
-			resp_error(r, 405, "method_not_allowed",
-			    "this method is not allowed here");
-		else
+		if (path_found) {
+			size_t l = strlen(allow);
+			snprintf(allow + l, sizeof(allow) - l, "\r\n");
+			resp_error_h(r, 405, "method_not_allowed",
+			    "this method is not allowed here", allow);
+		} else
 			resp_error(r, 404, "not_found", "no such endpoint");
 		goto done;
 	}

@@ -69,6 +69,10 @@ const struct db_stmt staff_statements[] = {
 	{ "staff_location_delete",
 	  "UPDATE locations SET active = false, updated_at = now() "
 	  "WHERE id = $1 AND active RETURNING id", 1 },
+	{ "staff_outfit_published",
+	  "SELECT image_key IS NOT NULL FROM outfits WHERE id = $1", 1 },
+	{ "staff_location_published",
+	  "SELECT image_key IS NOT NULL FROM locations WHERE id = $1", 1 },
 	{ "staff_location_exists",
 	  "SELECT 1 FROM locations WHERE id = $1 AND active", 1 },
 	{ "staff_stats",
@@ -233,6 +237,32 @@ outfit_fields_read(struct req *r, json_object *b, int creating,
 	return 0;
 }
 
+/*
+ * Answer a write: the item as the catalogue shows it once it has an
+ * image, else its id with published false (GET would say 404).
+ */
+static void
+written(struct req *r, const char *stmt, void (*show)(struct req *))
+{
+	char		 id[24], pub[8];
+	const char	*p[1] = { id };
+	json_object	*o;
+
+	snprintf(id, sizeof(id), "%lld", (long long)r->path_id);
+	if (one_row(r, stmt, 1, p, pub, sizeof(pub)) != 1)
+		return;
+	if (strcmp(pub, "t") == 0) {
+		show(r);
+		return;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_int64(r->path_id));
+	json_object_object_add(o, "published", json_object_new_boolean(0));
+	json_object_object_add(o, "image_url", NULL);
+	resp_json(r, 200, o, NULL);
+	json_object_put(o);
+}
+
 static void
 created(struct req *r, const char *id, const char *what)
 {
@@ -313,7 +343,7 @@ h_outfits_update(struct req *r)
 	p[0] = id;
 	rc = one_row(r, "staff_outfit_update", 7, p, NULL, 0);
 	if (rc == 1)
-		h_outfits_get(r);
+		written(r, "staff_outfit_published", h_outfits_get);
 	else if (rc == 0)
 		resp_error(r, 404, "not_found", "no such outfit");
 done:
@@ -388,6 +418,10 @@ put_image(struct req *r, enum bucket b, const char *stmt, const char *what)
 
 	if (req_read_body(r, (size_t)a->photo_max_bytes, &body, &len) == -1)
 		return;
+	if (len == 0) {
+		resp_error(r, 400, "empty_body", "send the image as the body");
+		goto done;
+	}
 	rc = image_probe(body, len, &info);
 	if (rc == IMAGE_E_FORMAT || info.format == IMAGE_FMT_UNKNOWN) {
 		resp_error(r, 415, "unsupported_media_type",
@@ -541,7 +575,7 @@ h_locations_update(struct req *r)
 	p[0] = id;
 	rc = one_row(r, "staff_location_update", 4, p, NULL, 0);
 	if (rc == 1)
-		h_locations_get(r);
+		written(r, "staff_location_published", h_locations_get);
 	else if (rc == 0)
 		resp_error(r, 404, "not_found", "no such location");
 done:
@@ -609,12 +643,12 @@ h_shops_stats(struct req *r)
 	if ((req_query(r, "from", from, sizeof(from)) != -1 &&
 	    !v_is_date(from)) || (req_query(r, "to", to, sizeof(to)) != -1 &&
 	    !v_is_date(to))) {
-		resp_error(r, 400, "invalid_field",
+		resp_error(r, 400, "bad_request",
 		    "from and to must be dates like 2026-01-31");
 		return;
 	}
 	if (strcmp(from, to) > 0) {
-		resp_error(r, 400, "invalid_field", "from must not be after to");
+		resp_error(r, 400, "bad_request", "from must not be after to");
 		return;
 	}
 	if (db_run(r->app->db, "staff_stats", 3, p, PGRES_TUPLES_OK,

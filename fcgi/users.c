@@ -16,27 +16,18 @@ const struct db_stmt users_statements[] = {
 	{ NULL, NULL, 0 }
 };
 
-/*
- * Which users this process has recently written: a small direct-mapped
- * cache, so a status poll does not write the user row.
- */
-#define TOUCH_SLOTS 4096
-static struct {
-	int64_t	 id;
-	time_t	 at;
-} touched[TOUCH_SLOTS];
-
 int
 users_touch(struct req *r)
 {
 	struct app	*a = r->app;
 	char		 id[24], grant[24], refresh[24];
 	const char	*p[7];
-	size_t		 slot = (size_t)((uint64_t)r->user.id % TOUCH_SLOTS);
+	size_t		 slot = (size_t)((uint64_t)r->user.id % API_TOUCH_SLOTS);
 	time_t		 now = time(NULL);
 
-	if (touched[slot].id == r->user.id &&
-	    now - touched[slot].at < a->user_refresh)
+	/* A direct-mapped cache of recently written users. */
+	if (r->state->touched[slot].id == r->user.id &&
+	    now - r->state->touched[slot].at < a->user_refresh)
 		return 0;
 	snprintf(id, sizeof(id), "%lld", (long long)r->user.id);
 	snprintf(grant, sizeof(grant), "%lld", (long long)a->welcome_grant);
@@ -52,8 +43,8 @@ users_touch(struct req *r)
 		api_db_down(r);
 		return -1;
 	}
-	touched[slot].id = r->user.id;
-	touched[slot].at = now;
+	r->state->touched[slot].id = r->user.id;
+	r->state->touched[slot].at = now;
 	return 0;
 }
 

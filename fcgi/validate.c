@@ -151,7 +151,7 @@ v_tags(struct req *r, json_object *o, const char *name, int required,
 		if (!json_object_is_type(t, json_type_string))
 			return bad(r, name, "must be an array of strings");
 		s = json_object_get_string(t);
-		l = strlen(s);
+		l = (size_t)json_object_get_string_len(t);
 		if (l < 1 || l > 40)
 			return bad(r, name, "tags must be 1 to 40 characters");
 		for (k = 0; k < l; k++)

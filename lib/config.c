@@ -160,11 +160,11 @@ config_parse(const char *text, size_t len, char *err, size_t errlen)
 		v = eq + 1;
 		/* An unquoted value ends at " ;" or " #" (inline comment). */
 		if (*trim(v) != '"') {
-			char *c;
-			for (c = v; *c != '\0'; c++) {
-				if ((*c == ';' || *c == '#') && c > v &&
-				    (c[-1] == ' ' || c[-1] == '\t')) {
-					*c = '\0';
+			char *q;
+			for (q = v; *q != '\0'; q++) {
+				if ((*q == ';' || *q == '#') && q > v &&
+				    (q[-1] == ' ' || q[-1] == '\t')) {
+					*q = '\0';
 					break;
 				}
 			}

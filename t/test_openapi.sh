@@ -482,7 +482,7 @@ def static(spec_path, root, out_json):
         if not fn.endswith(".c"):
             continue
         text = c_source(root, "fcgi/" + fn)
-        for mm in re.finditer(r"\bresp_error\(", text):
+        for mm in re.finditer(r"\bresp_error(?:_h)?\(", text):
             args = c_args(text, mm.end())
             if len(args) < 4:
                 continue
