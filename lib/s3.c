@@ -22,6 +22,7 @@
 
 #include <curl/curl.h>
 
+#include "buf.h"
 #include "s3.h"
 #include "sigv4.h"
 
@@ -31,14 +32,6 @@
 #define S3_MAX_PARTS		10000
 #define S3_MAX_KEY		1024
 #define S3_ETAG_MAX		128
-
-/* A growable byte buffer, always NUL-terminated when allocated. */
-struct buf {
-	char	*p;
-	size_t	 len;
-	size_t	 cap;
-	int	 err;
-};
 
 /* A parsed endpoint URL. */
 struct endpoint {
@@ -111,68 +104,6 @@ struct xfer {
 };
 
 /* ---- small helpers ------------------------------------------------- */
-
-static void
-buf_add(struct buf *b, const void *s, size_t n)
-{
-	size_t	 need, ncap;
-	char	*np;
-
-	if (b->err)
-		return;
-	if (n > SIZE_MAX - b->len - 1) {
-		b->err = 1;
-		return;
-	}
-	need = b->len + n + 1;
-	if (b->p == NULL || need > b->cap) {
-		ncap = b->cap ? b->cap : 256;
-		while (ncap < need)
-			ncap = ncap > SIZE_MAX / 2 ? need : ncap * 2;
-		np = realloc(b->p, ncap);
-		if (np == NULL) {
-			b->err = 1;
-			return;
-		}
-		b->p = np;
-		b->cap = ncap;
-	}
-	if (n > 0)
-		memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void
-buf_adds(struct buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
-}
-
-/* Take the string out of b ("" if empty); NULL if an append failed. */
-static char *
-buf_take(struct buf *b)
-{
-	char	*s;
-
-	if (!b->err && b->p == NULL)
-		buf_add(b, "", 0);
-	if (b->err) {
-		free(b->p);
-		memset(b, 0, sizeof(*b));
-		return NULL;
-	}
-	s = b->p;
-	memset(b, 0, sizeof(*b));
-	return s;
-}
-
-static void
-buf_free(struct buf *b)
-{
-	free(b->p);
-	memset(b, 0, sizeof(*b));
-}
 
 /* Fill err (if not NULL); code and message are truncated to fit. */
 static void

@@ -13,15 +13,8 @@
 
 #include <openssl/evp.h>
 
+#include "buf.h"
 #include "sigv4.h"
-
-/* A growable string.  err latches the first allocation failure. */
-struct buf {
-	char	*p;
-	size_t	 len;
-	size_t	 cap;
-	int	 err;
-};
 
 /* A header in canonical form: lower-case name, trimmed value. */
 struct canon_hdr {
@@ -32,88 +25,6 @@ struct canon_hdr {
 
 static const char hexdig[] = "0123456789abcdef";
 static const char hexdig_upper[] = "0123456789ABCDEF";
-
-/*
- * Append n bytes to b, keeping it NUL-terminated.  On allocation failure
- * sets b->err and leaves the contents as they were.
- */
-static void
-buf_add(struct buf *b, const char *s, size_t n)
-{
-	size_t	 need, ncap;
-	char	*np;
-
-	if (b->err)
-		return;
-	if (n > SIZE_MAX - b->len - 1) {
-		b->err = 1;
-		return;
-	}
-	need = b->len + n + 1;
-	if (b->p == NULL || need > b->cap) {
-		ncap = b->cap ? b->cap : 128;
-		while (ncap < need) {
-			if (ncap > SIZE_MAX / 2) {
-				ncap = need;
-				break;
-			}
-			ncap *= 2;
-		}
-		np = realloc(b->p, ncap);
-		if (np == NULL) {
-			b->err = 1;
-			return;
-		}
-		b->p = np;
-		b->cap = ncap;
-	}
-	if (n > 0)
-		memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void
-buf_adds(struct buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
-}
-
-static void
-buf_addc(struct buf *b, char c)
-{
-	buf_add(b, &c, 1);
-}
-
-/*
- * Hand over the string built in b (never NULL on success: an empty buffer
- * yields "").  Returns NULL and frees b if any append failed.
- */
-static char *
-buf_take(struct buf *b)
-{
-	char	*s;
-
-	if (!b->err && b->p == NULL)
-		buf_add(b, "", 0);
-	if (b->err) {
-		free(b->p);
-		b->p = NULL;
-		return NULL;
-	}
-	s = b->p;
-	b->p = NULL;
-	b->len = b->cap = 0;
-	return s;
-}
-
-static void
-buf_free(struct buf *b)
-{
-	free(b->p);
-	b->p = NULL;
-	b->len = b->cap = 0;
-}
 
 /* Write n bytes as lower-case hex into out (2n+1 bytes). */
 static void
