@@ -5,6 +5,8 @@
  *                --max-seconds) and exit; the systemd timer mode.
  *   --follow     stay up, wake on LISTEN/NOTIFY, poll as a fallback.
  *   --concurrency N   run N worker processes.
+ *   --batch N    claim up to N ready jobs at once (default 1): for deep
+ *                queues of short jobs; each keeps its own lease.
  *   --noop       complete each claimed job at once, without its stages
  *                (bench/queue measures the queue itself with it).
  *
@@ -47,6 +49,7 @@ struct opts {
 	int64_t	 poll;
 	int	 pause_at;
 	int	 noop;		/* bench/queue: claim and complete, no stages */
+	int64_t	 batch;		/* jobs claimed at once (--batch) */
 };
 
 static const struct db_stmt *const batch_tables[] = {
@@ -91,8 +94,9 @@ worker_loop(struct app *a, const struct opts *o, int index)
 	time_t		 start = time(NULL), last_rescue = 0, last_sweep = 0;
 	struct retention_counts rc_n;
 	int64_t		 done = 0;
-	int		 listening = 0, exitcode = 0;
+	int		 listening = 0, exitcode = 0, nclaimed, i;
 	enum queue_result qr;
+	struct queue_job claimed[64];
 
 	if (gethostname(host, sizeof(host)) != 0)
 		snprintf(host, sizeof(host), "localhost");
@@ -128,14 +132,18 @@ worker_loop(struct app *a, const struct opts *o, int index)
 				log_warnx("rescued %d job(s) with expired leases", n);
 			last_rescue = time(NULL);
 		}
-		qr = queue_claim(a->db, worker, (int)o->lease, &c.job);
+		qr = queue_claim_many(a->db, worker, (int)o->lease, claimed,
+		    (int)o->batch, &nclaimed);
 		if (qr == QUEUE_OK) {
-			if (o->noop)
-				(void)queue_complete(a->db, &c.job, worker,
-				    "noop", NULL);
-			else
-				pipeline_run(&c);
-			done++;
+			for (i = 0; i < nclaimed; i++) {
+				c.job = claimed[i];
+				if (o->noop)
+					(void)queue_complete(a->db, &c.job,
+					    worker, "noop", NULL);
+				else
+					pipeline_run(&c);
+				done++;
+			}
 			continue;
 		}
 		if (qr == QUEUE_DB) {
@@ -173,7 +181,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: primerka-batch (--once | --follow) "
-	    "[--concurrency N] [--max-jobs N] [--max-seconds N] [--noop]\n");
+	    "[--concurrency N] [--max-jobs N] [--max-seconds N] [--batch N]\n"
+	    "       [--noop]\n");
 	exit(2);
 }
 
@@ -187,10 +196,11 @@ main(int argc, char *argv[])
 		{ "max-jobs", required_argument, NULL, 'j' },
 		{ "max-seconds", required_argument, NULL, 's' },
 		{ "noop", no_argument, NULL, 'n' },
+		{ "batch", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct opts	 o = { 0, 1, 0, 300, 60, 5, -1, 0 };
+	struct opts	 o = { 0, 1, 0, 300, 60, 5, -1, 0, 1 };
 	struct app	 a;
 	char		 err[256];
 	int		 ch, mode = 0, i, status, rc = 0;
@@ -198,7 +208,7 @@ main(int argc, char *argv[])
 	pid_t		 pid, pids[64];
 	int		 forwarded = 0;
 
-	while ((ch = getopt_long(argc, argv, "ofc:j:s:nh", longopts,
+	while ((ch = getopt_long(argc, argv, "ofc:j:s:nb:h", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'o':
@@ -209,6 +219,10 @@ main(int argc, char *argv[])
 			break;
 		case 'n':
 			o.noop = 1;
+			break;
+		case 'b':
+			if (util_parse_i64(optarg, 1, 64, &o.batch) == -1)
+				usage();
 			break;
 		case 'c':
 			if (util_parse_i64(optarg, 1, 64, &o.concurrency) == -1)

@@ -13,14 +13,14 @@ const struct db_stmt queue_statements[] = {
 	  "attempts = j.attempts + 1 "
 	  "FROM (SELECT id FROM jobs WHERE status NOT IN ('COMPLETED', "
 	  "'FAILED') AND run_after <= now() AND (locked_until IS NULL OR "
-	  "locked_until < now()) ORDER BY run_after, id LIMIT 1 "
+	  "locked_until < now()) ORDER BY run_after, id LIMIT $3 "
 	  "FOR UPDATE SKIP LOCKED) c WHERE j.id = c.id "
 	  "RETURNING j.id, j.kind, j.user_id, j.status, "
 	  "coalesce(j.photo_id, 0), coalesce(j.outfit_id, 0), "
 	  "coalesce(j.location_id, 0), coalesce(j.source_job_id, 0), "
 	  "j.attempts, j.max_attempts, coalesce(j.provider_ref, ''), "
 	  "coalesce(j.error_code, ''), "
-	  "(SELECT language FROM users u WHERE u.id = j.user_id)", 2 },
+	  "(SELECT language FROM users u WHERE u.id = j.user_id)", 3 },
 	{ "queue_advance",
 	  "UPDATE jobs SET status = $3, "
 	  "locked_until = now() + make_interval(secs => $4) "
@@ -77,36 +77,53 @@ enum queue_result
 queue_claim(struct db *db, const char *worker, int lease,
     struct queue_job *j)
 {
-	char		 l[16];
-	const char	*p[2] = { worker, l };
-	PGresult	*res;
-	int		 k, s;
+	int	 n;
 
+	return queue_claim_many(db, worker, lease, j, 1, &n);
+}
+
+enum queue_result
+queue_claim_many(struct db *db, const char *worker, int lease,
+    struct queue_job *jobs, int max, int *nclaimed)
+{
+	char		 l[16], m[16];
+	const char	*p[3] = { worker, l, m };
+	PGresult	*res;
+	struct queue_job *j;
+	int		 k, s, i, n;
+
+	*nclaimed = 0;
 	snprintf(l, sizeof(l), "%d", lease);
-	if (db_run(db, "queue_claim", 2, p, PGRES_TUPLES_OK, &res) == -1)
+	snprintf(m, sizeof(m), "%d", max);
+	if (db_run(db, "queue_claim", 3, p, PGRES_TUPLES_OK, &res) == -1)
 		return QUEUE_DB;
-	if (PQntuples(res) != 1) {
+	n = PQntuples(res);
+	if (n == 0) {
 		PQclear(res);
 		return QUEUE_EMPTY;
 	}
-	memset(j, 0, sizeof(*j));
-	j->id = db_get_i64(res, 0, 0);
-	k = job_kind_parse(PQgetvalue(res, 0, 1));
-	j->kind = k < 0 ? JOB_KIND_TRYON : (enum job_kind)k;
-	j->user_id = db_get_i64(res, 0, 2);
-	s = job_status_parse(PQgetvalue(res, 0, 3));
-	j->status = s < 0 ? JOB_RECEIVED : (enum job_status)s;
-	j->photo_id = db_get_i64(res, 0, 4);
-	j->outfit_id = db_get_i64(res, 0, 5);
-	j->location_id = db_get_i64(res, 0, 6);
-	j->source_job_id = db_get_i64(res, 0, 7);
-	j->attempts = (int)db_get_i64(res, 0, 8);
-	j->max_attempts = (int)db_get_i64(res, 0, 9);
-	snprintf(j->provider_ref, sizeof(j->provider_ref), "%s",
-	    PQgetvalue(res, 0, 10));
-	snprintf(j->last_error, sizeof(j->last_error), "%s",
-	    PQgetvalue(res, 0, 11));
-	j->lang = lang_parse(PQgetvalue(res, 0, 12));
+	for (i = 0; i < n && i < max; i++) {
+		j = &jobs[i];
+		memset(j, 0, sizeof(*j));
+		j->id = db_get_i64(res, i, 0);
+		k = job_kind_parse(PQgetvalue(res, i, 1));
+		j->kind = k < 0 ? JOB_KIND_TRYON : (enum job_kind)k;
+		j->user_id = db_get_i64(res, i, 2);
+		s = job_status_parse(PQgetvalue(res, i, 3));
+		j->status = s < 0 ? JOB_RECEIVED : (enum job_status)s;
+		j->photo_id = db_get_i64(res, i, 4);
+		j->outfit_id = db_get_i64(res, i, 5);
+		j->location_id = db_get_i64(res, i, 6);
+		j->source_job_id = db_get_i64(res, i, 7);
+		j->attempts = (int)db_get_i64(res, i, 8);
+		j->max_attempts = (int)db_get_i64(res, i, 9);
+		snprintf(j->provider_ref, sizeof(j->provider_ref), "%s",
+		    PQgetvalue(res, i, 10));
+		snprintf(j->last_error, sizeof(j->last_error), "%s",
+		    PQgetvalue(res, i, 11));
+		j->lang = lang_parse(PQgetvalue(res, i, 12));
+	}
+	*nclaimed = i;
 	PQclear(res);
 	return QUEUE_OK;
 }

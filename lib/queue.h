@@ -41,6 +41,14 @@ extern const struct db_stmt queue_statements[];
 enum queue_result queue_claim(struct db *, const char *worker, int lease,
 		    struct queue_job *out);
 
+/*
+ * Claim up to max ready jobs at once (one round trip and one commit):
+ * for a deep queue of short jobs.  Each job gets its own lease, so a
+ * worker should claim no more than it finishes well within one lease.
+ */
+enum queue_result queue_claim_many(struct db *, const char *worker, int lease,
+		    struct queue_job *jobs, int max, int *nclaimed);
+
 /* Move a held job to status and renew its lease. */
 enum queue_result queue_advance(struct db *, const struct queue_job *,
 		    const char *worker, enum job_status, int lease);

@@ -23,13 +23,14 @@ started=$SECONDS
 echo "fixtures"
 n=$RANDOM
 U1=$((370000000 + n)) U2=$((371000000 + n)) SA=$((372000000 + n))
-SB=$((373000000 + n)) AD=$((374000000 + n))
+SB=$((373000000 + n)) AD=$((374000000 + n)) U3=$((375000000 + n))
 NX=$((9000000000000 + n))      # an id no row has
 shopA=$(ADMIN add-shop "Hostile A $n")
 shopB=$(ADMIN add-shop "Hostile B $n")
 ADMIN set-role "$SA" shop_staff --shop "$shopA" >/dev/null
 ADMIN set-role "$SB" shop_staff --shop "$shopB" >/dev/null
 ADMIN set-role "$AD" admin >/dev/null
+ADMIN set-role "$U3" user >/dev/null	# a row, but never signed in
 OA=$(ADMIN add-outfit "$shopA" "$D/product_tshirt_mockup.png" --title "Hostile tee $n" \
 	--category tops --price 100000 --url "https://example.com/a")
 OB=$(ADMIN add-outfit "$shopB" "$D/product_tshirt_mockup.png" --title "Hostile tee B $n" \
@@ -108,7 +109,7 @@ echo "corpus"
 C="$TMP/corpus"
 cat > "$TMP/fixture.json" <<FX
 {"base": "${PRIMERKA_URL%/}", "token": "$PRIMERKA_TELEGRAM_BOT_TOKEN", "now": $(date +%s),
- "u1": $U1, "u2": $U2, "sa": $SA, "sb": $SB, "ad": $AD,
+ "u1": $U1, "u2": $U2, "u3": $U3, "sa": $SA, "sb": $SB, "ad": $AD,
  "shop_a": $shopA, "shop_b": $shopB, "nx": $NX, "oa": $OA, "ob": $OB,
  "loc": $LOC, "p1": $P1, "p2": $P2, "t1": $T1, "a1": $A1}
 FX
@@ -255,7 +256,12 @@ done
 echo "  2xx answers (reads the corpus allows): $reads2xx; 429s retried: $retried;" \
 	"slowest: $((slowest / 1000)) ms ($slowest_id)"
 echo "non-JSON answers from nginx itself (HTTP framing, before the API): ${#nonjson[@]}"
-for x in "${nonjson[@]}"; do echo "  $x"; done
+# grouped by status, method and what was sent (the paths differ)
+printf '%s\n' "${nonjson[@]}" | awk '{ m = $3; sub(/:$/, "", m); n = split($0, p, ": ")
+	k = sprintf("%s %-5s %s", $2, m, p[n])
+	if (!(k in c)) { order[++t] = k; first[k] = $1 } c[k]++ }
+	END { for (i = 1; i <= t; i++)
+		printf "  %-62s x%-3d (#%s)\n", order[i], c[order[i]], first[order[i]] }'
 echo "$((total - ${#failures[@]})) of $total requests answered as allowed"
 
 # -------------------------------------------------------------- aftermath
