@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "http.h"
+#include "jsonv.h"
 #include "util.h"
 
 const char *
@@ -231,6 +232,13 @@ req_read_json(struct req *r, size_t max)
 	}
 	if (req_read_body(r, max, &body, &len) == -1)
 		return NULL;
+	/* RFC 8259 and valid UTF-8 first: json-c alone is more lenient. */
+	if (!jsonv_check((const char *)body, len, 16)) {
+		free(body);
+		resp_error(r, 400, "malformed_json",
+		    "the request body is not valid JSON");
+		return NULL;
+	}
 	tok = json_tokener_new_ex(16);
 	if (tok == NULL) {
 		free(body);
@@ -265,46 +273,6 @@ req_read_json(struct req *r, size_t max)
 	return o;
 }
 
-/* Strict UTF-8 check: no overlongs, surrogates or values past U+10FFFF. */
-static int
-utf8_valid(const char *s, size_t len)
-{
-	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 i = 0, n, k;
-	uint32_t		 cp;
-
-	while (i < len) {
-		if (p[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if ((p[i] & 0xe0) == 0xc0) {
-			n = 1;
-			cp = p[i] & 0x1f;
-		} else if ((p[i] & 0xf0) == 0xe0) {
-			n = 2;
-			cp = p[i] & 0x0f;
-		} else if ((p[i] & 0xf8) == 0xf0) {
-			n = 3;
-			cp = p[i] & 0x07;
-		} else
-			return 0;
-		if (i + n >= len)
-			return 0;
-		for (k = 1; k <= n; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (p[i + k] & 0x3f);
-		}
-		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) ||
-		    (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		i += n + 1;
-	}
-	return 1;
-}
-
 int
 req_query(struct req *r, const char *name, char *buf, size_t buflen)
 {
@@ -322,7 +290,7 @@ req_query(struct req *r, const char *name, char *buf, size_t buflen)
 			if (util_pct_decode(eq + 1, vlen, UTIL_PCT_PLUS, buf,
 			    buflen, &outlen) != UTIL_OK ||
 			    memchr(buf, '\0', outlen) != NULL ||
-			    !utf8_valid(buf, outlen)) {
+			    !jsonv_utf8(buf, outlen)) {
 				if (buflen > 0)
 					buf[0] = '\0';
 				return -2;

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "api.h"
+#include "jsonv.h"
 
 const struct db_stmt users_statements[] = {
 	{ "user_touch",
@@ -15,6 +16,12 @@ const struct db_stmt users_statements[] = {
 	  "tokens_reserved(id) FROM users WHERE id = $1", 1 },
 	{ NULL, NULL, 0 }
 };
+
+static const char *
+utf8_or_empty(const char *s)
+{
+	return jsonv_utf8(s, strlen(s)) ? s : "";
+}
 
 int
 users_touch(struct req *r)
@@ -32,10 +39,11 @@ users_touch(struct req *r)
 	snprintf(id, sizeof(id), "%lld", (long long)r->user.id);
 	snprintf(grant, sizeof(grant), "%lld", (long long)a->welcome_grant);
 	snprintf(refresh, sizeof(refresh), "%lld", (long long)a->user_refresh);
+	/* Signed by Telegram, but the database takes only valid UTF-8. */
 	p[0] = id;
-	p[1] = r->user.first_name;
-	p[2] = r->user.last_name;
-	p[3] = r->user.username;
+	p[1] = utf8_or_empty(r->user.first_name);
+	p[2] = utf8_or_empty(r->user.last_name);
+	p[3] = utf8_or_empty(r->user.username);
 	p[4] = lang_name(r->lang);
 	p[5] = grant;
 	p[6] = refresh;

@@ -153,11 +153,11 @@ v_tags(struct req *r, json_object *o, const char *name, int required,
 		s = json_object_get_string(t);
 		l = (size_t)json_object_get_string_len(t);
 		if (l < 1 || l > 40)
-			return bad(r, name, "tags must be 1 to 40 characters");
+			return bad(r, name, "must be 1 to 40 characters each");
 		for (k = 0; k < l; k++)
 			if (!islower((unsigned char)s[k]) &&
 			    !isdigit((unsigned char)s[k]) && s[k] != '-')
-				return bad(r, name, "tags use a-z, 0-9 and -");
+				return bad(r, name, "must use a-z, 0-9 and - only");
 		if (off + l + 2 > buflen)
 			return bad(r, name, "is too long");
 		if (off > 0)
@@ -181,7 +181,15 @@ v_only(struct req *r, json_object *o, const char *const *allowed)
 			if (strcmp(*a, key) == 0)
 				break;
 		if (*a == NULL) {
-			snprintf(msg, sizeof(msg), "unknown field: %.64s", key);
+			/* At most 64 bytes of the name, cut between characters. */
+			size_t n = strlen(key);
+			if (n > 64) {
+				n = 64;
+				while (n > 0 && ((unsigned char)key[n] & 0xc0) == 0x80)
+					n--;
+			}
+			snprintf(msg, sizeof(msg), "unknown field: %.*s", (int)n,
+			    key);
 			resp_error(r, 400, "invalid_field", msg);
 			return -1;
 		}

@@ -28,7 +28,7 @@
  *       lib/util.c $(pkg-config --cflags --libs json-c libcrypto) -o gen
  *   ./gen fuzz/corpus/initdata
  *
- * fuzz-sources: lib/auth.c lib/util.c
+ * fuzz-sources: lib/auth.c lib/util.c lib/jsonv.c
  * fuzz-pkgs: json-c libcrypto
  * fuzz-corpus: fuzz/corpus/initdata
  */

@@ -32,7 +32,7 @@
  * 1 only with a value that obeys its contract; a handler sends exactly
  * one response; the events lists match the body.
  *
- * fuzz-sources: fcgi/validate.c fcgi/events.c
+ * fuzz-sources: fcgi/validate.c fcgi/events.c lib/jsonv.c
  * fuzz-pkgs: json-c libpq
  * fuzz-includes: fcgi
  * fuzz-corpus: fuzz/corpus/json_request
@@ -48,6 +48,7 @@
 #include <json-c/json.h>
 
 #include "api.h"
+#include "jsonv.h"
 #include "validate.h"
 
 #define FUZZ_BODY_MAX	65536	/* the largest endpoint limit (events) */
@@ -142,6 +143,9 @@ fuzz_parse(struct fuzz_req *fr)
 
 	fr->obj = NULL;
 	fr->parse_ok = 0;
+	/* As req_read_json(): the strict syntax check comes first. */
+	if (!jsonv_check(fr->body, fr->len, 16))
+		return;
 	tok = json_tokener_new_ex(16);
 	if (tok == NULL)
 		return;

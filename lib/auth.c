@@ -21,6 +21,7 @@
 #include <openssl/hmac.h>
 
 #include "auth.h"
+#include "jsonv.h"
 #include "util.h"
 
 #define AUTH_HASH_LEN		32			/* SHA-256 */
@@ -277,6 +278,9 @@ auth_parse_user(const struct auth_field *f, struct auth_user *u)
 	enum auth_result	 r = AUTH_MALFORMED;
 	int64_t			 id;
 
+	/* json-c's strict mode still takes single quotes, NaN and more. */
+	if (!jsonv_check(f->val, f->vlen, AUTH_JSON_DEPTH))
+		return AUTH_MALFORMED;
 	tok = json_tokener_new_ex(AUTH_JSON_DEPTH);
 	if (tok == NULL)
 		return AUTH_ERROR;

@@ -1028,6 +1028,15 @@ jpeg_on_message(j_common_ptr c, int level)
 	case JWRN_BOGUS_PROGRESSION:
 		e->rc = IMAGE_E_CORRUPT;
 		longjmp(e->jb, 1);
+	case JWRN_EXTRANEOUS_DATA:
+		/* A few stray bytes before a marker are common; many mean
+		 * the entropy-coded data is not what the headers say. */
+		if (c->err->msg_parm.i[0] > 256) {
+			e->rc = IMAGE_E_CORRUPT;
+			longjmp(e->jb, 1);
+		}
+		c->err->num_warnings++;
+		break;
 	default:
 		c->err->num_warnings++;
 	}

@@ -70,6 +70,11 @@ quiet() {
 	return 1
 }
 check "the stack is idle before the corpus" quiet 120
+if [ "$fail" != 0 ]; then
+	echo "the fixtures failed: not sending the corpus"
+	summary
+	exit 1
+fi
 
 # -------------------------------------------------------------- snapshots
 # Everything stored: whole tables (users without the columns a sign-in
@@ -114,7 +119,8 @@ cat > "$TMP/fixture.json" <<FX
  "loc": $LOC, "p1": $P1, "p2": $P2, "t1": $T1, "a1": $A1}
 FX
 total=$($PY "$GEN" gen "$TMP/fixture.json" "$C")
-check "corpus generated ($total requests, $(du -sh "$C" | cut -f1))" [ "${total:-0}" -ge 500 ]
+check "corpus generated (${total:-no} requests, $(du -sh "$C" | cut -f1))" [ "${total:-0}" -ge 500 ]
+[ -s "$C/manifest.tsv" ] || { summary; exit 1; }
 
 # expect_ok CODE EXPECT FROM_API: whether the status is one the corpus
 # allows (see gen_corpus.py for the vocabulary); sets want_code when the

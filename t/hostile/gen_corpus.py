@@ -620,6 +620,14 @@ def gen_json(c):
             c.add("%s: %s=%s" % (ep["name"], fname, lit), ep["method"],
                   ep["path"], [h, JSON_CT], with_field(ep["base"], fname, lit),
                   MALFORMED)
+        # An unknown key whose 64th byte is inside a character: the error
+        # message that names it must still be UTF-8.
+        k = "a" * 63 + "\u00e9"
+        c.add("%s: unknown key cut mid-character" % ep["name"], ep["method"],
+              ep["path"], [h, JSON_CT], b"{" + json.dumps(k, ensure_ascii=False
+                                                          ).encode() +
+              b": 1, " + json.dumps(ep["base"]).encode()[1:],
+              "400:invalid_field")
         # Duplicate keys: an invalid value first, then last.
         for fname, kind in ep["fields"]:
             bad = '"x"' if kind in ("id", "int") else "1"
