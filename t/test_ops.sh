@@ -119,6 +119,18 @@ check "/healthz says 503" [ "$hz" = 503 ]
 req POST /photos -H "$H3" -H "Content-Type: image/jpeg" --data-binary "@$D/people_grace_hopper_portrait.jpg"
 expect 201 "upload after S3 is back"
 
+echo "the FastCGI socket as fd 0 (spawn-fcgi, systemd socket activation)"
+SOCK="$TMP/fd0.sock"
+spawn-fcgi -s "$SOCK" -P "$TMP/fd0.pid" -- /usr/bin/env PRIMERKA_CONFIG="$PRIMERKA_CONFIG" \
+	PRIMERKA_API_WORKERS=2 "$ROOT/primerka.fcgi" >/dev/null 2>&1
+sleep 0.5
+out=$(REQUEST_METHOD=GET DOCUMENT_URI=/healthz REMOTE_ADDR=127.0.0.1 cgi-fcgi -bind -connect "$SOCK" 2>/dev/null)
+check "primerka.fcgi serves on an inherited socket" grep -q '"status":"ok"' <<<"$out"
+check "with its prefork children" [ "$(pgrep -P "$(cat "$TMP/fd0.pid")" | wc -l)" = 2 ]
+kill -TERM "$(cat "$TMP/fd0.pid")"
+for _ in $(seq 1 20); do pid_alive "$TMP/fd0.pid" || break; sleep 0.1; done
+check "and stops on SIGTERM" fails pid_alive "$TMP/fd0.pid"
+
 echo "the production nginx site"
 mkdir -p "$TMP/nginx/snippets" "$TMP/nginx/logs"
 cp "$ROOT"/nginx/snippets/*.conf "$TMP/nginx/snippets/"
