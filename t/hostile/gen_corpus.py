@@ -1101,11 +1101,15 @@ def gen_auth(c):
         '{"id":%d,"first_name":"' % u1 + "x" * 3800 + '"}'), "404")
     add("user with id twice, valid last", "tma " + s.build(
         '{"id":"x","id":%d,"first_name":"x"}' % u1), "404")
-    # odd but authentic names (the fixture user stays the same user)
+    # signed, but not valid Unicode: refused as malformed
     for u, what in [
             (user(first_name="\ud800"), "lone surrogate escape in the name"),
             ('{"id":%d,"first_name":"\\ud800\\udc00\\ud800"}' % u1,
              "broken surrogate pair in the name"),
+    ]:
+        add("user " + what, "tma " + s.build(u), "401")
+    # odd but authentic names (the fixture user stays the same user)
+    for u, what in [
             (user(first_name="a\u0000b"), "NUL escape in the name"),
             (user(first_name="x" * 300, last_name="y" * 300,
                   username="z" * 100), "overlong names"),
