@@ -58,6 +58,28 @@ static struct {
 } opt = { "en", "Dev", "admin grant", NULL, NULL, "", "tops", NULL, NULL, "",
     "0" };
 
+static void	usage(void) __attribute__((noreturn));
+
+/* Record one option (options may come before or after the command). */
+static void
+set_opt(int ch)
+{
+	switch (ch) {
+	case 'l': opt.lang = optarg; break;
+	case 'n': opt.name = optarg; break;
+	case 'N': opt.note = optarg; break;
+	case 's': opt.shop = optarg; break;
+	case 't': opt.title = optarg; break;
+	case 'd': opt.description = optarg; break;
+	case 'c': opt.category = optarg; break;
+	case 'p': opt.price = optarg; break;
+	case 'u': opt.url = optarg; break;
+	case 'T': opt.tags = optarg; break;
+	case 'a': opt.age = optarg; break;
+	default: usage();
+	}
+}
+
 static void
 usage(void)
 {
@@ -303,20 +325,7 @@ main(int argc, char *argv[])
 	int		 ch, rc;
 
 	while ((ch = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'l': opt.lang = optarg; break;
-		case 'n': opt.name = optarg; break;
-		case 'N': opt.note = optarg; break;
-		case 's': opt.shop = optarg; break;
-		case 't': opt.title = optarg; break;
-		case 'd': opt.description = optarg; break;
-		case 'c': opt.category = optarg; break;
-		case 'p': opt.price = optarg; break;
-		case 'u': opt.url = optarg; break;
-		case 'T': opt.tags = optarg; break;
-		case 'a': opt.age = optarg; break;
-		default: usage();
-		}
+		set_opt(ch);
 	}
 	argc -= optind;
 	argv += optind;
@@ -327,20 +336,7 @@ main(int argc, char *argv[])
 	 * makes glibc's getopt start afresh. */
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'l': opt.lang = optarg; break;
-		case 'n': opt.name = optarg; break;
-		case 'N': opt.note = optarg; break;
-		case 's': opt.shop = optarg; break;
-		case 't': opt.title = optarg; break;
-		case 'd': opt.description = optarg; break;
-		case 'c': opt.category = optarg; break;
-		case 'p': opt.price = optarg; break;
-		case 'u': opt.url = optarg; break;
-		case 'T': opt.tags = optarg; break;
-		case 'a': opt.age = optarg; break;
-		default: usage();
-		}
+		set_opt(ch);
 	}
 	argc -= optind;
 	argv += optind;

@@ -67,6 +67,34 @@ fetch_image(struct app *a, const char *url, const char *what,
 	return 0;
 }
 
+/*
+ * Store a result as this call's staging object and hand back a presigned
+ * GET URL to it, as a hosted provider hands back its own.  0 or -1.
+ */
+static int
+publish(struct local_ctx *c, enum bucket b, const char *ext,
+    const unsigned char *data, size_t len, const char *ctype, int64_t job_id,
+    char **url, struct provider_error *err)
+{
+	struct app	*a = c->app;
+	char		 key[128];
+	struct s3_error	 s3e;
+
+	staging_key(job_id, ext, key, sizeof(key));
+	snprintf(c->staged, sizeof(c->staged), "%s", key);
+	if (s3_put(a->s3, a->bucket[b], key, data, len, ctype, &s3e) != 0) {
+		provider_error_set(err, "storage_error", 1,
+		    "local: storing the result: %ld %s", s3e.status, s3e.code);
+		return -1;
+	}
+	*url = s3_presign_get(a->s3, a->bucket[b], key, 900, time(NULL));
+	if (*url == NULL) {
+		provider_error_set(err, "internal", 1, "local: presign failed");
+		return -1;
+	}
+	return 0;
+}
+
 static int
 local_tryon(struct provider *p, const struct provider_tryon_req *rq,
     const struct provider_hooks *hooks, char **url,
@@ -79,8 +107,6 @@ local_tryon(struct provider *p, const struct provider_tryon_req *rq,
 	struct compose_params	 cp;
 	unsigned char		*jpg = NULL;
 	size_t			 len;
-	char			 key[128];
-	struct s3_error		 s3e;
 	int			 rc = -1;
 
 	*url = NULL;
@@ -107,21 +133,9 @@ local_tryon(struct provider *p, const struct provider_tryon_req *rq,
 		    "local: encoding failed");
 		goto done;
 	}
-	staging_key(rq->job_id, "jpg", key, sizeof(key));
-	snprintf(c->staged, sizeof(c->staged), "%s", key);
-	if (s3_put(a->s3, a->bucket[BUCKET_RESULTS], key, jpg, len,
-	    "image/jpeg", &s3e) != 0) {
-		provider_error_set(err, "storage_error", 1,
-		    "local: storing the result: %ld %s", s3e.status,
-		    s3e.code);
+	if (publish(c, BUCKET_RESULTS, "jpg", jpg, len, "image/jpeg",
+	    rq->job_id, url, err) == -1)
 		goto done;
-	}
-	*url = s3_presign_get(a->s3, a->bucket[BUCKET_RESULTS], key, 900,
-	    time(NULL));
-	if (*url == NULL) {
-		provider_error_set(err, "internal", 1, "local: presign failed");
-		goto done;
-	}
 	rc = 0;
 done:
 	free(jpg);
@@ -147,8 +161,7 @@ local_animate(struct provider *p, const struct provider_animate_req *rq,
 	struct video_params	 vp;
 	unsigned char		*mp4 = NULL;
 	size_t			 len;
-	char			 key[128], verr[128];
-	struct s3_error		 s3e;
+	char			 verr[128];
 	int			 rc = -1;
 
 	*url = NULL;
@@ -165,20 +178,9 @@ local_animate(struct provider *p, const struct provider_animate_req *rq,
 		provider_error_set(err, "provider_error", 0, "local: %s", verr);
 		goto done;
 	}
-	staging_key(rq->job_id, "mp4", key, sizeof(key));
-	snprintf(c->staged, sizeof(c->staged), "%s", key);
-	if (s3_put(a->s3, a->bucket[BUCKET_VIDEOS], key, mp4, len, "video/mp4",
-	    &s3e) != 0) {
-		provider_error_set(err, "storage_error", 1,
-		    "local: storing the video: %ld %s", s3e.status, s3e.code);
+	if (publish(c, BUCKET_VIDEOS, "mp4", mp4, len, "video/mp4",
+	    rq->job_id, url, err) == -1)
 		goto done;
-	}
-	*url = s3_presign_get(a->s3, a->bucket[BUCKET_VIDEOS], key, 900,
-	    time(NULL));
-	if (*url == NULL) {
-		provider_error_set(err, "internal", 1, "local: presign failed");
-		goto done;
-	}
 	rc = 0;
 done:
 	free(mp4);
