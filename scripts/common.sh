@@ -7,10 +7,20 @@ PRIMERKA_VAR=${PRIMERKA_VAR:-$ROOT/var}
 PRIMERKA_S3_PORT=${PRIMERKA_S3_PORT:-$((PRIMERKA_PORT + 1))}
 PRIMERKA_BIN=${PRIMERKA_BIN:-$ROOT}
 PG_BINDIR=${PG_BINDIR:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
-PG_DATA=$PRIMERKA_VAR/pg
-PG_RUN=$PRIMERKA_VAR/pgrun
 RUN=$PRIMERKA_VAR/run
 LOGDIR=$PRIMERKA_VAR/log
+# PostgreSQL runs as the postgres user when we are root: if that user
+# cannot reach the checkout (a private home or temporary directory), its
+# cluster lives in a directory of its own under /var/tmp instead.
+PG_BASE=$PRIMERKA_VAR
+if [ "$(id -u)" = 0 ] && id postgres >/dev/null 2>&1 &&
+   ! runuser -u postgres -- test -x "$(dirname "$PRIMERKA_VAR")" 2>/dev/null; then
+	PG_BASE=/var/tmp/primerka-pg/$(printf '%s' "$PRIMERKA_VAR" | sha1sum | cut -c1-12)
+fi
+PG_DATA=$PG_BASE/pg
+PG_RUN=$PG_BASE/pgrun
+PG_LOG=$PG_BASE/postgres.log
+[ "$PG_BASE" = "$PRIMERKA_VAR" ] && PG_LOG=$LOGDIR/postgres.log
 CONF=$PRIMERKA_VAR/primerka.conf
 BUCKETS="user-photos outfits locations results videos"
 DATABASE_URL="postgresql://primerka@/primerka?host=$PG_RUN"

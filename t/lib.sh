@@ -4,6 +4,7 @@
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 eval "$("$ROOT/scripts/dev-stack" env)"
+. "$ROOT/scripts/common.sh"	# PG_LOG, RUN, LOGDIR of the stack
 API=${PRIMERKA_URL%/}/api/v1
 D="$ROOT/t/data"
 PSQL="psql -qtAX $PRIMERKA_DATABASE_URL"

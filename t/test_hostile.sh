@@ -107,7 +107,8 @@ newlog() { tail -n +$(($2 + 1)) "$1" 2>/dev/null; }
 snapshot "$TMP/before"
 processes > "$TMP/procs.before"
 declare -A logat
-for l in fcgi.log worker.log nginx-error.log postgres.log; do logat[$l]=$(loglines "$LOGS/$l"); done
+for l in fcgi.log worker.log nginx-error.log; do logat[$l]=$(loglines "$LOGS/$l"); done
+logat[postgres.log]=$(loglines "$PG_LOG")
 
 # -------------------------------------------------------------- corpus
 echo "corpus"
@@ -295,7 +296,7 @@ w5=$(newlog "$LOGS/fcgi.log" "${logat[fcgi.log]}" | grep -c '"status":"5')
 check "no 5xx logged by the API ($w5)" [ "$w5" = 0 ]
 sig=$(newlog "$LOGS/nginx-error.log" "${logat[nginx-error.log]}" | grep -c "exited on signal")
 check "no nginx worker died ($sig)" [ "$sig" = 0 ]
-pg=$(newlog "$LOGS/postgres.log" "${logat[postgres.log]}" | grep -cE "terminated by signal|PANIC|server process .* exited")
+pg=$(newlog "$PG_LOG" "${logat[postgres.log]}" | grep -cE "terminated by signal|PANIC|server process .* exited")
 check "no PostgreSQL backend crashed ($pg)" [ "$pg" = 0 ]
 if [ -n "${HOSTILE_KEEP:-}" ]; then
 	mkdir -p "$HOSTILE_KEEP" && cp -r "$C"/. "$TMP/before" "$TMP/after" "$ANS" \

@@ -82,7 +82,7 @@ expect 503 "GET /me while PostgreSQL is down"
 hz=$(curl -sS -o /dev/null -w '%{http_code}' "${PRIMERKA_URL%/}/healthz")
 check "/healthz says 503 while it is down" [ "$hz" = 503 ]
 sleep 2
-as_pg "$PG_BINDIR/pg_ctl" -D "$PG_DATA" -w -l "$LOGDIR/postgres.log" \
+as_pg "$PG_BINDIR/pg_ctl" -D "$PG_DATA" -w -l "$PG_LOG" \
 	-o "-c listen_addresses='' -c unix_socket_directories='$PG_RUN' -c max_connections=200" start >/dev/null
 wait $lp
 codes=$(sort "$TMP/codes" | uniq -c | tr '\n' ' ')
