@@ -31,7 +31,7 @@ say() { echo "==> $*" >&2; }
 # Run a command as the postgres system user when we are root.
 as_pg() {
 	if [ "$(id -u)" = 0 ]; then
-		runuser -u postgres -- "$@"
+		(cd / && runuser -u postgres -- "$@")
 	else
 		"$@"
 	fi
