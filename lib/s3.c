@@ -44,6 +44,7 @@ struct endpoint {
 
 struct s3_client {
 	CURL		*curl;
+	struct sigv4_key_cache keycache;	/* today's signing key */
 	struct endpoint	 ep;
 	struct endpoint	 pub;
 	char		*region;
@@ -645,6 +646,7 @@ perform_once(struct s3_client *c, const struct s3_req *req,
 		creds.secret_key = c->secret_key;
 		creds.region = c->region;
 		creds.service = "s3";
+		creds.cache = &c->keycache;
 		memset(&sr, 0, sizeof(sr));
 		sr.method = req->method;
 		sr.host = host;
@@ -1079,6 +1081,7 @@ s3_client_free(struct s3_client *c)
 {
 	if (c == NULL)
 		return;
+	sigv4_key_cache_clear(&c->keycache);
 	if (c->curl != NULL)
 		curl_easy_cleanup(c->curl);
 	endpoint_free(&c->ep);
@@ -1504,6 +1507,7 @@ presign(struct s3_client *c, const char *method, const char *bucket,
 	creds.secret_key = c->secret_key;
 	creds.region = c->region;
 	creds.service = "s3";
+	creds.cache = &c->keycache;
 	memset(&p, 0, sizeof(p));
 	p.method = method;
 	p.scheme = c->pub.scheme;

@@ -11,7 +11,9 @@
 #include <strings.h>
 #include <time.h>
 
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/params.h>
 
 #include "buf.h"
 #include "sigv4.h"
@@ -630,6 +632,36 @@ sigv4_signing_key(const char *secret_key, const char *date,
 	return rc;
 }
 
+/* (Re)key the cache's HMAC context with its key.  0 or -1. */
+static int
+cache_mac(struct sigv4_key_cache *kc)
+{
+	OSSL_PARAM	 params[2];
+	EVP_MAC		*m;
+
+	if (kc->mac == NULL) {
+		if ((m = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
+			return -1;
+		kc->mac = EVP_MAC_CTX_new(m);
+		EVP_MAC_free(m);
+		if (kc->mac == NULL)
+			return -1;
+	}
+	params[0] = OSSL_PARAM_construct_utf8_string("digest", "SHA256", 0);
+	params[1] = OSSL_PARAM_construct_end();
+	return EVP_MAC_init(kc->mac, kc->key, sizeof(kc->key), params) == 1 ?
+	    0 : -1;
+}
+
+void
+sigv4_key_cache_clear(struct sigv4_key_cache *kc)
+{
+	if (kc == NULL)
+		return;
+	EVP_MAC_CTX_free(kc->mac);
+	OPENSSL_cleanse(kc, sizeof(*kc));
+}
+
 /* Hex signature of string_to_sign for the scope of date.  0 or < 0. */
 int
 sigv4_signature(const struct sigv4_creds *creds, const char *date,
@@ -640,6 +672,33 @@ sigv4_signature(const struct sigv4_creds *creds, const char *date,
 
 	if (!valid_creds(creds) || string_to_sign == NULL || hex == NULL)
 		return SIGV4_EINVAL;
+	if (creds->cache != NULL && strlen(date) == 8) {
+		/* The day's key, and an HMAC context keyed with it. */
+		struct sigv4_key_cache *kc = creds->cache;
+		size_t outlen = 0;
+
+		rc = SIGV4_OK;
+		if (strcmp(kc->date, date) != 0) {
+			kc->date[0] = '\0';
+			rc = sigv4_signing_key(creds->secret_key, date,
+			    creds->region, creds->service, kc->key);
+			if (rc == SIGV4_OK && cache_mac(kc) == -1)
+				rc = SIGV4_ECRYPTO;
+			if (rc == SIGV4_OK)
+				memcpy(kc->date, date, 9);
+		}
+		if (rc == SIGV4_OK && (EVP_MAC_init(kc->mac, NULL, 0,
+		    NULL) != 1 || EVP_MAC_update(kc->mac,
+		    (const unsigned char *)string_to_sign,
+		    strlen(string_to_sign)) != 1 || EVP_MAC_final(kc->mac,
+		    sig, &outlen, sizeof(sig)) != 1 || outlen != 32)) {
+			kc->date[0] = '\0';
+			rc = SIGV4_ECRYPTO;
+		}
+		if (rc == SIGV4_OK)
+			hex_encode(sig, 32, hex);
+		return rc;
+	}
 	rc = sigv4_signing_key(creds->secret_key, date, creds->region,
 	    creds->service, key);
 	if (rc == SIGV4_OK)

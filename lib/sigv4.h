@@ -40,11 +40,26 @@ enum sigv4_result {
 };
 
 /* Who signs, and for which scope.  service is "s3" for S3. */
+/*
+ * The signing key of one day, kept by a caller that signs often (the key
+ * derivation is four HMACs): owned by the caller, filled by sigv4 when
+ * the date changes.
+ */
+struct sigv4_key_cache {
+	char		 date[9];	/* YYYYMMDD of key, "" when empty */
+	unsigned char	 key[32];
+	void		*mac;		/* HMAC context keyed with key */
+};
+
+/* Release what a cache holds (the HMAC context); it may be reused. */
+void	 sigv4_key_cache_clear(struct sigv4_key_cache *);
+
 struct sigv4_creds {
 	const char	*access_key;
 	const char	*secret_key;
 	const char	*region;
 	const char	*service;
+	struct sigv4_key_cache *cache;	/* NULL: derive every time */
 };
 
 /* A query parameter, raw (not encoded).  value NULL means "". */

@@ -27,6 +27,8 @@ static const struct sigv4_creds aws_creds = {
 };
 
 /* Assert two strings are equal, printing both when they are not. */
+static void test_key_cache(void);
+
 #define ASSERT_STR(got, want) do {					\
 	const char *g_ = (got), *w_ = (want);				\
 	if (g_ == NULL || strcmp(g_, w_) != 0)				\
@@ -632,6 +634,7 @@ compare_header_line(char **f, size_t nf)
 	creds.secret_key = f[3];
 	creds.region = f[4];
 	creds.service = "s3";
+	creds.cache = NULL;
 	plen = unhex(f[9]);
 	nq = unhex_pairs(f[10], q, 16);
 	nh = unhex_pairs(f[11], hp, 16);
@@ -701,6 +704,7 @@ compare_presign_line(char **f, size_t nf)
 	creds.secret_key = f[3];
 	creds.region = f[4];
 	creds.service = "s3";
+	creds.cache = NULL;
 	plen = unhex(f[9]);
 	nq = unhex_pairs(f[10], q, 16);
 	nh = unhex_pairs(f[11], hp, 16);
@@ -786,6 +790,38 @@ test_botocore(void)
 	free(out);
 }
 
+/*
+ * A signing-key cache gives the same signatures as deriving the key each
+ * time, across a change of date, and is refilled for the new date.
+ */
+static void
+test_key_cache(void)
+{
+	struct sigv4_key_cache	 cache = { "", { 0 }, NULL };
+	struct sigv4_creds	 cached = aws_creds;
+	char			 a[SIGV4_HEX_SIZE], b[SIGV4_HEX_SIZE];
+	const char		*dates[] = { "20130524", "20130524", "20240101",
+	    "20130524" };
+	size_t			 i;
+
+	cached.cache = &cache;
+	for (i = 0; i < sizeof(dates) / sizeof(dates[0]); i++) {
+		CU_ASSERT_EQUAL(sigv4_signature(&aws_creds, dates[i],
+		    "string to sign", a), SIGV4_OK);
+		CU_ASSERT_EQUAL(sigv4_signature(&cached, dates[i],
+		    "string to sign", b), SIGV4_OK);
+		ASSERT_STR(b, a);
+		CU_ASSERT_STRING_EQUAL(cache.date, dates[i]);
+	}
+	/* The published example signature through the cache, twice. */
+	CU_ASSERT_EQUAL(sigv4_signature(&cached, "20130524",
+	    "string to sign", b), SIGV4_OK);
+	CU_ASSERT_EQUAL(sigv4_signature(&aws_creds, "20130525",
+	    "string to sign", a), SIGV4_OK);
+	CU_ASSERT(strcmp(a, b) != 0);
+	sigv4_key_cache_clear(&cache);
+}
+
 int
 main(void)
 {
@@ -798,6 +834,7 @@ main(void)
 	if (s == NULL ||
 	    CU_add_test(s, "AWS example: GET Object (Range)",
 	    test_aws_get_object) == NULL ||
+	    CU_add_test(s, "signing-key cache", test_key_cache) == NULL ||
 	    CU_add_test(s, "AWS example: PUT Object", test_aws_put_object) ==
 	    NULL ||
 	    CU_add_test(s, "AWS example: GET Bucket Lifecycle",
