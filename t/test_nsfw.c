@@ -30,6 +30,7 @@
 #include <CUnit/Basic.h>
 #include <json-c/json.h>
 
+#include "testutil.h"
 #include "image.h"
 #include "nsfw.h"
 
@@ -54,35 +55,6 @@ static const char *const photos[] = {
 };
 #define NPHOTOS	(sizeof(photos) / sizeof(photos[0]))
 
-static int
-read_all(const char *path, unsigned char **buf, size_t *len)
-{
-	FILE	*f = fopen(path, "rb");
-	long	 n;
-
-	*buf = NULL;
-	if (f == NULL)
-		return -1;
-	if (fseek(f, 0, SEEK_END) != 0) {
-		fclose(f);
-		return -1;
-	}
-	n = ftell(f);
-	if (n < 0 || fseek(f, 0, SEEK_SET) != 0) {
-		fclose(f);
-		return -1;
-	}
-	*buf = malloc((size_t)n + 1);
-	if (*buf == NULL || fread(*buf, 1, (size_t)n, f) != (size_t)n) {
-		free(*buf);
-		*buf = NULL;
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	*len = (size_t)n;
-	return 0;
-}
 
 static int
 write_all(const char *path, const void *buf, size_t len)
@@ -122,63 +94,6 @@ write_tensor(const char *path, const float *t)
 	return rc;
 }
 
-/*
- * Run argv (PATH lookup) and capture its stdout.  Returns the exit
- * status (or -1); *out is NUL-terminated, caller frees.
- */
-static int
-run_capture(char *const argv[], char **out)
-{
-	int	 fd[2], st;
-	pid_t	 pid;
-	size_t	 n = 0, cap = 65536;
-	ssize_t	 r;
-	char	*b, *nb;
-
-	*out = NULL;
-	b = malloc(cap);
-	if (b == NULL || pipe(fd) != 0) {
-		free(b);
-		return -1;
-	}
-	pid = fork();
-	if (pid == -1) {
-		free(b);
-		close(fd[0]);
-		close(fd[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		close(fd[0]);
-		if (dup2(fd[1], 1) == -1)
-			_exit(127);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	close(fd[1]);
-	for (;;) {
-		if (n + 1 >= cap) {
-			cap *= 2;
-			nb = realloc(b, cap);
-			if (nb == NULL)
-				break;
-			b = nb;
-		}
-		r = read(fd[0], b + n, cap - n - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-	}
-	close(fd[0]);
-	b[n] = '\0';
-	*out = b;
-	while (waitpid(pid, &st, 0) == -1)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 /*
  * A fixture photo: $PRIMERKA_FIXTURES/NAME, else $srcdir/t/data/fixtures,
@@ -209,7 +124,7 @@ load_photo(const char *name, int side, struct image *img)
 	size_t		 len;
 	int		 rc;
 
-	if (read_all(fixture(name), &buf, &len) != 0) {
+	if (tu_read_file(fixture(name), &buf, &len) != 0) {
 		fprintf(stderr, "cannot read fixture %s\n", fixture(name));
 		return -1;
 	}
@@ -275,7 +190,7 @@ test_load_errors(void)
 	CU_ASSERT_PTR_NULL(m);
 	CU_ASSERT(strlen(err) > 0);
 
-	CU_ASSERT_FATAL(read_all(modelpath, &buf, &len) == 0);
+	CU_ASSERT_FATAL(tu_read_file(modelpath, &buf, &len) == 0);
 	CU_ASSERT_FATAL(len > 4096);
 	/* Truncated. */
 	snprintf(p, sizeof(p), "%s/trunc.bin", tmpdir);
@@ -422,7 +337,7 @@ test_equivalence(void)
 		argv[4 + i] = path[i];
 	}
 	argv[4 + n] = NULL;
-	rc = run_capture(argv, &out);
+	rc = tu_run_capture(argv, &out);
 	CU_ASSERT_EQUAL_FATAL(rc, 0);
 	CU_ASSERT_EQUAL_FATAL(parse_ref(out, ref, MAX_INPUTS), n);
 	free(out);
@@ -512,7 +427,7 @@ test_preprocess(void)
 		argv[ac++] = path[i];
 	}
 	argv[ac] = NULL;
-	rc = run_capture(argv, &out);
+	rc = tu_run_capture(argv, &out);
 	CU_ASSERT_EQUAL_FATAL(rc, 0);
 	CU_ASSERT_EQUAL_FATAL(parse_ref(out, ref, 3), nc);
 	free(out);

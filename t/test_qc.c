@@ -19,6 +19,7 @@
 #include <CUnit/Basic.h>
 #include <json-c/json.h>
 
+#include "testutil.h"
 #include "image.h"
 #include "nsfw.h"
 #include "qc.h"
@@ -46,35 +47,6 @@ fixture(const char *name)
 	return p;
 }
 
-static int
-read_all(const char *path, unsigned char **buf, size_t *len)
-{
-	FILE	*f = fopen(path, "rb");
-	long	 n;
-
-	*buf = NULL;
-	if (f == NULL)
-		return -1;
-	if (fseek(f, 0, SEEK_END) != 0) {
-		fclose(f);
-		return -1;
-	}
-	n = ftell(f);
-	if (n < 0 || fseek(f, 0, SEEK_SET) != 0) {
-		fclose(f);
-		return -1;
-	}
-	*buf = malloc((size_t)n + 1);
-	if (*buf == NULL || fread(*buf, 1, (size_t)n, f) != (size_t)n) {
-		free(*buf);
-		*buf = NULL;
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	*len = (size_t)n;
-	return 0;
-}
 
 /* qc_check() on a fixture file; fails the test if it cannot run. */
 static int
@@ -84,7 +56,7 @@ check_file(const char *name, enum qc_kind kind, struct qc_report *r)
 	size_t		 len;
 	int		 rc;
 
-	if (read_all(fixture(name), &buf, &len) != 0) {
+	if (tu_read_file(fixture(name), &buf, &len) != 0) {
 		fprintf(stderr, "cannot read %s\n", fixture(name));
 		return -1;
 	}
@@ -530,7 +502,7 @@ test_generated_blur(void)
 	unsigned char		*buf;
 	size_t			 len, i;
 
-	CU_ASSERT_FATAL(read_all(fixture("scene_interior_living_room.jpg"),
+	CU_ASSERT_FATAL(tu_read_file(fixture("scene_interior_living_room.jpg"),
 	    &buf, &len) == 0);
 	CU_ASSERT_FATAL(qc_check(&cfg, NULL, QC_USER_PHOTO, buf, len, &r0) ==
 	    QC_OK);
@@ -555,7 +527,7 @@ test_generated_blur(void)
 	image_free(&img);
 
 	/* Blurred (sigma ~4.5 px at 1024): rejected as blurry. */
-	CU_ASSERT_FATAL(read_all(fixture("scene_street_town_sharp.jpg"),
+	CU_ASSERT_FATAL(tu_read_file(fixture("scene_street_town_sharp.jpg"),
 	    &buf, &len) == 0);
 	CU_ASSERT_FATAL(image_decode(buf, len, NULL, &img) == IMAGE_OK);
 	free(buf);
@@ -736,7 +708,7 @@ test_nsfw_policy(void)
 	unsigned char		*buf;
 	size_t			 len;
 
-	CU_ASSERT_FATAL(read_all(fixture("people_interior_pool_hall.jpg"),
+	CU_ASSERT_FATAL(tu_read_file(fixture("people_interior_pool_hall.jpg"),
 	    &buf, &len) == 0);
 	CU_ASSERT_EQUAL(qc_check(&cfg, model, QC_USER_PHOTO, buf, len, &r),
 	    QC_OK);

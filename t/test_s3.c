@@ -8,7 +8,9 @@
  * presigned URLs of s3_presign_* are also compared byte for byte with
  * botocore's generate_presigned_url() (t/sigv4_botocore.py, "U" lines).
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE	/* nftw() flags, strcasestr() */
+#endif
 
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -36,6 +38,7 @@
 #include <CUnit/CUnit.h>
 #include <curl/curl.h>
 
+#include "testutil.h"
 #include "../lib/s3.h"
 
 #define S3RVER_KEY	"S3RVER"	/* s3rver's built-in account */
@@ -785,77 +788,7 @@ test_url_building(void)
 	s3_client_free(c);
 }
 
-/* ---- botocore's generate_presigned_url, byte for byte ---------------- */
 
-static int
-run_capture(char *const argv[], char **out)
-{
-	int	 fds[2], status = -1;
-	pid_t	 pid;
-	size_t	 len = 0, cap = 1 << 20;
-	ssize_t	 n;
-	char	*buf;
-
-	*out = NULL;
-	buf = malloc(cap + 1);
-	if (buf == NULL || pipe(fds) == -1) {
-		free(buf);
-		return -1;
-	}
-	pid = fork();
-	if (pid == -1) {
-		close(fds[0]);
-		close(fds[1]);
-		free(buf);
-		return -1;
-	}
-	if (pid == 0) {
-		close(fds[0]);
-		if (dup2(fds[1], STDOUT_FILENO) == -1)
-			_exit(126);
-		close(fds[1]);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	close(fds[1]);
-	for (;;) {
-		n = read(fds[0], buf + len, cap - len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-		if (len == cap)
-			break;
-	}
-	close(fds[0]);
-	buf[len] = '\0';
-	while (waitpid(pid, &status, 0) == -1)
-		if (errno != EINTR)
-			break;
-	*out = buf;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-static int
-unhex(char *s)
-{
-	size_t	 i, n = strlen(s);
-	int	 hi, lo;
-
-	if (n % 2 != 0)
-		return -1;
-	for (i = 0; i < n / 2; i++) {
-		hi = s[2 * i] <= '9' ? s[2 * i] - '0' : s[2 * i] - 'a' + 10;
-		lo = s[2 * i + 1] <= '9' ? s[2 * i + 1] - '0' :
-		    s[2 * i + 1] - 'a' + 10;
-		if (hi < 0 || hi > 15 || lo < 0 || lo > 15)
-			return -1;
-		s[i] = (char)(hi << 4 | lo);
-	}
-	s[n / 2] = '\0';
-	return 0;
-}
 
 /*
  * Redo a "U" line (id access secret region endpoint style time bucket
@@ -871,7 +804,7 @@ compare_client_line(char **f, size_t nf)
 	long long		 t, exp;
 	int			 ok;
 
-	if (nf != 14 || unhex(f[9]) == -1 || unhex(f[12]) == -1)
+	if (nf != 14 || tu_unhex(f[9]) == -1 || tu_unhex(f[12]) == -1)
 		return 0;
 	errno = 0;
 	t = strtoll(f[7], &end, 10);
@@ -920,7 +853,7 @@ test_botocore_presign(void)
 	argv[0] = "/usr/bin/python3";
 	argv[1] = script;
 	argv[2] = NULL;
-	st = access(argv[0], X_OK) == 0 ? run_capture(argv, &out) : 77;
+	st = access(argv[0], X_OK) == 0 ? tu_run_capture(argv, &out) : 77;
 	if (st == 77) {
 		fprintf(stderr, "\nSKIP botocore comparison: no botocore for "
 		    "/usr/bin/python3\n");

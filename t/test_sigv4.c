@@ -15,6 +15,7 @@
 #include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
 
+#include "testutil.h"
 #include "../lib/sigv4.h"
 
 #define AWS_AK		"AKIAIOSFODNN7EXAMPLE"
@@ -23,7 +24,7 @@
 #define T2013		((time_t)1369353600)	/* 2013-05-24T00:00:00Z */
 
 static const struct sigv4_creds aws_creds = {
-	AWS_AK, AWS_SK, "us-east-1", "s3"
+	AWS_AK, AWS_SK, "us-east-1", "s3", NULL
 };
 
 /* Assert two strings are equal, printing both when they are not. */
@@ -403,7 +404,7 @@ test_rejects(void)
 	    NULL };
 	struct sigv4_presign	 p = { "GET", "https", "h", "/k", NULL, 0,
 	    NULL, 0, 60 };
-	struct sigv4_creds	 nocreds = { NULL, "s", "r", "s3" };
+	struct sigv4_creds	 nocreds = { NULL, "s", "r", "s3", NULL };
 	struct sigv4_signed	 out;
 	int			 err = 0;
 	char			*u;
@@ -483,59 +484,6 @@ test_rejects(void)
 
 /* ---- comparison with botocore ---------------------------------------- */
 
-/*
- * Run argv, capturing its standard output (at most 1 MiB).  Returns the
- * exit status (or -1) and the output in *out (caller frees).
- */
-static int
-run_capture(char *const argv[], char **out)
-{
-	int	 fds[2], status;
-	pid_t	 pid;
-	size_t	 len = 0, cap = 1 << 20;
-	ssize_t	 n;
-	char	*buf;
-
-	*out = NULL;
-	buf = malloc(cap + 1);
-	if (buf == NULL || pipe(fds) == -1) {
-		free(buf);
-		return -1;
-	}
-	pid = fork();
-	if (pid == -1) {
-		close(fds[0]);
-		close(fds[1]);
-		free(buf);
-		return -1;
-	}
-	if (pid == 0) {
-		close(fds[0]);
-		if (dup2(fds[1], STDOUT_FILENO) == -1)
-			_exit(126);
-		close(fds[1]);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	close(fds[1]);
-	for (;;) {
-		n = read(fds[0], buf + len, cap - len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-		if (len == cap)
-			break;
-	}
-	close(fds[0]);
-	buf[len] = '\0';
-	while (waitpid(pid, &status, 0) == -1)
-		if (errno != EINTR)
-			break;
-	*out = buf;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
 
 /* Decode hex in place (the result is NUL-terminated); its length. */
 static ssize_t
@@ -759,7 +707,7 @@ test_botocore(void)
 	argv[0] = "/usr/bin/python3";
 	argv[1] = script;
 	argv[2] = NULL;
-	st = run_capture(argv, &out);
+	st = tu_run_capture(argv, &out);
 	if (st == 77) {
 		fprintf(stderr, "\nSKIP botocore comparison: botocore cannot "
 		    "be imported by /usr/bin/python3\n");

@@ -1,0 +1,116 @@
+/*
+ * Helpers shared by the CUnit suites.
+ */
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+int
+tu_read_file(const char *path, unsigned char **buf, size_t *len)
+{
+	FILE	*f = fopen(path, "rb");
+	long	 n;
+
+	*buf = NULL;
+	if (f == NULL)
+		return -1;
+	if (fseek(f, 0, SEEK_END) != 0) {
+		fclose(f);
+		return -1;
+	}
+	n = ftell(f);
+	if (n < 0 || fseek(f, 0, SEEK_SET) != 0) {
+		fclose(f);
+		return -1;
+	}
+	*buf = malloc((size_t)n + 1);
+	if (*buf == NULL || fread(*buf, 1, (size_t)n, f) != (size_t)n) {
+		free(*buf);
+		*buf = NULL;
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	*len = (size_t)n;
+	return 0;
+}
+
+int
+tu_run_capture(char *const argv[], char **out)
+{
+	int	 fd[2], st;
+	pid_t	 pid;
+	size_t	 n = 0, cap = 65536;
+	ssize_t	 r;
+	char	*b, *nb;
+
+	*out = NULL;
+	b = malloc(cap);
+	if (b == NULL || pipe(fd) != 0) {
+		free(b);
+		return -1;
+	}
+	pid = fork();
+	if (pid == -1) {
+		free(b);
+		close(fd[0]);
+		close(fd[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(fd[0]);
+		if (dup2(fd[1], 1) == -1)
+			_exit(127);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(fd[1]);
+	for (;;) {
+		if (n + 1 >= cap) {
+			cap *= 2;
+			nb = realloc(b, cap);
+			if (nb == NULL)
+				break;
+			b = nb;
+		}
+		r = read(fd[0], b + n, cap - n - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd[0]);
+	b[n] = '\0';
+	*out = b;
+	while (waitpid(pid, &st, 0) == -1)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+int
+tu_unhex(char *s)
+{
+	size_t	 i, n = strlen(s);
+	int	 hi, lo;
+
+	if (n % 2 != 0)
+		return -1;
+	for (i = 0; i < n / 2; i++) {
+		hi = s[2 * i] <= '9' ? s[2 * i] - '0' : s[2 * i] - 'a' + 10;
+		lo = s[2 * i + 1] <= '9' ? s[2 * i + 1] - '0' :
+		    s[2 * i + 1] - 'a' + 10;
+		if (hi < 0 || hi > 15 || lo < 0 || lo > 15)
+			return -1;
+		s[i] = (char)(hi << 4 | lo);
+	}
+	s[n / 2] = '\0';
+	return 0;
+}
