@@ -95,26 +95,6 @@ write_tensor(const char *path, const float *t)
 }
 
 
-/*
- * A fixture photo: $PRIMERKA_FIXTURES/NAME, else $srcdir/t/data/fixtures,
- * else the shared set next to the checkout ($srcdir/../shared/fixtures).
- */
-static char *
-fixture(const char *name)
-{
-	static char	 p[1024];
-	const char	*env = getenv("PRIMERKA_FIXTURES");
-
-	if (env != NULL && *env != '\0') {
-		snprintf(p, sizeof(p), "%s/%s", env, name);
-		return p;
-	}
-	snprintf(p, sizeof(p), "%s/t/data/fixtures/%s", srcdir, name);
-	if (access(p, R_OK) != 0)
-		snprintf(p, sizeof(p), "%s/../shared/fixtures/%s", srcdir,
-		    name);
-	return p;
-}
 
 /* Decode a fixture (longer side <= side), or fail the test. */
 static int
@@ -124,8 +104,8 @@ load_photo(const char *name, int side, struct image *img)
 	size_t		 len;
 	int		 rc;
 
-	if (tu_read_file(fixture(name), &buf, &len) != 0) {
-		fprintf(stderr, "cannot read fixture %s\n", fixture(name));
+	if (tu_read_file(tu_fixture(srcdir, name), &buf, &len) != 0) {
+		fprintf(stderr, "cannot read fixture %s\n", tu_fixture(srcdir, name));
 		return -1;
 	}
 	rc = image_decode_scaled(buf, len, NULL, side, img);

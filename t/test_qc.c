@@ -30,22 +30,6 @@ static struct qc_config	 cfg;
 
 /* ------------------------------------------------------------ helpers */
 
-static char *
-fixture(const char *name)
-{
-	static char	 p[1024];
-	const char	*env = getenv("PRIMERKA_FIXTURES");
-
-	if (env != NULL && *env != '\0') {
-		snprintf(p, sizeof(p), "%s/%s", env, name);
-		return p;
-	}
-	snprintf(p, sizeof(p), "%s/t/data/fixtures/%s", srcdir, name);
-	if (access(p, R_OK) != 0)
-		snprintf(p, sizeof(p), "%s/../shared/fixtures/%s", srcdir,
-		    name);
-	return p;
-}
 
 
 /* qc_check() on a fixture file; fails the test if it cannot run. */
@@ -56,8 +40,8 @@ check_file(const char *name, enum qc_kind kind, struct qc_report *r)
 	size_t		 len;
 	int		 rc;
 
-	if (tu_read_file(fixture(name), &buf, &len) != 0) {
-		fprintf(stderr, "cannot read %s\n", fixture(name));
+	if (tu_read_file(tu_fixture(srcdir, name), &buf, &len) != 0) {
+		fprintf(stderr, "cannot read %s\n", tu_fixture(srcdir, name));
 		return -1;
 	}
 	rc = qc_check(&cfg, model, kind, buf, len, r);
@@ -502,7 +486,7 @@ test_generated_blur(void)
 	unsigned char		*buf;
 	size_t			 len, i;
 
-	CU_ASSERT_FATAL(tu_read_file(fixture("scene_interior_living_room.jpg"),
+	CU_ASSERT_FATAL(tu_read_file(tu_fixture(srcdir, "scene_interior_living_room.jpg"),
 	    &buf, &len) == 0);
 	CU_ASSERT_FATAL(qc_check(&cfg, NULL, QC_USER_PHOTO, buf, len, &r0) ==
 	    QC_OK);
@@ -527,7 +511,7 @@ test_generated_blur(void)
 	image_free(&img);
 
 	/* Blurred (sigma ~4.5 px at 1024): rejected as blurry. */
-	CU_ASSERT_FATAL(tu_read_file(fixture("scene_street_town_sharp.jpg"),
+	CU_ASSERT_FATAL(tu_read_file(tu_fixture(srcdir, "scene_street_town_sharp.jpg"),
 	    &buf, &len) == 0);
 	CU_ASSERT_FATAL(image_decode(buf, len, NULL, &img) == IMAGE_OK);
 	free(buf);
@@ -708,7 +692,7 @@ test_nsfw_policy(void)
 	unsigned char		*buf;
 	size_t			 len;
 
-	CU_ASSERT_FATAL(tu_read_file(fixture("people_interior_pool_hall.jpg"),
+	CU_ASSERT_FATAL(tu_read_file(tu_fixture(srcdir, "people_interior_pool_hall.jpg"),
 	    &buf, &len) == 0);
 	CU_ASSERT_EQUAL(qc_check(&cfg, model, QC_USER_PHOTO, buf, len, &r),
 	    QC_OK);

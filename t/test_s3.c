@@ -55,15 +55,6 @@ struct server {
 
 static struct server srv = { -1, 0, "", "", "" };
 
-#define ASSERT_STR(got, want) do {					\
-	const char *g_ = (got), *w_ = (want);				\
-	if (g_ == NULL || strcmp(g_, w_) != 0)				\
-		fprintf(stderr, "\n%s:%d:\n  got  %s\n  want %s\n",	\
-		    __FILE__, __LINE__, g_ ? g_ : "(null)", w_);	\
-	CU_ASSERT_PTR_NOT_NULL(g_);					\
-	if (g_ != NULL)							\
-		CU_ASSERT_STRING_EQUAL(g_, w_);				\
-} while (0)
 
 /* ---- helpers --------------------------------------------------------- */
 

@@ -27,18 +27,7 @@ static const struct sigv4_creds aws_creds = {
 	AWS_AK, AWS_SK, "us-east-1", "s3", NULL
 };
 
-/* Assert two strings are equal, printing both when they are not. */
 static void test_key_cache(void);
-
-#define ASSERT_STR(got, want) do {					\
-	const char *g_ = (got), *w_ = (want);				\
-	if (g_ == NULL || strcmp(g_, w_) != 0)				\
-		fprintf(stderr, "\n%s:%d:\n  got  %s\n  want %s\n",	\
-		    __FILE__, __LINE__, g_ ? g_ : "(null)", w_);	\
-	CU_ASSERT_PTR_NOT_NULL(g_);					\
-	if (g_ != NULL)							\
-		CU_ASSERT_STRING_EQUAL(g_, w_);				\
-} while (0)
 
 /* SHA-256 hex of a NUL-terminated string into out. */
 static void

@@ -114,3 +114,20 @@ tu_unhex(char *s)
 	s[n / 2] = '\0';
 	return 0;
 }
+
+const char *
+tu_fixture(const char *srcdir, const char *name)
+{
+	static char	 p[1024];
+	const char	*env = getenv("PRIMERKA_FIXTURES");
+
+	if (env != NULL && *env != '\0') {
+		snprintf(p, sizeof(p), "%s/%s", env, name);
+		return p;
+	}
+	snprintf(p, sizeof(p), "%s/t/data/fixtures/%s", srcdir, name);
+	if (access(p, R_OK) != 0)
+		snprintf(p, sizeof(p), "%s/../shared/fixtures/%s", srcdir,
+		    name);
+	return p;
+}

@@ -16,6 +16,24 @@ int	 tu_read_file(const char *path, unsigned char **buf, size_t *len);
  */
 int	 tu_run_capture(char *const argv[], char **out);
 
+/*
+ * The path of fixture NAME: $PRIMERKA_FIXTURES/NAME, else
+ * srcdir/t/data/fixtures, else the shared set beside the checkout.
+ * Returns a static buffer, overwritten by the next call.
+ */
+const char *tu_fixture(const char *srcdir, const char *name);
+
+/* Assert two strings are equal (CUnit), printing both when they are not. */
+#define ASSERT_STR(got, want) do {					\
+	const char *g_ = (got), *w_ = (want);				\
+	if (g_ == NULL || strcmp(g_, w_) != 0)				\
+		fprintf(stderr, "\n%s:%d:\n  got  %s\n  want %s\n",	\
+		    __FILE__, __LINE__, g_ ? g_ : "(null)", w_);	\
+	CU_ASSERT_PTR_NOT_NULL(g_);					\
+	if (g_ != NULL)							\
+		CU_ASSERT_STRING_EQUAL(g_, w_);				\
+} while (0)
+
 /* Decode lower-case hex in place into a NUL-terminated string; 0 or -1. */
 int	 tu_unhex(char *s);
 
