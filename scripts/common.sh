@@ -12,18 +12,34 @@ LOGDIR=$PRIMERKA_VAR/log
 # PostgreSQL runs as the postgres user when we are root: if that user
 # cannot reach the checkout (a private home or temporary directory), its
 # cluster lives in a directory of its own under /var/tmp instead.
-PG_BASE=$PRIMERKA_VAR
-if [ "$(id -u)" = 0 ] && id postgres >/dev/null 2>&1 &&
-   ! runuser -u postgres -- test -x "$(dirname "$PRIMERKA_VAR")" 2>/dev/null; then
-	PG_BASE=/var/tmp/primerka-pg/$(printf '%s' "$PRIMERKA_VAR" | sha1sum | cut -c1-12)
-fi
-PG_DATA=$PG_BASE/pg
-PG_RUN=$PG_BASE/pgrun
-PG_LOG=$PG_BASE/postgres.log
-[ "$PG_BASE" = "$PRIMERKA_VAR" ] && PG_LOG=$LOGDIR/postgres.log
+# The choice is made once, when the stack is first started, and recorded
+# in $PRIMERKA_VAR/pg-base: every later script must find the same socket.
+pg_base_choose() {
+	local d=$PRIMERKA_VAR
+	# The nearest directory that exists already: var/ itself may not yet.
+	while [ ! -d "$d" ] && [ "$d" != / ]; do d=$(dirname "$d"); done
+	if [ "$(id -u)" = 0 ] && id postgres >/dev/null 2>&1 &&
+	   ! runuser -u postgres -- test -x "$d" 2>/dev/null; then
+		echo "/var/tmp/primerka-pg/$(printf '%s' "$PRIMERKA_VAR" | sha1sum | cut -c1-12)"
+	else
+		echo "$PRIMERKA_VAR"
+	fi
+}
+pg_paths() {
+	if [ -s "$PRIMERKA_VAR/pg-base" ]; then
+		PG_BASE=$(cat "$PRIMERKA_VAR/pg-base")
+	else
+		PG_BASE=$(pg_base_choose)
+	fi
+	PG_DATA=$PG_BASE/pg
+	PG_RUN=$PG_BASE/pgrun
+	PG_LOG=$PG_BASE/postgres.log
+	[ "$PG_BASE" = "$PRIMERKA_VAR" ] && PG_LOG=$LOGDIR/postgres.log
+	DATABASE_URL="postgresql://primerka@/primerka?host=$PG_RUN"
+}
+pg_paths
 CONF=$PRIMERKA_VAR/primerka.conf
 BUCKETS="user-photos outfits locations results videos"
-DATABASE_URL="postgresql://primerka@/primerka?host=$PG_RUN"
 
 die() { echo "$(basename "$0"): $*" >&2; exit 1; }
 say() { echo "==> $*" >&2; }
