@@ -66,7 +66,7 @@ job_failed(struct job_ctx *c)
 		    (double)(arc4random() % 1000) / 1000.0);
 		if (queue_retry(db, &c->job, c->worker, delay, c->err.code,
 		    c->err.detail) == QUEUE_OK)
-			log_job(c, "job retry", c->err.code);
+			log_job(c, "job retry", "RETRY");
 		return;
 	}
 	if (c->err.retryable) {
@@ -75,10 +75,11 @@ job_failed(struct job_ctx *c)
 		snprintf(detail, sizeof(detail), "%s: %s", c->err.code,
 		    c->err.detail);
 		snprintf(c->err.detail, sizeof(c->err.detail), "%.255s", detail);
-		snprintf(c->err.code, sizeof(c->err.code), "%s",
-		    strcmp(c->err.code, "internal") == 0 ||
-		    strcmp(c->err.code, "storage_error") == 0 ?
-		    "attempts_exhausted" : c->err.code);
+		/* (Never snprintf a buffer into itself: undefined.) */
+		if (strcmp(c->err.code, "internal") == 0 ||
+		    strcmp(c->err.code, "storage_error") == 0)
+			snprintf(c->err.code, sizeof(c->err.code), "%s",
+			    "attempts_exhausted");
 	}
 	if (queue_fail(db, &c->job, c->worker, c->err.code, c->err.detail) ==
 	    QUEUE_OK)
@@ -121,8 +122,10 @@ pipeline_run(struct job_ctx *c)
 	}
 	qr = queue_complete(db, &c->job, c->worker, c->result_key,
 	    c->thumb_key[0] ? c->thumb_key : NULL);
-	if (qr == QUEUE_OK)
+	if (qr == QUEUE_OK) {
+		c->err.code[0] = '\0';	/* an earlier attempt's, resolved */
 		log_job(c, "job completed", "COMPLETED");
+	}
 	else if (qr == QUEUE_EMPTY)
 		log_job(c, "job failed: insufficient tokens", "FAILED");
 	else
