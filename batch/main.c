@@ -271,8 +271,9 @@ main(int argc, char *argv[])
 		app_free(&a);
 		return rc;
 	}
+	/* A failed fork leaves the rest of the slots empty (0). */
+	memset(pids, 0, sizeof(pids));
 	for (i = 0; i < o.concurrency; i++) {
-		pids[i] = 0;
 		pid = fork();
 		if (pid == -1) {
 			log_errx("fork: %s", strerror(errno));

@@ -109,7 +109,7 @@ photos_check_pending(struct app *a)
 	else {
 		log_kv(LOG_LVL_INFO, "photo judged", "photo_id",
 		    PQgetvalue(res, 0, 0), "verdict",
-		    rep.accepted ? "accepted" : "rejected", NULL);
+		    rep.accepted ? "accepted" : "rejected", (char *)NULL);
 		rc = 1;
 	}
 	PQclear(res);

@@ -49,7 +49,7 @@ log_job(struct job_ctx *c, const char *msg, const char *status)
 	snprintf(att, sizeof(att), "%d", c->job.attempts);
 	log_kv(LOG_LVL_INFO, msg, "job_id", id, "user_id", uid, "kind",
 	    job_kind_name(c->job.kind), "status", status, "attempt", att,
-	    "error", c->err.code, NULL);
+	    "error", c->err.code, (char *)NULL);
 }
 
 /* The job failed in a stage: retry later, or fail for good. */

@@ -241,6 +241,6 @@ done:
 		log_kv(r->status >= 500 ? LOG_LVL_WARN : LOG_LVL_INFO,
 		    "request", "request_id", r->request_id, "route", label,
 		    "user_id", r->authed ? idbuf : "", "status", st,
-		    "duration_ms", dur, NULL);
+		    "duration_ms", dur, (char *)NULL);
 	}
 }

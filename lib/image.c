@@ -493,7 +493,10 @@ axis_free(struct rs_axis *a)
 	free(a->start);
 	free(a->n);
 	free(a->w);
-	memset(a, 0, sizeof(*a));
+	a->start = NULL;
+	a->n = NULL;
+	a->w = NULL;
+	a->maxn = 0;
 }
 
 /*

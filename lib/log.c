@@ -2,6 +2,7 @@
  * JSON-lines logger.  The one other piece of process-wide state besides
  * the configuration: the program name and the minimum level.
  */
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -58,13 +59,19 @@ put_escaped(char *buf, size_t off, size_t cap, const char *s)
 	return off;
 }
 
+/*
+ * Append s at buf + off, cut so that the line stays below cap; returns
+ * the new length.  The line is a counted buffer, never NUL-terminated.
+ */
 static size_t
 put_raw(char *buf, size_t off, size_t cap, const char *s)
 {
 	size_t	 l = strlen(s);
 
+	assert(off < cap);
 	if (off + l >= cap)
 		l = cap - off - 1;
+	/* NOLINTNEXTLINE(bugprone-not-null-terminated-result): counted */
 	memcpy(buf + off, s, l);
 	return off + l;
 }

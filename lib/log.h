@@ -21,9 +21,11 @@ void	log_msg(enum log_level, const char *fmt, ...)
 
 /*
  * Message with extra string fields: log_kv(LOG_LVL_INFO, "job done",
- * "job_id", "42", "status", "COMPLETED", NULL).
+ * "job_id", "42", "status", "COMPLETED", (char *)NULL).  The list ends
+ * with a null pointer (the compiler checks that it is there).
  */
-void	log_kv(enum log_level, const char *msg, ...);
+void	log_kv(enum log_level, const char *msg, ...)
+	    __attribute__((sentinel));
 
 #define log_info(...)	log_msg(LOG_LVL_INFO, __VA_ARGS__)
 #define log_warnx(...)	log_msg(LOG_LVL_WARN, __VA_ARGS__)

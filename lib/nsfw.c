@@ -112,7 +112,7 @@ typedef float vf16 __attribute__((vector_size(64)));
 #define VACT(x, act) do {						\
 	__typeof__(x)		 z_ = { 0 };				\
 	__typeof__(x)		 six_ = z_ + 6.0f;			\
-	__typeof__((x) > (x))	 m_;					\
+	__typeof__((x) > z_)	 m_;					\
 									\
 	if ((act) == ACT_RELU || (act) == ACT_RELU6) {			\
 		m_ = (x) > z_;						\
@@ -385,6 +385,21 @@ check_op(const uint32_t *r, uint32_t idx, const struct nsfw_tensor *t,
 }
 
 /*
+ * Whether free slot s suits a tensor of need bytes better than slot best
+ * (NSFW_NONE: none chosen yet): the smallest slot that fits, else the
+ * largest one, to be grown.
+ */
+static int
+slot_better(const size_t *cap, uint32_t best, uint32_t s, size_t need)
+{
+	if (best == NSFW_NONE)
+		return 1;
+	if (cap[s] >= need)
+		return cap[best] < need || cap[s] < cap[best];
+	return cap[best] < need && cap[s] > cap[best];
+}
+
+/*
  * Give every tensor (except the input, read in place) an offset in one
  * arena.  Slots are reused once a tensor's last reader has run; an op's
  * output never shares a slot with its own inputs.
@@ -418,14 +433,7 @@ plan_arena(struct nsfw_model *m)
 		/* Smallest free slot that fits, else the largest to grow. */
 		best = NSFW_NONE;
 		for (s = 0; s < nslots; s++) {
-			if (owner[s] != 0)
-				continue;
-			if (best == NSFW_NONE)
-				best = s;
-			else if (cap[s] >= need)
-				best = (cap[best] < need || cap[s] < cap[best]) ?
-				    s : best;
-			else if (cap[best] < need && cap[s] > cap[best])
+			if (owner[s] == 0 && slot_better(cap, best, s, need))
 				best = s;
 		}
 		if (best == NSFW_NONE)

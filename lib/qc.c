@@ -5,6 +5,7 @@
  * analysis image; per-check functions (statistics, composition, tags);
  * qc_check()/qc_check_image(); JSON.
  */
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -1089,17 +1090,20 @@ analyse(const struct qc_config *c, const struct nsfw_model *model,
 	struct image	 a;
 	unsigned char	*luma = NULL;
 	uint16_t	*sm = NULL;
+	size_t		 npx;
 	double		 t0 = now_ms();
 	int		 rc;
 
 	rc = make_analysis(img, c->analysis_side, &a);
 	if (rc != IMAGE_OK)
 		return rc == IMAGE_E_NOMEM ? QC_ENOMEM : QC_EINVAL;
+	npx = (size_t)a.w * (size_t)a.h;
+	assert(npx > 0);	/* a valid image is never empty */
 	r->decoded = 1;
 	r->analysis_w = a.w;
 	r->analysis_h = a.h;
-	luma = malloc((size_t)a.w * a.h);
-	sm = malloc((size_t)a.w * a.h * sizeof(*sm));
+	luma = malloc(npx);
+	sm = malloc(npx * sizeof(*sm));
 	if (luma == NULL || sm == NULL) {
 		free(luma);
 		free(sm);

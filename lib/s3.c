@@ -1474,11 +1474,11 @@ s3_create_bucket(struct s3_client *c, const char *bucket,
 	buf_free(&xml);
 	if (rc == S3_OK || err == NULL || err->status != 409)
 		return rc;
-	if (strcmp(err->code, "BucketAlreadyOwnedByYou") == 0)
+	/* Some servers say BucketAlreadyExists for our own bucket. */
+	if (strcmp(err->code, "BucketAlreadyOwnedByYou") == 0 ||
+	    (strcmp(err->code, "BucketAlreadyExists") == 0 &&
+	    s3_bucket_exists(c, bucket, &e2) == 1))
 		rc = S3_OK;
-	else if (strcmp(err->code, "BucketAlreadyExists") == 0 &&
-	    s3_bucket_exists(c, bucket, &e2) == 1)
-		rc = S3_OK;	/* some servers say this for our own bucket */
 	if (rc == S3_OK) {
 		c->stats.failures--;
 		clear_err(err);

@@ -92,9 +92,12 @@ static int
 set_kv(struct qc_config *c, const char *kv)
 {
 	char		 key[64];
-	const char	*eq = strchr(kv, '=');
+	const char	*eq;
 	size_t		 kl;
 
+	if (kv == NULL)
+		return -1;
+	eq = strchr(kv, '=');
 	if (eq == NULL)
 		return -1;
 	kl = (size_t)(eq - kv);
@@ -270,13 +273,16 @@ main(int argc, char *argv[])
 	if (argc == 0)
 		usage();
 	if (cfgpath != NULL && *cfgpath != '\0' &&
-	    load_config(cfgpath, &cfg, &cfgmodel) != 0)
-		return 2;
+	    load_config(cfgpath, &cfg, &cfgmodel) != 0) {
+		status = 2;
+		goto out;
+	}
 	for (i = 0; i < nsets; i++) {
 		if (set_kv(&cfg, sets[i]) != 0) {
 			fprintf(stderr, "primerka-qc: bad setting '%s'\n",
 			    sets[i]);
-			return 2;
+			status = 2;
+			goto out;
 		}
 	}
 	if (!nonsfw) {
@@ -290,7 +296,8 @@ main(int argc, char *argv[])
 		if (model == NULL) {
 			fprintf(stderr, "primerka-qc: %s (use -n to skip "
 			    "NSFW, or run scripts/nsfw-convert)\n", err);
-			return 2;
+			status = 2;
+			goto out;
 		}
 	}
 	for (i = 0; i < argc; i++) {
@@ -326,6 +333,7 @@ main(int argc, char *argv[])
 		    JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(o);
 	}
+out:
 	nsfw_free(model);
 	free((char *)cfgmodel);
 	free(sets);
