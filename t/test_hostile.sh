@@ -213,7 +213,7 @@ while IFS=$'\t' read -r id cat mode want desc; do
 				shape+=("$id $want_code")	# checked below, in one go
 			else
 				nonjson+=("$id $code $desc")
-				[ "$want_code" = - ] || why="expected $want"
+				why="an error that is not JSON"
 			fi
 		elif [ "$fromapi" = 1 ]; then
 			why="an API error without a body"
@@ -262,7 +262,7 @@ for cat in $(printf '%s\n' "${!total_by[@]}" | sort); do
 done
 echo "  2xx answers (reads the corpus allows): $reads2xx; 429s retried: $retried;" \
 	"slowest: $((slowest / 1000)) ms ($slowest_id)"
-echo "non-JSON answers from nginx itself (HTTP framing, before the API): ${#nonjson[@]}"
+echo "non-JSON error answers (must be none): ${#nonjson[@]}"
 # grouped by status, method and what was sent (the paths differ)
 printf '%s\n' "${nonjson[@]}" | awk '{ m = $3; sub(/:$/, "", m); n = split($0, p, ": ")
 	k = sprintf("%s %-5s %s", $2, m, p[n])
