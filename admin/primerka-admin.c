@@ -128,11 +128,16 @@ slurp(const char *path, size_t *len)
 	unsigned char	*buf;
 	long		 sz;
 
-	if ((f = fopen(path, "rb")) == NULL)
+	f = fopen(path, "rb");
+	if (f == NULL)
 		return NULL;
-	if (fseek(f, 0, SEEK_END) != 0 || (sz = ftell(f)) < 0 ||
-	    sz > 64L * 1024 * 1024 || fseek(f, 0, SEEK_SET) != 0 ||
-	    (buf = malloc((size_t)sz + 1)) == NULL) {
+	sz = -1;
+	if (fseek(f, 0, SEEK_END) == 0)
+		sz = ftell(f);
+	buf = NULL;
+	if (sz >= 0 && sz <= 64L * 1024 * 1024 && fseek(f, 0, SEEK_SET) == 0)
+		buf = malloc((size_t)sz + 1);
+	if (buf == NULL) {
 		fclose(f);
 		return NULL;
 	}
@@ -157,7 +162,8 @@ upload_image(struct app *a, enum bucket b, const char *prefix,
 	struct s3_error		 err;
 	char			 hex[17];
 
-	if ((buf = slurp(path, &len)) == NULL) {
+	buf = slurp(path, &len);
+	if (buf == NULL) {
 		fprintf(stderr, "primerka-admin: %s: %s\n", path,
 		    strerror(errno));
 		return -1;
@@ -324,7 +330,10 @@ main(int argc, char *argv[])
 	const char	*cmd;
 	int		 ch, rc;
 
-	while ((ch = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+	for (;;) {
+		ch = getopt_long(argc, argv, "+", longopts, NULL);
+		if (ch == -1)
+			break;
 		set_opt(ch);
 	}
 	argc -= optind;
@@ -335,7 +344,10 @@ main(int argc, char *argv[])
 	/* Options may also follow the positional arguments; optind 0
 	 * makes glibc's getopt start afresh. */
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	for (;;) {
+		ch = getopt_long(argc, argv, "", longopts, NULL);
+		if (ch == -1)
+			break;
 		set_opt(ch);
 	}
 	argc -= optind;

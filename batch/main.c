@@ -70,8 +70,10 @@ wait_for_work(struct app *a, int seconds)
 	struct timeval	 tv;
 	int		 fd;
 
-	if (conn == NULL || PQstatus(conn) != CONNECTION_OK ||
-	    (fd = PQsocket(conn)) < 0) {
+	fd = -1;
+	if (conn != NULL && PQstatus(conn) == CONNECTION_OK)
+		fd = PQsocket(conn);
+	if (fd < 0) {
 		sleep((unsigned)seconds);
 		return;
 	}
@@ -81,8 +83,12 @@ wait_for_work(struct app *a, int seconds)
 	tv.tv_usec = 0;
 	if (select(fd + 1, &rfds, NULL, NULL, &tv) > 0)
 		PQconsumeInput(conn);
-	while ((n = PQnotifies(conn)) != NULL)
+	for (;;) {
+		n = PQnotifies(conn);
+		if (n == NULL)
+			break;
 		PQfreemem(n);
+	}
 }
 
 static int
@@ -109,7 +115,8 @@ worker_loop(struct app *a, const struct opts *o, int index)
 		log_errx("NSFW model: %s", err);
 		return 1;
 	}
-	if ((prov = provider_new(a, err, sizeof(err))) == NULL) {
+	prov = provider_new(a, err, sizeof(err));
+	if (prov == NULL) {
 		log_errx("%s", err);
 		return 1;
 	}
@@ -208,8 +215,10 @@ main(int argc, char *argv[])
 	pid_t		 pid, pids[64];
 	int		 forwarded = 0;
 
-	while ((ch = getopt_long(argc, argv, "ofc:j:s:nb:h", longopts,
-	    NULL)) != -1) {
+	for (;;) {
+		ch = getopt_long(argc, argv, "ofc:j:s:nb:h", longopts, NULL);
+		if (ch == -1)
+			break;
 		switch (ch) {
 		case 'o':
 			mode = 1;

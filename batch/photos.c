@@ -64,7 +64,8 @@ photo_judge(struct app *a, int64_t photo_id, const unsigned char *buf,
 
 	if (qc_check(&a->qc, a->nsfw, QC_USER_PHOTO, buf, len, rep) != QC_OK)
 		return -1;
-	if ((j = qc_report_to_json(rep)) == NULL)
+	j = qc_report_to_json(rep);
+	if (j == NULL)
 		return -1;
 	snprintf(id, sizeof(id), "%lld", (long long)photo_id);
 	p[0] = id;

@@ -138,7 +138,8 @@ probe_contained(const unsigned char *buf, size_t len, struct video_info *vi,
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		return -1;
 	}
-	if ((pid = fork()) == -1) {
+	pid = fork();
+	if (pid == -1) {
 		close(fds[0]);
 		close(fds[1]);
 		snprintf(err, errlen, "fork: %s", strerror(errno));
@@ -174,10 +175,11 @@ probe_contained(const unsigned char *buf, size_t len, struct video_info *vi,
 		_exit(0);
 	}
 	close(fds[1]);
-	if (read_all(fds[0], vi, sizeof(*vi)) == -1 ||
-	    read_all(fds[0], &n, sizeof(n)) == -1 || n == 0 ||
-	    n > PREVIEW_MAX || (*jpg = malloc((size_t)n)) == NULL ||
-	    read_all(fds[0], *jpg, (size_t)n) == -1) {
+	if (read_all(fds[0], vi, sizeof(*vi)) != -1 &&
+	    read_all(fds[0], &n, sizeof(n)) != -1 && n != 0 &&
+	    n <= PREVIEW_MAX)
+		*jpg = malloc((size_t)n);
+	if (*jpg != NULL && read_all(fds[0], *jpg, (size_t)n) == -1) {
 		free(*jpg);
 		*jpg = NULL;
 	}

@@ -72,7 +72,8 @@ h_events_create(struct req *r)
 
 	if (users_touch(r) == -1)
 		return;
-	if ((b = req_read_json(r, 65536)) == NULL)
+	b = req_read_json(r, 65536);
+	if (b == NULL)
 		return;
 	kinds_s[0] = ids[0] = '\0';
 	if (json_object_object_get_ex(b, "events", &list)) {

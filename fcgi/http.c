@@ -191,7 +191,8 @@ req_read_body(struct req *r, size_t max, unsigned char **body, size_t *len)
 		resp_error(r, 413, "too_large", "the request body is too large");
 		return -1;
 	}
-	if ((buf = malloc((size_t)want + 1)) == NULL) {
+	buf = malloc((size_t)want + 1);
+	if (buf == NULL) {
 		resp_error(r, 503, "unavailable", "out of memory, try again");
 		return -1;
 	}

@@ -398,13 +398,18 @@ h_tryons_create(struct req *r)
 
 	if (users_touch(r) == -1 || idempotency_key(r, &idem) == -1)
 		return;
-	if ((body = req_read_json(r, 4096)) == NULL)
+	body = req_read_json(r, 4096);
+	if (body == NULL)
 		return;
 	location_id = 0;
 	if (v_only(r, body, tryon_fields) == -1 ||
 	    v_id(r, body, "user_photo_id", 1, &photo_id) == -1 ||
-	    v_id(r, body, "outfit_id", 1, &outfit_id) == -1 ||
-	    (has_loc = v_id(r, body, "location_id", 0, &location_id)) == -1) {
+	    v_id(r, body, "outfit_id", 1, &outfit_id) == -1) {
+		json_object_put(body);
+		return;
+	}
+	has_loc = v_id(r, body, "location_id", 0, &location_id);
+	if (has_loc == -1) {
 		json_object_put(body);
 		return;
 	}
@@ -418,7 +423,8 @@ h_tryons_create(struct req *r)
 	snprintf(uid, sizeof(uid), "%lld", (long long)r->user.id);
 
 	p[0] = photo; p[1] = uid;
-	if ((rc = exists(r, "job_photo_owned", 2, p)) != 1) {
+	rc = exists(r, "job_photo_owned", 2, p);
+	if (rc != 1) {
 		if (rc == -1)
 			api_db_down(r);
 		else
@@ -426,7 +432,8 @@ h_tryons_create(struct req *r)
 		return;
 	}
 	p[0] = outfit;
-	if ((rc = exists(r, "job_outfit_active", 1, p)) != 1) {
+	rc = exists(r, "job_outfit_active", 1, p);
+	if (rc != 1) {
 		if (rc == -1)
 			api_db_down(r);
 		else
@@ -435,7 +442,8 @@ h_tryons_create(struct req *r)
 	}
 	if (has_loc) {
 		p[0] = location;
-		if ((rc = exists(r, "job_location_active", 1, p)) != 1) {
+		rc = exists(r, "job_location_active", 1, p);
+		if (rc != 1) {
 			if (rc == -1)
 				api_db_down(r);
 			else
@@ -459,7 +467,8 @@ h_animations_create(struct req *r)
 
 	if (users_touch(r) == -1 || idempotency_key(r, &idem) == -1)
 		return;
-	if ((body = req_read_json(r, 4096)) == NULL)
+	body = req_read_json(r, 4096);
+	if (body == NULL)
 		return;
 	if (v_only(r, body, animation_fields) == -1 ||
 	    v_id(r, body, "tryon_id", 1, &tryon_id) == -1) {

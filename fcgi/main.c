@@ -62,7 +62,8 @@ listen_unix(const char *path, int backlog)
 		return -1;
 	}
 	memcpy(sun.sun_path, path, strlen(path) + 1);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1) {
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (fd == -1) {
 		log_errx("socket: %s", strerror(errno));
 		return -1;
 	}
@@ -95,7 +96,8 @@ child_loop(struct app *app, int fd)
 		log_errx("out of memory opening the database");
 		_exit(1);
 	}
-	if ((state = calloc(1, sizeof(*state))) == NULL) {
+	state = calloc(1, sizeof(*state));
+	if (state == NULL) {
 		log_errx("out of memory");
 		_exit(1);
 	}
@@ -149,7 +151,10 @@ main(int argc, char *argv[])
 	int		 ch, fd = 0, i, status;
 	struct sigaction sa;
 
-	while ((ch = getopt_long(argc, argv, "l:w:p:h", longopts, NULL)) != -1) {
+	for (;;) {
+		ch = getopt_long(argc, argv, "l:w:p:h", longopts, NULL);
+		if (ch == -1)
+			break;
 		switch (ch) {
 		case 'l':
 			listen_path = optarg;
@@ -178,8 +183,11 @@ main(int argc, char *argv[])
 		}
 		nworkers = v;
 	}
-	if (listen_path != NULL && (fd = listen_unix(listen_path, 1024)) == -1)
-		return 1;
+	if (listen_path != NULL) {
+		fd = listen_unix(listen_path, 1024);
+		if (fd == -1)
+			return 1;
+	}
 	if (pidfile != NULL) {
 		FILE *f = fopen(pidfile, "w");
 		if (f == NULL) {

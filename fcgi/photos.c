@@ -122,7 +122,10 @@ h_photos_create(struct req *r)
 		goto done;
 	}
 	rc = image_probe(body, len, &info);
-	if (rc == IMAGE_E_FORMAT || (mime = format_mime(info.format)) == NULL) {
+	mime = NULL;
+	if (rc != IMAGE_E_FORMAT)
+		mime = format_mime(info.format);
+	if (mime == NULL) {
 		resp_error(r, 415, "unsupported_media_type",
 		    "send a JPEG, PNG or WebP image");
 		goto done;

@@ -217,13 +217,15 @@ outfit_fields_read(struct req *r, json_object *b, int creating,
 	    v_enum(r, b, "category", 0, categories, &p[3]) == -1 ||
 	    v_url(r, b, "product_url", 0, &p[4]) == -1)
 		return -1;
-	if ((rc = v_int(r, b, "price", 0, 0, INT64_C(1000000000000), &v)) == -1)
+	rc = v_int(r, b, "price", 0, 0, INT64_C(1000000000000), &v);
+	if (rc == -1)
 		return -1;
 	if (rc == 1) {
 		snprintf(price, pricelen, "%lld", (long long)v);
 		p[5] = price;
 	}
-	if ((rc = v_str(r, b, "currency", 0, 3, 3, &cur)) == -1)
+	rc = v_str(r, b, "currency", 0, 3, 3, &cur);
+	if (rc == -1)
 		return -1;
 	if (rc == 1) {
 		if (cur[0] < 'A' || cur[0] > 'Z' || cur[1] < 'A' ||
@@ -295,9 +297,11 @@ h_outfits_create(struct req *r)
 		forbidden(r);
 		return;
 	}
-	if ((b = req_read_json(r, 16384)) == NULL)
+	b = req_read_json(r, 16384);
+	if (b == NULL)
 		return;
-	if ((rc = v_id(r, b, "shop_id", role == ROLE_ADMIN, &shop_id)) == -1 ||
+	rc = v_id(r, b, "shop_id", role == ROLE_ADMIN, &shop_id);
+	if (rc == -1 ||
 	    outfit_fields_read(r, b, 1, p, price, sizeof(price)) == -1)
 		goto done;
 	if (role == ROLE_STAFF) {
@@ -331,7 +335,8 @@ h_outfits_update(struct req *r)
 
 	if (may_write_outfit(r) == -1)
 		return;
-	if ((b = req_read_json(r, 16384)) == NULL)
+	b = req_read_json(r, 16384);
+	if (b == NULL)
 		return;
 	if (json_object_object_get_ex(b, "shop_id", NULL)) {
 		resp_error(r, 400, "invalid_field", "shop_id cannot be changed");
@@ -448,8 +453,12 @@ put_image(struct req *r, enum bucket b, const char *stmt, const char *what)
 	 * description.
 	 */
 	if (qc_check(&a->qc, NULL, b == BUCKET_OUTFITS ? QC_OUTFIT :
-	    QC_LOCATION, body, len, &rep) != QC_OK ||
-	    (qcj = qc_report_to_json(&rep)) == NULL) {
+	    QC_LOCATION, body, len, &rep) != QC_OK) {
+		api_db_down(r);
+		goto done;
+	}
+	qcj = qc_report_to_json(&rep);
+	if (qcj == NULL) {
 		api_db_down(r);
 		goto done;
 	}
@@ -523,12 +532,15 @@ h_locations_create(struct req *r)
 
 	if (admin_only(r) == -1)
 		return;
-	if ((b = req_read_json(r, 16384)) == NULL)
+	b = req_read_json(r, 16384);
+	if (b == NULL)
 		return;
 	if (v_only(r, b, location_fields) == -1 ||
 	    v_str(r, b, "title", 1, 1, 200, &p[0]) == -1 ||
-	    v_str(r, b, "description", 0, 0, 2000, &p[1]) == -1 ||
-	    (rc = v_tags(r, b, "tags", 0, 20, tags, sizeof(tags))) == -1)
+	    v_str(r, b, "description", 0, 0, 2000, &p[1]) == -1)
+		goto done;
+	rc = v_tags(r, b, "tags", 0, 20, tags, sizeof(tags));
+	if (rc == -1)
 		goto done;
 	if (rc == 1)
 		p[2] = tags;
@@ -562,12 +574,15 @@ h_locations_update(struct req *r)
 
 	if (admin_only(r) == -1 || location_exists(r) == -1)
 		return;
-	if ((b = req_read_json(r, 16384)) == NULL)
+	b = req_read_json(r, 16384);
+	if (b == NULL)
 		return;
 	if (v_only(r, b, location_fields) == -1 ||
 	    v_str(r, b, "title", 0, 1, 200, &p[1]) == -1 ||
-	    v_str(r, b, "description", 0, 0, 2000, &p[2]) == -1 ||
-	    (rc = v_tags(r, b, "tags", 0, 20, tags, sizeof(tags))) == -1)
+	    v_str(r, b, "description", 0, 0, 2000, &p[2]) == -1)
+		goto done;
+	rc = v_tags(r, b, "tags", 0, 20, tags, sizeof(tags));
+	if (rc == -1)
 		goto done;
 	if (rc == 1)
 		p[3] = tags;
@@ -630,7 +645,8 @@ h_shops_stats(struct req *r)
 		return;
 	}
 	snprintf(id, sizeof(id), "%lld", (long long)r->path_id);
-	if ((rc = one_row(r, "staff_shop_exists", 1, p, NULL, 0)) != 1) {
+	rc = one_row(r, "staff_shop_exists", 1, p, NULL, 0);
+	if (rc != 1) {
 		if (rc == 0)
 			resp_error(r, 404, "not_found", "no such shop");
 		return;

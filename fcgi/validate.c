@@ -99,7 +99,8 @@ v_enum(struct req *r, json_object *o, const char *name, int required,
 	const char	*s;
 	int		 rc;
 
-	if ((rc = v_str(r, o, name, required, 1, 64, &s)) != 1)
+	rc = v_str(r, o, name, required, 1, 64, &s);
+	if (rc != 1)
 		return rc;
 	for (; *choices != NULL; choices++) {
 		if (strcmp(*choices, s) == 0) {
@@ -118,7 +119,8 @@ v_url(struct req *r, json_object *o, const char *name, int required,
 	size_t		 i;
 	int		 rc;
 
-	if ((rc = v_str(r, o, name, required, 8, 2000, &s)) != 1)
+	rc = v_str(r, o, name, required, 8, 2000, &s);
+	if (rc != 1)
 		return rc;
 	if (strncmp(s, "https://", 8) != 0 && strncmp(s, "http://", 7) != 0)
 		return bad(r, name, "must be an http(s) URL");

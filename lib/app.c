@@ -86,7 +86,10 @@ app_init(struct app *a, const char *prog, char *err, size_t errlen)
 		const char	*qk, *val;
 		size_t		 i;
 
-		for (i = 0; (qk = qc_config_key(i)) != NULL; i++) {
+		for (i = 0;; i++) {
+			qk = qc_config_key(i);
+			if (qk == NULL)
+				break;
 			val = config_get(a->cfg, "qc", qk, NULL);
 			if (val != NULL && qc_config_set(&a->qc, qk, val) == -1) {
 				snprintf(err, errlen, "[qc] %s: bad value", qk);
@@ -153,7 +156,8 @@ app_init(struct app *a, const char *prog, char *err, size_t errlen)
 		return -1;
 	}
 	s3c.max_retries = (int)v;
-	if ((a->s3 = s3_client_new(&s3c, &s3e)) == NULL) {
+	a->s3 = s3_client_new(&s3c, &s3e);
+	if (a->s3 == NULL) {
 		snprintf(err, errlen, "[s3]: %s", s3e.message);
 		return -1;
 	}

@@ -67,7 +67,8 @@ config_set(struct config *c, const char *section, const char *key,
 	for (i = 0; i < c->n; i++) {
 		if (strcmp(c->entries[i].section, section) == 0 &&
 		    strcmp(c->entries[i].key, key) == 0) {
-			if ((v = strdup(value)) == NULL)
+			v = strdup(value);
+			if (v == NULL)
 				return -1;
 			free(c->entries[i].value);
 			c->entries[i].value = v;
@@ -104,7 +105,8 @@ config_parse(const char *text, size_t len, char *err, size_t errlen)
 	char		 section[CONFIG_MAX_NAME] = "";
 	size_t		 lineno = 0;
 
-	if ((c = calloc(1, sizeof(*c))) == NULL) {
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
@@ -113,7 +115,8 @@ config_parse(const char *text, size_t len, char *err, size_t errlen)
 		    CONFIG_MAX_FILE);
 		goto fail;
 	}
-	if ((buf = malloc(len + 1)) == NULL) {
+	buf = malloc(len + 1);
+	if (buf == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -204,7 +207,8 @@ config_load(const char *path, int missing_ok, char *err, size_t errlen)
 	size_t		 len = 0, cap = 0, n;
 	struct config	*c;
 
-	if ((f = fopen(path, "r")) == NULL) {
+	f = fopen(path, "r");
+	if (f == NULL) {
 		if (errno == ENOENT && missing_ok)
 			return config_parse("", 0, err, errlen);
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -212,10 +216,11 @@ config_load(const char *path, int missing_ok, char *err, size_t errlen)
 	}
 	for (;;) {
 		if (len + 4096 > cap) {
-			char *t;
+			char *t = NULL;
 			cap = cap ? cap * 2 : 8192;
-			if (cap > CONFIG_MAX_FILE * 2 ||
-			    (t = realloc(text, cap)) == NULL) {
+			if (cap <= CONFIG_MAX_FILE * 2)
+				t = realloc(text, cap);
+			if (t == NULL) {
 				snprintf(err, errlen, "%s: too large", path);
 				free(text);
 				fclose(f);
@@ -291,9 +296,11 @@ config_get(const struct config *c, const char *section, const char *key,
 	const char	*env;
 	size_t		 i;
 
-	if (config_env_name(section, key, name, sizeof(name)) == 0 &&
-	    (env = getenv(name)) != NULL)
-		return env;
+	if (config_env_name(section, key, name, sizeof(name)) == 0) {
+		env = getenv(name);
+		if (env != NULL)
+			return env;
+	}
 	if (c != NULL) {
 		for (i = 0; i < c->n; i++)
 			if (strcmp(c->entries[i].section, section) == 0 &&

@@ -66,9 +66,11 @@ db_open(const char *conninfo, const struct db_stmt *const *tables)
 {
 	struct db	*db;
 
-	if ((db = calloc(1, sizeof(*db))) == NULL)
+	db = calloc(1, sizeof(*db));
+	if (db == NULL)
 		return NULL;
-	if ((db->conninfo = strdup(conninfo)) == NULL) {
+	db->conninfo = strdup(conninfo);
+	if (db->conninfo == NULL) {
 		free(db);
 		return NULL;
 	}

@@ -53,7 +53,8 @@ jsonv_utf8(const char *s, size_t len)
 	size_t			 n;
 
 	while (p < end) {
-		if ((n = utf8_seq(p, end)) == 0)
+		n = utf8_seq(p, end);
+		if (n == 0)
 			return 0;
 		p += n;
 	}
@@ -135,7 +136,8 @@ string(struct jv *v)
 			}
 			continue;
 		}
-		if ((n = utf8_seq(v->p, v->end)) == 0)
+		n = utf8_seq(v->p, v->end);
+		if (n == 0)
 			return 0;
 		v->p += n;
 	}

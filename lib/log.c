@@ -106,7 +106,10 @@ log_emit(enum log_level lvl, const char *msg, va_list *kv)
 	off = put_escaped(buf, off, cap, msg);
 	off = put_raw(buf, off, cap, "\"");
 	if (kv != NULL) {
-		while ((k = va_arg(*kv, const char *)) != NULL) {
+		for (;;) {
+			k = va_arg(*kv, const char *);
+			if (k == NULL)
+				break;
 			v = va_arg(*kv, const char *);
 			off = put_raw(buf, off, cap, ",\"");
 			off = put_escaped(buf, off, cap, k);

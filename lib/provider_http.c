@@ -172,7 +172,8 @@ is_http_url(const char *s)
 		if (i >= HTTP_MAX_URL || (unsigned char)s[i] <= 0x20 ||
 		    (unsigned char)s[i] >= 0x7f)
 			return 0;
-	if ((u = curl_url()) == NULL)
+	u = curl_url();
+	if (u == NULL)
 		return 0;
 	ok = curl_url_set(u, CURLUPART_URL, s, 0) == CURLUE_OK &&
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
@@ -205,7 +206,8 @@ dup_base(const char *s, const char *what, char *err, size_t errlen)
 		    "base URL", what);
 		return NULL;
 	}
-	if ((b = strdup(s)) == NULL) {
+	b = strdup(s);
+	if (b == NULL) {
 		snprintf(err, errlen, "provider_http: out of memory");
 		return NULL;
 	}
@@ -240,7 +242,8 @@ make_auth(const char *key, const char *what, char *err, size_t errlen)
 			return NULL;
 		}
 	n += sizeof("Authorization: Bearer ");
-	if ((h = malloc(n)) == NULL) {
+	h = malloc(n);
+	if (h == NULL) {
 		snprintf(err, errlen, "provider_http: out of memory");
 		return NULL;
 	}
@@ -349,51 +352,70 @@ http_once(struct http_ctx *c, const char *url, const char *auth,
 	r->retry_after_ms = -1;
 
 	curl_easy_reset(c->curl);	/* keeps the connection cache */
-	if ((t = curl_slist_append(hl, auth)) == NULL)
+	t = curl_slist_append(hl, auth);
+	if (t == NULL)
 		goto done;
 	hl = t;
-	if ((t = curl_slist_append(hl, "Accept: application/json")) == NULL)
+	t = curl_slist_append(hl, "Accept: application/json");
+	if (t == NULL)
 		goto done;
 	hl = t;
 	if (body != NULL) {
-		if ((t = curl_slist_append(hl,
-		    "Content-Type: application/json")) == NULL)
+		t = curl_slist_append(hl, "Content-Type: application/json");
+		if (t == NULL)
 			goto done;
 		hl = t;
-		if ((t = curl_slist_append(hl, "Expect:")) == NULL)
+		t = curl_slist_append(hl, "Expect:");
+		if (t == NULL)
 			goto done;
 		hl = t;
 	}
-	if ((cc = curl_easy_setopt(c->curl, CURLOPT_URL, url)) != CURLE_OK ||
-	    (cc = curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR,
-	    "http,https")) != CURLE_OK ||
-	    (cc = curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L)) !=
-	    CURLE_OK ||
-	    (cc = curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS,
-	    c->connect_ms)) != CURLE_OK ||
-	    (cc = curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS,
-	    c->request_ms)) != CURLE_OK ||
-	    (cc = curl_easy_setopt(c->curl, CURLOPT_USERAGENT,
-	    "primerka/1")) != CURLE_OK ||
-	    (cc = curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, hl)) !=
-	    CURLE_OK ||
-	    (cc = curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION,
-	    on_body)) != CURLE_OK ||
-	    (cc = curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, r)) !=
-	    CURLE_OK ||
-	    (cc = curl_easy_setopt(c->curl, CURLOPT_HEADERFUNCTION,
-	    on_header)) != CURLE_OK ||
-	    (cc = curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, r)) !=
-	    CURLE_OK ||
-	    (cc = curl_easy_setopt(c->curl, CURLOPT_TCP_KEEPALIVE, 1L)) !=
-	    CURLE_OK)
+	cc = curl_easy_setopt(c->curl, CURLOPT_URL, url);
+	if (cc != CURLE_OK)
 		goto done;
-	if (body != NULL &&
-	    ((cc = curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body)) !=
-	    CURLE_OK ||
-	    (cc = curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE,
-	    (curl_off_t)strlen(body))) != CURLE_OK))
+	cc = curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (cc != CURLE_OK)
 		goto done;
+	cc = curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
+	if (cc != CURLE_OK)
+		goto done;
+	cc = curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS,
+	    c->connect_ms);
+	if (cc != CURLE_OK)
+		goto done;
+	cc = curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, c->request_ms);
+	if (cc != CURLE_OK)
+		goto done;
+	cc = curl_easy_setopt(c->curl, CURLOPT_USERAGENT, "primerka/1");
+	if (cc != CURLE_OK)
+		goto done;
+	cc = curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, hl);
+	if (cc != CURLE_OK)
+		goto done;
+	cc = curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_body);
+	if (cc != CURLE_OK)
+		goto done;
+	cc = curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, r);
+	if (cc != CURLE_OK)
+		goto done;
+	cc = curl_easy_setopt(c->curl, CURLOPT_HEADERFUNCTION, on_header);
+	if (cc != CURLE_OK)
+		goto done;
+	cc = curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, r);
+	if (cc != CURLE_OK)
+		goto done;
+	cc = curl_easy_setopt(c->curl, CURLOPT_TCP_KEEPALIVE, 1L);
+	if (cc != CURLE_OK)
+		goto done;
+	if (body != NULL) {
+		cc = curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
+		if (cc != CURLE_OK)
+			goto done;
+		cc = curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)strlen(body));
+		if (cc != CURLE_OK)
+			goto done;
+	}
 	cc = curl_easy_perform(c->curl);
 	if (cc == CURLE_OK || r->too_big)
 		(void)curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE,
@@ -542,7 +564,8 @@ parse_answer(const struct http_resp *resp)
 
 	if (resp->body == NULL || resp->len == 0 || resp->len > INT32_MAX)
 		return NULL;
-	if ((tok = json_tokener_new_ex(HTTP_JSON_DEPTH)) == NULL)
+	tok = json_tokener_new_ex(HTTP_JSON_DEPTH);
+	if (tok == NULL)
 		return NULL;
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
 	    JSON_TOKENER_VALIDATE_UTF8);
@@ -588,7 +611,8 @@ error_name(struct json_object *o, char *buf, size_t len)
 	if (json_object_is_type(e, json_type_string))
 		s = json_object_get_string(e);
 	else if (json_object_is_type(e, json_type_object)) {
-		if ((s = get_str(e, "name")) == NULL)
+		s = get_str(e, "name");
+		if (s == NULL)
 			s = get_str(e, "error");
 	}
 	if (s != NULL && is_token(s, HTTP_MAX_NAME))
@@ -659,7 +683,8 @@ submit(struct http_run *r, const char *path, const char *body, char *id,
 	int			 rc = -1;
 
 	n = strlen(r->base) + strlen(path) + 1;
-	if ((url = malloc(n)) == NULL) {
+	url = malloc(n);
+	if (url == NULL) {
 		provider_error_set(r->err, "internal", 1,
 		    "http: out of memory");
 		goto fail;
@@ -671,7 +696,8 @@ submit(struct http_run *r, const char *path, const char *body, char *id,
 		map_status(r, "submit", &resp);
 		goto fail;
 	}
-	if ((o = parse_answer(&resp)) == NULL) {
+	o = parse_answer(&resp);
+	if (o == NULL) {
 		provider_error_set(r->err, "provider_error", 1,
 		    "http: %s submit: malformed answer", r->what);
 		goto fail;
@@ -715,7 +741,8 @@ poll_job(struct http_run *r, const char *id, int immediate, char **url)
 	size_t			 n;
 
 	n = strlen(r->base) + sizeof("/v1/status/") + strlen(id);
-	if ((surl = malloc(n)) == NULL) {
+	surl = malloc(n);
+	if (surl == NULL) {
 		provider_error_set(r->err, "internal", 1,
 		    "http: out of memory");
 		goto done;
@@ -746,17 +773,22 @@ poll_job(struct http_run *r, const char *id, int immediate, char **url)
 			goto done;
 		}
 		json_object_put(o);
-		if ((o = parse_answer(&resp)) == NULL ||
-		    (s = get_str(o, "status")) == NULL) {
+		o = parse_answer(&resp);
+		s = NULL;
+		if (o != NULL)
+			s = get_str(o, "status");
+		if (s == NULL) {
 			provider_error_set(r->err, "provider_error", 1,
 			    "http: %s poll: malformed answer", r->what);
 			goto done;
 		}
 		if (strcmp(s, "completed") == 0) {
-			if (!json_object_object_get_ex(o, "output", &out) ||
-			    !json_object_is_type(out, json_type_array) ||
-			    json_object_array_length(out) < 1 ||
-			    (u = json_object_array_get_idx(out, 0)) == NULL ||
+			u = NULL;
+			if (json_object_object_get_ex(o, "output", &out) &&
+			    json_object_is_type(out, json_type_array) &&
+			    json_object_array_length(out) >= 1)
+				u = json_object_array_get_idx(out, 0);
+			if (u == NULL ||
 			    !json_object_is_type(u, json_type_string) ||
 			    !is_http_url(json_object_get_string(u))) {
 				provider_error_set(r->err, "provider_error", 1,
@@ -764,8 +796,8 @@ poll_job(struct http_run *r, const char *id, int immediate, char **url)
 				    "output URL", r->what);
 				goto done;
 			}
-			if ((*url = strdup(json_object_get_string(u))) ==
-			    NULL) {
+			*url = strdup(json_object_get_string(u));
+			if (*url == NULL) {
 				provider_error_set(r->err, "internal", 1,
 				    "http: out of memory");
 				goto done;
@@ -861,7 +893,8 @@ add_str(struct json_object *o, const char *key, const char *val)
 {
 	struct json_object	*v;
 
-	if ((v = json_object_new_string(val)) == NULL)
+	v = json_object_new_string(val);
+	if (v == NULL)
 		return -1;
 	if (json_object_object_add(o, key, v) != 0) {
 		json_object_put(v);
@@ -898,11 +931,13 @@ tryon_body(struct http_ctx *c, const struct provider_tryon_req *rq)
 	struct json_object	*top, *in;
 	char			*s = NULL;
 
-	if ((top = json_object_new_object()) == NULL)
+	top = json_object_new_object();
+	if (top == NULL)
 		return NULL;
 	in = top;
 	if (c->model[0] != '\0') {
-		if ((in = json_object_new_object()) == NULL)
+		in = json_object_new_object();
+		if (in == NULL)
 			goto done;
 		if (add_str(top, "model_name", c->model) == -1 ||
 		    json_object_object_add(top, "inputs", in) != 0) {
@@ -929,7 +964,8 @@ animate_body(struct http_ctx *c, const struct provider_animate_req *rq)
 	struct json_object	*o;
 	char			*s = NULL;
 
-	if ((o = json_object_new_object()) == NULL)
+	o = json_object_new_object();
+	if (o == NULL)
 		return NULL;
 	if (add_str(o, "image", rq->image_url) == -1 ||
 	    (rq->prompt != NULL && rq->prompt[0] != '\0' &&
@@ -960,7 +996,8 @@ http_tryon(struct provider *p, const struct provider_tryon_req *rq,
 		    "http: tryon: input URLs must be http(s)");
 		return -1;
 	}
-	if ((body = tryon_body(p->ctx, rq)) == NULL) {
+	body = tryon_body(p->ctx, rq);
+	if (body == NULL) {
 		provider_error_set(err, "internal", 1, "http: out of memory");
 		return -1;
 	}
@@ -985,7 +1022,8 @@ http_animate(struct provider *p, const struct provider_animate_req *rq,
 		    "http: animate: the image URL must be http(s)");
 		return -1;
 	}
-	if ((body = animate_body(p->ctx, rq)) == NULL) {
+	body = animate_body(p->ctx, rq);
+	if (body == NULL) {
 		provider_error_set(err, "internal", 1, "http: out of memory");
 		return -1;
 	}
@@ -1001,7 +1039,8 @@ http_free(struct provider *p)
 
 	if (p == NULL)
 		return;
-	if ((c = p->ctx) != NULL) {
+	c = p->ctx;
+	if (c != NULL) {
 		if (c->curl != NULL)
 			curl_easy_cleanup(c->curl);
 		free(c->base);
@@ -1087,13 +1126,17 @@ provider_http_new(const struct provider_http_config *cfg, char *err,
 	    cfg->video_base_url : cfg->base_url;
 	vk = cfg->video_api_key != NULL && cfg->video_api_key[0] != '\0' ?
 	    cfg->video_api_key : cfg->api_key;
-	if ((c->base = dup_base(cfg->base_url, "base_url", err, errlen)) ==
-	    NULL ||
-	    (c->vbase = dup_base(vb, "video_base_url", err, errlen)) ==
-	    NULL ||
-	    (c->auth = make_auth(cfg->api_key, "api_key", err, errlen)) ==
-	    NULL ||
-	    (c->vauth = make_auth(vk, "video_api_key", err, errlen)) == NULL)
+	c->base = dup_base(cfg->base_url, "base_url", err, errlen);
+	if (c->base == NULL)
+		goto fail;
+	c->vbase = dup_base(vb, "video_base_url", err, errlen);
+	if (c->vbase == NULL)
+		goto fail;
+	c->auth = make_auth(cfg->api_key, "api_key", err, errlen);
+	if (c->auth == NULL)
+		goto fail;
+	c->vauth = make_auth(vk, "video_api_key", err, errlen);
+	if (c->vauth == NULL)
 		goto fail;
 	c->model = dup_or_empty(cfg->model_name);
 	c->mode = dup_or_empty(cfg->mode);
@@ -1102,7 +1145,8 @@ provider_http_new(const struct provider_http_config *cfg, char *err,
 		snprintf(err, errlen, "provider_http: out of memory");
 		goto fail;
 	}
-	if ((c->curl = curl_easy_init()) == NULL) {
+	c->curl = curl_easy_init();
+	if (c->curl == NULL) {
 		snprintf(err, errlen, "provider_http: curl_easy_init failed");
 		goto fail;
 	}

@@ -640,7 +640,8 @@ cache_mac(struct sigv4_key_cache *kc)
 	EVP_MAC		*m;
 
 	if (kc->mac == NULL) {
-		if ((m = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
+		m = EVP_MAC_fetch(NULL, "HMAC", NULL);
+		if (m == NULL)
 			return -1;
 		kc->mac = EVP_MAC_CTX_new(m);
 		EVP_MAC_free(m);

@@ -193,7 +193,10 @@ load_config(const char *path, struct qc_config *c, const char **model)
 		fprintf(stderr, "primerka-qc: %s\n", err);
 		return -1;
 	}
-	for (i = 0; (key = qc_config_key(i)) != NULL; i++) {
+	for (i = 0;; i++) {
+		key = qc_config_key(i);
+		if (key == NULL)
+			break;
 		v = config_get(cfg, "qc", key, NULL);
 		if (v != NULL && qc_config_set(c, key, v) != 0) {
 			fprintf(stderr, "primerka-qc: %s: bad [qc] %s = %s\n",
@@ -237,7 +240,10 @@ main(int argc, char *argv[])
 	if (sets == NULL)
 		return 2;
 	cfgpath = getenv("PRIMERKA_CONFIG");
-	while ((ch = getopt(argc, argv, "c:jk:l:m:nps:")) != -1) {
+	for (;;) {
+		ch = getopt(argc, argv, "c:jk:l:m:nps:");
+		if (ch == -1)
+			break;
 		switch (ch) {
 		case 'c':
 			cfgpath = optarg;
