@@ -9,7 +9,9 @@ API=${PRIMERKA_URL%/}/api/v1
 D="$ROOT/t/data"
 PSQL="psql -qtAX $PRIMERKA_DATABASE_URL"
 TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+STACK_WORKER=""
+# Leaving: the stack's worker runs again, the scratch directory goes.
+trap 'resume_stack_worker; rm -rf "$TMP"' EXIT
 pass=0 fail=0
 
 ok() { pass=$((pass + 1)); echo "  ok   $*"; }
@@ -47,6 +49,42 @@ wait_job() {
 		sleep 0.25
 	done
 	echo "$st"
+}
+
+# Pause (SIGSTOP) the stack's own --follow worker and its children, so
+# that jobs stay where a test puts them or a test's own worker runs
+# alone; resumed on exit, or earlier by resume_stack_worker.
+pause_stack_worker() {
+	local w
+	w=$(cat "$PRIMERKA_VAR/run/worker.pid")
+	STACK_WORKER="$w $(pgrep -P "$w" | tr '\n' ' ')"
+	kill -STOP $STACK_WORKER
+}
+resume_stack_worker() {
+	[ -z "$STACK_WORKER" ] || kill -CONT $STACK_WORKER 2>/dev/null
+	STACK_WORKER=""
+}
+
+db() { $PSQL -c "$1"; }
+
+# A user (id $1) with tokens, one uploaded photo and the first outfit of
+# the catalogue: sets U, H, photo, outfit and the prices price (try-on)
+# and aprice (animation).  new_tryon creates a try-on of them.
+user_with_photo() {
+	U=$1
+	"$ROOT/scripts/demo-data" "$U" 1000
+	H=$(auth "$U")
+	req POST /photos -H "$H" -H "Content-Type: image/jpeg" --data-binary "@$D/people_fullbody_outdoor.jpg"
+	photo=$(jget .id)
+	req GET /outfits -H "$H"
+	outfit=$(jget '.items[0].id')
+	req GET /me -H "$H"
+	price=$(jget .prices.tryon)
+	aprice=$(jget .prices.animation)
+}
+new_tryon() {
+	req POST /tryons -H "$H" -H "$JSON" --data "{\"user_photo_id\":$photo,\"outfit_id\":$outfit}"
+	jget .id
 }
 
 summary() {

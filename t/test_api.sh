@@ -145,9 +145,7 @@ expect 200 "admin reading any shop's stats"
 
 echo "tokens, idempotency and cancellation"
 # Pause the worker so jobs stay pending and hold their tokens.
-W=$(cat "$PRIMERKA_VAR/run/worker.pid")
-WP="$W $(pgrep -P "$W" | tr '\n' ' ')"
-kill -STOP $WP
+pause_stack_worker
 req POST /photos -H "$HT" -H "Content-Type: image/jpeg" --data-binary "@$D/people_grace_hopper_portrait.jpg"
 photo=$(jget .id)
 req GET /me -H "$HT"
@@ -181,7 +179,7 @@ for j in "${jobs[@]:1}" "$again"; do
 done
 req POST /animations -H "$HT" -H "$JSON" --data "{\"tryon_id\":${jobs[1]}}"
 expect 409 "animating a try-on that did not complete"
-kill -CONT $WP
+resume_stack_worker
 req GET /me -H "$HT"
 check "cancelled jobs charged nothing" [ "$(jget .balance):$(jget .reserved)" = "$start:0" ]
 check "no debit rows for the user" [ "$($PSQL -c "SELECT count(*) FROM ledger WHERE user_id = $UT AND kind = 'debit'")" = 0 ]

@@ -14,11 +14,9 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 BATCH="$ROOT/primerka-batch"
 
-W=$(cat "$PRIMERKA_VAR/run/worker.pid")
-WP="$W $(pgrep -P "$W" | tr '\n' ' ')"
 EMU=""
 stop_all() {
-	kill -CONT $WP 2>/dev/null
+	resume_stack_worker
 	[ -n "$EMU" ] && kill "$EMU" 2>/dev/null && wait "$EMU" 2>/dev/null
 	rm -rf "$TMP"
 }
@@ -37,7 +35,7 @@ if ! [[ $EPORT =~ ^[0-9]+$ ]]; then
 fi
 EURL="http://127.0.0.1:$EPORT"
 emu() { curl -sS -X "$1" "$EURL$2" "${@:3}"; }
-kill -STOP $WP
+pause_stack_worker
 
 export PRIMERKA_CONFIG PRIMERKA_WORKER_LEASE=2
 export PRIMERKA_WORKER_PROVIDER=http
@@ -50,34 +48,26 @@ export PRIMERKA_PROVIDER_HTTP_RETRY_MAX_MS=200
 export PRIMERKA_PROVIDER_HTTP_JOB_TIMEOUT_MS=20000
 worker() { "$BATCH" --once --max-seconds 60 "$@" >>"$TMP/worker.log" 2>&1; }
 
-n=$RANDOM
-U=$((370000000 + n))
-"$ROOT/scripts/demo-data" "$U" 1000
-H=$(auth "$U")
-req POST /photos -H "$H" -H "Content-Type: image/jpeg" --data-binary "@$D/people_fullbody_outdoor.jpg"
-photo=$(jget .id)
-req GET /outfits -H "$H"
-outfit=$(jget '.items[0].id')
-req GET /me -H "$H"
-price=$(jget .prices.tryon)
-aprice=$(jget .prices.animation)
+user_with_photo $((376000000 + RANDOM))
 
-db() { $PSQL -c "$1"; }
 balance() { db "SELECT balance FROM users WHERE id = $U"; }
 debits() { db "SELECT count(*) FROM ledger WHERE job_id = $1 AND kind = 'debit'"; }
 # The emulator's scripting key: the path of the garment URL it is given.
 GKEY="/outfits/$(db "SELECT image_key FROM outfits WHERE id = $outfit")"
 submits() { emu GET /__stats | jq -r --arg k "$1" '.submits[$k] // 0'; }
-new_tryon() {
-	req POST /tryons -H "$H" -H "$JSON" --data "{\"user_photo_id\":$photo,\"outfit_id\":$outfit}"
-	jget .id
+# A try-on run by one --once worker with the emulator scripted by $1
+# (JSON without the key), after a reset; sets job and b0 (the balance
+# before).
+scripted_tryon() {
+	emu POST /__reset >/dev/null
+	[ -z "$1" ] || emu POST /__script -d "{\"key\":\"$GKEY\",$1}" >/dev/null
+	b0=$(balance)
+	job=$(new_tryon)
+	worker --max-jobs 1
 }
 
 echo "a try-on through the hosted API"
-emu POST /__reset >/dev/null
-b0=$(balance)
-job=$(new_tryon)
-worker --max-jobs 1
+scripted_tryon ""
 st=$(db "SELECT status || ':' || coalesce(error_code, '') FROM jobs WHERE id = $job")
 check "COMPLETED (got $st)" [ "$st" = "COMPLETED:" ]
 check "one debit, balance down by one price" [ "$(debits "$job"):$(balance)" = "1:$((b0 - price))" ]
@@ -113,21 +103,13 @@ curl -sS -o "$TMP/video" "$(jget .result.url)"
 check "the video downloads as an MP4" [ "$(head -c 8 "$TMP/video" | tail -c 4)" = ftyp ]
 
 echo "429 from the hosted API: retried, then completed"
-emu POST /__reset >/dev/null
-emu POST /__script -d "{\"key\":\"$GKEY\",\"submit\":[429,503]}" >/dev/null
-b0=$(balance)
-job=$(new_tryon)
-worker --max-jobs 1
+scripted_tryon '"submit":[429,503]'
 check "COMPLETED after two refusals" [ "$(db "SELECT status FROM jobs WHERE id = $job")" = COMPLETED ]
 check "three submissions, one prediction, one debit" \
 	[ "$(submits "$GKEY"):$(emu GET /__stats | jq -r --arg k "$GKEY" '.created[$k] // 0'):$(debits "$job")" = "3:1:1" ]
 
 echo "the hosted API rejects the photo (PoseError)"
-emu POST /__reset >/dev/null
-emu POST /__script -d "{\"key\":\"$GKEY\",\"outcome\":\"fail\",\"error_name\":\"PoseError\",\"error_message\":\"no pose\"}" >/dev/null
-b0=$(balance)
-job=$(new_tryon)
-worker --max-jobs 1
+scripted_tryon '"outcome":"fail","error_name":"PoseError","error_message":"no pose"'
 st=$(db "SELECT status || ':' || error_code || ':' || attempts FROM jobs WHERE id = $job")
 check "FAILED provider_rejected in one attempt (got $st)" [ "$st" = FAILED:provider_rejected:1 ]
 check "no charge for it" [ "$(debits "$job"):$(balance)" = "0:$b0" ]

@@ -9,33 +9,14 @@ set -uo pipefail
 BATCH="$ROOT/primerka-batch"
 export PRIMERKA_CONFIG PRIMERKA_WORKER_LEASE=2
 
-W=$(cat "$PRIMERKA_VAR/run/worker.pid")
-WP="$W $(pgrep -P "$W" | tr '\n' ' ')"
-kill -STOP $WP
-trap 'kill -CONT $WP 2>/dev/null; rm -rf "$TMP"' EXIT
-
-n=$RANDOM
-U=$((360000000 + n))
-"$ROOT/scripts/demo-data" "$U" 1000
-H=$(auth "$U")
-req POST /photos -H "$H" -H "Content-Type: image/jpeg" --data-binary "@$D/people_fullbody_outdoor.jpg"
-photo=$(jget .id)
-req GET /outfits -H "$H"
-outfit=$(jget '.items[0].id')
-req GET /me -H "$H"
-price=$(jget .prices.tryon)
-
-new_job() {
-	req POST /tryons -H "$H" -H "$JSON" --data "{\"user_photo_id\":$photo,\"outfit_id\":$outfit}"
-	jget .id
-}
-db() { $PSQL -c "$1"; }
+pause_stack_worker
+user_with_photo $((365000000 + RANDOM))
 balance() { db "SELECT balance FROM users WHERE id = $U"; }
 
 echo "SIGKILL in each stage"
 for stage in VALIDATING MODERATING PROMPTING QUEUED RUNNING UPLOADING; do
 	b0=$(balance)
-	job=$(new_job)
+	job=$(new_tryon)
 	PRIMERKA_WORKER_PAUSE_AT=$stage "$BATCH" --once --max-jobs 1 >>"$TMP/worker.log" 2>&1 &
 	wpid=$!
 	for _ in $(seq 1 100); do
@@ -59,7 +40,7 @@ done
 
 echo "a job killed in every attempt ends FAILED, uncharged"
 b0=$(balance)
-job=$(new_job)
+job=$(new_tryon)
 db "UPDATE jobs SET max_attempts = 2 WHERE id = $job" >/dev/null
 for i in 1 2; do
 	PRIMERKA_WORKER_PAUSE_AT=RUNNING "$BATCH" --once --max-jobs 1 >>"$TMP/worker.log" 2>&1 &
@@ -78,7 +59,7 @@ check "no charge for it" [ "$(balance)" = "$b0" ]
 
 echo "S3 down: retries with backoff, then FAILED without a charge"
 b0=$(balance)
-job=$(new_job)
+job=$(new_tryon)
 db "UPDATE jobs SET max_attempts = 2 WHERE id = $job" >/dev/null
 S3PID=$(cat "$PRIMERKA_VAR/run/s3rver.pid")
 kill -STOP "$S3PID"
@@ -99,7 +80,7 @@ check "the user sees a human message" [ "$(jget .error.message | wc -c)" -gt 20 
 echo "provider rejects the inputs: FAILED at once, no retry"
 S="$PRIMERKA_VAR/s3/outfits"
 shop=$(db "SELECT shop_id FROM outfits WHERE id = $outfit")
-ADMINU=$((370000000 + n))
+ADMINU=$((U + 17000000))	# 377000000 + a random offset
 PRIMERKA_CONFIG="$PRIMERKA_CONFIG" "$ROOT/primerka-admin" set-role "$ADMINU" admin >/dev/null
 HA=$(auth "$ADMINU")
 req POST /outfits -H "$HA" -H "$JSON" --data "{\"title\":\"Broken\",\"shop_id\":$shop}"
@@ -117,7 +98,7 @@ check "no charge" [ "$(balance)" = "$b0" ]
 
 echo "--once drains what is ready and exits"
 ids=""
-for i in 1 2 3; do ids="$ids $(new_job)"; done
+for i in 1 2 3; do ids="$ids $(new_tryon)"; done
 t0=$(date +%s)
 "$BATCH" --once --concurrency 2 --max-seconds 60 >>"$TMP/worker.log" 2>&1
 rc=$?
@@ -125,7 +106,7 @@ left=$(db "SELECT count(*) FROM jobs WHERE id IN ($(echo $ids | tr ' ' ',')) AND
 check "--once exit 0 after draining (rc $rc, $(( $(date +%s) - t0 )) s)" [ "$rc:$left" = "0:0" ]
 
 echo "SIGTERM: the worker finishes its job and stops"
-job=$(new_job)
+job=$(new_tryon)
 "$BATCH" --follow >>"$TMP/worker.log" 2>&1 &
 wpid=$!
 sleep 0.3
