@@ -505,9 +505,13 @@ def static(spec_path, root, out_json):
     documented = set()
     for p, m, item, op in operations(doc):
         documented.update(str(s) for s in op.get("responses", {}))
-    for name in ("MethodNotAllowed", "NoSuchEndpoint"):
+    # Answers of every path, documented once as components.
+    everywhere = {"MethodNotAllowed": "405", "NoSuchEndpoint": "404",
+                  "UriTooLong": "414", "NotImplemented": "501",
+                  "HttpVersionNotSupported": "505"}
+    for name, status in everywhere.items():
         if name in doc.get("components", {}).get("responses", {}):
-            documented.add("405" if name == "MethodNotAllowed" else "404")
+            documented.add(status)
     # http.c resp_raw() falls back to a bodiless 500 if its headers
     # overflow 1 KiB: unreachable with today's headers, so not documented.
     missing = statuses_sent - documented - {"500"}
