@@ -7,12 +7,20 @@
  *   primerka-admin add-shop NAME
  *   primerka-admin add-outfit SHOP_ID IMAGE --title T [--description D]
  *                  [--category tops|bottoms|one-pieces] [--price N] [--url U]
+ *                  [--force]
  *   primerka-admin add-location IMAGE --title T [--description D] [--tags a,b]
+ *                  [--force]
  *   primerka-admin delete-user USER_ID
  *   primerka-admin retention
  *
  * Reads the same configuration as the services (PRIMERKA_CONFIG and the
  * PRIMERKA_* environment).  Prints the new id on success.
+ *
+ * Catalogue images pass the same checks as the API's (lib/qc.c: quality,
+ * the outfit's composition) and the NSFW classifier, which the API leaves
+ * to the worker; a rejected image is refused with its reasons unless
+ * --force.  A location also gets the automatic tags, and the generated
+ * description when none is given (in --lang).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -21,11 +29,13 @@
 #include <string.h>
 #include <time.h>
 
+#include <json-c/json.h>
 #include <openssl/rand.h>
 
 #include "app.h"
 #include "image.h"
 #include "log.h"
+#include "qc.h"
 #include "retention.h"
 #include "util.h"
 
@@ -40,12 +50,16 @@ static const struct db_stmt admin_statements[] = {
 	  "INSERT INTO shops (name) VALUES ($1) RETURNING id", 1 },
 	{ "admin_add_outfit",
 	  "INSERT INTO outfits (shop_id, title, description, category, price, "
-	  "product_url, image_key, width, height) VALUES ($1, $2, $3, $4, $5, "
-	  "$6, $7, $8, $9) RETURNING id", 9 },
+	  "product_url, image_key, width, height, qc, nsfw_checked_at) VALUES "
+	  "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, CASE WHEN "
+	  "$11::boolean THEN now() END) RETURNING id", 11 },
 	{ "admin_add_location",
 	  "INSERT INTO locations (title, description, tags, image_key, width, "
-	  "height) VALUES ($1, $2, string_to_array($3, ','), $4, $5, $6) "
-	  "RETURNING id", 6 },
+	  "height, qc, nsfw_checked_at) VALUES ($1, CASE WHEN $2 = '' THEN $7 "
+	  "ELSE $2 END, ARRAY(SELECT DISTINCT t FROM unnest(string_to_array($3, "
+	  "',') || string_to_array($8, ',')) t WHERE t <> '' ORDER BY t), $4, "
+	  "$5, $6, $9::jsonb, CASE WHEN $10::boolean THEN now() END) "
+	  "RETURNING id", 10 },
 	{ NULL, NULL, 0 }
 };
 
@@ -55,8 +69,9 @@ static const struct db_stmt *const admin_tables[] = { admin_statements,
 static struct {
 	const char	*lang, *name, *note, *shop, *title, *description;
 	const char	*category, *price, *url, *tags, *age;
+	int		 force;
 } opt = { "en", "Dev", "admin grant", NULL, NULL, "", "tops", NULL, NULL, "",
-    "0" };
+    "0", 0 };
 
 static void	usage(void) __attribute__((noreturn));
 
@@ -76,6 +91,7 @@ set_opt(int ch)
 	case 'u': opt.url = optarg; break;
 	case 'T': opt.tags = optarg; break;
 	case 'a': opt.age = optarg; break;
+	case 'f': opt.force = 1; break;
 	default: usage();
 	}
 }
@@ -89,8 +105,9 @@ usage(void)
 	    "       primerka-admin set-role USER_ID user|shop_staff|admin [--shop ID]\n"
 	    "       primerka-admin add-shop NAME\n"
 	    "       primerka-admin add-outfit SHOP_ID IMAGE --title T [--description D]\n"
-	    "                      [--category C] [--price N] [--url U]\n"
+	    "                      [--category C] [--price N] [--url U] [--force]\n"
 	    "       primerka-admin add-location IMAGE --title T [--description D] [--tags a,b]\n"
+	    "                      [--force]\n"
 	    "       primerka-admin delete-user USER_ID\n"
 	    "       primerka-admin retention\n");
 	exit(2);
@@ -151,10 +168,52 @@ slurp(const char *path, size_t *len)
 	return buf;
 }
 
-/* Upload an image file to bucket under prefix; key/w/h out. */
+/*
+ * Check a catalogue image of kind (quality, composition, NSFW) into rep;
+ * print the reasons of a rejection.  0 when it may be stored (accepted,
+ * or --force), -1 otherwise.
+ */
 static int
-upload_image(struct app *a, enum bucket b, const char *prefix,
-    const char *path, char *key, size_t keylen, int *w, int *h)
+check_image(struct app *a, enum qc_kind kind, const char *path,
+    const unsigned char *buf, size_t len, struct qc_report *rep)
+{
+	char	 err[256];
+	int	 i;
+
+	if (a->nsfw == NULL && app_load_nsfw(a, err, sizeof(err)) == -1) {
+		fprintf(stderr, "primerka-admin: NSFW model: %s\n", err);
+		return -1;
+	}
+	if (qc_check(&a->qc, a->nsfw, kind, buf, len, rep) != QC_OK) {
+		fprintf(stderr, "primerka-admin: %s: the checks failed to "
+		    "run (out of memory?)\n", path);
+		return -1;
+	}
+	if (rep->accepted)
+		return 0;
+	for (i = 0; i < rep->nreasons; i++)
+		fprintf(stderr, "primerka-admin: %s: %s: %s\n", path,
+		    qc_reason_code(rep->reasons[i]),
+		    qc_reason_message(rep->reasons[i], opt.lang));
+	if (opt.force) {
+		fprintf(stderr, "primerka-admin: %s: stored anyway (--force)\n",
+		    path);
+		return 0;
+	}
+	fprintf(stderr, "primerka-admin: %s: rejected; nothing stored "
+	    "(--force stores it anyway)\n", path);
+	return -1;
+}
+
+/*
+ * Check an image file as a catalogue image of kind and upload it to
+ * bucket under prefix.  key, w, h and rep out; the caller puts *qcj (the
+ * report as JSON).  0 or -1 (the reason printed).
+ */
+static int
+upload_image(struct app *a, enum bucket b, enum qc_kind kind,
+    const char *prefix, const char *path, char *key, size_t keylen, int *w,
+    int *h, struct qc_report *rep, json_object **qcj)
 {
 	unsigned char		*buf, rnd[8];
 	size_t			 len, i;
@@ -162,6 +221,7 @@ upload_image(struct app *a, enum bucket b, const char *prefix,
 	struct s3_error		 err;
 	char			 hex[17];
 
+	*qcj = NULL;
 	buf = slurp(path, &len);
 	if (buf == NULL) {
 		fprintf(stderr, "primerka-admin: %s: %s\n", path,
@@ -171,13 +231,13 @@ upload_image(struct app *a, enum bucket b, const char *prefix,
 	if (image_probe(buf, len, &info) != IMAGE_OK) {
 		fprintf(stderr, "primerka-admin: %s: not a JPEG, PNG or WebP "
 		    "image\n", path);
-		free(buf);
-		return -1;
+		goto fail;
 	}
-	if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
-		free(buf);
-		return -1;
-	}
+	if (check_image(a, kind, path, buf, len, rep) == -1)
+		goto fail;
+	*qcj = qc_report_to_json(rep);
+	if (*qcj == NULL || RAND_bytes(rnd, sizeof(rnd)) != 1)
+		goto fail;
 	for (i = 0; i < sizeof(rnd); i++)
 		snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
 	snprintf(key, keylen, "%s/%s.%s", prefix, hex,
@@ -187,23 +247,46 @@ upload_image(struct app *a, enum bucket b, const char *prefix,
 	    image_format_mime(info.format), &err) != 0) {
 		fprintf(stderr, "primerka-admin: upload failed: %ld %s %s\n",
 		    err.status, err.code, err.message);
-		free(buf);
-		return -1;
+		goto fail;
 	}
 	free(buf);
 	*w = info.out_width;
 	*h = info.out_height;
 	return 0;
+fail:
+	free(buf);
+	json_object_put(*qcj);
+	*qcj = NULL;
+	return -1;
+}
+
+/*
+ * Insert the row of a stored catalogue image with stmt (n parameters);
+ * on failure the image is removed again.  The exit status.
+ */
+static int
+insert_item(struct app *a, enum bucket b, const char *key, const char *stmt,
+    int n, const char *const *p)
+{
+	struct s3_error	 err;
+	int		 rc;
+
+	rc = run_print(a, stmt, n, p);
+	if (rc != 0)
+		(void)s3_delete(a->s3, a->bucket[b], key, &err);
+	return rc;
 }
 
 /* Run one command after start-up; its exit status. */
 static int
 admin_command(struct app *a, const char *cmd, int argc, char *argv[])
 {
-	char		 key[256], ws[16], hs[16];
-	const char	*p[9];
+	char		 key[256], ws[16], hs[16], auto_tags[512];
+	const char	*p[11];
 	int64_t		 v;
-	int		 w, h;
+	int		 w, h, i, rc;
+	struct qc_report rep;
+	json_object	*qcj;
 
 	if (strcmp(cmd, "initdata") == 0) {
 		char out[4096];
@@ -256,31 +339,51 @@ admin_command(struct app *a, const char *cmd, int argc, char *argv[])
 		if (argc != 2 || opt.title == NULL ||
 		    util_parse_i64(argv[0], 1, INT64_MAX, &v) == -1)
 			usage();
-		if (upload_image(a, BUCKET_OUTFITS, "catalog", argv[1], key,
-		    sizeof(key), &w, &h) == -1)
+		if (upload_image(a, BUCKET_OUTFITS, QC_OUTFIT, "catalog",
+		    argv[1], key, sizeof(key), &w, &h, &rep, &qcj) == -1)
 			return 1;
 		snprintf(ws, sizeof(ws), "%d", w);
 		snprintf(hs, sizeof(hs), "%d", h);
 		p[0] = argv[0]; p[1] = opt.title; p[2] = opt.description;
 		p[3] = opt.category; p[4] = opt.price; p[5] = opt.url;
 		p[6] = key; p[7] = ws; p[8] = hs;
-		return run_print(a, "admin_add_outfit", 9, p);
+		p[9] = json_object_to_json_string_ext(qcj,
+		    JSON_C_TO_STRING_PLAIN);
+		p[10] = rep.nsfw_done ? "true" : "false";
+		rc = insert_item(a, BUCKET_OUTFITS, key, "admin_add_outfit",
+		    11, p);
+		json_object_put(qcj);
+		return rc;
 	}
 	if (strcmp(cmd, "add-location") == 0) {
 		if (argc != 1 || opt.title == NULL)
 			usage();
-		if (upload_image(a, BUCKET_LOCATIONS, "catalog", argv[0], key,
-		    sizeof(key), &w, &h) == -1)
+		if (upload_image(a, BUCKET_LOCATIONS, QC_LOCATION, "catalog",
+		    argv[0], key, sizeof(key), &w, &h, &rep, &qcj) == -1)
 			return 1;
 		snprintf(ws, sizeof(ws), "%d", w);
 		snprintf(hs, sizeof(hs), "%d", h);
+		auto_tags[0] = '\0';
+		for (i = 0; i < rep.ntags; i++) {
+			size_t l = strlen(auto_tags);
+			snprintf(auto_tags + l, sizeof(auto_tags) - l, "%s%s",
+			    l ? "," : "", rep.tags[i]);
+		}
 		p[0] = opt.title; p[1] = opt.description; p[2] = opt.tags;
 		p[3] = key; p[4] = ws; p[5] = hs;
-		return run_print(a, "admin_add_location", 6, p);
+		p[6] = strcmp(opt.lang, "ru") == 0 ? rep.description_ru :
+		    rep.description_en;
+		p[7] = auto_tags;
+		p[8] = json_object_to_json_string_ext(qcj,
+		    JSON_C_TO_STRING_PLAIN);
+		p[9] = rep.nsfw_done ? "true" : "false";
+		rc = insert_item(a, BUCKET_LOCATIONS, key,
+		    "admin_add_location", 10, p);
+		json_object_put(qcj);
+		return rc;
 	}
 	if (strcmp(cmd, "delete-user") == 0) {
 		struct retention_counts n;
-		int rc;
 		if (argc != 1 || util_parse_i64(argv[0], 1, INT64_MAX, &v) == -1)
 			usage();
 		rc = retention_delete_user(a, v, &n);
@@ -323,6 +426,7 @@ main(int argc, char *argv[])
 		{ "url", required_argument, NULL, 'u' },
 		{ "tags", required_argument, NULL, 'T' },
 		{ "age", required_argument, NULL, 'a' },
+		{ "force", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct app	 a;

@@ -56,6 +56,7 @@ static const struct db_stmt *const batch_tables[] = {
 	queue_statements,
 	worker_statements,
 	photo_statements,
+	catalog_statements,
 	retention_statements,
 	NULL
 };
@@ -166,8 +167,10 @@ worker_loop(struct app *a, const struct opts *o, int index)
 			sleep(1);
 			continue;
 		}
-		/* Idle: judge photos waiting for their verdict. */
-		if (photos_check_pending(a) == 1)
+		/* Idle: judge photos, then catalogue images, waiting for
+		 * their verdict. */
+		if (photos_check_pending(a) == 1 ||
+		    catalog_check_pending(a) == 1)
 			continue;
 		/* Idle: the retention sweep, hourly (and at every --once run),
 		 * by the first worker process only. */

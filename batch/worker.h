@@ -64,6 +64,13 @@ int	photos_check_pending(struct app *);
 /* The job error code for a rejected photo. */
 const char *photo_reject_code(const struct qc_report *);
 
+extern const struct db_stmt catalog_statements[];
+/* Judge one catalogue image waiting for its NSFW verdict (catalog.c):
+ * 1 judged, 0 none waiting, -1 error. */
+int	catalog_check_pending(struct app *);
+/* Whether a report's NSFW verdict rejects the image. */
+int	catalog_nsfw_rejected(const struct qc_report *);
+
 int	stage_validating(struct job_ctx *);
 int	stage_moderating(struct job_ctx *);
 int	stage_prompting(struct job_ctx *);

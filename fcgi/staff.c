@@ -447,10 +447,11 @@ put_image(struct req *r, enum bucket b, const char *stmt, const char *what)
 		goto done;
 	}
 	/*
-	 * The quality and composition checks (no NSFW network here: it
-	 * would cost every API process its weights; catalogue images come
-	 * from staff).  Locations also get their automatic tags and
-	 * description.
+	 * The quality and composition checks.  No NSFW network here (it
+	 * would cost every API process its weights): the new image waits
+	 * for the worker's verdict (batch/catalog.c), which withdraws the
+	 * item if the classifier rejects it.  Locations also get their
+	 * automatic tags and description.
 	 */
 	if (qc_check(&a->qc, NULL, b == BUCKET_OUTFITS ? QC_OUTFIT :
 	    QC_LOCATION, body, len, &rep) != QC_OK) {

@@ -59,12 +59,12 @@ check "the animation completed" [ "$(wait_job animations "$A1" "$H1")" = COMPLET
 ids="$shopA $shopB $OA $OB $LOC $P1 $P2 $T1 $A1"
 check "fixture ids are numbers ($ids)" grep -qE '^[0-9]+( [0-9]+){8}$' <<<"$ids"
 
-# Let the worker finish everything (photo verdicts, jobs) so the snapshot
+# Let the worker finish everything (photo and catalogue verdicts, jobs) so the snapshot
 # is of a still database.
 quiet() {
 	local i
 	for i in $(seq 1 ${1:-120}); do
-		[ "$($PSQL -c "SELECT (SELECT count(*) FROM jobs WHERE status NOT IN ('COMPLETED','FAILED')) + (SELECT count(*) FROM photos WHERE status = 'pending')")" = 0 ] && return 0
+		[ "$($PSQL -c "SELECT (SELECT count(*) FROM jobs WHERE status NOT IN ('COMPLETED','FAILED')) + (SELECT count(*) FROM photos WHERE status = 'pending') + (SELECT count(*) FROM outfits WHERE active AND image_key IS NOT NULL AND nsfw_checked_at IS NULL) + (SELECT count(*) FROM locations WHERE active AND image_key IS NOT NULL AND nsfw_checked_at IS NULL)")" = 0 ] && return 0
 		sleep 0.5
 	done
 	return 1

@@ -117,5 +117,60 @@ st=$(db "SELECT status || ':' || (locked_by IS NULL) FROM jobs WHERE id = $job")
 check "the job is not left held ($st)" grep -qE "^(COMPLETED|RECEIVED):(t|true)$" <<<"$st"
 "$BATCH" --once --max-seconds 20 >>"$TMP/worker.log" 2>&1
 
+echo "catalogue images: the NSFW verdict (the worker for the API's, primerka-admin at once)"
+ADMIN() { PRIMERKA_CONFIG="$PRIMERKA_CONFIG" "$ROOT/primerka-admin" "$@"; }
+# A threshold of 0 makes the classifier reject any image: the policy at
+# work without an explicit picture in the repository.
+STRICT="PRIMERKA_QC_NSFW_MAX=0"
+new_outfit_image() {
+	req POST /outfits -H "$HA" -H "$JSON" --data "{\"title\":\"$1\",\"shop_id\":$shop}"
+	local id
+	id=$(jget .id)
+	req PUT "/outfits/$id/image" -H "$HA" -H "Content-Type: image/png" --data-binary "@$D/product_tshirt_mockup.png"
+	echo "$id"
+}
+verdict() { db "SELECT active || ':' || (nsfw_checked_at IS NOT NULL) || ':' || coalesce(qc->'nsfw'->>'checked', '-') FROM $1 WHERE id = $2"; }
+clean=$(new_outfit_image "Clean $U")
+flagged=$(new_outfit_image "Flagged $U")
+check "an API upload waits for the verdict, public meanwhile" \
+	[ "$(verdict outfits "$flagged"):$(curl -s -o /dev/null -w '%{http_code}' "$API/outfits/$flagged" -H "$H")" = "true:false:false:200" ]
+db "UPDATE outfits SET nsfw_checked_at = now() WHERE nsfw_checked_at IS NULL AND id <> $flagged" >/dev/null
+env $STRICT "$BATCH" --once --max-seconds 20 >>"$TMP/worker.log" 2>&1
+check "rejected by the classifier: withdrawn, verdict kept ($(verdict outfits "$flagged"))" \
+	[ "$(verdict outfits "$flagged")" = "false:true:true" ]
+req GET "/outfits/$flagged" -H "$H"
+expect 404 "a withdrawn outfit is gone from the catalogue"
+check "the withdrawal is logged" grep -q "catalogue image rejected, item withdrawn.*\"id\":\"$flagged\"" "$TMP/worker.log"
+db "UPDATE outfits SET nsfw_checked_at = NULL WHERE id = $clean" >/dev/null
+"$BATCH" --once --max-seconds 20 >>"$TMP/worker.log" 2>&1
+check "accepted by the classifier: stays, verdict kept ($(verdict outfits "$clean"))" \
+	[ "$(verdict outfits "$clean")" = "true:true:true" ]
+req PUT "/outfits/$clean/image" -H "$HA" -H "Content-Type: image/png" --data-binary "@$D/product_tshirt_mockup.png"
+check "a new image waits for a new verdict" [ "$(verdict outfits "$clean")" = "true:false:false" ]
+"$BATCH" --once --max-seconds 20 >>"$TMP/worker.log" 2>&1
+check "...and gets it" [ "$(verdict outfits "$clean")" = "true:true:true" ]
+
+n0=$(db "SELECT count(*) FROM outfits")
+s0=$(find "$S" -name '*._S3rver_object' | wc -l)
+out=$(env $STRICT PRIMERKA_CONFIG="$PRIMERKA_CONFIG" "$ROOT/primerka-admin" add-outfit "$shop" \
+	"$D/product_tshirt_mockup.png" --title "Admin flagged $U" 2>&1); rc=$?
+refused() { [ "$rc" = 1 ] && grep -q ": nsfw: " <<<"$out"; }
+check "primerka-admin refuses a rejected image with its reason (rc $rc)" refused
+check "...and stores nothing" [ "$(db "SELECT count(*) FROM outfits"):$(find "$S" -name '*._S3rver_object' | wc -l)" = "$n0:$s0" ]
+id=$(env $STRICT PRIMERKA_CONFIG="$PRIMERKA_CONFIG" "$ROOT/primerka-admin" add-outfit "$shop" \
+	"$D/product_tshirt_mockup.png" --title "Admin forced $U" --force 2>/dev/null)
+check "--force stores it, judged (${id:-none}: $(verdict outfits "${id:-0}"))" \
+	[ "$(verdict outfits "${id:-0}")" = "true:true:true" ]
+id=$(ADMIN add-outfit "$shop" "$D/product_coffee_cup.png" --title "Not a garment $U" 2>"$TMP/err")
+not_garment() { [ -z "$id" ] && grep -q "primerka-admin: .*: rejected" "$TMP/err"; }
+check "an image that is not a garment is refused (${id:-nothing stored})" not_garment
+id=$(ADMIN add-location "$D/scene_interior_living_room.jpg" --title "Room $U" --tags "mine")
+tags=$(db "SELECT array_to_string(tags, ',') || '|' || description FROM locations WHERE id = ${id:-0}")
+described() {
+	[ "$(verdict locations "${id:-0}")" = "true:true:true" ] && grep -qE "(^|,)mine(,|\|)" <<<"$tags" &&
+		[ "$(tr ',' '\n' <<<"${tags%%|*}" | wc -l)" -ge 3 ] && [ -n "${tags#*|}" ]
+}
+check "a location from primerka-admin: judged, automatic tags and description ($tags)" described
+
 if [ "$fail" != 0 ]; then echo "--- worker log"; tail -30 "$TMP/worker.log"; fi
 summary
