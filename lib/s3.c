@@ -980,6 +980,35 @@ check_object_args(const char *bucket, const char *key, struct s3_error *err)
 	return S3_OK;
 }
 
+/* A request of method on bucket (and key, or NULL), nothing else set. */
+static void
+req_init(struct s3_req *req, const char *method, const char *bucket,
+    const char *key)
+{
+	memset(req, 0, sizeof(*req));
+	req->method = method;
+	req->bucket = bucket;
+	req->key = key;
+}
+
+/*
+ * Check the arguments of a public call on bucket (and key, or NULL) and
+ * set up req for method on them.  S3_OK, or S3_EINVAL with err filled.
+ */
+static int
+object_req(const struct s3_client *c, struct s3_req *req, const char *method,
+    const char *bucket, const char *key, struct s3_error *err)
+{
+	int	 rc;
+
+	if (c == NULL)
+		return S3_EINVAL;
+	rc = check_object_args(bucket, key, err);
+	if (rc == S3_OK)
+		req_init(req, method, bucket, key);
+	return rc;
+}
+
 /* ---- public API ---------------------------------------------------- */
 
 void
@@ -1106,10 +1135,7 @@ put_single(struct s3_client *c, const char *bucket, const char *key,
 	struct s3_resp		 resp;
 	int			 rc;
 
-	memset(&req, 0, sizeof(req));
-	req.method = "PUT";
-	req.bucket = bucket;
-	req.key = key;
+	req_init(&req, "PUT", bucket, key);
 	req.headers = h;
 	req.nheaders = 1;
 	req.body = data;
@@ -1168,12 +1194,9 @@ put_multipart(struct s3_client *c, const char *bucket, const char *key,
 		nparts = 1;
 
 	/* Initiate. */
-	memset(&req, 0, sizeof(req));
 	q[0].name = "uploads";
 	q[0].value = "";
-	req.method = "POST";
-	req.bucket = bucket;
-	req.key = key;
+	req_init(&req, "POST", bucket, key);
 	req.query = q;
 	req.nquery = 1;
 	req.headers = h;
@@ -1206,14 +1229,11 @@ put_multipart(struct s3_client *c, const char *bucket, const char *key,
 	for (i = 0, off = 0; i < nparts; i++, off += n) {
 		n = len - off < psize ? len - off : psize;
 		(void)snprintf(num, sizeof(num), "%zu", i + 1);
-		memset(&req, 0, sizeof(req));
 		q[0].name = "partNumber";
 		q[0].value = num;
 		q[1].name = "uploadId";
 		q[1].value = upload_id;
-		req.method = "PUT";
-		req.bucket = bucket;
-		req.key = key;
+		req_init(&req, "PUT", bucket, key);
 		req.query = q;
 		req.nquery = 2;
 		req.body = data + off;
@@ -1250,12 +1270,9 @@ put_multipart(struct s3_client *c, const char *bucket, const char *key,
 		rc = S3_ENOMEM;
 		goto abort;
 	}
-	memset(&req, 0, sizeof(req));
 	q[0].name = "uploadId";
 	q[0].value = upload_id;
-	req.method = "POST";
-	req.bucket = bucket;
-	req.key = key;
+	req_init(&req, "POST", bucket, key);
 	req.query = q;
 	req.nquery = 1;
 	req.headers = hx;
@@ -1279,12 +1296,9 @@ put_multipart(struct s3_client *c, const char *bucket, const char *key,
 		goto done;
 abort:
 	/* Best effort; the original error is what the caller sees. */
-	memset(&req, 0, sizeof(req));
 	q[0].name = "uploadId";
 	q[0].value = upload_id;
-	req.method = "DELETE";
-	req.bucket = bucket;
-	req.key = key;
+	req_init(&req, "DELETE", bucket, key);
 	req.query = q;
 	req.nquery = 1;
 	req.max_bytes = S3_ERRBODY_MAX;
@@ -1332,13 +1346,9 @@ s3_get(struct s3_client *c, const char *bucket, const char *key,
 		return S3_EINVAL;
 	*data = NULL;
 	*len = 0;
-	rc = check_object_args(bucket, key, err);
+	rc = object_req(c, &req, "GET", bucket, key, err);
 	if (rc != S3_OK)
 		return rc;
-	memset(&req, 0, sizeof(req));
-	req.method = "GET";
-	req.bucket = bucket;
-	req.key = key;
 	req.max_bytes = max_bytes;
 	req.notfound_code = "NoSuchKey";
 	rc = perform(c, &req, &resp, err);
@@ -1356,15 +1366,9 @@ s3_delete(struct s3_client *c, const char *bucket, const char *key,
 	struct s3_resp	 resp;
 	int		 rc;
 
-	if (c == NULL)
-		return S3_EINVAL;
-	rc = check_object_args(bucket, key, err);
+	rc = object_req(c, &req, "DELETE", bucket, key, err);
 	if (rc != S3_OK)
 		return rc;
-	memset(&req, 0, sizeof(req));
-	req.method = "DELETE";
-	req.bucket = bucket;
-	req.key = key;
 	req.max_bytes = S3_ERRBODY_MAX;
 	rc = perform(c, &req, &resp, err);
 	resp_free(&resp);
@@ -1379,15 +1383,9 @@ s3_head(struct s3_client *c, const char *bucket, const char *key,
 	struct s3_resp	 resp;
 	int		 rc;
 
-	if (c == NULL)
-		return S3_EINVAL;
-	rc = check_object_args(bucket, key, err);
+	rc = object_req(c, &req, "HEAD", bucket, key, err);
 	if (rc != S3_OK)
 		return rc;
-	memset(&req, 0, sizeof(req));
-	req.method = "HEAD";
-	req.bucket = bucket;
-	req.key = key;
 	req.notfound_code = "NoSuchKey";
 	rc = perform(c, &req, &resp, err);
 	if (rc == S3_OK && len != NULL) {
@@ -1411,14 +1409,9 @@ s3_bucket_exists(struct s3_client *c, const char *bucket,
 	struct s3_resp	 resp;
 	int		 rc;
 
-	if (c == NULL)
-		return S3_EINVAL;
-	rc = check_object_args(bucket, NULL, err);
+	rc = object_req(c, &req, "HEAD", bucket, NULL, err);
 	if (rc != S3_OK)
 		return rc;
-	memset(&req, 0, sizeof(req));
-	req.method = "HEAD";
-	req.bucket = bucket;
 	req.notfound_code = "NoSuchBucket";
 	rc = perform(c, &req, &resp, err);
 	resp_free(&resp);
@@ -1443,14 +1436,9 @@ s3_create_bucket(struct s3_client *c, const char *bucket,
 	struct buf		 xml = { 0 };
 	int			 rc;
 
-	if (c == NULL)
-		return S3_EINVAL;
-	rc = check_object_args(bucket, NULL, err);
+	rc = object_req(c, &req, "PUT", bucket, NULL, err);
 	if (rc != S3_OK)
 		return rc;
-	memset(&req, 0, sizeof(req));
-	req.method = "PUT";
-	req.bucket = bucket;
 	req.max_bytes = S3_ERRBODY_MAX;
 	if (strcmp(c->region, "us-east-1") != 0) {
 		/* Outside us-east-1 AWS wants the region spelled out. */
