@@ -62,8 +62,25 @@ void	 api_db_down(struct req *);
 /* A job as JSON (jobs_view.c): row from the job_* statements. */
 json_object *job_to_json(struct req *, const PGresult *, int row);
 
-/* Parse ?cursor= and ?limit= for lists (400 sent on error: -1). */
-int	 list_params(struct req *, int64_t *cursor, int64_t *limit);
+/*
+ * ?cursor= and ?limit= (1..100, default 20) of a list; the cursor is the
+ * last id seen.  Newest first (LIST_DESC): items below it, from the
+ * newest by default; LIST_ASC: items above it, from the first.  0, or -1
+ * after a 400.
+ */
+enum list_order { LIST_DESC, LIST_ASC };
+int	 list_params(struct req *, enum list_order, int64_t *cursor,
+	    int64_t *limit);
+
+/* One row of a result as JSON (the caller puts it). */
+typedef json_object *(*row_json_fn)(struct req *, const PGresult *, int row);
+/*
+ * Answer 200 with {"items": [fn of every row], "next_cursor": the id in
+ * column idcol of the last row when the page is full, else null}.  res
+ * stays the caller's.
+ */
+void	 list_answer(struct req *, const PGresult *, int idcol,
+	    int64_t limit, row_json_fn fn);
 
 /* Handlers. */
 void	 h_me(struct req *);

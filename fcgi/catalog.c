@@ -48,7 +48,7 @@ add_url(struct req *r, json_object *o, enum bucket b, const char *key)
 }
 
 static json_object *
-outfit_to_json(struct req *r, PGresult *res, int i)
+outfit_to_json(struct req *r, const PGresult *res, int i)
 {
 	json_object	*o = json_object_new_object();
 
@@ -75,7 +75,7 @@ outfit_to_json(struct req *r, PGresult *res, int i)
 }
 
 static json_object *
-location_to_json(struct req *r, PGresult *res, int i)
+location_to_json(struct req *r, const PGresult *res, int i)
 {
 	json_object	*o = json_object_new_object();
 
@@ -91,10 +91,8 @@ location_to_json(struct req *r, PGresult *res, int i)
 	return o;
 }
 
-typedef json_object *(*row_fn)(struct req *, PGresult *, int);
-
 static void
-get_one(struct req *r, const char *stmt, row_fn fn, const char *what)
+get_one(struct req *r, const char *stmt, row_json_fn fn, const char *what)
 {
 	char		 id[24];
 	const char	*p[1] = { id };
@@ -117,44 +115,6 @@ get_one(struct req *r, const char *stmt, row_fn fn, const char *what)
 	json_object_put(o);
 }
 
-static void
-list_rows(struct req *r, PGresult *res, row_fn fn, int64_t limit)
-{
-	json_object	*o, *items;
-	int		 i, n = PQntuples(res);
-
-	o = json_object_new_object();
-	items = json_object_new_array();
-	for (i = 0; i < n; i++)
-		json_object_array_add(items, fn(r, res, i));
-	json_object_object_add(o, "items", items);
-	json_object_object_add(o, "next_cursor", n == limit && n > 0 ?
-	    json_object_new_int64(db_get_i64(res, n - 1, 0)) : NULL);
-	resp_json(r, 200, o, NULL);
-	json_object_put(o);
-}
-
-/* Ascending cursor: ?cursor= is the last id seen (default 0). */
-static int
-asc_params(struct req *r, int64_t *cursor, int64_t *limit)
-{
-	char	 buf[32];
-
-	*cursor = 0;
-	*limit = 20;
-	if (req_query(r, "cursor", buf, sizeof(buf)) != -1 &&
-	    util_parse_i64(buf, 0, INT64_MAX, cursor) == -1) {
-		resp_error(r, 400, "bad_request", "cursor must be an id");
-		return -1;
-	}
-	if (req_query(r, "limit", buf, sizeof(buf)) != -1 &&
-	    util_parse_i64(buf, 1, 100, limit) == -1) {
-		resp_error(r, 400, "bad_request", "limit must be 1..100");
-		return -1;
-	}
-	return 0;
-}
-
 void
 h_outfits_get(struct req *r)
 {
@@ -175,7 +135,7 @@ h_outfits_list(struct req *r)
 	int64_t		 cursor, limit, shop_id;
 	PGresult	*res;
 
-	if (asc_params(r, &cursor, &limit) == -1)
+	if (list_params(r, LIST_ASC, &cursor, &limit) == -1)
 		return;
 	if (req_query(r, "shop_id", shop, sizeof(shop)) != -1) {
 		if (util_parse_i64(shop, 1, INT64_MAX, &shop_id) == -1) {
@@ -201,7 +161,7 @@ h_outfits_list(struct req *r)
 		api_db_down(r);
 		return;
 	}
-	list_rows(r, res, outfit_to_json, limit);
+	list_answer(r, res, 0, limit, outfit_to_json);
 	PQclear(res);
 }
 
@@ -213,7 +173,7 @@ h_locations_list(struct req *r)
 	int64_t		 cursor, limit;
 	PGresult	*res;
 
-	if (asc_params(r, &cursor, &limit) == -1)
+	if (list_params(r, LIST_ASC, &cursor, &limit) == -1)
 		return;
 	if (req_query(r, "tag", tag, sizeof(tag)) != -1) {
 		size_t i, l = strlen(tag);
@@ -235,6 +195,6 @@ h_locations_list(struct req *r)
 		api_db_down(r);
 		return;
 	}
-	list_rows(r, res, location_to_json, limit);
+	list_answer(r, res, 0, limit, location_to_json);
 	PQclear(res);
 }

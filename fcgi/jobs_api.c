@@ -207,10 +207,8 @@ job_list(struct req *r, const char *kind)
 	const char	*p[5] = { uid, kind, cur, lim, NULL };
 	int64_t		 cursor, limit, v;
 	PGresult	*res;
-	json_object	*o, *items;
-	int		 i, n;
 
-	if (list_params(r, &cursor, &limit) == -1)
+	if (list_params(r, LIST_DESC, &cursor, &limit) == -1)
 		return;
 	/* ?tryon_id= lists the animations of one try-on. */
 	if (strcmp(kind, "animation") == 0 &&
@@ -229,17 +227,8 @@ job_list(struct req *r, const char *kind)
 		api_db_down(r);
 		return;
 	}
-	o = json_object_new_object();
-	items = json_object_new_array();
-	n = PQntuples(res);
-	for (i = 0; i < n; i++)
-		json_object_array_add(items, job_to_json(r, res, i));
-	json_object_object_add(o, "items", items);
-	json_object_object_add(o, "next_cursor", n == limit && n > 0 ?
-	    json_object_new_int64(db_get_i64(res, n - 1, C_ID)) : NULL);
+	list_answer(r, res, C_ID, limit, job_to_json);
 	PQclear(res);
-	resp_json(r, 200, o, NULL);
-	json_object_put(o);
 }
 
 /* The Idempotency-Key header: 1..200 printable ASCII characters. */

@@ -65,7 +65,7 @@ format_ext(enum image_format f)
 
 /* A photo row (photo_get / photo_list columns) as JSON. */
 static json_object *
-photo_to_json(struct req *r, PGresult *res, int row)
+photo_to_json(struct req *r, const PGresult *res, int row)
 {
 	json_object	*o, *qc = NULL;
 	char		*url;
@@ -250,27 +250,6 @@ h_photos_get(struct req *r)
 	json_object_put(o);
 }
 
-/* Parse ?limit= and ?cursor= for a newest-first list. */
-int
-list_params(struct req *r, int64_t *cursor, int64_t *limit)
-{
-	char	 buf[32];
-
-	*cursor = INT64_MAX;
-	*limit = 20;
-	if (req_query(r, "cursor", buf, sizeof(buf)) != -1 &&
-	    util_parse_i64(buf, 1, INT64_MAX, cursor) == -1) {
-		resp_error(r, 400, "bad_request", "cursor must be a positive id");
-		return -1;
-	}
-	if (req_query(r, "limit", buf, sizeof(buf)) != -1 &&
-	    util_parse_i64(buf, 1, 100, limit) == -1) {
-		resp_error(r, 400, "bad_request", "limit must be 1..100");
-		return -1;
-	}
-	return 0;
-}
-
 void
 h_photos_list(struct req *r)
 {
@@ -278,10 +257,8 @@ h_photos_list(struct req *r)
 	const char	*p[3] = { uid, cur, lim };
 	int64_t		 cursor, limit;
 	PGresult	*res;
-	json_object	*o, *items;
-	int		 i, n;
 
-	if (list_params(r, &cursor, &limit) == -1)
+	if (list_params(r, LIST_DESC, &cursor, &limit) == -1)
 		return;
 	snprintf(uid, sizeof(uid), "%lld", (long long)r->user.id);
 	snprintf(cur, sizeof(cur), "%lld", (long long)cursor);
@@ -290,17 +267,8 @@ h_photos_list(struct req *r)
 		api_db_down(r);
 		return;
 	}
-	o = json_object_new_object();
-	items = json_object_new_array();
-	n = PQntuples(res);
-	for (i = 0; i < n; i++)
-		json_object_array_add(items, photo_to_json(r, res, i));
-	json_object_object_add(o, "items", items);
-	json_object_object_add(o, "next_cursor", n == limit && n > 0 ?
-	    json_object_new_int64(db_get_i64(res, n - 1, 0)) : NULL);
+	list_answer(r, res, 0, limit, photo_to_json);
 	PQclear(res);
-	resp_json(r, 200, o, NULL);
-	json_object_put(o);
 }
 
 void

@@ -139,6 +139,46 @@ api_db_down(struct req *r)
 	    "the service is temporarily unavailable, try again shortly");
 }
 
+int
+list_params(struct req *r, enum list_order order, int64_t *cursor,
+    int64_t *limit)
+{
+	char	 buf[32];
+
+	*cursor = order == LIST_DESC ? INT64_MAX : 0;
+	*limit = 20;
+	if (req_query(r, "cursor", buf, sizeof(buf)) != -1 &&
+	    util_parse_i64(buf, order == LIST_DESC ? 1 : 0, INT64_MAX,
+	    cursor) == -1) {
+		resp_error(r, 400, "bad_request", "cursor must be an id");
+		return -1;
+	}
+	if (req_query(r, "limit", buf, sizeof(buf)) != -1 &&
+	    util_parse_i64(buf, 1, 100, limit) == -1) {
+		resp_error(r, 400, "bad_request", "limit must be 1..100");
+		return -1;
+	}
+	return 0;
+}
+
+void
+list_answer(struct req *r, const PGresult *res, int idcol, int64_t limit,
+    row_json_fn fn)
+{
+	json_object	*o, *items;
+	int		 i, n = PQntuples(res);
+
+	o = json_object_new_object();
+	items = json_object_new_array();
+	for (i = 0; i < n; i++)
+		json_object_array_add(items, fn(r, res, i));
+	json_object_object_add(o, "items", items);
+	json_object_object_add(o, "next_cursor", n == limit && n > 0 ?
+	    json_object_new_int64(db_get_i64(res, n - 1, idcol)) : NULL);
+	resp_json(r, 200, o, NULL);
+	json_object_put(o);
+}
+
 static int
 authenticate(struct req *r)
 {
