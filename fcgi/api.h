@@ -31,6 +31,7 @@ struct api_state {
 /* Route flags. */
 #define ROUTE_AUTH	0x1	/* needs Authorization: tma ... */
 #define ROUTE_LOCAL	0x2	/* loopback clients only (healthz, metrics) */
+#define ROUTE_OPEN	0x0	/* no initData: the handler authenticates */
 
 struct route {
 	const char	*method;
@@ -110,6 +111,10 @@ void	 h_locations_delete(struct req *);
 void	 h_locations_image(struct req *);
 void	 h_events_create(struct req *);
 void	 h_shops_stats(struct req *);
+void	 h_packs_list(struct req *);
+void	 h_purchases_create(struct req *);
+void	 h_purchases_get(struct req *);
+void	 h_telegram_webhook(struct req *);
 void	 h_healthz(struct req *);
 void	 h_metrics(struct req *);
 
@@ -120,5 +125,6 @@ extern const struct db_stmt jobs_api_statements[];
 extern const struct db_stmt health_statements[];
 extern const struct db_stmt staff_statements[];
 extern const struct db_stmt events_statements[];
+extern const struct db_stmt payments_statements[];
 
 #endif /* PRIMERKA_API_H */

@@ -41,6 +41,10 @@ static const struct route routes[] = {
 	{ "POST",   "/api/v1/animations/#/cancel",	ROUTE_AUTH, h_animations_cancel },
 	{ "POST",   "/api/v1/events",			ROUTE_AUTH, h_events_create },
 	{ "GET",    "/api/v1/shops/#/stats",		ROUTE_AUTH, h_shops_stats },
+	{ "GET",    "/api/v1/packs",			ROUTE_AUTH, h_packs_list },
+	{ "POST",   "/api/v1/purchases",		ROUTE_AUTH, h_purchases_create },
+	{ "GET",    "/api/v1/purchases/#",		ROUTE_AUTH, h_purchases_get },
+	{ "POST",   "/api/v1/telegram/webhook",		ROUTE_OPEN, h_telegram_webhook },
 	{ "GET",    "/healthz",				ROUTE_LOCAL, h_healthz },
 	{ "GET",    "/metrics",				ROUTE_LOCAL, h_metrics },
 	{ NULL, NULL, 0, NULL }
@@ -85,6 +89,7 @@ const struct db_stmt *const api_statements[] = {
 	health_statements,
 	staff_statements,
 	events_statements,
+	payments_statements,
 	NULL
 };
 

@@ -10,6 +10,7 @@
 
 #include "app.h"
 #include "log.h"
+#include "util.h"
 
 const char *const app_bucket_names[BUCKET_COUNT] = {
 	"user-photos", "outfits", "locations", "results", "videos"
@@ -49,6 +50,50 @@ static const struct intkey intkeys[] = {
 	{ "api", "user_refresh", 300, 0, 86400, OFF(user_refresh) },
 	{ NULL, NULL, 0, 0, 0, 0 }
 };
+
+/* One number of a pack at *s, up to a delimiter; 0 or -1. */
+static int
+pack_number(const char **s, char delim, int64_t *out)
+{
+	char		 buf[16];
+	size_t		 n = 0;
+	const char	*p = *s;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	while (*p >= '0' && *p <= '9' && n < sizeof(buf) - 1)
+		buf[n++] = *p++;
+	buf[n] = '\0';
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (n == 0 || (*p != delim && !(delim == ',' && *p == '\0')) ||
+	    util_parse_i64(buf, 1, 1000000000, out) == -1)
+		return -1;
+	*s = *p == '\0' ? p : p + 1;
+	return 0;
+}
+
+int
+app_parse_packs(const char *s, struct app_pack *packs, int *n)
+{
+	const char	*p = s;
+
+	*n = 0;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p == '\0')
+		return 0;
+	while (*p != '\0') {
+		if (*n == APP_MAX_PACKS ||
+		    pack_number(&p, ':', &packs[*n].tokens) == -1 ||
+		    pack_number(&p, ',', &packs[*n].stars) == -1) {
+			*n = 0;
+			return -1;
+		}
+		(*n)++;
+	}
+	return 0;
+}
 
 int
 app_init(struct app *a, const char *prog, char *err, size_t errlen)
@@ -115,6 +160,17 @@ app_init(struct app *a, const char *prog, char *err, size_t errlen)
 			return -1;
 		}
 	}
+	if (app_parse_packs(config_get(a->cfg, "payments", "packs", ""),
+	    a->packs, &a->npacks) == -1) {
+		snprintf(err, errlen, "[payments] packs: TOKENS:STARS, ... "
+		    "(each 1..1000000000, at most %d)", APP_MAX_PACKS);
+		return -1;
+	}
+	a->tg_api_base = config_get(a->cfg, "telegram", "api_base",
+	    "https://api.telegram.org");
+	a->tg_bot_token = config_get(a->cfg, "telegram", "bot_token", "");
+	a->tg_webhook_secret = config_get(a->cfg, "telegram",
+	    "webhook_secret", "");
 	prefix = config_get(a->cfg, "s3", "bucket_prefix", "");
 	for (b = 0; b < BUCKET_COUNT; b++) {
 		const char *name;

@@ -25,6 +25,13 @@ enum bucket {
 	BUCKET_COUNT
 };
 
+/* A token pack sold for Telegram Stars ([payments] packs). */
+#define APP_MAX_PACKS	8
+struct app_pack {
+	int64_t		 tokens;
+	int64_t		 stars;
+};
+
 #define LOG_REQ_ERRORS	0
 #define LOG_REQ_WRITES	1
 #define LOG_REQ_ALL	2
@@ -48,6 +55,11 @@ struct app {
 	struct qc_config	 qc;		/* [qc] thresholds */
 	int			 log_requests;	/* [log] requests: LOG_REQ_* */
 	struct nsfw_model	*nsfw;		/* loaded by app_load_nsfw() only */
+	struct app_pack		 packs[APP_MAX_PACKS];	/* [payments] packs */
+	int			 npacks;	/* 0: no purchases */
+	const char		*tg_api_base;	/* [telegram] api_base */
+	const char		*tg_bot_token;	/* [telegram] bot_token */
+	const char		*tg_webhook_secret; /* "" : no webhook */
 };
 
 /* The default object names of the five buckets, indexed by enum bucket. */
@@ -60,6 +72,12 @@ extern const char *const app_bucket_names[BUCKET_COUNT];
  * message in err.
  */
 int	 app_init(struct app *, const char *prog, char *err, size_t errlen);
+
+/*
+ * Parse [payments] packs, "TOKENS:STARS[, TOKENS:STARS...]" (each 1 to
+ * 10^9, at most APP_MAX_PACKS; "" is none) into packs and *n.  0 or -1.
+ */
+int	 app_parse_packs(const char *s, struct app_pack *packs, int *n);
 
 /* Open this process's database connection with the given statements. */
 int	 app_open_db(struct app *, const struct db_stmt *const *tables);

@@ -5,6 +5,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PRIMERKA_PORT=${PRIMERKA_PORT:-8080}
 PRIMERKA_VAR=${PRIMERKA_VAR:-$ROOT/var}
 PRIMERKA_S3_PORT=${PRIMERKA_S3_PORT:-$((PRIMERKA_PORT + 1))}
+# The stand-in for Telegram's Bot API (t/telegram_emulator.js).
+PRIMERKA_TG_PORT=${PRIMERKA_TG_PORT:-$((PRIMERKA_PORT + 2))}
 PRIMERKA_BIN=${PRIMERKA_BIN:-$ROOT}
 PG_BINDIR=${PG_BINDIR:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
 RUN=$PRIMERKA_VAR/run

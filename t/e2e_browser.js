@@ -10,6 +10,8 @@
  *   E2E_INITDATA_EN     the same user, language en
  *   E2E_OUT             where screenshots go (t/out)
  *   E2E_DATA            the fixtures (t/data)
+ *   E2E_USER_ID         the test user's Telegram id
+ *   E2E_TG_SECRET       the bot's webhook secret (to report a payment)
  *
  * Nothing leaves the machine: every request to a host other than the
  * loopback is aborted (so telegram-web-app.js never loads and the app
@@ -41,6 +43,8 @@ const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const JOB_TIMEOUT = Number(process.env.E2E_JOB_TIMEOUT || 60000);
 const ANIM_TIMEOUT = Number(process.env.E2E_ANIM_TIMEOUT || 120000);
 const VIEW = { width: 390, height: 844 };
+const USER_ID = Number(process.env.E2E_USER_ID || 0);
+const TG_SECRET = process.env.E2E_TG_SECRET || '';
 
 const DARK_THEME = {
 	bg_color: '#212d3b', secondary_bg_color: '#151e27', section_bg_color: '#1d2733',
@@ -92,6 +96,14 @@ async function check(name, fn) {
 }
 
 /* The API as the test user, straight from node (to verify what the app did). */
+/* An update to the bot's webhook, as Telegram sends it. */
+async function webhook(update) {
+	const r = await fetch(API + 'telegram/webhook', { method: 'POST',
+	    headers: { 'Content-Type': 'application/json', 'X-Telegram-Bot-Api-Secret-Token': TG_SECRET },
+	    body: JSON.stringify(update) });
+	return r.status;
+}
+
 async function apiGet(p, initData = INIT_EN) {
 	const r = await fetch(API + p, { headers: { Authorization: 'tma ' + initData } });
 	const text = await r.text();
@@ -675,6 +687,7 @@ async function run(browser) {
 				MainButton: btn('MainButton'), BackButton: btn('BackButton'),
 				HapticFeedback: { impactOccurred: mk('impact'), notificationOccurred: mk('notification'), selectionChanged: mk('selection') },
 				openLink: mk('openLink'), openTelegramLink: mk('openTelegramLink'),
+				openInvoice(url, cb) { calls.push(['openInvoice', [url]]); window.__fake.invoice = { url, cb }; },
 			} };
 			window.__fake = { calls, handlers };
 		},
@@ -735,6 +748,39 @@ async function run(browser) {
 		await C.page.evaluate(() => window.__fake.handlers.BackButton());
 		await C.page.waitForSelector(tid('screen-home'), { timeout: 5000 });
 	});
+	await check('the balance opens the tokens screen; a pack is bought with Stars and credited', async () => {
+		const before = (await apiGet('me')).data.balance;
+		await C.page.click('#balance');
+		await C.page.waitForSelector(tid('screen-topup') + ' ' + tid('pack'), { timeout: 10000 });
+		const bought = C.page.waitForResponse((r) => r.request().method() === 'POST' &&
+		    r.url().endsWith('/api/v1/purchases'), { timeout: 10000 });
+		await C.page.click(tid('pack'));
+		const purchase = await (await bought).json();
+		await C.page.waitForFunction(() => window.__fake.invoice, null, { timeout: 10000 });
+		const url = await C.page.evaluate(() => window.__fake.invoice.url);
+		assert(url === purchase.invoice_url && /^https:\/\/t\.me\/\$/.test(url), 'invoice ' + url);
+		/* Telegram: the pre-checkout query, the payment, then the app's callback. */
+		const from = { id: USER_ID, is_bot: false, first_name: 'E2E', language_code: 'en' };
+		const payload = 'purchase:' + purchase.id;
+		assert(await webhook({ update_id: 1, pre_checkout_query: { id: 'e2e-' + purchase.id, from,
+		    currency: 'XTR', total_amount: purchase.stars, invoice_payload: payload } }) === 200, 'pre-checkout');
+		assert(await webhook({ update_id: 2, message: { message_id: 1, date: 1, chat: { id: USER_ID, type: 'private' }, from,
+		    successful_payment: { currency: 'XTR', total_amount: purchase.stars, invoice_payload: payload,
+		    telegram_payment_charge_id: 'e2e-charge-' + purchase.id, provider_payment_charge_id: '' } } }) === 200, 'payment');
+		await C.page.evaluate(() => window.__fake.invoice.cb('paid'));
+		await C.page.waitForSelector(tid('notice-ok'), { timeout: 15000 });
+		assert(/added/.test(await C.page.textContent(tid('notice-ok'))), 'notice: ' + await C.page.textContent(tid('notice-ok')));
+		const me = (await apiGet('me')).data;
+		assert(me.balance === before + purchase.tokens, `balance ${before} -> ${me.balance}, bought ${purchase.tokens}`);
+		await C.page.waitForFunction((n) => Number(document.getElementById('balance').dataset.available) === n,
+		    me.available, { timeout: 5000 });
+		const calls = await C.page.evaluate(() => window.__fake.calls.map((c) => c[0] + ':' + JSON.stringify(c[1])));
+		assert(calls.some((c) => c.startsWith('notification:["success"]')), 'no success haptic');
+		await C.page.waitForTimeout(300);
+		await shot(C.page, '13-topup-dark-en');
+		await C.page.evaluate(() => window.__fake.handlers.BackButton());
+		await C.page.waitForSelector(tid('screen-home'), { timeout: 5000 });
+	});
 	pageErrors.push(...C.log.errors);
 	await C.ctx.close();
 
@@ -775,7 +821,8 @@ async function run(browser) {
 	});
 	await check(`screenshots at 390x844 written to ${path.relative(ROOT, OUT) || OUT} and not empty`, async () => {
 		const want = ['01-home-empty', '02-outfit', '03-home-ready', '04-progress', '05-result', '06-animation',
-		    '07-history', '08-photo-rejected', '09-tokens-short', '10-home-dark-en', '11-history-dark-en'];
+		    '07-history', '08-photo-rejected', '09-tokens-short', '10-home-dark-en', '11-history-dark-en',
+		    '13-topup-dark-en'];
 		const missing = [];
 		for (const n of want) {
 			const f = path.join(OUT, n + '.png');

@@ -28,6 +28,8 @@ U=${E2E_USER:-$((500000000 + $(date +%s) % 100000000))}
 E2E_INITDATA_RU=$("$ROOT/scripts/dev-initdata" "$U" --lang ru)
 E2E_INITDATA_EN=$("$ROOT/scripts/dev-initdata" "$U" --lang en)
 export E2E_INITDATA_RU E2E_INITDATA_EN
+# The bot's webhook secret: the test plays Telegram reporting a payment.
+export E2E_USER_ID=$U E2E_TG_SECRET=$PRIMERKA_TG_WEBHOOK_SECRET
 export E2E_OUT=${E2E_OUT:-$ROOT/t/out}
 export E2E_DATA=$ROOT/t/data
 mkdir -p "$E2E_OUT"

@@ -6,6 +6,7 @@
 
 #include <CUnit/Basic.h>
 
+#include "app.h"
 #include "config.h"
 
 static void
@@ -98,6 +99,44 @@ test_env_override(void)
 }
 
 static void
+test_packs(void)
+{
+	struct app_pack	 p[APP_MAX_PACKS];
+	int		 n = -1;
+
+	CU_ASSERT_EQUAL(app_parse_packs("", p, &n), 0);
+	CU_ASSERT_EQUAL(n, 0);
+	CU_ASSERT_EQUAL(app_parse_packs("  ", p, &n), 0);
+	CU_ASSERT_EQUAL(n, 0);
+	CU_ASSERT_EQUAL(app_parse_packs("100:50, 300 : 135,1000:400", p, &n),
+	    0);
+	CU_ASSERT_EQUAL(n, 3);
+	CU_ASSERT_EQUAL(p[0].tokens, 100);
+	CU_ASSERT_EQUAL(p[0].stars, 50);
+	CU_ASSERT_EQUAL(p[1].tokens, 300);
+	CU_ASSERT_EQUAL(p[1].stars, 135);
+	CU_ASSERT_EQUAL(p[2].tokens, 1000);
+	CU_ASSERT_EQUAL(p[2].stars, 400);
+	CU_ASSERT_EQUAL(app_parse_packs("1000000000:1", p, &n), 0);
+	CU_ASSERT_EQUAL(n, 1);
+	/* Malformed: each leaves no packs. */
+	CU_ASSERT_EQUAL(app_parse_packs("100", p, &n), -1);
+	CU_ASSERT_EQUAL(n, 0);
+	CU_ASSERT_EQUAL(app_parse_packs("100:", p, &n), -1);
+	CU_ASSERT_EQUAL(app_parse_packs(":5", p, &n), -1);
+	CU_ASSERT_EQUAL(app_parse_packs("0:5", p, &n), -1);
+	CU_ASSERT_EQUAL(app_parse_packs("5:0", p, &n), -1);
+	CU_ASSERT_EQUAL(app_parse_packs("-5:10", p, &n), -1);
+	CU_ASSERT_EQUAL(app_parse_packs("1000000001:1", p, &n), -1);
+	CU_ASSERT_EQUAL(app_parse_packs("99999999999999999999:1", p, &n), -1);
+	CU_ASSERT_EQUAL(app_parse_packs("10:5;20:8", p, &n), -1);
+	CU_ASSERT_EQUAL(app_parse_packs("10:5,,20:8", p, &n), -1);
+	CU_ASSERT_EQUAL(app_parse_packs("1:1,2:2,3:3,4:4,5:5,6:6,7:7,8:8,9:9",
+	    p, &n), -1);
+	CU_ASSERT_EQUAL(n, 0);
+}
+
+static void
 test_load_missing(void)
 {
 	char		 err[128];
@@ -123,6 +162,7 @@ main(void)
 	CU_add_test(s, "parse errors", test_parse_errors);
 	CU_add_test(s, "environment overrides", test_env_override);
 	CU_add_test(s, "missing file", test_load_missing);
+	CU_add_test(s, "payment packs", test_packs);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failed = CU_get_number_of_tests_failed();

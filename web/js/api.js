@@ -85,5 +85,8 @@ export const api = {
 	job: (kind, id, etag, signal) => request('GET', (kind === 'animation' ? 'animations/' : 'tryons/') + id, {
 		headers: etag ? { 'If-None-Match': etag } : {}, signal,
 	}),
+	packs: () => request('GET', 'packs').then((r) => r.data),
+	buy: (packId) => request('POST', 'purchases', { json: { pack_id: packId } }).then((r) => r.data),
+	purchase: (id) => request('GET', 'purchases/' + id).then((r) => r.data),
 	events: (events) => request('POST', 'events', { json: { events }, keepalive: true }),
 };

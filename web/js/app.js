@@ -11,6 +11,7 @@ import './screens/home.js';
 import './screens/outfit.js';
 import './screens/tryon.js';
 import './screens/history.js';
+import './screens/topup.js';
 
 function noInitScreen() {
 	return {

@@ -312,13 +312,10 @@ export function setTitle(text) {
 export function initChrome() {
 	document.getElementById('mainbtn').addEventListener('click', pressMain);
 	document.getElementById('back').addEventListener('click', () => nav.back());
+	/* The balance opens the tokens screen (balance, prices, top-up). */
 	document.getElementById('balance').addEventListener('click', () => {
-		if (!state.me)
-			return;
-		let s = tokens(available());
-		if (state.me.reserved > 0)
-			s += ' · ' + t('reserved_note', { reserved: tokens(state.me.reserved) });
-		toast(s);
+		if (state.me && nav.current() !== 'topup')
+			nav.go('topup');
 	});
 	document.addEventListener('keydown', (e) => {
 		if (e.key === 'Escape' && !document.querySelector('.sheet-root'))

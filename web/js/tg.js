@@ -236,4 +236,26 @@ export const tg = {
 	openTelegramLink(url) {
 		try { this.wa.openTelegramLink(url); } catch (e) { window.open(url, '_blank', 'noopener'); }
 	},
+
+	/* Whether invoices (payments in Stars) can be opened here. */
+	canPay() {
+		return !!(this.wa && typeof this.wa.openInvoice === 'function' &&
+		    (this.wa.isShim || this.atLeast('6.1')));
+	},
+
+	/*
+	 * Open an invoice link; resolves with Telegram's status: "paid",
+	 * "cancelled", "failed" or "pending" ("unsupported" outside Telegram).
+	 */
+	openInvoice(url) {
+		if (!this.canPay())
+			return Promise.resolve('unsupported');
+		return new Promise((resolve) => {
+			try {
+				this.wa.openInvoice(url, (status) => resolve(status || 'failed'));
+			} catch (e) {
+				resolve('failed');
+			}
+		});
+	},
 };

@@ -417,7 +417,9 @@ function homeScreen() {
 		const have = available();
 		if (have < need) {
 			put(cost, notice('warn', t('mb_short'),
-			    t('tokens_short', { cost: tokens(need), available: tokens(have) }), null));
+			    t('tokens_short', { cost: tokens(need), available: tokens(have) }), [
+			    h('button', { class: 'btn btn-primary', type: 'button', testid: 'topup-open',
+				onclick: () => nav.go('topup') }, icon('token'), t('topup'))]));
 			cost.firstChild.setAttribute('data-testid', 'tokens-short');
 		} else {
 			put(cost, h('div', { class: 'cost-line', testid: 'cost-line' }, icon('token'),

@@ -226,7 +226,9 @@ function tryonScreen(params) {
 			parts.push(f);
 		}
 		if (have < need) {
-			const s = notice('warn', t('mb_short'), t('tokens_short_anim', { cost: tokens(need), available: tokens(have) }), null);
+			const s = notice('warn', t('mb_short'), t('tokens_short_anim', { cost: tokens(need), available: tokens(have) }), [
+			    h('button', { class: 'btn btn-primary', type: 'button', testid: 'topup-open',
+				onclick: () => nav.go('topup') }, icon('token'), t('topup'))]);
 			s.setAttribute('data-testid', 'tokens-short');
 			parts.push(s);
 		} else {

@@ -1,0 +1,776 @@
+/*
+ * A minimal Telegram Bot API client for Telegram Stars payments
+ * (createInvoiceLink, answerPreCheckoutQuery) and the webhook secret
+ * check.  The interface is in telegram.h.
+ *
+ * Every argument is checked before a request is made.  What comes back
+ * is parsed in one place, call(), with the body capped at TG_MAX_BODY.
+ * The request URL holds the bot token, so neither the URL nor curl's
+ * error buffer is ever quoted: errors name the method and give
+ * curl_easy_strerror(), or Telegram's error_code and a cleaned-up
+ * description.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+#include <json-c/json.h>
+#include <openssl/crypto.h>
+
+#include "telegram.h"
+
+/* Telegram's limits (title, description: characters; payload: bytes). */
+#define TG_MAX_TITLE	32
+#define TG_MAX_DESCR	255
+#define TG_MAX_PAYLOAD	128
+/* Our own caps. */
+#define TG_MAX_BODY	(64 * 1024)	/* an answer body */
+#define TG_MAX_LINK	2048		/* an invoice link */
+#define TG_MAX_BASE	1024		/* api_base */
+#define TG_MAX_TOKEN	256		/* the bot token */
+#define TG_MAX_QUERY_ID	256		/* a pre-checkout query */
+#define TG_MAX_LABEL	255		/* a price label, characters */
+#define TG_MAX_MESSAGE	255		/* error_message, characters */
+#define TG_MAX_QUOTE	160		/* a description quoted, bytes */
+#define TG_MAX_TIMEOUT	(10 * 60 * 1000L)
+#define TG_DEF_TIMEOUT	10000L
+#define TG_JSON_DEPTH	16
+
+/* One HTTP answer. */
+struct tg_resp {
+	char	*body;		/* NUL-terminated, malloc'd */
+	size_t	 len;
+	int	 too_big;	/* the body went over TG_MAX_BODY */
+};
+
+/*
+ * snprintf into err when there is room; a NULL err or errlen 0 is
+ * allowed.  Truncation is fine: reasons are short.
+ */
+static void __attribute__((format(printf, 3, 4)))
+set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * The length (1-4) of the well-formed UTF-8 sequence at s, or 0 when it
+ * is not one (overlong forms, surrogates, code points past U+10FFFF,
+ * a stray continuation byte).  s is NUL-terminated, so reading on stops
+ * at the NUL, which is never a continuation byte.
+ */
+static size_t
+utf8_seq(const unsigned char *s)
+{
+	unsigned char	 lo = 0x80, hi = 0xbf;
+	size_t		 n, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3;
+		if (s[0] == 0xe0)
+			lo = 0xa0;
+		else if (s[0] == 0xed)
+			hi = 0x9f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4;
+		if (s[0] == 0xf0)
+			lo = 0x90;
+		else if (s[0] == 0xf4)
+			hi = 0x8f;
+	} else
+		return 0;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/*
+ * Is s (may be NULL) well-formed UTF-8 of 1..maxchars characters (code
+ * points) and at most maxbytes bytes?  1 or 0.
+ */
+static int
+text_ok(const char *s, size_t maxchars, size_t maxbytes)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i = 0, chars = 0, n;
+
+	if (s == NULL || s[0] == '\0')
+		return 0;
+	while (p[i] != '\0') {
+		n = utf8_seq(p + i);
+		if (n == 0)
+			return 0;
+		i += n;
+		chars++;
+		if (chars > maxchars || i > maxbytes)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Is s (may be NULL) 1..max bytes of printable ASCII without spaces?
+ * For query ids, which Telegram sends as plain tokens.  1 or 0.
+ */
+static int
+token_ok(const char *s, size_t max)
+{
+	size_t	 i;
+
+	if (s == NULL || s[0] == '\0')
+		return 0;
+	for (i = 0; s[i] != '\0'; i++)
+		if (i >= max || s[i] <= 0x20 || s[i] >= 0x7f)
+			return 0;
+	return 1;
+}
+
+/*
+ * Is s a bot token of the form DIGITS:SECRET, SECRET from
+ * [A-Za-z0-9_-], at most TG_MAX_TOKEN bytes?  It goes into the URL path
+ * as it is, so nothing else may pass.  1 or 0.
+ */
+static int
+bot_token_ok(const char *s)
+{
+	size_t	 i = 0, colon;
+
+	if (s == NULL)
+		return 0;
+	while (s[i] >= '0' && s[i] <= '9')
+		i++;
+	if (i == 0 || s[i] != ':')
+		return 0;
+	colon = i++;
+	for (; s[i] != '\0'; i++)
+		if (i >= TG_MAX_TOKEN ||
+		    !((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
+		    s[i] == '-'))
+			return 0;
+	return i > colon + 1;
+}
+
+/*
+ * Is s an http(s) base URL we can put "/bot..." after: a scheme, a
+ * non-empty rest, no query or fragment, no spaces or control bytes, at
+ * most TG_MAX_BASE bytes?  1 or 0.
+ */
+static int
+base_ok(const char *s)
+{
+	size_t	 i, skip;
+
+	if (s == NULL)
+		return 0;
+	if (strncasecmp(s, "https://", 8) == 0)
+		skip = 8;
+	else if (strncasecmp(s, "http://", 7) == 0)
+		skip = 7;
+	else
+		return 0;
+	if (s[skip] == '\0' || s[skip] == '/')
+		return 0;
+	for (i = 0; s[i] != '\0'; i++)
+		if (i >= TG_MAX_BASE || (unsigned char)s[i] <= 0x20 ||
+		    (unsigned char)s[i] >= 0x7f || s[i] == '?' || s[i] == '#')
+			return 0;
+	return 1;
+}
+
+/*
+ * Is s an invoice link we can hand to a client: "https://" or
+ * "http://" and more, at most TG_MAX_LINK bytes, no spaces or control
+ * bytes?  1 or 0.
+ */
+static int
+link_ok(const char *s)
+{
+	size_t	 i, skip;
+
+	if (strncmp(s, "https://", 8) == 0)
+		skip = 8;
+	else if (strncmp(s, "http://", 7) == 0)
+		skip = 7;
+	else
+		return 0;
+	if (s[skip] == '\0' || s[skip] == '/')
+		return 0;
+	for (i = 0; s[i] != '\0'; i++)
+		if (i >= TG_MAX_LINK || (unsigned char)s[i] <= 0x20 ||
+		    (unsigned char)s[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+/*
+ * Check the configuration; 0, or -1 with a reason in err (the token is
+ * never quoted).
+ */
+static int
+config_ok(const struct tg_config *cfg, char *err, size_t errlen)
+{
+	if (cfg == NULL) {
+		set_err(err, errlen, "telegram: no configuration");
+		return -1;
+	}
+	if (!base_ok(cfg->api_base)) {
+		set_err(err, errlen, "telegram: api_base is not an http(s) "
+		    "base URL");
+		return -1;
+	}
+	if (!bot_token_ok(cfg->bot_token)) {
+		set_err(err, errlen, "telegram: bot_token is missing or "
+		    "malformed");
+		return -1;
+	}
+	if (cfg->timeout_ms < 0 || cfg->timeout_ms > TG_MAX_TIMEOUT) {
+		set_err(err, errlen, "telegram: timeout_ms out of range");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * "{api_base}/bot{token}/{method}" (api_base without its trailing
+ * slashes), malloc'd; free it with free_secret().  NULL on ENOMEM.
+ */
+static char *
+make_url(const struct tg_config *cfg, const char *method)
+{
+	size_t	 blen, n;
+	char	*url;
+	int	 w;
+
+	blen = strlen(cfg->api_base);
+	while (blen > 0 && cfg->api_base[blen - 1] == '/')
+		blen--;
+	n = blen + strlen("/bot") + strlen(cfg->bot_token) + 1 +
+	    strlen(method) + 1;
+	url = malloc(n);
+	if (url == NULL)
+		return NULL;
+	w = snprintf(url, n, "%.*s/bot%s/%s", (int)blen, cfg->api_base,
+	    cfg->bot_token, method);
+	if (w < 0 || (size_t)w >= n) {
+		free(url);
+		return NULL;
+	}
+	return url;
+}
+
+/* Wipe a string holding the token, then free it.  NULL is allowed. */
+static void
+free_secret(char *s)
+{
+	if (s == NULL)
+		return;
+	explicit_bzero(s, strlen(s));
+	free(s);
+}
+
+/* Add v under key to o; v is released when it cannot be added.  0 or -1. */
+static int
+obj_add(struct json_object *o, const char *key, struct json_object *v)
+{
+	if (v == NULL)
+		return -1;
+	if (json_object_object_add(o, key, v) != 0) {
+		json_object_put(v);
+		return -1;
+	}
+	return 0;
+}
+
+/* libcurl's write callback: append to the tg_resp, up to TG_MAX_BODY. */
+static size_t
+on_body(char *p, size_t size, size_t n, void *arg)
+{
+	struct tg_resp	*r = arg;
+	size_t		 len = size * n;
+	char		*nb;
+
+	if (len > TG_MAX_BODY - r->len) {
+		r->too_big = 1;
+		return 0;	/* aborts the transfer */
+	}
+	nb = realloc(r->body, r->len + len + 1);
+	if (nb == NULL)
+		return 0;
+	r->body = nb;
+	memcpy(r->body + r->len, p, len);
+	r->len += len;
+	r->body[r->len] = '\0';
+	return len;
+}
+
+/*
+ * Parse an answer body as one strict, UTF-8, depth-bounded JSON object
+ * with nothing after it.  The object (caller puts) or NULL.
+ */
+static struct json_object *
+parse_answer(const struct tg_resp *r)
+{
+	struct json_tokener	*tok;
+	struct json_object	*o;
+
+	if (r->body == NULL || r->len == 0 || r->len > TG_MAX_BODY)
+		return NULL;
+	tok = json_tokener_new_ex(TG_JSON_DEPTH);
+	if (tok == NULL)
+		return NULL;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
+	    JSON_TOKENER_VALIDATE_UTF8);
+	o = json_tokener_parse_ex(tok, r->body, (int)r->len);
+	if (o != NULL &&
+	    (json_tokener_get_error(tok) != json_tokener_success ||
+	    json_tokener_get_parse_end(tok) != r->len ||
+	    !json_object_is_type(o, json_type_object))) {
+		json_object_put(o);
+		o = NULL;
+	}
+	json_tokener_free(tok);
+	return o;
+}
+
+/*
+ * Copy Telegram's description s into out (outlen bytes): control
+ * characters (C0, DEL, C1) and malformed UTF-8 dropped, cut after
+ * TG_MAX_QUOTE bytes at a character boundary with "..." added.  A
+ * description that holds the token's secret part is not quoted at all.
+ */
+static void
+clean_desc(const char *s, const char *token, char *out, size_t outlen)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	const char		*secret = strchr(token, ':');
+	size_t			 i = 0, o = 0, n, cap;
+
+	if (outlen == 0)
+		return;
+	out[0] = '\0';
+	if (secret != NULL && secret[1] != '\0' &&
+	    strstr(s, secret + 1) != NULL) {
+		(void)snprintf(out, outlen, "(description withheld)");
+		return;
+	}
+	cap = outlen - 1 < TG_MAX_QUOTE ? outlen - 1 : TG_MAX_QUOTE;
+	while (p[i] != '\0') {
+		n = utf8_seq(p + i);
+		if (n == 0) {
+			i++;
+			continue;
+		}
+		if (n == 1 && (p[i] < 0x20 || p[i] == 0x7f)) {
+			i++;
+			continue;
+		}
+		if (n == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0) {
+			i += 2;		/* C1 controls, U+0080-U+009F */
+			continue;
+		}
+		if (o + n > cap) {
+			/* Drop whole characters until "..." fits. */
+			while (o > 0 && o + 3 > cap) {
+				o--;
+				while (o > 0 &&
+				    ((unsigned char)out[o] & 0xc0) == 0x80)
+					o--;
+			}
+			if (o + 3 <= cap) {
+				memcpy(out + o, "...", 3);
+				o += 3;
+			}
+			break;
+		}
+		memcpy(out + o, p + i, n);
+		o += n;
+		i += n;
+	}
+	out[o] = '\0';
+	/* Joining what was around dropped bytes must not rebuild it. */
+	if (secret != NULL && secret[1] != '\0' &&
+	    strstr(out, secret + 1) != NULL)
+		(void)snprintf(out, outlen, "(description withheld)");
+}
+
+/*
+ * Put the reason a call failed into err: Telegram's error_code and
+ * description when the answer has them, the HTTP status otherwise.  o
+ * is the parsed answer or NULL; status is the HTTP status.
+ */
+static void
+report_failure(const struct tg_config *cfg, const char *method, long status,
+    struct json_object *o, char *err, size_t errlen)
+{
+	struct json_object	*v, *par;
+	char			 desc[TG_MAX_QUOTE + 1], ra[48];
+	int64_t			 code = status;
+
+	if (o == NULL || !json_object_object_get_ex(o, "ok", &v) ||
+	    !json_object_is_type(v, json_type_boolean)) {
+		if (status >= 200 && status <= 299)
+			set_err(err, errlen, "telegram: %s: malformed answer",
+			    method);
+		else
+			set_err(err, errlen, "telegram: %s: HTTP %ld", method,
+			    status);
+		return;
+	}
+	if (json_object_get_boolean(v)) {
+		/* ok:true with a non-2xx status. */
+		set_err(err, errlen, "telegram: %s: HTTP %ld", method, status);
+		return;
+	}
+	if (json_object_object_get_ex(o, "error_code", &v) &&
+	    json_object_is_type(v, json_type_int))
+		code = json_object_get_int64(v);
+	desc[0] = '\0';
+	if (json_object_object_get_ex(o, "description", &v) &&
+	    json_object_is_type(v, json_type_string))
+		clean_desc(json_object_get_string(v), cfg->bot_token, desc,
+		    sizeof(desc));
+	ra[0] = '\0';
+	if (json_object_object_get_ex(o, "parameters", &par) &&
+	    json_object_is_type(par, json_type_object) &&
+	    json_object_object_get_ex(par, "retry_after", &v) &&
+	    json_object_is_type(v, json_type_int))
+		(void)snprintf(ra, sizeof(ra), " (retry after %" PRId64 " s)",
+		    json_object_get_int64(v));
+	set_err(err, errlen, "telegram: %s: %" PRId64 "%s%s%s", method, code,
+	    desc[0] != '\0' ? " " : "", desc, ra);
+}
+
+/*
+ * POST req (a JSON object) to method and parse the answer.  On success
+ * *answer is the whole answer, {"ok":true,"result":...} (caller puts),
+ * and 0 is returned; -1 with a reason in err otherwise.  cfg has been
+ * checked.
+ */
+static int
+call(const struct tg_config *cfg, const char *method, struct json_object *req,
+    struct json_object **answer, char *err, size_t errlen)
+{
+	static const char *const headers[] = {
+		"Content-Type: application/json",
+		"Accept: application/json",
+		"Expect:",		/* no 100-continue round trip */
+	};
+	CURL			*c;
+	struct curl_slist	*hl = NULL, *t;
+	struct tg_resp		 resp = { NULL, 0, 0 };
+	struct json_object	*o = NULL, *v;
+	const char		*body;
+	char			*url;
+	long			 status = 0, ms;
+	size_t			 i;
+	CURLcode		 cc;
+	int			 rc = -1;
+
+	*answer = NULL;
+	ms = cfg->timeout_ms == 0 ? TG_DEF_TIMEOUT : cfg->timeout_ms;
+	body = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE);
+	url = make_url(cfg, method);
+	c = curl_easy_init();
+	if (body == NULL || url == NULL || c == NULL) {
+		set_err(err, errlen, "telegram: %s: out of memory", method);
+		goto fail;
+	}
+	for (i = 0; i < sizeof(headers) / sizeof(headers[0]); i++) {
+		t = curl_slist_append(hl, headers[i]);
+		if (t == NULL) {
+			set_err(err, errlen, "telegram: %s: out of memory",
+			    method);
+			goto fail;
+		}
+		hl = t;
+	}
+	if (curl_easy_setopt(c, CURLOPT_URL, url) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") !=
+	    CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, ms) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, ms) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_USERAGENT, "primerka/1") !=
+	    CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+	    (curl_off_t)strlen(body)) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp) != CURLE_OK) {
+		set_err(err, errlen, "telegram: %s: cannot set up the request",
+		    method);
+		goto fail;
+	}
+	cc = curl_easy_perform(c);
+	if (resp.too_big) {
+		set_err(err, errlen, "telegram: %s: answer over %d bytes",
+		    method, TG_MAX_BODY);
+		goto fail;
+	}
+	if (cc != CURLE_OK) {
+		/* Never curl's error buffer: it may quote the URL. */
+		set_err(err, errlen, "telegram: %s: %s", method,
+		    curl_easy_strerror(cc));
+		goto fail;
+	}
+	if (curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status) !=
+	    CURLE_OK)
+		status = 0;
+	o = parse_answer(&resp);
+	if (status < 200 || status > 299 || o == NULL ||
+	    !json_object_object_get_ex(o, "ok", &v) ||
+	    !json_object_is_type(v, json_type_boolean) ||
+	    !json_object_get_boolean(v)) {
+		report_failure(cfg, method, status, o, err, errlen);
+		goto fail;
+	}
+	if (!json_object_object_get_ex(o, "result", NULL)) {
+		set_err(err, errlen, "telegram: %s: answer without a result",
+		    method);
+		goto fail;
+	}
+	*answer = o;
+	o = NULL;
+	rc = 0;
+fail:
+	json_object_put(o);
+	free(resp.body);
+	curl_easy_cleanup(c);
+	curl_slist_free_all(hl);
+	free_secret(url);
+	return rc;
+}
+
+/*
+ * The createInvoiceLink request body (arguments already checked), or
+ * NULL on ENOMEM.  The caller puts it.
+ */
+static struct json_object *
+invoice_request(const char *title, const char *description,
+    const char *payload, const char *label, int64_t stars)
+{
+	struct json_object	*req, *prices, *price;
+
+	req = json_object_new_object();
+	if (req == NULL)
+		return NULL;
+	if (obj_add(req, "title", json_object_new_string(title)) == -1 ||
+	    obj_add(req, "description",
+	    json_object_new_string(description)) == -1 ||
+	    obj_add(req, "payload", json_object_new_string(payload)) == -1 ||
+	    obj_add(req, "currency", json_object_new_string("XTR")) == -1)
+		goto fail;
+	prices = json_object_new_array();
+	if (obj_add(req, "prices", prices) == -1)
+		goto fail;
+	price = json_object_new_object();
+	if (price == NULL)
+		goto fail;
+	if (json_object_array_add(prices, price) != 0) {
+		json_object_put(price);
+		goto fail;
+	}
+	if (obj_add(price, "label", json_object_new_string(label)) == -1 ||
+	    obj_add(price, "amount", json_object_new_int64(stars)) == -1)
+		goto fail;
+	return req;
+fail:
+	json_object_put(req);
+	return NULL;
+}
+
+/*
+ * createInvoiceLink in Telegram Stars; see telegram.h.  *link (caller
+ * frees) is set only on success, NULL otherwise.
+ */
+int
+tg_create_invoice_link(const struct tg_config *cfg, const char *title,
+    const char *description, const char *payload, const char *label,
+    int64_t stars, char **link, char *err, size_t errlen)
+{
+	struct json_object	*req = NULL, *ans = NULL, *res = NULL;
+	const char		*s;
+	int			 rc = -1;
+
+	set_err(err, errlen, "%s", "");
+	if (link == NULL) {
+		set_err(err, errlen, "telegram: createInvoiceLink: no link");
+		return -1;
+	}
+	*link = NULL;
+	if (config_ok(cfg, err, errlen) == -1)
+		return -1;
+	if (!text_ok(title, TG_MAX_TITLE, 4 * TG_MAX_TITLE)) {
+		set_err(err, errlen, "telegram: createInvoiceLink: title must "
+		    "be 1-%d characters of UTF-8", TG_MAX_TITLE);
+		return -1;
+	}
+	if (!text_ok(description, TG_MAX_DESCR, 4 * TG_MAX_DESCR)) {
+		set_err(err, errlen, "telegram: createInvoiceLink: description "
+		    "must be 1-%d characters of UTF-8", TG_MAX_DESCR);
+		return -1;
+	}
+	if (!text_ok(payload, TG_MAX_PAYLOAD, TG_MAX_PAYLOAD)) {
+		set_err(err, errlen, "telegram: createInvoiceLink: payload "
+		    "must be 1-%d bytes of UTF-8", TG_MAX_PAYLOAD);
+		return -1;
+	}
+	if (!text_ok(label, TG_MAX_LABEL, 4 * TG_MAX_LABEL)) {
+		set_err(err, errlen, "telegram: createInvoiceLink: label must "
+		    "be 1-%d characters of UTF-8", TG_MAX_LABEL);
+		return -1;
+	}
+	if (stars < 1 || stars > INT32_MAX) {
+		set_err(err, errlen, "telegram: createInvoiceLink: amount "
+		    "must be 1-%d stars", INT32_MAX);
+		return -1;
+	}
+
+	req = invoice_request(title, description, payload, label, stars);
+	if (req == NULL) {
+		set_err(err, errlen, "telegram: createInvoiceLink: out of "
+		    "memory");
+		goto fail;
+	}
+	if (call(cfg, "createInvoiceLink", req, &ans, err, errlen) == -1)
+		goto fail;
+	(void)json_object_object_get_ex(ans, "result", &res);
+	s = json_object_is_type(res, json_type_string) ?
+	    json_object_get_string(res) : NULL;
+	if (s == NULL || !link_ok(s)) {
+		set_err(err, errlen, "telegram: createInvoiceLink: the result "
+		    "is not an invoice link");
+		goto fail;
+	}
+	*link = strdup(s);
+	if (*link == NULL) {
+		set_err(err, errlen, "telegram: createInvoiceLink: out of "
+		    "memory");
+		goto fail;
+	}
+	rc = 0;
+fail:
+	json_object_put(ans);
+	json_object_put(req);
+	return rc;
+}
+
+/*
+ * The answerPreCheckoutQuery request body (arguments already checked),
+ * or NULL on ENOMEM.  The caller puts it.
+ */
+static struct json_object *
+pre_checkout_request(const char *query_id, int ok, const char *message)
+{
+	struct json_object	*req;
+
+	req = json_object_new_object();
+	if (req == NULL)
+		return NULL;
+	if (obj_add(req, "pre_checkout_query_id",
+	    json_object_new_string(query_id)) == -1 ||
+	    obj_add(req, "ok", json_object_new_boolean(ok)) == -1 ||
+	    (ok == 0 && obj_add(req, "error_message",
+	    json_object_new_string(message)) == -1)) {
+		json_object_put(req);
+		return NULL;
+	}
+	return req;
+}
+
+/* answerPreCheckoutQuery; see telegram.h.  0 or -1 with err set. */
+int
+tg_answer_pre_checkout(const struct tg_config *cfg, const char *query_id,
+    int ok, const char *error_message, char *err, size_t errlen)
+{
+	struct json_object	*req = NULL, *ans = NULL, *res = NULL;
+	int			 rc = -1;
+
+	set_err(err, errlen, "%s", "");
+	if (config_ok(cfg, err, errlen) == -1)
+		return -1;
+	if (!token_ok(query_id, TG_MAX_QUERY_ID)) {
+		set_err(err, errlen, "telegram: answerPreCheckoutQuery: "
+		    "malformed pre_checkout_query_id");
+		return -1;
+	}
+	if (ok != 0 && ok != 1) {
+		set_err(err, errlen, "telegram: answerPreCheckoutQuery: ok "
+		    "must be 0 or 1");
+		return -1;
+	}
+	if (ok == 0 && !text_ok(error_message, TG_MAX_MESSAGE,
+	    4 * TG_MAX_MESSAGE)) {
+		set_err(err, errlen, "telegram: answerPreCheckoutQuery: a "
+		    "refusal needs an error_message of 1-%d characters",
+		    TG_MAX_MESSAGE);
+		return -1;
+	}
+
+	req = pre_checkout_request(query_id, ok, error_message);
+	if (req == NULL) {
+		set_err(err, errlen, "telegram: answerPreCheckoutQuery: out "
+		    "of memory");
+		goto fail;
+	}
+	if (call(cfg, "answerPreCheckoutQuery", req, &ans, err, errlen) == -1)
+		goto fail;
+	(void)json_object_object_get_ex(ans, "result", &res);
+	if (!json_object_is_type(res, json_type_boolean) ||
+	    !json_object_get_boolean(res)) {
+		set_err(err, errlen, "telegram: answerPreCheckoutQuery: the "
+		    "result is not true");
+		goto fail;
+	}
+	rc = 0;
+fail:
+	json_object_put(ans);
+	json_object_put(req);
+	return rc;
+}
+
+/*
+ * The webhook secret check; see telegram.h.  The time depends on the
+ * expected secret's length only: got is scanned no further than that
+ * plus one byte, and exactly that many bytes are compared whatever got
+ * holds.  1 when equal, 0 otherwise.
+ */
+int
+tg_secret_matches(const char *expected, const char *got)
+{
+	const char	*other;
+	size_t		 n, m;
+	int		 same;
+
+	if (expected == NULL || expected[0] == '\0' || got == NULL)
+		return 0;
+	n = strlen(expected);
+	m = strnlen(got, n + 1);
+	/* A wrong length compares the secret with itself, then fails. */
+	other = m == n ? got : expected;
+	same = CRYPTO_memcmp(expected, other, n) == 0;
+	return same && m == n;
+}

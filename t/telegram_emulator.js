@@ -1,0 +1,265 @@
+#!/usr/bin/env node
+'use strict';
+/*
+ * A local emulator of the two Telegram Bot API methods lib/telegram.c
+ * calls for payments in Telegram Stars.  Node's standard library only.
+ *
+ *   node t/telegram_emulator.js [PORT] [--token TOKEN]
+ *
+ * Listens on 127.0.0.1:PORT (0 or none: a free port) and prints the port
+ * as the first line of stdout.  TOKEN (default "123456:TEST-token") is
+ * the bot token it expects in the path.
+ *
+ *   POST /bot<TOKEN>/createInvoiceLink      (JSON body)
+ *     title 1-32 characters, description 1-255, payload 1-128 bytes,
+ *     currency "XTR" (the only one here), prices a non-empty array of
+ *     {label, amount: integer > 0}; for XTR exactly one price and no
+ *     provider_token (or an empty one).  Answers
+ *     {"ok":true,"result":"https://t.me/$<random base64url>"}.
+ *   POST /bot<TOKEN>/answerPreCheckoutQuery (JSON body)
+ *     pre_checkout_query_id a string, ok a boolean, error_message a
+ *     non-empty string when ok is false.  Answers {"ok":true,"result":true}.
+ * A bad field is 400 {"ok":false,"error_code":400,"description":
+ * "Bad Request: ..."}; another token is 401 "Unauthorized"; another
+ * method (or path) 404 "Not Found", all in Telegram's error shape.
+ * Lengths in characters count code points.
+ *
+ * Test hooks:
+ *   GET /__calls     every call to /bot.../... so far, in order:
+ *                    [{"method", "body" (parsed, or the text when it is
+ *                    not JSON), "raw" (the text), "token_ok"}]
+ *   POST /__reset    forget calls and scripts
+ *   POST /__script   {"method": M, "status": 500 | 429 | ..., "times": N}
+ *                    the next N (default 1) calls of M fail with that
+ *                    status in Telegram's error shape (a 429 adds
+ *                    "parameters":{"retry_after":1}); with "body": TEXT
+ *                    the answer is TEXT as it is, with that status
+ *                    (default 200);
+ *                    {"method": M, "hang": true[, "times": N]} the next
+ *                    N calls of M (default: all, until /__reset) are
+ *                    never answered.
+ * Scripts apply after the token check; calls are recorded before it.
+ */
+const http = require('http');
+const crypto = require('crypto');
+
+const args = process.argv.slice(2);
+let port = 0;
+let token = '123456:TEST-token';
+for (let i = 0; i < args.length; i++) {
+	if (args[i] === '--token' && i + 1 < args.length)
+		token = args[++i];
+	else if (/^\d+$/.test(args[i]))
+		port = parseInt(args[i], 10);
+	else {
+		process.stderr.write('usage: telegram_emulator.js [PORT] ' +
+		    '[--token TOKEN]\n');
+		process.exit(2);
+	}
+}
+
+const MAX_BODY = 1024 * 1024;
+let calls = [];
+let scripts = [];	/* {method, status, body, hang, times} */
+const hung = [];	/* responses never answered, closed on exit */
+
+function send(res, status, obj) {
+	const body = typeof obj === 'string' ? obj : JSON.stringify(obj);
+	res.writeHead(status, { 'Content-Type': 'application/json' });
+	res.end(body);
+}
+
+function tgError(res, code, description, extra) {
+	send(res, code, Object.assign({ ok: false, error_code: code,
+	    description }, extra || {}));
+}
+
+function badRequest(res, what) {
+	tgError(res, 400, 'Bad Request: ' + what);
+}
+
+function readBody(req, cb) {
+	const chunks = [];
+	let len = 0;
+	req.on('data', (c) => {
+		len += c.length;
+		if (len <= MAX_BODY)
+			chunks.push(c);
+	});
+	req.on('end', () => cb(len > MAX_BODY ? null :
+	    Buffer.concat(chunks).toString('utf8')));
+}
+
+/* Characters as Telegram counts them here: code points. */
+function chars(s) {
+	return [...s].length;
+}
+
+function isText(v, min, max) {
+	return typeof v === 'string' && chars(v) >= min && chars(v) <= max;
+}
+
+/* The first script for method, used up by one call; or null. */
+function takeScript(method) {
+	const i = scripts.findIndex((s) => s.method === method);
+	if (i < 0)
+		return null;
+	const s = scripts[i];
+	if (s.times !== undefined) {
+		s.times--;
+		if (s.times <= 0)
+			scripts.splice(i, 1);
+	}
+	return s;
+}
+
+function createInvoiceLink(res, b) {
+	if (!isText(b.title, 1, 32))
+		return badRequest(res, 'title must be 1-32 characters');
+	if (!isText(b.description, 1, 255))
+		return badRequest(res, 'description must be 1-255 characters');
+	if (typeof b.payload !== 'string' ||
+	    Buffer.byteLength(b.payload, 'utf8') < 1 ||
+	    Buffer.byteLength(b.payload, 'utf8') > 128)
+		return badRequest(res, 'payload must be 1-128 bytes');
+	if (b.currency !== 'XTR')
+		return badRequest(res, 'CURRENCY_INVALID');
+	if (!Array.isArray(b.prices) || b.prices.length === 0)
+		return badRequest(res, 'prices must be a non-empty array');
+	for (const p of b.prices) {
+		if (p === null || typeof p !== 'object' || Array.isArray(p))
+			return badRequest(res, 'a price must be an object');
+		if (typeof p.label !== 'string' || p.label.length === 0)
+			return badRequest(res, 'a price needs a label');
+		if (!Number.isInteger(p.amount) || p.amount <= 0)
+			return badRequest(res, 'CURRENCY_TOTAL_AMOUNT_INVALID');
+	}
+	if (b.prices.length !== 1)
+		return badRequest(res, 'XTR invoices must have exactly one ' +
+		    'price');
+	if (b.provider_token !== undefined && b.provider_token !== '')
+		return badRequest(res, 'XTR invoices take no provider_token');
+	send(res, 200, { ok: true, result: 'https://t.me/$' +
+	    crypto.randomBytes(24).toString('base64url') });
+}
+
+function answerPreCheckoutQuery(res, b) {
+	if (typeof b.pre_checkout_query_id !== 'string' ||
+	    b.pre_checkout_query_id.length === 0)
+		return badRequest(res, 'pre_checkout_query_id is required');
+	if (typeof b.ok !== 'boolean')
+		return badRequest(res, 'ok must be a boolean');
+	if (b.ok === false && (typeof b.error_message !== 'string' ||
+	    b.error_message.length === 0))
+		return badRequest(res, 'error_message is required when ok ' +
+		    'is false');
+	send(res, 200, { ok: true, result: true });
+}
+
+const methods = { createInvoiceLink, answerPreCheckoutQuery };
+
+function handleBot(req, res, tok, method) {
+	readBody(req, (text) => {
+		if (text === null)
+			return tgError(res, 413, 'Request Entity Too Large');
+		let body = text;
+		try {
+			body = JSON.parse(text);
+		} catch (e) {
+			/* Recorded as the text. */
+		}
+		const tokenOk = tok === token;
+		calls.push({ method, body, raw: text, token_ok: tokenOk });
+		if (!tokenOk)
+			return tgError(res, 401, 'Unauthorized');
+		if (req.method !== 'POST' ||
+		    !Object.prototype.hasOwnProperty.call(methods, method))
+			return tgError(res, 404, 'Not Found');
+		const s = takeScript(method);
+		if (s !== null && s.hang) {
+			hung.push(res);
+			return;
+		}
+		if (s !== null && typeof s.body === 'string')
+			return send(res, s.status || 200, s.body);
+		if (s !== null && s.status === 429)
+			return tgError(res, 429, 'Too Many Requests: retry ' +
+			    'after 1', { parameters: { retry_after: 1 } });
+		if (s !== null && s.status >= 500)
+			return tgError(res, s.status, 'Internal Server Error');
+		if (s !== null && s.status)
+			return tgError(res, s.status, 'Bad Request: scripted');
+		if (!/^application\/json\b/i.test(
+		    req.headers['content-type'] || ''))
+			return badRequest(res, 'expected application/json');
+		if (body === null || typeof body !== 'object' ||
+		    Array.isArray(body))
+			return badRequest(res, 'the body is not a JSON object');
+		methods[method](res, body);
+	});
+}
+
+function handleScript(req, res) {
+	readBody(req, (text) => {
+		let s;
+		try {
+			s = JSON.parse(text);
+		} catch (e) {
+			return send(res, 400, { ok: false });
+		}
+		if (!s || typeof s.method !== 'string' ||
+		    !(s.hang === true || Number.isInteger(s.status) ||
+		    typeof s.body === 'string'))
+			return send(res, 400, { ok: false });
+		const sc = { method: s.method, status: s.status,
+		    body: s.body, hang: s.hang === true };
+		if (Number.isInteger(s.times) && s.times > 0)
+			sc.times = s.times;
+		else if (!sc.hang)
+			sc.times = 1;
+		scripts.push(sc);
+		send(res, 200, { ok: true });
+	});
+}
+
+const server = http.createServer((req, res) => {
+	let u;
+	try {
+		u = new URL(req.url, 'http://127.0.0.1');
+	} catch (e) {
+		return tgError(res, 404, 'Not Found');
+	}
+	const path = u.pathname;
+	if (req.method === 'GET' && path === '/__calls')
+		return send(res, 200, calls);
+	if (req.method === 'POST' && path === '/__reset') {
+		calls = [];
+		scripts = [];
+		return send(res, 200, { ok: true });
+	}
+	if (req.method === 'POST' && path === '/__script')
+		return handleScript(req, res);
+	const m = /^\/bot([^/]*)\/([^/]*)$/.exec(path);
+	if (m !== null) {
+		let tok;
+		try {
+			tok = decodeURIComponent(m[1]);
+		} catch (e) {
+			tok = m[1];
+		}
+		return handleBot(req, res, tok, m[2]);
+	}
+	tgError(res, 404, 'Not Found');
+});
+
+server.listen(port, '127.0.0.1', () => {
+	process.stdout.write(server.address().port + '\n');
+});
+
+for (const sig of ['SIGTERM', 'SIGINT'])
+	process.on(sig, () => {
+		for (const r of hung)
+			r.destroy();
+		server.close();
+		process.exit(0);
+	});

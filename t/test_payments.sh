@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Buying tokens with Telegram Stars, through nginx: the packs, a purchase
+# with its invoice made by the Bot API (the stack's stand-in,
+# t/telegram_emulator.js, which records every call), then the bot's
+# webhook as Telegram calls it: the pre-checkout query answered from the
+# purchase row, the successful payment crediting the tokens exactly once,
+# and every kind of wrong or forged update refused or ignored without a
+# credit.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+tg() { curl -sS -X "$1" "$PRIMERKA_TG_URL$2" "${@:3}"; }
+# hook JSON [SECRET]: POST an update to the webhook as Telegram would.
+hook() {
+	local secret=${2-$PRIMERKA_TG_WEBHOOK_SECRET}
+	req POST /telegram/webhook -H "$JSON" ${secret:+-H "X-Telegram-Bot-Api-Secret-Token: $secret"} --data "$1"
+}
+calls() { tg GET /__calls | jq -c --arg m "$1" '[.[] | select(.method == $m) | .body]'; }
+balance() { db "SELECT balance FROM users WHERE id = $1"; }
+
+U=$((378000000 + RANDOM)) V=$((U + 100000))
+H=$(auth "$U") HV=$(auth "$V")
+req GET /me -H "$H"
+expect 200 "the buyer exists"
+req GET /me -H "$HV"
+expect 200 "another user exists"
+tg POST /__reset >/dev/null
+
+echo "packs"
+req GET /packs -H "$H"
+expect 200 "GET /packs"
+check "three packs in stars ($(jq -c '[.items[] | [.id, .tokens, .stars]]' <<<"$body"))" \
+	[ "$(jq -c '[.currency, [.items[] | [.id, .tokens, .stars]]]' <<<"$body")" = '["XTR",[[1,100,50],[2,300,135],[3,1000,400]]]' ]
+req GET /packs
+expect 401 "GET /packs without initData"
+
+echo "a purchase and its invoice"
+req POST /purchases -H "$H" -H "$JSON" --data '{"pack_id":2}'
+expect 201 "POST /purchases"
+P=$(jget .id)
+check "pending, 300 tokens for 135 stars, an invoice link ($(jget .invoice_url))" \
+	[ "$(jq -c '[.status, .tokens, .stars, (.invoice_url | startswith("https://t.me/$"))]' <<<"$body")" = '["pending",300,135,true]' ]
+inv=$(calls createInvoiceLink | jq -c '.[-1]')
+check "the invoice asked of the Bot API: XTR, one price of 135, our payload ($inv)" \
+	[ "$(jq -c '[.currency, (.prices | length), .prices[0].amount, .payload, (has("provider_token") | not)]' <<<"$inv")" = "[\"XTR\",1,135,\"purchase:$P\",true]" ]
+req GET "/purchases/$P" -H "$H"
+expect 200 "GET /purchases/{id}"
+check "it is pending" [ "$(jget .status)" = pending ]
+req GET "/purchases/$P" -H "$HV"
+expect 404 "someone else's purchase"
+for bad in '{"pack_id":0}' '{"pack_id":4}' '{"pack_id":"2"}' '{"pack_id":2.5}' '{}' '{"pack_id":1,"tokens":1000000}' '[]'; do
+	req POST /purchases -H "$H" -H "$JSON" --data "$bad"
+	expect 400 "POST /purchases $bad"
+done
+req POST /purchases -H "$JSON" --data '{"pack_id":1}'
+expect 401 "POST /purchases without initData"
+
+echo "the webhook: authentication"
+b0=$(balance "$U")
+pre() { echo "{\"update_id\":$RANDOM,\"pre_checkout_query\":{\"id\":\"q$1\",\"from\":{\"id\":$2,\"is_bot\":false,\"first_name\":\"T\",\"language_code\":\"en\"},\"currency\":\"XTR\",\"total_amount\":$3,\"invoice_payload\":\"purchase:$4\"}}"; }
+paid() { echo "{\"update_id\":$RANDOM,\"message\":{\"message_id\":1,\"date\":1,\"chat\":{\"id\":$1,\"type\":\"private\"},\"from\":{\"id\":$1,\"is_bot\":false,\"first_name\":\"T\"},\"successful_payment\":{\"currency\":\"XTR\",\"total_amount\":$2,\"invoice_payload\":\"purchase:$3\",\"telegram_payment_charge_id\":\"$4\",\"provider_payment_charge_id\":\"\"}}}"; }
+hook "$(paid "$U" 135 "$P" forged1)" "wrong-$RANDOM"
+expect 401 "a wrong secret"
+hook "$(paid "$U" 135 "$P" forged2)" ""
+expect 401 "no secret"
+hook '{"update_id": 1, "message": ' 
+expect 400 "malformed JSON"
+hook '{"update_id":2,"message":{"message_id":2,"date":1,"chat":{"id":1,"type":"private"},"text":"/start"}}'
+expect 200 "an update that is not a payment is acknowledged"
+check "nothing credited by them" [ "$(balance "$U")" = "$b0" ]
+
+echo "the webhook: pre-checkout queries"
+hook "$(pre 1 "$U" 135 "$P")"
+expect 200 "the buyer's pre-checkout query"
+check "answered ok" [ "$(calls answerPreCheckoutQuery | jq -c '.[-1] | [.pre_checkout_query_id, .ok]')" = '["q1",true]' ]
+hook "$(pre 2 "$U" 50 "$P")"
+check "a wrong amount: refused with a reason" \
+	[ "$(calls answerPreCheckoutQuery | jq -c '.[-1] | [.pre_checkout_query_id, .ok, (.error_message | length > 0)]')" = '["q2",false,true]' ]
+hook "$(pre 3 "$V" 135 "$P")"
+check "someone else paying for it: refused" [ "$(calls answerPreCheckoutQuery | jq -c '.[-1] | [.pre_checkout_query_id, .ok]')" = '["q3",false]' ]
+hook "$(pre 4 "$U" 135 999999999)"
+check "an unknown purchase: refused" [ "$(calls answerPreCheckoutQuery | jq -c '.[-1] | [.pre_checkout_query_id, .ok]')" = '["q4",false]' ]
+
+echo "the webhook: the successful payment"
+hook "$(paid "$U" 135 "$P" "charge-$P")"
+expect 200 "successful_payment"
+check "300 tokens credited ($b0 -> $(balance "$U"))" [ "$(balance "$U")" = $((b0 + 300)) ]
+check "one purchase row in the ledger" \
+	[ "$(db "SELECT count(*) || ':' || sum(amount) FROM ledger WHERE user_id = $U AND kind = 'purchase'")" = 1:300 ]
+req GET "/purchases/$P" -H "$H"
+check "the purchase is paid" [ "$(jget .status)" = paid ]
+req GET /me -H "$H"
+check "/me shows it" [ "$(jget .balance)" = $((b0 + 300)) ]
+hook "$(paid "$U" 135 "$P" "charge-$P")"
+expect 200 "the same update again"
+check "credited once only" [ "$(balance "$U")" = $((b0 + 300)) ]
+hook "$(pre 5 "$U" 135 "$P")"
+check "a paid purchase cannot be paid again" [ "$(calls answerPreCheckoutQuery | jq -c '.[-1] | [.pre_checkout_query_id, .ok]')" = '["q5",false]' ]
+req POST /purchases -H "$H" -H "$JSON" --data '{"pack_id":1}'
+P2=$(jget .id)
+bV=$(balance "$V")
+hook "$(paid "$U" 10 "$P2" "charge-x$P2")"
+expect 200 "a payment of the wrong amount is acknowledged"
+hook "$(paid "$V" 50 "$P2" "charge-y$P2")"
+check "...and neither it nor someone else's payment credits anything" \
+	[ "$(balance "$U"):$(balance "$V"):$(db "SELECT status FROM purchases WHERE id = $P2")" = "$((b0 + 300)):$bV:pending" ]
+check "the mismatch is logged for a refund" grep -q "does not match it (charge charge-x$P2)" "$LOGDIR/fcgi.log"
+
+echo "the Bot API failing"
+tg POST /__script -d '{"method":"createInvoiceLink","status":500,"times":1}' >/dev/null
+n0=$(db "SELECT count(*) FROM purchases WHERE user_id = $U")
+req POST /purchases -H "$H" -H "$JSON" --data '{"pack_id":1}'
+expect 503 "no invoice from Telegram"
+check "no purchase is left behind" [ "$(db "SELECT count(*) FROM purchases WHERE user_id = $U")" = "$n0" ]
+check "the bot token is not in the log" bash -c "! grep -qF '$PRIMERKA_TELEGRAM_BOT_TOKEN' '$LOGDIR/fcgi.log'"
+
+summary
