@@ -83,7 +83,7 @@ snapshot() {
 	local dir=$1 t
 	mkdir -p "$dir"
 	$PSQL -c "COPY (SELECT id, role, shop_id, balance, created_at FROM users ORDER BY id) TO STDOUT" > "$dir/users"
-	for t in shops outfits locations photos jobs job_events ledger events; do
+	for t in shops outfits locations photos jobs job_events ledger events purchases; do
 		$PSQL -c "COPY (SELECT * FROM $t ORDER BY id) TO STDOUT" > "$dir/$t"
 	done
 	(cd "$PRIMERKA_VAR/s3" && find . -type f -printf '%p %s\n' | sort) > "$dir/s3"
@@ -93,12 +93,12 @@ snapshot() {
 # children.  A changed set of child PIDs means a child died.
 processes() {
 	local f p
-	for f in fcgi nginx s3rver worker; do
+	for f in fcgi nginx s3rver telegram worker; do
 		p=$(cat "$RUN/$f.pid" 2>/dev/null)
 		echo "$f ${p:-none} alive=$(kill -0 "${p:-0}" 2>/dev/null && echo yes || echo no)" \
 			"children=$(pgrep -P "${p:-0}" | sort -n | tr '\n' ' ')"
 	done
-	p=$(head -n 1 "$PRIMERKA_VAR/pg/postmaster.pid" 2>/dev/null)
+	p=$(head -n 1 "$PG_DATA/postmaster.pid" 2>/dev/null)
 	echo "postgres ${p:-none} alive=$(kill -0 "${p:-0}" 2>/dev/null && echo yes || echo no)"
 }
 loglines() { wc -l < "$1" 2>/dev/null || echo 0; }

@@ -397,6 +397,10 @@ def endpoints(fx):
              limit=65536, base_status="202",
              base={"kind": "view", "outfit_id": nx},
              fields=[("kind", "kind"), ("outfit_id", "id")]),
+        # pack_id 99 is no pack: no purchase is ever made.
+        dict(name="purchases", who="u2", method="POST",
+             path="/api/v1/purchases", limit=4096, base_status="400",
+             base={"pack_id": 99}, fields=[("pack_id", "id")]),
         dict(name="outfits", who="ad", method="POST", path="/api/v1/outfits",
              limit=16384, base_status="404",
              base={"shop_id": nx, "title": "Hostile", "description": "d",
@@ -518,6 +522,10 @@ def gen_methods(c):
         ("/api/v1/animations/%d/cancel" % fx["a1"], {"POST"}),
         ("/api/v1/events", {"POST"}),
         ("/api/v1/shops/%d/stats" % fx["shop_a"], {"GET"}),
+        ("/api/v1/packs", {"GET"}),
+        ("/api/v1/purchases", {"POST"}),
+        ("/api/v1/purchases/%d" % fx["nx"], {"GET"}),
+        ("/api/v1/telegram/webhook", {"POST"}),
         ("/healthz", {"GET"}),
         ("/metrics", {"GET"}),
     ]
@@ -597,7 +605,7 @@ def gen_json(c):
             (b[:first_str] + b"\n" + b[first_str:], "raw newline in string"),
             (b[:first_str] + b"\x00" + b[first_str:], "raw NUL in string"),
             (b[:first_str] + b"\\x41" + b[first_str:], "\\x escape"),
-            (b[:first_str] + b"\\u12" + b[first_str:], "short \\u escape"),
+            (b[:first_str] + b"\\u12\"" + b[first_str:], "short \\u escape"),
             (b[:first_str] + b"\\q" + b[first_str:], "invalid escape \\q"),
             (b"\xef\xbb\xbf" + b, "BOM + base"),
             (b" " * (ep["limit"] - L + 1) + b, "base padded to limit + 1"),
@@ -1198,6 +1206,38 @@ def gen_auth(c):
           ["X-Forwarded-For: 8.8.8.8", "X-Real-IP: 8.8.8.8"], None, "lt500")
 
 
+def gen_payments(c):
+    """The bot's webhook without its secret (every update refused, none
+    credits anything), and other users' purchases."""
+    c.cat = "payments"
+    fx = c.fx
+    frm = {"id": fx["u1"], "is_bot": False, "first_name": "H"}
+    paid = {"update_id": 1, "message": {
+        "message_id": 1, "date": 1, "chat": {"id": fx["u1"], "type": "private"},
+        "from": frm, "successful_payment": {
+            "currency": "XTR", "total_amount": 1, "invoice_payload": "purchase:1",
+            "telegram_payment_charge_id": "hostile", "provider_payment_charge_id": ""}}}
+    pre = {"update_id": 2, "pre_checkout_query": {
+        "id": "hostile", "from": frm, "currency": "XTR", "total_amount": 1,
+        "invoice_payload": "purchase:1"}}
+    bodies = [(json.dumps(paid).encode(), "a forged payment"),
+              (json.dumps(pre).encode(), "a forged pre-checkout query"),
+              (b'{"update_id":', "malformed"), (b"", "empty"),
+              (json.dumps({"update_id": 3}).encode(), "an empty update")]
+    secrets = [None, "", "x", "' OR 1=1 --", "a" * 4000, "\u0000"]
+    for body, what in bodies:
+        for s in secrets:
+            hdrs = [JSON_CT]
+            if s is not None:
+                hdrs.append("X-Telegram-Bot-Api-Secret-Token: " + s)
+            c.add("webhook: %s, secret %r" % (what, (s or "")[:12]),
+                  "POST", "/api/v1/telegram/webhook", hdrs, body, "4xx")
+    u2 = c.auth("u2")
+    for pid in ("1", "2", str(fx["nx"]), "0", "-1", "1e3", "999999999999999999999"):
+        c.add("someone else's or no purchase " + pid, "GET",
+              "/api/v1/purchases/" + pid, [u2], None, "4xx")
+
+
 def gen_crossuser(c):
     c.cat = "cross-user"
     fx = c.fx
@@ -1742,7 +1782,8 @@ def cmd_gen(fixture, out):
     c = Corpus(fx, out)
     for g in (gen_methods, gen_json, gen_types, gen_content_type,
               gen_headers, gen_utf8, gen_sql,
-              gen_paths, gen_auth, gen_crossuser, gen_images, gen_raw):
+              gen_paths, gen_auth, gen_crossuser, gen_payments, gen_images,
+              gen_raw):
         g(c)
     c.write()
     print(c.n)
