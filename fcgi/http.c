@@ -145,7 +145,8 @@ resp_error_h(struct req *r, int status, const char *code, const char *message,
 	json_object_object_add(e, "code", json_object_new_string(code));
 	json_object_object_add(e, "message", json_object_new_string(message));
 	json_object_object_add(o, "error", e);
-	resp_json(r, status, o, status == 401 ?
+	/* A 401 names the initData scheme unless the caller says other. */
+	resp_json(r, status, o, status == 401 && extra_headers == NULL ?
 	    "WWW-Authenticate: tma\r\n" : extra_headers);
 	json_object_put(o);
 }

@@ -75,7 +75,8 @@ void		 resp_raw(struct req *, int status, const char *ctype,
 void		 resp_error(struct req *, int status, const char *code,
 		    const char *message);
 
-/* The error shape with extra header lines. */
+/* The error shape with extra header lines ("" for none; NULL: a 401
+ * gets WWW-Authenticate: tma). */
 void		 resp_error_h(struct req *, int status, const char *code,
 		    const char *message, const char *extra_headers);
 

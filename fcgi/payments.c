@@ -389,7 +389,8 @@ h_telegram_webhook(struct req *r)
 	}
 	if (!tg_secret_matches(secret,
 	    req_param(r, "HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN"))) {
-		resp_error(r, 401, "unauthorized", "wrong webhook secret");
+		/* Not the initData scheme: no WWW-Authenticate. */
+		resp_error_h(r, 401, "unauthorized", "wrong webhook secret", "");
 		return;
 	}
 	u = req_read_json(r, WEBHOOK_MAX);

@@ -786,6 +786,18 @@ call 200 PATCH "$V/locations/{id}" "$V/locations/$lid" -H "$HA" -H "$JSON" --dat
 call 204 DELETE "$V/locations/{id}" "$V/locations/$lid" -H "$HA"
 call 204 DELETE "$V/photos/{id}" "$V/photos/$photo" -H "$HU"
 
+echo "live answers: payments"
+call 200 GET $V/packs $V/packs -H "$HU"
+call 201 POST $V/purchases $V/purchases -H "$HU" -H "$JSON" --data '{"pack_id":1}'
+pid=$(jget .id)
+check "Location names the new purchase" [ "$(hdr Location)" = "$V/purchases/$pid" ]
+call 400 POST $V/purchases $V/purchases -H "$HU" -H "$JSON" --data '{"pack_id":9}'
+call 200 GET "$V/purchases/{id}" "$V/purchases/$pid" -H "$HU"
+call 404 GET "$V/purchases/{id}" "$V/purchases/$pid" -H "$HA"
+call 401 POST $V/telegram/webhook $V/telegram/webhook -H "$JSON" --data '{"update_id":1}'
+call 200 POST $V/telegram/webhook $V/telegram/webhook -H "$JSON" \
+	-H "X-Telegram-Bot-Api-Secret-Token: $PRIMERKA_TG_WEBHOOK_SECRET" --data '{"update_id":1}'
+
 echo "live answers: loopback endpoints"
 call 200 GET /healthz /healthz
 call 200 GET /metrics /metrics
