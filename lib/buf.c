@@ -73,3 +73,21 @@ buf_free(struct buf *b)
 	free(b->p);
 	memset(b, 0, sizeof(*b));
 }
+
+int
+buf_append_capped(char **body, size_t *blen, size_t max, const char *p,
+    size_t len)
+{
+	char	*nb;
+
+	if (len > max || *blen > max - len)
+		return 1;
+	nb = realloc(*body, *blen + len + 1);
+	if (nb == NULL)
+		return -1;
+	*body = nb;
+	memcpy(nb + *blen, p, len);
+	*blen += len;
+	nb[*blen] = '\0';
+	return 0;
+}

@@ -28,4 +28,13 @@ char	*buf_take(struct buf *);
 
 void	 buf_free(struct buf *);
 
+/*
+ * Append len bytes at p to *body, a malloc'd NUL-terminated string of
+ * *blen bytes (or NULL and 0), unless that would pass max bytes: 0
+ * appended, 1 too big (nothing appended), -1 out of memory.  For the
+ * write callbacks of libcurl transfers with a size cap.
+ */
+int	 buf_append_capped(char **body, size_t *blen, size_t max,
+	    const char *p, size_t len);
+
 #endif /* PRIMERKA_BUF_H */

@@ -20,6 +20,7 @@
 #include <curl/curl.h>
 #include <json-c/json.h>
 
+#include "buf.h"
 #include "provider.h"
 #include "provider_http.h"
 #include "util.h"
@@ -267,21 +268,12 @@ static size_t
 on_body(char *p, size_t size, size_t n, void *arg)
 {
 	struct http_resp	*r = arg;
-	size_t			 len = size * n;
-	char			*nb;
+	int			 rc;
 
-	if (len > HTTP_MAX_BODY - r->len) {
+	rc = buf_append_capped(&r->body, &r->len, HTTP_MAX_BODY, p, size * n);
+	if (rc == 1)
 		r->too_big = 1;
-		return 0;	/* abort the transfer */
-	}
-	nb = realloc(r->body, r->len + len + 1);
-	if (nb == NULL)
-		return 0;
-	r->body = nb;
-	memcpy(r->body + r->len, p, len);
-	r->len += len;
-	r->body[r->len] = '\0';
-	return len;
+	return rc == 0 ? size * n : 0;	/* 0 aborts the transfer */
 }
 
 /*

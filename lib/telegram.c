@@ -22,6 +22,7 @@
 #include <json-c/json.h>
 #include <openssl/crypto.h>
 
+#include "buf.h"
 #include "telegram.h"
 
 /* Telegram's limits (title, description: characters; payload: bytes). */
@@ -306,21 +307,12 @@ static size_t
 on_body(char *p, size_t size, size_t n, void *arg)
 {
 	struct tg_resp	*r = arg;
-	size_t		 len = size * n;
-	char		*nb;
+	int		 rc;
 
-	if (len > TG_MAX_BODY - r->len) {
+	rc = buf_append_capped(&r->body, &r->len, TG_MAX_BODY, p, size * n);
+	if (rc == 1)
 		r->too_big = 1;
-		return 0;	/* aborts the transfer */
-	}
-	nb = realloc(r->body, r->len + len + 1);
-	if (nb == NULL)
-		return 0;
-	r->body = nb;
-	memcpy(r->body + r->len, p, len);
-	r->len += len;
-	r->body[r->len] = '\0';
-	return len;
+	return rc == 0 ? size * n : 0;	/* 0 aborts the transfer */
 }
 
 /*

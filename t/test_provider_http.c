@@ -28,6 +28,7 @@
 
 #include "provider.h"
 #include "provider_http.h"
+#include "testutil.h"
 #include "util.h"
 
 #define KEY	"test-key"
@@ -286,64 +287,16 @@ path_key(const char *g, char *buf, size_t len)
 static int
 emu_start(void)
 {
-	const char	*srcdir = getenv("srcdir");
-	char		 script_path[1024], line[64];
-	int		 fd[2];
-	struct pollfd	 pfd;
-	size_t		 n = 0;
-	int64_t		 port;
+	const char *const args[] = { "--key", KEY, NULL };
 
-	if (srcdir == NULL || srcdir[0] == '\0')
-		srcdir = ".";
-	snprintf(script_path, sizeof(script_path),
-	    "%s/t/provider_emulator.js", srcdir);
-	if (pipe(fd) == -1)
-		return -1;
-	if ((emu_pid = fork()) == -1)
-		return -1;
-	if (emu_pid == 0) {
-		/* Never outlive the test, however it ends. */
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		dup2(fd[1], STDOUT_FILENO);
-		close(fd[0]);
-		close(fd[1]);
-		execlp("node", "node", script_path, "0", "--key", KEY,
-		    (char *)NULL);
-		_exit(127);
-	}
-	close(fd[1]);
-	while (n < sizeof(line) - 1) {
-		pfd.fd = fd[0];
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, 15000) <= 0)
-			break;
-		if (read(fd[0], line + n, 1) <= 0)
-			break;
-		if (line[n] == '\n')
-			break;
-		n++;
-	}
-	line[n] = '\0';
-	close(fd[0]);
-	if (util_parse_i64(line, 1, 65535, &port) != UTIL_OK) {
-		fprintf(stderr, "emulator did not start (got '%s')\n", line);
-		return -1;
-	}
-	snprintf(emu_base, sizeof(emu_base), "http://127.0.0.1:%d",
-	    (int)port);
-	return 0;
+	return tu_node_start("provider_emulator.js", args, &emu_pid, emu_base,
+	    sizeof(emu_base));
 }
 
 static void
 emu_stop(void)
 {
-	int	 st;
-
-	if (emu_pid > 0) {
-		kill(emu_pid, SIGTERM);
-		waitpid(emu_pid, &st, 0);
-		emu_pid = -1;
-	}
+	tu_node_stop(&emu_pid);
 }
 
 /* A hung provider must fail the run, not stall it. */

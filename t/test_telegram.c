@@ -283,81 +283,19 @@ check_bad_answer(const char *answer, const char *want)
 
 /* ---- emulator life ----------------------------------------------- */
 
-/* The whole of s as a TCP port; 0 or -1. */
-static int
-parse_port(const char *s, int *port)
-{
-	char		*end;
-	long long	 v;
-
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (end == s || *end != '\0' || errno != 0 || v < 1 || v > 65535)
-		return -1;
-	*port = (int)v;
-	return 0;
-}
-
 static int
 emu_start(void)
 {
-	const char	*srcdir = getenv("srcdir");
-	char		 script_path[1024], line[64];
-	int		 fd[2], port;
-	struct pollfd	 pfd;
-	size_t		 n = 0;
+	const char *const args[] = { "--token", TOKEN, NULL };
 
-	if (srcdir == NULL || srcdir[0] == '\0')
-		srcdir = ".";
-	snprintf(script_path, sizeof(script_path),
-	    "%s/t/telegram_emulator.js", srcdir);
-	if (pipe(fd) == -1)
-		return -1;
-	emu_pid = fork();
-	if (emu_pid == -1)
-		return -1;
-	if (emu_pid == 0) {
-		/* Never outlive the test, however it ends. */
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		dup2(fd[1], STDOUT_FILENO);
-		close(fd[0]);
-		close(fd[1]);
-		execlp("node", "node", script_path, "0", "--token", TOKEN,
-		    (char *)NULL);
-		_exit(127);
-	}
-	close(fd[1]);
-	while (n < sizeof(line) - 1) {
-		pfd.fd = fd[0];
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, 15000) <= 0)
-			break;
-		if (read(fd[0], line + n, 1) <= 0)
-			break;
-		if (line[n] == '\n')
-			break;
-		n++;
-	}
-	line[n] = '\0';
-	close(fd[0]);
-	if (parse_port(line, &port) == -1) {
-		fprintf(stderr, "emulator did not start (got '%s')\n", line);
-		return -1;
-	}
-	snprintf(emu_base, sizeof(emu_base), "http://127.0.0.1:%d", port);
-	return 0;
+	return tu_node_start("telegram_emulator.js", args, &emu_pid, emu_base,
+	    sizeof(emu_base));
 }
 
 static void
 emu_stop(void)
 {
-	int	 st;
-
-	if (emu_pid > 0) {
-		kill(emu_pid, SIGTERM);
-		waitpid(emu_pid, &st, 0);
-		emu_pid = -1;
-	}
+	tu_node_stop(&emu_pid);
 }
 
 /* A hung request must fail the run, not stall it. */

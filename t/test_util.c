@@ -9,6 +9,7 @@
 
 #include <CUnit/Basic.h>
 
+#include "buf.h"
 #include "util.h"
 
 /* Percent-decode a C string; returns the util_pct_decode() result. */
@@ -369,6 +370,44 @@ test_parse_i64(void)
 	CU_ASSERT_EQUAL(v, 42);
 }
 
+static void
+test_buf(void)
+{
+	struct buf	 b = { 0 };
+	char		*s, *body = NULL;
+	size_t		 blen = 0;
+
+	buf_adds(&b, "ab");
+	buf_addc(&b, 'c');
+	buf_add(&b, "d\0e", 3);
+	CU_ASSERT_EQUAL(b.len, 6);
+	s = buf_take(&b);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_EQUAL(memcmp(s, "abcd\0e", 7), 0);
+	CU_ASSERT_PTR_NULL(b.p);
+	free(s);
+	s = buf_take(&b);
+	CU_ASSERT_STRING_EQUAL(s, "");
+	free(s);
+
+	/* Capped appends: up to max exactly, then refused whole. */
+	CU_ASSERT_EQUAL(buf_append_capped(&body, &blen, 5, "abc", 3), 0);
+	CU_ASSERT_EQUAL(buf_append_capped(&body, &blen, 5, "de", 2), 0);
+	CU_ASSERT_EQUAL(blen, 5);
+	CU_ASSERT_STRING_EQUAL(body, "abcde");
+	CU_ASSERT_EQUAL(buf_append_capped(&body, &blen, 5, "f", 1), 1);
+	CU_ASSERT_EQUAL(blen, 5);
+	CU_ASSERT_STRING_EQUAL(body, "abcde");
+	CU_ASSERT_EQUAL(buf_append_capped(&body, &blen, 5, "", 0), 0);
+	CU_ASSERT_EQUAL(buf_append_capped(&body, &blen, SIZE_MAX, "x",
+	    SIZE_MAX), 1);
+	free(body);
+	body = NULL;
+	blen = 0;
+	CU_ASSERT_EQUAL(buf_append_capped(&body, &blen, 2, "abc", 3), 1);
+	CU_ASSERT_PTR_NULL(body);
+}
+
 int
 main(void)
 {
@@ -389,7 +428,8 @@ main(void)
 	    CU_add_test(s, "hex", test_hex) == NULL ||
 	    CU_add_test(s, "constant-time equal", test_ct_equal) == NULL ||
 	    CU_add_test(s, "strlcpy", test_strlcpy) == NULL ||
-	    CU_add_test(s, "parse_i64", test_parse_i64) == NULL) {
+	    CU_add_test(s, "parse_i64", test_parse_i64) == NULL ||
+	    CU_add_test(s, "buf and capped appends", test_buf) == NULL) {
 		CU_cleanup_registry();
 		return 2;
 	}

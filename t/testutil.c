@@ -1,9 +1,12 @@
 /*
  * Helpers shared by the CUnit suites.
  */
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,4 +133,77 @@ tu_fixture(const char *srcdir, const char *name)
 		snprintf(p, sizeof(p), "%s/../shared/fixtures/%s", srcdir,
 		    name);
 	return p;
+}
+
+int
+tu_node_start(const char *script, const char *const args[], pid_t *pid,
+    char *base, size_t baselen)
+{
+	const char	*srcdir = getenv("srcdir");
+	char		 path[1024], line[64], *end;
+	const char	*argv[12];
+	int		 fd[2];
+	struct pollfd	 pfd;
+	size_t		 n = 0, i;
+	long		 port;
+
+	*pid = -1;
+	if (srcdir == NULL || srcdir[0] == '\0')
+		srcdir = ".";
+	snprintf(path, sizeof(path), "%s/t/%s", srcdir, script);
+	argv[0] = "node";
+	argv[1] = path;
+	argv[2] = "0";
+	for (i = 0; args != NULL && args[i] != NULL && i < 8; i++)
+		argv[3 + i] = args[i];
+	argv[3 + i] = NULL;
+	if (pipe(fd) == -1)
+		return -1;
+	*pid = fork();
+	if (*pid == -1) {
+		close(fd[0]);
+		close(fd[1]);
+		return -1;
+	}
+	if (*pid == 0) {
+		/* Never outlive the test, however it ends. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		dup2(fd[1], STDOUT_FILENO);
+		close(fd[0]);
+		close(fd[1]);
+		execvp("node", (char *const *)argv);
+		_exit(127);
+	}
+	close(fd[1]);
+	while (n < sizeof(line) - 1) {
+		pfd.fd = fd[0];
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 15000) <= 0 || read(fd[0], line + n, 1) <= 0 ||
+		    line[n] == '\n')
+			break;
+		n++;
+	}
+	line[n] = '\0';
+	close(fd[0]);
+	errno = 0;
+	port = strtol(line, &end, 10);
+	if (end == line || *end != '\0' || errno != 0 || port < 1 ||
+	    port > 65535) {
+		fprintf(stderr, "%s did not start (got '%s')\n", script, line);
+		return -1;
+	}
+	snprintf(base, baselen, "http://127.0.0.1:%ld", port);
+	return 0;
+}
+
+void
+tu_node_stop(pid_t *pid)
+{
+	int	 st;
+
+	if (*pid > 0) {
+		kill(*pid, SIGTERM);
+		waitpid(*pid, &st, 0);
+	}
+	*pid = -1;
 }

@@ -6,6 +6,7 @@
 #define PRIMERKA_TESTUTIL_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /* Read a whole file into *buf (malloc'd, one spare byte); 0 or -1. */
 int	 tu_read_file(const char *path, unsigned char **buf, size_t *len);
@@ -33,6 +34,18 @@ const char *tu_fixture(const char *srcdir, const char *name);
 	if (g_ != NULL)							\
 		CU_ASSERT_STRING_EQUAL(g_, w_);				\
 } while (0)
+
+/*
+ * Start a test's emulator, `node $srcdir/t/SCRIPT 0 ARGS...` (NULL-ended
+ * args, at most 8), which prints its port as its first line; the child
+ * dies with the test.  *pid and base ("http://127.0.0.1:PORT") out.
+ * 0, or -1 (*pid may still need tu_node_stop()).
+ */
+int	 tu_node_start(const char *script, const char *const args[],
+	    pid_t *pid, char *base, size_t baselen);
+
+/* Stop and reap a child from tu_node_start(); *pid becomes -1. */
+void	 tu_node_stop(pid_t *pid);
 
 /* Decode lower-case hex in place into a NUL-terminated string; 0 or -1. */
 int	 tu_unhex(char *s);
