@@ -55,11 +55,15 @@ tg_settings(const struct app *a, struct tg_config *tc)
 	tc->timeout_ms = 8000;	/* a pre-checkout answer is due in 10 s */
 }
 
-/* Whether purchases can be made: packs on sale and a bot to sell them. */
+/*
+ * Whether purchases can be made: packs on sale, a bot to sell them and
+ * its webhook to hear of the payments.
+ */
 static int
 payments_on(const struct app *a)
 {
-	return a->npacks > 0 && a->tg_bot_token[0] != '\0';
+	return a->npacks > 0 && a->tg_bot_token[0] != '\0' &&
+	    a->tg_webhook_secret[0] != '\0';
 }
 
 /* A purchase row (purchase_get columns) as JSON. */
@@ -140,6 +144,7 @@ h_purchases_create(struct req *r)
 	const struct app_pack	*pk;
 	PGresult		*res;
 	char			 id[24];
+	int64_t			 pid;
 
 	if (!payments_on(a)) {
 		resp_error(r, 503, "payments_unavailable",
@@ -163,8 +168,9 @@ h_purchases_create(struct req *r)
 		api_db_down(r);
 		goto done;
 	}
-	snprintf(id, sizeof(id), "%s", PQgetvalue(res, 0, 0));
+	pid = db_get_i64(res, 0, 0);
 	PQclear(res);
+	snprintf(id, sizeof(id), "%lld", (long long)pid);
 	link = invoice_link(r, id, pk);
 	if (link == NULL) {
 		p[0] = id;
@@ -175,8 +181,7 @@ h_purchases_create(struct req *r)
 		goto done;
 	}
 	o = json_object_new_object();
-	json_object_object_add(o, "id", json_object_new_int64(
-	    strtoll(id, NULL, 10)));
+	json_object_object_add(o, "id", json_object_new_int64(pid));
 	json_object_object_add(o, "pack_id", json_object_new_int64(pack));
 	json_object_object_add(o, "tokens", json_object_new_int64(pk->tokens));
 	json_object_object_add(o, "stars", json_object_new_int64(pk->stars));
