@@ -10,6 +10,7 @@
  *                  [--force]
  *   primerka-admin add-location IMAGE --title T [--description D] [--tags a,b]
  *                  [--force]
+ *   primerka-admin telegram-webhook URL
  *   primerka-admin delete-user USER_ID
  *   primerka-admin retention
  *
@@ -37,6 +38,7 @@
 #include "log.h"
 #include "qc.h"
 #include "retention.h"
+#include "telegram.h"
 #include "util.h"
 
 static const struct db_stmt admin_statements[] = {
@@ -108,6 +110,7 @@ usage(void)
 	    "                      [--category C] [--price N] [--url U] [--force]\n"
 	    "       primerka-admin add-location IMAGE --title T [--description D] [--tags a,b]\n"
 	    "                      [--force]\n"
+	    "       primerka-admin telegram-webhook URL\n"
 	    "       primerka-admin delete-user USER_ID\n"
 	    "       primerka-admin retention\n");
 	exit(2);
@@ -302,6 +305,22 @@ admin_command(struct app *a, const char *cmd, int argc, char *argv[])
 		    sizeof(out)) != 0)
 			return fail("cannot sign (is [telegram] bot_token set?)");
 		printf("%s\n", out);
+		return 0;
+	}
+	if (strcmp(cmd, "telegram-webhook") == 0) {
+		struct tg_config	 tc;
+		char			 terr[256];
+		if (argc != 1)
+			usage();
+		if (a->tg_webhook_secret[0] == '\0')
+			return fail("set [telegram] webhook_secret first");
+		tc.api_base = a->tg_api_base;
+		tc.bot_token = a->tg_bot_token;
+		tc.timeout_ms = 15000;
+		if (tg_set_webhook(&tc, argv[0], a->tg_webhook_secret, terr,
+		    sizeof(terr)) == -1)
+			return fail(terr);
+		printf("webhook set: %s\n", argv[0]);
 		return 0;
 	}
 	if (app_open_db(a, admin_tables) == -1 || !db_ready(a->db))

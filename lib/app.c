@@ -10,6 +10,7 @@
 
 #include "app.h"
 #include "log.h"
+#include "telegram.h"
 #include "util.h"
 
 const char *const app_bucket_names[BUCKET_COUNT] = {
@@ -171,6 +172,12 @@ app_init(struct app *a, const char *prog, char *err, size_t errlen)
 	a->tg_bot_token = config_get(a->cfg, "telegram", "bot_token", "");
 	a->tg_webhook_secret = config_get(a->cfg, "telegram",
 	    "webhook_secret", "");
+	if (a->tg_webhook_secret[0] != '\0' &&
+	    !tg_secret_valid(a->tg_webhook_secret)) {
+		snprintf(err, errlen, "[telegram] webhook_secret: 1-256 of "
+		    "A-Z a-z 0-9 _ - (what Telegram accepts)");
+		return -1;
+	}
 	prefix = config_get(a->cfg, "s3", "bucket_prefix", "");
 	for (b = 0; b < BUCKET_COUNT; b++) {
 		const char *name;

@@ -766,3 +766,82 @@ tg_secret_matches(const char *expected, const char *got)
 	same = CRYPTO_memcmp(expected, other, n) == 0;
 	return same && m == n;
 }
+
+int
+tg_secret_valid(const char *s)
+{
+	size_t	 i;
+
+	if (s == NULL || s[0] == '\0')
+		return 0;
+	for (i = 0; s[i] != '\0'; i++)
+		if (i >= 256 || !((s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '_' || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+/* Append the string s to the array a; 0 or -1 (out of memory). */
+static int
+arr_add_str(struct json_object *a, const char *s)
+{
+	struct json_object	*v = json_object_new_string(s);
+
+	if (v == NULL)
+		return -1;
+	if (json_object_array_add(a, v) != 0) {
+		json_object_put(v);
+		return -1;
+	}
+	return 0;
+}
+
+int
+tg_set_webhook(const struct tg_config *cfg, const char *url,
+    const char *secret, char *err, size_t errlen)
+{
+	struct json_object	*req = NULL, *ans = NULL, *res = NULL, *kinds;
+	int			 rc = -1;
+
+	set_err(err, errlen, "%s", "");
+	if (config_ok(cfg, err, errlen) == -1)
+		return -1;
+	if (url == NULL || strncmp(url, "https://", 8) != 0 || !link_ok(url)) {
+		set_err(err, errlen, "telegram: setWebhook: the URL must be "
+		    "https:// (at most %d bytes, no spaces)", TG_MAX_LINK);
+		return -1;
+	}
+	if (!tg_secret_valid(secret)) {
+		set_err(err, errlen, "telegram: setWebhook: the secret must be "
+		    "1-256 of A-Z a-z 0-9 _ -");
+		return -1;
+	}
+	req = json_object_new_object();
+	kinds = json_object_new_array();
+	/* obj_add() owns kinds from here, also when it fails. */
+	if (req == NULL || obj_add(req, "allowed_updates", kinds) == -1 ||
+	    arr_add_str(kinds, "pre_checkout_query") == -1 ||
+	    arr_add_str(kinds, "message") == -1 ||
+	    obj_add(req, "url", json_object_new_string(url)) == -1 ||
+	    obj_add(req, "secret_token", json_object_new_string(secret)) == -1) {
+		if (req == NULL)
+			json_object_put(kinds);
+		set_err(err, errlen, "telegram: setWebhook: out of memory");
+		goto fail;
+	}
+	if (call(cfg, "setWebhook", req, &ans, err, errlen) == -1)
+		goto fail;
+	(void)json_object_object_get_ex(ans, "result", &res);
+	if (!json_object_is_type(res, json_type_boolean) ||
+	    !json_object_get_boolean(res)) {
+		set_err(err, errlen, "telegram: setWebhook: the result is not "
+		    "true");
+		goto fail;
+	}
+	rc = 0;
+fail:
+	json_object_put(ans);
+	json_object_put(req);
+	return rc;
+}

@@ -49,6 +49,20 @@ int	tg_answer_pre_checkout(const struct tg_config *,
 	    char *err, size_t errlen);
 
 /*
+ * Whether s is a webhook secret Telegram accepts: 1-256 characters of
+ * A-Z, a-z, 0-9, _ and -.  1 or 0.
+ */
+int	tg_secret_valid(const char *s);
+
+/*
+ * setWebhook: Telegram will POST the bot's updates to url (https) with
+ * secret (tg_secret_valid) in X-Telegram-Bot-Api-Secret-Token; only the
+ * update kinds payments need (pre_checkout_query, message).  0 or -1.
+ */
+int	tg_set_webhook(const struct tg_config *, const char *url,
+	    const char *secret, char *err, size_t errlen);
+
+/*
  * Whether got (NUL-terminated; the X-Telegram-Bot-Api-Secret-Token
  * header) equals the expected webhook secret, in constant time over the
  * secret's length; a NULL or empty expected secret never matches.

@@ -19,6 +19,10 @@
  *   POST /bot<TOKEN>/answerPreCheckoutQuery (JSON body)
  *     pre_checkout_query_id a string, ok a boolean, error_message a
  *     non-empty string when ok is false.  Answers {"ok":true,"result":true}.
+ *   POST /bot<TOKEN>/setWebhook (JSON body)
+ *     url an https URL, secret_token 1-256 of A-Z a-z 0-9 _ - when given,
+ *     allowed_updates an array of strings when given.  Answers
+ *     {"ok":true,"result":true,"description":"Webhook was set"}.
  * A bad field is 400 {"ok":false,"error_code":400,"description":
  * "Bad Request: ..."}; another token is 401 "Unauthorized"; another
  * method (or path) 404 "Not Found", all in Telegram's error shape.
@@ -156,7 +160,19 @@ function answerPreCheckoutQuery(res, b) {
 	send(res, 200, { ok: true, result: true });
 }
 
-const methods = { createInvoiceLink, answerPreCheckoutQuery };
+function setWebhook(res, b) {
+	if (typeof b.url !== 'string' || !/^https:\/\/[^\s/]/.test(b.url))
+		return badRequest(res, 'bad webhook: An HTTPS URL must be provided for webhook');
+	if (b.secret_token !== undefined && (typeof b.secret_token !== 'string' ||
+	    !/^[A-Za-z0-9_-]{1,256}$/.test(b.secret_token)))
+		return badRequest(res, 'secret token contains unallowed characters');
+	if (b.allowed_updates !== undefined && (!Array.isArray(b.allowed_updates) ||
+	    !b.allowed_updates.every((u) => typeof u === 'string')))
+		return badRequest(res, 'can\'t parse allowed updates');
+	send(res, 200, { ok: true, result: true, description: 'Webhook was set' });
+}
+
+const methods = { createInvoiceLink, answerPreCheckoutQuery, setWebhook };
 
 function handleBot(req, res, tok, method) {
 	readBody(req, (text) => {

@@ -106,6 +106,19 @@ check "...and neither it nor someone else's payment credits anything" \
 	[ "$(balance "$U"):$(balance "$V"):$(db "SELECT status FROM purchases WHERE id = $P2")" = "$((b0 + 300)):$bV:pending" ]
 check "the mismatch is logged for a refund" grep -q "does not match it (charge charge-x$P2)" "$LOGDIR/fcgi.log"
 
+echo "the operator's side"
+ADMIN() { PRIMERKA_CONFIG="$PRIMERKA_CONFIG" "$ROOT/primerka-admin" "$@"; }
+out=$(ADMIN telegram-webhook "https://shop.example/api/v1/telegram/webhook" 2>&1); rc=$?
+hooked=$(calls setWebhook | jq -c '.[-1] | [.url, .secret_token, .allowed_updates]')
+check "primerka-admin telegram-webhook sets it with the secret ($rc: $out)" \
+	[ "$rc:$hooked" = "0:[\"https://shop.example/api/v1/telegram/webhook\",\"$PRIMERKA_TG_WEBHOOK_SECRET\",[\"pre_checkout_query\",\"message\"]]" ]
+n0=$(calls setWebhook | jq length)
+ADMIN telegram-webhook "http://shop.example/hook" >/dev/null 2>&1; rc=$?
+check "...refuses a plain http URL without asking Telegram (rc $rc)" [ "$rc:$(calls setWebhook | jq length)" = "1:$n0" ]
+out=$(PRIMERKA_TELEGRAM_WEBHOOK_SECRET='not a secret!' ADMIN telegram-webhook "https://shop.example/h" 2>&1); rc=$?
+refused_at_start() { [ "$rc" != 0 ] && grep -q "webhook_secret" <<<"$out"; }
+check "a webhook secret Telegram would refuse stops the programs at start ($rc)" refused_at_start
+
 echo "the Bot API failing"
 tg POST /__script -d '{"method":"createInvoiceLink","status":500,"times":1}' >/dev/null
 n0=$(db "SELECT count(*) FROM purchases WHERE user_id = $U")

@@ -778,6 +778,56 @@ test_pre_checkout(void)
 }
 
 static void
+test_set_webhook(void)
+{
+	struct tg_config	 cfg;
+	char			 err[256], *long_secret;
+
+	emu_reset();
+	cfg_init(&cfg);
+	CU_ASSERT_EQUAL(tg_set_webhook(&cfg, "https://shop.example/api/v1/"
+	    "telegram/webhook", "s3cret_-X", err, sizeof(err)), 0);
+	ASSERT_STR(err, "");
+	CU_ASSERT_EQUAL(n_calls(), 1);
+	assert_call(0, "setWebhook",
+	    "{\"allowed_updates\":[\"pre_checkout_query\",\"message\"],"
+	    "\"url\":\"https://shop.example/api/v1/telegram/webhook\","
+	    "\"secret_token\":\"s3cret_-X\"}");
+
+	/* Refused before any request. */
+	long_secret = repeat("a", 257);
+	CU_ASSERT_FATAL(long_secret != NULL);
+	CU_ASSERT_EQUAL(tg_set_webhook(&cfg, "http://shop.example/hook", "s",
+	    err, sizeof(err)), -1);
+	CU_ASSERT(strstr(err, "https://") != NULL);
+	CU_ASSERT_EQUAL(tg_set_webhook(&cfg, "https:///hook", "s", err,
+	    sizeof(err)), -1);
+	CU_ASSERT_EQUAL(tg_set_webhook(&cfg, NULL, "s", err, sizeof(err)), -1);
+	CU_ASSERT_EQUAL(tg_set_webhook(&cfg, "https://a.example/h", "",
+	    err, sizeof(err)), -1);
+	CU_ASSERT(strstr(err, "secret") != NULL);
+	CU_ASSERT_EQUAL(tg_set_webhook(&cfg, "https://a.example/h", "a b",
+	    err, sizeof(err)), -1);
+	CU_ASSERT_EQUAL(tg_set_webhook(&cfg, "https://a.example/h",
+	    long_secret, err, sizeof(err)), -1);
+	CU_ASSERT_EQUAL(n_calls(), 1);
+	CU_ASSERT(tg_secret_valid(long_secret + 1));
+	CU_ASSERT(!tg_secret_valid(long_secret));
+	CU_ASSERT(!tg_secret_valid("x=y"));
+	CU_ASSERT(!tg_secret_valid(NULL));
+	CU_ASSERT(tg_secret_valid("A-z_09"));
+	free(long_secret);
+
+	/* Telegram's refusal comes back as an error. */
+	script("{\"method\":\"setWebhook\",\"status\":500}");
+	CU_ASSERT_EQUAL(tg_set_webhook(&cfg, "https://a.example/h", "s",
+	    err, sizeof(err)), -1);
+	CU_ASSERT(strncmp(err, "telegram: setWebhook: 500", 25) == 0);
+	assert_clean(err, TOKEN);
+	emu_reset();
+}
+
+static void
 test_secret(void)
 {
 	CU_ASSERT_EQUAL(tg_secret_matches("s3cr3t-T0ken_x", "s3cr3t-T0ken_x"),
@@ -828,6 +878,7 @@ main(void)
 	    CU_add_test(s, "bad answers", test_bad_answers) == NULL ||
 	    CU_add_test(s, "timeout", test_timeout) == NULL ||
 	    CU_add_test(s, "pre-checkout", test_pre_checkout) == NULL ||
+	    CU_add_test(s, "setWebhook", test_set_webhook) == NULL ||
 	    CU_add_test(s, "secret", test_secret) == NULL) {
 		CU_cleanup_registry();
 		emu_stop();
