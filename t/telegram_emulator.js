@@ -7,8 +7,9 @@
  *   node t/telegram_emulator.js [PORT] [--token TOKEN]
  *
  * Listens on 127.0.0.1:PORT (0 or none: a free port) and prints the port
- * as the first line of stdout.  TOKEN (default "123456:TEST-token") is
- * the bot token it expects in the path.
+ * as the first line of stdout.  TOKEN (default: $TELEGRAM_EMULATOR_TOKEN,
+ * else "123456:TEST-token"; the environment keeps it out of ps) is the
+ * bot token it expects in the path.
  *
  *   POST /bot<TOKEN>/createInvoiceLink      (JSON body)
  *     title 1-32 characters, description 1-255, payload 1-128 bytes,
@@ -49,7 +50,7 @@ const crypto = require('crypto');
 
 const args = process.argv.slice(2);
 let port = 0;
-let token = '123456:TEST-token';
+let token = process.env.TELEGRAM_EMULATOR_TOKEN || '123456:TEST-token';
 for (let i = 0; i < args.length; i++) {
 	if (args[i] === '--token' && i + 1 < args.length)
 		token = args[++i];
