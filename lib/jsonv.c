@@ -1,7 +1,10 @@
 /*
  * Strict JSON syntax and UTF-8 checks (no allocation, bounded depth).
  */
+#include <limits.h>
 #include <stdint.h>
+
+#include <json-c/json.h>
 
 #include "jsonv.h"
 
@@ -271,4 +274,29 @@ jsonv_check(const char *s, size_t len, int max_depth)
 		return 0;
 	ws(&v);
 	return v.p == v.end;
+}
+
+struct json_object *
+jsonv_parse_object(const char *s, size_t len, int max_depth)
+{
+	struct json_tokener	*tok;
+	struct json_object	*o;
+
+	if (s == NULL || len == 0 || len > INT_MAX)
+		return NULL;
+	tok = json_tokener_new_ex(max_depth);
+	if (tok == NULL)
+		return NULL;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
+	    JSON_TOKENER_VALIDATE_UTF8);
+	o = json_tokener_parse_ex(tok, s, (int)len);
+	if (o != NULL &&
+	    (json_tokener_get_error(tok) != json_tokener_success ||
+	    json_tokener_get_parse_end(tok) != len ||
+	    !json_object_is_type(o, json_type_object))) {
+		json_object_put(o);
+		o = NULL;
+	}
+	json_tokener_free(tok);
+	return o;
 }

@@ -20,4 +20,15 @@ int	 jsonv_check(const char *s, size_t len, int max_depth);
 /* 1 when s[0..len) is valid UTF-8 in the same strict sense. */
 int	 jsonv_utf8(const char *s, size_t len);
 
+struct json_object;
+
+/*
+ * Parse s[0..len) (a NUL must follow it) with json-c in strict mode,
+ * UTF-8 checked, at most max_depth deep: one JSON object and nothing
+ * after it.  For answers from services we call.  The object (caller
+ * puts) or NULL.
+ */
+struct json_object *jsonv_parse_object(const char *s, size_t len,
+	    int max_depth);
+
 #endif /* PRIMERKA_JSONV_H */

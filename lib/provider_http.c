@@ -21,6 +21,7 @@
 #include <json-c/json.h>
 
 #include "buf.h"
+#include "jsonv.h"
 #include "provider.h"
 #include "provider_http.h"
 #include "util.h"
@@ -551,26 +552,7 @@ request(struct http_run *r, const char *stage, const char *url,
 static struct json_object *
 parse_answer(const struct http_resp *resp)
 {
-	struct json_tokener	*tok;
-	struct json_object	*obj = NULL;
-
-	if (resp->body == NULL || resp->len == 0 || resp->len > INT32_MAX)
-		return NULL;
-	tok = json_tokener_new_ex(HTTP_JSON_DEPTH);
-	if (tok == NULL)
-		return NULL;
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
-	    JSON_TOKENER_VALIDATE_UTF8);
-	obj = json_tokener_parse_ex(tok, resp->body, (int)resp->len);
-	if (obj != NULL &&
-	    (json_tokener_get_error(tok) != json_tokener_success ||
-	    json_tokener_get_parse_end(tok) != resp->len ||
-	    !json_object_is_type(obj, json_type_object))) {
-		json_object_put(obj);
-		obj = NULL;
-	}
-	json_tokener_free(tok);
-	return obj;
+	return jsonv_parse_object(resp->body, resp->len, HTTP_JSON_DEPTH);
 }
 
 /* The string member key of o, or NULL. */

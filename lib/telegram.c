@@ -23,6 +23,7 @@
 #include <openssl/crypto.h>
 
 #include "buf.h"
+#include "jsonv.h"
 #include "telegram.h"
 
 /* Telegram's limits (title, description: characters; payload: bytes). */
@@ -322,26 +323,9 @@ on_body(char *p, size_t size, size_t n, void *arg)
 static struct json_object *
 parse_answer(const struct tg_resp *r)
 {
-	struct json_tokener	*tok;
-	struct json_object	*o;
-
-	if (r->body == NULL || r->len == 0 || r->len > TG_MAX_BODY)
+	if (r->len > TG_MAX_BODY)
 		return NULL;
-	tok = json_tokener_new_ex(TG_JSON_DEPTH);
-	if (tok == NULL)
-		return NULL;
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
-	    JSON_TOKENER_VALIDATE_UTF8);
-	o = json_tokener_parse_ex(tok, r->body, (int)r->len);
-	if (o != NULL &&
-	    (json_tokener_get_error(tok) != json_tokener_success ||
-	    json_tokener_get_parse_end(tok) != r->len ||
-	    !json_object_is_type(o, json_type_object))) {
-		json_object_put(o);
-		o = NULL;
-	}
-	json_tokener_free(tok);
-	return o;
+	return jsonv_parse_object(r->body, r->len, TG_JSON_DEPTH);
 }
 
 /*
@@ -557,6 +541,30 @@ fail:
 }
 
 /*
+ * call() a method whose answer's result must be true.  0, or -1 with a
+ * reason in err.
+ */
+static int
+call_true(const struct tg_config *cfg, const char *method,
+    struct json_object *req, char *err, size_t errlen)
+{
+	struct json_object	*ans = NULL, *res = NULL;
+	int			 rc = -1;
+
+	if (call(cfg, method, req, &ans, err, errlen) == -1)
+		return -1;
+	(void)json_object_object_get_ex(ans, "result", &res);
+	if (json_object_is_type(res, json_type_boolean) &&
+	    json_object_get_boolean(res))
+		rc = 0;
+	else
+		set_err(err, errlen, "telegram: %s: the result is not true",
+		    method);
+	json_object_put(ans);
+	return rc;
+}
+
+/*
  * The createInvoiceLink request body (arguments already checked), or
  * NULL on ENOMEM.  The caller puts it.
  */
@@ -698,7 +706,7 @@ int
 tg_answer_pre_checkout(const struct tg_config *cfg, const char *query_id,
     int ok, const char *error_message, char *err, size_t errlen)
 {
-	struct json_object	*req = NULL, *ans = NULL, *res = NULL;
+	struct json_object	*req = NULL;
 	int			 rc = -1;
 
 	set_err(err, errlen, "%s", "");
@@ -728,18 +736,8 @@ tg_answer_pre_checkout(const struct tg_config *cfg, const char *query_id,
 		    "of memory");
 		goto fail;
 	}
-	if (call(cfg, "answerPreCheckoutQuery", req, &ans, err, errlen) == -1)
-		goto fail;
-	(void)json_object_object_get_ex(ans, "result", &res);
-	if (!json_object_is_type(res, json_type_boolean) ||
-	    !json_object_get_boolean(res)) {
-		set_err(err, errlen, "telegram: answerPreCheckoutQuery: the "
-		    "result is not true");
-		goto fail;
-	}
-	rc = 0;
+	rc = call_true(cfg, "answerPreCheckoutQuery", req, err, errlen);
 fail:
-	json_object_put(ans);
 	json_object_put(req);
 	return rc;
 }
@@ -801,7 +799,7 @@ int
 tg_set_webhook(const struct tg_config *cfg, const char *url,
     const char *secret, char *err, size_t errlen)
 {
-	struct json_object	*req = NULL, *ans = NULL, *res = NULL, *kinds;
+	struct json_object	*req = NULL, *kinds;
 	int			 rc = -1;
 
 	set_err(err, errlen, "%s", "");
@@ -830,18 +828,8 @@ tg_set_webhook(const struct tg_config *cfg, const char *url,
 		set_err(err, errlen, "telegram: setWebhook: out of memory");
 		goto fail;
 	}
-	if (call(cfg, "setWebhook", req, &ans, err, errlen) == -1)
-		goto fail;
-	(void)json_object_object_get_ex(ans, "result", &res);
-	if (!json_object_is_type(res, json_type_boolean) ||
-	    !json_object_get_boolean(res)) {
-		set_err(err, errlen, "telegram: setWebhook: the result is not "
-		    "true");
-		goto fail;
-	}
-	rc = 0;
+	rc = call_true(cfg, "setWebhook", req, err, errlen);
 fail:
-	json_object_put(ans);
 	json_object_put(req);
 	return rc;
 }

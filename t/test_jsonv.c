@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <CUnit/Basic.h>
+#include <json-c/json.h>
 
 #include "jsonv.h"
 
@@ -80,6 +81,32 @@ test_utf8(void)
 	CU_ASSERT_FALSE(jsonv_utf8("\xe2\x82", 2));
 }
 
+/* jsonv_parse_object: one object, strict, nothing after it. */
+static void
+test_parse_object(void)
+{
+	static const char *const bad[] = {
+		"[1]", "\"s\"", "1", "{\"a\":1} x", "{\"a\":1}{}", "{\"a\":",
+		"{\"a\":\"\xff\"}", "", NULL
+	};
+	struct json_object	*o, *v;
+	size_t			 i;
+
+	o = jsonv_parse_object("{\"a\":[1,{\"b\":true}]}", 20, 8);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	CU_ASSERT(json_object_object_get_ex(o, "a", &v));
+	CU_ASSERT_EQUAL(json_object_array_length(v), 2);
+	json_object_put(o);
+	for (i = 0; bad[i] != NULL; i++)
+		CU_ASSERT_PTR_NULL(jsonv_parse_object(bad[i], strlen(bad[i]), 8));
+	/* Depth: three levels pass at 3, not at 2. */
+	o = jsonv_parse_object("{\"a\":{\"b\":{}}}", 14, 3);
+	CU_ASSERT_PTR_NOT_NULL(o);
+	json_object_put(o);
+	CU_ASSERT_PTR_NULL(jsonv_parse_object("{\"a\":{\"b\":{}}}", 14, 2));
+	CU_ASSERT_PTR_NULL(jsonv_parse_object(NULL, 0, 8));
+}
+
 int
 main(void)
 {
@@ -93,6 +120,7 @@ main(void)
 	CU_add_test(s, "invalid JSON", test_invalid);
 	CU_add_test(s, "depth limit", test_depth);
 	CU_add_test(s, "UTF-8", test_utf8);
+	CU_add_test(s, "parse an object", test_parse_object);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failed = CU_get_number_of_tests_failed();
