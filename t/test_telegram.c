@@ -298,16 +298,6 @@ emu_stop(void)
 	tu_node_stop(&emu_pid);
 }
 
-/* A hung request must fail the run, not stall it. */
-static void
-on_alarm(int sig)
-{
-	(void)sig;
-	if (emu_pid > 0)
-		kill(emu_pid, SIGTERM);
-	_exit(2);
-}
-
 /* ---- tests ------------------------------------------------------- */
 
 static void
@@ -856,8 +846,7 @@ main(void)
 	unsigned int	 fails;
 
 	signal(SIGPIPE, SIG_IGN);
-	signal(SIGALRM, on_alarm);
-	alarm(60);
+	tu_node_watchdog(&emu_pid, 60);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (emu_start() == -1) {
 		emu_stop();

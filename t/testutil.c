@@ -207,3 +207,22 @@ tu_node_stop(pid_t *pid)
 	}
 	*pid = -1;
 }
+
+static pid_t	*watched;
+
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+	if (watched != NULL && *watched > 0)
+		kill(*watched, SIGTERM);
+	_exit(2);
+}
+
+void
+tu_node_watchdog(pid_t *pid, unsigned int seconds)
+{
+	watched = pid;
+	signal(SIGALRM, on_alarm);
+	alarm(seconds);
+}

@@ -47,6 +47,12 @@ int	 tu_node_start(const char *script, const char *const args[],
 /* Stop and reap a child from tu_node_start(); *pid becomes -1. */
 void	 tu_node_stop(pid_t *pid);
 
+/*
+ * A hung request must fail the run, not stall it: after seconds, stop
+ * the child *pid (when it runs) and exit 2.
+ */
+void	 tu_node_watchdog(pid_t *pid, unsigned int seconds);
+
 /* Decode lower-case hex in place into a NUL-terminated string; 0 or -1. */
 int	 tu_unhex(char *s);
 
