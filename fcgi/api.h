@@ -82,6 +82,13 @@ typedef json_object *(*row_json_fn)(struct req *, const PGresult *, int row);
  */
 void	 list_answer(struct req *, const PGresult *, int idcol,
 	    int64_t limit, row_json_fn fn);
+/*
+ * Answer 200 with fn of the one row stmt finds for the path's id ($1;
+ * and the user's id as $2 when owned: someone else's is not found), or
+ * 404 not_found with message what.
+ */
+void	 get_answer(struct req *, const char *stmt, int owned, row_json_fn fn,
+	    const char *what);
 
 /* Handlers. */
 void	 h_me(struct req *);

@@ -91,40 +91,17 @@ location_to_json(struct req *r, const PGresult *res, int i)
 	return o;
 }
 
-static void
-get_one(struct req *r, const char *stmt, row_json_fn fn, const char *what)
-{
-	char		 id[24];
-	const char	*p[1] = { id };
-	PGresult	*res;
-	json_object	*o;
-
-	snprintf(id, sizeof(id), "%lld", (long long)r->path_id);
-	if (db_run(r->app->db, stmt, 1, p, PGRES_TUPLES_OK, &res) == -1) {
-		api_db_down(r);
-		return;
-	}
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		resp_error(r, 404, "not_found", what);
-		return;
-	}
-	o = fn(r, res, 0);
-	PQclear(res);
-	resp_json(r, 200, o, NULL);
-	json_object_put(o);
-}
-
 void
 h_outfits_get(struct req *r)
 {
-	get_one(r, "outfit_get", outfit_to_json, "no such outfit");
+	get_answer(r, "outfit_get", 0, outfit_to_json, "no such outfit");
 }
 
 void
 h_locations_get(struct req *r)
 {
-	get_one(r, "location_get", location_to_json, "no such location");
+	get_answer(r, "location_get", 0, location_to_json,
+	    "no such location");
 }
 
 void

@@ -68,18 +68,19 @@ payments_on(const struct app *a)
 
 /* A purchase row (purchase_get columns) as JSON. */
 static json_object *
-purchase_to_json(const PGresult *res)
+purchase_to_json(struct req *r, const PGresult *res, int row)
 {
 	json_object	*o = json_object_new_object();
 
+	(void)r;
 	json_object_object_add(o, "id",
-	    json_object_new_int64(db_get_i64(res, 0, 0)));
+	    json_object_new_int64(db_get_i64(res, row, 0)));
 	json_object_object_add(o, "tokens",
-	    json_object_new_int64(db_get_i64(res, 0, 1)));
+	    json_object_new_int64(db_get_i64(res, row, 1)));
 	json_object_object_add(o, "stars",
-	    json_object_new_int64(db_get_i64(res, 0, 2)));
+	    json_object_new_int64(db_get_i64(res, row, 2)));
 	json_object_object_add(o, "status",
-	    json_object_new_string(PQgetvalue(res, 0, 3)));
+	    json_object_new_string(PQgetvalue(res, row, 3)));
 	return o;
 }
 
@@ -198,27 +199,7 @@ done:
 void
 h_purchases_get(struct req *r)
 {
-	char		 id[24], uid[24];
-	const char	*p[2] = { id, uid };
-	PGresult	*res;
-	json_object	*o;
-
-	snprintf(id, sizeof(id), "%lld", (long long)r->path_id);
-	snprintf(uid, sizeof(uid), "%lld", (long long)r->user.id);
-	if (db_run(r->app->db, "purchase_get", 2, p, PGRES_TUPLES_OK,
-	    &res) == -1) {
-		api_db_down(r);
-		return;
-	}
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		resp_error(r, 404, "not_found", "no such purchase");
-		return;
-	}
-	o = purchase_to_json(res);
-	PQclear(res);
-	resp_json(r, 200, o, NULL);
-	json_object_put(o);
+	get_answer(r, "purchase_get", 1, purchase_to_json, "no such purchase");
 }
 
 /* ---- the webhook --------------------------------------------------- */

@@ -228,26 +228,7 @@ done:
 void
 h_photos_get(struct req *r)
 {
-	char		 id[24], uid[24];
-	const char	*p[2] = { id, uid };
-	PGresult	*res;
-	json_object	*o;
-
-	snprintf(id, sizeof(id), "%lld", (long long)r->path_id);
-	snprintf(uid, sizeof(uid), "%lld", (long long)r->user.id);
-	if (db_run(r->app->db, "photo_get", 2, p, PGRES_TUPLES_OK, &res) == -1) {
-		api_db_down(r);
-		return;
-	}
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		resp_error(r, 404, "not_found", "no such photo");
-		return;
-	}
-	o = photo_to_json(r, res, 0);
-	PQclear(res);
-	resp_json(r, 200, o, NULL);
-	json_object_put(o);
+	get_answer(r, "photo_get", 1, photo_to_json, "no such photo");
 }
 
 void

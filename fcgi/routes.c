@@ -167,6 +167,33 @@ list_params(struct req *r, enum list_order order, int64_t *cursor,
 }
 
 void
+get_answer(struct req *r, const char *stmt, int owned, row_json_fn fn,
+    const char *what)
+{
+	char		 id[24], uid[24];
+	const char	*p[2] = { id, uid };
+	PGresult	*res;
+	json_object	*o;
+
+	snprintf(id, sizeof(id), "%lld", (long long)r->path_id);
+	snprintf(uid, sizeof(uid), "%lld", (long long)r->user.id);
+	if (db_run(r->app->db, stmt, owned ? 2 : 1, p, PGRES_TUPLES_OK,
+	    &res) == -1) {
+		api_db_down(r);
+		return;
+	}
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		resp_error(r, 404, "not_found", what);
+		return;
+	}
+	o = fn(r, res, 0);
+	PQclear(res);
+	resp_json(r, 200, o, NULL);
+	json_object_put(o);
+}
+
+void
 list_answer(struct req *r, const PGresult *res, int idcol, int64_t limit,
     row_json_fn fn)
 {
