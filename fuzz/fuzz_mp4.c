@@ -11,7 +11,10 @@
  *       -pix_fmt yuv420p -movflags +faststart h264_faststart.mp4
  * (and likewise without faststart, with an AAC track, fragmented, as
  * HEVC, MPEG-4 part 2, MJPEG and yuvj420p) plus one video_panzoom_mp4()
- * output of a 32x32 still (see the report that added this file).
+ * output of a 32x32 still (see the report that added this file), and
+ * oom_trun_samples.mp4: an input this target found, a track fragment
+ * declaring millions of samples, which made the demuxer allocate 2.8 GB
+ * before lib/video.c learnt to check sample tables against their boxes.
  *
  * Checked: whatever probes or decodes is self-consistent (sizes within
  * video.c's decode caps, strings terminated, counts non-negative), and

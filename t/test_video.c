@@ -685,6 +685,176 @@ test_probe_hostile(void)
 	free(mp4);
 }
 
+/* ---------------------------------------------- hostile sample tables */
+
+/*
+ * The payload [*pay, *end) of the first box of type under [off, end),
+ * searching the usual containers (independent of lib/video.c's walk).
+ */
+static int
+find_box(const unsigned char *p, size_t off, size_t end, const char *type,
+    size_t *pay, size_t *bend)
+{
+	static const char *const cont[] = { "moov", "trak", "mdia", "minf",
+	    "stbl", "moof", "traf", NULL };
+	size_t		 size;
+	int		 i;
+
+	while (end - off >= 8) {
+		size = (size_t)p[off] << 24 | (size_t)p[off + 1] << 16 |
+		    (size_t)p[off + 2] << 8 | p[off + 3];
+		if (size < 8 || size > end - off)
+			return -1;
+		if (memcmp(p + off + 4, type, 4) == 0) {
+			*pay = off + 8;
+			*bend = off + size;
+			return 0;
+		}
+		for (i = 0; cont[i] != NULL; i++)
+			if (memcmp(p + off + 4, cont[i], 4) == 0 &&
+			    find_box(p, off + 8, off + size, type, pay,
+			    bend) == 0)
+				return 0;
+		off += size;
+	}
+	return -1;
+}
+
+static void
+put32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+/*
+ * Probe a copy of mp4 whose 32-bit field at offset at (into type's
+ * payload) is v: refused, with a message naming want.
+ */
+static void
+refused_with(const unsigned char *mp4, size_t len, const char *type,
+    size_t at, uint32_t v, const char *want)
+{
+	struct video_info	 vi;
+	struct image		 img;
+	unsigned char		*c;
+	size_t			 pay, end;
+	char			 err[256];
+
+	CU_ASSERT_EQUAL_FATAL(find_box(mp4, 0, len, type, &pay, &end), 0);
+	CU_ASSERT_FATAL(pay + at + 4 <= end);
+	c = malloc(len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	memcpy(c, mp4, len);
+	put32(c + pay + at, v);
+	CU_ASSERT_EQUAL(video_probe_mp4(c, len, &vi), -1);
+	if (strstr(vi.err, want) == NULL)
+		printf("\n%s+%zu=%08x: \"%s\" lacks \"%s\"\n", type, at,
+		    (unsigned)v, vi.err, want);
+	CU_ASSERT_PTR_NOT_NULL(strstr(vi.err, want));
+	CU_ASSERT_EQUAL(video_decode_frame(c, len, 0, &img, err,
+	    sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, want));
+	free(c);
+}
+
+/* Read $srcdir/fuzz/corpus/mp4/name; NULL when missing. */
+static unsigned char *
+corpus_mp4(const char *name, size_t *len)
+{
+	const char	*srcdir = getenv("srcdir");
+	char		 path[1024];
+
+	snprintf(path, sizeof(path), "%s/fuzz/corpus/mp4/%s",
+	    srcdir != NULL ? srcdir : ".", name);
+	return slurp(path, len);
+}
+
+/*
+ * Sample tables that declare more entries than their boxes hold (the
+ * demuxer would allocate for every declared entry before reading one)
+ * are refused before FFmpeg sees the file; well-formed files still pass.
+ */
+static void
+test_probe_tables(void)
+{
+	static const char *const whole[] = { "h264_444_bframes_full.mp4",
+	    "h264_aac.mp4", "h264_faststart.mp4", "h264_fragmented.mp4",
+	    "h264_moov_end.mp4", "hevc.mp4", "mjpeg.mp4", "mpeg4.mp4",
+	    "panzoom_32x32.mp4", NULL };
+	struct video_params	 p;
+	struct video_info	 vi;
+	struct image		 img;
+	unsigned char		*mp4, *c;
+	size_t			 len, pay, end;
+	char			 err[256];
+	int			 i;
+
+	av_log_set_level(AV_LOG_QUIET);
+	for (i = 0; whole[i] != NULL; i++) {
+		mp4 = corpus_mp4(whole[i], &len);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(mp4);
+		if (video_probe_mp4(mp4, len, &vi) != 0)
+			printf("\n%s: %s\n", whole[i], vi.err);
+		CU_ASSERT_EQUAL(video_probe_mp4(mp4, len, &vi), 0);
+		CU_ASSERT(vi.frames > 0);
+		free(mp4);
+	}
+
+	CU_ASSERT_EQUAL_FATAL(make_image(96, 64, 0, 0, 0, 0, &img), 0);
+	video_params_default(&p);
+	p.seconds = 2;
+	CU_ASSERT_EQUAL_FATAL(video_panzoom_mp4(&img, &p, &mp4, &len, err,
+	    sizeof(err)), 0);
+	image_free(&img);
+	CU_ASSERT_EQUAL(video_probe_mp4(mp4, len, &vi), 0);
+
+	/* Entry counts (after version and flags) far past the box. */
+	refused_with(mp4, len, "stco", 4, 0x00ffffff, "'stco'");
+	refused_with(mp4, len, "stss", 4, 0x0fffffff, "'stss'");
+	refused_with(mp4, len, "stts", 4, 0x00ffffff, "'stts'");
+	refused_with(mp4, len, "stsc", 4, 0x00ffffff, "'stsc'");
+	refused_with(mp4, len, "stsz", 8, 0x00400000, "'stsz'");
+	/* One size for all: nothing to hold, the count itself is capped. */
+	CU_ASSERT_EQUAL_FATAL(find_box(mp4, 0, len, "stsz", &pay, &end), 0);
+	c = malloc(len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	memcpy(c, mp4, len);
+	put32(c + pay + 4, 1);
+	put32(c + pay + 8, 0x00500000);
+	CU_ASSERT_EQUAL(video_probe_mp4(c, len, &vi), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(vi.err, "more than 4194304 samples"));
+	/* A sample-to-chunk run of two billion samples per chunk. */
+	memcpy(c, mp4, len);
+	CU_ASSERT_EQUAL_FATAL(find_box(mp4, 0, len, "stsc", &pay, &end), 0);
+	put32(c + pay + 8 + 4, 0x7fffffff);
+	CU_ASSERT_EQUAL(video_probe_mp4(c, len, &vi), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(vi.err, "'stsc'"));
+	/* Compressed movie headers could hide any table. */
+	memcpy(c, mp4, len);
+	CU_ASSERT_EQUAL_FATAL(find_box(mp4, 0, len, "moov", &pay, &end), 0);
+	memcpy(c + pay - 4, "cmov", 4);
+	CU_ASSERT_EQUAL(video_probe_mp4(c, len, &vi), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(vi.err, "cmov"));
+	free(c);
+	free(mp4);
+
+	/* Fragments: a run declaring sixteen million samples. */
+	mp4 = corpus_mp4("h264_fragmented.mp4", &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mp4);
+	refused_with(mp4, len, "trun", 4, 0x00ffffff, "'trun'");
+	free(mp4);
+	/* What the fuzzer found: a few hundred bytes, gigabytes of index. */
+	mp4 = corpus_mp4("oom_trun_samples.mp4", &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mp4);
+	CU_ASSERT_EQUAL(video_probe_mp4(mp4, len, &vi), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(vi.err, "samples"));
+	free(mp4);
+	av_log_set_level(AV_LOG_ERROR);
+}
+
 static void
 test_preview(void)
 {
@@ -843,6 +1013,8 @@ main(void)
 	    CU_add_test(s, "odd and tiny sizes", test_odd_sizes) == NULL ||
 	    CU_add_test(s, "bad arguments", test_bad_args) == NULL ||
 	    CU_add_test(s, "probe hostile input", test_probe_hostile) == NULL ||
+	    CU_add_test(s, "probe hostile sample tables",
+	    test_probe_tables) == NULL ||
 	    CU_add_test(s, "preview", test_preview) == NULL ||
 	    CU_add_test(s, "ffprobe and ffmpeg", test_ffprobe) == NULL ||
 	    CU_add_test(s, "encode timing", test_timing) == NULL) {
