@@ -62,6 +62,9 @@ static const struct db_stmt admin_statements[] = {
 	  "',') || string_to_array($8, ',')) t WHERE t <> '' ORDER BY t), $4, "
 	  "$5, $6, $9::jsonb, CASE WHEN $10::boolean THEN now() END) "
 	  "RETURNING id", 10 },
+	{ "admin_refund",
+	  "SELECT outcome, buyer, charge, stars, tokens, taken FROM "
+	  "purchase_refund($1, $2)", 2 },
 	{ NULL, NULL, 0 }
 };
 
@@ -111,6 +114,7 @@ usage(void)
 	    "       primerka-admin add-location IMAGE --title T [--description D] [--tags a,b]\n"
 	    "                      [--force]\n"
 	    "       primerka-admin telegram-webhook URL\n"
+	    "       primerka-admin refund PURCHASE_ID [--force]\n"
 	    "       primerka-admin delete-user USER_ID\n"
 	    "       primerka-admin retention\n");
 	exit(2);
@@ -281,6 +285,82 @@ insert_item(struct app *a, enum bucket b, const char *key, const char *stmt,
 }
 
 /* Run one command after start-up; its exit status. */
+/*
+ * Refund a purchase paid in stars: in one transaction, take its tokens
+ * back (purchase_refund(): never what unfinished jobs hold; when the
+ * buyer spent them, only with --force, and then what is free), ask
+ * Telegram to give the stars back, and commit only when it has.  A
+ * charge Telegram refunded before (an earlier run whose commit was
+ * lost) is recorded as refunded.  0 or 1.
+ */
+static int
+refund(struct app *a, const char *id)
+{
+	const char		*p[2] = { id, opt.force ? "true" : "false" };
+	const char		*out, *charge;
+	PGresult		*res = NULL;
+	struct tg_config	 tc;
+	char			 terr[256];
+	int64_t			 buyer;
+	int			 rc = 1, tr;
+
+	if (a->tg_bot_token[0] == '\0')
+		return fail("set [telegram] bot_token first");
+	if (db_command(a->db, "BEGIN") == -1)
+		return fail(db_error(a->db));
+	if (db_run(a->db, "admin_refund", 2, p, PGRES_TUPLES_OK, &res) == -1) {
+		(void)fail(db_error(a->db));
+		goto rollback;
+	}
+	out = PQgetvalue(res, 0, 0);
+	if (strcmp(out, "refunded") != 0) {
+		if (strcmp(out, "unknown") == 0)
+			fprintf(stderr, "primerka-admin: no purchase %s\n", id);
+		else if (strcmp(out, "already") == 0)
+			fprintf(stderr, "primerka-admin: purchase %s was "
+			    "refunded before\n", id);
+		else if (strcmp(out, "unpaid") == 0)
+			fprintf(stderr, "primerka-admin: purchase %s was never "
+			    "paid: nothing to refund\n", id);
+		else
+			fprintf(stderr, "primerka-admin: purchase %s gave %s "
+			    "tokens, user %s has %s free: the rest was spent. "
+			    "--force refunds the stars and takes back only "
+			    "the free tokens\n", id, PQgetvalue(res, 0, 4),
+			    PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 5));
+		goto rollback;
+	}
+	buyer = db_get_i64(res, 0, 1);
+	charge = PQgetvalue(res, 0, 2);
+	tc.api_base = a->tg_api_base;
+	tc.bot_token = a->tg_bot_token;
+	tc.timeout_ms = 15000;
+	tr = tg_refund_star_payment(&tc, buyer, charge, terr, sizeof(terr));
+	if (tr == -1) {
+		fprintf(stderr, "primerka-admin: Telegram did not refund "
+		    "purchase %s (%s): nothing changed\n", id, terr);
+		goto rollback;
+	}
+	if (db_command(a->db, "COMMIT") == -1) {
+		fprintf(stderr, "primerka-admin: Telegram refunded the stars "
+		    "of purchase %s, but the database did not record it "
+		    "(%s): run this again to record it\n", id,
+		    db_error(a->db));
+		goto done;
+	}
+	printf("refunded purchase %s: %s stars to user %lld%s, %s of its %s "
+	    "tokens taken back\n", id, PQgetvalue(res, 0, 3),
+	    (long long)buyer, tr == 1 ? " (Telegram had refunded them "
+	    "before)" : "", PQgetvalue(res, 0, 5), PQgetvalue(res, 0, 4));
+	rc = 0;
+	goto done;
+rollback:
+	(void)db_command(a->db, "ROLLBACK");
+done:
+	PQclear(res);
+	return rc;
+}
+
 static int
 admin_command(struct app *a, const char *cmd, int argc, char *argv[])
 {
@@ -347,6 +427,11 @@ admin_command(struct app *a, const char *cmd, int argc, char *argv[])
 		p[1] = argv[1];
 		p[2] = opt.shop;
 		return run_print(a, "admin_set_role", 3, p);
+	}
+	if (strcmp(cmd, "refund") == 0) {
+		if (argc != 1 || util_parse_i64(argv[0], 1, INT64_MAX, &v) == -1)
+			usage();
+		return refund(a, argv[0]);
 	}
 	if (strcmp(cmd, "add-shop") == 0) {
 		if (argc != 1)

@@ -10,10 +10,13 @@
  * Telegram then sends the bot a pre-checkout query, answered here from
  * the purchase row within its 10 s, and after the payment a message with
  * successful_payment, which credits the tokens once (purchase_paid() in
- * db/006_purchases.sql).  The webhook is authenticated by the secret
- * token given to setWebhook ([telegram] webhook_secret), which Telegram
- * sends in X-Telegram-Bot-Api-Secret-Token; without one configured the
- * route does not exist.
+ * db/006_purchases.sql).  A message with refunded_payment (a refund made
+ * by primerka-admin refund or elsewhere) takes the purchase's tokens back
+ * once (purchase_refunded() in db/007_refunds.sql).  The webhook is
+ * authenticated by the secret token given to setWebhook ([telegram]
+ * webhook_secret), which Telegram sends in
+ * X-Telegram-Bot-Api-Secret-Token; without one configured the route
+ * does not exist.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +44,8 @@ const struct db_stmt payments_statements[] = {
 	  "SELECT purchase_payable($1, $2, $3)", 3 },
 	{ "purchase_paid",
 	  "SELECT purchase_paid($1, $2, $3, $4)", 4 },
+	{ "purchase_refunded",
+	  "SELECT outcome, taken FROM purchase_refunded($1, $2, $3)", 3 },
 	{ NULL, NULL, 0 }
 };
 
@@ -243,8 +248,8 @@ jobj(json_object *o, const char *name)
 
 /*
  * The facts of a payment update: the purchase id from our payload, the
- * payer, the amount in stars.  0, or -1 when the update is not one of
- * our Stars invoices.
+ * payer (from's id; 0 when from is NULL), the amount in stars.  0, or -1
+ * when the update is not one of our Stars invoices.
  */
 struct payment {
 	int64_t		 purchase;
@@ -263,8 +268,12 @@ payment_facts(json_object *o, json_object *from, struct payment *pm)
 	if (cur == NULL || strcmp(cur, "XTR") != 0 || payload == NULL ||
 	    strncmp(payload, PAYLOAD_PREFIX, strlen(PAYLOAD_PREFIX)) != 0 ||
 	    util_parse_i64(payload + strlen(PAYLOAD_PREFIX), 1, INT64_MAX,
-	    &pm->purchase) == -1 || jint(o, "total_amount", &pm->stars) == -1 ||
-	    jint(from, "id", &pm->user) == -1)
+	    &pm->purchase) == -1 || jint(o, "total_amount", &pm->stars) == -1)
+		return -1;
+	/* A refund's service message need not come from the payer. */
+	if (from == NULL)
+		pm->user = 0;
+	else if (jint(from, "id", &pm->user) == -1)
 		return -1;
 	snprintf(pm->purchase_s, sizeof(pm->purchase_s), "%lld",
 	    (long long)pm->purchase);
@@ -334,7 +343,8 @@ paid(struct req *r, json_object *msg, json_object *sp)
 	PGresult	*res;
 
 	charge = jstr(sp, "telegram_payment_charge_id");
-	if (charge == NULL || payment_facts(sp, jobj(msg, "from"), &pm) == -1) {
+	if (charge == NULL || jobj(msg, "from") == NULL ||
+	    payment_facts(sp, jobj(msg, "from"), &pm) == -1) {
 		log_errx("a successful payment that is not one of ours "
 		    "(charge %.64s): refund it by hand", charge ? charge : "?");
 		return 0;
@@ -362,11 +372,53 @@ paid(struct req *r, json_object *msg, json_object *sp)
 	return 0;
 }
 
+/*
+ * A refund Telegram reports (message.refunded_payment: one that
+ * primerka-admin refund asked for, or one made elsewhere): take the
+ * purchase's tokens back once, as many as are free.  0, or -1 after a
+ * 503 (Telegram retries the update; a repeat is harmless).
+ */
+static int
+refunded(struct req *r, json_object *rp)
+{
+	struct payment	 pm;
+	const char	*charge, *p[3], *out;
+	PGresult	*res;
+
+	charge = jstr(rp, "telegram_payment_charge_id");
+	if (charge == NULL || payment_facts(rp, NULL, &pm) == -1) {
+		log_errx("a refunded payment that is not one of ours "
+		    "(charge %.64s)", charge ? charge : "?");
+		return 0;
+	}
+	p[0] = pm.purchase_s;
+	p[1] = charge;
+	p[2] = pm.stars_s;
+	if (db_run(r->app->db, "purchase_refunded", 3, p, PGRES_TUPLES_OK,
+	    &res) == -1) {
+		api_db_down(r);
+		return -1;
+	}
+	out = PQgetvalue(res, 0, 0);
+	if (strcmp(out, "mismatch") == 0)
+		log_errx("purchase %s: a refund of %s stars (charge %.64s) "
+		    "that matches no paid purchase: nothing taken back",
+		    pm.purchase_s, pm.stars_s, charge);
+	else
+		log_kv(LOG_LVL_INFO, strcmp(out, "refunded") == 0 ?
+		    "purchase refunded, tokens taken back" :
+		    "purchase refunded before (a repeated update)",
+		    "purchase_id", pm.purchase_s, "tokens_taken",
+		    PQgetvalue(res, 0, 1), (char *)NULL);
+	PQclear(res);
+	return 0;
+}
+
 void
 h_telegram_webhook(struct req *r)
 {
 	const char	*secret = r->app->tg_webhook_secret;
-	json_object	*u, *q, *msg, *sp, *o;
+	json_object	*u, *q, *msg, *sp, *rp, *o;
 	int		 rc = 0;
 
 	if (secret[0] == '\0') {
@@ -385,10 +437,13 @@ h_telegram_webhook(struct req *r)
 	q = jobj(u, "pre_checkout_query");
 	msg = jobj(u, "message");
 	sp = jobj(msg, "successful_payment");
+	rp = jobj(msg, "refunded_payment");
 	if (q != NULL)
 		rc = pre_checkout(r, q);
 	else if (sp != NULL)
 		rc = paid(r, msg, sp);
+	else if (rp != NULL)
+		rc = refunded(r, rp);
 	/* Anything else the bot receives is not ours to handle. */
 	if (rc == 0) {
 		o = json_object_new_object();

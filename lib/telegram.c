@@ -36,6 +36,8 @@
 #define TG_MAX_BASE	1024		/* api_base */
 #define TG_MAX_TOKEN	256		/* the bot token */
 #define TG_MAX_QUERY_ID	256		/* a pre-checkout query */
+#define TG_MAX_CHARGE	256		/* a telegram_payment_charge_id */
+#define TG_MAX_USER_ID	((INT64_C(1) << 53) - 1)	/* JSON-safe */
 #define TG_MAX_LABEL	255		/* a price label, characters */
 #define TG_MAX_MESSAGE	255		/* error_message, characters */
 #define TG_MAX_QUOTE	160		/* a description quoted, bytes */
@@ -829,6 +831,45 @@ tg_set_webhook(const struct tg_config *cfg, const char *url,
 		goto fail;
 	}
 	rc = call_true(cfg, "setWebhook", req, err, errlen);
+fail:
+	json_object_put(req);
+	return rc;
+}
+
+int
+tg_refund_star_payment(const struct tg_config *cfg, int64_t user_id,
+    const char *charge_id, char *err, size_t errlen)
+{
+	struct json_object	*req = NULL;
+	int			 rc = -1;
+
+	set_err(err, errlen, "%s", "");
+	if (config_ok(cfg, err, errlen) == -1)
+		return -1;
+	if (user_id <= 0 || user_id > TG_MAX_USER_ID) {
+		set_err(err, errlen, "telegram: refundStarPayment: the user id "
+		    "must be 1-%" PRId64, (int64_t)TG_MAX_USER_ID);
+		return -1;
+	}
+	if (!token_ok(charge_id, TG_MAX_CHARGE)) {
+		set_err(err, errlen, "telegram: refundStarPayment: malformed "
+		    "telegram_payment_charge_id");
+		return -1;
+	}
+	req = json_object_new_object();
+	if (req == NULL || obj_add(req, "user_id",
+	    json_object_new_int64(user_id)) == -1 || obj_add(req,
+	    "telegram_payment_charge_id",
+	    json_object_new_string(charge_id)) == -1) {
+		set_err(err, errlen, "telegram: refundStarPayment: out of "
+		    "memory");
+		goto fail;
+	}
+	rc = call_true(cfg, "refundStarPayment", req, err, errlen);
+	/* Telegram's word for a charge whose stars went back before. */
+	if (rc == -1 && err != NULL && errlen > 0 &&
+	    strstr(err, "CHARGE_ALREADY_REFUNDED") != NULL)
+		rc = 1;
 fail:
 	json_object_put(req);
 	return rc;

@@ -1,6 +1,7 @@
 /*
  * A minimal Telegram Bot API client for payments in Telegram Stars:
- * invoice links, pre-checkout answers and the webhook secret check.
+ * invoice links, pre-checkout answers, refunds and the webhook secret
+ * check.
  *
  * Requests are POST {api_base}/bot{token}/{method} with a JSON body, made
  * with a libcurl easy handle of their own (the caller runs
@@ -47,6 +48,15 @@ int	tg_create_invoice_link(const struct tg_config *, const char *title,
 int	tg_answer_pre_checkout(const struct tg_config *,
 	    const char *query_id, int ok, const char *error_message,
 	    char *err, size_t errlen);
+
+/*
+ * refundStarPayment: give the stars of the payment charge_id (the
+ * successful payment's telegram_payment_charge_id, 1-256 bytes of
+ * printable ASCII) back to user_id (1..2^53-1).  0 when refunded now,
+ * 1 when Telegram says the charge was refunded before, -1 otherwise.
+ */
+int	tg_refund_star_payment(const struct tg_config *, int64_t user_id,
+	    const char *charge_id, char *err, size_t errlen);
 
 /*
  * Whether s is a webhook secret Telegram accepts: 1-256 characters of

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 'use strict';
 /*
- * A local emulator of the two Telegram Bot API methods lib/telegram.c
- * calls for payments in Telegram Stars.  Node's standard library only.
+ * A local emulator of the Telegram Bot API methods lib/telegram.c calls
+ * for payments in Telegram Stars.  Node's standard library only.
  *
  *   node t/telegram_emulator.js [PORT] [--token TOKEN]
  *
@@ -24,6 +24,10 @@
  *     url an https URL, secret_token 1-256 of A-Z a-z 0-9 _ - when given,
  *     allowed_updates an array of strings when given.  Answers
  *     {"ok":true,"result":true,"description":"Webhook was set"}.
+ *   POST /bot<TOKEN>/refundStarPayment (JSON body)
+ *     user_id a positive integer, telegram_payment_charge_id a non-empty
+ *     string.  Answers {"ok":true,"result":true}; the same charge again
+ *     is 400 "Bad Request: CHARGE_ALREADY_REFUNDED".
  * A bad field is 400 {"ok":false,"error_code":400,"description":
  * "Bad Request: ..."}; another token is 401 "Unauthorized"; another
  * method (or path) 404 "Not Found", all in Telegram's error shape.
@@ -33,7 +37,7 @@
  *   GET /__calls     every call to /bot.../... so far, in order:
  *                    [{"method", "body" (parsed, or the text when it is
  *                    not JSON), "raw" (the text), "token_ok"}]
- *   POST /__reset    forget calls and scripts
+ *   POST /__reset    forget calls, scripts and refunded charges
  *   POST /__script   {"method": M, "status": 500 | 429 | ..., "times": N}
  *                    the next N (default 1) calls of M fail with that
  *                    status in Telegram's error shape (a 429 adds
@@ -66,6 +70,7 @@ for (let i = 0; i < args.length; i++) {
 const MAX_BODY = 1024 * 1024;
 let calls = [];
 let scripts = [];	/* {method, status, body, hang, times} */
+let refunded = new Set();	/* charge ids refunded */
 const hung = [];	/* responses never answered, closed on exit */
 
 function send(res, status, obj) {
@@ -173,7 +178,20 @@ function setWebhook(res, b) {
 	send(res, 200, { ok: true, result: true, description: 'Webhook was set' });
 }
 
-const methods = { createInvoiceLink, answerPreCheckoutQuery, setWebhook };
+function refundStarPayment(res, b) {
+	if (!Number.isInteger(b.user_id) || b.user_id <= 0)
+		return badRequest(res, 'user_id must be a positive integer');
+	if (typeof b.telegram_payment_charge_id !== 'string' ||
+	    b.telegram_payment_charge_id.length === 0)
+		return badRequest(res, 'telegram_payment_charge_id is required');
+	if (refunded.has(b.telegram_payment_charge_id))
+		return badRequest(res, 'CHARGE_ALREADY_REFUNDED');
+	refunded.add(b.telegram_payment_charge_id);
+	send(res, 200, { ok: true, result: true });
+}
+
+const methods = { createInvoiceLink, answerPreCheckoutQuery, setWebhook,
+    refundStarPayment };
 
 function handleBot(req, res, tok, method) {
 	readBody(req, (text) => {
@@ -252,6 +270,7 @@ const server = http.createServer((req, res) => {
 	if (req.method === 'POST' && path === '/__reset') {
 		calls = [];
 		scripts = [];
+		refunded = new Set();
 		return send(res, 200, { ok: true });
 	}
 	if (req.method === 'POST' && path === '/__script')

@@ -3,7 +3,8 @@
 # user deletion remove objects and rows; PostgreSQL stopped and restarted
 # under load (the API answers 503 JSON while it is down and recovers by
 # itself, the worker resumes, no job is lost, tokens charged equal jobs
-# completed); S3 gone (the API answers 503 JSON, then recovers).
+# completed); S3 gone (the API answers 503 JSON, then recovers); the
+# production nginx site; make install, whose migrations build a database.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 ADMIN() { PRIMERKA_CONFIG="$PRIMERKA_CONFIG" "$ROOT/primerka-admin" "$@"; }
@@ -176,6 +177,26 @@ if nginx -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" 2>/dev/null; then
 	nginx -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" -s stop
 else
 	bad "the production site starts"
+fi
+
+echo "make install"
+inst="$TMP/install"
+if make -C "$ROOT" -s install DESTDIR="$inst" >"$TMP/install.log" 2>&1; then
+	nprog=$(find "$inst" -path '*/bin/*' -type f -perm -u+x -name 'primerka*' | wc -l)
+	check "make install DESTDIR= installs the four programs ($nprog)" [ "$nprog" = 4 ]
+	mdir=$(find "$inst" -type d -path '*/share/primerka/db' | head -n 1)
+	missing=$(cd "$ROOT/db" && for f in [0-9][0-9][0-9]_*.sql; do [ -f "$mdir/$f" ] || printf '%s ' "$f"; done)
+	check "every migration is installed (missing: ${missing:-none})" [ -n "$mdir" -a -z "$missing" ]
+	idb="primerka_install_$n"
+	iurl=${PRIMERKA_DATABASE_URL/\/primerka\?/\/$idb?}
+	$PSQL -c "CREATE DATABASE $idb" >/dev/null
+	PRIMERKA_DATABASE_URL="$iurl" PRIMERKA_MIGRATIONS="$mdir" "$ROOT/scripts/migrate" >"$TMP/migrate.log" 2>&1
+	napplied=$(psql -qtAX "$iurl" -c "SELECT count(*) FROM schema_migrations" 2>/dev/null)
+	check "the installed migrations build a fresh database ($napplied applied)" \
+		[ "$napplied" = "$(ls "$ROOT"/db/[0-9][0-9][0-9]_*.sql | wc -l)" ]
+	$PSQL -c "DROP DATABASE $idb" >/dev/null
+else
+	bad "make install DESTDIR= ($(tail -n 3 "$TMP/install.log"))"
 fi
 
 summary

@@ -768,6 +768,61 @@ test_pre_checkout(void)
 }
 
 static void
+test_refund(void)
+{
+	struct tg_config	 cfg;
+	char			 err[256], *c257;
+
+	emu_reset();
+	cfg_init(&cfg);
+	CU_ASSERT_EQUAL(tg_refund_star_payment(&cfg, 123456789,
+	    "stxAbC-123_def", err, sizeof(err)), 0);
+	ASSERT_STR(err, "");
+	CU_ASSERT_EQUAL(n_calls(), 1);
+	assert_call(0, "refundStarPayment", "{\"user_id\":123456789,"
+	    "\"telegram_payment_charge_id\":\"stxAbC-123_def\"}");
+	/* The same charge again: Telegram's CHARGE_ALREADY_REFUNDED is 1. */
+	CU_ASSERT_EQUAL(tg_refund_star_payment(&cfg, 123456789,
+	    "stxAbC-123_def", err, sizeof(err)), 1);
+	CU_ASSERT(strstr(err, "CHARGE_ALREADY_REFUNDED") != NULL);
+	/* Any other refusal is an error. */
+	script("{\"method\":\"refundStarPayment\",\"status\":400}");
+	CU_ASSERT_EQUAL(tg_refund_star_payment(&cfg, 123456789, "other",
+	    err, sizeof(err)), -1);
+	CU_ASSERT(strstr(err, "scripted") != NULL);
+	script("{\"method\":\"refundStarPayment\",\"status\":502}");
+	CU_ASSERT_EQUAL(tg_refund_star_payment(&cfg, 123456789, "other",
+	    err, sizeof(err)), -1);
+	assert_clean(err, cfg.bot_token);
+	CU_ASSERT_EQUAL(n_calls(), 4);
+
+	/* Refused before any request. */
+	c257 = repeat("c", 257);
+	CU_ASSERT_FATAL(c257 != NULL);
+	CU_ASSERT_EQUAL(tg_refund_star_payment(&cfg, 1, c257, err,
+	    sizeof(err)), -1);
+	CU_ASSERT(strstr(err, "charge") != NULL);
+	CU_ASSERT_EQUAL(tg_refund_star_payment(&cfg, 1, "", err,
+	    sizeof(err)), -1);
+	CU_ASSERT_EQUAL(tg_refund_star_payment(&cfg, 1, NULL, err,
+	    sizeof(err)), -1);
+	CU_ASSERT_EQUAL(tg_refund_star_payment(&cfg, 1, "a b", err,
+	    sizeof(err)), -1);
+	CU_ASSERT_EQUAL(tg_refund_star_payment(&cfg, 0, "c", err,
+	    sizeof(err)), -1);
+	CU_ASSERT(strstr(err, "user id") != NULL);
+	CU_ASSERT_EQUAL(tg_refund_star_payment(&cfg, -5, "c", err,
+	    sizeof(err)), -1);
+	CU_ASSERT_EQUAL(tg_refund_star_payment(&cfg, INT64_C(1) << 53, "c",
+	    err, sizeof(err)), -1);
+	CU_ASSERT_EQUAL(tg_refund_star_payment(NULL, 1, "c", err,
+	    sizeof(err)), -1);
+	CU_ASSERT_EQUAL(tg_refund_star_payment(&cfg, 1, "c", NULL, 0), 0);
+	CU_ASSERT_EQUAL(n_calls(), 5);
+	free(c257);
+}
+
+static void
 test_set_webhook(void)
 {
 	struct tg_config	 cfg;
@@ -868,6 +923,7 @@ main(void)
 	    CU_add_test(s, "timeout", test_timeout) == NULL ||
 	    CU_add_test(s, "pre-checkout", test_pre_checkout) == NULL ||
 	    CU_add_test(s, "setWebhook", test_set_webhook) == NULL ||
+	    CU_add_test(s, "refundStarPayment", test_refund) == NULL ||
 	    CU_add_test(s, "secret", test_secret) == NULL) {
 		CU_cleanup_registry();
 		emu_stop();
