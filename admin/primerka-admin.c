@@ -11,6 +11,7 @@
  *   primerka-admin add-location IMAGE --title T [--description D] [--tags a,b]
  *                  [--force]
  *   primerka-admin telegram-webhook URL
+ *   primerka-admin refund PURCHASE_ID [--force]
  *   primerka-admin delete-user USER_ID
  *   primerka-admin retention
  *

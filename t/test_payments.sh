@@ -5,7 +5,7 @@
 # webhook as Telegram calls it: the pre-checkout query answered from the
 # purchase row, the successful payment crediting the tokens exactly once,
 # and every kind of wrong or forged update refused or ignored without a
-# credit.
+# credit; refunds by primerka-admin and refunds Telegram reports.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -118,6 +118,75 @@ check "...refuses a plain http URL without asking Telegram (rc $rc)" [ "$rc:$(ca
 out=$(PRIMERKA_TELEGRAM_WEBHOOK_SECRET='not a secret!' ADMIN telegram-webhook "https://shop.example/h" 2>&1); rc=$?
 refused_at_start() { [ "$rc" != 0 ] && grep -q "webhook_secret" <<<"$out"; }
 check "a webhook secret Telegram would refuse stops the programs at start ($rc)" refused_at_start
+
+echo "refunds"
+rfd() { echo "{\"update_id\":$RANDOM,\"message\":{\"message_id\":3,\"date\":1,\"chat\":{\"id\":$1,\"type\":\"private\"},\"from\":{\"id\":$1,\"is_bot\":false,\"first_name\":\"T\"},\"refunded_payment\":{\"currency\":\"XTR\",\"total_amount\":$2,\"invoice_payload\":\"purchase:$3\",\"telegram_payment_charge_id\":\"$4\"}}}"; }
+refunds() { calls refundStarPayment | jq length; }
+# buy USER AUTH: a paid pack 1 (100 tokens, 50 stars); prints its id.
+buy() {
+	req POST /purchases -H "$2" -H "$JSON" --data '{"pack_id":1}'
+	local id; id=$(jget .id)
+	hook "$(paid "$1" 50 "$id" "charge-r$id")" >/dev/null
+	echo "$id"
+}
+state() { db "SELECT status || ':' || coalesce(refunded_tokens::text, '-') FROM purchases WHERE id = $1"; }
+W=$((U + 200000)); HW=$(auth "$W")
+req GET /me -H "$HW"
+PW=$(buy "$W" "$HW")
+bw=$(balance "$W")
+r0=$(refunds)
+out=$(ADMIN refund "$P2" 2>&1); rc=$?
+check "a pending purchase is not refunded ($rc: $out)" [ "$rc:$(refunds)" = "1:$r0" ]
+out=$(ADMIN refund 999999999 2>&1); rc=$?
+check "nor an unknown one ($rc: $out)" [ "$rc:$(grep -c "no purchase" <<<"$out")" = 1:1 ]
+tg POST /__script -d '{"method":"refundStarPayment","status":500,"times":1}' >/dev/null
+out=$(ADMIN refund "$PW" 2>&1); rc=$?
+check "Telegram failing: nothing changes ($rc: $out)" \
+	[ "$rc:$(state "$PW"):$(balance "$W")" = "1:paid:-:$bw" ]
+out=$(ADMIN refund "$PW" 2>&1); rc=$?
+check "refunded: the stars asked back, 100 tokens taken ($rc: $out)" \
+	[ "$rc:$(state "$PW"):$(balance "$W")" = "0:refunded:100:$((bw - 100))" ]
+check "refundStarPayment got the buyer and the charge" \
+	[ "$(calls refundStarPayment | jq -c '.[-1] | [.user_id, .telegram_payment_charge_id]')" = "[$W,\"charge-r$PW\"]" ]
+check "a refund row in the ledger" \
+	[ "$(db "SELECT kind || ':' || amount || ':' || balance_after FROM ledger WHERE user_id = $W ORDER BY id DESC LIMIT 1")" = "refund:-100:$((bw - 100))" ]
+req GET "/purchases/$PW" -H "$HW"
+check "the buyer sees it refunded" [ "$(jget .status)" = refunded ]
+r0=$(refunds)
+out=$(ADMIN refund "$PW" 2>&1); rc=$?
+check "a second refund is refused without asking Telegram ($rc: $out)" \
+	[ "$rc:$(refunds):$(balance "$W")" = "1:$r0:$((bw - 100))" ]
+hook "$(rfd "$W" 50 "$PW" "charge-r$PW")"
+expect 200 "Telegram's refunded_payment for it"
+check "...takes nothing more" [ "$(balance "$W")" = $((bw - 100)) ]
+
+echo "refunds: spent tokens, refunds made elsewhere"
+PS=$(buy "$W" "$HW")
+db "UPDATE users SET balance = 30 WHERE id = $W" >/dev/null	# 70 of the 100 spent
+r0=$(refunds)
+out=$(ADMIN refund "$PS" 2>&1); rc=$?
+check "spent tokens: refused, saying how many are free ($rc: $out)" \
+	[ "$rc:$(refunds):$(state "$PS"):$(balance "$W"):$(grep -c "30 free" <<<"$out")" = "1:$r0:paid:-:30:1" ]
+out=$(ADMIN refund "$PS" --force 2>&1); rc=$?
+check "--force refunds the stars and takes the 30 free tokens ($rc: $out)" \
+	[ "$rc:$(refunds):$(state "$PS"):$(balance "$W")" = "0:$((r0 + 1)):refunded:30:0" ]
+bw=$(balance "$W")
+PE=$(buy "$W" "$HW")
+hook "$(rfd "$W" 50 "$PE" "charge-wrong")"
+check "a refunded_payment with another charge takes nothing" \
+	[ "$(state "$PE"):$(balance "$W")" = "paid:-:$((bw + 100))" ]
+check "...and is logged" grep -q "matches no paid purchase" "$LOGDIR/fcgi.log"
+hook "$(rfd "$W" 50 "$PE" "charge-r$PE")"
+expect 200 "a refund made elsewhere, reported by Telegram"
+check "...takes the tokens back" [ "$(state "$PE"):$(balance "$W")" = "refunded:100:$bw" ]
+hook "$(rfd "$W" 50 "$PE" "charge-r$PE")"
+check "...once" [ "$(balance "$W")" = "$bw" ]
+PL=$(buy "$W" "$HW")
+tg POST "/bot$PRIMERKA_TELEGRAM_BOT_TOKEN/refundStarPayment" -H "$JSON" \
+	--data "{\"user_id\":$W,\"telegram_payment_charge_id\":\"charge-r$PL\"}" >/dev/null
+out=$(ADMIN refund "$PL" 2>&1); rc=$?
+check "stars Telegram refunded before (a lost commit) are recorded ($rc: $out)" \
+	[ "$rc:$(state "$PL"):$(grep -c "had refunded them before" <<<"$out")" = "0:refunded:100:1" ]
 
 echo "the Bot API failing"
 tg POST /__script -d '{"method":"createInvoiceLink","status":500,"times":1}' >/dev/null
