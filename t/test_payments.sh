@@ -176,6 +176,12 @@ hook "$(rfd "$W" 50 "$PE" "charge-wrong")"
 check "a refunded_payment with another charge takes nothing" \
 	[ "$(state "$PE"):$(balance "$W")" = "paid:-:$((bw + 100))" ]
 check "...and is logged" grep -q "matches no paid purchase" "$LOGDIR/fcgi.log"
+bad_rfd=$(rfd "$W" 50 "$PE" "charge-r$PE" | jq -c '.message.refunded_payment.total_amount = "50"')
+hook "$bad_rfd"
+expect 200 "a malformed refunded_payment is acknowledged"
+hook "$(rfd "$W" 50 "$PE" "charge-r$PE" | jq -c '.message.refunded_payment.invoice_payload = "other:1"')"
+expect 200 "...and one for another bot's invoice"
+check "...neither takes anything" [ "$(state "$PE"):$(balance "$W")" = "paid:-:$((bw + 100))" ]
 hook "$(rfd "$W" 50 "$PE" "charge-r$PE")"
 expect 200 "a refund made elsewhere, reported by Telegram"
 check "...takes the tokens back" [ "$(state "$PE"):$(balance "$W")" = "refunded:100:$bw" ]
