@@ -623,10 +623,27 @@ test_bad_args(void)
 }
 
 /* Probing hostile bytes never crashes and says why it failed. */
+/* A 2 s video of a 96x64 pattern, to take apart.  0 or -1. */
+static int
+small_mp4(unsigned char **mp4, size_t *len)
+{
+	struct video_params	 p;
+	struct image		 img;
+	char			 err[256];
+	int			 rc;
+
+	if (make_image(96, 64, 0, 0, 0, 0, &img) != 0)
+		return -1;
+	video_params_default(&p);
+	p.seconds = 2;
+	rc = video_panzoom_mp4(&img, &p, mp4, len, err, sizeof(err));
+	image_free(&img);
+	return rc;
+}
+
 static void
 test_probe_hostile(void)
 {
-	struct video_params	 p;
 	struct video_info	 vi;
 	struct image		 img;
 	unsigned char		*mp4, *junk;
@@ -646,12 +663,7 @@ test_probe_hostile(void)
 	CU_ASSERT_EQUAL(video_probe_mp4((const unsigned char *)"x", 1, NULL),
 	    -1);
 
-	CU_ASSERT_EQUAL_FATAL(make_image(96, 64, 0, 0, 0, 0, &img), 0);
-	video_params_default(&p);
-	p.seconds = 2;
-	CU_ASSERT_EQUAL_FATAL(video_panzoom_mp4(&img, &p, &mp4, &len, err,
-	    sizeof(err)), 0);
-	image_free(&img);
+	CU_ASSERT_EQUAL_FATAL(small_mp4(&mp4, &len), 0);
 
 	/* Truncated: the moov is complete, the mdat is not. */
 	rc = video_probe_mp4(mp4, len / 2, &vi);
@@ -784,12 +796,9 @@ test_probe_tables(void)
 	    "h264_aac.mp4", "h264_faststart.mp4", "h264_fragmented.mp4",
 	    "h264_moov_end.mp4", "hevc.mp4", "mjpeg.mp4", "mpeg4.mp4",
 	    "panzoom_32x32.mp4", NULL };
-	struct video_params	 p;
 	struct video_info	 vi;
-	struct image		 img;
 	unsigned char		*mp4, *c;
 	size_t			 len, pay, end;
-	char			 err[256];
 	int			 i;
 
 	av_log_set_level(AV_LOG_QUIET);
@@ -803,12 +812,7 @@ test_probe_tables(void)
 		free(mp4);
 	}
 
-	CU_ASSERT_EQUAL_FATAL(make_image(96, 64, 0, 0, 0, 0, &img), 0);
-	video_params_default(&p);
-	p.seconds = 2;
-	CU_ASSERT_EQUAL_FATAL(video_panzoom_mp4(&img, &p, &mp4, &len, err,
-	    sizeof(err)), 0);
-	image_free(&img);
+	CU_ASSERT_EQUAL_FATAL(small_mp4(&mp4, &len), 0);
 	CU_ASSERT_EQUAL(video_probe_mp4(mp4, len, &vi), 0);
 
 	/* Entry counts (after version and flags) far past the box. */
