@@ -150,7 +150,10 @@ first_pair(const char *text, size_t len, char *sec, char *key, size_t sz)
 			have_sec = 1;
 			continue;
 		}
-		if (!have_sec || (eq = memchr(s, '=', n)) == NULL)
+		if (!have_sec)
+			return 0;
+		eq = memchr(s, '=', n);
+		if (eq == NULL)
 			return 0;
 		n = (size_t)(eq - s);
 		s = trim(s, &n);

@@ -344,7 +344,8 @@ fuzz_pct(const uint8_t *data, size_t size)
 		    memcmp(a, b, alen) != 0)
 			FUZZ_FAIL();
 		/* Too small a buffer fails cleanly (ASan sees overruns). */
-		if (small < n + 1 && (sbuf = malloc(small + !small)) != NULL) {
+		sbuf = small < n + 1 ? malloc(small + !small) : NULL;
+		if (sbuf != NULL) {
 			rs = util_pct_decode(src, n, flags, sbuf, small, NULL);
 			free(sbuf);
 			if (rs != (small > alen ? UTIL_OK : UTIL_ERANGE))
@@ -488,23 +489,26 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	}
 	/* A NUL-terminated copy: the API takes C strings. */
-	if ((s = malloc(size + 1)) == NULL)
+	s = malloc(size + 1);
+	if (s == NULL)
 		goto done;
 	memcpy(s, data, size);
 	s[size] = '\0';
 	if (data[0] == 0x04 || data[0] == 0x05) {
 		len = strlen(s + 1);
-		if (len > AUTH_INITDATA_MAX ||
-		    (signed_s = malloc(FUZZ_BUF)) == NULL ||
-		    fuzz_sign(s + 1, len, data[0] == 0x05, signed_s,
-		    FUZZ_BUF) != 0)
+		if (len > AUTH_INITDATA_MAX)
+			goto done;
+		signed_s = malloc(FUZZ_BUF);
+		if (signed_s == NULL || fuzz_sign(s + 1, len, data[0] == 0x05,
+		    signed_s, FUZZ_BUF) != 0)
 			goto done;
 		free(s);
 		s = signed_s;
 		signed_s = NULL;
 	}
 	len = strlen(s);
-	if ((hdr = malloc(len + 5)) == NULL)
+	hdr = malloc(len + 5);
+	if (hdr == NULL)
 		goto done;
 	check_initdata(s, len, hdr);
 done:
@@ -524,8 +528,8 @@ put(const char *dir, const char *name, const char *s, size_t len)
 	FILE	*f;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if ((f = fopen(path, "wb")) == NULL ||
-	    fwrite(s, 1, len, f) != len || fclose(f) != 0) {
+	f = fopen(path, "wb");
+	if (f == NULL || fwrite(s, 1, len, f) != len || fclose(f) != 0) {
 		perror(path);
 		exit(1);
 	}

@@ -404,7 +404,8 @@ c_tags(struct fuzz_req *fr, const char *name, size_t maxn, size_t buflen)
 	size_t	 i, run = 0, ntags = 0, n;
 	int	 rc;
 
-	if ((buf = malloc(buflen)) == NULL)
+	buf = malloc(buflen);
+	if (buf == NULL)
 		return -1;
 	before(fr);
 	rc = after(fr, v_tags(&fr->r, fr->obj, name, 0, maxn, buf, buflen),
@@ -489,7 +490,8 @@ outfit_fields_read(struct fuzz_req *fr, int creating)
 	    c_url(fr, "product_url") == -1 ||
 	    c_int(fr, "price", 0, INT64_C(1000000000000)) == -1)
 		return -1;
-	if ((rc = c_str(fr, "currency", 0, 3, 3, &cur)) == -1)
+	rc = c_str(fr, "currency", 0, 3, 3, &cur);
+	if (rc == -1)
 		return -1;
 	/* Three characters: staff.c indexes cur[0..2] as bytes. */
 	if (rc == 1 && (cur[0] == '\0' || cur[1] == '\0' || cur[2] == '\0'))
@@ -582,7 +584,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size > FUZZ_BODY_MAX + 1)
 		return 0;
-	if ((body = malloc(size + 1)) == NULL)
+	body = malloc(size + 1);
+	if (body == NULL)
 		return 0;
 	/* req_read_body() hands over a NUL-terminated copy. */
 	memcpy(body, data, size);

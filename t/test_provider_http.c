@@ -71,7 +71,8 @@ buf_write(char *p, size_t size, size_t n, void *arg)
 	struct buf	*b = arg;
 	char		*np;
 
-	if ((np = realloc(b->p, b->len + size * n + 1)) == NULL)
+	np = realloc(b->p, b->len + size * n + 1);
+	if (np == NULL)
 		return 0;
 	b->p = np;
 	memcpy(b->p + b->len, p, size * n);
@@ -92,7 +93,8 @@ fetch(const char *url, const char *json, struct buf *b)
 	long			 status = -1;
 
 	memset(b, 0, sizeof(*b));
-	if ((c = curl_easy_init()) == NULL)
+	c = curl_easy_init();
+	if (c == NULL)
 		return -1;
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, buf_write);
@@ -146,7 +148,8 @@ stat_n(const char *section, const char *key)
 	struct json_object	*o, *s, *v;
 	long			 n = 0;
 
-	if ((o = stats()) == NULL)
+	o = stats();
+	if (o == NULL)
 		return -1;
 	if (json_object_object_get_ex(o, section, &s) &&
 	    json_object_object_get_ex(s, key, &v))
@@ -162,7 +165,8 @@ stat_body(const char *key)
 	struct json_object	*o, *s, *v;
 	char			*r = NULL;
 
-	if ((o = stats()) == NULL)
+	o = stats();
+	if (o == NULL)
 		return NULL;
 	if (json_object_object_get_ex(o, "bodies", &s) &&
 	    json_object_object_get_ex(s, key, &v))
