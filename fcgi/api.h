@@ -83,6 +83,12 @@ typedef json_object *(*row_json_fn)(struct req *, const PGresult *, int row);
 void	 list_answer(struct req *, const PGresult *, int idcol,
 	    int64_t limit, row_json_fn fn);
 /*
+ * A list of the user's own rows, newest first: list_params() (LIST_DESC),
+ * then stmt with ($1 user id, $2 cursor, $3 limit), its id in column 0,
+ * answered by list_answer() (or 400 / 503).
+ */
+void	 list_own(struct req *, const char *stmt, row_json_fn fn);
+/*
  * Answer 200 with fn of the one row stmt finds for the path's id ($1;
  * and the user's id as $2 when owned: someone else's is not found), or
  * 404 not_found with message what.
@@ -92,6 +98,7 @@ void	 get_answer(struct req *, const char *stmt, int owned, row_json_fn fn,
 
 /* Handlers. */
 void	 h_me(struct req *);
+void	 h_ledger_list(struct req *);
 void	 h_photos_create(struct req *);
 void	 h_photos_list(struct req *);
 void	 h_photos_get(struct req *);

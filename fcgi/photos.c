@@ -234,22 +234,7 @@ h_photos_get(struct req *r)
 void
 h_photos_list(struct req *r)
 {
-	char		 uid[24], cur[24], lim[24];
-	const char	*p[3] = { uid, cur, lim };
-	int64_t		 cursor, limit;
-	PGresult	*res;
-
-	if (list_params(r, LIST_DESC, &cursor, &limit) == -1)
-		return;
-	snprintf(uid, sizeof(uid), "%lld", (long long)r->user.id);
-	snprintf(cur, sizeof(cur), "%lld", (long long)cursor);
-	snprintf(lim, sizeof(lim), "%lld", (long long)limit);
-	if (db_run(r->app->db, "photo_list", 3, p, PGRES_TUPLES_OK, &res) == -1) {
-		api_db_down(r);
-		return;
-	}
-	list_answer(r, res, 0, limit, photo_to_json);
-	PQclear(res);
+	list_own(r, "photo_list", photo_to_json);
 }
 
 void

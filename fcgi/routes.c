@@ -15,6 +15,7 @@
 
 static const struct route routes[] = {
 	{ "GET",    "/api/v1/me",			ROUTE_AUTH, h_me },
+	{ "GET",    "/api/v1/ledger",			ROUTE_AUTH, h_ledger_list },
 	{ "POST",   "/api/v1/photos",			ROUTE_AUTH, h_photos_create },
 	{ "GET",    "/api/v1/photos",			ROUTE_AUTH, h_photos_list },
 	{ "GET",    "/api/v1/photos/#",			ROUTE_AUTH, h_photos_get },
@@ -209,6 +210,27 @@ list_answer(struct req *r, const PGresult *res, int idcol, int64_t limit,
 	    json_object_new_int64(db_get_i64(res, n - 1, idcol)) : NULL);
 	resp_json(r, 200, o, NULL);
 	json_object_put(o);
+}
+
+void
+list_own(struct req *r, const char *stmt, row_json_fn fn)
+{
+	char		 uid[24], cur[24], lim[24];
+	const char	*p[3] = { uid, cur, lim };
+	int64_t		 cursor, limit;
+	PGresult	*res;
+
+	if (list_params(r, LIST_DESC, &cursor, &limit) == -1)
+		return;
+	snprintf(uid, sizeof(uid), "%lld", (long long)r->user.id);
+	snprintf(cur, sizeof(cur), "%lld", (long long)cursor);
+	snprintf(lim, sizeof(lim), "%lld", (long long)limit);
+	if (db_run(r->app->db, stmt, 3, p, PGRES_TUPLES_OK, &res) == -1) {
+		api_db_down(r);
+		return;
+	}
+	list_answer(r, res, 0, limit, fn);
+	PQclear(res);
 }
 
 static int

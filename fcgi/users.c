@@ -1,5 +1,6 @@
 /*
- * The user resource: GET /me, and creating or refreshing the user row.
+ * The user resource: GET /me, the token history (GET /ledger), and
+ * creating or refreshing the user row.
  */
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +15,12 @@ const struct db_stmt users_statements[] = {
 	{ "user_me",
 	  "SELECT id, first_name, role, shop_id, balance, "
 	  "tokens_reserved(id) FROM users WHERE id = $1", 1 },
+	{ "ledger_list",
+	  "SELECT l.id, l.kind, l.amount, l.balance_after, l.job_id, j.kind, "
+	  "to_char(l.created_at AT TIME ZONE 'UTC', "
+	  "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') "
+	  "FROM ledger l LEFT JOIN jobs j ON j.id = l.job_id "
+	  "WHERE l.user_id = $1 AND l.id < $2 ORDER BY l.id DESC LIMIT $3", 3 },
 	{ NULL, NULL, 0 }
 };
 
@@ -103,4 +110,39 @@ h_me(struct req *r)
 	PQclear(res);
 	resp_json(r, 200, o, NULL);
 	json_object_put(o);
+}
+
+/* A ledger row (ledger_list columns) as JSON. */
+static json_object *
+ledger_to_json(struct req *r, const PGresult *res, int row)
+{
+	json_object	*o = json_object_new_object(), *job = NULL;
+
+	(void)r;
+	json_object_object_add(o, "id",
+	    json_object_new_int64(db_get_i64(res, row, 0)));
+	json_object_object_add(o, "kind",
+	    json_object_new_string(PQgetvalue(res, row, 1)));
+	json_object_object_add(o, "amount",
+	    json_object_new_int64(db_get_i64(res, row, 2)));
+	json_object_object_add(o, "balance_after",
+	    json_object_new_int64(db_get_i64(res, row, 3)));
+	if (!PQgetisnull(res, row, 4) && !PQgetisnull(res, row, 5)) {
+		job = json_object_new_object();
+		json_object_object_add(job, "id",
+		    json_object_new_int64(db_get_i64(res, row, 4)));
+		json_object_object_add(job, "kind",
+		    json_object_new_string(PQgetvalue(res, row, 5)));
+	}
+	json_object_object_add(o, "job", job);
+	json_object_object_add(o, "created_at",
+	    json_object_new_string(PQgetvalue(res, row, 6)));
+	return o;
+}
+
+/* GET /ledger: the user's token history, newest first. */
+void
+h_ledger_list(struct req *r)
+{
+	list_own(r, "ledger_list", ledger_to_json);
 }

@@ -161,6 +161,18 @@ req GET /me -H "$AUTH1"
 check "debited exactly once per job ($balance0 -> $((balance0 - 10 - 30)))" [ "$(jget .balance)" = $((balance0 - 10 - 30)) ]
 check "nothing reserved" [ "$(jget .reserved)" = 0 ]
 check "one ledger debit for the job" [ "$($PSQL -c "SELECT count(*) FROM ledger WHERE job_id = $job AND kind = 'debit'")" = 1 ]
+req GET /ledger -H "$AUTH1"
+led=$(jq -c '[.items[] | [.kind, .amount, .job.kind, .job.id]]' <<<"$body")
+check "GET /ledger: the animation's and the try-on's debits, newest first ($led)" \
+	[ "$(jq -c '.[0:2]' <<<"$led")" = "[[\"debit\",-30,\"animation\",$anim],[\"debit\",-10,\"tryon\",$job]]" ]
+check "...after the welcome grant, balances chained" \
+	[ "$(jq --argjson b $((balance0 - 40)) '[.items[-1].kind == "grant", .items[0].balance_after == $b, ([range(0; (.items | length) - 1) as $i | .items[$i].balance_after - .items[$i].amount == .items[$i + 1].balance_after] | all)] | all' <<<"$body")" = true ]
+req GET "/ledger?limit=1" -H "$AUTH1"
+c1=$(jget .next_cursor)
+req GET "/ledger?limit=1&cursor=$c1" -H "$AUTH1"
+check "...paged by cursor" [ "$(jget '.items[0].job.id')" = "$job" ]
+req GET /ledger -H "$AUTH2"
+check "...and nobody else's" [ "$(jq '[.items[] | select(.job.id == '"$job"')] | length' <<<"$body")" = 0 ]
 hist=$($PSQL -c "SELECT string_agg(status::text, ',' ORDER BY id) FROM job_events WHERE job_id = $job")
 check "every transition recorded ($hist)" [ "$hist" = "RECEIVED,VALIDATING,MODERATING,PROMPTING,QUEUED,RUNNING,UPLOADING,COMPLETED" ]
 req GET /tryons -H "$AUTH1"

@@ -798,6 +798,13 @@ call 401 POST $V/telegram/webhook $V/telegram/webhook -H "$JSON" --data '{"updat
 call 200 POST $V/telegram/webhook $V/telegram/webhook -H "$JSON" \
 	-H "X-Telegram-Bot-Api-Secret-Token: $PRIMERKA_TG_WEBHOOK_SECRET" --data '{"update_id":1}'
 
+echo "live answers: the token history"
+call 200 GET $V/ledger "$V/ledger?limit=3" -H "$HU"
+check "it has entries, newest first ($(jq -c '[.items[].id]' <<<"$body"))" \
+	[ "$(jq '(.items | length) > 0 and ([.items[].id] == ([.items[].id] | sort | reverse))' <<<"$body")" = true ]
+call 400 GET $V/ledger "$V/ledger?limit=101" -H "$HU"
+call 401 GET $V/ledger $V/ledger
+
 echo "live answers: loopback endpoints"
 call 200 GET /healthz /healthz
 call 200 GET /metrics /metrics

@@ -193,6 +193,9 @@ tg POST "/bot$PRIMERKA_TELEGRAM_BOT_TOKEN/refundStarPayment" -H "$JSON" \
 out=$(ADMIN refund "$PL" 2>&1); rc=$?
 check "stars Telegram refunded before (a lost commit) are recorded ($rc: $out)" \
 	[ "$rc:$(state "$PL"):$(grep -c "had refunded them before" <<<"$out")" = "0:refunded:100:1" ]
+req GET "/ledger?limit=2" -H "$HW"
+check "the buyer's token history shows the refund after the purchase ($(jq -c '[.items[] | [.kind, .amount]]' <<<"$body"))" \
+	[ "$(jq -c '[.items[] | [.kind, .amount, .job]]' <<<"$body")" = '[["refund",-100,null],["purchase",100,null]]' ]
 
 echo "the Bot API failing"
 tg POST /__script -d '{"method":"createInvoiceLink","status":500,"times":1}' >/dev/null

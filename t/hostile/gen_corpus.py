@@ -506,6 +506,7 @@ def gen_methods(c):
     fx = c.fx
     routes = [
         ("/api/v1/me", {"GET"}),
+        ("/api/v1/ledger", {"GET"}),
         ("/api/v1/photos", {"GET", "POST"}),
         ("/api/v1/photos/%d" % fx["p1"], {"GET", "DELETE"}),
         ("/api/v1/outfits", {"GET", "POST"}),
