@@ -776,6 +776,16 @@ async function run(browser) {
 		    me.available, { timeout: 5000 });
 		const calls = await C.page.evaluate(() => window.__fake.calls.map((c) => c[0] + ':' + JSON.stringify(c[1])));
 		assert(calls.some((c) => c.startsWith('notification:["success"]')), 'no success haptic');
+		/* The token history: the purchase on top, the try-on's cost below. */
+		await C.page.waitForFunction(() => {
+			const r = document.querySelector('[data-testid="ledger-row"]');
+			return r && r.dataset.kind === 'purchase';
+		}, null, { timeout: 10000 });
+		const rows = await C.page.$$eval(tid('ledger-row'), (els) => els.map((e) => e.dataset.kind + ' ' + e.textContent));
+		const want = (await apiGet('ledger')).data.items;
+		assert(rows.length === want.length, `${rows.length} history rows, the API has ${want.length}`);
+		assert(/^purchase Bought with Stars.*\+.*tokens$/.test(rows[0]), 'first row: ' + rows[0]);
+		assert(rows.some((r) => /^debit Try-on #\d+.*\u2212/.test(r)), 'no try-on debit in ' + rows.join(' | '));
 		await C.page.waitForTimeout(300);
 		await shot(C.page, '13-topup-dark-en');
 		await C.page.evaluate(() => window.__fake.handlers.BackButton());

@@ -88,5 +88,6 @@ export const api = {
 	packs: () => request('GET', 'packs').then((r) => r.data),
 	buy: (packId) => request('POST', 'purchases', { json: { pack_id: packId } }).then((r) => r.data),
 	purchase: (id) => request('GET', 'purchases/' + id).then((r) => r.data),
+	ledger: (cursor) => request('GET', 'ledger?limit=20' + (cursor ? '&cursor=' + cursor : '')).then((r) => r.data),
 	events: (events) => request('POST', 'events', { json: { events }, keepalive: true }),
 };

@@ -3,11 +3,13 @@
  * Telegram Stars.  A pack asks the API for an invoice, opens it with
  * Telegram.WebApp.openInvoice and, once Telegram says "paid", waits for
  * the bot's webhook to credit the purchase (GET /purchases/{id}) before
- * showing the new balance.  Reached from the balance in the top bar and
- * from every "not enough tokens" notice.
+ * showing the new balance.  Below the packs, the token history (GET
+ * /ledger: grants, purchases, what each try-on and animation cost,
+ * refunds), newest first, a page at a time.  Reached from the balance in
+ * the top bar and from every "not enough tokens" notice.
  */
 import { api } from '../api.js';
-import { t, tokens } from '../i18n.js';
+import { t, tokens, dateTime } from '../i18n.js';
 import { h, put, icon, notice } from '../dom.js';
 import { tg } from '../tg.js';
 import { state, nav, setMain, registerScreen, refreshMe, renderBalance, available, price, errorText } from '../core.js';
@@ -19,9 +21,12 @@ function topupScreen() {
 	const head = h('div', { class: 'topup-head' });
 	const packs = h('div', { class: 'topup-packs' });
 	const status = h('div', { class: 'topup-status' });
+	const ledger = h('div', { class: 'ledger', testid: 'ledger' });
 	let destroyed = false;
 	let busy = false;
-	el.append(head, status, packs);
+	let entries = [];
+	let cursor = null;
+	el.append(head, status, packs, h('h3', { class: 'ledger-title', text: t('ledger_title') }), ledger);
 
 	function renderHead() {
 		const me = state.me;
@@ -72,6 +77,7 @@ function topupScreen() {
 				await refreshMe().catch(() => {});
 				renderBalance();
 				renderHead();
+				loadLedger(false);
 				if (done) {
 					tg.haptic('success');
 					say('ok', t('topup_paid', { tokens: tokens(done.tokens) }));
@@ -87,6 +93,40 @@ function topupScreen() {
 			say('error', errorText(e));
 		} finally {
 			busy = false;
+		}
+	}
+
+	function entryText(e) {
+		if (e.kind === 'debit' && e.job)
+			return t(e.job.kind === 'animation' ? 'ledger_animation' : 'ledger_tryon') + ' #' + e.job.id;
+		return t('ledger_' + e.kind);
+	}
+
+	function renderLedger() {
+		const rows = entries.map((e) => h('div', { class: 'ledger-row', testid: 'ledger-row', 'data-kind': e.kind },
+		    h('span', { class: 'ledger-what' }, h('span', { text: entryText(e) }),
+		        h('span', { class: 'ledger-when', text: dateTime(e.created_at) })),
+		    h('span', { class: 'ledger-amount ' + (e.amount > 0 ? 'plus' : 'minus'),
+		        text: (e.amount > 0 ? '+' : '\u2212') + tokens(Math.abs(e.amount)) })));
+		if (!entries.length)
+			rows.push(h('p', { class: 'hint', testid: 'ledger-empty', text: t('ledger_empty') }));
+		if (cursor)
+			rows.push(h('button', { class: 'btn btn-plain more', type: 'button', testid: 'ledger-more',
+			    onclick: () => loadLedger(true) }, t('more')));
+		put(ledger, ...rows);
+	}
+
+	async function loadLedger(more) {
+		try {
+			const d = await api.ledger(more ? cursor : null);
+			if (destroyed)
+				return;
+			entries = more ? entries.concat(d.items || []) : (d.items || []);
+			cursor = d.next_cursor || null;
+			renderLedger();
+		} catch (e) {
+			if (!destroyed)
+				put(ledger, notice('error', t('err_title'), errorText(e), null));
 		}
 	}
 
@@ -117,6 +157,7 @@ function topupScreen() {
 		mount() {
 			renderHead();
 			load();
+			loadLedger(false);
 			setMain({ text: t('back'), onClick: () => nav.back() });
 		},
 		destroy() { destroyed = true; },
