@@ -282,7 +282,8 @@ jsonv_parse_object(const char *s, size_t len, int max_depth)
 	struct json_tokener	*tok;
 	struct json_object	*o;
 
-	if (s == NULL || len == 0 || len > INT_MAX)
+	if (s == NULL || len == 0 || len > INT_MAX ||
+	    !jsonv_check(s, len, max_depth))
 		return NULL;
 	tok = json_tokener_new_ex(max_depth);
 	if (tok == NULL)

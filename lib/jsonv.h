@@ -23,9 +23,10 @@ int	 jsonv_utf8(const char *s, size_t len);
 struct json_object;
 
 /*
- * Parse s[0..len) (a NUL must follow it) with json-c in strict mode,
- * UTF-8 checked, at most max_depth deep: one JSON object and nothing
- * after it.  For answers from services we call.  The object (caller
+ * Parse s[0..len) (a NUL must follow it): jsonv_check() first, then
+ * json-c in strict mode, at most max_depth deep: one JSON object and
+ * nothing after it.  For answers from services we call (a provider, the
+ * Bot API), held to the same syntax as requests.  The object (caller
  * puts) or NULL.
  */
 struct json_object *jsonv_parse_object(const char *s, size_t len,

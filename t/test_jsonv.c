@@ -87,7 +87,11 @@ test_parse_object(void)
 {
 	static const char *const bad[] = {
 		"[1]", "\"s\"", "1", "{\"a\":1} x", "{\"a\":1}{}", "{\"a\":",
-		"{\"a\":\"\xff\"}", "", NULL
+		"{\"a\":\"\xff\"}", "",
+		/* json-c's strict mode alone takes these. */
+		"{'a':1}", "{\"a\":'b'}", "{\"a\":NaN}", "{\"a\":-Infinity}",
+		"{\"a\":\"\x01\"}", "{\"a\":\"\\ud800\"}",
+		"{\"a\":\"\xc0\xaf\"}", NULL
 	};
 	struct json_object	*o, *v;
 	size_t			 i;
