@@ -57,6 +57,8 @@ static const struct qc_field {
 	    0, 256 },
 	{ "nsfw_max", F_DBL, offsetof(struct qc_config, nsfw_max), 0, 1 },
 	{ "sexy_max", F_DBL, offsetof(struct qc_config, sexy_max), 0, 1 },
+	{ "catalog_sexy_max", F_DBL,
+	    offsetof(struct qc_config, catalog_sexy_max), 0, 1 },
 	{ "bg_tolerance", F_DBL, offsetof(struct qc_config, bg_tolerance),
 	    1, 442 },
 	{ "bg_min_uniform", F_DBL, offsetof(struct qc_config, bg_min_uniform),
@@ -91,6 +93,7 @@ qc_config_default(struct qc_config *c)
 	c->bright_min_p5 = 215.0;
 	c->nsfw_max = 0.60;
 	c->sexy_max = 0.90;
+	c->catalog_sexy_max = 0.90;
 	c->bg_tolerance = 40.0;
 	c->bg_min_uniform = 0.60;
 	c->fragment_max = 0.25;
@@ -1163,7 +1166,9 @@ analyse(const struct qc_config *c, const struct nsfw_model *model,
 			if (r->nsfw[NSFW_PORN] + r->nsfw[NSFW_HENTAI] >
 			    c->nsfw_max)
 				add_reason(r, QC_R_NSFW);
-			if (r->nsfw[NSFW_SEXY] > c->sexy_max)
+			/* Swimwear and lingerie shops: a bound of their own. */
+			if (r->nsfw[NSFW_SEXY] > (r->kind == QC_USER_PHOTO ?
+			    c->sexy_max : c->catalog_sexy_max))
 				add_reason(r, QC_R_NSFW_SUGGESTIVE);
 		}
 	}

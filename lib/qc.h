@@ -82,7 +82,9 @@ struct qc_config {
 	double		dark_max_p95;	/* dark_max_p95: luma 0..255 */
 	double		bright_min_p5;	/* bright_min_p5: luma 0..255 */
 	double		nsfw_max;	/* nsfw_max: Porn + Hentai */
-	double		sexy_max;	/* sexy_max: Sexy */
+	double		sexy_max;	/* sexy_max: Sexy, user photos */
+	double		catalog_sexy_max; /* catalog_sexy_max: Sexy, outfits
+					   * and locations */
 	/* Outfit composition. */
 	double		bg_tolerance;	/* bg_tolerance: RGB distance */
 	double		bg_min_uniform;	/* bg_min_uniform: border share */

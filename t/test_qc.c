@@ -704,6 +704,22 @@ test_nsfw_policy(void)
 	CU_ASSERT_EQUAL(qc_check(&c, model, QC_USER_PHOTO, buf, len, &r),
 	    QC_OK);
 	CU_ASSERT(qc_has_reason(&r, QC_R_NSFW_SUGGESTIVE) && r.nreasons == 1);
+	/* The catalogue has a bound of its own: a location judged by it. */
+	CU_ASSERT_EQUAL(qc_check(&c, model, QC_LOCATION, buf, len, &r),
+	    QC_OK);
+	CU_ASSERT(!qc_has_reason(&r, QC_R_NSFW_SUGGESTIVE));
+	c.catalog_sexy_max = c.sexy_max;
+	CU_ASSERT_EQUAL(qc_check(&c, model, QC_LOCATION, buf, len, &r),
+	    QC_OK);
+	CU_ASSERT(qc_has_reason(&r, QC_R_NSFW_SUGGESTIVE));
+	c = cfg;
+	c.catalog_sexy_max = 0;
+	CU_ASSERT_EQUAL(qc_check(&c, model, QC_USER_PHOTO, buf, len, &r),
+	    QC_OK);
+	CU_ASSERT(r.accepted);
+	CU_ASSERT_EQUAL(qc_config_set(&c, "catalog_sexy_max", "0.97"), 0);
+	CU_ASSERT_EQUAL(c.catalog_sexy_max, 0.97);
+	CU_ASSERT_EQUAL(qc_config_set(&c, "catalog_sexy_max", "1.01"), -1);
 	c = cfg;
 	c.nsfw_max = (r.nsfw[NSFW_PORN] + r.nsfw[NSFW_HENTAI]) * 0.5;
 	CU_ASSERT_EQUAL(qc_check(&c, model, QC_USER_PHOTO, buf, len, &r),
