@@ -11,6 +11,7 @@
  *   primerka-admin add-location IMAGE --title T [--description D] [--tags a,b]
  *                  [--force]
  *   primerka-admin telegram-webhook URL
+ *   primerka-admin purchases USER_ID
  *   primerka-admin refund PURCHASE_ID [--force]
  *   primerka-admin delete-user USER_ID
  *   primerka-admin retention
@@ -63,6 +64,11 @@ static const struct db_stmt admin_statements[] = {
 	  "',') || string_to_array($8, ',')) t WHERE t <> '' ORDER BY t), $4, "
 	  "$5, $6, $9::jsonb, CASE WHEN $10::boolean THEN now() END) "
 	  "RETURNING id", 10 },
+	{ "admin_purchases",
+	  "SELECT id, status, tokens, stars, coalesce(charge_id, '-'), "
+	  "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), "
+	  "coalesce(refunded_tokens::text, '-') FROM purchases "
+	  "WHERE user_id = $1 ORDER BY id DESC LIMIT 100", 1 },
 	{ "admin_refund",
 	  "SELECT outcome, buyer, charge, stars, tokens, taken FROM "
 	  "purchase_refund($1, $2)", 2 },
@@ -115,6 +121,7 @@ usage(void)
 	    "       primerka-admin add-location IMAGE --title T [--description D] [--tags a,b]\n"
 	    "                      [--force]\n"
 	    "       primerka-admin telegram-webhook URL\n"
+	    "       primerka-admin purchases USER_ID\n"
 	    "       primerka-admin refund PURCHASE_ID [--force]\n"
 	    "       primerka-admin delete-user USER_ID\n"
 	    "       primerka-admin retention\n");
@@ -428,6 +435,26 @@ admin_command(struct app *a, const char *cmd, int argc, char *argv[])
 		p[1] = argv[1];
 		p[2] = opt.shop;
 		return run_print(a, "admin_set_role", 3, p);
+	}
+	if (strcmp(cmd, "purchases") == 0) {
+		PGresult *res;
+		if (argc != 1 || util_parse_i64(argv[0], 1, INT64_MAX, &v) == -1)
+			usage();
+		p[0] = argv[0];
+		if (db_run(a->db, "admin_purchases", 1, p, PGRES_TUPLES_OK,
+		    &res) == -1)
+			return fail(db_error(a->db));
+		/* Newest first, one a line, tab-separated, with a header. */
+		printf("id\tstatus\ttokens\tstars\tcharge\tcreated (UTC)\t"
+		    "refunded tokens\n");
+		for (i = 0; i < PQntuples(res); i++)
+			printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
+			    PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
+			    PQgetvalue(res, i, 2), PQgetvalue(res, i, 3),
+			    PQgetvalue(res, i, 4), PQgetvalue(res, i, 5),
+			    PQgetvalue(res, i, 6));
+		PQclear(res);
+		return 0;
 	}
 	if (strcmp(cmd, "refund") == 0) {
 		if (argc != 1 || util_parse_i64(argv[0], 1, INT64_MAX, &v) == -1)

@@ -193,6 +193,10 @@ tg POST "/bot$PRIMERKA_TELEGRAM_BOT_TOKEN/refundStarPayment" -H "$JSON" \
 out=$(ADMIN refund "$PL" 2>&1); rc=$?
 check "stars Telegram refunded before (a lost commit) are recorded ($rc: $out)" \
 	[ "$rc:$(state "$PL"):$(grep -c "had refunded them before" <<<"$out")" = "0:refunded:100:1" ]
+out=$(ADMIN purchases "$W"); rc=$?
+check "primerka-admin purchases lists the buyer's, newest first ($(wc -l <<<"$out") lines)" \
+	[ "$rc:$(sed -n 2p <<<"$out" | cut -f1,2,3,4,5,7)" = "0:$PL	refunded	100	50	charge-r$PL	100" ]
+check "...all four, with a header" [ "$(wc -l <<<"$out"):$(head -n 1 <<<"$out" | cut -f1,2)" = "5:id	status" ]
 req GET "/ledger?limit=2" -H "$HW"
 check "the buyer's token history shows the refund after the purchase ($(jq -c '[.items[] | [.kind, .amount]]' <<<"$body"))" \
 	[ "$(jq -c '[.items[] | [.kind, .amount, .job]]' <<<"$body")" = '[["refund",-100,null],["purchase",100,null]]' ]
