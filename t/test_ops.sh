@@ -132,9 +132,38 @@ kill -TERM "$(cat "$TMP/fd0.pid")"
 for _ in $(seq 1 20); do pid_alive "$TMP/fd0.pid" || break; sleep 0.1; done
 check "and stops on SIGTERM" fails pid_alive "$TMP/fd0.pid"
 
-echo "the production nginx site"
+echo "make install"
+inst="$TMP/install"
+if make -C "$ROOT" -s install DESTDIR="$inst" >"$TMP/install.log" 2>&1; then
+	nprog=$(find "$inst" -path '*/bin/*' -type f -perm -u+x -name 'primerka*' | wc -l)
+	check "make install DESTDIR= installs the four programs ($nprog)" [ "$nprog" = 4 ]
+	nman=$(find "$inst" -path '*/share/man/man[158]/*' -type f -name '*primerka*' | wc -l)
+	nunit=$(find "$inst" -path '*/systemd/system/primerka-*' -type f | wc -l)
+	check "...five man pages, five systemd units, the example config ($nman, $nunit)" \
+		[ "$nman:$nunit:$(find "$inst" -path '*/etc/primerka/primerka.conf.example' | wc -l)" = 5:5:1 ]
+	mdir=$(find "$inst" -type d -path '*/share/primerka/db' | head -n 1)
+	missing=$(cd "$ROOT/db" && for f in [0-9][0-9][0-9]_*.sql; do [ -f "$mdir/$f" ] || printf '%s ' "$f"; done)
+	check "every migration is installed (missing: ${missing:-none})" [ -n "$mdir" -a -z "$missing" ]
+	idb="primerka_install_$n"
+	iurl=${PRIMERKA_DATABASE_URL/\/primerka\?/\/$idb?}
+	$PSQL -c "CREATE DATABASE $idb" >/dev/null
+	PRIMERKA_DATABASE_URL="$iurl" PRIMERKA_MIGRATIONS="$mdir" "$ROOT/scripts/migrate" >"$TMP/migrate.log" 2>&1
+	napplied=$(psql -qtAX "$iurl" -c "SELECT count(*) FROM schema_migrations" 2>/dev/null)
+	check "the installed migrations build a fresh database ($napplied applied)" \
+		[ "$napplied" = "$(ls "$ROOT"/db/[0-9][0-9][0-9]_*.sql | wc -l)" ]
+	$PSQL -c "DROP DATABASE $idb" >/dev/null
+	# The site below runs from what was installed.
+	site=$(find "$inst" -type f -path '*/nginx/sites-available/primerka' | head -n 1)
+	snippets=$(dirname "$(find "$inst" -type f -name primerka-api.conf | head -n 1)")
+	webroot=$(find "$inst" -type d -path '*/share/primerka/web' | head -n 1)
+	check "the site, its snippets and the Mini App are installed" [ -f "$site" -a -d "$snippets" -a -f "$webroot/index.html" ]
+else
+	bad "make install DESTDIR= ($(tail -n 3 "$TMP/install.log"))"
+fi
+
+echo "the production nginx site, as installed"
 mkdir -p "$TMP/nginx/snippets" "$TMP/nginx/logs"
-cp "$ROOT"/nginx/snippets/*.conf "$TMP/nginx/snippets/"
+cp "${snippets:-$ROOT/nginx/snippets}"/*.conf "$TMP/nginx/snippets/"
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=primerka.test \
 	-keyout "$TMP/key.pem" -out "$TMP/cert.pem" >/dev/null 2>&1
 sed -e "s|/etc/letsencrypt/live/primerka.example.com/fullchain.pem|$TMP/cert.pem|" \
@@ -143,8 +172,8 @@ sed -e "s|/etc/letsencrypt/live/primerka.example.com/fullchain.pem|$TMP/cert.pem
     -e "s|listen 443 ssl http2;|listen 127.0.0.1:$((PRIMERKA_PORT + 7)) ssl http2;|" \
     -e "s|listen \[::\]:443 ssl http2;||; s|listen 80;|listen 127.0.0.1:$((PRIMERKA_PORT + 8));|; s|listen \[::\]:80;||" \
     -e "s|unix:/run/primerka/api.sock|unix:$RUN/primerka.sock|" \
-    -e "s|root /usr/local/share/primerka/web;|root $ROOT/web;|" \
-    "$ROOT/nginx/primerka.conf" > "$TMP/nginx/site.conf"
+    -e "s|root /usr/local/share/primerka/web;|root ${webroot:-$ROOT/web};|" \
+    "${site:-$ROOT/nginx/primerka.conf}" > "$TMP/nginx/site.conf"
 user=""
 [ "$(id -u)" = 0 ] && user="user root;"	# to reach the stack's FastCGI socket
 cat > "$TMP/nginx/nginx.conf" <<NGX
@@ -165,8 +194,9 @@ NGX
 sed -i "s|include snippets/|include $TMP/nginx/snippets/|" "$TMP/nginx/site.conf"
 check "nginx -t accepts the production site" nginx -t -q -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf"
 if nginx -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" 2>/dev/null; then
-	hdrs=$(curl -sSk -D - -o /dev/null "https://127.0.0.1:$((PRIMERKA_PORT + 7))/")
+	hdrs=$(curl -sSk -D - -o "$TMP/index.html" "https://127.0.0.1:$((PRIMERKA_PORT + 7))/")
 	check "HTTPS serves the Mini App with HSTS" grep -qi "^strict-transport-security" <<<"$hdrs"
+	check "...the installed one" cmp -s "$TMP/index.html" "$ROOT/web/index.html"
 	check "and a CSP" grep -qi "^content-security-policy" <<<"$hdrs"
 	code=$(curl -sSk -o "$TMP/body" -w '%{http_code}' "https://127.0.0.1:$((PRIMERKA_PORT + 7))/api/v1/me" -H "$H3"); body=$(cat "$TMP/body")
 	expect 200 "the API through the production site"
@@ -177,26 +207,6 @@ if nginx -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" 2>/dev/null; then
 	nginx -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" -s stop
 else
 	bad "the production site starts"
-fi
-
-echo "make install"
-inst="$TMP/install"
-if make -C "$ROOT" -s install DESTDIR="$inst" >"$TMP/install.log" 2>&1; then
-	nprog=$(find "$inst" -path '*/bin/*' -type f -perm -u+x -name 'primerka*' | wc -l)
-	check "make install DESTDIR= installs the four programs ($nprog)" [ "$nprog" = 4 ]
-	mdir=$(find "$inst" -type d -path '*/share/primerka/db' | head -n 1)
-	missing=$(cd "$ROOT/db" && for f in [0-9][0-9][0-9]_*.sql; do [ -f "$mdir/$f" ] || printf '%s ' "$f"; done)
-	check "every migration is installed (missing: ${missing:-none})" [ -n "$mdir" -a -z "$missing" ]
-	idb="primerka_install_$n"
-	iurl=${PRIMERKA_DATABASE_URL/\/primerka\?/\/$idb?}
-	$PSQL -c "CREATE DATABASE $idb" >/dev/null
-	PRIMERKA_DATABASE_URL="$iurl" PRIMERKA_MIGRATIONS="$mdir" "$ROOT/scripts/migrate" >"$TMP/migrate.log" 2>&1
-	napplied=$(psql -qtAX "$iurl" -c "SELECT count(*) FROM schema_migrations" 2>/dev/null)
-	check "the installed migrations build a fresh database ($napplied applied)" \
-		[ "$napplied" = "$(ls "$ROOT"/db/[0-9][0-9][0-9]_*.sql | wc -l)" ]
-	$PSQL -c "DROP DATABASE $idb" >/dev/null
-else
-	bad "make install DESTDIR= ($(tail -n 3 "$TMP/install.log"))"
 fi
 
 summary
