@@ -797,7 +797,7 @@ async function run(browser) {
 	/* ------------------------------------------------------------ */
 	console.log('360 px wide');
 	const D = await newPage(browser, { viewport: { width: 360, height: 740 } });
-	await check('nothing overflows at 360 px (home, result)', async () => {
+	await check('nothing overflows at 360 px (home, result, tokens in Russian)', async () => {
 		await D.page.goto(appUrl(INIT_RU));
 		await D.page.waitForSelector(tid('screen-home') + ' ' + tid('outfit-card'), { timeout: 15000 });
 		const w1 = await D.page.evaluate(() => document.documentElement.scrollWidth);
@@ -810,6 +810,14 @@ async function run(browser) {
 			const w2 = await D.page.evaluate(() => document.documentElement.scrollWidth);
 			assert(w2 <= 360, 'result is ' + w2 + ' px wide');
 		}
+		await D.page.click('#balance');
+		await D.page.waitForSelector(tid('screen-topup') + ' ' + tid('ledger-row'), { timeout: 10000 });
+		await D.page.waitForTimeout(300);
+		const w3 = await D.page.evaluate(() => document.documentElement.scrollWidth);
+		assert(w3 <= 360, 'the tokens screen is ' + w3 + ' px wide');
+		const hist = await D.page.textContent(tid('ledger'));
+		assert(/Начисление|Примерка|Покупка/.test(hist) && /токен/.test(hist), 'the history is not in Russian: ' + hist);
+		await shot(D.page, '14-tokens-ru-360');
 	});
 	pageErrors.push(...D.log.errors);
 	await D.ctx.close();
