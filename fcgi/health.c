@@ -29,6 +29,9 @@ const struct db_stmt health_statements[] = {
 	{ "metrics_errors",
 	  "SELECT error_code, count(*) FROM jobs WHERE error_code IS NOT NULL "
 	  "AND updated_at > now() - interval '1 hour' GROUP BY error_code", 0 },
+	{ "metrics_purchases",
+	  "SELECT status, count(*), coalesce(sum(stars), 0), "
+	  "coalesce(sum(tokens), 0) FROM purchases GROUP BY status", 0 },
 	{ NULL, NULL, 0 }
 };
 
@@ -114,6 +117,28 @@ h_metrics(struct req *r)
 		for (i = 0; i < n; i++)
 			PUT("primerka_job_errors{code=\"%s\"} %s\n",
 			    PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));
+		PQclear(res);
+	}
+	if (db_run(r->app->db, "metrics_purchases", 0, NULL, PGRES_TUPLES_OK,
+	    &res) == 0) {
+		PUT("# HELP primerka_purchases Token purchases by status "
+		    "(pending, paid, refunded).\n"
+		    "# TYPE primerka_purchases gauge\n");
+		n = PQntuples(res);
+		for (i = 0; i < n; i++)
+			PUT("primerka_purchases{status=\"%s\"} %s\n",
+			    PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));
+		PUT("# HELP primerka_purchase_stars Telegram Stars of the "
+		    "purchases by status.\n"
+		    "# TYPE primerka_purchase_stars gauge\n");
+		for (i = 0; i < n; i++)
+			PUT("primerka_purchase_stars{status=\"%s\"} %s\n",
+			    PQgetvalue(res, i, 0), PQgetvalue(res, i, 2));
+		PUT("# HELP primerka_purchase_tokens Tokens of the purchases "
+		    "by status.\n# TYPE primerka_purchase_tokens gauge\n");
+		for (i = 0; i < n; i++)
+			PUT("primerka_purchase_tokens{status=\"%s\"} %s\n",
+			    PQgetvalue(res, i, 0), PQgetvalue(res, i, 3));
 		PQclear(res);
 	}
 	metrics_write(buf, METRICS_LEN, &off, api_route_label);

@@ -201,6 +201,12 @@ req GET "/ledger?limit=2" -H "$HW"
 check "the buyer's token history shows the refund after the purchase ($(jq -c '[.items[] | [.kind, .amount]]' <<<"$body"))" \
 	[ "$(jq -c '[.items[] | [.kind, .amount, .job]]' <<<"$body")" = '[["refund",-100,null],["purchase",100,null]]' ]
 
+m=$(curl -sS "${PRIMERKA_URL%/}/metrics")
+want=$(db "SELECT string_agg(format('primerka_purchases{status=\"%s\"} %s', status, n), ' ' ORDER BY status) FROM (SELECT status, count(*) n FROM purchases GROUP BY status) s")
+got=$(grep '^primerka_purchases{' <<<"$m" | sort | tr '\n' ' ' | sed 's/ $//')
+check "/metrics counts purchases by status ($got)" [ "$got" = "$want" ]
+check "...with their stars" grep -q '^primerka_purchase_stars{status="refunded"} [1-9]' <<<"$m"
+
 echo "the Bot API failing"
 tg POST /__script -d '{"method":"createInvoiceLink","status":500,"times":1}' >/dev/null
 n0=$(db "SELECT count(*) FROM purchases WHERE user_id = $U")
