@@ -57,6 +57,24 @@ h_healthz(struct req *r)
 	json_object_put(o);
 }
 
+/*
+ * One sample a row of res: name{label="<column 0>"} <column col>, into
+ * buf at *off (what does not fit is left out).
+ */
+static void
+put_by(char *buf, size_t *off, const PGresult *res, const char *name,
+    const char *label, int col)
+{
+	int	 i, w;
+
+	for (i = 0; i < PQntuples(res); i++) {
+		w = snprintf(buf + *off, METRICS_LEN - *off, "%s{%s=\"%s\"} %s\n",
+		    name, label, PQgetvalue(res, i, 0), PQgetvalue(res, i, col));
+		if (w > 0 && (size_t)w < METRICS_LEN - *off)
+			*off += (size_t)w;
+	}
+}
+
 void
 h_metrics(struct req *r)
 {
@@ -113,10 +131,7 @@ h_metrics(struct req *r)
 		PUT("# HELP primerka_job_errors Jobs whose last error was code "
 		    "(updated in the last hour): provider_*, storage_error "
 		    "(S3), photo_* ...\n# TYPE primerka_job_errors gauge\n");
-		n = PQntuples(res);
-		for (i = 0; i < n; i++)
-			PUT("primerka_job_errors{code=\"%s\"} %s\n",
-			    PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));
+		put_by(buf, &off, res, "primerka_job_errors", "code", 1);
 		PQclear(res);
 	}
 	if (db_run(r->app->db, "metrics_purchases", 0, NULL, PGRES_TUPLES_OK,
@@ -124,21 +139,14 @@ h_metrics(struct req *r)
 		PUT("# HELP primerka_purchases Token purchases by status "
 		    "(pending, paid, refunded).\n"
 		    "# TYPE primerka_purchases gauge\n");
-		n = PQntuples(res);
-		for (i = 0; i < n; i++)
-			PUT("primerka_purchases{status=\"%s\"} %s\n",
-			    PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));
+		put_by(buf, &off, res, "primerka_purchases", "status", 1);
 		PUT("# HELP primerka_purchase_stars Telegram Stars of the "
 		    "purchases by status.\n"
 		    "# TYPE primerka_purchase_stars gauge\n");
-		for (i = 0; i < n; i++)
-			PUT("primerka_purchase_stars{status=\"%s\"} %s\n",
-			    PQgetvalue(res, i, 0), PQgetvalue(res, i, 2));
+		put_by(buf, &off, res, "primerka_purchase_stars", "status", 2);
 		PUT("# HELP primerka_purchase_tokens Tokens of the purchases "
 		    "by status.\n# TYPE primerka_purchase_tokens gauge\n");
-		for (i = 0; i < n; i++)
-			PUT("primerka_purchase_tokens{status=\"%s\"} %s\n",
-			    PQgetvalue(res, i, 0), PQgetvalue(res, i, 3));
+		put_by(buf, &off, res, "primerka_purchase_tokens", "status", 3);
 		PQclear(res);
 	}
 	metrics_write(buf, METRICS_LEN, &off, api_route_label);
