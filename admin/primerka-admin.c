@@ -534,8 +534,9 @@ admin_command(struct app *a, const char *cmd, int argc, char *argv[])
 			usage();
 		if (retention_sweep(a, 100000, &n) == -1)
 			return fail("retention sweep failed");
-		printf("%lld photos, %lld results deleted, %lld errors\n",
-		    (long long)n.photos, (long long)n.results,
+		printf("%lld photos, %lld results, %lld abandoned purchases "
+		    "deleted, %lld errors\n", (long long)n.photos,
+		    (long long)n.results, (long long)n.purchases,
 		    (long long)n.errors);
 		return n.errors ? 1 : 0;
 	}

@@ -5,6 +5,7 @@
  * sweep tries again.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
@@ -23,6 +24,11 @@ const struct db_stmt retention_statements[] = {
 	{ "ret_result_clear",
 	  "UPDATE jobs SET result_key = NULL, thumb_key = NULL, "
 	  "error_message = 'result deleted by retention' WHERE id = $1", 1 },
+	{ "ret_old_purchases",
+	  "WITH d AS (SELECT id FROM purchases WHERE status = 'pending' AND "
+	  "created_at < now() - make_interval(days => $1::int) ORDER BY id "
+	  "LIMIT $2) DELETE FROM purchases p USING d WHERE p.id = d.id AND "
+	  "p.status = 'pending'", 2 },
 	{ "ret_user_photos",
 	  "SELECT object_key FROM photos WHERE user_id = $1", 1 },
 	{ "ret_user_results",
@@ -62,7 +68,7 @@ job_bucket(const char *kind)
 int
 retention_sweep(struct app *a, int64_t max_items, struct retention_counts *n)
 {
-	int64_t		 photo_days, result_days;
+	int64_t		 photo_days, result_days, purchase_days;
 	char		 days[24], lim[24];
 	const char	*p[2] = { days, lim }, *q[1];
 	PGresult	*res;
@@ -71,8 +77,11 @@ retention_sweep(struct app *a, int64_t max_items, struct retention_counts *n)
 	memset(n, 0, sizeof(*n));
 	if (config_get_int(a->cfg, "retention", "photo_days", 30, 0, 36500,
 	    &photo_days) == -1 || config_get_int(a->cfg, "retention",
-	    "result_days", 90, 0, 36500, &result_days) == -1) {
-		log_warnx("retention: bad [retention] photo_days/result_days");
+	    "result_days", 90, 0, 36500, &result_days) == -1 ||
+	    config_get_int(a->cfg, "retention", "pending_purchase_days", 7, 0,
+	    36500, &purchase_days) == -1) {
+		log_warnx("retention: bad [retention] photo_days, result_days "
+		    "or pending_purchase_days");
 		return -1;
 	}
 	snprintf(lim, sizeof(lim), "%lld", (long long)max_items);
@@ -111,10 +120,24 @@ retention_sweep(struct app *a, int64_t max_items, struct retention_counts *n)
 		}
 		PQclear(res);
 	}
-	if (n->photos > 0 || n->results > 0 || n->errors > 0)
-		log_info("retention: %lld photos, %lld results deleted, "
-		    "%lld errors", (long long)n->photos, (long long)n->results,
-		    (long long)n->errors);
+	/*
+	 * An invoice nobody paid for days: Telegram asks before taking the
+	 * stars (pre-checkout), and a purchase no longer there is refused.
+	 */
+	if (purchase_days > 0) {
+		snprintf(days, sizeof(days), "%lld", (long long)purchase_days);
+		if (db_run(a->db, "ret_old_purchases", 2, p, PGRES_COMMAND_OK,
+		    &res) == -1)
+			return -1;
+		n->purchases = strtoll(PQcmdTuples(res), NULL, 10);
+		PQclear(res);
+	}
+	if (n->photos > 0 || n->results > 0 || n->purchases > 0 ||
+	    n->errors > 0)
+		log_info("retention: %lld photos, %lld results, %lld "
+		    "abandoned purchases deleted, %lld errors",
+		    (long long)n->photos, (long long)n->results,
+		    (long long)n->purchases, (long long)n->errors);
 	return 0;
 }
 

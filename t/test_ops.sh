@@ -35,8 +35,16 @@ setup_user "$U"
 pkey=$($PSQL -c "SELECT object_key FROM photos WHERE id = $P")
 rkey=$($PSQL -c "SELECT result_key FROM jobs WHERE id = $J")
 check "objects exist before" object_exists user-photos "$pkey"
+# Purchases: an invoice abandoned 8 days ago, one of today, one paid long ago.
+for i in 1 2 3; do
+	req POST /purchases -H "$H" -H "$JSON" --data '{"pack_id":1}'
+	eval "pp$i=\$(jget .id)"
+done
+$PSQL -c "UPDATE purchases SET created_at = now() - interval '8 days' WHERE id IN ($pp1, $pp3); UPDATE purchases SET status = 'paid', charge_id = 'ops-$pp3' WHERE id = $pp3" >/dev/null
 $PSQL -c "UPDATE photos SET created_at = now() - interval '40 days' WHERE id = $P; UPDATE jobs SET finished_at = now() - interval '100 days' WHERE id = $J" >/dev/null
 out=$(ADMIN retention)
+check "the abandoned purchase is deleted; today's and the paid one stay ($out)" \
+	[ "$($PSQL -c "SELECT string_agg(id::text, ',' ORDER BY id) FROM purchases WHERE id IN ($pp1, $pp2, $pp3)")" = "$pp2,$pp3" ]
 check "the sweep reports deletions ($out)" grep -qE "^[1-9][0-9]* photos, [1-9][0-9]* results" <<<"$out"
 check "the old photo object is gone" object_gone user-photos "$pkey"
 check "the old result object is gone" object_gone results "$rkey"
