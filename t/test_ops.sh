@@ -160,6 +160,25 @@ if make -C "$ROOT" -s install DESTDIR="$inst" >"$TMP/install.log" 2>&1; then
 	check "the installed migrations build a fresh database ($napplied applied)" \
 		[ "$napplied" = "$(ls "$ROOT"/db/[0-9][0-9][0-9]_*.sql | wc -l)" ]
 	$PSQL -c "DROP DATABASE $idb" >/dev/null
+	# Upgrading: the newest migration over the others, with data in place.
+	last=$(ls "$mdir"/[0-9][0-9][0-9]_*.sql | tail -n 1)
+	mkdir -p "$TMP/older"
+	for f in "$mdir"/[0-9][0-9][0-9]_*.sql; do [ "$f" = "$last" ] || cp "$f" "$TMP/older/"; done
+	$PSQL -c "CREATE DATABASE $idb" >/dev/null
+	PRIMERKA_DATABASE_URL="$iurl" PRIMERKA_MIGRATIONS="$TMP/older" "$ROOT/scripts/migrate" >"$TMP/migrate.log" 2>&1
+	psql -qtAX "$iurl" -v ON_ERROR_STOP=1 >/dev/null 2>&1 <<'SQL'
+INSERT INTO users (id) VALUES (77);
+SELECT ledger_credit(77, 'grant', 500, 'before the upgrade');
+INSERT INTO purchases (id, user_id, tokens, stars) VALUES (5, 77, 100, 50);
+SELECT purchase_paid(5, 77, 50, 'charge-before');
+SQL
+	PRIMERKA_DATABASE_URL="$iurl" PRIMERKA_MIGRATIONS="$mdir" "$ROOT/scripts/migrate" >>"$TMP/migrate.log" 2>&1
+	up=$(psql -qtAX "$iurl" -c "SELECT count(*) FROM schema_migrations" -c "SELECT balance FROM users WHERE id = 77" 2>&1 | tr '\n' ' ')
+	check "$(basename "$last") applies over the others with data in place (migrations, balance: $up)" \
+		[ "$up" = "$(ls "$mdir"/[0-9][0-9][0-9]_*.sql | wc -l) 600 " ]
+	rf=$(psql -qtAX "$iurl" -c "SELECT outcome || ':' || taken FROM purchase_refund(5, false)" 2>&1)
+	check "...and a purchase paid before it can be refunded ($rf)" [ "$rf" = refunded:100 ]
+	$PSQL -c "DROP DATABASE $idb" >/dev/null
 	# The site below runs from what was installed.
 	site=$(find "$inst" -type f -path '*/nginx/sites-available/primerka' | head -n 1)
 	snippets=$(dirname "$(find "$inst" -type f -name primerka-api.conf | head -n 1)")
