@@ -18,7 +18,8 @@ const struct db_stmt users_statements[] = {
 	{ "ledger_list",
 	  "SELECT l.id, l.kind, l.amount, l.balance_after, l.job_id, j.kind, "
 	  "to_char(l.created_at AT TIME ZONE 'UTC', "
-	  "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') "
+	  "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "
+	  "CASE WHEN j.kind = 'tryon' THEN j.id ELSE j.source_job_id END "
 	  "FROM ledger l LEFT JOIN jobs j ON j.id = l.job_id "
 	  "WHERE l.user_id = $1 AND l.id < $2 ORDER BY l.id DESC LIMIT $3", 3 },
 	{ NULL, NULL, 0 }
@@ -133,6 +134,8 @@ ledger_to_json(struct req *r, const PGresult *res, int row)
 		    json_object_new_int64(db_get_i64(res, row, 4)));
 		json_object_object_add(job, "kind",
 		    json_object_new_string(PQgetvalue(res, row, 5)));
+		json_object_object_add(job, "tryon_id", PQgetisnull(res, row,
+		    7) ? NULL : json_object_new_int64(db_get_i64(res, row, 7)));
 	}
 	json_object_object_add(o, "job", job);
 	json_object_object_add(o, "created_at",

@@ -788,6 +788,11 @@ async function run(browser) {
 		assert(rows.some((r) => /^debit Try-on #\d+.*\u2212/.test(r)), 'no try-on debit in ' + rows.join(' | '));
 		await C.page.waitForTimeout(300);
 		await shot(C.page, '13-topup-dark-en');
+		/* A debit opens the try-on it paid for; Back returns here. */
+		await C.page.click(`${tid('ledger-row')}[data-kind="debit"]`);
+		await C.page.waitForSelector(tid('result-image'), { timeout: 10000 });
+		await C.page.evaluate(() => window.__fake.handlers.BackButton());
+		await C.page.waitForSelector(tid('screen-topup') + ' ' + tid('ledger-row'), { timeout: 5000 });
 		await C.page.evaluate(() => window.__fake.handlers.BackButton());
 		await C.page.waitForSelector(tid('screen-home'), { timeout: 5000 });
 	});

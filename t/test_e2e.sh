@@ -162,9 +162,9 @@ check "debited exactly once per job ($balance0 -> $((balance0 - 10 - 30)))" [ "$
 check "nothing reserved" [ "$(jget .reserved)" = 0 ]
 check "one ledger debit for the job" [ "$($PSQL -c "SELECT count(*) FROM ledger WHERE job_id = $job AND kind = 'debit'")" = 1 ]
 req GET /ledger -H "$AUTH1"
-led=$(jq -c '[.items[] | [.kind, .amount, .job.kind, .job.id]]' <<<"$body")
-check "GET /ledger: the animation's and the try-on's debits, newest first ($led)" \
-	[ "$(jq -c '.[0:2]' <<<"$led")" = "[[\"debit\",-30,\"animation\",$anim],[\"debit\",-10,\"tryon\",$job]]" ]
+led=$(jq -c '[.items[] | [.kind, .amount, .job.kind, .job.id, .job.tryon_id]]' <<<"$body")
+check "GET /ledger: the animation's and the try-on's debits, newest first, each with its try-on ($led)" \
+	[ "$(jq -c '.[0:2]' <<<"$led")" = "[[\"debit\",-30,\"animation\",$anim,$job],[\"debit\",-10,\"tryon\",$job,$job]]" ]
 check "...after the welcome grant, balances chained" \
 	[ "$(jq --argjson b $((balance0 - 40)) '[.items[-1].kind == "grant", .items[0].balance_after == $b, ([range(0; (.items | length) - 1) as $i | .items[$i].balance_after - .items[$i].amount == .items[$i + 1].balance_after] | all)] | all' <<<"$body")" = true ]
 req GET "/ledger?limit=1" -H "$AUTH1"

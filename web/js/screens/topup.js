@@ -103,7 +103,11 @@ function topupScreen() {
 	}
 
 	function renderLedger() {
-		const rows = entries.map((e) => h('div', { class: 'ledger-row', testid: 'ledger-row', 'data-kind': e.kind },
+		/* A debit opens the try-on it paid for (an animation's, under it). */
+		const rows = entries.map((e) => h(e.job && e.job.tryon_id ? 'button' : 'div', {
+		    class: 'ledger-row', testid: 'ledger-row', 'data-kind': e.kind,
+		    type: e.job && e.job.tryon_id ? 'button' : undefined,
+		    onclick: e.job && e.job.tryon_id ? () => nav.go('tryon', { id: e.job.tryon_id }) : undefined },
 		    h('span', { class: 'ledger-what' }, h('span', { text: entryText(e) }),
 		        h('span', { class: 'ledger-when', text: dateTime(e.created_at) })),
 		    h('span', { class: 'ledger-amount ' + (e.amount > 0 ? 'plus' : 'minus'),
