@@ -1233,6 +1233,9 @@ mp4_scan_stsd(struct mp4lim *l, const struct mp4box *b)
 
 	type[4] = '\0';
 	for (i = b->pay; i + 8 <= b->end; i++) {
+		/* Every checked table's type starts with one of these. */
+		if (strchr("cekst", l->p[i + 4]) == NULL || l->p[i + 4] == '\0')
+			continue;
 		memcpy(type, l->p + i + 4, 4);
 		if (!type_in(type, mp4_tables) || !mp4_box(l->p, i, b->end, &t))
 			continue;

@@ -836,6 +836,16 @@ test_probe_tables(void)
 	put32(c + pay + 8 + 4, 0x7fffffff);
 	CU_ASSERT_EQUAL(video_probe_mp4(c, len, &vi), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(vi.err, "'stsc'"));
+	/* A table hidden in a sample description (the demuxer reads the
+	 * boxes after a sample entry's fields): avcC renamed stco. */
+	memcpy(c, mp4, len);
+	for (pay = 8; pay + 8 <= len && memcmp(c + pay, "avcC", 4) != 0; pay++)
+		;
+	CU_ASSERT_FATAL(pay + 8 <= len);
+	memcpy(c + pay, "stco", 4);
+	put32(c + pay + 8, 0x00ffffff);
+	CU_ASSERT_EQUAL(video_probe_mp4(c, len, &vi), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(vi.err, "'stco'"));
 	/* Compressed movie headers could hide any table. */
 	memcpy(c, mp4, len);
 	CU_ASSERT_EQUAL_FATAL(find_box(mp4, 0, len, "moov", &pay, &end), 0);
