@@ -1209,7 +1209,8 @@ def gen_auth(c):
 
 def gen_payments(c):
     """The bot's webhook without its secret (every update refused, none
-    credits anything), and other users' purchases."""
+    credits or refunds anything), the token history's list parameters,
+    and other users' purchases."""
     c.cat = "payments"
     fx = c.fx
     frm = {"id": fx["u1"], "is_bot": False, "first_name": "H"}
@@ -1221,8 +1222,14 @@ def gen_payments(c):
     pre = {"update_id": 2, "pre_checkout_query": {
         "id": "hostile", "from": frm, "currency": "XTR", "total_amount": 1,
         "invoice_payload": "purchase:1"}}
+    refund = {"update_id": 4, "message": {
+        "message_id": 2, "date": 1, "chat": {"id": fx["u1"], "type": "private"},
+        "from": frm, "refunded_payment": {
+            "currency": "XTR", "total_amount": 1, "invoice_payload": "purchase:1",
+            "telegram_payment_charge_id": "hostile"}}}
     bodies = [(json.dumps(paid).encode(), "a forged payment"),
               (json.dumps(pre).encode(), "a forged pre-checkout query"),
+              (json.dumps(refund).encode(), "a forged refund"),
               (b'{"update_id":', "malformed"), (b"", "empty"),
               (json.dumps({"update_id": 3}).encode(), "an empty update")]
     secrets = [None, "", "x", "' OR 1=1 --", "a" * 4000, "\u0000"]
@@ -1233,6 +1240,15 @@ def gen_payments(c):
                 hdrs.append("X-Telegram-Bot-Api-Secret-Token: " + s)
             c.add("webhook: %s, secret %r" % (what, (s or "")[:12]),
                   "POST", "/api/v1/telegram/webhook", hdrs, body, "4xx")
+    u1 = c.auth("u1")
+    for q in ("cursor=abc", "cursor=0", "cursor=-1", "cursor=1e3",
+              "cursor=99999999999999999999", "limit=0", "limit=101",
+              "limit=-5", "limit=1.5", "limit=%00"):
+        c.add("token history ?" + q, "GET", "/api/v1/ledger?" + q, [u1],
+              None, "4xx")
+    # A repeated parameter: the first one counts, as everywhere.
+    c.add("token history ?cursor=1&cursor=x", "GET",
+          "/api/v1/ledger?cursor=1&cursor=x", [u1], None, "lt500")
     u2 = c.auth("u2")
     for pid in ("1", "2", str(fx["nx"]), "0", "-1", "1e3", "999999999999999999999"):
         c.add("someone else's or no purchase " + pid, "GET",
