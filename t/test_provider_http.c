@@ -51,77 +51,16 @@ struct rec {
 
 /* ---- helpers ----------------------------------------------------- */
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-struct buf {
-	char	*p;
-	size_t	 len;
-};
-
-static size_t
-buf_write(char *p, size_t size, size_t n, void *arg)
-{
-	struct buf	*b = arg;
-	char		*np;
-
-	np = realloc(b->p, b->len + size * n + 1);
-	if (np == NULL)
-		return 0;
-	b->p = np;
-	memcpy(b->p + b->len, p, size * n);
-	b->len += size * n;
-	b->p[b->len] = '\0';
-	return size * n;
-}
-
-/*
- * GET (or POST json when not NULL) url; the body into *b (caller frees
- * b->p).  Returns the HTTP status, or -1.
- */
-static long
-fetch(const char *url, const char *json, struct buf *b)
-{
-	CURL			*c;
-	struct curl_slist	*hl = NULL;
-	long			 status = -1;
-
-	memset(b, 0, sizeof(*b));
-	c = curl_easy_init();
-	if (c == NULL)
-		return -1;
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, buf_write);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
-	if (json != NULL) {
-		hl = curl_slist_append(hl, "Content-Type: application/json");
-		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, json);
-	}
-	if (curl_easy_perform(c) == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	curl_slist_free_all(hl);
-	curl_easy_cleanup(c);
-	return status;
-}
-
 /* POST a script (JSON text) to the emulator; 0 or -1. */
 static int
 script(const char *json)
 {
 	char		 url[128];
-	struct buf	 b;
+	struct tu_body	 b;
 	long		 st;
 
 	snprintf(url, sizeof(url), "%s/__script", emu_base);
-	st = fetch(url, json, &b);
+	st = tu_http(url, json, &b);
 	free(b.p);
 	return st == 200 ? 0 : -1;
 }
@@ -131,11 +70,11 @@ static struct json_object *
 stats(void)
 {
 	char			 url[128];
-	struct buf		 b;
+	struct tu_body		 b;
 	struct json_object	*o = NULL;
 
 	snprintf(url, sizeof(url), "%s/__stats", emu_base);
-	if (fetch(url, NULL, &b) == 200)
+	if (tu_http(url, NULL, &b) == 200)
 		o = json_tokener_parse(b.p);
 	free(b.p);
 	return o;
@@ -313,7 +252,7 @@ test_success(void)
 	struct provider_hooks	 h;
 	struct provider_error	 e;
 	struct rec		 r = { 0 };
-	struct buf		 got, want;
+	struct tu_body		 got, want;
 	char			*url = NULL, *body, k[64], photo[256], g[256];
 
 	test_config(&cfg);
@@ -339,8 +278,8 @@ test_success(void)
 	CU_ASSERT_EQUAL(stat_n("fetches", k), 1);
 	/* ...and the result is the model image, downloadable. */
 	inputs("g-ok.png", photo, g, sizeof(photo));
-	CU_ASSERT_EQUAL(fetch(url, NULL, &got), 200);
-	CU_ASSERT_EQUAL(fetch(photo, NULL, &want), 200);
+	CU_ASSERT_EQUAL(tu_http(url, NULL, &got), 200);
+	CU_ASSERT_EQUAL(tu_http(photo, NULL, &want), 200);
 	CU_ASSERT(got.len > 8 && got.len == want.len &&
 	    memcmp(got.p, want.p, got.len) == 0);
 	CU_ASSERT(got.len > 8 && memcmp(got.p, "\x89PNG", 4) == 0);
@@ -403,9 +342,9 @@ test_429_then_success(void)
 	p = new_prov(&cfg);
 	CU_ASSERT_FATAL(p != NULL);
 	hooks_init(&h, &r, "");
-	t0 = mono_ms();
+	t0 = tu_mono_ms();
 	CU_ASSERT_EQUAL(tryon(p, "g-429.png", "tops", &h, &url, &e), 0);
-	dt = mono_ms() - t0;
+	dt = tu_mono_ms() - t0;
 	CU_ASSERT_PTR_NOT_NULL(url);
 	/* Retry-After: 1 was honoured (the backoff alone is <= 200 ms). */
 	CU_ASSERT(dt >= 1000);
@@ -422,10 +361,10 @@ test_429_then_success(void)
 	cfg.job_timeout_ms = 3000;
 	p = new_prov(&cfg);
 	CU_ASSERT_FATAL(p != NULL);
-	t0 = mono_ms();
+	t0 = tu_mono_ms();
 	CU_ASSERT_EQUAL(tryon(p, "g-429long.png", "tops", NULL, &url, &e),
 	    -1);
-	CU_ASSERT(mono_ms() - t0 < 1000);
+	CU_ASSERT(tu_mono_ms() - t0 < 1000);
 	CU_ASSERT_STRING_EQUAL(e.code, "provider_timeout");
 	CU_ASSERT_EQUAL(e.retryable, 1);
 	CU_ASSERT(strstr(e.detail, "429") != NULL);
@@ -609,9 +548,9 @@ test_job_timeout(void)
 	p = new_prov(&cfg);
 	CU_ASSERT_FATAL(p != NULL);
 	hooks_init(&h, &r, "");
-	t0 = mono_ms();
+	t0 = tu_mono_ms();
 	CU_ASSERT_EQUAL(tryon(p, "g-hang.png", "tops", &h, &url, &e), -1);
-	dt = mono_ms() - t0;
+	dt = tu_mono_ms() - t0;
 	CU_ASSERT_PTR_NULL(url);
 	CU_ASSERT_STRING_EQUAL(e.code, "provider_timeout");
 	CU_ASSERT_EQUAL(e.retryable, 1);
@@ -743,9 +682,9 @@ test_heartbeat_abort(void)
 	/* Lost after a few polls of a job that would never end. */
 	r.fail_beat_at = 4;
 	hooks_init(&h, &r, "");
-	t0 = mono_ms();
+	t0 = tu_mono_ms();
 	CU_ASSERT_EQUAL(tryon(p, "g-hb.png", "tops", &h, &url, &e), -1);
-	CU_ASSERT(mono_ms() - t0 < 3000);
+	CU_ASSERT(tu_mono_ms() - t0 < 3000);
 	CU_ASSERT_PTR_NULL(url);
 	CU_ASSERT_STRING_EQUAL(e.code, "internal");
 	CU_ASSERT_EQUAL(e.retryable, 1);
@@ -870,9 +809,9 @@ test_network_error(void)
 	cfg.max_retries = 2;
 	p = new_prov(&cfg);
 	CU_ASSERT_FATAL(p != NULL);
-	t0 = mono_ms();
+	t0 = tu_mono_ms();
 	CU_ASSERT_EQUAL(tryon(p, "g-net.png", "tops", NULL, &url, &e), -1);
-	CU_ASSERT(mono_ms() - t0 >= 20);	/* it did back off */
+	CU_ASSERT(tu_mono_ms() - t0 >= 20);	/* it did back off */
 	CU_ASSERT_STRING_EQUAL(e.code, "provider_error");
 	CU_ASSERT_EQUAL(e.retryable, 1);
 	CU_ASSERT(strstr(e.detail, "2 retries") != NULL);
@@ -889,7 +828,7 @@ test_animate(void)
 	struct provider_error	 e;
 	struct provider_animate_req rq;
 	struct rec		 r = { 0 };
-	struct buf		 got;
+	struct tu_body		 got;
 	char			 vbase[96], img[256], *url = NULL, *body;
 
 	test_config(&cfg);
@@ -913,7 +852,7 @@ test_animate(void)
 	CU_ASSERT(body != NULL && strstr(body, "\"prompt\":\"a slow turn\"")
 	    != NULL);
 	free(body);
-	CU_ASSERT_EQUAL(fetch(url, NULL, &got), 200);
+	CU_ASSERT_EQUAL(tu_http(url, NULL, &got), 200);
 	CU_ASSERT(got.len > 1000 && memcmp(got.p + 4, "ftyp", 4) == 0);
 	free(got.p);
 	free(url);

@@ -39,75 +39,24 @@ static char	 emu_base[64];
 
 /* ---- helpers ----------------------------------------------------- */
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-struct body {
-	char	*p;
-	size_t	 len;
-};
-
-/* libcurl's write callback: append to a struct body. */
-static size_t
-body_write(char *p, size_t size, size_t n, void *arg)
-{
-	struct body	*b = arg;
-	char		*np;
-
-	np = realloc(b->p, b->len + size * n + 1);
-	if (np == NULL)
-		return 0;
-	b->p = np;
-	memcpy(b->p + b->len, p, size * n);
-	b->len += size * n;
-	b->p[b->len] = '\0';
-	return size * n;
-}
-
 /*
  * GET path on the emulator, or POST json there when json is not NULL;
  * the answer into *b (caller frees b->p).  The HTTP status, or -1.
  */
 static long
-emu_fetch(const char *path, const char *json, struct body *b)
+emu_fetch(const char *path, const char *json, struct tu_body *b)
 {
-	CURL			*c;
-	struct curl_slist	*hl = NULL;
-	char			 url[256];
-	long			 status = -1;
+	char	 url[256];
 
-	memset(b, 0, sizeof(*b));
 	snprintf(url, sizeof(url), "%s%s", emu_base, path);
-	c = curl_easy_init();
-	if (c == NULL)
-		return -1;
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, body_write);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
-	if (json != NULL) {
-		hl = curl_slist_append(hl, "Content-Type: application/json");
-		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, json);
-	}
-	if (curl_easy_perform(c) == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	curl_slist_free_all(hl);
-	curl_easy_cleanup(c);
-	return status;
+	return tu_http(url, json, b);
 }
 
 /* POST json to a hook of the emulator (/__reset, /__script); 0 or -1. */
 static int
 emu_post(const char *path, const char *json)
 {
-	struct body	 b;
+	struct tu_body	 b;
 	long		 st;
 
 	st = emu_fetch(path, json, &b);
@@ -126,7 +75,7 @@ emu_reset(void)
 static struct json_object *
 emu_calls(void)
 {
-	struct body		 b;
+	struct tu_body		 b;
 	struct json_object	*o = NULL;
 
 	if (emu_fetch("/__calls", NULL, &b) == 200)
@@ -696,10 +645,10 @@ test_timeout(void)
 	script("{\"method\":\"createInvoiceLink\",\"hang\":true}");
 	cfg_init(&cfg);
 	cfg.timeout_ms = 300;
-	t0 = mono_ms();
+	t0 = tu_mono_ms();
 	CU_ASSERT_EQUAL(tg_create_invoice_link(&cfg, "T", "D", "p", "L", 1,
 	    &link, err, sizeof(err)), -1);
-	dt = mono_ms() - t0;
+	dt = tu_mono_ms() - t0;
 	CU_ASSERT_PTR_NULL(link);
 	CU_ASSERT(dt >= 250 && dt < 3000);
 	ASSERT_STR(err, "telegram: createInvoiceLink: Timeout was reached");

@@ -10,7 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <curl/curl.h>
 
 #include "testutil.h"
 
@@ -225,4 +228,57 @@ tu_node_watchdog(pid_t *pid, unsigned int seconds)
 	watched = pid;
 	signal(SIGALRM, on_alarm);
 	alarm(seconds);
+}
+
+int64_t
+tu_mono_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* libcurl's write callback: append to a struct tu_body. */
+static size_t
+body_write(char *p, size_t size, size_t n, void *arg)
+{
+	struct tu_body	*b = arg;
+	char		*np;
+
+	np = realloc(b->p, b->len + size * n + 1);
+	if (np == NULL)
+		return 0;
+	b->p = np;
+	memcpy(b->p + b->len, p, size * n);
+	b->len += size * n;
+	b->p[b->len] = '\0';
+	return size * n;
+}
+
+long
+tu_http(const char *url, const char *json, struct tu_body *b)
+{
+	CURL			*c;
+	struct curl_slist	*hl = NULL;
+	long			 status = -1;
+
+	memset(b, 0, sizeof(*b));
+	c = curl_easy_init();
+	if (c == NULL)
+		return -1;
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, body_write);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+	if (json != NULL) {
+		hl = curl_slist_append(hl, "Content-Type: application/json");
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, json);
+	}
+	if (curl_easy_perform(c) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_slist_free_all(hl);
+	curl_easy_cleanup(c);
+	return status;
 }

@@ -1,11 +1,12 @@
 /*
  * Helpers shared by the CUnit suites: whole files, child processes'
- * output, hex.
+ * output, emulators and HTTP to them, hex.
  */
 #ifndef PRIMERKA_TESTUTIL_H
 #define PRIMERKA_TESTUTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* Read a whole file into *buf (malloc'd, one spare byte); 0 or -1. */
@@ -52,6 +53,22 @@ void	 tu_node_stop(pid_t *pid);
  * the child *pid (when it runs) and exit 2.
  */
 void	 tu_node_watchdog(pid_t *pid, unsigned int seconds);
+
+/* Milliseconds of CLOCK_MONOTONIC, for timing a call. */
+int64_t	 tu_mono_ms(void);
+
+/* An HTTP answer body, NUL-terminated (p may be NULL when empty). */
+struct tu_body {
+	char	*p;
+	size_t	 len;
+};
+
+/*
+ * GET url, or POST json there (as application/json) when json is not
+ * NULL, within 10 s; the body into *b (caller frees b->p).  The HTTP
+ * status, or -1.  The caller has run curl_global_init().
+ */
+long	 tu_http(const char *url, const char *json, struct tu_body *b);
 
 /* Decode lower-case hex in place into a NUL-terminated string; 0 or -1. */
 int	 tu_unhex(char *s);
