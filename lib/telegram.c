@@ -543,8 +543,9 @@ fail:
 }
 
 /*
- * call() a method whose answer's result must be true.  0, or -1 with a
- * reason in err.
+ * call() a method whose answer's result must be true, with req, which is
+ * put here (NULL: the body could not be built, out of memory).  0, or -1
+ * with a reason in err.
  */
 static int
 call_true(const struct tg_config *cfg, const char *method,
@@ -553,8 +554,15 @@ call_true(const struct tg_config *cfg, const char *method,
 	struct json_object	*ans = NULL, *res = NULL;
 	int			 rc = -1;
 
-	if (call(cfg, method, req, &ans, err, errlen) == -1)
+	if (req == NULL) {
+		set_err(err, errlen, "telegram: %s: out of memory", method);
 		return -1;
+	}
+	rc = call(cfg, method, req, &ans, err, errlen);
+	json_object_put(req);
+	if (rc == -1)
+		return -1;
+	rc = -1;
 	(void)json_object_object_get_ex(ans, "result", &res);
 	if (json_object_is_type(res, json_type_boolean) &&
 	    json_object_get_boolean(res))
@@ -708,9 +716,6 @@ int
 tg_answer_pre_checkout(const struct tg_config *cfg, const char *query_id,
     int ok, const char *error_message, char *err, size_t errlen)
 {
-	struct json_object	*req = NULL;
-	int			 rc = -1;
-
 	set_err(err, errlen, "%s", "");
 	if (config_ok(cfg, err, errlen) == -1)
 		return -1;
@@ -732,16 +737,8 @@ tg_answer_pre_checkout(const struct tg_config *cfg, const char *query_id,
 		return -1;
 	}
 
-	req = pre_checkout_request(query_id, ok, error_message);
-	if (req == NULL) {
-		set_err(err, errlen, "telegram: answerPreCheckoutQuery: out "
-		    "of memory");
-		goto fail;
-	}
-	rc = call_true(cfg, "answerPreCheckoutQuery", req, err, errlen);
-fail:
-	json_object_put(req);
-	return rc;
+	return call_true(cfg, "answerPreCheckoutQuery",
+	    pre_checkout_request(query_id, ok, error_message), err, errlen);
 }
 
 /*
@@ -801,8 +798,7 @@ int
 tg_set_webhook(const struct tg_config *cfg, const char *url,
     const char *secret, char *err, size_t errlen)
 {
-	struct json_object	*req = NULL, *kinds;
-	int			 rc = -1;
+	struct json_object	*req, *kinds;
 
 	set_err(err, errlen, "%s", "");
 	if (config_ok(cfg, err, errlen) == -1)
@@ -827,13 +823,10 @@ tg_set_webhook(const struct tg_config *cfg, const char *url,
 	    obj_add(req, "secret_token", json_object_new_string(secret)) == -1) {
 		if (req == NULL)
 			json_object_put(kinds);
-		set_err(err, errlen, "telegram: setWebhook: out of memory");
-		goto fail;
+		json_object_put(req);
+		req = NULL;
 	}
-	rc = call_true(cfg, "setWebhook", req, err, errlen);
-fail:
-	json_object_put(req);
-	return rc;
+	return call_true(cfg, "setWebhook", req, err, errlen);
 }
 
 int
@@ -861,16 +854,13 @@ tg_refund_star_payment(const struct tg_config *cfg, int64_t user_id,
 	    json_object_new_int64(user_id)) == -1 || obj_add(req,
 	    "telegram_payment_charge_id",
 	    json_object_new_string(charge_id)) == -1) {
-		set_err(err, errlen, "telegram: refundStarPayment: out of "
-		    "memory");
-		goto fail;
+		json_object_put(req);
+		req = NULL;
 	}
 	rc = call_true(cfg, "refundStarPayment", req, err, errlen);
 	/* Telegram's word for a charge whose stars went back before. */
 	if (rc == -1 && err != NULL && errlen > 0 &&
 	    strstr(err, "CHARGE_ALREADY_REFUNDED") != NULL)
 		rc = 1;
-fail:
-	json_object_put(req);
 	return rc;
 }
