@@ -624,19 +624,6 @@ sbuf_add_enc(struct sbuf *b, const char *s)
 	b->len += n;
 }
 
-/* Add v (owned; NULL means allocation failed) to o.  Returns 0 or -1. */
-static int
-json_add(struct json_object *o, const char *key, struct json_object *v)
-{
-	if (v == NULL)
-		return -1;
-	if (json_object_object_add(o, key, v) != 0) {
-		json_object_put(v);
-		return -1;
-	}
-	return 0;
-}
-
 int
 auth_sign_initdata(const char *bot_token, int64_t user_id,
     const char *first_name, const char *language_code, time_t auth_date,
@@ -681,14 +668,14 @@ auth_sign_initdata(const char *bot_token, int64_t user_id,
 	/* json-c keeps insertion order and escapes '/' as Telegram does. */
 	u = json_object_new_object();
 	if (u == NULL ||
-	    json_add(u, "id", json_object_new_int64(user_id)) != 0 ||
-	    json_add(u, "first_name", json_object_new_string(first_name)) != 0)
+	    jsonv_add(u, "id", json_object_new_int64(user_id)) != 0 ||
+	    jsonv_add(u, "first_name", json_object_new_string(first_name)) != 0)
 		goto fail;
 	if (language_code != NULL && *language_code != '\0' &&
-	    json_add(u, "language_code",
+	    jsonv_add(u, "language_code",
 	    json_object_new_string(language_code)) != 0)
 		goto fail;
-	if (json_add(u, "allows_write_to_pm", json_object_new_boolean(1)) != 0)
+	if (jsonv_add(u, "allows_write_to_pm", json_object_new_boolean(1)) != 0)
 		goto fail;
 	ujson = json_object_to_json_string_ext(u, JSON_C_TO_STRING_PLAIN);
 	if (ujson == NULL)

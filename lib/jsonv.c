@@ -301,3 +301,15 @@ jsonv_parse_object(const char *s, size_t len, int max_depth)
 	json_tokener_free(tok);
 	return o;
 }
+
+int
+jsonv_add(struct json_object *o, const char *key, struct json_object *v)
+{
+	if (v == NULL)
+		return -1;
+	if (json_object_object_add(o, key, v) != 0) {
+		json_object_put(v);
+		return -1;
+	}
+	return 0;
+}

@@ -32,4 +32,11 @@ struct json_object;
 struct json_object *jsonv_parse_object(const char *s, size_t len,
 	    int max_depth);
 
+/*
+ * Add v under key to o, for building JSON: v is owned (NULL means its
+ * allocation failed) and released when it cannot be added.  0 or -1.
+ */
+int	 jsonv_add(struct json_object *o, const char *key,
+	    struct json_object *v);
+
 #endif /* PRIMERKA_JSONV_H */

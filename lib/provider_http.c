@@ -253,16 +253,6 @@ make_auth(const char *key, const char *what, char *err, size_t errlen)
 	return h;
 }
 
-/* Scrub a header line holding the key before freeing it. */
-static void
-free_secret(char *s)
-{
-	if (s == NULL)
-		return;
-	explicit_bzero(s, strlen(s));
-	free(s);
-}
-
 /* ---- libcurl ----------------------------------------------------- */
 
 static size_t
@@ -865,16 +855,7 @@ run_init(struct http_run *r, struct provider *p, const char *what,
 static int
 add_str(struct json_object *o, const char *key, const char *val)
 {
-	struct json_object	*v;
-
-	v = json_object_new_string(val);
-	if (v == NULL)
-		return -1;
-	if (json_object_object_add(o, key, v) != 0) {
-		json_object_put(v);
-		return -1;
-	}
-	return 0;
+	return jsonv_add(o, key, json_object_new_string(val));
 }
 
 /*
@@ -1019,8 +1000,8 @@ http_free(struct provider *p)
 			curl_easy_cleanup(c->curl);
 		free(c->base);
 		free(c->vbase);
-		free_secret(c->auth);
-		free_secret(c->vauth);
+		util_free_secret(c->auth);
+		util_free_secret(c->vauth);
 		free(c->model);
 		free(c->mode);
 		free(c->vmodel);

@@ -17,6 +17,7 @@
 #include <json-c/json.h>
 
 #include "image.h"
+#include "jsonv.h"
 #include "nsfw.h"
 #include "qc.h"
 
@@ -1297,18 +1298,6 @@ jnum(double v, int decimals)
 	return json_object_new_double_s(strtod(buf, NULL), buf);
 }
 
-static int
-jadd(json_object *o, const char *key, json_object *v)
-{
-	if (v == NULL)
-		return -1;
-	if (json_object_object_add(o, key, v) != 0) {
-		json_object_put(v);
-		return -1;
-	}
-	return 0;
-}
-
 static json_object *
 jrgb(const unsigned char rgb[3])
 {
@@ -1329,11 +1318,12 @@ qc_report_to_json(const struct qc_report *r)
 	o = json_object_new_object();
 	if (o == NULL)
 		return NULL;
-	bad |= jadd(o, "kind", json_object_new_string(qc_kind_name(r->kind)));
-	bad |= jadd(o, "verdict", json_object_new_string(r->accepted ?
+	bad |= jsonv_add(o, "kind",
+	    json_object_new_string(qc_kind_name(r->kind)));
+	bad |= jsonv_add(o, "verdict", json_object_new_string(r->accepted ?
 	    "accept" : "reject"));
 	a = json_object_new_array();
-	bad |= jadd(o, "reasons", a);
+	bad |= jsonv_add(o, "reasons", a);
 	for (i = 0; a != NULL && i < r->nreasons; i++) {
 		x = json_object_new_object();
 		if (x == NULL || json_object_array_add(a, x) != 0) {
@@ -1341,35 +1331,38 @@ qc_report_to_json(const struct qc_report *r)
 			bad = 1;
 			break;
 		}
-		bad |= jadd(x, "code", json_object_new_string(
+		bad |= jsonv_add(x, "code", json_object_new_string(
 		    qc_reason_code(r->reasons[i])));
 		y = json_object_new_object();
-		bad |= jadd(x, "message", y);
+		bad |= jsonv_add(x, "message", y);
 		if (y != NULL) {
-			bad |= jadd(y, "en", json_object_new_string(
+			bad |= jsonv_add(y, "en", json_object_new_string(
 			    qc_reason_message(r->reasons[i], "en")));
-			bad |= jadd(y, "ru", json_object_new_string(
+			bad |= jsonv_add(y, "ru", json_object_new_string(
 			    qc_reason_message(r->reasons[i], "ru")));
 		}
 	}
 
 	x = json_object_new_object();
-	bad |= jadd(o, "image", x);
+	bad |= jsonv_add(o, "image", x);
 	if (x != NULL) {
-		bad |= jadd(x, "format", json_object_new_string(r->format));
-		bad |= jadd(x, "bytes", json_object_new_int64((int64_t)r->bytes));
-		bad |= jadd(x, "width", json_object_new_int(r->width));
-		bad |= jadd(x, "height", json_object_new_int(r->height));
-		bad |= jadd(x, "orientation",
+		bad |= jsonv_add(x, "format",
+		    json_object_new_string(r->format));
+		bad |= jsonv_add(x, "bytes",
+		    json_object_new_int64((int64_t)r->bytes));
+		bad |= jsonv_add(x, "width", json_object_new_int(r->width));
+		bad |= jsonv_add(x, "height", json_object_new_int(r->height));
+		bad |= jsonv_add(x, "orientation",
 		    json_object_new_int(r->orientation));
-		bad |= jadd(x, "decoded", json_object_new_boolean(r->decoded));
+		bad |= jsonv_add(x, "decoded",
+		    json_object_new_boolean(r->decoded));
 		if (r->decode_error != NULL)
-			bad |= jadd(x, "error",
+			bad |= jsonv_add(x, "error",
 			    json_object_new_string(r->decode_error));
 		if (r->decoded) {
-			bad |= jadd(x, "analysis_width",
+			bad |= jsonv_add(x, "analysis_width",
 			    json_object_new_int(r->analysis_w));
-			bad |= jadd(x, "analysis_height",
+			bad |= jsonv_add(x, "analysis_height",
 			    json_object_new_int(r->analysis_h));
 		}
 	}
@@ -1377,58 +1370,65 @@ qc_report_to_json(const struct qc_report *r)
 		goto done;
 
 	s = json_object_new_object();
-	bad |= jadd(o, "scores", s);
+	bad |= jsonv_add(o, "scores", s);
 	if (s != NULL) {
-		bad |= jadd(s, "stddev", jnum(r->stddev, 3));
-		bad |= jadd(s, "blur", jnum(r->blur_score, 2));
-		bad |= jadd(s, "laplacian_var", jnum(r->lap_var, 2));
-		bad |= jadd(s, "luma_mean", jnum(r->luma_mean, 2));
-		bad |= jadd(s, "luma_p5", jnum(r->luma_p5, 0));
-		bad |= jadd(s, "luma_p50", jnum(r->luma_p50, 0));
-		bad |= jadd(s, "luma_p95", jnum(r->luma_p95, 0));
-		bad |= jadd(s, "dark_share", jnum(r->dark_share, 4));
-		bad |= jadd(s, "bright_share", jnum(r->bright_share, 4));
+		bad |= jsonv_add(s, "stddev", jnum(r->stddev, 3));
+		bad |= jsonv_add(s, "blur", jnum(r->blur_score, 2));
+		bad |= jsonv_add(s, "laplacian_var", jnum(r->lap_var, 2));
+		bad |= jsonv_add(s, "luma_mean", jnum(r->luma_mean, 2));
+		bad |= jsonv_add(s, "luma_p5", jnum(r->luma_p5, 0));
+		bad |= jsonv_add(s, "luma_p50", jnum(r->luma_p50, 0));
+		bad |= jsonv_add(s, "luma_p95", jnum(r->luma_p95, 0));
+		bad |= jsonv_add(s, "dark_share", jnum(r->dark_share, 4));
+		bad |= jsonv_add(s, "bright_share", jnum(r->bright_share, 4));
 	}
 	x = json_object_new_object();
-	bad |= jadd(o, "nsfw", x);
+	bad |= jsonv_add(o, "nsfw", x);
 	if (x != NULL) {
-		bad |= jadd(x, "checked", json_object_new_boolean(r->nsfw_done));
+		bad |= jsonv_add(x, "checked",
+		    json_object_new_boolean(r->nsfw_done));
 		for (k = 0; r->nsfw_done && k < NSFW_NCLASSES; k++)
-			bad |= jadd(x, nsfw_class_name(k), jnum(r->nsfw[k], 5));
+			bad |= jsonv_add(x, nsfw_class_name(k),
+			    jnum(r->nsfw[k], 5));
 	}
 	if (r->comp_done) {
 		x = json_object_new_object();
-		bad |= jadd(o, "composition", x);
+		bad |= jsonv_add(o, "composition", x);
 		if (x != NULL) {
-			bad |= jadd(x, "background", jrgb(r->bg_rgb));
-			bad |= jadd(x, "background_uniform",
+			bad |= jsonv_add(x, "background", jrgb(r->bg_rgb));
+			bad |= jsonv_add(x, "background_uniform",
 			    jnum(r->bg_uniform, 4));
-			bad |= jadd(x, "fragmented", jnum(r->fragmented, 4));
-			bad |= jadd(x, "item_luma_p5", jnum(r->item_p5, 0));
-			bad |= jadd(x, "fill", jnum(r->fill, 4));
+			bad |= jsonv_add(x, "fragmented",
+			    jnum(r->fragmented, 4));
+			bad |= jsonv_add(x, "item_luma_p5",
+			    jnum(r->item_p5, 0));
+			bad |= jsonv_add(x, "fill", jnum(r->fill, 4));
 			y = json_object_new_array();
-			bad |= jadd(x, "bbox", y);
+			bad |= jsonv_add(x, "bbox", y);
 			for (k = 0; y != NULL && k < 4; k++)
 				bad |= json_object_array_add(y,
 				    jnum(r->bbox[k], 4)) != 0;
 			y = json_object_new_object();
-			bad |= jadd(x, "edges", y);
+			bad |= jsonv_add(x, "edges", y);
 			if (y != NULL) {
-				bad |= jadd(y, "top", jnum(r->edge[0], 4));
-				bad |= jadd(y, "right", jnum(r->edge[1], 4));
-				bad |= jadd(y, "bottom", jnum(r->edge[2], 4));
-				bad |= jadd(y, "left", jnum(r->edge[3], 4));
+				bad |= jsonv_add(y, "top", jnum(r->edge[0], 4));
+				bad |= jsonv_add(y, "right",
+				    jnum(r->edge[1], 4));
+				bad |= jsonv_add(y, "bottom",
+				    jnum(r->edge[2], 4));
+				bad |= jsonv_add(y, "left",
+				    jnum(r->edge[3], 4));
 			}
 		}
 	}
 	if (r->tags_done) {
 		a = json_object_new_array();
-		bad |= jadd(o, "tags", a);
+		bad |= jsonv_add(o, "tags", a);
 		for (k = 0; a != NULL && k < r->ntags; k++)
 			bad |= json_object_array_add(a,
 			    json_object_new_string(r->tags[k])) != 0;
 		a = json_object_new_array();
-		bad |= jadd(o, "colours", a);
+		bad |= jsonv_add(o, "colours", a);
 		for (k = 0; a != NULL && k < r->ncolours; k++) {
 			y = json_object_new_object();
 			if (y == NULL || json_object_array_add(a, y) != 0) {
@@ -1436,43 +1436,45 @@ qc_report_to_json(const struct qc_report *r)
 				bad = 1;
 				break;
 			}
-			bad |= jadd(y, "name", json_object_new_string(
+			bad |= jsonv_add(y, "name", json_object_new_string(
 			    r->colours[k].name));
-			bad |= jadd(y, "name_ru", json_object_new_string(
+			bad |= jsonv_add(y, "name_ru", json_object_new_string(
 			    r->colours[k].name_ru));
-			bad |= jadd(y, "share", jnum(r->colours[k].share, 3));
-			bad |= jadd(y, "rgb", jrgb(r->colours[k].rgb));
+			bad |= jsonv_add(y, "share",
+			    jnum(r->colours[k].share, 3));
+			bad |= jsonv_add(y, "rgb", jrgb(r->colours[k].rgb));
 		}
 		x = json_object_new_object();
-		bad |= jadd(o, "cues", x);
+		bad |= jsonv_add(o, "cues", x);
 		if (x != NULL) {
-			bad |= jadd(x, "brightness",
+			bad |= jsonv_add(x, "brightness",
 			    json_object_new_string(r->brightness));
-			bad |= jadd(x, "time_of_day",
+			bad |= jsonv_add(x, "time_of_day",
 			    json_object_new_string(r->time_of_day));
-			bad |= jadd(x, "colourfulness",
+			bad |= jsonv_add(x, "colourfulness",
 			    jnum(r->colourfulness, 2));
-			bad |= jadd(x, "sky_share", jnum(r->sky_share, 4));
-			bad |= jadd(x, "green_share", jnum(r->green_share, 4));
-			bad |= jadd(x, "warmth", jnum(r->warmth, 2));
-			bad |= jadd(x, "edge_density",
+			bad |= jsonv_add(x, "sky_share", jnum(r->sky_share, 4));
+			bad |= jsonv_add(x, "green_share",
+			    jnum(r->green_share, 4));
+			bad |= jsonv_add(x, "warmth", jnum(r->warmth, 2));
+			bad |= jsonv_add(x, "edge_density",
 			    jnum(r->edge_density, 4));
 		}
 		x = json_object_new_object();
-		bad |= jadd(o, "description", x);
+		bad |= jsonv_add(o, "description", x);
 		if (x != NULL) {
-			bad |= jadd(x, "en",
+			bad |= jsonv_add(x, "en",
 			    json_object_new_string(r->description_en));
-			bad |= jadd(x, "ru",
+			bad |= jsonv_add(x, "ru",
 			    json_object_new_string(r->description_ru));
 		}
 	}
 	x = json_object_new_object();
-	bad |= jadd(o, "ms", x);
+	bad |= jsonv_add(o, "ms", x);
 	if (x != NULL) {
-		bad |= jadd(x, "decode", jnum(r->ms_decode, 3));
-		bad |= jadd(x, "checks", jnum(r->ms_checks, 3));
-		bad |= jadd(x, "nsfw", jnum(r->ms_nsfw, 3));
+		bad |= jsonv_add(x, "decode", jnum(r->ms_decode, 3));
+		bad |= jsonv_add(x, "checks", jnum(r->ms_checks, 3));
+		bad |= jsonv_add(x, "nsfw", jnum(r->ms_nsfw, 3));
 	}
 done:
 	if (bad) {

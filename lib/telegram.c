@@ -25,6 +25,7 @@
 #include "buf.h"
 #include "jsonv.h"
 #include "telegram.h"
+#include "util.h"
 
 /* Telegram's limits (title, description: characters; payload: bytes). */
 #define TG_MAX_TITLE	32
@@ -256,7 +257,7 @@ config_ok(const struct tg_config *cfg, char *err, size_t errlen)
 
 /*
  * "{api_base}/bot{token}/{method}" (api_base without its trailing
- * slashes), malloc'd; free it with free_secret().  NULL on ENOMEM.
+ * slashes), malloc'd; free it with util_free_secret().  NULL on ENOMEM.
  */
 static char *
 make_url(const struct tg_config *cfg, const char *method)
@@ -280,29 +281,6 @@ make_url(const struct tg_config *cfg, const char *method)
 		return NULL;
 	}
 	return url;
-}
-
-/* Wipe a string holding the token, then free it.  NULL is allowed. */
-static void
-free_secret(char *s)
-{
-	if (s == NULL)
-		return;
-	explicit_bzero(s, strlen(s));
-	free(s);
-}
-
-/* Add v under key to o; v is released when it cannot be added.  0 or -1. */
-static int
-obj_add(struct json_object *o, const char *key, struct json_object *v)
-{
-	if (v == NULL)
-		return -1;
-	if (json_object_object_add(o, key, v) != 0) {
-		json_object_put(v);
-		return -1;
-	}
-	return 0;
 }
 
 /* libcurl's write callback: append to the tg_resp, up to TG_MAX_BODY. */
@@ -538,7 +516,7 @@ fail:
 	free(resp.body);
 	curl_easy_cleanup(c);
 	curl_slist_free_all(hl);
-	free_secret(url);
+	util_free_secret(url);
 	return rc;
 }
 
@@ -587,14 +565,14 @@ invoice_request(const char *title, const char *description,
 	req = json_object_new_object();
 	if (req == NULL)
 		return NULL;
-	if (obj_add(req, "title", json_object_new_string(title)) == -1 ||
-	    obj_add(req, "description",
+	if (jsonv_add(req, "title", json_object_new_string(title)) == -1 ||
+	    jsonv_add(req, "description",
 	    json_object_new_string(description)) == -1 ||
-	    obj_add(req, "payload", json_object_new_string(payload)) == -1 ||
-	    obj_add(req, "currency", json_object_new_string("XTR")) == -1)
+	    jsonv_add(req, "payload", json_object_new_string(payload)) == -1 ||
+	    jsonv_add(req, "currency", json_object_new_string("XTR")) == -1)
 		goto fail;
 	prices = json_object_new_array();
-	if (obj_add(req, "prices", prices) == -1)
+	if (jsonv_add(req, "prices", prices) == -1)
 		goto fail;
 	price = json_object_new_object();
 	if (price == NULL)
@@ -603,8 +581,8 @@ invoice_request(const char *title, const char *description,
 		json_object_put(price);
 		goto fail;
 	}
-	if (obj_add(price, "label", json_object_new_string(label)) == -1 ||
-	    obj_add(price, "amount", json_object_new_int64(stars)) == -1)
+	if (jsonv_add(price, "label", json_object_new_string(label)) == -1 ||
+	    jsonv_add(price, "amount", json_object_new_int64(stars)) == -1)
 		goto fail;
 	return req;
 fail:
@@ -700,10 +678,10 @@ pre_checkout_request(const char *query_id, int ok, const char *message)
 	req = json_object_new_object();
 	if (req == NULL)
 		return NULL;
-	if (obj_add(req, "pre_checkout_query_id",
+	if (jsonv_add(req, "pre_checkout_query_id",
 	    json_object_new_string(query_id)) == -1 ||
-	    obj_add(req, "ok", json_object_new_boolean(ok)) == -1 ||
-	    (ok == 0 && obj_add(req, "error_message",
+	    jsonv_add(req, "ok", json_object_new_boolean(ok)) == -1 ||
+	    (ok == 0 && jsonv_add(req, "error_message",
 	    json_object_new_string(message)) == -1)) {
 		json_object_put(req);
 		return NULL;
@@ -815,12 +793,13 @@ tg_set_webhook(const struct tg_config *cfg, const char *url,
 	}
 	req = json_object_new_object();
 	kinds = json_object_new_array();
-	/* obj_add() owns kinds from here, also when it fails. */
-	if (req == NULL || obj_add(req, "allowed_updates", kinds) == -1 ||
+	/* jsonv_add() owns kinds from here, also when it fails. */
+	if (req == NULL || jsonv_add(req, "allowed_updates", kinds) == -1 ||
 	    arr_add_str(kinds, "pre_checkout_query") == -1 ||
 	    arr_add_str(kinds, "message") == -1 ||
-	    obj_add(req, "url", json_object_new_string(url)) == -1 ||
-	    obj_add(req, "secret_token", json_object_new_string(secret)) == -1) {
+	    jsonv_add(req, "url", json_object_new_string(url)) == -1 ||
+	    jsonv_add(req, "secret_token",
+	    json_object_new_string(secret)) == -1) {
 		if (req == NULL)
 			json_object_put(kinds);
 		json_object_put(req);
@@ -850,8 +829,8 @@ tg_refund_star_payment(const struct tg_config *cfg, int64_t user_id,
 		return -1;
 	}
 	req = json_object_new_object();
-	if (req == NULL || obj_add(req, "user_id",
-	    json_object_new_int64(user_id)) == -1 || obj_add(req,
+	if (req == NULL || jsonv_add(req, "user_id",
+	    json_object_new_int64(user_id)) == -1 || jsonv_add(req,
 	    "telegram_payment_charge_id",
 	    json_object_new_string(charge_id)) == -1) {
 		json_object_put(req);

@@ -1,6 +1,7 @@
 /*
  * Small byte and string helpers: percent coding, base64url, hex,
- * constant-time comparison, strlcpy and strict integer parsing.
+ * constant-time comparison, strlcpy, strict integer parsing and freeing
+ * secrets.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -295,4 +296,13 @@ util_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
 einval:
 	errno = EINVAL;
 	return -1;
+}
+
+void
+util_free_secret(char *s)
+{
+	if (s == NULL)
+		return;
+	explicit_bzero(s, strlen(s));
+	free(s);
 }

@@ -89,6 +89,10 @@ int	 util_ct_equal(const void *a, const void *b, size_t n);
  */
 size_t	 util_strlcpy(char *dst, const char *src, size_t dstsz);
 
+/* Wipe a string that held a secret (a token, a key), then free it; NULL
+ * is allowed. */
+void	 util_free_secret(char *s);
+
 /*
  * Parse the whole of s as a base-10 integer within [min, max] (strtoll
  * with every check).  An optional leading '-' or '+' is accepted.
