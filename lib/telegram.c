@@ -54,22 +54,6 @@ struct tg_resp {
 };
 
 /*
- * snprintf into err when there is room; a NULL err or errlen 0 is
- * allowed.  Truncation is fine: reasons are short.
- */
-static void __attribute__((format(printf, 3, 4)))
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
-/*
  * The length (1-4) of the well-formed UTF-8 sequence at s, or 0 when it
  * is not one (overlong forms, surrogates, code points past U+10FFFF,
  * a stray continuation byte).  s is NUL-terminated, so reading on stops
@@ -235,21 +219,21 @@ static int
 config_ok(const struct tg_config *cfg, char *err, size_t errlen)
 {
 	if (cfg == NULL) {
-		set_err(err, errlen, "telegram: no configuration");
+		util_seterr(err, errlen, "telegram: no configuration");
 		return -1;
 	}
 	if (!base_ok(cfg->api_base)) {
-		set_err(err, errlen, "telegram: api_base is not an http(s) "
+		util_seterr(err, errlen, "telegram: api_base is not an http(s) "
 		    "base URL");
 		return -1;
 	}
 	if (!bot_token_ok(cfg->bot_token)) {
-		set_err(err, errlen, "telegram: bot_token is missing or "
+		util_seterr(err, errlen, "telegram: bot_token is missing or "
 		    "malformed");
 		return -1;
 	}
 	if (cfg->timeout_ms < 0 || cfg->timeout_ms > TG_MAX_TIMEOUT) {
-		set_err(err, errlen, "telegram: timeout_ms out of range");
+		util_seterr(err, errlen, "telegram: timeout_ms out of range");
 		return -1;
 	}
 	return 0;
@@ -385,16 +369,19 @@ report_failure(const struct tg_config *cfg, const char *method, long status,
 	if (o == NULL || !json_object_object_get_ex(o, "ok", &v) ||
 	    !json_object_is_type(v, json_type_boolean)) {
 		if (status >= 200 && status <= 299)
-			set_err(err, errlen, "telegram: %s: malformed answer",
+			util_seterr(err, errlen,
+			    "telegram: %s: malformed answer",
 			    method);
 		else
-			set_err(err, errlen, "telegram: %s: HTTP %ld", method,
+			util_seterr(err, errlen,
+			    "telegram: %s: HTTP %ld", method,
 			    status);
 		return;
 	}
 	if (json_object_get_boolean(v)) {
 		/* ok:true with a non-2xx status. */
-		set_err(err, errlen, "telegram: %s: HTTP %ld", method, status);
+		util_seterr(err, errlen,
+		    "telegram: %s: HTTP %ld", method, status);
 		return;
 	}
 	if (json_object_object_get_ex(o, "error_code", &v) &&
@@ -412,7 +399,8 @@ report_failure(const struct tg_config *cfg, const char *method, long status,
 	    json_object_is_type(v, json_type_int))
 		(void)snprintf(ra, sizeof(ra), " (retry after %" PRId64 " s)",
 		    json_object_get_int64(v));
-	set_err(err, errlen, "telegram: %s: %" PRId64 "%s%s%s", method, code,
+	util_seterr(err, errlen,
+	    "telegram: %s: %" PRId64 "%s%s%s", method, code,
 	    desc[0] != '\0' ? " " : "", desc, ra);
 }
 
@@ -449,13 +437,13 @@ call(const struct tg_config *cfg, const char *method, struct json_object *req,
 	url = make_url(cfg, method);
 	c = curl_easy_init();
 	if (body == NULL || url == NULL || c == NULL) {
-		set_err(err, errlen, "telegram: %s: out of memory", method);
+		util_seterr(err, errlen, "telegram: %s: out of memory", method);
 		goto fail;
 	}
 	for (i = 0; i < sizeof(headers) / sizeof(headers[0]); i++) {
 		t = curl_slist_append(hl, headers[i]);
 		if (t == NULL) {
-			set_err(err, errlen, "telegram: %s: out of memory",
+			util_seterr(err, errlen, "telegram: %s: out of memory",
 			    method);
 			goto fail;
 		}
@@ -476,19 +464,20 @@ call(const struct tg_config *cfg, const char *method, struct json_object *req,
 	    (curl_off_t)strlen(body)) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp) != CURLE_OK) {
-		set_err(err, errlen, "telegram: %s: cannot set up the request",
+		util_seterr(err, errlen,
+		    "telegram: %s: cannot set up the request",
 		    method);
 		goto fail;
 	}
 	cc = curl_easy_perform(c);
 	if (resp.too_big) {
-		set_err(err, errlen, "telegram: %s: answer over %d bytes",
+		util_seterr(err, errlen, "telegram: %s: answer over %d bytes",
 		    method, TG_MAX_BODY);
 		goto fail;
 	}
 	if (cc != CURLE_OK) {
 		/* Never curl's error buffer: it may quote the URL. */
-		set_err(err, errlen, "telegram: %s: %s", method,
+		util_seterr(err, errlen, "telegram: %s: %s", method,
 		    curl_easy_strerror(cc));
 		goto fail;
 	}
@@ -504,7 +493,8 @@ call(const struct tg_config *cfg, const char *method, struct json_object *req,
 		goto fail;
 	}
 	if (!json_object_object_get_ex(o, "result", NULL)) {
-		set_err(err, errlen, "telegram: %s: answer without a result",
+		util_seterr(err, errlen,
+		    "telegram: %s: answer without a result",
 		    method);
 		goto fail;
 	}
@@ -533,7 +523,7 @@ call_true(const struct tg_config *cfg, const char *method,
 	int			 rc = -1;
 
 	if (req == NULL) {
-		set_err(err, errlen, "telegram: %s: out of memory", method);
+		util_seterr(err, errlen, "telegram: %s: out of memory", method);
 		return -1;
 	}
 	rc = call(cfg, method, req, &ans, err, errlen);
@@ -546,7 +536,7 @@ call_true(const struct tg_config *cfg, const char *method,
 	    json_object_get_boolean(res))
 		rc = 0;
 	else
-		set_err(err, errlen, "telegram: %s: the result is not true",
+		util_seterr(err, errlen, "telegram: %s: the result is not true",
 		    method);
 	json_object_put(ans);
 	return rc;
@@ -603,43 +593,47 @@ tg_create_invoice_link(const struct tg_config *cfg, const char *title,
 	const char		*s;
 	int			 rc = -1;
 
-	set_err(err, errlen, "%s", "");
+	util_seterr(err, errlen, "%s", "");
 	if (link == NULL) {
-		set_err(err, errlen, "telegram: createInvoiceLink: no link");
+		util_seterr(err, errlen,
+		    "telegram: createInvoiceLink: no link");
 		return -1;
 	}
 	*link = NULL;
 	if (config_ok(cfg, err, errlen) == -1)
 		return -1;
 	if (!text_ok(title, TG_MAX_TITLE, 4 * TG_MAX_TITLE)) {
-		set_err(err, errlen, "telegram: createInvoiceLink: title must "
+		util_seterr(err, errlen,
+		    "telegram: createInvoiceLink: title must "
 		    "be 1-%d characters of UTF-8", TG_MAX_TITLE);
 		return -1;
 	}
 	if (!text_ok(description, TG_MAX_DESCR, 4 * TG_MAX_DESCR)) {
-		set_err(err, errlen, "telegram: createInvoiceLink: description "
+		util_seterr(err, errlen,
+		    "telegram: createInvoiceLink: description "
 		    "must be 1-%d characters of UTF-8", TG_MAX_DESCR);
 		return -1;
 	}
 	if (!text_ok(payload, TG_MAX_PAYLOAD, TG_MAX_PAYLOAD)) {
-		set_err(err, errlen, "telegram: createInvoiceLink: payload "
+		util_seterr(err, errlen, "telegram: createInvoiceLink: payload "
 		    "must be 1-%d bytes of UTF-8", TG_MAX_PAYLOAD);
 		return -1;
 	}
 	if (!text_ok(label, TG_MAX_LABEL, 4 * TG_MAX_LABEL)) {
-		set_err(err, errlen, "telegram: createInvoiceLink: label must "
+		util_seterr(err, errlen,
+		    "telegram: createInvoiceLink: label must "
 		    "be 1-%d characters of UTF-8", TG_MAX_LABEL);
 		return -1;
 	}
 	if (stars < 1 || stars > INT32_MAX) {
-		set_err(err, errlen, "telegram: createInvoiceLink: amount "
+		util_seterr(err, errlen, "telegram: createInvoiceLink: amount "
 		    "must be 1-%d stars", INT32_MAX);
 		return -1;
 	}
 
 	req = invoice_request(title, description, payload, label, stars);
 	if (req == NULL) {
-		set_err(err, errlen, "telegram: createInvoiceLink: out of "
+		util_seterr(err, errlen, "telegram: createInvoiceLink: out of "
 		    "memory");
 		goto fail;
 	}
@@ -649,13 +643,14 @@ tg_create_invoice_link(const struct tg_config *cfg, const char *title,
 	s = json_object_is_type(res, json_type_string) ?
 	    json_object_get_string(res) : NULL;
 	if (s == NULL || !link_ok(s)) {
-		set_err(err, errlen, "telegram: createInvoiceLink: the result "
+		util_seterr(err, errlen,
+		    "telegram: createInvoiceLink: the result "
 		    "is not an invoice link");
 		goto fail;
 	}
 	*link = strdup(s);
 	if (*link == NULL) {
-		set_err(err, errlen, "telegram: createInvoiceLink: out of "
+		util_seterr(err, errlen, "telegram: createInvoiceLink: out of "
 		    "memory");
 		goto fail;
 	}
@@ -694,22 +689,22 @@ int
 tg_answer_pre_checkout(const struct tg_config *cfg, const char *query_id,
     int ok, const char *error_message, char *err, size_t errlen)
 {
-	set_err(err, errlen, "%s", "");
+	util_seterr(err, errlen, "%s", "");
 	if (config_ok(cfg, err, errlen) == -1)
 		return -1;
 	if (!token_ok(query_id, TG_MAX_QUERY_ID)) {
-		set_err(err, errlen, "telegram: answerPreCheckoutQuery: "
+		util_seterr(err, errlen, "telegram: answerPreCheckoutQuery: "
 		    "malformed pre_checkout_query_id");
 		return -1;
 	}
 	if (ok != 0 && ok != 1) {
-		set_err(err, errlen, "telegram: answerPreCheckoutQuery: ok "
+		util_seterr(err, errlen, "telegram: answerPreCheckoutQuery: ok "
 		    "must be 0 or 1");
 		return -1;
 	}
 	if (ok == 0 && !text_ok(error_message, TG_MAX_MESSAGE,
 	    4 * TG_MAX_MESSAGE)) {
-		set_err(err, errlen, "telegram: answerPreCheckoutQuery: a "
+		util_seterr(err, errlen, "telegram: answerPreCheckoutQuery: a "
 		    "refusal needs an error_message of 1-%d characters",
 		    TG_MAX_MESSAGE);
 		return -1;
@@ -778,16 +773,18 @@ tg_set_webhook(const struct tg_config *cfg, const char *url,
 {
 	struct json_object	*req, *kinds;
 
-	set_err(err, errlen, "%s", "");
+	util_seterr(err, errlen, "%s", "");
 	if (config_ok(cfg, err, errlen) == -1)
 		return -1;
 	if (url == NULL || strncmp(url, "https://", 8) != 0 || !link_ok(url)) {
-		set_err(err, errlen, "telegram: setWebhook: the URL must be "
+		util_seterr(err, errlen,
+		    "telegram: setWebhook: the URL must be "
 		    "https:// (at most %d bytes, no spaces)", TG_MAX_LINK);
 		return -1;
 	}
 	if (!tg_secret_valid(secret)) {
-		set_err(err, errlen, "telegram: setWebhook: the secret must be "
+		util_seterr(err, errlen,
+		    "telegram: setWebhook: the secret must be "
 		    "1-256 of A-Z a-z 0-9 _ -");
 		return -1;
 	}
@@ -815,16 +812,18 @@ tg_refund_star_payment(const struct tg_config *cfg, int64_t user_id,
 	struct json_object	*req = NULL;
 	int			 rc = -1;
 
-	set_err(err, errlen, "%s", "");
+	util_seterr(err, errlen, "%s", "");
 	if (config_ok(cfg, err, errlen) == -1)
 		return -1;
 	if (user_id <= 0 || user_id > TG_MAX_USER_ID) {
-		set_err(err, errlen, "telegram: refundStarPayment: the user id "
+		util_seterr(err, errlen,
+		    "telegram: refundStarPayment: the user id "
 		    "must be 1-%" PRId64, (int64_t)TG_MAX_USER_ID);
 		return -1;
 	}
 	if (!token_ok(charge_id, TG_MAX_CHARGE)) {
-		set_err(err, errlen, "telegram: refundStarPayment: malformed "
+		util_seterr(err, errlen,
+		    "telegram: refundStarPayment: malformed "
 		    "telegram_payment_charge_id");
 		return -1;
 	}

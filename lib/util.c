@@ -4,6 +4,8 @@
  * secrets.
  */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -305,4 +307,16 @@ util_free_secret(char *s)
 		return;
 	explicit_bzero(s, strlen(s));
 	free(s);
+}
+
+void
+util_seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
 }

@@ -89,6 +89,13 @@ int	 util_ct_equal(const void *a, const void *b, size_t n);
  */
 size_t	 util_strlcpy(char *dst, const char *src, size_t dstsz);
 
+/*
+ * Format a message into err (errlen bytes, truncated to fit); a NULL err
+ * or errlen 0 is allowed.  For the short reasons library calls give back.
+ */
+void	 util_seterr(char *err, size_t errlen, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
 /* Wipe a string that held a secret (a token, a key), then free it; NULL
  * is allowed. */
 void	 util_free_secret(char *s);

@@ -41,6 +41,7 @@
 #include <libswscale/swscale.h>
 
 #include "image.h"
+#include "util.h"
 #include "video.h"
 
 #define AVIO_BUFSZ	65536
@@ -69,23 +70,6 @@
 
 /* ----------------------------------------------------------- errors */
 
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* Format a message into err (truncated to fit; a message may be cut). */
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* "what: <FFmpeg's text for averr>" into err. */
 static void
 seterr_av(char *err, size_t errlen, const char *what, int averr)
@@ -94,7 +78,7 @@ seterr_av(char *err, size_t errlen, const char *what, int averr)
 
 	if (av_strerror(averr, buf, sizeof(buf)) < 0)
 		(void)snprintf(buf, sizeof(buf), "error %d", averr);
-	seterr(err, errlen, "%s: %s", what, buf);
+	util_seterr(err, errlen, "%s: %s", what, buf);
 }
 
 /* ------------------------------------------------- memory I/O */
@@ -360,23 +344,24 @@ out_size(const struct image *img, const struct video_params *p, int *W,
 	int	w = p->width, h = p->height, lng;
 
 	if (p->fps != 24 && p->fps != 25 && p->fps != 30) {
-		seterr(err, errlen, "fps must be 24, 25 or 30");
+		util_seterr(err, errlen, "fps must be 24, 25 or 30");
 		return -1;
 	}
 	if (!(p->seconds >= VIDEO_MIN_SECONDS &&
 	    p->seconds <= VIDEO_MAX_SECONDS)) {
-		seterr(err, errlen, "seconds must be within %g..%g",
+		util_seterr(err, errlen, "seconds must be within %g..%g",
 		    VIDEO_MIN_SECONDS, VIDEO_MAX_SECONDS);
 		return -1;
 	}
 	if (p->crf < 1 || p->crf > 51) {
-		seterr(err, errlen, "crf must be within 1..51");
+		util_seterr(err, errlen, "crf must be within 1..51");
 		return -1;
 	}
 	if (w < 0 || h < 0 || w > VIDEO_MAX_SIDE + 1 ||
 	    h > VIDEO_MAX_SIDE + 1 || (w > 0 && w < VIDEO_MIN_SIDE) ||
 	    (h > 0 && h < VIDEO_MIN_SIDE)) {
-		seterr(err, errlen, "width/height must be 0 or within %d..%d",
+		util_seterr(err, errlen,
+		    "width/height must be 0 or within %d..%d",
 		    VIDEO_MIN_SIDE, VIDEO_MAX_SIDE);
 		return -1;
 	}
@@ -401,7 +386,8 @@ out_size(const struct image *img, const struct video_params *p, int *W,
 	else if (h == 0)
 		h = even_side(w / a);
 	if ((int64_t)((w + 15) / 16) * ((h + 15) / 16) > LEVEL_MAX_MBS) {
-		seterr(err, errlen, "%dx%d is too large for H.264 level 4.0",
+		util_seterr(err, errlen,
+		    "%dx%d is too large for H.264 level 4.0",
 		    w, h);
 		return -1;
 	}
@@ -466,7 +452,8 @@ enc_source(struct enc *e, const struct image *img, char *err, size_t errlen)
 		nh = (int)clampd(floor(img->h * f + 0.5), 1, img->h);
 		rc = image_resize(img, nw, nh, &e->own);
 		if (rc != IMAGE_OK) {
-			seterr(err, errlen, "shrink: %s", image_strerror(rc));
+			util_seterr(err, errlen,
+			    "shrink: %s", image_strerror(rc));
 			return -1;
 		}
 		e->src = &e->own;
@@ -474,7 +461,8 @@ enc_source(struct enc *e, const struct image *img, char *err, size_t errlen)
 	} else if (alpha) {
 		rc = image_crop(img, 0, 0, img->w, img->h, &e->own);
 		if (rc != IMAGE_OK) {
-			seterr(err, errlen, "copy: %s", image_strerror(rc));
+			util_seterr(err, errlen,
+			    "copy: %s", image_strerror(rc));
 			return -1;
 		}
 		e->src = &e->own;
@@ -705,7 +693,7 @@ enc_open(struct enc *e, const struct video_params *p, char *err,
 	if (codec == NULL)
 		codec = avcodec_find_encoder(AV_CODEC_ID_H264);
 	if (codec == NULL) {
-		seterr(err, errlen, "no H.264 encoder in libavcodec");
+		util_seterr(err, errlen, "no H.264 encoder in libavcodec");
 		return -1;
 	}
 	ret = avformat_alloc_output_context2(&e->oc, NULL, "mp4", NULL);
@@ -720,7 +708,7 @@ enc_open(struct enc *e, const struct video_params *p, char *err,
 	e->pkt = av_packet_alloc();
 	if (e->st == NULL || e->cc == NULL || e->fr == NULL ||
 	    e->pkt == NULL) {
-		seterr(err, errlen, "out of memory");
+		util_seterr(err, errlen, "out of memory");
 		return -1;
 	}
 
@@ -752,7 +740,7 @@ enc_open(struct enc *e, const struct video_params *p, char *err,
 	    av_dict_set(&opts, "crf", crf, 0) < 0 ||
 	    av_dict_set(&opts, "x264-params", "log=-1", 0) < 0) {
 		av_dict_free(&opts);
-		seterr(err, errlen, "out of memory");
+		util_seterr(err, errlen, "out of memory");
 		return -1;
 	}
 	ret = avcodec_open2(e->cc, codec, &opts);
@@ -781,7 +769,7 @@ enc_open(struct enc *e, const struct video_params *p, char *err,
 	e->out.max = OUT_MAX;
 	e->pb = avio_new(&e->out, 1, NULL, mb_write, mb_seek);
 	if (e->pb == NULL) {
-		seterr(err, errlen, "out of memory");
+		util_seterr(err, errlen, "out of memory");
 		return -1;
 	}
 	e->oc->pb = e->pb;
@@ -790,7 +778,7 @@ enc_open(struct enc *e, const struct video_params *p, char *err,
 	e->oc->io_open = mux_io_open;
 	e->oc->io_close2 = mux_io_close2;
 	if (av_dict_set(&opts, "movflags", "+faststart", 0) < 0) {
-		seterr(err, errlen, "out of memory");
+		util_seterr(err, errlen, "out of memory");
 		return -1;
 	}
 	ret = avformat_write_header(e->oc, &opts);
@@ -836,13 +824,13 @@ video_panzoom_mp4(const struct image *img, const struct video_params *p,
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
 	if (mp4 == NULL || len == NULL) {
-		seterr(err, errlen, "no output pointers");
+		util_seterr(err, errlen, "no output pointers");
 		return -1;
 	}
 	*mp4 = NULL;
 	*len = 0;
 	if (!image_ok(img)) {
-		seterr(err, errlen, "invalid image");
+		util_seterr(err, errlen, "invalid image");
 		return -1;
 	}
 	if (p == NULL) {
@@ -866,7 +854,7 @@ video_panzoom_mp4(const struct image *img, const struct video_params *p,
 	e.rgb = malloc((size_t)e.W * e.H * 3);
 	if (e.xo0 == NULL || e.xo1 == NULL || e.xf == NULL ||
 	    e.yr0 == NULL || e.yr1 == NULL || e.yf == NULL || e.rgb == NULL) {
-		seterr(err, errlen, "out of memory");
+		util_seterr(err, errlen, "out of memory");
 		goto fail;
 	}
 	if (enc_open(&e, p, err, errlen) != 0)
@@ -918,7 +906,7 @@ video_panzoom_mp4(const struct image *img, const struct video_params *p,
 	return 0;
 fail:
 	if (err != NULL && errlen > 0 && err[0] == '\0')
-		seterr(err, errlen, "video encoding failed");
+		util_seterr(err, errlen, "video encoding failed");
 	enc_free(&e);
 	return -1;
 }
@@ -1092,7 +1080,8 @@ mp4_samples(struct mp4lim *l, const struct mp4box *b, uint64_t n)
 	l->samples += n;
 	if (l->samples <= MP4_MAX_SAMPLES)
 		return 0;
-	seterr(l->err, l->errlen, "mp4: '%s' at %zu: the file declares more "
+	util_seterr(l->err, l->errlen,
+	    "mp4: '%s' at %zu: the file declares more "
 	    "than %llu samples", b->type, b->start,
 	    (unsigned long long)MP4_MAX_SAMPLES);
 	return -1;
@@ -1121,7 +1110,8 @@ mp4_trak_check(struct mp4lim *l)
 		span = next > first ? next - first : 0;
 		total += span * rd32(e + 4);	/* < 2^64: span < 2^32 */
 		if (total > MP4_MAX_SAMPLES) {
-			seterr(l->err, l->errlen, "mp4: 'stsc': its chunks "
+			util_seterr(l->err, l->errlen,
+			    "mp4: 'stsc': its chunks "
 			    "hold more than %llu samples",
 			    (unsigned long long)MP4_MAX_SAMPLES);
 			return -1;
@@ -1209,11 +1199,12 @@ mp4_table(struct mp4lim *l, const struct mp4box *b)
 		l->last.chunks = count;
 	return 0;
 short_box:
-	seterr(l->err, l->errlen, "mp4: '%s' at %zu is too short for its "
+	util_seterr(l->err, l->errlen, "mp4: '%s' at %zu is too short for its "
 	    "header", b->type, b->start);
 	return -1;
 overflow:
-	seterr(l->err, l->errlen, "mp4: '%s' at %zu declares %llu entries, "
+	util_seterr(l->err, l->errlen,
+	    "mp4: '%s' at %zu declares %llu entries, "
 	    "more than its %zu bytes hold", b->type, b->start,
 	    (unsigned long long)count, n);
 	return -1;
@@ -1270,13 +1261,14 @@ mp4_walk(struct mp4lim *l, size_t off, size_t end, int depth)
 	int		rc = 0;
 
 	if (depth > MP4_MAX_DEPTH) {
-		seterr(l->err, l->errlen, "mp4: boxes nested deeper than %d",
+		util_seterr(l->err, l->errlen,
+		    "mp4: boxes nested deeper than %d",
 		    MP4_MAX_DEPTH);
 		return -1;
 	}
 	while (rc == 0 && mp4_box(l->p, off, end, &b)) {
 		if (strcmp(b.type, "cmov") == 0) {
-			seterr(l->err, l->errlen, "mp4: compressed movie "
+			util_seterr(l->err, l->errlen, "mp4: compressed movie "
 			    "headers (cmov) are not accepted");
 			return -1;
 		}
@@ -1359,12 +1351,12 @@ demux_open(struct demux *d, const unsigned char *mp4, size_t len, char *err,
 	memset(d, 0, sizeof(*d));
 	d->vidx = -1;
 	if (mp4 == NULL || len < 8 || len > IN_MAX) {
-		seterr(err, errlen, "no data or too large");
+		util_seterr(err, errlen, "no data or too large");
 		return -1;
 	}
 	ifmt = av_find_input_format("mp4");
 	if (ifmt == NULL) {
-		seterr(err, errlen, "no mp4 demuxer in libavformat");
+		util_seterr(err, errlen, "no mp4 demuxer in libavformat");
 		return -1;
 	}
 	if (mp4_tables_check(mp4, len, err, errlen) != 0)
@@ -1374,7 +1366,7 @@ demux_open(struct demux *d, const unsigned char *mp4, size_t len, char *err,
 	d->pb = avio_new(&d->r, 0, mr_read, NULL, mr_seek);
 	d->fc = avformat_alloc_context();
 	if (d->pb == NULL || d->fc == NULL) {
-		seterr(err, errlen, "out of memory");
+		util_seterr(err, errlen, "out of memory");
 		return -1;
 	}
 	d->fc->pb = d->pb;
@@ -1393,7 +1385,7 @@ demux_open(struct demux *d, const unsigned char *mp4, size_t len, char *err,
 	d->vidx = av_find_best_stream(d->fc, AVMEDIA_TYPE_VIDEO, -1, -1,
 	    NULL, 0);
 	if (d->vidx < 0) {
-		seterr(err, errlen, "no video stream");
+		util_seterr(err, errlen, "no video stream");
 		return -1;
 	}
 	return 0;
@@ -1454,7 +1446,7 @@ video_probe_mp4(const unsigned char *mp4, size_t len, struct video_info *out)
 
 	pkt = av_packet_alloc();
 	if (pkt == NULL) {
-		seterr(out->err, sizeof(out->err), "out of memory");
+		util_seterr(out->err, sizeof(out->err), "out of memory");
 		goto fail;
 	}
 	for (;;) {
@@ -1469,7 +1461,7 @@ video_probe_mp4(const unsigned char *mp4, size_t len, struct video_info *out)
 		if (pkt->stream_index == d.vidx) {
 			if (pkt->flags & AV_PKT_FLAG_CORRUPT) {
 				av_packet_unref(pkt);
-				seterr(out->err, sizeof(out->err),
+				util_seterr(out->err, sizeof(out->err),
 				    "corrupt or truncated video packet");
 				goto fail;
 			}
@@ -1484,7 +1476,7 @@ fail:
 	av_packet_free(&pkt);
 	demux_close(&d);
 	if (out->err[0] == '\0')
-		seterr(out->err, sizeof(out->err), "probe failed");
+		util_seterr(out->err, sizeof(out->err), "probe failed");
 	return -1;
 }
 
@@ -1520,7 +1512,8 @@ frame_to_image(const AVFrame *f, struct image *out, char *err,
 
 	ret = image_new(f->width, f->height, out);
 	if (ret != IMAGE_OK) {
-		seterr(err, errlen, "frame image: %s", image_strerror(ret));
+		util_seterr(err, errlen,
+		    "frame image: %s", image_strerror(ret));
 		return -1;
 	}
 	sws = sws_getContext(f->width, f->height, (enum AVPixelFormat)f->format,
@@ -1529,7 +1522,7 @@ frame_to_image(const AVFrame *f, struct image *out, char *err,
 	    NULL);
 	if (sws == NULL) {
 		image_free(out);
-		seterr(err, errlen, "no conversion from %s to RGBA",
+		util_seterr(err, errlen, "no conversion from %s to RGBA",
 		    av_get_pix_fmt_name((enum AVPixelFormat)f->format));
 		return -1;
 	}
@@ -1547,7 +1540,7 @@ frame_to_image(const AVFrame *f, struct image *out, char *err,
 	sws_freeContext(sws);
 	if (ret != f->height) {
 		image_free(out);
-		seterr(err, errlen, "frame conversion failed");
+		util_seterr(err, errlen, "frame conversion failed");
 		return -1;
 	}
 	return 0;
@@ -1569,12 +1562,12 @@ video_decode_frame(const unsigned char *mp4, size_t len, int index,
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
 	if (out == NULL) {
-		seterr(err, errlen, "no output image");
+		util_seterr(err, errlen, "no output image");
 		return -1;
 	}
 	memset(out, 0, sizeof(*out));
 	if (index < 0) {
-		seterr(err, errlen, "negative frame index");
+		util_seterr(err, errlen, "negative frame index");
 		return -1;
 	}
 	if (demux_open(&d, mp4, len, err, errlen) != 0)
@@ -1583,13 +1576,13 @@ video_decode_frame(const unsigned char *mp4, size_t len, int index,
 	if (par->width <= 0 || par->height <= 0 ||
 	    par->width > DEC_MAX_SIDE || par->height > DEC_MAX_SIDE ||
 	    (int64_t)par->width * par->height > DEC_MAX_PIXELS) {
-		seterr(err, errlen, "video size %dx%d out of range",
+		util_seterr(err, errlen, "video size %dx%d out of range",
 		    par->width, par->height);
 		goto fail;
 	}
 	dec = avcodec_find_decoder(par->codec_id);
 	if (dec == NULL) {
-		seterr(err, errlen, "no decoder for %s",
+		util_seterr(err, errlen, "no decoder for %s",
 		    avcodec_get_name(par->codec_id));
 		goto fail;
 	}
@@ -1597,7 +1590,7 @@ video_decode_frame(const unsigned char *mp4, size_t len, int index,
 	pkt = av_packet_alloc();
 	fr = av_frame_alloc();
 	if (dc == NULL || pkt == NULL || fr == NULL) {
-		seterr(err, errlen, "out of memory");
+		util_seterr(err, errlen, "out of memory");
 		goto fail;
 	}
 	ret = avcodec_parameters_to_context(dc, par);
@@ -1639,7 +1632,8 @@ video_decode_frame(const unsigned char *mp4, size_t len, int index,
 			if (ret == AVERROR(EAGAIN))
 				break;
 			if (ret == AVERROR_EOF) {
-				seterr(err, errlen, "frame %d not found: the "
+				util_seterr(err, errlen,
+				    "frame %d not found: the "
 				    "video has %d", index, n);
 				goto fail;
 			}
@@ -1656,7 +1650,7 @@ video_decode_frame(const unsigned char *mp4, size_t len, int index,
 			av_frame_unref(fr);
 		}
 		if (eof && !done && ret == AVERROR(EAGAIN)) {
-			seterr(err, errlen, "decoder stalled");
+			util_seterr(err, errlen, "decoder stalled");
 			goto fail;
 		}
 	}
@@ -1667,7 +1661,7 @@ video_decode_frame(const unsigned char *mp4, size_t len, int index,
 	return 0;
 fail:
 	if (err != NULL && errlen > 0 && err[0] == '\0')
-		seterr(err, errlen, "decode failed");
+		util_seterr(err, errlen, "decode failed");
 	av_frame_free(&fr);
 	av_packet_free(&pkt);
 	avcodec_free_context(&dc);
