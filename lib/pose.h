@@ -1,0 +1,62 @@
+/*
+ * Where the person in a photo is: MediaPipe Pose's 33 body landmarks and
+ * its person mask, computed in C (lib/pose.c over the network runtime in
+ * lib/nn/).  This header is the contract between the pose code and its
+ * users (QC's person checks, the offline try-on, location placement).
+ */
+#ifndef PRIMERKA_POSE_H
+#define PRIMERKA_POSE_H
+
+/* MediaPipe Pose's landmark indices (BlazePose topology). */
+enum pose_lm {
+	POSE_NOSE = 0,
+	POSE_LEFT_EYE_INNER, POSE_LEFT_EYE, POSE_LEFT_EYE_OUTER,
+	POSE_RIGHT_EYE_INNER, POSE_RIGHT_EYE, POSE_RIGHT_EYE_OUTER,
+	POSE_LEFT_EAR, POSE_RIGHT_EAR,
+	POSE_MOUTH_LEFT, POSE_MOUTH_RIGHT,
+	POSE_LEFT_SHOULDER, POSE_RIGHT_SHOULDER,
+	POSE_LEFT_ELBOW, POSE_RIGHT_ELBOW,
+	POSE_LEFT_WRIST, POSE_RIGHT_WRIST,
+	POSE_LEFT_PINKY, POSE_RIGHT_PINKY,
+	POSE_LEFT_INDEX, POSE_RIGHT_INDEX,
+	POSE_LEFT_THUMB, POSE_RIGHT_THUMB,
+	POSE_LEFT_HIP, POSE_RIGHT_HIP,
+	POSE_LEFT_KNEE, POSE_RIGHT_KNEE,
+	POSE_LEFT_ANKLE, POSE_RIGHT_ANKLE,
+	POSE_LEFT_HEEL, POSE_RIGHT_HEEL,
+	POSE_LEFT_FOOT_INDEX, POSE_RIGHT_FOOT_INDEX,
+	POSE_LM__MAX
+};
+
+/*
+ * One landmark: x and y in pixels of the source image (they may lie
+ * outside it), z relative depth as MediaPipe gives it, visibility and
+ * presence in 0..1.
+ */
+struct pose_point {
+	float	x;
+	float	y;
+	float	z;
+	float	visibility;
+	float	presence;
+};
+
+/*
+ * One person found in an image.  box is the detector's box in source
+ * pixels (x0, y0, x1, y1).  mask, when not NULL, is mask_w * mask_h bytes
+ * (the source image's size), 0..255 the probability that the pixel is
+ * the person; it is owned by the struct and freed by pose_person_free().
+ */
+struct pose_person {
+	float			 score;
+	float			 box[4];
+	struct pose_point	 lm[POSE_LM__MAX];
+	unsigned char		*mask;
+	int			 mask_w;
+	int			 mask_h;
+};
+
+/* Free what a pose_person owns (its mask) and clear it; NULL is a no-op. */
+void	pose_person_free(struct pose_person *p);
+
+#endif /* PRIMERKA_POSE_H */
