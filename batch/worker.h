@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 #include "app.h"
-#include "provider.h"
+#include "providers/provider.h"
 #include "queue.h"
 
 struct job_ctx {

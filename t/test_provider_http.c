@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/provider_http.c against t/provider_emulator.js,
+ * Unit tests for lib/providers/http.c against t/provider_emulator.js,
  * which the test starts (node $srcdir/t/provider_emulator.js 0) on a free
  * loopback port and stops at the end.  The emulator also serves the
  * input images, behind presigned-looking URLs, and counts submissions
@@ -26,8 +26,8 @@
 #include <curl/curl.h>
 #include <json-c/json.h>
 
-#include "provider.h"
-#include "provider_http.h"
+#include "providers/provider.h"
+#include "providers/http.h"
 #include "testutil.h"
 #include "util.h"
 

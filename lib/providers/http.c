@@ -1,7 +1,7 @@
 /*
  * The `http` provider: submit a job to a hosted try-on (FASHN v1) or
  * image-to-video API, keep its id, poll it to the end.  The wire shapes,
- * the retry policy and the error mapping are in provider_http.h.
+ * the retry policy and the error mapping are in lib/providers/http.h.
  *
  * Everything that comes back from the remote is parsed here, in
  * parse_answer(), with the body capped at HTTP_MAX_BODY.
@@ -23,7 +23,7 @@
 #include "buf.h"
 #include "jsonv.h"
 #include "provider.h"
-#include "provider_http.h"
+#include "http.h"
 #include "util.h"
 
 #define HTTP_MAX_BODY	(1024 * 1024)	/* cap on any answer body */

@@ -69,7 +69,7 @@ struct provider {
 struct provider	*provider_new(struct app *, char *err, size_t errlen);
 void		 provider_free(struct provider *);
 
-/* The local, offline provider (provider_local.c). */
+/* The local, offline provider (lib/providers/local.c). */
 struct provider	*provider_local_new(struct app *);
 
 void		 provider_error_set(struct provider_error *, const char *code,

@@ -8,7 +8,7 @@
 
 #include "app.h"
 #include "provider.h"
-#include "provider_http.h"
+#include "http.h"
 
 void
 provider_error_set(struct provider_error *e, const char *code, int retryable,
