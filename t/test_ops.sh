@@ -147,8 +147,8 @@ if make -C "$ROOT" -s install DESTDIR="$inst" >"$TMP/install.log" 2>&1; then
 	check "make install DESTDIR= installs the four programs ($nprog)" [ "$nprog" = 4 ]
 	nman=$(find "$inst" -path '*/share/man/man[158]/*' -type f -name '*primerka*' | wc -l)
 	nunit=$(find "$inst" -path '*/systemd/system/primerka-*' -type f | wc -l)
-	check "...five man pages, five systemd units, the example config ($nman, $nunit)" \
-		[ "$nman:$nunit:$(find "$inst" -path '*/etc/primerka/primerka.conf.example' | wc -l)" = 5:5:1 ]
+	check "...five man pages, seven systemd units, the example config ($nman, $nunit)" \
+		[ "$nman:$nunit:$(find "$inst" -path '*/etc/primerka/primerka.conf.example' | wc -l)" = 5:7:1 ]
 	mdir=$(find "$inst" -type d -path '*/share/primerka/db' | head -n 1)
 	missing=$(cd "$ROOT/db" && for f in [0-9][0-9][0-9]_*.sql; do [ -f "$mdir/$f" ] || printf '%s ' "$f"; done)
 	check "every migration is installed (missing: ${missing:-none})" [ -n "$mdir" -a -z "$missing" ]
@@ -180,7 +180,20 @@ SQL
 	check "...and a purchase paid before it can be refunded ($rf)" [ "$rf" = refunded:100 ]
 	$PSQL -c "DROP DATABASE $idb" >/dev/null
 	# The site below runs from what was installed.
-	site=$(find "$inst" -type f -path '*/nginx/sites-available/primerka' | head -n 1)
+	site=$(find "$inst" -type f -path '*/share/primerka/examples/nginx-site.conf' | head -n 1)
+	check "make install puts the site in as an example, no live site file" \
+		[ -n "$site" -a -z "$(find "$inst" -path '*/sites-available/*')" ]
+	# An admin's edited site (and config) survive the next make install.
+	live="$inst/etc/nginx/sites-available/primerka"
+	mkdir -p "$(dirname "$live")"
+	{ cat "$site"; echo "# edited by the admin"; } > "$live"
+	cp "$live" "$TMP/live.before"
+	iconf="$(dirname "$(find "$inst" -path '*/etc/primerka/primerka.conf.example')")/primerka.conf"
+	echo "# edited config" > "$iconf"
+	make -C "$ROOT" -s install DESTDIR="$inst" >>"$TMP/install.log" 2>&1
+	check "...and a second make install leaves the edited site and config alone" \
+		sh -c 'cmp -s "$1" "$2" && [ "$(cat "$3")" = "# edited config" ]' _ \
+		"$live" "$TMP/live.before" "$iconf"
 	snippets=$(dirname "$(find "$inst" -type f -name primerka-api.conf | head -n 1)")
 	webroot=$(find "$inst" -type d -path '*/share/primerka/web' | head -n 1)
 	check "the site, its snippets and the Mini App are installed" [ -f "$site" -a -d "$snippets" -a -f "$webroot/index.html" ]
@@ -220,11 +233,23 @@ http {
 NGX
 sed -i "s|include snippets/|include $TMP/nginx/snippets/|" "$TMP/nginx/site.conf"
 check "nginx -t accepts the production site" nginx -t -q -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf"
+check "...which sets nothing at http{} level but its own names" \
+	fails grep -qE "^(access_log|limit_req_status|include|ssl_|log_format)" "$TMP/nginx/site.conf"
+# A second instance on the same host: the same file under another
+# instance name must load beside the first (no name is global).
+sed -e 's/primerka_main/primerka_two/g; s/primerka-main/primerka-two/g' \
+    -e 's/server_name primerka.example.com;/server_name two.example.com;/' \
+    "$TMP/nginx/site.conf" > "$TMP/nginx/site2.conf"
+sed "s|include $TMP/nginx/site.conf;|&\n\tinclude $TMP/nginx/site2.conf;|" \
+    "$TMP/nginx/nginx.conf" > "$TMP/nginx/two.conf"
+check "...and a second instance of it loads beside it" \
+	nginx -t -q -p "$TMP/nginx" -c "$TMP/nginx/two.conf"
 if nginx -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" 2>/dev/null; then
 	hdrs=$(curl -sSk -D - -o "$TMP/index.html" "https://127.0.0.1:$((PRIMERKA_PORT + 7))/")
 	check "HTTPS serves the Mini App with HSTS" grep -qi "^strict-transport-security" <<<"$hdrs"
 	check "...the installed one" cmp -s "$TMP/index.html" "$ROOT/web/index.html"
 	check "and a CSP" grep -qi "^content-security-policy" <<<"$hdrs"
+	check "...without the local stack's origins" fails grep -qi "^content-security-policy.*127\.0\.0\.1" <<<"$hdrs"
 	code=$(curl -sSk -o "$TMP/body" -w '%{http_code}' "https://127.0.0.1:$((PRIMERKA_PORT + 7))/api/v1/me" -H "$H3"); body=$(cat "$TMP/body")
 	expect 200 "the API through the production site"
 	hd=$(curl -sSk -o /dev/null -w '%{http_code}' "https://127.0.0.1:$((PRIMERKA_PORT + 7))/healthz")
