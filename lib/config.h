@@ -30,7 +30,13 @@ struct config	*config_parse(const char *text, size_t len, char *err, size_t errl
 /*
  * Load the file at path; a missing file is not an error when
  * missing_ok is set (the result is then empty and the environment alone
- * configures the process).  Returns NULL with err filled on failure.
+ * configures the process).  Secrets may come from files: "key_file =
+ * PATH" sets key from the file's contents (trailing newlines dropped; a
+ * relative PATH is in $CREDENTIALS_DIRECTORY), and every file
+ * "primerka_SECTION.KEY" in $CREDENTIALS_DIRECTORY (systemd's
+ * LoadCredential=primerka:DIR) sets SECTION.KEY.  Returns NULL with err
+ * filled (naming the key) on failure, e.g. an unreadable file or both
+ * key and key_file given.
  */
 struct config	*config_load(const char *path, int missing_ok, char *err, size_t errlen);
 
