@@ -136,6 +136,25 @@ sleep 0.5
 out=$(REQUEST_METHOD=GET DOCUMENT_URI=/healthz REMOTE_ADDR=127.0.0.1 cgi-fcgi -bind -connect "$SOCK" 2>/dev/null)
 check "primerka.fcgi serves on an inherited socket" grep -q '"status":"ok"' <<<"$out"
 check "with its prefork children" [ "$(pgrep -P "$(cat "$TMP/fd0.pid")" | wc -l)" = 2 ]
+fpid=$(cat "$TMP/fd0.pid")
+k1=$(pgrep -P "$fpid" | sort | tr '\n' ' ')
+# SIGHUP in the middle of a stream of requests: none fails.
+served=0
+for i in $(seq 1 40); do
+	[ "$i" = 10 ] && kill -HUP "$fpid"
+	REQUEST_METHOD=GET DOCUMENT_URI=/healthz REMOTE_ADDR=127.0.0.1 \
+		cgi-fcgi -bind -connect "$SOCK" 2>/dev/null | grep -q '"status":"ok"' && served=$((served + 1))
+	sleep 0.05
+done
+k2=$(pgrep -P "$fpid" | sort | tr '\n' ' ')
+check "SIGHUP reloads: every request served across it ($served of 40)" [ "$served" = 40 ]
+check "...by new prefork children ($k1-> $k2)" \
+	bash -c '[ "$(wc -w <<<"$1")" = 2 ] && for p in $2; do grep -qw "$p" <<<"$1" && exit 1; done; true' _ "$k2" "$k1"
+victim=${k2%% *}
+kill -KILL "$victim"
+for _ in $(seq 1 30); do [ "$(pgrep -P "$fpid" | wc -l)" = 2 ] && ! pgrep -P "$fpid" | grep -qx "$victim" && break; sleep 0.1; done
+check "a killed API child is replaced" \
+	bash -c '[ "$(pgrep -P "$1" | wc -l)" = 2 ] && ! pgrep -P "$1" | grep -qx "$2"' _ "$fpid" "$victim"
 kill -TERM "$(cat "$TMP/fd0.pid")"
 for _ in $(seq 1 20); do pid_alive "$TMP/fd0.pid" || break; sleep 0.1; done
 check "and stops on SIGTERM" fails pid_alive "$TMP/fd0.pid"
@@ -149,6 +168,13 @@ if make -C "$ROOT" -s install DESTDIR="$inst" >"$TMP/install.log" 2>&1; then
 	nunit=$(find "$inst" -path '*/systemd/system/primerka-*' -type f | wc -l)
 	check "...five man pages, seven systemd units, the example config ($nman, $nunit)" \
 		[ "$nman:$nunit:$(find "$inst" -path '*/etc/primerka/primerka.conf.example' | wc -l)" = 5:7:1 ]
+	# systemd's own rating of the shipped units' sandboxing (<= 2.5).
+	for u in "$ROOT"/systemd/*.service; do
+		e=$(systemd-analyze security --offline=yes "$u" 2>/dev/null |
+			sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
+		check "$(basename "$u"): systemd-analyze security ${e:-?} <= 2.5" \
+			bash -c '[ -n "$1" ] && awk -v e="$1" "BEGIN { exit !(e <= 2.5) }"' _ "$e"
+	done
 	mdir=$(find "$inst" -type d -path '*/share/primerka/db' | head -n 1)
 	missing=$(cd "$ROOT/db" && for f in [0-9][0-9][0-9]_*.sql; do [ -f "$mdir/$f" ] || printf '%s ' "$f"; done)
 	check "every migration is installed (missing: ${missing:-none})" [ -n "$mdir" -a -z "$missing" ]
@@ -199,6 +225,13 @@ SQL
 	check "the site, its snippets and the Mini App are installed" [ -f "$site" -a -d "$snippets" -a -f "$webroot/index.html" ]
 else
 	bad "make install DESTDIR= ($(tail -n 3 "$TMP/install.log"))"
+fi
+
+echo "alert rules"
+if command -v promtool >/dev/null; then
+	check "docs/alerts.yml passes promtool check rules" promtool check rules "$ROOT/docs/alerts.yml"
+else
+	bad "promtool is missing (Debian's prometheus package, scripts/deps)"
 fi
 
 echo "the production nginx site, as installed"
