@@ -1,5 +1,6 @@
 /*
- * GET /healthz (liveness and readiness of PostgreSQL and S3) and
+ * GET /livez (the process answers), GET /readyz (PostgreSQL and S3 are
+ * up), GET /healthz (the same as /readyz, kept for existing checks) and
  * GET /metrics (Prometheus text).  Loopback clients only (routes.c).
  */
 #include <stdio.h>
@@ -35,8 +36,9 @@ const struct db_stmt health_statements[] = {
 	{ NULL, NULL, 0 }
 };
 
-void
-h_healthz(struct req *r)
+/* The answer of /healthz and /readyz: PostgreSQL and S3 both up. */
+static void
+health_deps(struct req *r)
 {
 	json_object	*o;
 	int		 db_ok, s3_ok;
@@ -54,6 +56,31 @@ h_healthz(struct req *r)
 	json_object_object_add(o, "s3",
 	    json_object_new_string(s3_ok ? "ok" : "down"));
 	resp_json(r, db_ok && s3_ok ? 200 : 503, o, NULL);
+	json_object_put(o);
+}
+
+void
+h_healthz(struct req *r)
+{
+	health_deps(r);
+}
+
+void
+h_readyz(struct req *r)
+{
+	health_deps(r);
+}
+
+void
+h_livez(struct req *r)
+{
+	json_object	*o;
+
+	/* The process answers: nothing else is asked, so a blip of
+	 * PostgreSQL or S3 never gets a healthy backend restarted. */
+	o = json_object_new_object();
+	json_object_object_add(o, "status", json_object_new_string("ok"));
+	resp_json(r, 200, o, NULL);
 	json_object_put(o);
 }
 

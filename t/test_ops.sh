@@ -124,6 +124,9 @@ req POST /photos -H "$H3" -H "Content-Type: image/jpeg" --data-binary "@$D/peopl
 expect 503 "upload while S3 is gone"
 hz=$(curl -sS -o /dev/null -w '%{http_code}' "${PRIMERKA_URL%/}/healthz")
 check "/healthz says 503" [ "$hz" = 503 ]
+rz=$(curl -sS -o /dev/null -w '%{http_code}' "${PRIMERKA_URL%/}/readyz")
+lz=$(curl -sS -o /dev/null -w '%{http_code}' "${PRIMERKA_URL%/}/livez")
+check "/readyz says 503, /livez 200: the process itself is fine ($rz, $lz)" [ "$rz:$lz" = 503:200 ]
 "$ROOT/scripts/dev-stack" start >/dev/null 2>&1
 req POST /photos -H "$H3" -H "Content-Type: image/jpeg" --data-binary "@$D/people_grace_hopper_portrait.jpg"
 expect 201 "upload after S3 is back"
