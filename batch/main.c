@@ -31,6 +31,7 @@
 #include "log.h"
 #include "retention.h"
 #include "supervise.h"
+#include "wmetrics.h"
 #include "util.h"
 #include "video.h"
 #include "worker.h"
@@ -157,11 +158,13 @@ worker_loop(struct app *a, const struct opts *o, int index)
 		if (qr == QUEUE_OK) {
 			for (i = 0; i < nclaimed; i++) {
 				c.job = claimed[i];
+				wm_busy(1);
 				if (o->noop)
 					(void)queue_complete(a->db, &c.job,
 					    worker, "noop", NULL);
 				else
 					pipeline_run(&c);
+				wm_busy(-1);
 				done++;
 			}
 			continue;
@@ -238,6 +241,20 @@ follow_child(void *arg, int i)
 	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGHUP, SIG_IGN);	/* the parent's to handle */
 	_exit(worker_loop(f->app, f->o, i));
+}
+
+/* The metrics file ([worker] metrics_path), every 10 s. */
+static void
+follow_tick(void *arg)
+{
+	struct follow	*f = arg;
+	static time_t	 last;
+
+	if (time(NULL) - last < 10)
+		return;
+	last = time(NULL);
+	(void)wm_write(config_get(f->app->cfg, "worker", "metrics_path",
+	    NULL), (int)f->o->concurrency);
 }
 
 /* SIGHUP: the configuration anew; a bad one keeps the old. */
@@ -349,11 +366,14 @@ main(int argc, char *argv[])
 		sv.n = (int)o.concurrency;
 		sv.child = follow_child;
 		sv.reload = follow_reload;
+		sv.tick = follow_tick;
 		sv.arg = &fw;
 		sv.drain_signal = SIGUSR1;	/* finish the job, then exit */
 		fw.app = &a;
 		fw.o = &o;
 		signal(SIGPIPE, SIG_IGN);
+		if (wm_init() == -1)
+			log_warnx("metrics: no shared mapping, none written");
 		rc = sv_run(&sv);
 		app_free(&a);
 		return rc;

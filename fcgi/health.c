@@ -102,6 +102,28 @@ put_by(char *buf, size_t *off, const PGresult *res, const char *name,
 	}
 }
 
+/*
+ * Append the worker's metrics file (what fits): on a host that runs both,
+ * one scrape of /metrics has the API's and the worker's figures.
+ */
+static void
+put_file(char *buf, size_t *off, const char *path)
+{
+	FILE	*f;
+	size_t	 n;
+
+	if (path == NULL || path[0] == '\0')
+		return;
+	f = fopen(path, "r");
+	if (f == NULL)
+		return;		/* no worker here, or not yet written */
+	n = fread(buf + *off, 1, METRICS_LEN - *off, f);
+	fclose(f);
+	/* A file cut short would end in half a line: leave it out. */
+	if (*off + n < METRICS_LEN)
+		*off += n;
+}
+
 void
 h_metrics(struct req *r)
 {
@@ -177,6 +199,8 @@ h_metrics(struct req *r)
 		PQclear(res);
 	}
 	metrics_write(buf, METRICS_LEN, &off, api_route_label);
+	put_file(buf, &off, config_get(r->app->cfg, "worker", "metrics_path",
+	    NULL));
 #undef PUT
 	resp_raw(r, 200, "text/plain; version=0.0.4", buf, off, NULL);
 }

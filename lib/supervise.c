@@ -162,6 +162,8 @@ sv_run(struct supervisor *sv)
 			sv_reload = 0;
 			sv_do_reload(sv);
 		}
+		if (sv->tick != NULL)
+			sv->tick(sv->arg);
 		if (wd != 0 && (uint64_t)(now - last_wd) * 1000000 >= wd) {
 			(void)sd_notify_send("WATCHDOG=1");
 			last_wd = now;

@@ -32,6 +32,8 @@ struct supervisor {
 	/* On SIGHUP, in the parent: reload the configuration; 0 to
 	 * replace the children, -1 to keep them (the new one is bad). */
 	int		(*reload)(void *arg);
+	/* In the parent, about once a second (may be NULL). */
+	void		(*tick)(void *arg);
 	void		*arg;
 	int		 drain_signal;	/* sent to children on reload */
 };

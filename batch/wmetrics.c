@@ -1,0 +1,187 @@
+/*
+ * Worker metrics in a MAP_SHARED mapping, updated with atomic builtins.
+ */
+#include <sys/mman.h>
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "wmetrics.h"
+
+#define WM_CODES	32	/* distinct error codes kept */
+#define WM_CODE_LEN	48
+
+enum wm_outcome { WM_COMPLETED, WM_FAILED, WM_RETRY, WM_OUTCOME__MAX };
+static const char *const wm_outcome_names[WM_OUTCOME__MAX] = {
+	"COMPLETED", "FAILED", "RETRY"
+};
+
+struct wm_code {
+	char		 name[WM_CODE_LEN];	/* set once, under claimed */
+	uint32_t	 claimed;
+	uint64_t	 count;
+};
+
+struct wm {
+	uint64_t	 outcome[WM_OUTCOME__MAX];
+	uint64_t	 stage_n[JOB_STATUS_COUNT];
+	uint64_t	 stage_usec[JOB_STATUS_COUNT];
+	int64_t		 busy;
+	struct wm_code	 codes[WM_CODES];
+};
+
+static struct wm	*wm;
+
+int
+wm_init(void)
+{
+	void	*p;
+
+	p = mmap(NULL, sizeof(*wm), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return -1;
+	memset(p, 0, sizeof(*wm));
+	wm = p;
+	return 0;
+}
+
+void
+wm_stage(enum job_status st, uint64_t usec)
+{
+	if (wm == NULL || st < 0 || st >= JOB_STATUS_COUNT)
+		return;
+	__atomic_add_fetch(&wm->stage_n[st], 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&wm->stage_usec[st], usec, __ATOMIC_RELAXED);
+}
+
+/* The slot of code: found, or claimed when free; NULL when all taken. */
+static struct wm_code *
+wm_code(const char *code)
+{
+	struct wm_code	*c;
+	uint32_t	 want;
+	int		 i;
+
+	for (i = 0; i < WM_CODES; i++) {
+		c = &wm->codes[i];
+		if (__atomic_load_n(&c->claimed, __ATOMIC_ACQUIRE) == 2) {
+			if (strcmp(c->name, code) == 0)
+				return c;
+			continue;
+		}
+		want = 0;
+		if (__atomic_compare_exchange_n(&c->claimed, &want, 1, 0,
+		    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			snprintf(c->name, sizeof(c->name), "%s", code);
+			__atomic_store_n(&c->claimed, 2, __ATOMIC_RELEASE);
+			return c;
+		}
+		/* Being claimed by another process: look again later. */
+		while (__atomic_load_n(&c->claimed, __ATOMIC_ACQUIRE) != 2)
+			;
+		if (strcmp(c->name, code) == 0)
+			return c;
+	}
+	return NULL;
+}
+
+void
+wm_outcome(const char *outcome, const char *code)
+{
+	struct wm_code	*c;
+	int		 i;
+
+	if (wm == NULL)
+		return;
+	for (i = 0; i < WM_OUTCOME__MAX; i++)
+		if (strcmp(outcome, wm_outcome_names[i]) == 0)
+			__atomic_add_fetch(&wm->outcome[i], 1,
+			    __ATOMIC_RELAXED);
+	if (code == NULL || code[0] == '\0')
+		return;
+	c = wm_code(code);
+	if (c != NULL)
+		__atomic_add_fetch(&c->count, 1, __ATOMIC_RELAXED);
+}
+
+void
+wm_busy(int delta)
+{
+	if (wm != NULL)
+		__atomic_add_fetch(&wm->busy, delta, __ATOMIC_RELAXED);
+}
+
+int
+wm_write(const char *path, int processes)
+{
+	char	 tmp[4096];
+	FILE	*f;
+	int	 i;
+
+	if (wm == NULL || path == NULL || path[0] == '\0')
+		return 0;
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.%ld", path,
+	    (long)getpid()) >= sizeof(tmp))
+		return -1;
+	f = fopen(tmp, "w");
+	if (f == NULL) {
+		log_warnx("metrics file %s: cannot write", tmp);
+		return -1;
+	}
+	fprintf(f, "# HELP primerka_worker_processes Worker processes the "
+	    "supervisor keeps.\n# TYPE primerka_worker_processes gauge\n"
+	    "primerka_worker_processes %d\n", processes);
+	fprintf(f, "# HELP primerka_worker_slots_busy Worker processes "
+	    "running a job now.\n# TYPE primerka_worker_slots_busy gauge\n"
+	    "primerka_worker_slots_busy %lld\n",
+	    (long long)__atomic_load_n(&wm->busy, __ATOMIC_RELAXED));
+	fprintf(f, "# HELP primerka_worker_jobs_finished_total Jobs this "
+	    "worker ended, by outcome (RETRY: a retryable error).\n"
+	    "# TYPE primerka_worker_jobs_finished_total counter\n");
+	for (i = 0; i < WM_OUTCOME__MAX; i++)
+		fprintf(f, "primerka_worker_jobs_finished_total{status=\"%s\"} "
+		    "%llu\n", wm_outcome_names[i], (unsigned long long)
+		    __atomic_load_n(&wm->outcome[i], __ATOMIC_RELAXED));
+	fprintf(f, "# HELP primerka_worker_stage_seconds Time spent in each "
+	    "stage.\n# TYPE primerka_worker_stage_seconds summary\n");
+	for (i = 0; i < JOB_STATUS_COUNT; i++) {
+		uint64_t n = __atomic_load_n(&wm->stage_n[i], __ATOMIC_RELAXED);
+		if (n == 0)
+			continue;
+		fprintf(f, "primerka_worker_stage_seconds_sum{stage=\"%s\"} "
+		    "%.6f\nprimerka_worker_stage_seconds_count{stage=\"%s\"} "
+		    "%llu\n", job_status_name((enum job_status)i),
+		    (double)__atomic_load_n(&wm->stage_usec[i],
+		    __ATOMIC_RELAXED) / 1e6,
+		    job_status_name((enum job_status)i), (unsigned long long)n);
+	}
+	fprintf(f, "# HELP primerka_worker_errors_total Job errors by code "
+	    "(retried or final).\n# TYPE primerka_worker_errors_total counter\n");
+	for (i = 0; i < WM_CODES; i++)
+		if (__atomic_load_n(&wm->codes[i].claimed,
+		    __ATOMIC_ACQUIRE) == 2)
+			fprintf(f, "primerka_worker_errors_total{code=\"%s\"} "
+			    "%llu\n", wm->codes[i].name, (unsigned long long)
+			    __atomic_load_n(&wm->codes[i].count,
+			    __ATOMIC_RELAXED));
+	fprintf(f, "# HELP primerka_worker_provider_errors_total Provider "
+	    "errors by code.\n"
+	    "# TYPE primerka_worker_provider_errors_total counter\n");
+	for (i = 0; i < WM_CODES; i++)
+		if (__atomic_load_n(&wm->codes[i].claimed,
+		    __ATOMIC_ACQUIRE) == 2 &&
+		    strncmp(wm->codes[i].name, "provider_", 9) == 0)
+			fprintf(f, "primerka_worker_provider_errors_total"
+			    "{code=\"%s\"} %llu\n", wm->codes[i].name,
+			    (unsigned long long)__atomic_load_n(
+			    &wm->codes[i].count, __ATOMIC_RELAXED));
+	if (fclose(f) != 0 || rename(tmp, path) != 0) {
+		log_warnx("metrics file %s: cannot write", path);
+		(void)unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
