@@ -189,6 +189,29 @@ if make -C "$ROOT" -s install DESTDIR="$inst" >"$TMP/install.log" 2>&1; then
 	check "the installed migrations build a fresh database ($napplied applied)" \
 		[ "$napplied" = "$(ls "$ROOT"/db/[0-9][0-9][0-9]_*.sql | wc -l)" ]
 	$PSQL -c "DROP DATABASE $idb" >/dev/null
+	# Two runners at once (two hosts upgrading): the lock lets one work.
+	$PSQL -c "CREATE DATABASE $idb" >/dev/null
+	PRIMERKA_DATABASE_URL="$iurl" PRIMERKA_MIGRATIONS="$mdir" "$ROOT/scripts/migrate" >"$TMP/m1.log" 2>&1 &
+	m1=$!
+	PRIMERKA_DATABASE_URL="$iurl" PRIMERKA_MIGRATIONS="$mdir" "$ROOT/scripts/migrate" >"$TMP/m2.log" 2>&1; r2=$?
+	wait $m1; r1=$?
+	nlines=$(cat "$TMP/m1.log" "$TMP/m2.log" | grep -c "^==> migration")
+	check "two runners at once: both succeed, each file applied once ($r1 $r2, $nlines)" \
+		[ "$r1:$r2:$nlines" = "0:0:$(ls "$mdir"/[0-9][0-9][0-9]_*.sql | wc -l)" ]
+	check "...each recorded with its sha256" \
+		[ "$(psql -qtAX "$iurl" -c "SELECT count(*) FROM schema_migrations WHERE sha256 ~ '^[0-9a-f]{64}$'")" = "$(ls "$mdir"/[0-9][0-9][0-9]_*.sql | wc -l)" ]
+	# An applied migration edited afterwards: refused, nothing applied.
+	mkdir -p "$TMP/edited"
+	cp "$mdir"/*.sql "$TMP/edited/"
+	first=$(ls "$TMP/edited"/[0-9][0-9][0-9]_*.sql | head -n 1)
+	echo "-- an edit" >> "$first"
+	echo "CREATE TABLE never_applied (a int);" > "$TMP/edited/999_after.sql"
+	out=$(PRIMERKA_DATABASE_URL="$iurl" PRIMERKA_MIGRATIONS="$TMP/edited" "$ROOT/scripts/migrate" 2>&1); rc=$?
+	check "a changed applied migration is refused by name (rc $rc)" \
+		bash -c '[ "$1" != 0 ] && grep -q "migration $2 was changed after it was applied" <<<"$3"' _ "$rc" "$(basename "$first" .sql)" "$out"
+	check "...and the run applies nothing after it" \
+		[ "$(psql -qtAX "$iurl" -c "SELECT count(*) FROM pg_tables WHERE tablename = 'never_applied'")" = 0 ]
+	$PSQL -c "DROP DATABASE $idb" >/dev/null
 	# Upgrading: the newest migration over the others, with data in place.
 	last=$(ls "$mdir"/[0-9][0-9][0-9]_*.sql | tail -n 1)
 	mkdir -p "$TMP/older"
