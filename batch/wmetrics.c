@@ -10,18 +10,8 @@
 #include "log.h"
 #include "wmetrics.h"
 
-#define WM_CODES	32	/* distinct error codes kept */
-#define WM_CODE_LEN	48
-
-enum wm_outcome { WM_COMPLETED, WM_FAILED, WM_RETRY, WM_OUTCOME__MAX };
 static const char *const wm_outcome_names[WM_OUTCOME__MAX] = {
 	"COMPLETED", "FAILED", "RETRY"
-};
-
-struct wm_code {
-	char		 name[WM_CODE_LEN];	/* set once, under claimed */
-	uint32_t	 claimed;
-	uint64_t	 count;
 };
 
 struct wm {
@@ -29,7 +19,7 @@ struct wm {
 	uint64_t	 stage_n[JOB_STATUS_COUNT];
 	uint64_t	 stage_usec[JOB_STATUS_COUNT];
 	int64_t		 busy;
-	struct wm_code	 codes[WM_CODES];
+	uint64_t	 errors[JOB_ERR__MAX];
 };
 
 static struct wm	*wm;
@@ -57,54 +47,14 @@ wm_stage(enum job_status st, uint64_t usec)
 	__atomic_add_fetch(&wm->stage_usec[st], usec, __ATOMIC_RELAXED);
 }
 
-/* The slot of code: found, or claimed when free; NULL when all taken. */
-static struct wm_code *
-wm_code(const char *code)
-{
-	struct wm_code	*c;
-	uint32_t	 want;
-	int		 i;
-
-	for (i = 0; i < WM_CODES; i++) {
-		c = &wm->codes[i];
-		if (__atomic_load_n(&c->claimed, __ATOMIC_ACQUIRE) == 2) {
-			if (strcmp(c->name, code) == 0)
-				return c;
-			continue;
-		}
-		want = 0;
-		if (__atomic_compare_exchange_n(&c->claimed, &want, 1, 0,
-		    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-			snprintf(c->name, sizeof(c->name), "%s", code);
-			__atomic_store_n(&c->claimed, 2, __ATOMIC_RELEASE);
-			return c;
-		}
-		/* Being claimed by another process: look again later. */
-		while (__atomic_load_n(&c->claimed, __ATOMIC_ACQUIRE) != 2)
-			;
-		if (strcmp(c->name, code) == 0)
-			return c;
-	}
-	return NULL;
-}
-
 void
-wm_outcome(const char *outcome, const char *code)
+wm_outcome(enum wm_outcome o, int code)
 {
-	struct wm_code	*c;
-	int		 i;
-
-	if (wm == NULL)
+	if (wm == NULL || o < 0 || o >= WM_OUTCOME__MAX)
 		return;
-	for (i = 0; i < WM_OUTCOME__MAX; i++)
-		if (strcmp(outcome, wm_outcome_names[i]) == 0)
-			__atomic_add_fetch(&wm->outcome[i], 1,
-			    __ATOMIC_RELAXED);
-	if (code == NULL || code[0] == '\0')
-		return;
-	c = wm_code(code);
-	if (c != NULL)
-		__atomic_add_fetch(&c->count, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&wm->outcome[o], 1, __ATOMIC_RELAXED);
+	if (code >= 0 && code < JOB_ERR__MAX)
+		__atomic_add_fetch(&wm->errors[code], 1, __ATOMIC_RELAXED);
 }
 
 void
@@ -117,9 +67,10 @@ wm_busy(int delta)
 int
 wm_write(const char *path, int processes)
 {
-	char	 tmp[4096];
-	FILE	*f;
-	int	 i;
+	char		 tmp[4096];
+	FILE		*f;
+	uint64_t	 n;
+	int		 i;
 
 	if (wm == NULL || path == NULL || path[0] == '\0')
 		return 0;
@@ -148,7 +99,7 @@ wm_write(const char *path, int processes)
 	fprintf(f, "# HELP primerka_worker_stage_seconds Time spent in each "
 	    "stage.\n# TYPE primerka_worker_stage_seconds summary\n");
 	for (i = 0; i < JOB_STATUS_COUNT; i++) {
-		uint64_t n = __atomic_load_n(&wm->stage_n[i], __ATOMIC_RELAXED);
+		n = __atomic_load_n(&wm->stage_n[i], __ATOMIC_RELAXED);
 		if (n == 0)
 			continue;
 		fprintf(f, "primerka_worker_stage_seconds_sum{stage=\"%s\"} "
@@ -160,24 +111,21 @@ wm_write(const char *path, int processes)
 	}
 	fprintf(f, "# HELP primerka_worker_errors_total Job errors by code "
 	    "(retried or final).\n# TYPE primerka_worker_errors_total counter\n");
-	for (i = 0; i < WM_CODES; i++)
-		if (__atomic_load_n(&wm->codes[i].claimed,
-		    __ATOMIC_ACQUIRE) == 2)
+	for (i = 0; i < JOB_ERR__MAX; i++)
+		if ((n = __atomic_load_n(&wm->errors[i], __ATOMIC_RELAXED)) > 0)
 			fprintf(f, "primerka_worker_errors_total{code=\"%s\"} "
-			    "%llu\n", wm->codes[i].name, (unsigned long long)
-			    __atomic_load_n(&wm->codes[i].count,
-			    __ATOMIC_RELAXED));
+			    "%llu\n", job_error_name((enum job_err)i),
+			    (unsigned long long)n);
 	fprintf(f, "# HELP primerka_worker_provider_errors_total Provider "
 	    "errors by code.\n"
 	    "# TYPE primerka_worker_provider_errors_total counter\n");
-	for (i = 0; i < WM_CODES; i++)
-		if (__atomic_load_n(&wm->codes[i].claimed,
-		    __ATOMIC_ACQUIRE) == 2 &&
-		    strncmp(wm->codes[i].name, "provider_", 9) == 0)
+	for (i = 0; i < JOB_ERR__MAX; i++)
+		if ((n = __atomic_load_n(&wm->errors[i], __ATOMIC_RELAXED)) > 0 &&
+		    strncmp(job_error_name((enum job_err)i), "provider_", 9) == 0)
 			fprintf(f, "primerka_worker_provider_errors_total"
-			    "{code=\"%s\"} %llu\n", wm->codes[i].name,
-			    (unsigned long long)__atomic_load_n(
-			    &wm->codes[i].count, __ATOMIC_RELAXED));
+			    "{code=\"%s\"} %llu\n",
+			    job_error_name((enum job_err)i),
+			    (unsigned long long)n);
 	if (fclose(f) != 0 || rename(tmp, path) != 0) {
 		log_warnx("metrics file %s: cannot write", path);
 		(void)unlink(tmp);

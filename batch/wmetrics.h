@@ -18,10 +18,12 @@ int	wm_init(void);
 /* A job spent usec in a stage (its status). */
 void	wm_stage(enum job_status, uint64_t usec);
 
-/* A job ended: COMPLETED, FAILED (with its error code) or RETRY (a
- * retryable error, code given).  Codes starting with "provider_" also
- * count as provider errors. */
-void	wm_outcome(const char *outcome, const char *code);
+/* How a job's attempt ended: RETRY is a retryable error. */
+enum wm_outcome { WM_COMPLETED, WM_FAILED, WM_RETRY, WM_OUTCOME__MAX };
+
+/* A job's attempt ended, with its error (an enum job_err, or -1 for
+ * none).  Codes named "provider_..." also count as provider errors. */
+void	wm_outcome(enum wm_outcome, int code);
 
 /* A worker process starts (+1) or ends (-1) a job: slots in use. */
 void	wm_busy(int delta);
