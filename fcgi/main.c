@@ -44,6 +44,19 @@ on_term(int sig)
 		_exit(0);
 }
 
+/*
+ * SIGUSR1, from the supervisor on a reload: finish the request being read
+ * or served, accept no other.  FCGX_ShutdownPending() makes an accept(2)
+ * that this signal interrupts give up instead of starting again.
+ */
+static void
+on_drain(int sig)
+{
+	(void)sig;
+	stopping = 1;
+	FCGX_ShutdownPending();
+}
+
 /* What the pool's children need: the application and the socket. */
 struct pool {
 	struct app	*app;
@@ -91,6 +104,8 @@ child_loop(struct app *app, int fd)
 	sa.sa_handler = on_term;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_drain;	/* no SA_RESTART: interrupts accept */
+	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	if (app_open_db(app, api_statements) == -1) {
@@ -239,7 +254,7 @@ main(int argc, char *argv[])
 	sv.child = pool_child;
 	sv.reload = pool_reload;
 	sv.arg = &pool;
-	sv.drain_signal = SIGTERM;	/* finish the request, then exit */
+	sv.drain_signal = SIGUSR1;	/* finish the request, then exit */
 	pool.app = &app;
 	pool.fd = fd;
 	signal(SIGPIPE, SIG_IGN);

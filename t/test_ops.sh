@@ -253,6 +253,34 @@ else
 	bad "make install DESTDIR= ($(tail -n 3 "$TMP/install.log"))"
 fi
 
+echo "backup and a restore drill"
+mkdir -p "$TMP/backups"
+req GET /me -H "$H3"; me_before=$body
+# The catalogue without its presigned URLs (they carry the time).
+catalogue() { curl -sS "$API/outfits?limit=50" -H "$H3" | jq -c '[.items[] | {id, title}]'; }
+out_before=$(catalogue)
+ok_b=1
+for _ in 1 2 3; do
+	"$ROOT/scripts/backup" --dir "$TMP/backups" --keep 2 --url "$PRIMERKA_DATABASE_URL" >>"$TMP/backup.log" 2>&1 || ok_b=0
+done
+ndumps=$(ls "$TMP"/backups/primerka-*.dump 2>/dev/null | wc -l)
+check "three backups, the newest two kept ($ndumps)" [ "$ok_b:$ndumps" = 1:2 ]
+check "...and the time of the last one for the alert" grep -q "^primerka_backup_last_success_timestamp_seconds [0-9]" "$TMP/backups/backup.prom"
+dump=$(ls "$TMP"/backups/primerka-*.dump | sort | tail -n 1)
+dbname=$(psql -qtAX "$PRIMERKA_DATABASE_URL" -c "SELECT current_database()")
+admin_url=${PRIMERKA_DATABASE_URL/\/$dbname\?/\/postgres?}
+psql -qtAX "$admin_url" -c "DROP DATABASE $dbname WITH (FORCE)" >/dev/null 2>&1
+req GET /me -H "$H3"
+check "the database is gone: the API says 503 ($code)" [ "$code" = 503 ]
+psql -qtAX "$admin_url" -c "CREATE DATABASE $dbname" >/dev/null
+pg_restore --no-owner --exit-on-error -d "$PRIMERKA_DATABASE_URL" "$dump" >"$TMP/restore.log" 2>&1
+check "pg_restore of the newest dump" [ $? = 0 ]
+for _ in $(seq 1 20); do req GET /me -H "$H3"; [ "$code" = 200 ] && break; sleep 0.5; done
+check "the API serves the same user after the restore" [ "$body" = "$me_before" ]
+out_after=$(catalogue)
+check "...and the same catalogue ($(jq length <<<"$out_before") outfits)" \
+	[ "$out_before" != "[]" -a "$out_after" = "$out_before" ]
+
 echo "alert rules"
 if command -v promtool >/dev/null; then
 	check "docs/alerts.yml passes promtool check rules" promtool check rules "$ROOT/docs/alerts.yml"
