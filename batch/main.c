@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "confcheck.h"
 #include "log.h"
 #include "retention.h"
 #include "supervise.h"
@@ -284,7 +285,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: primerka-batch (--once | --follow) "
 	    "[--concurrency N] [--max-jobs N] [--max-seconds N] [--batch N]\n"
-	    "       [--noop]\n");
+	    "       [--noop]\n"
+	    "       primerka-batch --check-config\n");
 	exit(2);
 }
 
@@ -299,6 +301,7 @@ main(int argc, char *argv[])
 		{ "max-seconds", required_argument, NULL, 's' },
 		{ "noop", no_argument, NULL, 'n' },
 		{ "batch", required_argument, NULL, 'b' },
+		{ "check-config", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -326,6 +329,10 @@ main(int argc, char *argv[])
 		case 'n':
 			o.noop = 1;
 			break;
+		case 'C':
+			/* Every problem, by key; the units run it first. */
+			return confcheck_run("primerka-batch", CONFCHECK_WORKER,
+			    stderr) == 0 ? 0 : 1;
 		case 'b':
 			if (util_parse_i64(optarg, 1, 64, &o.batch) == -1)
 				usage();

@@ -25,6 +25,7 @@
 #include <fcgiapp.h>
 
 #include "api.h"
+#include "confcheck.h"
 #include "log.h"
 #include "metrics.h"
 #include "supervise.h"
@@ -173,6 +174,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: primerka.fcgi [--listen PATH] [--workers N] "
 	    "[--pidfile PATH]\n"
+	    "       primerka.fcgi --check-config\n"
 	    "  without --listen the FastCGI socket is fd 0\n");
 	exit(2);
 }
@@ -184,6 +186,7 @@ main(int argc, char *argv[])
 		{ "listen", required_argument, NULL, 'l' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "pidfile", required_argument, NULL, 'p' },
+		{ "check-config", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -210,6 +213,10 @@ main(int argc, char *argv[])
 		case 'p':
 			pidfile = optarg;
 			break;
+		case 'C':
+			/* Every problem, by key; the unit runs it first. */
+			return confcheck_run("primerka.fcgi", CONFCHECK_API,
+			    stderr) == 0 ? 0 : 1;
 		default:
 			usage();
 		}

@@ -279,8 +279,8 @@ set_from_file(struct config *c, const char *section, const char *key,
  * Each "key_file = PATH" entry sets "key" from the file at PATH (a
  * relative PATH is taken in $CREDENTIALS_DIRECTORY when it is set);
  * giving both key and key_file is an error.  Then every file named
- * "primerka_SECTION.KEY" in $CREDENTIALS_DIRECTORY (systemd
- * LoadCredential=primerka:DIR) sets SECTION.KEY.
+ * "primerka_SECTION.KEY" (systemd's LoadCredential=primerka:DIR) or
+ * "SECTION.KEY" in $CREDENTIALS_DIRECTORY sets SECTION.KEY.
  */
 static int
 config_resolve_files(struct config *c, char *err, size_t errlen)
@@ -323,11 +323,14 @@ config_resolve_files(struct config *c, char *err, size_t errlen)
 		return -1;
 	}
 	while ((de = readdir(d)) != NULL) {
+		/* systemd names them ID_FILE: "primerka_telegram.bot_token";
+		 * the directory the admin fills has them without the ID. */
 		name = de->d_name;
 		if (strncmp(name, CONFIG_CRED_PREFIX,
-		    strlen(CONFIG_CRED_PREFIX)) != 0)
+		    strlen(CONFIG_CRED_PREFIX)) == 0)
+			name += strlen(CONFIG_CRED_PREFIX);
+		if (name[0] == '.')
 			continue;
-		name += strlen(CONFIG_CRED_PREFIX);
 		dot = strchr(name, '.');
 		if (dot == NULL || dot == name || (size_t)(dot - name) >=
 		    sizeof(sec) || strlen(dot + 1) >= sizeof(key))
@@ -417,6 +420,17 @@ config_free(struct config *c)
 	}
 	free(c->entries);
 	free(c);
+}
+
+int
+config_entry(const struct config *c, size_t i, const char **section,
+    const char **key)
+{
+	if (c == NULL || i >= c->n)
+		return -1;
+	*section = c->entries[i].section;
+	*key = c->entries[i].key;
+	return 0;
 }
 
 int

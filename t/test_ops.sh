@@ -253,6 +253,37 @@ else
 	bad "make install DESTDIR= ($(tail -n 3 "$TMP/install.log"))"
 fi
 
+echo "check-config"
+ADMIN_CC() { PRIMERKA_CONFIG="$1" "$ROOT/primerka-admin" check-config 2>&1; }
+out=$(ADMIN_CC "$PRIMERKA_CONFIG"); rc=$?
+check "the stack's configuration passes (rc $rc)" [ "$rc:$out" = "0:configuration ok" ]
+# Each kind of problem, each reported by the key's name.
+{ grep -v -e '^bot_token' -e '^access_key' "$PRIMERKA_CONFIG"
+  printf '[s3]\nendpint = http://x\n[limits]\nphoto_min_side = 9999999\n[nonsense]\nkey = 1\n'
+} > "$TMP/bad.conf"
+out=$(ADMIN_CC "$TMP/bad.conf"); rc=$?
+for want in "s3.endpint: unknown key" "nonsense.key: unknown section" \
+    "telegram.bot_token: required" "s3.access_key: required" "photo_min_side"; do
+	check "check-config reports $want (rc $rc)" bash -c '[ "$1" = 1 ] && grep -qF "$2" <<<"$3"' _ "$rc" "$want" "$out"
+done
+out=$(PRIMERKA_CONFIG="$TMP/bad.conf" "$ROOT/primerka.fcgi" --check-config 2>&1); rc=$?
+check "primerka.fcgi --check-config refuses it too (rc $rc)" bash -c '[ "$1" = 1 ] && grep -q "s3.endpint" <<<"$2"' _ "$rc" "$out"
+out=$(PRIMERKA_CONFIG="$ROOT/etc/primerka.conf.example" "$ROOT/primerka-batch" --check-config 2>&1); rc=$?
+check "primerka-batch --check-config refuses the example's placeholders (rc $rc)" \
+	bash -c '[ "$1" = 1 ] && grep -q "telegram.bot_token: still the example" <<<"$2"' _ "$rc" "$out"
+# Secrets from files: KEY_file and systemd credentials.
+token=$(sed -n 's/^bot_token = //p' "$PRIMERKA_CONFIG")
+printf '%s\n' "$token" > "$TMP/token"
+mkdir -p "$TMP/creds"
+printf 'S3RVER' > "$TMP/creds/primerka_s3.access_key"
+{ grep -v -e '^bot_token' -e '^access_key' "$PRIMERKA_CONFIG"
+  printf '[telegram]\nbot_token_file = %s\n' "$TMP/token"; } > "$TMP/files.conf"
+out=$(CREDENTIALS_DIRECTORY="$TMP/creds" ADMIN_CC "$TMP/files.conf"); rc=$?
+check "secrets from a KEY_file and from CREDENTIALS_DIRECTORY pass (rc $rc: $out)" [ "$rc" = 0 ]
+id=$(CREDENTIALS_DIRECTORY="$TMP/creds" PRIMERKA_CONFIG="$TMP/files.conf" "$ROOT/primerka-admin" initdata 42)
+code=$(curl -sS -o /dev/null -w '%{http_code}' "$API/me" -H "Authorization: tma $id")
+check "...and the token from the file signs initData the API accepts ($code)" [ "$code" = 200 ]
+
 echo "backup and a restore drill"
 mkdir -p "$TMP/backups"
 req GET /me -H "$H3"; me_before=$body
