@@ -16,8 +16,8 @@ static const char *const wm_outcome_names[WM_OUTCOME__MAX] = {
 
 struct wm {
 	uint64_t	 outcome[WM_OUTCOME__MAX];
-	uint64_t	 stage_n[JOB_STATUS_COUNT];
-	uint64_t	 stage_usec[JOB_STATUS_COUNT];
+	uint64_t	 stage_n[JOB_STATUS__MAX];
+	uint64_t	 stage_usec[JOB_STATUS__MAX];
 	int64_t		 busy;
 	uint64_t	 errors[JOB_ERR__MAX];
 };
@@ -41,7 +41,7 @@ wm_init(void)
 void
 wm_stage(enum job_status st, uint64_t usec)
 {
-	if (wm == NULL || st < 0 || st >= JOB_STATUS_COUNT)
+	if (wm == NULL || st < 0 || st >= JOB_STATUS__MAX)
 		return;
 	__atomic_add_fetch(&wm->stage_n[st], 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&wm->stage_usec[st], usec, __ATOMIC_RELAXED);
@@ -98,7 +98,7 @@ wm_write(const char *path, int processes)
 		    __atomic_load_n(&wm->outcome[i], __ATOMIC_RELAXED));
 	fprintf(f, "# HELP primerka_worker_stage_seconds Time spent in each "
 	    "stage.\n# TYPE primerka_worker_stage_seconds summary\n");
-	for (i = 0; i < JOB_STATUS_COUNT; i++) {
+	for (i = 0; i < JOB_STATUS__MAX; i++) {
 		n = __atomic_load_n(&wm->stage_n[i], __ATOMIC_RELAXED);
 		if (n == 0)
 			continue;
