@@ -696,9 +696,14 @@ dress_body(struct image *out, const struct body *b, struct garment *g,
 			    &pl.mx[(size_t)gy * gw + gx],
 			    &pl.my[(size_t)gy * gw + gx]);
 
-	/* The mask's probability through a smoothstep over 64..160. */
+	/*
+	 * The mask's probability through a smoothstep over 64..160.  A mask
+	 * drawn from guessed landmarks is no outline: the garment keeps its
+	 * own silhouette then.
+	 */
 	for (i = 0; i < n; i++) {
-		lt = clampd((b->mask[i] - 64) / 96.0, 0, 1);
+		lt = b->mask_drawn ? 1.0 : clampd((b->mask[i] - 64) / 96.0, 0,
+		    1);
 		pl.clip[i] = (unsigned char)lrint(255 * lt * lt * (3 - 2 * lt));
 	}
 	plane_dilate(pl.clip, out->w, out->h,
