@@ -772,7 +772,7 @@ test_determinism(void)
 static void
 test_tryon_nominal_and_errors(void)
 {
-	struct image		 person, outfit, out;
+	struct image		 person, outfit, out, loc;
 	struct compose_params	 p;
 	struct pose_person	 pp;
 	int			 k;
@@ -788,6 +788,18 @@ test_tryon_nominal_and_errors(void)
 	/* the torso's middle is the garment's red (shaded: flat photo) */
 	CU_ASSERT(near(px_at(&out, 200, 330), 200, 30, 40, 40));
 	image_free(&out);
+
+	/* on a location too: the frame is the photo's, its corner the place */
+	CU_ASSERT_FATAL(image_new(600, 300, &loc) == IMAGE_OK);
+	fill(&loc, 0, 180, 0);
+	CU_ASSERT_EQUAL_FATAL(compose_tryon(&person, NULL, &outfit,
+	    COMPOSE_CAT_TOPS, &loc, NULL, &out), COMPOSE_OK);
+	CU_ASSERT(out.w == 400 && out.h == 500);
+	CU_ASSERT(near(px_at(&out, 0, 0), 0, 180, 0, 0));
+	CU_ASSERT(near(px_at(&out, 399, 0), 0, 180, 0, 0));
+	CU_ASSERT(!near(px_at(&out, 200, 330), 0, 180, 0, 30));
+	image_free(&out);
+	image_free(&loc);
 
 	compose_params_default(&p);
 	p.max_side = 250;
