@@ -395,6 +395,7 @@ pose_shift(struct pose_person *pp, int dx, int dy)
 struct placement {
 	double	inside;		/* changed pixels inside the body region */
 	double	covered;	/* core pixels changed */
+	double	hands;		/* hand pixels changed (-1: none seen) */
 	long	changed;
 };
 
@@ -513,9 +514,49 @@ measure(const struct image *before, const struct image *after,
 	pm->covered = core > 0 ? (double)cov / core : 0;
 }
 
+/*
+ * Of the person's pixels on the visible hands (around the wrist-index
+ * segment, a fifth of the hand-to-hand scale wide), the share the
+ * try-on changed; -1 when no hand is visible.  Hands stay in front.
+ */
+static double
+hands_changed(const struct image *before, const struct image *after,
+    const struct pose_person *ref)
+{
+	const struct pose_point	*l = ref->lm;
+	double	 sx = (double)after->w / ref->mask_w, r, d;
+	long	 n = 0, ch = 0;
+	int	 x, y, side, w, iw;
+	const unsigned char *a, *b;
+
+	r = 0.04 * hypot(l[POSE_LEFT_SHOULDER].x - l[POSE_RIGHT_SHOULDER].x,
+	    l[POSE_LEFT_SHOULDER].y - l[POSE_RIGHT_SHOULDER].y) * sx + 1;
+	for (side = 0; side < 2; side++) {
+		w = POSE_LEFT_WRIST + side;
+		iw = POSE_LEFT_INDEX + side;
+		if (l[w].visibility < 0.5)
+			continue;
+		for (y = 0; y < after->h; y++)
+			for (x = 0; x < after->w; x++) {
+				d = seg_dist(x, y, l[w].x * sx, l[w].y * sx,
+				    l[iw].x * sx, l[iw].y * sx);
+				if (d > r || ref->mask[(size_t)(y / sx) *
+				    ref->mask_w + (size_t)(x / sx)] < 128)
+					continue;
+				a = px_at(before, x, y);
+				b = px_at(after, x, y);
+				n++;
+				ch += abs(a[0] - b[0]) + abs(a[1] - b[1]) +
+				    abs(a[2] - b[2]) > 40;
+			}
+	}
+	return n > 0 ? (double)ch / n : -1;
+}
+
 /* Placement thresholds: a try-on below either is misplaced. */
 #define MIN_INSIDE	0.95
 #define MIN_COVERED	0.80
+#define MAX_HANDS	0.10	/* hands are in front of bottoms, dresses */
 
 struct dress_case {
 	const char	*person;	/* t/data/NAME.EXT and pose_NAME */
@@ -565,6 +606,7 @@ dress_case(const struct dress_case *c, const struct pose_person *pp,
 		/* the photo's framing, never enlarged */
 		CU_ASSERT(out.w == person.w && out.h == person.h);
 		measure(&person, &out, ref, c->cat, pm);
+		pm->hands = hands_changed(&person, &out, ref);
 		if (save != NULL && save_png(&out, save, path,
 		    sizeof(path)) == 0)
 			printf("\n    wrote %s", path);
@@ -593,11 +635,15 @@ test_dress_fixtures(void)
 		snprintf(save, sizeof(save), "primerka_dress_%zu.png", i);
 		if (dress_case(&cases[i], &pp, &pp, &pm, save) == 0) {
 			printf("\n    %-30s %-24s %-10s inside %.3f covered "
-			    "%.3f (%ld px changed)", cases[i].person,
-			    cases[i].garment, compose_cat_names[cases[i].cat],
-			    pm.inside, pm.covered, pm.changed);
+			    "%.3f hands %.3f (%ld px changed)",
+			    cases[i].person, cases[i].garment,
+			    compose_cat_names[cases[i].cat], pm.inside,
+			    pm.covered, pm.hands, pm.changed);
 			CU_ASSERT(pm.inside >= MIN_INSIDE);
 			CU_ASSERT(pm.covered >= MIN_COVERED);
+			/* below the torso's top, hands stay in front */
+			if (cases[i].cat != COMPOSE_CAT_TOPS)
+				CU_ASSERT(pm.hands < MAX_HANDS);
 		} else
 			CU_FAIL("dress case failed");
 		pose_free_test(&pp);
