@@ -1,0 +1,29 @@
+/*
+ * Convolution kernels of the network runtime (lib/nn/): plain float32
+ * loops written for the compiler to vectorise, chosen per CPU at run time
+ * (generic, AVX2+FMA, AVX-512).
+ */
+#ifndef PRIMERKA_NN_KERN_H
+#define PRIMERKA_NN_KERN_H
+
+/*
+ * One convolution, NHWC with batch 1.  For nn_kern_conv w is
+ * [kh][kw][cin][cout]; for nn_kern_dw w is [kh][kw][c] (cin == cout).
+ * pt, pl: leading zero padding; b may be NULL; act 0 none, 1 relu,
+ * 3 relu6.  The caller has checked every size.
+ */
+struct nn_conv {
+	const float	*in;
+	int		 ih, iw, cin;
+	float		*out;
+	int		 oh, ow, cout;
+	int		 kh, kw, sh, sw, pt, pl;
+	const float	*w;
+	const float	*b;
+	int		 act;
+};
+
+void	nn_kern_conv(const struct nn_conv *c);
+void	nn_kern_dw(const struct nn_conv *c);
+
+#endif /* PRIMERKA_NN_KERN_H */

@@ -1,0 +1,504 @@
+/*
+ * The float32 executor for a loaded TFLite graph (lib/nn/tflite.c):
+ * operators run in file order, each checked against its tensors' shapes
+ * before it touches memory.  Convolutions go through lib/nn/kern.c.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn/tflite.h"
+#include "nn/kern.h"
+
+#define T(m, i)		(&(m)->t[(i)])
+#define H(t)		((t)->dim[1])
+#define W(t)		((t)->dim[2])
+#define C(t)		((t)->dim[3])
+
+static int
+run_fail(char *err, size_t errlen, const struct nn_op *o, const char *what)
+{
+	snprintf(err, errlen, "nn: operator %d: %s", o->code, what);
+	return -1;
+}
+
+/* TFLite's padding arithmetic for one axis; returns the leading pad. */
+static int
+pad_before(int in, int out, int k, int s, int same)
+{
+	int	 total;
+
+	if (!same)
+		return 0;
+	total = (out - 1) * s + k - in;
+	return total > 0 ? total / 2 : 0;
+}
+
+static int
+out_size(int in, int k, int s, int same)
+{
+	return same ? (in + s - 1) / s : (in - k) / s + 1;
+}
+
+/* Shape checks shared by conv, depthwise and pooling. */
+static int
+check_window(const struct nn_tensor *x, const struct nn_tensor *y, int kh,
+    int kw, const struct nn_op *o)
+{
+	if (x->dim[0] != 1 || y->dim[0] != 1)
+		return -1;
+	if (kh < 1 || kw < 1 || (!o->pad_same && (H(x) < kh || W(x) < kw)))
+		return -1;
+	if (out_size(H(x), kh, o->sh, o->pad_same) != H(y) ||
+	    out_size(W(x), kw, o->sw, o->pad_same) != W(y))
+		return -1;
+	return 0;
+}
+
+/*
+ * Repack conv weights from TFLite's [cout][kh][kw][cin] into
+ * [kh][kw][cin][coutp] followed by coutp biases, coutp being cout rounded
+ * up to 16 with zeros (the kernels run over cout innermost, 16 at once).
+ */
+static int
+conv_prepare(struct nn_model *m, struct nn_op *o, const float *b)
+{
+	const struct nn_tensor	*w = T(m, o->in[1]);
+	size_t			 co, k, ci, nk, cin, cout, coutp;
+
+	if (o->wpack != NULL)
+		return 0;
+	cout = (size_t)w->dim[0];
+	coutp = (cout + 15) / 16 * 16;
+	nk = (size_t)w->dim[1] * (size_t)w->dim[2];
+	cin = (size_t)w->dim[3];
+	if (nk > 49)
+		return -1;
+	if ((o->wpack = calloc(nk * cin * coutp + coutp, sizeof(float))) ==
+	    NULL)
+		return -1;
+	for (co = 0; co < cout; co++) {
+		for (k = 0; k < nk; k++)
+			for (ci = 0; ci < cin; ci++)
+				o->wpack[(k * cin + ci) * coutp + co] =
+				    w->data[(co * nk + k) * cin + ci];
+		if (b != NULL)
+			o->wpack[nk * cin * coutp + co] = b[co];
+	}
+	return 0;
+}
+
+static const float *
+bias_of(struct nn_model *m, const struct nn_op *o, size_t n)
+{
+	const struct nn_tensor	*b;
+
+	if (o->nin < 3 || o->in[2] < 0)
+		return NULL;
+	b = T(m, o->in[2]);
+	if (!b->is_const || b->n != n)
+		return (const float *)-1;
+	return b->data;
+}
+
+static int
+op_conv(struct nn_model *m, struct nn_op *o, char *err, size_t errlen)
+{
+	struct nn_tensor	*x = T(m, o->in[0]), *w = T(m, o->in[1]);
+	struct nn_tensor	*y = T(m, o->out);
+	const float		*b;
+	struct nn_conv		 c;
+
+	if (!w->is_const || w->dim[3] != C(x) || w->dim[0] != C(y) ||
+	    check_window(x, y, w->dim[1], w->dim[2], o) < 0)
+		return run_fail(err, errlen, o, "conv shapes");
+	if ((b = bias_of(m, o, (size_t)C(y))) == (const float *)-1)
+		return run_fail(err, errlen, o, "conv bias");
+	if (conv_prepare(m, o, b) < 0)
+		return run_fail(err, errlen, o, "conv weights");
+	c.in = x->data;
+	c.ih = H(x);
+	c.iw = W(x);
+	c.cin = C(x);
+	c.out = y->data;
+	c.oh = H(y);
+	c.ow = W(y);
+	c.cout = C(y);
+	c.kh = w->dim[1];
+	c.kw = w->dim[2];
+	c.sh = o->sh;
+	c.sw = o->sw;
+	c.pt = pad_before(H(x), H(y), c.kh, c.sh, o->pad_same);
+	c.pl = pad_before(W(x), W(y), c.kw, c.sw, o->pad_same);
+	c.w = o->wpack;
+	c.b = b;
+	c.act = o->act;
+	nn_kern_conv(&c);
+	return 0;
+}
+
+static int
+op_dw(struct nn_model *m, struct nn_op *o, char *err, size_t errlen)
+{
+	struct nn_tensor	*x = T(m, o->in[0]), *w = T(m, o->in[1]);
+	struct nn_tensor	*y = T(m, o->out);
+	const float		*b;
+	struct nn_conv		 c;
+
+	if (!w->is_const || w->dim[0] != 1 || w->dim[3] != C(x) ||
+	    C(y) != C(x) || check_window(x, y, w->dim[1], w->dim[2], o) < 0)
+		return run_fail(err, errlen, o, "depthwise shapes");
+	if ((b = bias_of(m, o, (size_t)C(y))) == (const float *)-1)
+		return run_fail(err, errlen, o, "depthwise bias");
+	c.in = x->data;
+	c.ih = H(x);
+	c.iw = W(x);
+	c.cin = C(x);
+	c.out = y->data;
+	c.oh = H(y);
+	c.ow = W(y);
+	c.cout = C(y);
+	c.kh = w->dim[1];
+	c.kw = w->dim[2];
+	c.sh = o->sh;
+	c.sw = o->sw;
+	c.pt = pad_before(H(x), H(y), c.kh, c.sh, o->pad_same);
+	c.pl = pad_before(W(x), W(y), c.kw, c.sw, o->pad_same);
+	c.w = w->data;
+	c.b = b;
+	c.act = o->act;
+	nn_kern_dw(&c);
+	return 0;
+}
+
+static float
+act1(float v, int act)
+{
+	if (act == 1)
+		return v > 0.0f ? v : 0.0f;
+	if (act == 3)
+		return v < 0.0f ? 0.0f : v > 6.0f ? 6.0f : v;
+	return v;
+}
+
+static int
+op_pool(struct nn_model *m, struct nn_op *o, char *err, size_t errlen)
+{
+	struct nn_tensor	*x = T(m, o->in[0]), *y = T(m, o->out);
+	int			 oy, ox, ky, kx, iy, ix, c, pt, pl, n;
+	int			 ch = C(x);
+	float			*acc;
+
+	if (C(y) != ch || check_window(x, y, o->fh, o->fw, o) < 0)
+		return run_fail(err, errlen, o, "pool shapes");
+	pt = pad_before(H(x), H(y), o->fh, o->sh, o->pad_same);
+	pl = pad_before(W(x), W(y), o->fw, o->sw, o->pad_same);
+	for (oy = 0; oy < H(y); oy++)
+		for (ox = 0; ox < W(y); ox++) {
+			acc = y->data + ((size_t)oy * W(y) + ox) * ch;
+			n = 0;
+			for (ky = 0; ky < o->fh; ky++) {
+				iy = oy * o->sh - pt + ky;
+				if (iy < 0 || iy >= H(x))
+					continue;
+				for (kx = 0; kx < o->fw; kx++) {
+					const float	*p;
+
+					ix = ox * o->sw - pl + kx;
+					if (ix < 0 || ix >= W(x))
+						continue;
+					p = x->data + ((size_t)iy * W(x) +
+					    ix) * ch;
+					for (c = 0; c < ch; c++) {
+						if (n == 0)
+							acc[c] = p[c];
+						else if (o->code ==
+						    NN_MAX_POOL_2D)
+							acc[c] = p[c] > acc[c] ?
+							    p[c] : acc[c];
+						else
+							acc[c] += p[c];
+					}
+					n++;
+				}
+			}
+			for (c = 0; c < ch; c++) {
+				if (n == 0)
+					acc[c] = 0.0f;
+				else if (o->code == NN_AVERAGE_POOL_2D)
+					acc[c] /= (float)n;
+				acc[c] = act1(acc[c], o->act);
+			}
+		}
+	return 0;
+}
+
+/* ADD and MUL: same shape, or b a per-channel vector or a scalar. */
+static int
+op_binary(struct nn_model *m, struct nn_op *o, char *err, size_t errlen)
+{
+	struct nn_tensor	*a = T(m, o->in[0]), *b, *y = T(m, o->out);
+	size_t			 i, nb;
+
+	if (o->nin != 2)
+		return run_fail(err, errlen, o, "binary needs two inputs");
+	b = T(m, o->in[1]);
+	if (b->n > a->n) {
+		struct nn_tensor *t = a;
+
+		a = b;
+		b = t;
+	}
+	nb = b->n;
+	if (y->n != a->n || (nb != a->n && nb != 1 &&
+	    (nb != (size_t)C(a) || b->dim[3] != C(a))))
+		return run_fail(err, errlen, o, "binary shapes");
+	if (o->code == NN_ADD)
+		for (i = 0; i < a->n; i++)
+			y->data[i] = act1(a->data[i] + b->data[i % nb], o->act);
+	else
+		for (i = 0; i < a->n; i++)
+			y->data[i] = act1(a->data[i] * b->data[i % nb], o->act);
+	return 0;
+}
+
+static int
+op_prelu(struct nn_model *m, struct nn_op *o, char *err, size_t errlen)
+{
+	struct nn_tensor	*x = T(m, o->in[0]), *al, *y = T(m, o->out);
+	size_t			 i, na;
+
+	if (o->nin != 2)
+		return run_fail(err, errlen, o, "prelu needs alpha");
+	al = T(m, o->in[1]);
+	na = al->n;
+	if (y->n != x->n || (na != x->n && na != (size_t)C(x) && na != 1))
+		return run_fail(err, errlen, o, "prelu shapes");
+	for (i = 0; i < x->n; i++) {
+		float	 v = x->data[i];
+
+		y->data[i] = v >= 0.0f ? v : v * al->data[i % na];
+	}
+	return 0;
+}
+
+static int
+op_unary(struct nn_model *m, struct nn_op *o, char *err, size_t errlen)
+{
+	struct nn_tensor	*x = T(m, o->in[0]), *y = T(m, o->out);
+	size_t			 i;
+
+	if (y->n != x->n)
+		return run_fail(err, errlen, o, "unary shapes");
+	switch (o->code) {
+	case NN_LOGISTIC:
+		for (i = 0; i < x->n; i++)
+			y->data[i] = 1.0f / (1.0f + expf(-x->data[i]));
+		break;
+	case NN_RELU:
+		for (i = 0; i < x->n; i++)
+			y->data[i] = act1(x->data[i], 1);
+		break;
+	case NN_RELU6:
+		for (i = 0; i < x->n; i++)
+			y->data[i] = act1(x->data[i], 3);
+		break;
+	default:	/* RESHAPE: same elements, new shape */
+		memmove(y->data, x->data, x->n * sizeof(float));
+		break;
+	}
+	return 0;
+}
+
+static int
+op_pad(struct nn_model *m, struct nn_op *o, char *err, size_t errlen)
+{
+	struct nn_tensor	*x = T(m, o->in[0]), *p, *y = T(m, o->out);
+	int			 i, before[NN_MAXDIM], yy, xx;
+	size_t			 row;
+
+	if (o->nin != 2)
+		return run_fail(err, errlen, o, "pad needs paddings");
+	p = T(m, o->in[1]);
+	if (!p->is_const || p->idata == NULL || p->n != 2 * NN_MAXDIM)
+		return run_fail(err, errlen, o, "pad paddings");
+	for (i = 0; i < NN_MAXDIM; i++) {
+		before[i] = p->idata[2 * i];
+		if (before[i] < 0 || p->idata[2 * i + 1] < 0 ||
+		    (int64_t)x->dim[i] + before[i] + p->idata[2 * i + 1] !=
+		    y->dim[i])
+			return run_fail(err, errlen, o, "pad shapes");
+	}
+	if (before[0] != 0 || x->dim[0] != 1)
+		return run_fail(err, errlen, o, "pad of the batch");
+	memset(y->data, 0, y->n * sizeof(float));
+	row = (size_t)C(x) * sizeof(float);
+	for (yy = 0; yy < H(x); yy++)
+		for (xx = 0; xx < W(x); xx++)
+			memcpy(y->data + (((size_t)(yy + before[1]) * W(y) +
+			    xx + before[2]) * C(y) + before[3]),
+			    x->data + ((size_t)yy * W(x) + xx) * C(x), row);
+	return 0;
+}
+
+static int
+op_concat(struct nn_model *m, struct nn_op *o, char *err, size_t errlen)
+{
+	struct nn_tensor	*y = T(m, o->out), *x;
+	int			 axis = o->axis, i, d;
+	size_t			 outer = 1, inner, off = 0, r, sum = 0;
+
+	if (axis < 0)
+		axis += NN_MAXDIM;
+	else
+		axis += NN_MAXDIM - y->rank;
+	if (axis < 0 || axis >= NN_MAXDIM)
+		return run_fail(err, errlen, o, "concat axis");
+	for (d = 0; d < axis; d++)
+		outer *= (size_t)y->dim[d];
+	for (i = 0; i < o->nin; i++) {
+		x = T(m, o->in[i]);
+		for (d = 0; d < NN_MAXDIM; d++)
+			if (d != axis && x->dim[d] != y->dim[d])
+				return run_fail(err, errlen, o,
+				    "concat shapes");
+		sum += (size_t)x->dim[axis];
+	}
+	if (sum != (size_t)y->dim[axis])
+		return run_fail(err, errlen, o, "concat sizes");
+	inner = y->n / outer / (size_t)y->dim[axis];
+	for (i = 0; i < o->nin; i++) {
+		size_t	 chunk;
+
+		x = T(m, o->in[i]);
+		chunk = (size_t)x->dim[axis] * inner;
+		for (r = 0; r < outer; r++)
+			memcpy(y->data + r * (y->n / outer) + off,
+			    x->data + r * chunk, chunk * sizeof(float));
+		off += chunk;
+	}
+	return 0;
+}
+
+static int
+op_resize(struct nn_model *m, struct nn_op *o, char *err, size_t errlen)
+{
+	struct nn_tensor	*x = T(m, o->in[0]), *y = T(m, o->out);
+	float			 sy, sx, fy, fx, dy, dx;
+	int			 oy, ox, y0, y1, x0, x1, c, ch = C(x);
+	const float		*p00, *p01, *p10, *p11;
+	float			*q;
+
+	if (C(y) != ch || x->dim[0] != 1 || y->dim[0] != 1)
+		return run_fail(err, errlen, o, "resize shapes");
+	if (o->align_corners) {
+		sy = H(y) > 1 ? (float)(H(x) - 1) / (H(y) - 1) : 0.0f;
+		sx = W(y) > 1 ? (float)(W(x) - 1) / (W(y) - 1) : 0.0f;
+	} else {
+		sy = (float)H(x) / H(y);
+		sx = (float)W(x) / W(y);
+	}
+	for (oy = 0; oy < H(y); oy++) {
+		fy = o->half_pixel ? (oy + 0.5f) * sy - 0.5f : oy * sy;
+		y0 = (int)floorf(fy);
+		dy = fy - (float)y0;
+		y1 = (int)ceilf(fy);
+		y0 = y0 < 0 ? 0 : y0;
+		y1 = y1 > H(x) - 1 ? H(x) - 1 : y1;
+		for (ox = 0; ox < W(y); ox++) {
+			fx = o->half_pixel ? (ox + 0.5f) * sx - 0.5f : ox * sx;
+			x0 = (int)floorf(fx);
+			dx = fx - (float)x0;
+			x1 = (int)ceilf(fx);
+			x0 = x0 < 0 ? 0 : x0;
+			x1 = x1 > W(x) - 1 ? W(x) - 1 : x1;
+			p00 = x->data + ((size_t)y0 * W(x) + x0) * ch;
+			p01 = x->data + ((size_t)y0 * W(x) + x1) * ch;
+			p10 = x->data + ((size_t)y1 * W(x) + x0) * ch;
+			p11 = x->data + ((size_t)y1 * W(x) + x1) * ch;
+			q = y->data + ((size_t)oy * W(y) + ox) * ch;
+			for (c = 0; c < ch; c++)
+				q[c] = p00[c] * (1 - dy) * (1 - dx) +
+				    p10[c] * dy * (1 - dx) +
+				    p01[c] * (1 - dy) * dx + p11[c] * dy * dx;
+		}
+	}
+	return 0;
+}
+
+/* TFLite DEPTH_TO_SPACE (DCR order); the block size follows the shapes. */
+static int
+op_d2s(struct nn_model *m, struct nn_op *o, char *err, size_t errlen)
+{
+	struct nn_tensor	*x = T(m, o->in[0]), *y = T(m, o->out);
+	int			 bs, yy, xx, i, j, co = C(y);
+
+	if (H(x) < 1 || H(y) % H(x) != 0)
+		return run_fail(err, errlen, o, "depth_to_space shapes");
+	bs = H(y) / H(x);
+	if (W(y) != W(x) * bs || C(x) != co * bs * bs || x->dim[0] != 1)
+		return run_fail(err, errlen, o, "depth_to_space shapes");
+	for (yy = 0; yy < H(x); yy++)
+		for (xx = 0; xx < W(x); xx++)
+			for (i = 0; i < bs; i++)
+				for (j = 0; j < bs; j++)
+					memcpy(y->data + (((size_t)yy * bs +
+					    i) * W(y) + (size_t)xx * bs + j) *
+					    co, x->data + ((size_t)yy * W(x) +
+					    xx) * C(x) + (size_t)(i * bs + j) *
+					    co, (size_t)co * sizeof(float));
+	return 0;
+}
+
+int
+nn_run(struct nn_model *m, char *err, size_t errlen)
+{
+	struct nn_op	*o;
+	int		 i, rc;
+
+	for (i = 0; i < m->nop; i++) {
+		o = &m->op[i];
+		switch (o->code) {
+		case -1:
+			rc = 0;
+			break;
+		case NN_CONV_2D:
+			rc = op_conv(m, o, err, errlen);
+			break;
+		case NN_DEPTHWISE_CONV_2D:
+			rc = op_dw(m, o, err, errlen);
+			break;
+		case NN_MAX_POOL_2D:
+		case NN_AVERAGE_POOL_2D:
+			rc = op_pool(m, o, err, errlen);
+			break;
+		case NN_ADD:
+		case NN_MUL:
+			rc = op_binary(m, o, err, errlen);
+			break;
+		case NN_PRELU:
+			rc = op_prelu(m, o, err, errlen);
+			break;
+		case NN_PAD:
+			rc = op_pad(m, o, err, errlen);
+			break;
+		case NN_CONCATENATION:
+			rc = op_concat(m, o, err, errlen);
+			break;
+		case NN_RESIZE_BILINEAR:
+			rc = op_resize(m, o, err, errlen);
+			break;
+		case NN_DEPTH_TO_SPACE:
+			rc = op_d2s(m, o, err, errlen);
+			break;
+		default:
+			rc = op_unary(m, o, err, errlen);
+			break;
+		}
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,107 @@
+/*
+ * A float32 runner for TensorFlow Lite flatbuffers (.tflite), enough for
+ * MediaPipe Pose's detector and landmark graphs.  The file is treated as
+ * untrusted: every offset is bounds-checked, every shape validated before
+ * anything is allocated, and any operator, type or option outside the
+ * supported set is refused at load time with a message.
+ */
+#ifndef PRIMERKA_NN_TFLITE_H
+#define PRIMERKA_NN_TFLITE_H
+
+#include <stddef.h>
+
+#define NN_MAXDIM	4
+
+/* The builtin operators the runner knows (TFLite's own numbering). */
+enum nn_opcode {
+	NN_ADD = 0,
+	NN_AVERAGE_POOL_2D = 1,
+	NN_CONCATENATION = 2,
+	NN_CONV_2D = 3,
+	NN_DEPTHWISE_CONV_2D = 4,
+	NN_DEPTH_TO_SPACE = 5,
+	NN_DEQUANTIZE = 6,
+	NN_LOGISTIC = 14,
+	NN_MAX_POOL_2D = 17,
+	NN_MUL = 18,
+	NN_RELU = 19,
+	NN_RELU6 = 21,
+	NN_RESHAPE = 22,
+	NN_RESIZE_BILINEAR = 23,
+	NN_PAD = 34,
+	NN_PRELU = 54,
+	NN_DENSIFY = 124
+};
+
+/* Tensor element types as stored (TFLite numbering); only these two. */
+enum nn_type {
+	NN_T_FLOAT32 = 0,
+	NN_T_FLOAT16 = 1,
+	NN_T_INT32 = 2
+};
+
+/*
+ * One tensor, NHWC after load (shapes of rank < 4 are right-aligned:
+ * [n] becomes 1x1x1xn).  data is owned by the model; constants are
+ * float32 after load (float16 weights are widened once).
+ */
+struct nn_tensor {
+	int		 dim[NN_MAXDIM];	/* n, h, w, c */
+	size_t		 n;			/* element count */
+	int		 rank;			/* rank as stored */
+	int		 is_const;
+	int		 type;			/* enum nn_type as stored */
+	float		*data;
+	int32_t		*idata;			/* int32 constants (shapes) */
+	char		 name[64];
+};
+
+struct nn_op {
+	int		 code;			/* enum nn_opcode */
+	int		 in[3];
+	int		 nin;
+	int		 out;
+	int		 pad_same;		/* SAME (1) or VALID (0) */
+	int		 sw, sh;		/* strides */
+	int		 fw, fh;		/* pool filter */
+	int		 act;			/* fused: 0 none 1 relu 3 relu6 */
+	int		 axis;			/* concatenation */
+	int		 align_corners;
+	int		 half_pixel;
+	float		*wpack;			/* repacked conv weights */
+};
+
+struct nn_model {
+	struct nn_tensor	*t;
+	int			 nt;
+	struct nn_op		*op;
+	int			 nop;
+	int			 in[4];
+	int			 nin;
+	int			 out[8];
+	int			 nout;
+};
+
+/*
+ * Parse a .tflite flatbuffer of len bytes at buf into m (zeroed first):
+ * tensors, constants (widened to float32), operators and their options.
+ * buf is not kept.  Returns 0, or -1 with a message in err (errlen bytes)
+ * and m freed.
+ */
+int	nn_tflite_load(struct nn_model *m, const void *buf, size_t len,
+	    char *err, size_t errlen);
+
+/*
+ * Run the graph once: the input tensors' data must hold the input.
+ * Output tensors' data hold the results until the next run.  Returns 0,
+ * or -1 with a message in err (a shape the kernels cannot do).
+ */
+int	nn_run(struct nn_model *m, char *err, size_t errlen);
+
+/* Free everything m owns and zero it; a zeroed m is a no-op. */
+void	nn_free(struct nn_model *m);
+
+/* The tensor named name, or NULL. */
+struct nn_tensor *nn_tensor_by_name(struct nn_model *m, const char *name);
+
+#endif /* PRIMERKA_NN_TFLITE_H */

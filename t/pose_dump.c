@@ -1,0 +1,161 @@
+/*
+ * pose_dump: run lib/pose.c on image files and print what it finds, for
+ * the parity test against MediaPipe's wasm solution (t/test_pose.sh) and
+ * for bench/pose.
+ *
+ *   t/pose_dump MODELDIR [-m MASKDIR] [-r RUNS] FILE...
+ *
+ * One JSON object per line and file: {"file", "w", "h", "ms_median",
+ * "ms_min", "persons": [{"score", "box"}], "landmarks": [[x, y, z,
+ * visibility, presence] x 33] or null, "mask": path or null}.  With -m
+ * the main person's mask is written to MASKDIR/<index>.mask (w*h bytes).
+ * -r RUNS times pose_detect() RUNS times per file (single thread).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "image.h"
+#include "pose.h"
+
+static double
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int
+cmp_d(const void *a, const void *b)
+{
+	double	 x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static unsigned char *
+slurp(const char *path, size_t *len)
+{
+	FILE		*f;
+	unsigned char	*b;
+	long		 n;
+
+	if ((f = fopen(path, "rb")) == NULL)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) <= 0 ||
+	    fseek(f, 0, SEEK_SET) != 0 || (b = malloc((size_t)n)) == NULL) {
+		fclose(f);
+		return NULL;
+	}
+	if (fread(b, 1, (size_t)n, f) != (size_t)n) {
+		free(b);
+		fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	*len = (size_t)n;
+	return b;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct pose_model	*pm;
+	struct pose_person	*ps = NULL;
+	struct image		 img;
+	const char		*maskdir = NULL;
+	char			 err[256], mpath[4096];
+	unsigned char		*buf;
+	size_t			 len;
+	double			*ms, t;
+	int			 c, runs = 1, i, r, n = 0, k, rc = 0;
+
+	while ((c = getopt(argc, argv, "m:r:")) != -1) {
+		if (c == 'm')
+			maskdir = optarg;
+		else if (c == 'r' && (runs = atoi(optarg)) >= 1 && runs <= 1000)
+			continue;
+		else {
+			fprintf(stderr, "usage: pose_dump MODELDIR [-m MASKDIR] "
+			    "[-r RUNS] FILE...\n");
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "usage: pose_dump MODELDIR [-m MASKDIR] "
+		    "[-r RUNS] FILE...\n");
+		return 2;
+	}
+	if ((pm = pose_load(argv[optind], err, sizeof(err))) == NULL) {
+		fprintf(stderr, "pose_dump: %s\n", err);
+		return 1;
+	}
+	if ((ms = calloc((size_t)runs, sizeof(double))) == NULL)
+		return 1;
+	for (i = optind + 1; i < argc; i++) {
+		if ((buf = slurp(argv[i], &len)) == NULL ||
+		    image_decode(buf, len, NULL, &img) != 0) {
+			fprintf(stderr, "pose_dump: %s: cannot decode\n",
+			    argv[i]);
+			free(buf);
+			rc = 1;
+			continue;
+		}
+		free(buf);
+		for (r = 0; r < runs; r++) {
+			pose_persons_free(ps, n);
+			t = now_ms();
+			if (pose_detect(pm, &img, &ps, &n, err,
+			    sizeof(err)) < 0) {
+				fprintf(stderr, "pose_dump: %s: %s\n", argv[i],
+				    err);
+				return 1;
+			}
+			ms[r] = now_ms() - t;
+		}
+		qsort(ms, (size_t)runs, sizeof(double), cmp_d);
+		printf("{\"file\":\"%s\",\"w\":%d,\"h\":%d,\"ms_median\":%.3f,"
+		    "\"ms_min\":%.3f,\"persons\":[", argv[i], img.w, img.h,
+		    ms[runs / 2], ms[0]);
+		for (k = 0; k < n; k++)
+			printf("%s{\"score\":%.5f,\"box\":[%.2f,%.2f,%.2f,%.2f]}",
+			    k ? "," : "", ps[k].score, ps[k].box[0],
+			    ps[k].box[1], ps[k].box[2], ps[k].box[3]);
+		printf("],\"landmarks\":");
+		if (n > 0 && pose_person_has_landmarks(&ps[0])) {
+			for (k = 0; k < POSE_LM__MAX; k++)
+				printf("%c[%.3f,%.3f,%.3f,%.5f,%.5f]",
+				    k ? ',' : '[', ps[0].lm[k].x, ps[0].lm[k].y,
+				    ps[0].lm[k].z, ps[0].lm[k].visibility,
+				    ps[0].lm[k].presence);
+			printf("]");
+		} else
+			printf("null");
+		if (maskdir != NULL && n > 0 && ps[0].mask != NULL) {
+			FILE	*f;
+
+			snprintf(mpath, sizeof(mpath), "%s/%d.mask", maskdir,
+			    i - optind - 1);
+			if ((f = fopen(mpath, "wb")) == NULL ||
+			    fwrite(ps[0].mask, 1, (size_t)img.w * img.h, f) !=
+			    (size_t)img.w * img.h) {
+				fprintf(stderr, "pose_dump: %s: write\n", mpath);
+				return 1;
+			}
+			fclose(f);
+			printf(",\"mask\":\"%s\"}\n", mpath);
+		} else
+			printf(",\"mask\":null}\n");
+		pose_persons_free(ps, n);
+		ps = NULL;
+		n = 0;
+		image_free(&img);
+	}
+	free(ms);
+	pose_model_free(pm);
+	return rc;
+}
