@@ -204,8 +204,8 @@ pose_model_free(struct pose_model *pm)
 /*
  * ImageToTensorCalculator: sample the rotated rectangle r of img into an
  * sz x sz x 3 tensor with values in lo..hi, bilinear at pixel centres as
- * the GPU converter does; outside the image either zero (BORDER_ZERO,
- * i.e. lo) or the nearest edge pixel (BORDER_REPLICATE).
+ * the GPU converter does, clamped to the edge; with zero_border
+ * (BORDER_ZERO) samples outside the image are zero, i.e. lo.
  */
 static void
 roi_to_tensor(const struct image *img, const struct roi *r, int sz,
@@ -223,26 +223,31 @@ roi_to_tensor(const struct image *img, const struct roi *r, int sz,
 			v = ((i + 0.5f) / sz - 0.5f) * r->h;
 			sx = r->cx + cs * u - sn * v - 0.5f;
 			sy = r->cy + sn * u + cs * v - 0.5f;
+			acc[0] = acc[1] = acc[2] = 0.0f;
+			/*
+			 * WebGL has no clamp-to-border: MediaPipe samples
+			 * clamped to the edge and zeroes what lies outside.
+			 */
+			if (zero_border && (sx < -0.5f || sy < -0.5f ||
+			    sx > img->w - 0.5f || sy > img->h - 0.5f)) {
+				for (c = 0; c < 3; c++)
+					dst[((size_t)i * sz + j) * 3 + c] = lo;
+				continue;
+			}
 			x0 = (int)floorf(sx);
 			y0 = (int)floorf(sy);
 			fx = sx - x0;
 			fy = sy - y0;
-			acc[0] = acc[1] = acc[2] = 0.0f;
 			for (dy = 0; dy < 2; dy++)
 				for (dx = 0; dx < 2; dx++) {
 					xx = x0 + dx;
 					yy = y0 + dy;
 					wgt = (dx ? fx : 1 - fx) *
 					    (dy ? fy : 1 - fy);
-					if (xx < 0 || yy < 0 || xx >= img->w ||
-					    yy >= img->h) {
-						if (zero_border)
-							continue;
-						xx = xx < 0 ? 0 : xx >= img->w ?
-						    img->w - 1 : xx;
-						yy = yy < 0 ? 0 : yy >= img->h ?
-						    img->h - 1 : yy;
-					}
+					xx = xx < 0 ? 0 : xx >= img->w ?
+					    img->w - 1 : xx;
+					yy = yy < 0 ? 0 : yy >= img->h ?
+					    img->h - 1 : yy;
 					p = img->px + ((size_t)yy * img->w +
 					    xx) * 4;
 					for (c = 0; c < 3; c++)

@@ -5,15 +5,17 @@
  * one scripts/pose-convert takes its models from) run in headless
  * Chromium through playwright-core, on still images.  Prints JSON.
  *
- *   node t/pose_ref.js [--repeat N] [--cpu-inference] [--no-mask] FILE...
+ *   node t/pose_ref.js [--repeat N] [--webgl] [--no-mask] FILE...
  *
  * The package files and the images are served from a throwaway HTTP
  * server on 127.0.0.1 (an ephemeral port); nothing is fetched from
  * anywhere else.  Each image is a fresh start (pose.reset(): detection,
  * no tracking) with modelComplexity 1 (pose_landmark_full), no smoothing,
  * segmentation on.  --repeat N sends each image N times (each after a
- * reset) and reports the times; --cpu-inference sets MediaPipe's
- * useCpuInference (TFLite on the CPU inside wasm instead of WebGL).
+ * reset) and reports the times.  The networks run on the CPU inside the
+ * wasm (MediaPipe's useCpuInference: TFLite with XNNPACK, float32, single
+ * thread) -- the exact reference; --webgl runs them through WebGL instead
+ * (SwiftShader here: seconds per image, and float16-ish results).
  *
  * Output (stdout, one JSON object):
  *   {"version", "load_ms", "results": [{"file", "w", "h",
@@ -33,12 +35,12 @@ const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 
 function usage() {
 	process.stderr.write("usage: pose_ref.js [--repeat N] " +
-	    "[--cpu-inference] [--no-mask] FILE...\n");
+	    "[--webgl] [--no-mask] FILE...\n");
 	process.exit(2);
 }
 
 function parseArgs(argv) {
-	const o = { repeat: 1, cpu: false, mask: true, files: [] };
+	const o = { repeat: 1, cpu: true, mask: true, files: [] };
 	for (let i = 0; i < argv.length; i++) {
 		const a = argv[i];
 		if (a === "--repeat" && i + 1 < argv.length) {
@@ -46,8 +48,8 @@ function parseArgs(argv) {
 			if (!Number.isInteger(o.repeat) || o.repeat < 1 ||
 			    o.repeat > 1000)
 				usage();
-		} else if (a === "--cpu-inference")
-			o.cpu = true;
+		} else if (a === "--webgl")
+			o.cpu = false;
 		else if (a === "--no-mask")
 			o.mask = false;
 		else if (a.startsWith("--"))
