@@ -102,19 +102,21 @@ read_file(const char *path, unsigned char **buf, size_t *len, char *err,
 	long	 sz;
 
 	*buf = NULL;
-	if ((f = fopen(path, "rb")) == NULL) {
+	f = fopen(path, "rb");
+	if (f == NULL) {
 		snprintf(err, errlen, "pose: %s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (fseek(f, 0, SEEK_END) != 0 || (sz = ftell(f)) < 0 ||
-	    (unsigned long)sz > MODEL_MAX_BYTES || fseek(f, 0, SEEK_SET) != 0) {
+	sz = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+	if (sz < 0 || (unsigned long)sz > MODEL_MAX_BYTES ||
+	    fseek(f, 0, SEEK_SET) != 0) {
 		fclose(f);
 		snprintf(err, errlen, "pose: %s: unreadable or too large",
 		    path);
 		return -1;
 	}
-	if ((*buf = malloc(sz > 0 ? (size_t)sz : 1)) == NULL ||
-	    fread(*buf, 1, (size_t)sz, f) != (size_t)sz) {
+	*buf = malloc(sz > 0 ? (size_t)sz : 1);
+	if (*buf == NULL || fread(*buf, 1, (size_t)sz, f) != (size_t)sz) {
 		fclose(f);
 		free(*buf);
 		*buf = NULL;
@@ -157,7 +159,8 @@ pose_load(const char *dir, char *err, size_t errlen)
 {
 	struct pose_model	*pm;
 
-	if ((pm = calloc(1, sizeof(*pm))) == NULL) {
+	pm = calloc(1, sizeof(*pm));
+	if (pm == NULL) {
 		pose_fail(err, errlen, "out of memory");
 		return NULL;
 	}
@@ -308,7 +311,8 @@ decode_detections(const struct pose_model *pm, const float *raw,
 	float		 s, cx, cy, w, h, tot, acc[4 + 2 * DET_KEYPOINTS];
 	char		*used;
 
-	if ((cand = calloc(DET_ANCHORS, sizeof(*cand))) == NULL)
+	cand = calloc(DET_ANCHORS, sizeof(*cand));
+	if (cand == NULL)
 		return -1;
 	for (i = 0; i < DET_ANCHORS; i++) {
 		const float	*r = raw + (size_t)i * DET_COORDS;
@@ -336,7 +340,8 @@ decode_detections(const struct pose_model *pm, const float *raw,
 		nc++;
 	}
 	qsort(cand, (size_t)nc, sizeof(*cand), by_score);
-	if ((used = calloc((size_t)nc + 1, 1)) == NULL) {
+	used = calloc((size_t)nc + 1, 1);
+	if (used == NULL) {
 		free(cand);
 		return -1;
 	}
@@ -482,9 +487,11 @@ project_mask(const float *logits, const struct roi *r, int w, int h,
 	float		 fx, fy, acc, wgt;
 	int		 x, y, i, x0, y0, ax, ay, xx, yy;
 
-	if ((prob = malloc(LM_SIZE * LM_SIZE * sizeof(float))) == NULL)
+	prob = malloc(LM_SIZE * LM_SIZE * sizeof(float));
+	if (prob == NULL)
 		return -1;
-	if ((p->mask = malloc((size_t)w * h)) == NULL) {
+	p->mask = malloc((size_t)w * h);
+	if (p->mask == NULL) {
 		free(prob);
 		return -1;
 	}
@@ -593,7 +600,8 @@ pose_detect(struct pose_model *pm, const struct image *img,
 		return pose_fail(err, errlen, "out of memory");
 	if (nd == 0)
 		return 0;
-	if ((ps = calloc((size_t)nd, sizeof(*ps))) == NULL)
+	ps = calloc((size_t)nd, sizeof(*ps));
+	if (ps == NULL)
 		return pose_fail(err, errlen, "out of memory");
 	/* DetectionLetterboxRemovalCalculator, then source pixels. */
 	sx = 1.0f - 2.0f * padx;

@@ -44,10 +44,12 @@ slurp(const char *path, size_t *len)
 	unsigned char	*b;
 	long		 n;
 
-	if ((f = fopen(path, "rb")) == NULL)
+	f = fopen(path, "rb");
+	if (f == NULL)
 		return NULL;
-	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) <= 0 ||
-	    fseek(f, 0, SEEK_SET) != 0 || (b = malloc((size_t)n)) == NULL) {
+	n = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+	b = n > 0 && fseek(f, 0, SEEK_SET) == 0 ? malloc((size_t)n) : NULL;
+	if (b == NULL) {
 		fclose(f);
 		return NULL;
 	}
@@ -74,12 +76,15 @@ main(int argc, char *argv[])
 	double			*ms, t;
 	int			 c, runs = 1, i, r, n = 0, k, rc = 0;
 
-	while ((c = getopt(argc, argv, "m:r:")) != -1) {
+	for (;;) {
+		c = getopt(argc, argv, "m:r:");
+		if (c == -1)
+			break;
+		if (c == 'r')
+			runs = (int)strtol(optarg, NULL, 10);
 		if (c == 'm')
 			maskdir = optarg;
-		else if (c == 'r' && (runs = atoi(optarg)) >= 1 && runs <= 1000)
-			continue;
-		else {
+		else if (c != 'r' || runs < 1 || runs > 1000) {
 			fprintf(stderr, "usage: pose_dump MODELDIR [-m MASKDIR] "
 			    "[-r RUNS] FILE...\n");
 			return 2;
@@ -90,15 +95,17 @@ main(int argc, char *argv[])
 		    "[-r RUNS] FILE...\n");
 		return 2;
 	}
-	if ((pm = pose_load(argv[optind], err, sizeof(err))) == NULL) {
+	pm = pose_load(argv[optind], err, sizeof(err));
+	if (pm == NULL) {
 		fprintf(stderr, "pose_dump: %s\n", err);
 		return 1;
 	}
-	if ((ms = calloc((size_t)runs, sizeof(double))) == NULL)
+	ms = calloc((size_t)runs, sizeof(double));
+	if (ms == NULL)
 		return 1;
 	for (i = optind + 1; i < argc; i++) {
-		if ((buf = slurp(argv[i], &len)) == NULL ||
-		    image_decode(buf, len, NULL, &img) != 0) {
+		buf = slurp(argv[i], &len);
+		if (buf == NULL || image_decode(buf, len, NULL, &img) != 0) {
 			fprintf(stderr, "pose_dump: %s: cannot decode\n",
 			    argv[i]);
 			free(buf);
@@ -140,7 +147,8 @@ main(int argc, char *argv[])
 
 			snprintf(mpath, sizeof(mpath), "%s/%d.mask", maskdir,
 			    i - optind - 1);
-			if ((f = fopen(mpath, "wb")) == NULL ||
+			f = fopen(mpath, "wb");
+			if (f == NULL ||
 			    fwrite(ps[0].mask, 1, (size_t)img.w * img.h, f) !=
 			    (size_t)img.w * img.h) {
 				fprintf(stderr, "pose_dump: %s: write\n", mpath);
