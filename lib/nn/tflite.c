@@ -15,6 +15,7 @@
 #define NN_MAX_TENSORS	4096
 #define NN_MAX_OPS	4096
 #define NN_MAX_ELEMS	(64u * 1024 * 1024)	/* per tensor */
+#define NN_MAX_TOTAL	(96u * 1024 * 1024)	/* all tensors together */
 
 struct fb {
 	const uint8_t	*b;
@@ -677,6 +678,7 @@ nn_tflite_load(struct nn_model *m, const void *buf, size_t len, char *err,
 	uint32_t	 ncodes, nsub, nbufs, ntens, nops, i;
 	int		*codes = NULL, bad = 0;
 	int64_t		 dep, bc;
+	size_t		 total = 0;
 
 	memset(m, 0, sizeof(*m));
 	if (len < 8 || len > 0x7fffffff) {
@@ -738,10 +740,16 @@ nn_tflite_load(struct nn_model *m, const void *buf, size_t len, char *err,
 		goto fail;
 	}
 	m->nt = (int)ntens;
-	for (i = 0; i < ntens; i++)
+	for (i = 0; i < ntens; i++) {
 		if (load_tensor(&f, m, fb_vtab(&f, tens, i), bufs, nbufs,
 		    &m->t[i]) < 0)
 			goto fail;
+		total += m->t[i].n;
+		if (total > NN_MAX_TOTAL) {
+			fb_fail(&f, "tensors too large in total");
+			goto fail;
+		}
+	}
 	m->nop = (int)nops;
 	for (i = 0; i < nops; i++)
 		if (load_op(&f, m, fb_vtab(&f, ops, i), codes, ncodes,
