@@ -6,7 +6,7 @@
  *   t/pose_dump MODELDIR [-m MASKDIR] [-r RUNS] FILE...
  *
  * One JSON object per line and file: {"file", "w", "h", "ms_median",
- * "ms_min", "persons": [{"score", "box"}], "landmarks": [[x, y, z,
+ * "ms_min", "cpu_ms_median" (this thread's CPU time), "persons": [{"score", "box"}], "landmarks": [[x, y, z,
  * visibility, presence] x 33] or null, "mask": path or null}.  With -m
  * the main person's mask is written to MASKDIR/<index>.mask (w*h bytes).
  * -r RUNS times pose_detect() RUNS times per file (single thread).
@@ -21,11 +21,11 @@
 #include "pose.h"
 
 static double
-now_ms(void)
+now_ms(clockid_t id)
 {
 	struct timespec	 ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(id, &ts);
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
@@ -73,7 +73,7 @@ main(int argc, char *argv[])
 	char			 err[256], mpath[4096];
 	unsigned char		*buf;
 	size_t			 len;
-	double			*ms, t;
+	double			*ms, *cpu, t, tc;
 	int			 c, runs = 1, i, r, n = 0, k, rc = 0;
 
 	for (;;) {
@@ -101,7 +101,8 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	ms = calloc((size_t)runs, sizeof(double));
-	if (ms == NULL)
+	cpu = calloc((size_t)runs, sizeof(double));
+	if (ms == NULL || cpu == NULL)
 		return 1;
 	for (i = optind + 1; i < argc; i++) {
 		buf = slurp(argv[i], &len);
@@ -115,19 +116,22 @@ main(int argc, char *argv[])
 		free(buf);
 		for (r = 0; r < runs; r++) {
 			pose_persons_free(ps, n);
-			t = now_ms();
+			t = now_ms(CLOCK_MONOTONIC);
+			tc = now_ms(CLOCK_THREAD_CPUTIME_ID);
 			if (pose_detect(pm, &img, &ps, &n, err,
 			    sizeof(err)) < 0) {
 				fprintf(stderr, "pose_dump: %s: %s\n", argv[i],
 				    err);
 				return 1;
 			}
-			ms[r] = now_ms() - t;
+			ms[r] = now_ms(CLOCK_MONOTONIC) - t;
+			cpu[r] = now_ms(CLOCK_THREAD_CPUTIME_ID) - tc;
 		}
 		qsort(ms, (size_t)runs, sizeof(double), cmp_d);
+		qsort(cpu, (size_t)runs, sizeof(double), cmp_d);
 		printf("{\"file\":\"%s\",\"w\":%d,\"h\":%d,\"ms_median\":%.3f,"
-		    "\"ms_min\":%.3f,\"persons\":[", argv[i], img.w, img.h,
-		    ms[runs / 2], ms[0]);
+		    "\"ms_min\":%.3f,\"cpu_ms_median\":%.3f,\"persons\":[",
+		    argv[i], img.w, img.h, ms[runs / 2], ms[0], cpu[runs / 2]);
 		for (k = 0; k < n; k++)
 			printf("%s{\"score\":%.5f,\"box\":[%.2f,%.2f,%.2f,%.2f]}",
 			    k ? "," : "", ps[k].score, ps[k].box[0],
@@ -164,6 +168,7 @@ main(int argc, char *argv[])
 		image_free(&img);
 	}
 	free(ms);
+	free(cpu);
 	pose_model_free(pm);
 	return rc;
 }

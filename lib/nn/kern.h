@@ -7,8 +7,10 @@
 #define PRIMERKA_NN_KERN_H
 
 /*
- * One convolution, NHWC with batch 1.  For nn_kern_conv w is
- * [kh][kw][cin][cout]; for nn_kern_dw w is [kh][kw][c] (cin == cout).
+ * One convolution, NHWC with batch 1.  For nn_kern_conv w is packed in
+ * panels of 16 output channels, [coutp / 16][kh][kw][cin][16], followed
+ * by coutp biases (coutp = cout rounded up to 16, zero-filled); for
+ * nn_kern_dw w is [kh][kw][c] (cin == cout) and b the biases or NULL.
  * pt, pl: leading zero padding; b may be NULL; act 0 none, 1 relu,
  * 3 relu6.  The caller has checked every size.
  */

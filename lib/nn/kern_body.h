@@ -10,15 +10,15 @@
 
 /*
  * Up to KM output pixels (pointers to each tap's input row, or to a zero
- * row) times KV*8 output channels starting at co0: acc = bias + sum.
+ * row) times one packed panel of 16 output channels starting at co0:
+ * acc = bias + sum; wp is the panel ([tap][cin][16], contiguous).
  */
 static inline __attribute__((always_inline)) K_ATTR void
 K_FN(conv_tile)(const struct nn_conv *c, const float *const *rows,
-    size_t ntap, int mr, int co0, int coutp, const float *bias,
+    size_t ntap, int mr, int co0, const float *wp, const float *bias,
     float *const *dst)
 {
 	v8		 acc[KM][KV], w[KV], a;
-	const float	*wp;
 	size_t		 t;
 	int		 r, v, ci, n;
 
@@ -26,13 +26,14 @@ K_FN(conv_tile)(const struct nn_conv *c, const float *const *rows,
 		for (v = 0; v < KV; v++)
 			memcpy(&acc[r][v], bias + co0 + 8 * v, sizeof(v8));
 	for (t = 0; t < ntap; t++) {
-		wp = c->w + t * (size_t)c->cin * coutp + co0;
-		for (ci = 0; ci < c->cin; ci++, wp += coutp) {
+		const float	*const *rt = rows + t * KM;
+
+		for (ci = 0; ci < c->cin; ci++, wp += 8 * KV) {
 			for (v = 0; v < KV; v++)
 				memcpy(&w[v], wp + 8 * v, sizeof(v8));
 #pragma GCC unroll 4
 			for (r = 0; r < KM; r++) {
-				a = (v8){ 0 } + rows[t * KM + r][ci];
+				a = -(v8){ 0 } + rt[r][ci];
 				for (v = 0; v < KV; v++)
 					acc[r][v] += a * w[v];
 			}
@@ -47,11 +48,19 @@ K_FN(conv_tile)(const struct nn_conv *c, const float *const *rows,
 			VACT(acc[r][v], c->act);
 			memcpy(tmp + 8 * v, &acc[r][v], sizeof(v8));
 		}
-		for (j = 0; j < n; j++)
-			dst[r][co0 + j] = tmp[j];
+		if (n == 8 * KV)
+			memcpy(dst[r] + co0, tmp, sizeof(tmp));
+		else
+			for (j = 0; j < n; j++)
+				dst[r][co0 + j] = tmp[j];
 	}
 }
 
+/*
+ * w is packed in panels of 16 output channels: [panel][tap][cin][16],
+ * then the biases (coutp).  Panels outermost, so one panel's weights stay
+ * in cache while every output pixel goes by.
+ */
 static K_ATTR void
 K_FN(conv)(const struct nn_conv *c, const float *zero, int coutp,
     const float *bias)
@@ -59,32 +68,35 @@ K_FN(conv)(const struct nn_conv *c, const float *zero, int coutp,
 	const float	*rows[KMAXTAP * KM];
 	float		*dst[KM];
 	size_t		 ntap = (size_t)c->kh * c->kw;
+	size_t		 psz = ntap * (size_t)c->cin * 8 * KV;
 	int		 oy, ox, r, ky, kx, iy, ix, co, mr;
 
-	for (oy = 0; oy < c->oh; oy++)
-		for (ox = 0; ox < c->ow; ox += KM) {
-			mr = c->ow - ox < KM ? c->ow - ox : KM;
-			for (r = 0; r < KM; r++) {
-				int	 px = ox + (r < mr ? r : 0);
+	(void)coutp;
+	for (co = 0; co < c->cout; co += 8 * KV)
+		for (oy = 0; oy < c->oh; oy++)
+			for (ox = 0; ox < c->ow; ox += KM) {
+				mr = c->ow - ox < KM ? c->ow - ox : KM;
+				for (r = 0; r < KM; r++) {
+					int	 px = ox + (r < mr ? r : 0);
 
-				dst[r] = c->out + ((size_t)oy * c->ow + px) *
-				    c->cout;
-				for (ky = 0; ky < c->kh; ky++)
-					for (kx = 0; kx < c->kw; kx++) {
-						iy = oy * c->sh - c->pt + ky;
-						ix = px * c->sw - c->pl + kx;
-						rows[(ky * c->kw + kx) * KM +
-						    r] = iy < 0 ||
-						    iy >= c->ih || ix < 0 ||
-						    ix >= c->iw ? zero :
-						    c->in + ((size_t)iy *
-						    c->iw + ix) * c->cin;
-					}
+					dst[r] = c->out + ((size_t)oy * c->ow +
+					    px) * c->cout;
+					for (ky = 0; ky < c->kh; ky++)
+						for (kx = 0; kx < c->kw; kx++) {
+							iy = oy * c->sh - c->pt + ky;
+							ix = px * c->sw - c->pl + kx;
+							rows[(ky * c->kw + kx) * KM +
+							    r] = iy < 0 ||
+							    iy >= c->ih || ix < 0 ||
+							    ix >= c->iw ? zero :
+							    c->in + ((size_t)iy *
+							    c->iw + ix) * c->cin;
+						}
+				}
+				K_FN(conv_tile)(c, rows, ntap, mr, co,
+				    c->w + (size_t)(co / (8 * KV)) * psz, bias,
+				    dst);
 			}
-			for (co = 0; co < c->cout; co += 8 * KV)
-				K_FN(conv_tile)(c, rows, ntap, mr, co, coutp,
-				    bias, dst);
-		}
 }
 
 static K_ATTR void
@@ -95,9 +107,39 @@ K_FN(dw)(const struct nn_conv *c)
 	float		*q;
 	v8		 acc, x, w;
 
+	size_t		 off[KMAXTAP];
+	int		 ntap = c->kh * c->kw, t, iy0, ix0;
+
+	for (ky = 0; ky < c->kh; ky++)
+		for (kx = 0; kx < c->kw; kx++)
+			off[ky * c->kw + kx] = ((size_t)ky * c->iw + kx) * nc;
 	for (oy = 0; oy < c->oh; oy++)
 		for (ox = 0; ox < c->ow; ox++) {
 			q = c->out + ((size_t)oy * c->ow + ox) * nc;
+			iy0 = oy * c->sh - c->pt;
+			ix0 = ox * c->sw - c->pl;
+			if (iy0 >= 0 && ix0 >= 0 && iy0 + c->kh <= c->ih &&
+			    ix0 + c->kw <= c->iw && nc % 8 == 0) {
+				/* Interior: every tap in the image. */
+				p = c->in + ((size_t)iy0 * c->iw + ix0) * nc;
+				for (ch = 0; ch < nc; ch += 8) {
+					if (c->b != NULL)
+						memcpy(&acc, c->b + ch,
+						    sizeof(v8));
+					else
+						acc = (v8){ 0 };
+					for (t = 0; t < ntap; t++) {
+						memcpy(&x, p + off[t] + ch,
+						    sizeof(v8));
+						memcpy(&w, c->w + (size_t)t *
+						    nc + ch, sizeof(v8));
+						acc += x * w;
+					}
+					VACT(acc, c->act);
+					memcpy(q + ch, &acc, sizeof(v8));
+				}
+				continue;
+			}
 			for (ch = 0; ch + 8 <= nc; ch += 8) {
 				if (c->b != NULL)
 					memcpy(&acc, c->b + ch, sizeof(v8));

@@ -58,9 +58,9 @@ check_window(const struct nn_tensor *x, const struct nn_tensor *y, int kh,
 }
 
 /*
- * Repack conv weights from TFLite's [cout][kh][kw][cin] into
- * [kh][kw][cin][coutp] followed by coutp biases, coutp being cout rounded
- * up to 16 with zeros (the kernels run over cout innermost, 16 at once).
+ * Repack conv weights from TFLite's [cout][kh][kw][cin] into panels of 16
+ * output channels, [coutp / 16][kh * kw][cin][16], followed by coutp
+ * biases, coutp being cout rounded up to 16 with zeros.
  */
 static int
 conv_prepare(struct nn_model *m, struct nn_op *o, const float *b)
@@ -82,8 +82,8 @@ conv_prepare(struct nn_model *m, struct nn_op *o, const float *b)
 	for (co = 0; co < cout; co++) {
 		for (k = 0; k < nk; k++)
 			for (ci = 0; ci < cin; ci++)
-				o->wpack[(k * cin + ci) * coutp + co] =
-				    w->data[(co * nk + k) * cin + ci];
+				o->wpack[((co / 16 * nk + k) * cin + ci) * 16 +
+				    co % 16] = w->data[(co * nk + k) * cin + ci];
 		if (b != NULL)
 			o->wpack[nk * cin * coutp + co] = b[co];
 	}
@@ -235,6 +235,30 @@ op_pool(struct nn_model *m, struct nn_op *o, char *err, size_t errlen)
 	return 0;
 }
 
+static void
+vadd(float *restrict y, const float *restrict a, const float *restrict b,
+    size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		y[i] = a[i] + b[i];
+}
+
+/* A fused activation over a whole tensor. */
+static void
+vact(float *y, size_t n, int act)
+{
+	size_t	 i;
+
+	if (act == 1)
+		for (i = 0; i < n; i++)
+			y[i] = y[i] > 0.0f ? y[i] : 0.0f;
+	else if (act == 3)
+		for (i = 0; i < n; i++)
+			y[i] = y[i] < 0.0f ? 0.0f : y[i] > 6.0f ? 6.0f : y[i];
+}
+
 /* ADD and MUL: same shape, or b a per-channel vector or a scalar. */
 static int
 op_binary(struct nn_model *m, struct nn_op *o, char *err, size_t errlen)
@@ -255,12 +279,15 @@ op_binary(struct nn_model *m, struct nn_op *o, char *err, size_t errlen)
 	if (y->n != a->n || (nb != a->n && nb != 1 &&
 	    (nb != (size_t)C(a) || b->dim[3] != C(a))))
 		return run_fail(err, errlen, o, "binary shapes");
-	if (o->code == NN_ADD)
+	if (nb == a->n && o->code == NN_ADD)
+		vadd(y->data, a->data, b->data, a->n);
+	else if (o->code == NN_ADD)
 		for (i = 0; i < a->n; i++)
-			y->data[i] = act1(a->data[i] + b->data[i % nb], o->act);
+			y->data[i] = a->data[i] + b->data[i % nb];
 	else
 		for (i = 0; i < a->n; i++)
-			y->data[i] = act1(a->data[i] * b->data[i % nb], o->act);
+			y->data[i] = a->data[i] * b->data[i % nb];
+	vact(y->data, y->n, o->act);
 	return 0;
 }
 
