@@ -9,7 +9,7 @@
  * message; a loaded model has in-range graph inputs and outputs; a run
  * either succeeds or explains itself.
  *
- * fuzz-sources: lib/nn/tflite.c lib/nn/run.c lib/nn/kern.c
+ * fuzz-sources: lib/nn/tflite.c lib/nn/run.c lib/nn/kern.c lib/nn/xnn.c
  */
 #include <stddef.h>
 #include <stdint.h>

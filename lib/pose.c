@@ -195,6 +195,13 @@ fail:
 }
 
 void
+pose_model_own_kernels(struct pose_model *pm, int own)
+{
+	pm->det.own = own != 0;
+	pm->lm.own = own != 0;
+}
+
+void
 pose_model_free(struct pose_model *pm)
 {
 	if (pm == NULL)

@@ -78,6 +78,12 @@ void	pose_person_free(struct pose_person *p);
  */
 struct pose_model *pose_load(const char *dir, char *err, size_t errlen);
 
+/*
+ * Run the networks on lib/nn/'s own kernels (own != 0) instead of XNNPACK
+ * when the build has XNNPACK (the parity test checks both).
+ */
+void	pose_model_own_kernels(struct pose_model *pm, int own);
+
 /* Free a model from pose_load(); NULL is a no-op. */
 void	pose_model_free(struct pose_model *pm);
 

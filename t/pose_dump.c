@@ -3,13 +3,14 @@
  * the parity test against MediaPipe's wasm solution (t/test_pose.sh) and
  * for bench/pose.
  *
- *   t/pose_dump MODELDIR [-m MASKDIR] [-r RUNS] FILE...
+ *   t/pose_dump [-o] [-m MASKDIR] [-r RUNS] MODELDIR FILE...
  *
  * One JSON object per line and file: {"file", "w", "h", "ms_median",
  * "ms_min", "cpu_ms_median" (this thread's CPU time), "persons": [{"score", "box"}], "landmarks": [[x, y, z,
  * visibility, presence] x 33] or null, "mask": path or null}.  With -m
  * the main person's mask is written to MASKDIR/<index>.mask (w*h bytes).
  * -r RUNS times pose_detect() RUNS times per file (single thread).
+ * -o runs lib/nn/'s own kernels even when the build has XNNPACK.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,25 +75,27 @@ main(int argc, char *argv[])
 	unsigned char		*buf;
 	size_t			 len;
 	double			*ms, *cpu, t, tc;
-	int			 c, runs = 1, i, r, n = 0, k, rc = 0;
+	int			 c, runs = 1, i, r, n = 0, k, rc = 0, own = 0;
 
 	for (;;) {
-		c = getopt(argc, argv, "m:r:");
+		c = getopt(argc, argv, "m:or:");
 		if (c == -1)
 			break;
 		if (c == 'r')
 			runs = (int)strtol(optarg, NULL, 10);
 		if (c == 'm')
 			maskdir = optarg;
+		else if (c == 'o')
+			own = 1;
 		else if (c != 'r' || runs < 1 || runs > 1000) {
-			fprintf(stderr, "usage: pose_dump MODELDIR [-m MASKDIR] "
-			    "[-r RUNS] FILE...\n");
+			fprintf(stderr, "usage: pose_dump [-o] [-m MASKDIR] "
+			    "[-r RUNS] MODELDIR FILE...\n");
 			return 2;
 		}
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "usage: pose_dump MODELDIR [-m MASKDIR] "
-		    "[-r RUNS] FILE...\n");
+		fprintf(stderr, "usage: pose_dump [-o] [-m MASKDIR] "
+		    "[-r RUNS] MODELDIR FILE...\n");
 		return 2;
 	}
 	pm = pose_load(argv[optind], err, sizeof(err));
@@ -100,6 +103,7 @@ main(int argc, char *argv[])
 		fprintf(stderr, "pose_dump: %s\n", err);
 		return 1;
 	}
+	pose_model_own_kernels(pm, own);
 	ms = calloc((size_t)runs, sizeof(double));
 	cpu = calloc((size_t)runs, sizeof(double));
 	if (ms == NULL || cpu == NULL)

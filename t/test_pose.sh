@@ -3,7 +3,8 @@
 # wasm solution from the same npm package (t/pose_ref.js, headless
 # Chromium) on every person fixture (people_* in the fixtures directory):
 # every landmark the reference sees within 0.01 of the image size, the
-# person mask's IoU >= 0.95 (t/pose_compare.js).  Also: the runner
+# person mask's IoU >= 0.95 (t/pose_compare.js), with lib/nn/'s own
+# kernels and with XNNPACK (when the build has it).  Also: the runner
 # refuses a corrupt model file cleanly.  The last line reads
 # "N passed, M failed".
 set -uo pipefail
@@ -42,14 +43,21 @@ fi
 files=("$FIX"/people_*)
 timeout 600 node "$ROOT/t/pose_ref.js" "${files[@]}" > "$tmp/ref.json" 2>"$tmp/ref.err" ||
 	{ tail -n 5 "$tmp/ref.err"; fail "the wasm reference did not run"; }
-timeout 300 "$ROOT/t/pose_dump" -m "$tmp/masks" "$ROOT/models" "${files[@]}" > "$tmp/c.jsonl" ||
-	fail "t/pose_dump failed"
-out=$(node "$ROOT/t/pose_compare.js" "$tmp/ref.json" "$tmp/c.jsonl")
-echo "$out" | sed '$d'
-last=$(echo "$out" | tail -n 1)
-p=${last%% passed*}
-f=${last#*, }
-f=${f%% failed*}
-passed=$((passed + p)) failed=$((failed + f))
+# Both backends of lib/nn/: the default (XNNPACK when built in) and -o,
+# the own kernels.
+for kern in default own; do
+	opt=
+	[ "$kern" = own ] && opt=-o
+	rm -f "$tmp"/masks/*
+	timeout 300 "$ROOT/t/pose_dump" $opt -m "$tmp/masks" "$ROOT/models" "${files[@]}" > "$tmp/c.jsonl" ||
+		fail "t/pose_dump ($kern kernels) failed"
+	out=$(node "$ROOT/t/pose_compare.js" "$tmp/ref.json" "$tmp/c.jsonl")
+	echo "$out" | sed '$d' | sed "s/^  \(ok  \|FAIL\) /  \1 [$kern kernels] /"
+	last=$(echo "$out" | tail -n 1)
+	p=${last%% passed*}
+	f=${last#*, }
+	f=${f%% failed*}
+	passed=$((passed + p)) failed=$((failed + f))
+done
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

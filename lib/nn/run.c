@@ -11,6 +11,14 @@
 
 #include "nn/tflite.h"
 #include "nn/kern.h"
+#include "nn/xnn.h"
+
+/* XNNPACK for this operator unless the model or the operator opted out. */
+static int
+use_xnn(const struct nn_model *m, const struct nn_op *o)
+{
+	return !m->own && !o->xfail && nn_xnn_available();
+}
 
 #define T(m, i)		(&(m)->t[(i)])
 #define H(t)		((t)->dim[1])
@@ -116,8 +124,6 @@ op_conv(struct nn_model *m, struct nn_op *o, char *err, size_t errlen)
 		return run_fail(err, errlen, o, "conv shapes");
 	if ((b = bias_of(m, o, (size_t)C(y))) == (const float *)-1)
 		return run_fail(err, errlen, o, "conv bias");
-	if (conv_prepare(m, o, b) < 0)
-		return run_fail(err, errlen, o, "conv weights");
 	c.in = x->data;
 	c.ih = H(x);
 	c.iw = W(x);
@@ -132,9 +138,16 @@ op_conv(struct nn_model *m, struct nn_op *o, char *err, size_t errlen)
 	c.sw = o->sw;
 	c.pt = pad_before(H(x), H(y), c.kh, c.sh, o->pad_same);
 	c.pl = pad_before(W(x), W(y), c.kw, c.sw, o->pad_same);
-	c.w = o->wpack;
 	c.b = b;
 	c.act = o->act;
+	if (use_xnn(m, o)) {
+		if (nn_xnn_conv(o, &c, 0, w->data, b) == 0)
+			return 0;
+		o->xfail = 1;
+	}
+	if (conv_prepare(m, o, b) < 0)
+		return run_fail(err, errlen, o, "conv weights");
+	c.w = o->wpack;
 	nn_kern_conv(&c);
 	return 0;
 }
@@ -169,6 +182,11 @@ op_dw(struct nn_model *m, struct nn_op *o, char *err, size_t errlen)
 	c.w = w->data;
 	c.b = b;
 	c.act = o->act;
+	if (use_xnn(m, o)) {
+		if (nn_xnn_conv(o, &c, 1, w->data, b) == 0)
+			return 0;
+		o->xfail = 1;
+	}
 	nn_kern_dw(&c);
 	return 0;
 }

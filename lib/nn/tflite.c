@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "nn/tflite.h"
+#include "nn/xnn.h"
 
 #define NN_MAX_TENSORS	4096
 #define NN_MAX_OPS	4096
@@ -789,8 +790,10 @@ nn_free(struct nn_model *m)
 		free(m->t[i].data);
 		free(m->t[i].idata);
 	}
-	for (i = 0; m->op != NULL && i < m->nop; i++)
+	for (i = 0; m->op != NULL && i < m->nop; i++) {
 		free(m->op[i].wpack);
+		nn_xnn_free(&m->op[i]);
+	}
 	free(m->t);
 	free(m->op);
 	memset(m, 0, sizeof(*m));

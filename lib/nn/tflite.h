@@ -9,6 +9,7 @@
 #define PRIMERKA_NN_TFLITE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define NN_MAXDIM	4
 
@@ -69,6 +70,8 @@ struct nn_op {
 	int		 align_corners;
 	int		 half_pixel;
 	float		*wpack;			/* repacked conv weights */
+	void		*xop;			/* XNNPACK operator, or NULL */
+	int		 xfail;			/* XNNPACK refused it */
 };
 
 struct nn_model {
@@ -80,6 +83,7 @@ struct nn_model {
 	int			 nin;
 	int			 out[8];
 	int			 nout;
+	int			 own;		/* 1: never use XNNPACK */
 };
 
 /*
