@@ -50,17 +50,23 @@ out_size(int in, int k, int s, int same)
 	return same ? (in + s - 1) / s : (in - k) / s + 1;
 }
 
-/* Shape checks shared by conv, depthwise and pooling. */
+/*
+ * Shape checks shared by conv, depthwise and pooling; the input's size
+ * includes a folded PAD (o->xpad, VALID operators only).
+ */
 static int
 check_window(const struct nn_tensor *x, const struct nn_tensor *y, int kh,
     int kw, const struct nn_op *o)
 {
+	int	 ih = H(x) + o->xpad[0] + o->xpad[2];
+	int	 iw = W(x) + o->xpad[1] + o->xpad[3];
+
 	if (x->dim[0] != 1 || y->dim[0] != 1)
 		return -1;
-	if (kh < 1 || kw < 1 || (!o->pad_same && (H(x) < kh || W(x) < kw)))
+	if (kh < 1 || kw < 1 || (!o->pad_same && (ih < kh || iw < kw)))
 		return -1;
-	if (out_size(H(x), kh, o->sh, o->pad_same) != H(y) ||
-	    out_size(W(x), kw, o->sw, o->pad_same) != W(y))
+	if (out_size(ih, kh, o->sh, o->pad_same) != H(y) ||
+	    out_size(iw, kw, o->sw, o->pad_same) != W(y))
 		return -1;
 	return 0;
 }
@@ -136,8 +142,8 @@ op_conv(struct nn_model *m, struct nn_op *o, char *err, size_t errlen)
 	c.kw = w->dim[2];
 	c.sh = o->sh;
 	c.sw = o->sw;
-	c.pt = pad_before(H(x), H(y), c.kh, c.sh, o->pad_same);
-	c.pl = pad_before(W(x), W(y), c.kw, c.sw, o->pad_same);
+	c.pt = pad_before(H(x), H(y), c.kh, c.sh, o->pad_same) + o->xpad[0];
+	c.pl = pad_before(W(x), W(y), c.kw, c.sw, o->pad_same) + o->xpad[1];
 	c.b = b;
 	c.act = o->act;
 	if (use_xnn(m, o)) {
@@ -177,8 +183,8 @@ op_dw(struct nn_model *m, struct nn_op *o, char *err, size_t errlen)
 	c.kw = w->dim[2];
 	c.sh = o->sh;
 	c.sw = o->sw;
-	c.pt = pad_before(H(x), H(y), c.kh, c.sh, o->pad_same);
-	c.pl = pad_before(W(x), W(y), c.kw, c.sw, o->pad_same);
+	c.pt = pad_before(H(x), H(y), c.kh, c.sh, o->pad_same) + o->xpad[0];
+	c.pl = pad_before(W(x), W(y), c.kw, c.sw, o->pad_same) + o->xpad[1];
 	c.w = w->data;
 	c.b = b;
 	c.act = o->act;

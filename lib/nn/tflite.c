@@ -670,6 +670,65 @@ fold_constants(struct fb *f, struct nn_model *m)
 	return 0;
 }
 
+/*
+ * A zero PAD of height and width only, read only by VALID convolutions,
+ * becomes those convolutions' own padding (the kernels treat what lies
+ * outside the input as zero) and is dropped.
+ */
+static void
+fold_pads(struct nn_model *m)
+{
+	struct nn_op		*o, *u;
+	const struct nn_tensor	*p;
+	int			 i, j, k, users, ok;
+
+	for (i = 0; i < m->nop; i++) {
+		o = &m->op[i];
+		if (o->code != NN_PAD || o->nin != 2)
+			continue;
+		p = &m->t[o->in[1]];
+		if (!p->is_const || p->idata == NULL || p->n != 8 ||
+		    p->idata[0] || p->idata[1] || p->idata[6] || p->idata[7])
+			continue;
+		for (k = 2; k < 6; k++)
+			if (p->idata[k] < 0 || p->idata[k] > 8)
+				break;
+		if (k < 6)
+			continue;
+		users = 0;
+		ok = 1;
+		for (j = 0; j < m->nop; j++) {
+			u = &m->op[j];
+			for (k = 0; k < u->nin; k++)
+				if (u->in[k] == o->out) {
+					users++;
+					if (k != 0 || u->pad_same ||
+					    (u->code != NN_CONV_2D &&
+					    u->code != NN_DEPTHWISE_CONV_2D) ||
+					    u->xpad[0] || u->xpad[1] ||
+					    u->xpad[2] || u->xpad[3])
+						ok = 0;
+				}
+		}
+		for (k = 0; k < m->nout; k++)
+			if (m->out[k] == o->out)
+				ok = 0;
+		if (!ok || users == 0)
+			continue;
+		for (j = 0; j < m->nop; j++) {
+			u = &m->op[j];
+			if (u->code < 0 || u->in[0] != o->out)
+				continue;
+			u->in[0] = o->in[0];
+			u->xpad[0] = p->idata[2];
+			u->xpad[1] = p->idata[4];
+			u->xpad[2] = p->idata[3];
+			u->xpad[3] = p->idata[5];
+		}
+		o->code = -1;
+	}
+}
+
 int
 nn_tflite_load(struct nn_model *m, const void *buf, size_t len, char *err,
     size_t errlen)
@@ -771,6 +830,7 @@ nn_tflite_load(struct nn_model *m, const void *buf, size_t len, char *err,
 		}
 	if (fold_constants(&f, m) < 0)
 		goto fail;
+	fold_pads(m);
 	free(codes);
 	return 0;
 fail:

@@ -70,6 +70,7 @@ struct nn_op {
 	int		 align_corners;
 	int		 half_pixel;
 	float		*wpack;			/* repacked conv weights */
+	int		 xpad[4];		/* folded PAD: t, l, b, r */
 	void		*xop;			/* XNNPACK operator, or NULL */
 	int		 xfail;			/* XNNPACK refused it */
 };
