@@ -1,15 +1,15 @@
 /*
  * libFuzzer target for the TFLite flatbuffer reader (lib/nn/tflite.c)
- * and, for small graphs, the executor (lib/nn/run.c).
+ * and, for small graphs, the executor (lib/nn/tflite_run.c).
  *
- * Each input is a .tflite file: nn_tflite_load() on it; when it loads
- * and its tensors are small, nn_run() once on a zero input.
+ * Each input is a .tflite file: tfl_load() on it; when it loads
+ * and its tensors are small, tfl_run() once on a zero input.
  *
  * Checked: a load either succeeds or explains itself with a "tflite:"
  * message; a loaded model has in-range graph inputs and outputs; a run
  * either succeeds or explains itself.
  *
- * fuzz-sources: lib/nn/tflite.c lib/nn/run.c lib/nn/kern.c lib/nn/xnn.c
+ * fuzz-sources: lib/nn/tflite.c lib/nn/tflite_run.c lib/nn/tflite_kern.c lib/nn/tflite_xnn.c
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -24,13 +24,13 @@ int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct nn_model	 m;
+	struct tfl_model	 m;
 	char		 err[256];
 	size_t		 total = 0;
 	int		 i;
 
 	err[0] = '\0';
-	if (nn_tflite_load(&m, data, size, err, sizeof(err)) < 0) {
+	if (tfl_load(&m, data, size, err, sizeof(err)) < 0) {
 		if (strncmp(err, "tflite: ", 8) != 0)
 			abort();
 		return 0;
@@ -45,9 +45,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		total += m.t[i].n;
 	if (total <= 65536) {
 		err[0] = '\0';
-		if (nn_run(&m, err, sizeof(err)) < 0 && err[0] == '\0')
+		if (tfl_run(&m, err, sizeof(err)) < 0 && err[0] == '\0')
 			abort();
 	}
-	nn_free(&m);
+	tfl_free(&m);
 	return 0;
 }

@@ -33,8 +33,8 @@
 #define MAX_PERSONS	64
 
 struct pose_model {
-	struct nn_model	 det;
-	struct nn_model	 lm;
+	struct tfl_model	 det;
+	struct tfl_model	 lm;
 	float		 anchor[DET_ANCHORS][2];	/* x, y centres */
 };
 
@@ -129,14 +129,14 @@ read_file(const char *path, unsigned char **buf, size_t *len, char *err,
 }
 
 static int
-shape_is(const struct nn_tensor *t, int n, int h, int w, int c)
+shape_is(const struct tfl_tensor *t, int n, int h, int w, int c)
 {
 	return t->dim[0] == n && t->dim[1] == h && t->dim[2] == w &&
 	    t->dim[3] == c;
 }
 
 static int
-load_one(const char *dir, const char *file, struct nn_model *m, char *err,
+load_one(const char *dir, const char *file, struct tfl_model *m, char *err,
     size_t errlen)
 {
 	char		 path[4096];
@@ -149,7 +149,7 @@ load_one(const char *dir, const char *file, struct nn_model *m, char *err,
 		return pose_fail(err, errlen, "model path too long");
 	if (read_file(path, &buf, &len, err, errlen) < 0)
 		return -1;
-	rc = nn_tflite_load(m, buf, len, err, errlen);
+	rc = tfl_load(m, buf, len, err, errlen);
 	free(buf);
 	return rc;
 }
@@ -206,8 +206,8 @@ pose_model_free(struct pose_model *pm)
 {
 	if (pm == NULL)
 		return;
-	nn_free(&pm->det);
-	nn_free(&pm->lm);
+	tfl_free(&pm->det);
+	tfl_free(&pm->lm);
 	free(pm);
 }
 
@@ -599,7 +599,7 @@ pose_detect(struct pose_model *pm, const struct image *img,
 	}
 	roi_to_tensor(img, &r, DET_SIZE, -1.0f, 1.0f, 1,
 	    pm->det.t[pm->det.in[0]].data);
-	if (nn_run(&pm->det, err, errlen) < 0)
+	if (tfl_run(&pm->det, err, errlen) < 0)
 		return -1;
 	nd = decode_detections(pm, pm->det.t[pm->det.out[0]].data,
 	    pm->det.t[pm->det.out[1]].data, det, MAX_PERSONS);
@@ -633,7 +633,7 @@ pose_detect(struct pose_model *pm, const struct image *img,
 	detection_roi(&det[main_i], img->w, img->h, &r);
 	roi_to_tensor(img, &r, LM_SIZE, 0.0f, 1.0f, 0,
 	    pm->lm.t[pm->lm.in[0]].data);
-	if (nn_run(&pm->lm, err, errlen) < 0)
+	if (tfl_run(&pm->lm, err, errlen) < 0)
 		goto fail;
 	if (pm->lm.t[pm->lm.out[1]].data[0] >= LM_MIN_POSE) {
 		project_landmarks(pm->lm.t[pm->lm.out[0]].data,

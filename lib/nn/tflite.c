@@ -1,5 +1,5 @@
 /*
- * The .tflite flatbuffer reader: model -> struct nn_model.  Every read
+ * The .tflite flatbuffer reader: model -> struct tfl_model.  Every read
  * goes through fb_*() helpers that check the offset against the buffer
  * length, so a corrupt or hostile file fails with a message instead of
  * reading out of bounds.  Layout per TFLite's schema.fbs (field numbers
@@ -11,12 +11,12 @@
 #include <string.h>
 
 #include "nn/tflite.h"
-#include "nn/xnn.h"
+#include "nn/tflite_xnn.h"
 
-#define NN_MAX_TENSORS	4096
-#define NN_MAX_OPS	4096
-#define NN_MAX_ELEMS	(64u * 1024 * 1024)	/* per tensor */
-#define NN_MAX_TOTAL	(96u * 1024 * 1024)	/* all tensors together */
+#define TFL_MAX_TENSORS	4096
+#define TFL_MAX_OPS	4096
+#define TFL_MAX_ELEMS	(64u * 1024 * 1024)	/* per tensor */
+#define TFL_MAX_TOTAL	(96u * 1024 * 1024)	/* all tensors together */
 
 struct fb {
 	const uint8_t	*b;
@@ -62,12 +62,15 @@ fb_field(const struct fb *f, size_t tab, int id)
 {
 	int64_t		 so, vt, vlen, tlen, fo;
 
-	if ((so = fb_u32(f, tab)) < 0)
+	so = fb_u32(f, tab);
+	if (so < 0)
 		return -1;
 	vt = (int64_t)tab - (int32_t)(uint32_t)so;
-	if (vt < 0 || (vlen = fb_u16(f, (size_t)vt)) < 4 ||
-	    (tlen = fb_u16(f, (size_t)vt + 2)) < 0 ||
-	    (size_t)vt + (size_t)vlen > f->len)
+	if (vt < 0)
+		return -1;
+	vlen = fb_u16(f, (size_t)vt);
+	tlen = fb_u16(f, (size_t)vt + 2);
+	if (vlen < 4 || tlen < 0 || (size_t)vt + (size_t)vlen > f->len)
 		return -1;
 	if (4 + 2 * id + 2 > vlen)
 		return 0;
@@ -87,7 +90,8 @@ fb_deref(const struct fb *f, int64_t pos)
 {
 	int64_t		 o;
 
-	if (pos < 0 || (o = fb_u32(f, (size_t)pos)) < 0)
+	o = pos < 0 ? -1 : fb_u32(f, (size_t)pos);
+	if (o < 0)
 		return -1;
 	if ((uint64_t)pos + (uint64_t)o >= f->len)
 		return -1;
@@ -105,9 +109,12 @@ fb_vec(const struct fb *f, size_t tab, int id, size_t elem, uint32_t *n)
 	int64_t		 p, v, cnt;
 
 	*n = 0;
-	if ((p = fb_field(f, tab, id)) <= 0)
+	p = fb_field(f, tab, id);
+	if (p <= 0)
 		return p;
-	if ((v = fb_deref(f, p)) < 0 || (cnt = fb_u32(f, (size_t)v)) < 0)
+	v = fb_deref(f, p);
+	cnt = v < 0 ? -1 : fb_u32(f, (size_t)v);
+	if (cnt < 0)
 		return -1;
 	if ((uint64_t)cnt * elem > f->len - (size_t)v - 4)
 		return -1;
@@ -129,7 +136,8 @@ fb_int(const struct fb *f, size_t tab, int id, int size, int64_t def,
 {
 	int64_t		 p, v;
 
-	if ((p = fb_field(f, tab, id)) < 0) {
+	p = fb_field(f, tab, id);
+	if (p < 0) {
 		*bad = 1;
 		return def;
 	}
@@ -198,7 +206,7 @@ struct sp_state {
 	int		 bmap[SP_MAXLV];
 	int		 bsize[SP_MAXLV];
 	int		 idx[SP_MAXLV];
-	struct nn_tensor *t;
+	struct tfl_tensor *t;
 	size_t		 dv, esz, src, nsrc;
 	int		 bad;
 };
@@ -219,7 +227,7 @@ sp_walk(struct sp_state *s, int level, int64_t prev)
 {
 	struct sp_level	*l;
 	int64_t		 a, b, j, x;
-	int		 i, k, o[NN_MAXDIM], d;
+	int		 i, k, o[TFL_MAXDIM], d;
 	size_t		 flat;
 
 	if (s->bad)
@@ -234,7 +242,7 @@ sp_walk(struct sp_state *s, int level, int64_t prev)
 		}
 		flat = 0;
 		for (i = 0; i < s->rank; i++) {
-			d = s->t->dim[NN_MAXDIM - s->rank + i];
+			d = s->t->dim[TFL_MAXDIM - s->rank + i];
 			if (o[i] < 0 || o[i] >= d) {
 				s->bad = 1;
 				return;
@@ -256,17 +264,20 @@ sp_walk(struct sp_state *s, int level, int64_t prev)
 		}
 		return;
 	}
-	if (prev < 0 || (uint64_t)prev + 1 >= l->nseg ||
-	    (a = sp_arr(s->f, l->seg, l->segw, (uint32_t)prev)) < 0 ||
-	    (b = sp_arr(s->f, l->seg, l->segw, (uint32_t)prev + 1)) < 0 ||
-	    a > b || (uint64_t)b > l->nidx) {
+	if (prev < 0 || (uint64_t)prev + 1 >= l->nseg) {
+		s->bad = 1;
+		return;
+	}
+	a = sp_arr(s->f, l->seg, l->segw, (uint32_t)prev);
+	b = sp_arr(s->f, l->seg, l->segw, (uint32_t)prev + 1);
+	if (a < 0 || b < 0 || a > b || (uint64_t)b > l->nidx) {
 		s->bad = 1;
 		return;
 	}
 	for (j = a; j < b && !s->bad; j++) {
 		/* The leaf checks the index against the dense shape. */
-		if ((x = sp_arr(s->f, l->idx, l->idxw, (uint32_t)j)) < 0 ||
-		    x > 65535) {
+		x = sp_arr(s->f, l->idx, l->idxw, (uint32_t)j);
+		if (x < 0 || x > 65535) {
 			s->bad = 1;
 			return;
 		}
@@ -287,8 +298,11 @@ sp_vector(const struct fb *f, int64_t dm, int tid, int vid, int64_t *pos,
 	if (bad || ty < 1 || ty > 3)
 		return -1;
 	*w = ty == 1 ? 4 : ty == 2 ? 2 : 1;
-	if ((p = fb_field(f, (size_t)dm, vid)) <= 0 ||
-	    (p = fb_deref(f, p)) < 0)
+	p = fb_field(f, (size_t)dm, vid);
+	if (p <= 0)
+		return -1;
+	p = fb_deref(f, p);
+	if (p < 0)
 		return -1;
 	*pos = fb_vec(f, (size_t)p, 0, (size_t)*w, n);
 	return *pos <= 0 ? -1 : 0;
@@ -300,7 +314,7 @@ sp_vector(const struct fb *f, int64_t dm, int tid, int vid, int64_t *pos,
  * the stored value count.
  */
 static int
-densify(struct fb *f, size_t sp, struct nn_tensor *t, uint32_t rank,
+densify(struct fb *f, size_t sp, struct tfl_tensor *t, uint32_t rank,
     size_t dv, uint32_t dlen, size_t esz)
 {
 	struct sp_state	 s;
@@ -315,9 +329,10 @@ densify(struct fb *f, size_t sp, struct nn_tensor *t, uint32_t rank,
 	s.dv = dv;
 	s.esz = esz;
 	s.nsrc = dlen / esz;
-	if ((ov = fb_vec(f, sp, 0, 4, &no)) < 0 ||
-	    (bv = fb_vec(f, sp, 1, 4, &nb)) < 0 ||
-	    (mv = fb_vec(f, sp, 2, 4, &nm)) < 0)
+	ov = fb_vec(f, sp, 0, 4, &no);
+	bv = fb_vec(f, sp, 1, 4, &nb);
+	mv = fb_vec(f, sp, 2, 4, &nm);
+	if (ov < 0 || bv < 0 || mv < 0)
 		return fb_fail(f, "sparsity vectors out of bounds");
 	if (no != rank + nb || nm != no || no > SP_MAXLV || rank == 0)
 		return fb_fail(f, "sparsity levels inconsistent");
@@ -338,7 +353,8 @@ densify(struct fb *f, size_t sp, struct nn_tensor *t, uint32_t rank,
 	for (i = 0; i < no; i++) {
 		struct sp_level	*l = &s.lv[i];
 
-		if ((dm = fb_vtab(f, mv, i)) < 0)
+		dm = fb_vtab(f, mv, i);
+		if (dm < 0)
 			return fb_fail(f, "dimension metadata out of bounds");
 		l->csr = fb_int(f, (size_t)dm, 0, 1, 0, &bad) != 0;
 		l->size = (int)fb_int(f, (size_t)dm, 1, 4, 0, &bad);
@@ -357,7 +373,8 @@ densify(struct fb *f, size_t sp, struct nn_tensor *t, uint32_t rank,
 	for (i = 0; i < nb; i++)
 		if (s.bsize[i] < 1)
 			return fb_fail(f, "bad sparse block size");
-	if ((t->data = calloc(t->n, sizeof(float))) == NULL)
+	t->data = calloc(t->n, sizeof(float));
+	if (t->data == NULL)
 		return fb_fail(f, "out of memory");
 	sp_walk(&s, 0, 0);
 	if (s.bad || s.src != s.nsrc)
@@ -366,8 +383,8 @@ densify(struct fb *f, size_t sp, struct nn_tensor *t, uint32_t rank,
 }
 
 static int
-load_tensor(struct fb *f, struct nn_model *m, int64_t tab, int64_t bufs,
-    uint32_t nbufs, struct nn_tensor *t)
+load_tensor(struct fb *f, struct tfl_model *m, int64_t tab, int64_t bufs,
+    uint32_t nbufs, struct tfl_tensor *t)
 {
 	int64_t		 sv, bi, bt, dv, np, sp;
 	uint32_t	 rank, i, dlen;
@@ -378,27 +395,30 @@ load_tensor(struct fb *f, struct nn_model *m, int64_t tab, int64_t bufs,
 	(void)m;
 	if (tab < 0)
 		return fb_fail(f, "tensor table out of bounds");
-	if ((sv = fb_vec(f, (size_t)tab, 0, 4, &rank)) < 0)
+	sv = fb_vec(f, (size_t)tab, 0, 4, &rank);
+	if (sv < 0)
 		return fb_fail(f, "tensor shape out of bounds");
-	if (rank > NN_MAXDIM)
+	if (rank > TFL_MAXDIM)
 		return fb_fail(f, "tensor of rank > 4");
-	for (i = 0; i < NN_MAXDIM; i++)
+	for (i = 0; i < TFL_MAXDIM; i++)
 		t->dim[i] = 1;
 	for (i = 0; i < rank; i++) {
 		d = (int32_t)(uint32_t)fb_u32(f, (size_t)sv + 4 * i);
 		if (d < 1 || d > 65536)
 			return fb_fail(f, "tensor dimension out of range");
-		t->dim[NN_MAXDIM - rank + i] = d;
+		t->dim[TFL_MAXDIM - rank + i] = d;
 		n *= (size_t)d;
-		if (n > NN_MAX_ELEMS)
+		if (n > TFL_MAX_ELEMS)
 			return fb_fail(f, "tensor too large");
 	}
 	t->n = n;
 	t->rank = (int)rank;
 	type = (int)fb_int(f, (size_t)tab, 1, 1, 0, &bad);
 	bi = fb_int(f, (size_t)tab, 2, 4, 0, &bad);
-	if ((np = fb_field(f, (size_t)tab, 3)) > 0 &&
-	    (np = fb_deref(f, np)) > 0) {
+	np = fb_field(f, (size_t)tab, 3);
+	if (np > 0)
+		np = fb_deref(f, np);
+	if (np > 0) {
 		int64_t		 sl = fb_u32(f, (size_t)np);
 
 		if (sl < 0 || (uint64_t)sl > f->len - (size_t)np - 4)
@@ -408,32 +428,37 @@ load_tensor(struct fb *f, struct nn_model *m, int64_t tab, int64_t bufs,
 		memcpy(t->name, f->b + np + 4, (size_t)sl);
 		t->name[sl] = '\0';
 	}
-	if ((sp = fb_field(f, (size_t)tab, 6)) != 0 &&
-	    (sp = fb_deref(f, sp)) < 0)
+	sp = fb_field(f, (size_t)tab, 6);
+	if (sp > 0)
+		sp = fb_deref(f, sp);
+	if (sp < 0)
 		return fb_fail(f, "sparsity out of bounds");
 	if (bad)
 		return fb_fail(f, "tensor fields out of bounds");
-	if (type != NN_T_FLOAT32 && type != NN_T_FLOAT16 &&
-	    type != NN_T_INT32)
+	if (type != TFL_T_FLOAT32 && type != TFL_T_FLOAT16 &&
+	    type != TFL_T_INT32)
 		return fb_fail(f, "tensor type not float32/float16/int32");
 	t->type = type;
 	if (bi < 0 || (uint64_t)bi >= nbufs)
 		return fb_fail(f, "tensor buffer index out of range");
-	if ((bt = fb_vtab(f, bufs, (uint32_t)bi)) < 0)
+	bt = fb_vtab(f, bufs, (uint32_t)bi);
+	if (bt < 0)
 		return fb_fail(f, "buffer table out of bounds");
-	if ((dv = fb_vec(f, (size_t)bt, 0, 1, &dlen)) < 0)
+	dv = fb_vec(f, (size_t)bt, 0, 1, &dlen);
+	if (dv < 0)
 		return fb_fail(f, "buffer data out of bounds");
 	if (dlen == 0) {
 		/* float16 activations only come out of DENSIFY (folded). */
-		if (type == NN_T_INT32)
+		if (type == TFL_T_INT32)
 			return fb_fail(f, "int32 activation tensor");
-		if ((t->data = calloc(n, sizeof(float))) == NULL)
+		t->data = calloc(n, sizeof(float));
+		if (t->data == NULL)
 			return fb_fail(f, "out of memory");
 		return 0;
 	}
-	esz = type == NN_T_FLOAT16 ? 2 : 4;
+	esz = type == TFL_T_FLOAT16 ? 2 : 4;
 	if (sp > 0) {
-		if (type == NN_T_INT32)
+		if (type == TFL_T_INT32)
 			return fb_fail(f, "sparse int32 constant");
 		t->is_const = 1;
 		return densify(f, (size_t)sp, t, rank, (size_t)dv, dlen, esz);
@@ -441,18 +466,20 @@ load_tensor(struct fb *f, struct nn_model *m, int64_t tab, int64_t bufs,
 	if ((size_t)dlen != n * esz)
 		return fb_fail(f, "constant size does not match its shape");
 	t->is_const = 1;
-	if (type == NN_T_INT32) {
-		if ((t->idata = malloc(n * sizeof(int32_t))) == NULL)
+	if (type == TFL_T_INT32) {
+		t->idata = malloc(n * sizeof(int32_t));
+		if (t->idata == NULL)
 			return fb_fail(f, "out of memory");
 		for (i = 0; i < n; i++)
 			t->idata[i] = (int32_t)(uint32_t)fb_u32(f,
 			    (size_t)dv + 4 * i);
 		return 0;
 	}
-	if ((t->data = malloc(n * sizeof(float))) == NULL)
+	t->data = malloc(n * sizeof(float));
+	if (t->data == NULL)
 		return fb_fail(f, "out of memory");
 	for (i = 0; i < n; i++) {
-		if (type == NN_T_FLOAT16)
+		if (type == TFL_T_FLOAT16)
 			t->data[i] = half_to_float((uint16_t)fb_u16(f,
 			    (size_t)dv + 2 * i));
 		else {
@@ -473,7 +500,8 @@ load_idx(struct fb *f, int64_t tab, int id, int *out, int max, int nt,
 	uint32_t	 n, i;
 	int32_t		 x;
 
-	if ((v = fb_vec(f, (size_t)tab, id, 4, &n)) < 0)
+	v = fb_vec(f, (size_t)tab, id, 4, &n);
+	if (v < 0)
 		return fb_fail(f, "index vector out of bounds");
 	if (n > (uint32_t)max)
 		return fb_fail(f, "too many operator inputs/outputs");
@@ -496,9 +524,11 @@ op_options(struct fb *f, int64_t tab, int want, int *bad)
 	ty = fb_int(f, (size_t)tab, 3, 1, 0, bad);
 	if ((ty & 0xff) != want)
 		return 0;
-	if ((p = fb_field(f, (size_t)tab, 4)) <= 0)
+	p = fb_field(f, (size_t)tab, 4);
+	if (p <= 0)
 		return 0;
-	if ((p = fb_deref(f, p)) < 0)
+	p = fb_deref(f, p);
+	if (p < 0)
 		*bad = 1;
 	return p < 0 ? 0 : p;
 }
@@ -512,8 +542,8 @@ check_act(struct fb *f, int act)
 }
 
 static int
-load_op(struct fb *f, struct nn_model *m, int64_t tab, const int *codes,
-    uint32_t ncodes, struct nn_op *o)
+load_op(struct fb *f, struct tfl_model *m, int64_t tab, const int *codes,
+    uint32_t ncodes, struct tfl_op *o)
 {
 	int64_t		 oi, opt;
 	int		 bad = 0, nout, outs[2], i;
@@ -530,18 +560,18 @@ load_op(struct fb *f, struct nn_model *m, int64_t tab, const int *codes,
 	if (nout != 1 || outs[0] < 0 || o->nin < 1 || o->in[0] < 0)
 		return fb_fail(f, "operator needs one input and one output");
 	for (i = 1; i < o->nin; i++)
-		if (o->in[i] < 0 && o->code != NN_CONV_2D &&
-		    o->code != NN_DEPTHWISE_CONV_2D)
+		if (o->in[i] < 0 && o->code != TFL_CONV_2D &&
+		    o->code != TFL_DEPTHWISE_CONV_2D)
 			return fb_fail(f, "optional input on this operator");
 	o->out = outs[0];
-	if ((o->code == NN_CONV_2D || o->code == NN_DEPTHWISE_CONV_2D) &&
+	if ((o->code == TFL_CONV_2D || o->code == TFL_DEPTHWISE_CONV_2D) &&
 	    (o->nin < 2 || o->in[1] < 0))
 		return fb_fail(f, "convolution without weights");
 	if (m->t[o->out].is_const)
 		return fb_fail(f, "operator writes a constant");
 	o->sw = o->sh = 1;
 	switch (o->code) {
-	case NN_CONV_2D:
+	case TFL_CONV_2D:
 		opt = op_options(f, tab, 1, &bad);
 		if (opt == 0 || o->nin < 2)
 			return fb_fail(f, "conv without options/weights");
@@ -553,7 +583,7 @@ load_op(struct fb *f, struct nn_model *m, int64_t tab, const int *codes,
 		    fb_int(f, (size_t)opt, 5, 4, 1, &bad) != 1)
 			return fb_fail(f, "dilated conv");
 		break;
-	case NN_DEPTHWISE_CONV_2D:
+	case TFL_DEPTHWISE_CONV_2D:
 		opt = op_options(f, tab, 2, &bad);
 		if (opt == 0 || o->nin < 2)
 			return fb_fail(f, "depthwise without options/weights");
@@ -567,8 +597,8 @@ load_op(struct fb *f, struct nn_model *m, int64_t tab, const int *codes,
 		    fb_int(f, (size_t)opt, 6, 4, 1, &bad) != 1)
 			return fb_fail(f, "dilated depthwise conv");
 		break;
-	case NN_AVERAGE_POOL_2D:
-	case NN_MAX_POOL_2D:
+	case TFL_AVERAGE_POOL_2D:
+	case TFL_MAX_POOL_2D:
 		opt = op_options(f, tab, 5, &bad);
 		if (opt == 0)
 			return fb_fail(f, "pool without options");
@@ -581,38 +611,41 @@ load_op(struct fb *f, struct nn_model *m, int64_t tab, const int *codes,
 		if (o->fw < 1 || o->fh < 1 || o->fw > 64 || o->fh > 64)
 			return fb_fail(f, "pool filter size out of range");
 		break;
-	case NN_ADD:
-		if ((opt = op_options(f, tab, 11, &bad)) != 0)
+	case TFL_ADD:
+		opt = op_options(f, tab, 11, &bad);
+		if (opt != 0)
 			o->act = (int)fb_int(f, (size_t)opt, 0, 1, 0, &bad);
 		break;
-	case NN_MUL:
-		if ((opt = op_options(f, tab, 21, &bad)) != 0)
+	case TFL_MUL:
+		opt = op_options(f, tab, 21, &bad);
+		if (opt != 0)
 			o->act = (int)fb_int(f, (size_t)opt, 0, 1, 0, &bad);
 		break;
-	case NN_CONCATENATION:
+	case TFL_CONCATENATION:
 		opt = op_options(f, tab, 10, &bad);
 		if (opt == 0)
 			return fb_fail(f, "concatenation without options");
 		o->axis = (int)fb_int(f, (size_t)opt, 0, 4, 0, &bad);
 		o->act = (int)fb_int(f, (size_t)opt, 1, 1, 0, &bad);
 		break;
-	case NN_RESIZE_BILINEAR:
-		if ((opt = op_options(f, tab, 15, &bad)) != 0) {
+	case TFL_RESIZE_BILINEAR:
+		opt = op_options(f, tab, 15, &bad);
+		if (opt != 0) {
 			o->align_corners = fb_int(f, (size_t)opt, 2, 1, 0,
 			    &bad) != 0;
 			o->half_pixel = fb_int(f, (size_t)opt, 3, 1, 0,
 			    &bad) != 0;
 		}
 		break;
-	case NN_DEQUANTIZE:
-	case NN_DENSIFY:
-	case NN_DEPTH_TO_SPACE:
-	case NN_LOGISTIC:
-	case NN_RELU:
-	case NN_RELU6:
-	case NN_RESHAPE:
-	case NN_PAD:
-	case NN_PRELU:
+	case TFL_DEQUANTIZE:
+	case TFL_DENSIFY:
+	case TFL_DEPTH_TO_SPACE:
+	case TFL_LOGISTIC:
+	case TFL_RELU:
+	case TFL_RELU6:
+	case TFL_RESHAPE:
+	case TFL_PAD:
+	case TFL_PRELU:
 		break;
 	default:
 		snprintf(f->err, f->errlen, "tflite: unsupported operator %d",
@@ -633,15 +666,15 @@ load_op(struct fb *f, struct nn_model *m, int64_t tab, const int *codes,
  * tensors only.
  */
 static int
-fold_constants(struct fb *f, struct nn_model *m)
+fold_constants(struct fb *f, struct tfl_model *m)
 {
-	struct nn_op		*o;
-	struct nn_tensor	*a, *b;
+	struct tfl_op		*o;
+	struct tfl_tensor	*a, *b;
 	int			 i, j;
 
 	for (i = 0; i < m->nop; i++) {
 		o = &m->op[i];
-		if (o->code != NN_DENSIFY && o->code != NN_DEQUANTIZE)
+		if (o->code != TFL_DENSIFY && o->code != TFL_DEQUANTIZE)
 			continue;
 		a = &m->t[o->in[0]];
 		b = &m->t[o->out];
@@ -649,7 +682,7 @@ fold_constants(struct fb *f, struct nn_model *m)
 			return fb_fail(f, "dequantize of a non-constant");
 		memcpy(b->data, a->data, a->n * sizeof(float));
 		b->is_const = 1;
-		b->type = NN_T_FLOAT32;
+		b->type = TFL_T_FLOAT32;
 		o->code = -1;
 	}
 	for (i = 0; i < m->nop; i++) {
@@ -660,11 +693,11 @@ fold_constants(struct fb *f, struct nn_model *m)
 			if (o->in[j] < 0)
 				continue;
 			a = &m->t[o->in[j]];
-			if (a->type == NN_T_FLOAT16 ||
-			    (a->type == NN_T_INT32 && j == 0))
+			if (a->type == TFL_T_FLOAT16 ||
+			    (a->type == TFL_T_INT32 && j == 0))
 				return fb_fail(f, "operator input not float32");
 		}
-		if (m->t[o->out].type != NN_T_FLOAT32)
+		if (m->t[o->out].type != TFL_T_FLOAT32)
 			return fb_fail(f, "operator output not float32");
 	}
 	return 0;
@@ -676,15 +709,15 @@ fold_constants(struct fb *f, struct nn_model *m)
  * outside the input as zero) and is dropped.
  */
 static void
-fold_pads(struct nn_model *m)
+fold_pads(struct tfl_model *m)
 {
-	struct nn_op		*o, *u;
-	const struct nn_tensor	*p;
+	struct tfl_op		*o, *u;
+	const struct tfl_tensor	*p;
 	int			 i, j, k, users, ok;
 
 	for (i = 0; i < m->nop; i++) {
 		o = &m->op[i];
-		if (o->code != NN_PAD || o->nin != 2)
+		if (o->code != TFL_PAD || o->nin != 2)
 			continue;
 		p = &m->t[o->in[1]];
 		if (!p->is_const || p->idata == NULL || p->n != 8 ||
@@ -703,8 +736,8 @@ fold_pads(struct nn_model *m)
 				if (u->in[k] == o->out) {
 					users++;
 					if (k != 0 || u->pad_same ||
-					    (u->code != NN_CONV_2D &&
-					    u->code != NN_DEPTHWISE_CONV_2D) ||
+					    (u->code != TFL_CONV_2D &&
+					    u->code != TFL_DEPTHWISE_CONV_2D) ||
 					    u->xpad[0] || u->xpad[1] ||
 					    u->xpad[2] || u->xpad[3])
 						ok = 0;
@@ -730,7 +763,7 @@ fold_pads(struct nn_model *m)
 }
 
 int
-nn_tflite_load(struct nn_model *m, const void *buf, size_t len, char *err,
+tfl_load(struct tfl_model *m, const void *buf, size_t len, char *err,
     size_t errlen)
 {
 	struct fb	 f = { buf, len, err, errlen };
@@ -749,13 +782,15 @@ nn_tflite_load(struct nn_model *m, const void *buf, size_t len, char *err,
 		fb_fail(&f, "not a TFLite flatbuffer (no TFL3 identifier)");
 		goto fail;
 	}
-	if ((root = fb_deref(&f, 0)) < 0) {
+	root = fb_deref(&f, 0);
+	if (root < 0) {
 		fb_fail(&f, "root table out of bounds");
 		goto fail;
 	}
-	if ((codes_v = fb_vec(&f, (size_t)root, 1, 4, &ncodes)) < 0 ||
-	    (subs = fb_vec(&f, (size_t)root, 2, 4, &nsub)) < 0 ||
-	    (bufs = fb_vec(&f, (size_t)root, 4, 4, &nbufs)) < 0) {
+	codes_v = fb_vec(&f, (size_t)root, 1, 4, &ncodes);
+	subs = fb_vec(&f, (size_t)root, 2, 4, &nsub);
+	bufs = fb_vec(&f, (size_t)root, 4, 4, &nbufs);
+	if (codes_v < 0 || subs < 0 || bufs < 0) {
 		fb_fail(&f, "model vectors out of bounds");
 		goto fail;
 	}
@@ -763,12 +798,14 @@ nn_tflite_load(struct nn_model *m, const void *buf, size_t len, char *err,
 		fb_fail(&f, "expected one subgraph and 1..256 operator codes");
 		goto fail;
 	}
-	if ((codes = calloc(ncodes, sizeof(*codes))) == NULL) {
+	codes = calloc(ncodes, sizeof(*codes));
+	if (codes == NULL) {
 		fb_fail(&f, "out of memory");
 		goto fail;
 	}
 	for (i = 0; i < ncodes; i++) {
-		if ((ct = fb_vtab(&f, codes_v, i)) < 0) {
+		ct = fb_vtab(&f, codes_v, i);
+		if (ct < 0) {
 			fb_fail(&f, "operator code out of bounds");
 			goto fail;
 		}
@@ -780,22 +817,25 @@ nn_tflite_load(struct nn_model *m, const void *buf, size_t len, char *err,
 			goto fail;
 		}
 	}
-	if (bad || (sg = fb_vtab(&f, subs, 0)) < 0) {
+	sg = bad ? -1 : fb_vtab(&f, subs, 0);
+	if (sg < 0) {
 		fb_fail(&f, "subgraph out of bounds");
 		goto fail;
 	}
-	if ((tens = fb_vec(&f, (size_t)sg, 0, 4, &ntens)) < 0 ||
-	    (ops = fb_vec(&f, (size_t)sg, 3, 4, &nops)) < 0) {
+	tens = fb_vec(&f, (size_t)sg, 0, 4, &ntens);
+	ops = fb_vec(&f, (size_t)sg, 3, 4, &nops);
+	if (tens < 0 || ops < 0) {
 		fb_fail(&f, "subgraph vectors out of bounds");
 		goto fail;
 	}
-	if (ntens == 0 || ntens > NN_MAX_TENSORS || nops == 0 ||
-	    nops > NN_MAX_OPS) {
+	if (ntens == 0 || ntens > TFL_MAX_TENSORS || nops == 0 ||
+	    nops > TFL_MAX_OPS) {
 		fb_fail(&f, "tensor or operator count out of range");
 		goto fail;
 	}
-	if ((m->t = calloc(ntens, sizeof(*m->t))) == NULL ||
-	    (m->op = calloc(nops, sizeof(*m->op))) == NULL) {
+	m->t = calloc(ntens, sizeof(*m->t));
+	m->op = calloc(nops, sizeof(*m->op));
+	if (m->t == NULL || m->op == NULL) {
 		fb_fail(&f, "out of memory");
 		goto fail;
 	}
@@ -805,7 +845,7 @@ nn_tflite_load(struct nn_model *m, const void *buf, size_t len, char *err,
 		    &m->t[i]) < 0)
 			goto fail;
 		total += m->t[i].n;
-		if (total > NN_MAX_TOTAL) {
+		if (total > TFL_MAX_TOTAL) {
 			fb_fail(&f, "tensors too large in total");
 			goto fail;
 		}
@@ -835,12 +875,12 @@ nn_tflite_load(struct nn_model *m, const void *buf, size_t len, char *err,
 	return 0;
 fail:
 	free(codes);
-	nn_free(m);
+	tfl_free(m);
 	return -1;
 }
 
 void
-nn_free(struct nn_model *m)
+tfl_free(struct tfl_model *m)
 {
 	int	 i;
 
@@ -852,15 +892,15 @@ nn_free(struct nn_model *m)
 	}
 	for (i = 0; m->op != NULL && i < m->nop; i++) {
 		free(m->op[i].wpack);
-		nn_xnn_free(&m->op[i]);
+		tfl_xnn_free(&m->op[i]);
 	}
 	free(m->t);
 	free(m->op);
 	memset(m, 0, sizeof(*m));
 }
 
-struct nn_tensor *
-nn_tensor_by_name(struct nn_model *m, const char *name)
+struct tfl_tensor *
+tfl_tensor_by_name(struct tfl_model *m, const char *name)
 {
 	int	 i;
 

@@ -11,34 +11,34 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NN_MAXDIM	4
+#define TFL_MAXDIM	4
 
 /* The builtin operators the runner knows (TFLite's own numbering). */
-enum nn_opcode {
-	NN_ADD = 0,
-	NN_AVERAGE_POOL_2D = 1,
-	NN_CONCATENATION = 2,
-	NN_CONV_2D = 3,
-	NN_DEPTHWISE_CONV_2D = 4,
-	NN_DEPTH_TO_SPACE = 5,
-	NN_DEQUANTIZE = 6,
-	NN_LOGISTIC = 14,
-	NN_MAX_POOL_2D = 17,
-	NN_MUL = 18,
-	NN_RELU = 19,
-	NN_RELU6 = 21,
-	NN_RESHAPE = 22,
-	NN_RESIZE_BILINEAR = 23,
-	NN_PAD = 34,
-	NN_PRELU = 54,
-	NN_DENSIFY = 124
+enum tfl_opcode {
+	TFL_ADD = 0,
+	TFL_AVERAGE_POOL_2D = 1,
+	TFL_CONCATENATION = 2,
+	TFL_CONV_2D = 3,
+	TFL_DEPTHWISE_CONV_2D = 4,
+	TFL_DEPTH_TO_SPACE = 5,
+	TFL_DEQUANTIZE = 6,
+	TFL_LOGISTIC = 14,
+	TFL_MAX_POOL_2D = 17,
+	TFL_MUL = 18,
+	TFL_RELU = 19,
+	TFL_RELU6 = 21,
+	TFL_RESHAPE = 22,
+	TFL_RESIZE_BILINEAR = 23,
+	TFL_PAD = 34,
+	TFL_PRELU = 54,
+	TFL_DENSIFY = 124
 };
 
 /* Tensor element types as stored (TFLite numbering); only these two. */
-enum nn_type {
-	NN_T_FLOAT32 = 0,
-	NN_T_FLOAT16 = 1,
-	NN_T_INT32 = 2
+enum tfl_type {
+	TFL_T_FLOAT32 = 0,
+	TFL_T_FLOAT16 = 1,
+	TFL_T_INT32 = 2
 };
 
 /*
@@ -46,19 +46,19 @@ enum nn_type {
  * [n] becomes 1x1x1xn).  data is owned by the model; constants are
  * float32 after load (float16 weights are widened once).
  */
-struct nn_tensor {
-	int		 dim[NN_MAXDIM];	/* n, h, w, c */
+struct tfl_tensor {
+	int		 dim[TFL_MAXDIM];	/* n, h, w, c */
 	size_t		 n;			/* element count */
 	int		 rank;			/* rank as stored */
 	int		 is_const;
-	int		 type;			/* enum nn_type as stored */
+	int		 type;			/* enum tfl_type as stored */
 	float		*data;
 	int32_t		*idata;			/* int32 constants (shapes) */
 	char		 name[64];
 };
 
-struct nn_op {
-	int		 code;			/* enum nn_opcode */
+struct tfl_op {
+	int		 code;			/* enum tfl_opcode */
 	int		 in[3];
 	int		 nin;
 	int		 out;
@@ -75,10 +75,10 @@ struct nn_op {
 	int		 xfail;			/* XNNPACK refused it */
 };
 
-struct nn_model {
-	struct nn_tensor	*t;
+struct tfl_model {
+	struct tfl_tensor	*t;
 	int			 nt;
-	struct nn_op		*op;
+	struct tfl_op		*op;
 	int			 nop;
 	int			 in[4];
 	int			 nin;
@@ -93,7 +93,7 @@ struct nn_model {
  * buf is not kept.  Returns 0, or -1 with a message in err (errlen bytes)
  * and m freed.
  */
-int	nn_tflite_load(struct nn_model *m, const void *buf, size_t len,
+int	tfl_load(struct tfl_model *m, const void *buf, size_t len,
 	    char *err, size_t errlen);
 
 /*
@@ -101,12 +101,12 @@ int	nn_tflite_load(struct nn_model *m, const void *buf, size_t len,
  * Output tensors' data hold the results until the next run.  Returns 0,
  * or -1 with a message in err (a shape the kernels cannot do).
  */
-int	nn_run(struct nn_model *m, char *err, size_t errlen);
+int	tfl_run(struct tfl_model *m, char *err, size_t errlen);
 
 /* Free everything m owns and zero it; a zeroed m is a no-op. */
-void	nn_free(struct nn_model *m);
+void	tfl_free(struct tfl_model *m);
 
 /* The tensor named name, or NULL. */
-struct nn_tensor *nn_tensor_by_name(struct nn_model *m, const char *name);
+struct tfl_tensor *tfl_tensor_by_name(struct tfl_model *m, const char *name);
 
 #endif /* PRIMERKA_NN_TFLITE_H */

@@ -3,21 +3,21 @@
  * has it (-DPRIMERKA_XNNPACK, set by configure): the operator API, one
  * operator per convolution, created on the first run with the tensors'
  * buffers bound once (they never move), run single-threaded.  Measured
- * faster than lib/nn/kern.c on this project's graphs (README); the own
- * kernels stay the fallback and can be forced per model (nn_model.own).
+ * faster than lib/nn/tflite_kern.c on this project's graphs (README); the own
+ * kernels stay the fallback and can be forced per model (tfl_model.own).
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "nn/tflite.h"
-#include "nn/xnn.h"
+#include "nn/tflite_xnn.h"
 
 #ifdef PRIMERKA_XNNPACK
 #include <xnnpack.h>
 
 int
-nn_xnn_available(void)
+tfl_xnn_available(void)
 {
 	static int	 ok = -1;
 
@@ -27,7 +27,7 @@ nn_xnn_available(void)
 }
 
 int
-nn_xnn_conv(struct nn_op *o, const struct nn_conv *c, int depthwise,
+tfl_xnn_conv(struct tfl_op *o, const struct tfl_conv *c, int depthwise,
     const float *w, const float *b)
 {
 	xnn_operator_t	 op = NULL;
@@ -73,7 +73,7 @@ nn_xnn_conv(struct nn_op *o, const struct nn_conv *c, int depthwise,
 }
 
 void
-nn_xnn_free(struct nn_op *o)
+tfl_xnn_free(struct tfl_op *o)
 {
 	if (o->xop != NULL)
 		xnn_delete_operator(o->xop);
@@ -83,13 +83,13 @@ nn_xnn_free(struct nn_op *o)
 #else /* !PRIMERKA_XNNPACK */
 
 int
-nn_xnn_available(void)
+tfl_xnn_available(void)
 {
 	return 0;
 }
 
 int
-nn_xnn_conv(struct nn_op *o, const struct nn_conv *c, int depthwise,
+tfl_xnn_conv(struct tfl_op *o, const struct tfl_conv *c, int depthwise,
     const float *w, const float *b)
 {
 	(void)o;
@@ -101,7 +101,7 @@ nn_xnn_conv(struct nn_op *o, const struct nn_conv *c, int depthwise,
 }
 
 void
-nn_xnn_free(struct nn_op *o)
+tfl_xnn_free(struct tfl_op *o)
 {
 	(void)o;
 }

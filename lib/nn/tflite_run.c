@@ -1,7 +1,7 @@
 /*
  * The float32 executor for a loaded TFLite graph (lib/nn/tflite.c):
  * operators run in file order, each checked against its tensors' shapes
- * before it touches memory.  Convolutions go through lib/nn/kern.c.
+ * before it touches memory.  Convolutions go through lib/nn/tflite_kern.c.
  */
 #include <math.h>
 #include <stdint.h>
@@ -10,14 +10,14 @@
 #include <string.h>
 
 #include "nn/tflite.h"
-#include "nn/kern.h"
-#include "nn/xnn.h"
+#include "nn/tflite_kern.h"
+#include "nn/tflite_xnn.h"
 
 /* XNNPACK for this operator unless the model or the operator opted out. */
 static int
-use_xnn(const struct nn_model *m, const struct nn_op *o)
+use_xnn(const struct tfl_model *m, const struct tfl_op *o)
 {
-	return !m->own && !o->xfail && nn_xnn_available();
+	return !m->own && !o->xfail && tfl_xnn_available();
 }
 
 #define T(m, i)		(&(m)->t[(i)])
@@ -26,9 +26,9 @@ use_xnn(const struct nn_model *m, const struct nn_op *o)
 #define C(t)		((t)->dim[3])
 
 static int
-run_fail(char *err, size_t errlen, const struct nn_op *o, const char *what)
+run_fail(char *err, size_t errlen, const struct tfl_op *o, const char *what)
 {
-	snprintf(err, errlen, "nn: operator %d: %s", o->code, what);
+	snprintf(err, errlen, "tflite: operator %d: %s", o->code, what);
 	return -1;
 }
 
@@ -55,8 +55,8 @@ out_size(int in, int k, int s, int same)
  * includes a folded PAD (o->xpad, VALID operators only).
  */
 static int
-check_window(const struct nn_tensor *x, const struct nn_tensor *y, int kh,
-    int kw, const struct nn_op *o)
+check_window(const struct tfl_tensor *x, const struct tfl_tensor *y, int kh,
+    int kw, const struct tfl_op *o)
 {
 	int	 ih = H(x) + o->xpad[0] + o->xpad[2];
 	int	 iw = W(x) + o->xpad[1] + o->xpad[3];
@@ -74,12 +74,13 @@ check_window(const struct nn_tensor *x, const struct nn_tensor *y, int kh,
 /*
  * Repack conv weights from TFLite's [cout][kh][kw][cin] into panels of 16
  * output channels, [coutp / 16][kh * kw][cin][16], followed by coutp
- * biases, coutp being cout rounded up to 16 with zeros.
+ * biases, coutp being cout rounded up to 16 with zeros, then cin zeros
+ * (the kernels' row for taps outside the input).
  */
 static int
-conv_prepare(struct nn_model *m, struct nn_op *o, const float *b)
+conv_prepare(struct tfl_model *m, struct tfl_op *o, const float *b)
 {
-	const struct nn_tensor	*w = T(m, o->in[1]);
+	const struct tfl_tensor	*w = T(m, o->in[1]);
 	size_t			 co, k, ci, nk, cin, cout, coutp;
 
 	if (o->wpack != NULL)
@@ -88,10 +89,10 @@ conv_prepare(struct nn_model *m, struct nn_op *o, const float *b)
 	coutp = (cout + 15) / 16 * 16;
 	nk = (size_t)w->dim[1] * (size_t)w->dim[2];
 	cin = (size_t)w->dim[3];
-	if (nk > 49)
+	if (nk > TFL_KMAXTAP)
 		return -1;
-	if ((o->wpack = calloc(nk * cin * coutp + coutp, sizeof(float))) ==
-	    NULL)
+	o->wpack = calloc(nk * cin * coutp + coutp + cin, sizeof(float));
+	if (o->wpack == NULL)
 		return -1;
 	for (co = 0; co < cout; co++) {
 		for (k = 0; k < nk; k++)
@@ -105,9 +106,9 @@ conv_prepare(struct nn_model *m, struct nn_op *o, const float *b)
 }
 
 static const float *
-bias_of(struct nn_model *m, const struct nn_op *o, size_t n)
+bias_of(struct tfl_model *m, const struct tfl_op *o, size_t n)
 {
-	const struct nn_tensor	*b;
+	const struct tfl_tensor	*b;
 
 	if (o->nin < 3 || o->in[2] < 0)
 		return NULL;
@@ -118,17 +119,19 @@ bias_of(struct nn_model *m, const struct nn_op *o, size_t n)
 }
 
 static int
-op_conv(struct nn_model *m, struct nn_op *o, char *err, size_t errlen)
+op_conv(struct tfl_model *m, struct tfl_op *o, char *err, size_t errlen)
 {
-	struct nn_tensor	*x = T(m, o->in[0]), *w = T(m, o->in[1]);
-	struct nn_tensor	*y = T(m, o->out);
+	struct tfl_tensor	*x = T(m, o->in[0]), *w = T(m, o->in[1]);
+	struct tfl_tensor	*y = T(m, o->out);
 	const float		*b;
-	struct nn_conv		 c;
+	struct tfl_conv		 c;
 
 	if (!w->is_const || w->dim[3] != C(x) || w->dim[0] != C(y) ||
+	    w->dim[1] * w->dim[2] > TFL_KMAXTAP ||
 	    check_window(x, y, w->dim[1], w->dim[2], o) < 0)
 		return run_fail(err, errlen, o, "conv shapes");
-	if ((b = bias_of(m, o, (size_t)C(y))) == (const float *)-1)
+	b = bias_of(m, o, (size_t)C(y));
+	if (b == (const float *)-1)
 		return run_fail(err, errlen, o, "conv bias");
 	c.in = x->data;
 	c.ih = H(x);
@@ -147,29 +150,34 @@ op_conv(struct nn_model *m, struct nn_op *o, char *err, size_t errlen)
 	c.b = b;
 	c.act = o->act;
 	if (use_xnn(m, o)) {
-		if (nn_xnn_conv(o, &c, 0, w->data, b) == 0)
+		if (tfl_xnn_conv(o, &c, 0, w->data, b) == 0)
 			return 0;
 		o->xfail = 1;
 	}
 	if (conv_prepare(m, o, b) < 0)
 		return run_fail(err, errlen, o, "conv weights");
 	c.w = o->wpack;
-	nn_kern_conv(&c);
+	/* The zero row lives after the weights and the biases. */
+	c.zero = o->wpack + (size_t)c.kh * c.kw * c.cin *
+	    (((size_t)c.cout + 15) / 16 * 16) + ((size_t)c.cout + 15) / 16 * 16;
+	tfl_kern_conv(&c);
 	return 0;
 }
 
 static int
-op_dw(struct nn_model *m, struct nn_op *o, char *err, size_t errlen)
+op_dw(struct tfl_model *m, struct tfl_op *o, char *err, size_t errlen)
 {
-	struct nn_tensor	*x = T(m, o->in[0]), *w = T(m, o->in[1]);
-	struct nn_tensor	*y = T(m, o->out);
+	struct tfl_tensor	*x = T(m, o->in[0]), *w = T(m, o->in[1]);
+	struct tfl_tensor	*y = T(m, o->out);
 	const float		*b;
-	struct nn_conv		 c;
+	struct tfl_conv		 c;
 
 	if (!w->is_const || w->dim[0] != 1 || w->dim[3] != C(x) ||
-	    C(y) != C(x) || check_window(x, y, w->dim[1], w->dim[2], o) < 0)
+	    C(y) != C(x) || w->dim[1] * w->dim[2] > TFL_KMAXTAP ||
+	    check_window(x, y, w->dim[1], w->dim[2], o) < 0)
 		return run_fail(err, errlen, o, "depthwise shapes");
-	if ((b = bias_of(m, o, (size_t)C(y))) == (const float *)-1)
+	b = bias_of(m, o, (size_t)C(y));
+	if (b == (const float *)-1)
 		return run_fail(err, errlen, o, "depthwise bias");
 	c.in = x->data;
 	c.ih = H(x);
@@ -189,11 +197,11 @@ op_dw(struct nn_model *m, struct nn_op *o, char *err, size_t errlen)
 	c.b = b;
 	c.act = o->act;
 	if (use_xnn(m, o)) {
-		if (nn_xnn_conv(o, &c, 1, w->data, b) == 0)
+		if (tfl_xnn_conv(o, &c, 1, w->data, b) == 0)
 			return 0;
 		o->xfail = 1;
 	}
-	nn_kern_dw(&c);
+	tfl_kern_dw(&c);
 	return 0;
 }
 
@@ -208,9 +216,9 @@ act1(float v, int act)
 }
 
 static int
-op_pool(struct nn_model *m, struct nn_op *o, char *err, size_t errlen)
+op_pool(struct tfl_model *m, struct tfl_op *o, char *err, size_t errlen)
 {
-	struct nn_tensor	*x = T(m, o->in[0]), *y = T(m, o->out);
+	struct tfl_tensor	*x = T(m, o->in[0]), *y = T(m, o->out);
 	int			 oy, ox, ky, kx, iy, ix, c, pt, pl, n;
 	int			 ch = C(x);
 	float			*acc;
@@ -239,7 +247,7 @@ op_pool(struct nn_model *m, struct nn_op *o, char *err, size_t errlen)
 						if (n == 0)
 							acc[c] = p[c];
 						else if (o->code ==
-						    NN_MAX_POOL_2D)
+						    TFL_MAX_POOL_2D)
 							acc[c] = p[c] > acc[c] ?
 							    p[c] : acc[c];
 						else
@@ -251,7 +259,7 @@ op_pool(struct nn_model *m, struct nn_op *o, char *err, size_t errlen)
 			for (c = 0; c < ch; c++) {
 				if (n == 0)
 					acc[c] = 0.0f;
-				else if (o->code == NN_AVERAGE_POOL_2D)
+				else if (o->code == TFL_AVERAGE_POOL_2D)
 					acc[c] /= (float)n;
 				acc[c] = act1(acc[c], o->act);
 			}
@@ -285,16 +293,16 @@ vact(float *y, size_t n, int act)
 
 /* ADD and MUL: same shape, or b a per-channel vector or a scalar. */
 static int
-op_binary(struct nn_model *m, struct nn_op *o, char *err, size_t errlen)
+op_binary(struct tfl_model *m, struct tfl_op *o, char *err, size_t errlen)
 {
-	struct nn_tensor	*a = T(m, o->in[0]), *b, *y = T(m, o->out);
+	struct tfl_tensor	*a = T(m, o->in[0]), *b, *y = T(m, o->out);
 	size_t			 i, nb;
 
 	if (o->nin != 2)
 		return run_fail(err, errlen, o, "binary needs two inputs");
 	b = T(m, o->in[1]);
 	if (b->n > a->n) {
-		struct nn_tensor *t = a;
+		struct tfl_tensor *t = a;
 
 		a = b;
 		b = t;
@@ -303,9 +311,9 @@ op_binary(struct nn_model *m, struct nn_op *o, char *err, size_t errlen)
 	if (y->n != a->n || (nb != a->n && nb != 1 &&
 	    (nb != (size_t)C(a) || b->dim[3] != C(a))))
 		return run_fail(err, errlen, o, "binary shapes");
-	if (nb == a->n && o->code == NN_ADD)
+	if (nb == a->n && o->code == TFL_ADD)
 		vadd(y->data, a->data, b->data, a->n);
-	else if (o->code == NN_ADD)
+	else if (o->code == TFL_ADD)
 		for (i = 0; i < a->n; i++)
 			y->data[i] = a->data[i] + b->data[i % nb];
 	else
@@ -316,9 +324,9 @@ op_binary(struct nn_model *m, struct nn_op *o, char *err, size_t errlen)
 }
 
 static int
-op_prelu(struct nn_model *m, struct nn_op *o, char *err, size_t errlen)
+op_prelu(struct tfl_model *m, struct tfl_op *o, char *err, size_t errlen)
 {
-	struct nn_tensor	*x = T(m, o->in[0]), *al, *y = T(m, o->out);
+	struct tfl_tensor	*x = T(m, o->in[0]), *al, *y = T(m, o->out);
 	size_t			 i, na;
 
 	if (o->nin != 2)
@@ -336,23 +344,23 @@ op_prelu(struct nn_model *m, struct nn_op *o, char *err, size_t errlen)
 }
 
 static int
-op_unary(struct nn_model *m, struct nn_op *o, char *err, size_t errlen)
+op_unary(struct tfl_model *m, struct tfl_op *o, char *err, size_t errlen)
 {
-	struct nn_tensor	*x = T(m, o->in[0]), *y = T(m, o->out);
+	struct tfl_tensor	*x = T(m, o->in[0]), *y = T(m, o->out);
 	size_t			 i;
 
 	if (y->n != x->n)
 		return run_fail(err, errlen, o, "unary shapes");
 	switch (o->code) {
-	case NN_LOGISTIC:
+	case TFL_LOGISTIC:
 		for (i = 0; i < x->n; i++)
 			y->data[i] = 1.0f / (1.0f + expf(-x->data[i]));
 		break;
-	case NN_RELU:
+	case TFL_RELU:
 		for (i = 0; i < x->n; i++)
 			y->data[i] = act1(x->data[i], 1);
 		break;
-	case NN_RELU6:
+	case TFL_RELU6:
 		for (i = 0; i < x->n; i++)
 			y->data[i] = act1(x->data[i], 3);
 		break;
@@ -364,18 +372,18 @@ op_unary(struct nn_model *m, struct nn_op *o, char *err, size_t errlen)
 }
 
 static int
-op_pad(struct nn_model *m, struct nn_op *o, char *err, size_t errlen)
+op_pad(struct tfl_model *m, struct tfl_op *o, char *err, size_t errlen)
 {
-	struct nn_tensor	*x = T(m, o->in[0]), *p, *y = T(m, o->out);
-	int			 i, before[NN_MAXDIM], yy, xx;
+	struct tfl_tensor	*x = T(m, o->in[0]), *p, *y = T(m, o->out);
+	int			 i, before[TFL_MAXDIM], yy, xx;
 	size_t			 row;
 
 	if (o->nin != 2)
 		return run_fail(err, errlen, o, "pad needs paddings");
 	p = T(m, o->in[1]);
-	if (!p->is_const || p->idata == NULL || p->n != 2 * NN_MAXDIM)
+	if (!p->is_const || p->idata == NULL || p->n != 2 * TFL_MAXDIM)
 		return run_fail(err, errlen, o, "pad paddings");
-	for (i = 0; i < NN_MAXDIM; i++) {
+	for (i = 0; i < TFL_MAXDIM; i++) {
 		before[i] = p->idata[2 * i];
 		if (before[i] < 0 || p->idata[2 * i + 1] < 0 ||
 		    (int64_t)x->dim[i] + before[i] + p->idata[2 * i + 1] !=
@@ -395,23 +403,23 @@ op_pad(struct nn_model *m, struct nn_op *o, char *err, size_t errlen)
 }
 
 static int
-op_concat(struct nn_model *m, struct nn_op *o, char *err, size_t errlen)
+op_concat(struct tfl_model *m, struct tfl_op *o, char *err, size_t errlen)
 {
-	struct nn_tensor	*y = T(m, o->out), *x;
+	struct tfl_tensor	*y = T(m, o->out), *x;
 	int			 axis = o->axis, i, d;
 	size_t			 outer = 1, inner, off = 0, r, sum = 0;
 
 	if (axis < 0)
-		axis += NN_MAXDIM;
+		axis += TFL_MAXDIM;
 	else
-		axis += NN_MAXDIM - y->rank;
-	if (axis < 0 || axis >= NN_MAXDIM)
+		axis += TFL_MAXDIM - y->rank;
+	if (axis < 0 || axis >= TFL_MAXDIM)
 		return run_fail(err, errlen, o, "concat axis");
 	for (d = 0; d < axis; d++)
 		outer *= (size_t)y->dim[d];
 	for (i = 0; i < o->nin; i++) {
 		x = T(m, o->in[i]);
-		for (d = 0; d < NN_MAXDIM; d++)
+		for (d = 0; d < TFL_MAXDIM; d++)
 			if (d != axis && x->dim[d] != y->dim[d])
 				return run_fail(err, errlen, o,
 				    "concat shapes");
@@ -434,9 +442,9 @@ op_concat(struct nn_model *m, struct nn_op *o, char *err, size_t errlen)
 }
 
 static int
-op_resize(struct nn_model *m, struct nn_op *o, char *err, size_t errlen)
+op_resize(struct tfl_model *m, struct tfl_op *o, char *err, size_t errlen)
 {
-	struct nn_tensor	*x = T(m, o->in[0]), *y = T(m, o->out);
+	struct tfl_tensor	*x = T(m, o->in[0]), *y = T(m, o->out);
 	float			 sy, sx, fy, fx, dy, dx;
 	int			 oy, ox, y0, y1, x0, x1, c, ch = C(x);
 	const float		*p00, *p01, *p10, *p11;
@@ -481,9 +489,9 @@ op_resize(struct nn_model *m, struct nn_op *o, char *err, size_t errlen)
 
 /* TFLite DEPTH_TO_SPACE (DCR order); the block size follows the shapes. */
 static int
-op_d2s(struct nn_model *m, struct nn_op *o, char *err, size_t errlen)
+op_d2s(struct tfl_model *m, struct tfl_op *o, char *err, size_t errlen)
 {
-	struct nn_tensor	*x = T(m, o->in[0]), *y = T(m, o->out);
+	struct tfl_tensor	*x = T(m, o->in[0]), *y = T(m, o->out);
 	int			 bs, yy, xx, i, j, co = C(y);
 
 	if (H(x) < 1 || H(y) % H(x) != 0)
@@ -504,9 +512,9 @@ op_d2s(struct nn_model *m, struct nn_op *o, char *err, size_t errlen)
 }
 
 int
-nn_run(struct nn_model *m, char *err, size_t errlen)
+tfl_run(struct tfl_model *m, char *err, size_t errlen)
 {
-	struct nn_op	*o;
+	struct tfl_op	*o;
 	int		 i, rc;
 
 	for (i = 0; i < m->nop; i++) {
@@ -515,33 +523,33 @@ nn_run(struct nn_model *m, char *err, size_t errlen)
 		case -1:
 			rc = 0;
 			break;
-		case NN_CONV_2D:
+		case TFL_CONV_2D:
 			rc = op_conv(m, o, err, errlen);
 			break;
-		case NN_DEPTHWISE_CONV_2D:
+		case TFL_DEPTHWISE_CONV_2D:
 			rc = op_dw(m, o, err, errlen);
 			break;
-		case NN_MAX_POOL_2D:
-		case NN_AVERAGE_POOL_2D:
+		case TFL_MAX_POOL_2D:
+		case TFL_AVERAGE_POOL_2D:
 			rc = op_pool(m, o, err, errlen);
 			break;
-		case NN_ADD:
-		case NN_MUL:
+		case TFL_ADD:
+		case TFL_MUL:
 			rc = op_binary(m, o, err, errlen);
 			break;
-		case NN_PRELU:
+		case TFL_PRELU:
 			rc = op_prelu(m, o, err, errlen);
 			break;
-		case NN_PAD:
+		case TFL_PAD:
 			rc = op_pad(m, o, err, errlen);
 			break;
-		case NN_CONCATENATION:
+		case TFL_CONCATENATION:
 			rc = op_concat(m, o, err, errlen);
 			break;
-		case NN_RESIZE_BILINEAR:
+		case TFL_RESIZE_BILINEAR:
 			rc = op_resize(m, o, err, errlen);
 			break;
-		case NN_DEPTH_TO_SPACE:
+		case TFL_DEPTH_TO_SPACE:
 			rc = op_d2s(m, o, err, errlen);
 			break;
 		default:

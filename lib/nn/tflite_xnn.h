@@ -1,16 +1,16 @@
 /*
- * The XNNPACK backend of lib/nn/ (lib/nn/xnn.c): convolutions through
+ * The XNNPACK backend of lib/nn/ (lib/nn/tflite_xnn.c): convolutions through
  * Debian's libxnnpack when the build has it, nothing otherwise.
  */
-#ifndef PRIMERKA_NN_XNN_H
-#define PRIMERKA_NN_XNN_H
+#ifndef PRIMERKA_NN_TFLITE_XNN_H
+#define PRIMERKA_NN_TFLITE_XNN_H
 
-#include "nn/kern.h"
+#include "nn/tflite_kern.h"
 
-struct nn_op;
+struct tfl_op;
 
 /* Whether XNNPACK is built in and initialised (once). */
-int	nn_xnn_available(void);
+int	tfl_xnn_available(void);
 
 /*
  * Run one convolution (depthwise when depthwise != 0) through XNNPACK:
@@ -19,10 +19,10 @@ int	nn_xnn_available(void);
  * for depthwise), b the biases or NULL.  Returns 0, or -1 (the caller
  * falls back to its own kernels).
  */
-int	nn_xnn_conv(struct nn_op *o, const struct nn_conv *c, int depthwise,
+int	tfl_xnn_conv(struct tfl_op *o, const struct tfl_conv *c, int depthwise,
 	    const float *w, const float *b);
 
 /* Delete o's XNNPACK operator, if any. */
-void	nn_xnn_free(struct nn_op *o);
+void	tfl_xnn_free(struct tfl_op *o);
 
-#endif /* PRIMERKA_NN_XNN_H */
+#endif /* PRIMERKA_NN_TFLITE_XNN_H */

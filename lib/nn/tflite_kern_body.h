@@ -1,6 +1,6 @@
 /*
  * Bodies of the lib/nn/ convolution kernels, included once per
- * instruction set by lib/nn/kern.c after defining K_SFX (name suffix) and
+ * instruction set by lib/nn/tflite_kern.c after defining K_SFX (name suffix) and
  * K_ATTR (function attributes).  No include guard on purpose.  The vector
  * type is 8 floats; with AVX2 one register, otherwise two SSE registers.
  */
@@ -14,7 +14,7 @@
  * acc = bias + sum; wp is the panel ([tap][cin][16], contiguous).
  */
 static inline __attribute__((always_inline)) K_ATTR void
-K_FN(conv_tile)(const struct nn_conv *c, const float *const *rows,
+K_FN(conv_tile)(const struct tfl_conv *c, const float *const *rows,
     size_t ntap, int mr, int co0, const float *wp, const float *bias,
     float *const *dst)
 {
@@ -62,7 +62,7 @@ K_FN(conv_tile)(const struct nn_conv *c, const float *const *rows,
  * in cache while every output pixel goes by.
  */
 static K_ATTR void
-K_FN(conv)(const struct nn_conv *c, const float *zero, int coutp,
+K_FN(conv)(const struct tfl_conv *c, const float *zero, int coutp,
     const float *bias)
 {
 	const float	*rows[KMAXTAP * KM];
@@ -100,7 +100,7 @@ K_FN(conv)(const struct nn_conv *c, const float *zero, int coutp,
 }
 
 static K_ATTR void
-K_FN(dw)(const struct nn_conv *c)
+K_FN(dw)(const struct tfl_conv *c)
 {
 	int		 oy, ox, ky, kx, iy, ix, ch, ci, nc = c->cout;
 	const float	*p, *wp;

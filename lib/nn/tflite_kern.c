@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nn/kern.h"
+#include "nn/tflite_kern.h"
 
 typedef float v8 __attribute__((vector_size(32)));
 typedef int v8i __attribute__((vector_size(32)));
@@ -22,18 +22,18 @@ typedef int v8i __attribute__((vector_size(32)));
 
 #define KM	4	/* output pixels per tile */
 #define KV	2	/* 8-float vectors of output channels per tile */
-#define KMAXTAP	49	/* kernels up to 7x7 */
+#define KMAXTAP	TFL_KMAXTAP
 
 #define K_SFX	generic
 #define K_ATTR
-#include "nn/kern_body.h"
+#include "nn/tflite_kern_body.h"
 #undef K_SFX
 #undef K_ATTR
 
 #if defined(__x86_64__)
 #define K_SFX	avx2
 #define K_ATTR	__attribute__((target("avx2,fma")))
-#include "nn/kern_body.h"
+#include "nn/tflite_kern_body.h"
 #undef K_SFX
 #undef K_ATTR
 #endif
@@ -56,28 +56,22 @@ use_avx2(void)
 }
 
 void
-nn_kern_conv(const struct nn_conv *c)
+tfl_kern_conv(const struct tfl_conv *c)
 {
 	/* Weights come padded to a multiple of 16 output channels. */
 	int		 coutp = (c->cout + 15) / 16 * 16;
 	const float	*bias = c->w + (size_t)c->kh * c->kw * c->cin * coutp;
-	float		*zero;
 
-	if ((size_t)c->kh * c->kw > KMAXTAP)
-		abort();
-	if ((zero = calloc((size_t)c->cin, sizeof(float))) == NULL)
-		abort();
 #if defined(__x86_64__)
 	if (use_avx2())
-		conv_avx2(c, zero, coutp, bias);
+		conv_avx2(c, c->zero, coutp, bias);
 	else
 #endif
-		conv_generic(c, zero, coutp, bias);
-	free(zero);
+		conv_generic(c, c->zero, coutp, bias);
 }
 
 void
-nn_kern_dw(const struct nn_conv *c)
+tfl_kern_dw(const struct tfl_conv *c)
 {
 #if defined(__x86_64__)
 	if (use_avx2()) {
