@@ -106,8 +106,10 @@ main(int argc, char *argv[])
 	pose_model_own_kernels(pm, own);
 	ms = calloc((size_t)runs, sizeof(double));
 	cpu = calloc((size_t)runs, sizeof(double));
-	if (ms == NULL || cpu == NULL)
-		return 1;
+	if (ms == NULL || cpu == NULL) {
+		rc = 1;
+		goto out;
+	}
 	for (i = optind + 1; i < argc; i++) {
 		buf = slurp(argv[i], &len);
 		if (buf == NULL || image_decode(buf, len, NULL, &img) != 0) {
@@ -126,7 +128,9 @@ main(int argc, char *argv[])
 			    sizeof(err)) < 0) {
 				fprintf(stderr, "pose_dump: %s: %s\n", argv[i],
 				    err);
-				return 1;
+				image_free(&img);
+				rc = 1;
+				goto out;
 			}
 			ms[r] = now_ms(CLOCK_MONOTONIC) - t;
 			cpu[r] = now_ms(CLOCK_THREAD_CPUTIME_ID) - tc;
@@ -160,7 +164,12 @@ main(int argc, char *argv[])
 			    fwrite(ps[0].mask, 1, (size_t)img.w * img.h, f) !=
 			    (size_t)img.w * img.h) {
 				fprintf(stderr, "pose_dump: %s: write\n", mpath);
-				return 1;
+				if (f != NULL)
+					fclose(f);
+				pose_persons_free(ps, n);
+				image_free(&img);
+				rc = 1;
+				goto out;
 			}
 			fclose(f);
 			printf(",\"mask\":\"%s\"}\n", mpath);
@@ -171,6 +180,7 @@ main(int argc, char *argv[])
 		n = 0;
 		image_free(&img);
 	}
+out:
 	free(ms);
 	free(cpu);
 	pose_model_free(pm);

@@ -233,6 +233,7 @@ sp_walk(struct sp_state *s, int level, int64_t prev)
 	if (s->bad)
 		return;
 	if (level == s->nlv) {
+		memset(o, 0, sizeof(o));
 		for (i = 0; i < s->rank; i++)
 			o[s->order[i]] = s->idx[i];
 		for (; i < s->nlv; i++) {

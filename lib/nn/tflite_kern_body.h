@@ -77,7 +77,9 @@ K_FN(conv)(const struct tfl_conv *c, const float *zero, int coutp,
 			for (ox = 0; ox < c->ow; ox += KM) {
 				mr = c->ow - ox < KM ? c->ow - ox : KM;
 				for (r = 0; r < KM; r++) {
-					int	 px = ox + (r < mr ? r : 0);
+					/* Rows past the edge redo the last. */
+					int	 px = ox + r < c->ow ? ox + r :
+					    c->ow - 1;
 
 					dst[r] = c->out + ((size_t)oy * c->ow +
 					    px) * c->cout;
@@ -107,7 +109,7 @@ K_FN(dw)(const struct tfl_conv *c)
 	float		*q;
 	v8		 acc, x, w;
 
-	size_t		 off[KMAXTAP];
+	size_t		 off[KMAXTAP] = { 0 };
 	int		 ntap = c->kh * c->kw, t, iy0, ix0;
 
 	for (ky = 0; ky < c->kh; ky++)

@@ -425,7 +425,7 @@ op_concat(struct tfl_model *m, struct tfl_op *o, char *err, size_t errlen)
 				    "concat shapes");
 		sum += (size_t)x->dim[axis];
 	}
-	if (sum != (size_t)y->dim[axis])
+	if (sum != (size_t)y->dim[axis] || sum == 0 || outer == 0)
 		return run_fail(err, errlen, o, "concat sizes");
 	inner = y->n / outer / (size_t)y->dim[axis];
 	for (i = 0; i < o->nin; i++) {
