@@ -368,6 +368,7 @@ create_and_answer(struct req *r, const char *kind, const char *photo,
 		gp[1] = outfit;
 		(void)db_run(r->app->db, "job_tryon_event", 2, gp,
 		    PGRES_COMMAND_OK, NULL);
+		shares_record(r, SHARE_VISIT_TRYON, strtoll(outfit, NULL, 10));
 	}
 	answer_job(r, kind, jid, replay);
 }
