@@ -62,3 +62,7 @@ BEGIN
 END $$;
 CREATE TRIGGER jobs_bot_outbox AFTER UPDATE OF status ON jobs
     FOR EACH ROW EXECUTE FUNCTION bot_outbox_enqueue();
+
+-- The API's poll estimate reads the stages of the latest completed jobs.
+CREATE INDEX jobs_finished ON jobs (finished_at DESC)
+    WHERE status = 'COMPLETED';

@@ -10,6 +10,7 @@
 #include "app.h"
 #include "db.h"
 #include "http.h"
+#include "jobs.h"
 
 typedef void (*handler_fn)(struct req *);
 
@@ -20,12 +21,19 @@ typedef void (*handler_fn)(struct req *);
  * Allocated by main.c for each child process.
  */
 #define API_TOUCH_SLOTS	4096
+/* The median seconds each stage took, per kind (poll_estimate.c). */
+struct poll_stats {
+	time_t		 at;		/* when read; 0 never */
+	int		 known;		/* bit per kind with figures */
+	double		 median[JOB_KIND_COUNT][JOB_STATUS_COUNT];
+};
 struct api_state {
 	struct {
 		int64_t	 id;
 		time_t	 at;
 	}		 touched[API_TOUCH_SLOTS];
 	char		 metrics[256 * 1024];
+	struct poll_stats poll;
 };
 
 /* Route flags. */
@@ -80,6 +88,14 @@ void	 shares_record(struct req *, enum share_visit, int64_t outfit_id);
  */
 json_object *shares_shop_stats(struct req *, const char *shop,
 	    const char *from, const char *to);
+
+/*
+ * When the poller of a job of this kind, in status for in_status
+ * seconds, should ask again: milliseconds (200..8000), or -1 for a
+ * finished job (poll_estimate.c).
+ */
+int64_t	 poll_after_ms(struct req *, enum job_kind, enum job_status,
+	    int64_t job_id, double in_status);
 
 /* Send 503 for a database failure. */
 void	 api_db_down(struct req *);
@@ -170,5 +186,6 @@ extern const struct db_stmt events_statements[];
 extern const struct db_stmt payments_statements[];
 extern const struct db_stmt settings_statements[];
 extern const struct db_stmt shares_statements[];
+extern const struct db_stmt poll_statements[];
 
 #endif /* PRIMERKA_API_H */

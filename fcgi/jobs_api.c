@@ -154,6 +154,19 @@ job_to_json(struct req *r, const PGresult *res, int i)
 		    json_object_new_string(ei->message[r->lang]));
 	}
 	json_object_object_add(o, "error", e);
+	{
+		struct timespec	 ts;
+		double		 in_status;
+		int64_t		 ms;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		in_status = (double)ts.tv_sec + ts.tv_nsec / 1e9 -
+		    (double)db_get_i64(res, i, C_UPD_US) / 1e6;
+		ms = poll_after_ms(r, (enum job_kind)kind,
+		    (enum job_status)st, db_get_i64(res, i, C_ID), in_status);
+		json_object_object_add(o, "poll_after_ms",
+		    ms < 0 ? NULL : json_object_new_int64(ms));
+	}
 	return o;
 }
 

@@ -97,6 +97,7 @@ const struct db_stmt *const api_statements[] = {
 	payments_statements,
 	settings_statements,
 	shares_statements,
+	poll_statements,
 	NULL
 };
 
