@@ -412,7 +412,7 @@ def static(spec_path, root, out_json):
                 op_errs.append("%s: statuses %s not documented" %
                                (name, sorted(missing)))
         if p.startswith("/api/") and m == "post" and \
-                not op.get("requestBody") and not p.endswith("/cancel"):
+                not op.get("requestBody") and not p.endswith(("/cancel", "/share")):
             op_errs.append("%s: POST without a request body" % name)
     emit(not op_errs, "operations: ids, parameters, statuses, error shape "
          "(%d operations)" % len(op_ids), "; ".join(op_errs[:6]))
@@ -757,6 +757,9 @@ call 200 GET "$V/animations/{id}" "$V/animations/$anim" -H "$HU"
 check "the animation COMPLETED with a preview" [ "$(jget .status):$(jget '.result.preview_url != null')" = COMPLETED:true ]
 call 200 GET $V/animations "$V/animations" -H "$HU"
 call 404 GET "$V/animations/{id}" "$V/animations/$job" -H "$HU"
+call 200 POST "$V/tryons/{id}/share" "$V/tryons/$job/share" -H "$HU"
+call 404 POST "$V/tryons/{id}/share" "$V/tryons/$anim/share" -H "$HU"
+call 200 POST "$V/animations/{id}/share" "$V/animations/$anim/share" -H "$HU"
 
 echo "live answers: events, catalogue writes, statistics"
 call 202 POST $V/events $V/events -H "$HU" -H "$JSON" \
@@ -797,6 +800,13 @@ call 404 GET "$V/purchases/{id}" "$V/purchases/$pid" -H "$HA"
 call 401 POST $V/telegram/webhook $V/telegram/webhook -H "$JSON" --data '{"update_id":1}'
 call 200 POST $V/telegram/webhook $V/telegram/webhook -H "$JSON" \
 	-H "X-Telegram-Bot-Api-Secret-Token: $PRIMERKA_TG_WEBHOOK_SECRET" --data '{"update_id":1}'
+
+echo "live answers: settings"
+call 200 GET $V/me/settings $V/me/settings -H "$HU"
+call 200 PATCH $V/me/settings $V/me/settings -H "$HU" -H "$JSON" --data '{"notifications":false,"language":"ru"}'
+check "the change is in the answer" [ "$(jq -c '[.notifications, .language]' <<<"$body")" = '[false,"ru"]' ]
+call 400 PATCH $V/me/settings $V/me/settings -H "$HU" -H "$JSON" --data '{"notifications":1}'
+call 401 GET $V/me/settings $V/me/settings
 
 echo "live answers: the token history"
 call 200 GET $V/ledger "$V/ledger?limit=3" -H "$HU"
