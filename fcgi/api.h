@@ -21,11 +21,12 @@ typedef void (*handler_fn)(struct req *);
  * Allocated by main.c for each child process.
  */
 #define API_TOUCH_SLOTS	4096
-/* The median seconds each stage took, per kind (poll_estimate.c). */
+/* Recent jobs' median seconds to COMPLETED, per kind (poll_estimate.c). */
 struct poll_stats {
 	time_t		 at;		/* when read; 0 never */
 	int		 known;		/* bit per kind with figures */
-	double		 median[JOB_KIND_COUNT][JOB_STATUS_COUNT];
+	double		 left[JOB_KIND_COUNT][JOB_STATUS_COUNT]; /* from entering */
+	double		 total[JOB_KIND_COUNT];	/* from creation */
 };
 struct api_state {
 	struct {

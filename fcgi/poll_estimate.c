@@ -3,13 +3,13 @@
  * its poller, so the Mini App asks again just after the job is likely to
  * have finished instead of on a fixed backoff.
  *
- * The estimate is the time left in the job's current stage plus the
- * stages after it, from the median duration of each stage over the
- * last 100 completed jobs of its kind (read at most every
- * POLL_STATS_TTL seconds per process), plus, for a job still waiting in
- * RECEIVED, its place in the queue times the median job divided among
- * the jobs running now.  A small margin makes the poll land just after
- * the change rather than before it.
+ * The estimate is the median time recent jobs of its kind took from
+ * entering the job's current status to COMPLETED (over the last 200
+ * completed jobs, read at most every POLL_STATS_TTL seconds per
+ * process), less the time the job has spent in it; plus, for a job
+ * still waiting in RECEIVED, its place in the queue times the median
+ * job divided among the jobs running now.  A small margin makes the
+ * poll land just after the change rather than before it.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -19,20 +19,23 @@
 
 #include "api.h"
 
-#define POLL_STATS_TTL	30	/* seconds */
+#define POLL_STATS_TTL	10	/* seconds */
 #define POLL_MIN_MS	200
 #define POLL_MAX_MS	8000
-#define POLL_MARGIN_MS	150
+#define POLL_MARGIN_MS	60
 
 const struct db_stmt poll_statements[] = {
 	{ "poll_stage_medians",
-	  "SELECT x.kind, x.status, percentile_cont(0.5) WITHIN GROUP "
-	  "(ORDER BY x.dur) FROM (SELECT j.kind, e.status::text AS status, "
-	  "extract(epoch FROM lead(e.at) OVER (PARTITION BY e.job_id "
-	  "ORDER BY e.id) - e.at) AS dur FROM (SELECT id, kind FROM jobs "
-	  "WHERE status = 'COMPLETED' AND finished_at IS NOT NULL "
+	  "SELECT j.kind, e.status::text, percentile_cont(0.5) WITHIN GROUP "
+	  "(ORDER BY extract(epoch FROM j.done - e.at)), "
+	  "percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM "
+	  "j.done - j.created_at)) "
+	  "FROM (SELECT id, kind, created_at, (SELECT max(at) FROM job_events "
+	  "c WHERE c.job_id = jobs.id AND c.status = 'COMPLETED') AS done "
+	  "FROM jobs WHERE status = 'COMPLETED' AND finished_at IS NOT NULL "
 	  "ORDER BY finished_at DESC LIMIT 200) j JOIN job_events e "
-	  "ON e.job_id = j.id) x WHERE x.dur IS NOT NULL GROUP BY 1, 2", 0 },
+	  "ON e.job_id = j.id AND e.status <> 'COMPLETED' "
+	  "WHERE j.done IS NOT NULL AND e.at <= j.done GROUP BY 1, 2", 0 },
 	{ "poll_queue",
 	  "SELECT count(*) FILTER (WHERE locked_by IS NULL AND id < $1 "
 	  "AND run_after <= now()), count(*) FILTER (WHERE locked_by IS NOT "
@@ -41,7 +44,7 @@ const struct db_stmt poll_statements[] = {
 	{ NULL, NULL, 0 }
 };
 
-/* Read the stage medians into st when they are older than the TTL. */
+/* Read the medians into st when they are older than the TTL. */
 static void
 refresh(struct req *r, struct poll_stats *st)
 {
@@ -55,7 +58,8 @@ refresh(struct req *r, struct poll_stats *st)
 	if (db_run(r->app->db, "poll_stage_medians", 0, NULL, PGRES_TUPLES_OK,
 	    &res) == -1)
 		return;		/* keep the old figures */
-	memset(st->median, 0, sizeof(st->median));
+	memset(st->left, 0, sizeof(st->left));
+	memset(st->total, 0, sizeof(st->total));
 	st->known = 0;
 	for (i = 0; i < PQntuples(res); i++) {
 		k = job_kind_parse(PQgetvalue(res, i, 0));
@@ -63,7 +67,8 @@ refresh(struct req *r, struct poll_stats *st)
 		if (k < 0 || k >= JOB_KIND_COUNT || s < 0 ||
 		    s >= JOB_STATUS_COUNT)
 			continue;
-		st->median[k][s] = strtod(PQgetvalue(res, i, 2), NULL);
+		st->left[k][s] = strtod(PQgetvalue(res, i, 2), NULL);
+		st->total[k] = strtod(PQgetvalue(res, i, 3), NULL);
 		st->known |= 1 << k;
 	}
 	PQclear(res);
@@ -75,7 +80,6 @@ poll_after_ms(struct req *r, enum job_kind kind, enum job_status status,
 {
 	struct poll_stats *st = &r->state->poll;
 	double		 left = 0, total = 0;
-	int		 s;
 	char		 id[24];
 	const char	*p[1] = { id };
 	PGresult	*res;
@@ -86,13 +90,13 @@ poll_after_ms(struct req *r, enum job_kind kind, enum job_status status,
 	refresh(r, st);
 	if (!(st->known & (1 << kind)))
 		return 1000;		/* nothing to go by yet: the old pace */
-	for (s = JOB_RECEIVED; s < JOB_COMPLETED; s++)
-		total += st->median[kind][s];
-	left = st->median[kind][status] - in_status;
+	total = st->total[kind];
+	/* The median time from entering this status to COMPLETED, less the
+	 * time already spent in it; a status no recent job passed through
+	 * (a retry's) counts as just finishing. */
+	left = st->left[kind][status] - in_status;
 	if (left < 0)
 		left = 0;
-	for (s = (int)status + 1; s < JOB_COMPLETED; s++)
-		left += st->median[kind][s];
 	if (status == JOB_RECEIVED) {
 		snprintf(id, sizeof(id), "%lld", (long long)job_id);
 		if (db_run(r->app->db, "poll_queue", 1, p, PGRES_TUPLES_OK,
@@ -104,7 +108,7 @@ poll_after_ms(struct req *r, enum job_kind kind, enum job_status status,
 			    (double)(running > 0 ? running : 1);
 		}
 	}
-	ms = (int64_t)llround(left * 1050.0) + POLL_MARGIN_MS;
+	ms = (int64_t)llround(left * 1000.0) + POLL_MARGIN_MS;
 	if (ms < POLL_MIN_MS)
 		ms = POLL_MIN_MS;
 	if (ms > POLL_MAX_MS)

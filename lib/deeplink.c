@@ -48,6 +48,8 @@ deeplink_parse(const char *s, struct deeplink *d)
 	for (i = 0; i < len; i++)
 		if (!allowed(s[i]))
 			goto bad;
+	if (s[len - 1] == '-')
+		goto bad;		/* an empty last part */
 	for (p = s; p < s + len; p = end + 1) {
 		end = memchr(p, '-', (size_t)(s + len - p));
 		if (end == NULL)
