@@ -7,8 +7,8 @@
  * entering the job's current status to COMPLETED (over the last 200
  * completed jobs, read at most every POLL_STATS_TTL seconds per
  * process), less the time the job has spent in it; plus, for a job
- * still waiting in RECEIVED, its place in the queue times the median
- * job divided among the jobs running now.  A small margin makes the
+ * still waiting in RECEIVED behind more jobs than are running, those
+ * extra jobs times the median job divided among the jobs running.  A small margin makes the
  * poll land just after the change rather than before it.
  */
 #include <math.h>
@@ -104,8 +104,11 @@ poll_after_ms(struct req *r, enum job_kind kind, enum job_status status,
 			ahead = db_get_i64(res, 0, 0);
 			running = db_get_i64(res, 0, 1);
 			PQclear(res);
-			left += (double)ahead * total /
-			    (double)(running > 0 ? running : 1);
+			/* The history already holds a usual wait; only a
+			 * queue deeper than the jobs running adds to it. */
+			if (ahead > running)
+				left += (double)(ahead - running) * total /
+				    (double)(running > 0 ? running : 1);
 		}
 	}
 	ms = (int64_t)llround(left * 1000.0) + POLL_MARGIN_MS;

@@ -1054,8 +1054,11 @@ tg_send(const struct tg_config *cfg, const struct tg_message *m,
 	util_seterr(err, errlen, "%s", "");
 	if (config_ok(cfg, err, errlen) == -1)
 		return TG_SEND_REJECTED;
-	method = m != NULL && (unsigned)m->media < TG_MEDIA__MAX ?
-	    media_methods[m->media] : "send";
+	if (m == NULL || (unsigned)m->media >= TG_MEDIA__MAX) {
+		util_seterr(err, errlen, "telegram: send: no message");
+		return TG_SEND_REJECTED;
+	}
+	method = media_methods[m->media];
 	if (message_ok(m, method, err, errlen) == -1)
 		return TG_SEND_REJECTED;
 	req = send_request(m);
@@ -1074,8 +1077,9 @@ tg_send(const struct tg_config *cfg, const struct tg_message *m,
 		return TG_SEND_OK;
 	}
 	json_object_put(req);
-	if (out.not_sent)
-		rc = TG_SEND_RETRY;
+	if (out.not_sent || (out.answered && (out.http_status >= 500 ||
+	    out.error_code >= 500)))
+		rc = TG_SEND_RETRY;	/* surely not delivered */
 	else if (!out.answered)
 		rc = TG_SEND_UNKNOWN;	/* it may have arrived: never twice */
 	else if (out.error_code == 403)
@@ -1083,9 +1087,7 @@ tg_send(const struct tg_config *cfg, const struct tg_message *m,
 	else if (out.error_code == 429) {
 		rc = TG_SEND_RETRY;
 		*retry_after = out.retry_after;
-	} else if (out.http_status >= 500 || out.error_code >= 500)
-		rc = TG_SEND_RETRY;
-	else
+	} else
 		rc = TG_SEND_REJECTED;
 	return rc;
 }

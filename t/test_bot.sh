@@ -24,16 +24,19 @@ run_worker() { "$BATCH" --once --max-seconds 60 >>"$TMP/worker.log" 2>&1; }
 outbox() { db "SELECT state FROM bot_outbox WHERE job_id = $1"; }
 status_of() { db "SELECT status FROM jobs WHERE id = $1"; }
 
-# initData for user $1 opened with startapp $2 (as Telegram signs it).
+# initData for user $1 opened with startapp $2 (as Telegram signs it);
+# with $3 = no, the user has not let the bot write to them.
 initdata_start() {
-	python3 - "$1" "$2" "$(sed -n 's/^bot_token = //p' "$PRIMERKA_CONFIG" | head -n 1)" <<'PY'
+	python3 - "$1" "$2" "$(sed -n 's/^bot_token = //p' "$PRIMERKA_CONFIG" | head -n 1)" "${3:-yes}" <<'PY'
 import hashlib, hmac, json, sys, time, urllib.parse
 uid, start, token = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 f = {"auth_date": str(int(time.time())), "query_id": "AAE%d" % uid,
-     "start_param": start,
      "user": json.dumps({"id": uid, "first_name": "Viewer",
-                         "language_code": "en", "allows_write_to_pm": True},
+                         "language_code": "en",
+                         "allows_write_to_pm": sys.argv[4] == "yes"},
                         separators=(",", ":"))}
+if start:
+    f["start_param"] = start
 dcs = "\n".join("%s=%s" % (k, f[k]) for k in sorted(f))
 secret = hmac.new(b"WebAppData", token.encode(), hashlib.sha256).digest()
 f["hash"] = hmac.new(secret, dcs.encode(), hashlib.sha256).hexdigest()
@@ -166,6 +169,21 @@ run_worker
 check "a finished job makes no message ($(outbox "$job"), $(ncalls sendPhoto) calls)" \
 	[ "$(status_of "$job"):$(outbox "$job"):$(ncalls sendPhoto)" = "COMPLETED::0" ]
 req PATCH /me/settings -H "$H" -H "$JSON" --data '{"notifications":true}'
+
+echo "a user who did not let the bot write to them gets no message"
+W=$((U + 3000000))
+"$ROOT/scripts/demo-data" "$W" 100 >/dev/null
+HW="Authorization: tma $(initdata_start "$W" "" no)"
+req GET /me/settings -H "$HW"
+check "settings: the bot cannot write" [ "$(jget .bot_can_write)" = false ]
+req POST /photos -H "$HW" -H "Content-Type: image/jpeg" --data-binary "@$D/people_fullbody_outdoor.jpg"
+wphoto=$(jget .id)
+req POST /tryons -H "$HW" -H "$JSON" --data "{\"user_photo_id\":$wphoto,\"outfit_id\":$outfit}"
+wjob=$(jget .id)
+tg_reset
+run_worker
+check "finished, no outbox row, nothing sent" \
+	[ "$(status_of "$wjob"):$(outbox "$wjob"):$(curl -fsS "$TG/__calls" | jq "[.[] | select(.body.chat_id == $W)] | length")" = "COMPLETED::0" ]
 
 echo "sharing a result"
 tg_reset
