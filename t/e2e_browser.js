@@ -1090,6 +1090,20 @@ async function run(browser) {
 		pageErrors.push(...Q.log.errors);
 		await Q.ctx.close();
 	});
+	await check('a shop\'s link (startapp s<shop>) shows that shop\'s outfits', async () => {
+		assert(shareResp, 'no share data');
+		const shop = Number(/-s(\d+)-/.exec(shareResp.startapp)[1]);
+		const Q = await newPage(browser, { init: native({ startParam: 's' + shop }), locale: 'en-US' });
+		await Q.page.goto(BASE);
+		await Q.page.waitForSelector(tid('screen-home') + ' ' + tid('shop-filter'), { timeout: 15000 });
+		const ids = await Q.page.$$eval(tid('outfit-card'), (els) => els.map((e) => Number(e.dataset.outfitId)));
+		const mine = outfits.filter((o) => o.shop_id === shop).map((o) => o.id);
+		assert(ids.length > 0 && ids.every((i) => mine.includes(i)), 'cards ' + JSON.stringify(ids) + ' not all of shop ' + shop);
+		await Q.page.click(tid('shop-filter'));
+		await Q.page.waitForSelector(tid('shop-filter'), { state: 'detached', timeout: 5000 });
+		pageErrors.push(...Q.log.errors);
+		await Q.ctx.close();
+	});
 	await check('an older client (Bot API 6.0) gets none of the new calls', async () => {
 		const O = await newPage(browser, { init: native({ version: '6.0', startParam: job ? 't' + job.id : '' }), locale: 'en-US' });
 		await O.page.goto(BASE);

@@ -84,6 +84,16 @@ check "outbox: sent, with the message id" [ "$(db "SELECT state || ':' || (messa
 run_worker
 check "another worker run sends nothing more" [ "$(ncalls sendPhoto)" = 1 ]
 
+echo "a finished animation: sendVideo"
+tg_reset
+req POST /animations -H "$H" -H "$JSON" --data "{\"tryon_id\":$job}"
+anim=$(jget .id)
+run_worker
+check "animation COMPLETED" [ "$(status_of "$anim")" = COMPLETED ]
+c=$(tg_calls sendVideo)
+check "one sendVideo: the mp4 Telegram fetched, a button that opens it" \
+	jq -e "length == 1 and (.[0].body.video | startswith(\"http\")) and (.[0].body.reply_markup.inline_keyboard[0][0].web_app.url | endswith(\"startapp=a$anim\"))" >/dev/null <<<"$c"
+
 echo "a failed try-on: sendMessage with the reason"
 tg_reset
 job=$(new_tryon)

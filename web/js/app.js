@@ -70,6 +70,11 @@ async function openDeepLink(sp) {
 	if (!d)
 		return;
 	document.body.dataset.startapp = sp;
+	if (d.shop) {
+		state.shopId = d.shop;
+		if (nav.current() === 'home' && !d.outfit && !d.tryon && !d.animation)
+			nav.reset('home');
+	}
 	try {
 		if (d.tryon) {
 			nav.go('tryon', { id: d.tryon });

@@ -19,6 +19,7 @@ export const state = {
 	tryons: [],
 	animations: [],
 	sel: { photoId: null, outfitId: null, locationId: null },
+	shopId: null,	/* a shop's link: its outfits only (home) */
 };
 
 /* ---- selection, remembered per user on this device ---- */
