@@ -25,8 +25,8 @@ typedef void (*handler_fn)(struct req *);
 struct poll_stats {
 	time_t		 at;		/* when read; 0 never */
 	int		 known;		/* bit per kind with figures */
-	double		 left[JOB_KIND_COUNT][JOB_STATUS_COUNT]; /* from entering */
-	double		 total[JOB_KIND_COUNT];	/* from creation */
+	double		 left[JOB_KIND__MAX][JOB_STATUS__MAX]; /* from entering */
+	double		 total[JOB_KIND__MAX];	/* from creation */
 };
 struct api_state {
 	struct {

@@ -64,8 +64,8 @@ refresh(struct req *r, struct poll_stats *st)
 	for (i = 0; i < PQntuples(res); i++) {
 		k = job_kind_parse(PQgetvalue(res, i, 0));
 		s = job_status_parse(PQgetvalue(res, i, 1));
-		if (k < 0 || k >= JOB_KIND_COUNT || s < 0 ||
-		    s >= JOB_STATUS_COUNT)
+		if (k < 0 || k >= JOB_KIND__MAX || s < 0 ||
+		    s >= JOB_STATUS__MAX)
 			continue;
 		st->left[k][s] = strtod(PQgetvalue(res, i, 2), NULL);
 		st->total[k] = strtod(PQgetvalue(res, i, 3), NULL);

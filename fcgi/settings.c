@@ -70,7 +70,7 @@ settings_run(struct req *r, const char *stmt, int n, const char *const *p)
 		return;
 	}
 	if (PQntuples(res) != 1)
-		resp_error(r, 404, "not_found", "no such user");
+		resp_error(r, API_ERR_NOT_FOUND, "no such user");
 	else
 		settings_answer(r, res);
 	PQclear(res);
@@ -110,7 +110,7 @@ h_settings_update(struct req *r)
 		p[1] = lang;
 	if (json_object_object_get_ex(b, "notifications", &v) && v != NULL) {
 		if (!json_object_is_type(v, json_type_boolean)) {
-			resp_error(r, 400, "invalid_field",
+			resp_error(r, API_ERR_INVALID_FIELD,
 			    "notifications must be true or false");
 			goto done;
 		}

@@ -49,10 +49,10 @@ const struct db_stmt shares_statements[] = {
 static const char *const visit_names[SHARE_VISIT__MAX] = { "open", "tryon" };
 
 /* What a shared result says, by enum lang. */
-static const char *const txt_story[2] = {
+static const char *const txt_story[LANG__MAX] = {
 	"My try-on in primerka", "Моя примерка в primerka"
 };
-static const char *const txt_try[2] = { "Try it on", "Примерить" };
+static const char *const txt_try[LANG__MAX] = { "Try it on", "Примерить" };
 
 void
 shares_record(struct req *r, enum share_visit kind, int64_t outfit_id)
@@ -195,14 +195,14 @@ job_share(struct req *r, const char *kind)
 	}
 	if (PQntuples(res) != 1) {
 		PQclear(res);
-		resp_error(r, 404, "not_found", tryon ? "no such try-on" :
+		resp_error(r, API_ERR_NOT_FOUND, tryon ? "no such try-on" :
 		    "no such animation");
 		return;
 	}
 	if (strcmp(PQgetvalue(res, 0, 0), "COMPLETED") != 0 ||
 	    PQgetvalue(res, 0, 1)[0] == '\0') {
 		PQclear(res);
-		resp_error(r, 409, "not_completed",
+		resp_error(r, API_ERR_NOT_COMPLETED,
 		    "only a finished result can be shared");
 		return;
 	}
@@ -229,7 +229,7 @@ job_share(struct req *r, const char *kind)
 		    PQgetvalue(res, 0, 2), (int)a->presign_ttl, now);
 	PQclear(res);
 	if (story == NULL || media == NULL) {
-		resp_error(r, 503, "storage_unavailable",
+		resp_error(r, API_ERR_STORAGE_UNAVAILABLE,
 		    "the result cannot be reached now; try again");
 		goto done;
 	}

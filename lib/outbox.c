@@ -65,19 +65,19 @@ enum {
 
 /* What the bot says (followed by the title or the reason), by enum
  * lang. */
-static const char *const txt_tryon_ready[2] = {
+static const char *const txt_tryon_ready[LANG__MAX] = {
 	"Your try-on is ready: ", "Примерка готова: "
 };
-static const char *const txt_video_ready[2] = {
+static const char *const txt_video_ready[LANG__MAX] = {
 	"Your video is ready: ", "Видео готово: "
 };
-static const char *const txt_tryon_failed[2] = {
+static const char *const txt_tryon_failed[LANG__MAX] = {
 	"The try-on did not work out. ", "Примерка не получилась. "
 };
-static const char *const txt_video_failed[2] = {
+static const char *const txt_video_failed[LANG__MAX] = {
 	"The video did not work out. ", "Видео не получилось. "
 };
-static const char *const txt_open[2] = { "Open", "Открыть" };
+static const char *const txt_open[LANG__MAX] = { "Open", "Открыть" };
 
 /*
  * The Mini App URL a web_app button opens: [telegram] webapp_url with
