@@ -419,7 +419,7 @@ h_tryons_create(struct req *r)
 	}
 	has_loc = v_id(r, body, "location_id", 0, &location_id);
 	/* "Try again": the same inputs with a new seed, a new job. */
-	has_seed = has_loc == -1 ? -1 : v_int(r, body, "seed", 0, 0,
+	has_seed = has_loc == -1 ? -1 : v_int(r, body, "seed", 0, 1,
 	    INT32_MAX, &seed);
 	if (has_loc == -1 || has_seed == -1) {
 		json_object_put(body);

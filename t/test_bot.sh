@@ -195,6 +195,18 @@ run_worker
 check "finished, no outbox row, nothing sent" \
 	[ "$(status_of "$wjob"):$(outbox "$wjob"):$(curl -fsS "$TG/__calls" | jq "[.[] | select(.body.chat_id == $W)] | length")" = "COMPLETED::0" ]
 
+echo "try again: the same inputs with a new seed, a new job"
+req POST /tryons -H "$H" -H "$JSON" --data "{\"user_photo_id\":$photo,\"outfit_id\":$outfit,\"seed\":0}"
+expect 400 "seed 0"
+req POST /tryons -H "$H" -H "$JSON" --data "{\"user_photo_id\":$photo,\"outfit_id\":$outfit,\"seed\":\"x\"}"
+expect 400 "a seed that is not an integer"
+req POST /tryons -H "$H" -H "$JSON" --data "{\"user_photo_id\":$photo,\"outfit_id\":$outfit,\"seed\":77}"
+expect 202 "seed 77"
+sjob=$(jget .id)
+check "the seed is kept for the provider" [ "$(db "SELECT params->>'seed' FROM jobs WHERE id = $sjob")" = 77 ]
+run_worker
+check "and the job runs (charged as one)" [ "$(status_of "$sjob"):$(db "SELECT count(*) FROM ledger WHERE job_id = $sjob AND kind = 'debit'")" = COMPLETED:1 ]
+
 echo "sharing a result"
 tg_reset
 shop=$(db "SELECT shop_id FROM outfits WHERE id = $outfit")

@@ -250,7 +250,7 @@ function tryonScreen(params) {
 		if (newSeed === true) {
 			const b = new Uint32Array(1);
 			crypto.getRandomValues(b);
-			body.seed = b[0] & 0x7fffffff;
+			body.seed = (b[0] & 0x7fffffff) || 1;
 		}
 		try {
 			const job = await api.createTryon(body, newKey());
