@@ -30,6 +30,7 @@
 
 #include "confcheck.h"
 #include "log.h"
+#include "outbox.h"
 #include "retention.h"
 #include "supervise.h"
 #include "wmetrics.h"
@@ -72,6 +73,7 @@ static const struct db_stmt *const batch_tables[] = {
 	photo_statements,
 	catalog_statements,
 	retention_statements,
+	outbox_statements,
 	NULL
 };
 
@@ -156,6 +158,10 @@ worker_loop(struct app *a, const struct opts *o, int index)
 			int n = queue_rescue(a->db);
 			if (n > 0)
 				log_warnx("rescued %d job(s) with expired leases", n);
+			n = outbox_abandon(a, OUTBOX_SEND_LEASE);
+			if (n > 0)
+				log_warnx("%d bot message(s) left mid-send by a "
+				    "lost worker: not sent again", n);
 			last_rescue = time(NULL);
 		}
 		qr = queue_claim_many(a->db, worker, (int)o->lease, claimed,
@@ -187,9 +193,11 @@ worker_loop(struct app *a, const struct opts *o, int index)
 			sleep(1);
 			continue;
 		}
-		/* Idle: judge photos, then catalogue images, waiting for
-		 * their verdict. */
-		if (photos_check_pending(a) == 1 ||
+		/* Idle: bot messages due again (a retry, or one whose
+		 * worker died before sending), then photos and catalogue
+		 * images waiting for their verdict. */
+		if (outbox_send_one(a, worker, 0) == 1 ||
+		    photos_check_pending(a) == 1 ||
 		    catalog_check_pending(a) == 1)
 			continue;
 		/* Idle: the retention sweep, hourly (and at every --once run),

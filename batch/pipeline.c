@@ -11,6 +11,7 @@
 
 #include "log.h"
 #include "wmetrics.h"
+#include "outbox.h"
 #include "worker.h"
 
 struct stage {
@@ -158,4 +159,13 @@ out:
 	if (c->prov->release != NULL && c->result_url != NULL)
 		c->prov->release(c->prov, c->job.id);
 	job_ctx_clear(c);
+	if (c->pause_at == (int)JOB_COMPLETED) {
+		/* Fault injection for the delivery tests only: the job is
+		 * finished and committed, its message not sent yet. */
+		log_job(c, "pausing before the bot message", "COMPLETED");
+		sleep(3600);
+	}
+	/* The bot's message, if the job just finished and the user wants
+	 * one; a failure here is retried from the outbox later. */
+	(void)outbox_send_one(c->app, c->worker, c->job.id);
 }
