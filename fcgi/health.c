@@ -18,8 +18,8 @@ const struct db_stmt health_statements[] = {
 	  "SELECT kind, status, count(*) FROM jobs GROUP BY kind, status", 0 },
 	{ "metrics_queue",
 	  "SELECT count(*), coalesce(extract(epoch FROM now() - "
-	  "min(run_after)), 0) FROM jobs WHERE status NOT IN "
-	  "('COMPLETED', 'FAILED') AND run_after <= now() AND "
+	  "min(run_after)), 0) FROM jobs WHERE job_status_claimable(status) "
+	  "AND run_after <= now() AND "
 	  "(locked_until IS NULL OR locked_until < now())", 0 },
 	{ "metrics_stages",
 	  "SELECT status, count(*), coalesce(sum(secs), 0) FROM ("
