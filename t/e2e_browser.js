@@ -988,7 +988,9 @@ async function run(browser) {
 		await seen(N, 'SettingsButton.show');
 		await N.page.evaluate(() => window.__native.handlers.SettingsButton());
 		await N.page.waitForSelector(tid('notify-toggle'), { timeout: 10000 });
-		const patch = () => N.page.waitForRequest((r) => r.method() === 'PATCH' && r.url().endsWith('/api/v1/me/settings'), { timeout: 10000 });
+		/* The answer, not just the request: the server has it then. */
+		const patch = () => N.page.waitForResponse((r) => r.request().method() === 'PATCH' &&
+		    r.url().endsWith('/api/v1/me/settings'), { timeout: 10000 }).then((r) => r.request());
 		let p = patch();
 		await N.page.click(tid('notify-toggle'));
 		assert(JSON.parse((await p).postData()).notifications === false, 'not {notifications:false}');
