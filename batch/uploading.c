@@ -12,12 +12,59 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "compose.h"
 #include "image.h"
 #include "video.h"
 #include "worker.h"
 
 #define RESULT_MAX	(200 * 1024 * 1024)
 #define THUMB_SIDE	384
+#define LOCATION_MAX	(40 * 1024 * 1024)
+
+/*
+ * The provider dressed the person but could not put them in the chosen
+ * location: do it here (lib/compose.c), so the stored result always
+ * shows the location the user picked.  *jpg (malloc'd) gets the new
+ * result as JPEG.  0 or -1 with the job's error set.
+ */
+static int
+place_on_location(struct job_ctx *c, const unsigned char *buf, size_t len,
+    unsigned char **jpg, size_t *jlen)
+{
+	struct app	*a = c->app;
+	struct image	 person = { 0 }, loc = { 0 }, out = { 0 };
+	unsigned char	*lbuf = NULL;
+	size_t		 llen;
+	struct s3_error	 s3e;
+	int		 rc = -1;
+
+	if (image_decode_scaled(buf, len, NULL, 2048, &person) != IMAGE_OK) {
+		provider_error_set(&c->err, "provider_error", 1,
+		    "uploading: the result is not an image");
+		goto done;
+	}
+	if (s3_fetch_url(a->s3, c->location_url, LOCATION_MAX, &lbuf, &llen,
+	    &s3e) != 0) {
+		provider_error_set(&c->err, "storage_error", 1,
+		    "uploading: fetching the location: %ld %s", s3e.status,
+		    s3e.code);
+		goto done;
+	}
+	if (image_decode_scaled(lbuf, llen, NULL, 2048, &loc) != IMAGE_OK ||
+	    compose_place(&person, &loc, NULL, &out) != COMPOSE_OK ||
+	    image_encode_jpeg(&out, 90, jpg, jlen) != IMAGE_OK) {
+		provider_error_set(&c->err, "internal", 1,
+		    "uploading: placing the person in the location failed");
+		goto done;
+	}
+	rc = 0;
+done:
+	free(lbuf);
+	image_free(&person);
+	image_free(&loc);
+	image_free(&out);
+	return rc;
+}
 
 static int
 upload_tryon(struct job_ctx *c, unsigned char *buf, size_t len)
@@ -30,6 +77,12 @@ upload_tryon(struct job_ctx *c, unsigned char *buf, size_t len)
 	struct s3_error	 s3e;
 	int		 rc = -1;
 
+	if (c->place_location) {
+		if (place_on_location(c, buf, len, &jpg, &jlen) == -1)
+			goto done;
+		buf = jpg;
+		len = jlen;
+	}
 	if (image_probe(buf, len, &info) != IMAGE_OK ||
 	    image_decode_scaled(buf, len, NULL, THUMB_SIDE, &img) != IMAGE_OK) {
 		provider_error_set(&c->err, "provider_error", 1,
@@ -42,7 +95,7 @@ upload_tryon(struct job_ctx *c, unsigned char *buf, size_t len)
 		    "uploading: thumbnail failed");
 		goto done;
 	}
-	if (info.format != IMAGE_FMT_JPEG) {
+	if (info.format != IMAGE_FMT_JPEG && jpg == NULL) {
 		/* Store every result as JPEG, whatever the provider sent. */
 		struct image full = { 0 };
 		if (image_decode(buf, len, NULL, &full) != IMAGE_OK ||

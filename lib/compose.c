@@ -774,6 +774,46 @@ arch_mask(struct image *card, int feather_pm)
 }
 
 /*
+ * sized (a person, garment dressed on first when not NULL) as a card on
+ * location cover-scaled to sized's frame, into *out.  COMPOSE_OK or an
+ * error (then *out may hold the background: the caller frees it).
+ */
+static int
+on_location(const struct image *sized, const struct image *location,
+    const struct image *garment, const struct compose_params *p,
+    struct image *out)
+{
+	struct image	card;
+	int64_t		cw, ch;
+	int		rc;
+
+	memset(&card, 0, sizeof(card));
+	rc = cover(location, sized->w, sized->h, out);
+	if (rc != COMPOSE_OK)
+		return rc;
+	ch = (int64_t)sized->h * p->card_height_pm / 1000;
+	cw = (ch * sized->w + sized->h / 2) / sized->h;
+	if (cw > (int64_t)sized->w * 9 / 10) {
+		cw = (int64_t)sized->w * 9 / 10;
+		ch = (cw * sized->h + sized->w / 2) / sized->w;
+	}
+	if (cw < 1)
+		cw = 1;
+	if (ch < 1)
+		ch = 1;
+	rc = ierr(image_resize(sized, (int)cw, (int)ch, &card));
+	if (rc == COMPOSE_OK && garment != NULL)
+		rc = dress(&card, garment, p);
+	if (rc == COMPOSE_OK) {
+		arch_mask(&card, p->card_feather_pm);
+		blend_over(out, &card, (int)((sized->w - cw) / 2),
+		    (int)(sized->h - ch));
+	}
+	image_free(&card);
+	return rc;
+}
+
+/*
  * The `local` try-on: person wearing the outfit's garment, in front of
  * location when it is not NULL (see the top of this file for what it
  * does and does not do).  p may be NULL (defaults).  Output is opaque
@@ -788,14 +828,12 @@ compose_tryon(const struct image *person, const struct image *outfit,
 {
 	struct compose_params	p;
 	struct compose_box	box;
-	struct image		cut, garment, sized, card;
-	int64_t			cw, ch;
+	struct image		cut, garment, sized;
 	int			rc;
 
 	memset(&cut, 0, sizeof(cut));
 	memset(&garment, 0, sizeof(garment));
 	memset(&sized, 0, sizeof(sized));
-	memset(&card, 0, sizeof(card));
 	if (out == NULL)
 		return COMPOSE_E_INVAL;
 	memset(out, 0, sizeof(*out));
@@ -821,28 +859,9 @@ compose_tryon(const struct image *person, const struct image *outfit,
 		*out = sized;
 		memset(&sized, 0, sizeof(sized));
 	} else {
-		rc = cover(location, sized.w, sized.h, out);
+		rc = on_location(&sized, location, &garment, &p, out);
 		if (rc != COMPOSE_OK)
 			goto fail;
-		ch = (int64_t)sized.h * p.card_height_pm / 1000;
-		cw = (ch * sized.w + sized.h / 2) / sized.h;
-		if (cw > (int64_t)sized.w * 9 / 10) {
-			cw = (int64_t)sized.w * 9 / 10;
-			ch = (cw * sized.h + sized.w / 2) / sized.w;
-		}
-		if (cw < 1)
-			cw = 1;
-		if (ch < 1)
-			ch = 1;
-		rc = ierr(image_resize(&sized, (int)cw, (int)ch, &card));
-		if (rc != COMPOSE_OK)
-			goto fail;
-		rc = dress(&card, &garment, &p);
-		if (rc != COMPOSE_OK)
-			goto fail;
-		arch_mask(&card, p.card_feather_pm);
-		blend_over(out, &card, (int)((sized.w - cw) / 2),
-		    (int)(sized.h - ch));
 	}
 	flatten_white(out);
 	rc = COMPOSE_OK;
@@ -850,7 +869,40 @@ fail:
 	image_free(&cut);
 	image_free(&garment);
 	image_free(&sized);
-	image_free(&card);
+	if (rc != COMPOSE_OK)
+		image_free(out);
+	return rc;
+}
+
+/*
+ * A finished try-on (a person already dressed, by a hosted provider that
+ * cannot take a location) placed on location the way compose_tryon()
+ * places its own: the location cover-scaled to the person's frame and
+ * the person as an arch-masked card standing on its lower edge.  p may
+ * be NULL (defaults).  COMPOSE_OK or an enum compose_err; on success the
+ * caller frees *out (opaque RGBA), else *out is empty.
+ */
+int
+compose_place(const struct image *person, const struct image *location,
+    const struct compose_params *pin, struct image *out)
+{
+	struct compose_params	p;
+	struct image		sized;
+	int			rc;
+
+	memset(&sized, 0, sizeof(sized));
+	if (out == NULL)
+		return COMPOSE_E_INVAL;
+	memset(out, 0, sizeof(*out));
+	if (!valid(person) || !valid(location))
+		return COMPOSE_E_INVAL;
+	params_fill(pin, &p);
+	rc = ierr(image_fit(person, p.max_side, &sized));
+	if (rc == COMPOSE_OK)
+		rc = on_location(&sized, location, NULL, &p, out);
+	if (rc == COMPOSE_OK)
+		flatten_white(out);
+	image_free(&sized);
 	if (rc != COMPOSE_OK)
 		image_free(out);
 	return rc;

@@ -50,6 +50,9 @@ int		 compose_cutout(const struct image *outfit,
 int		 compose_tryon(const struct image *person,
 		    const struct image *outfit, const struct image *location,
 		    const struct compose_params *p, struct image *out);
+int		 compose_place(const struct image *person,
+		    const struct image *location,
+		    const struct compose_params *p, struct image *out);
 int		 compose_thumbnail(const struct image *img, int max_side,
 		    struct image *out);
 

@@ -87,6 +87,12 @@ const struct job_error_info job_errors[] = {
 	{ "provider_rejected", 0, {
 	    "The image service could not use these pictures. Try another photo.",
 	    "Сервис обработки не смог использовать эти изображения. Попробуйте другое фото." } },
+	{ "provider_unavailable", 1, {
+	    "The image service is not available right now. Please try again later.",
+	    "Сервис обработки изображений сейчас недоступен. Попробуйте позже." } },
+	{ "photo_pose", 0, {
+	    "We could not make out your pose in this photo. Try one where you stand facing the camera, your whole figure in view.",
+	    "Не удалось распознать позу на фото. Попробуйте снимок, где вы стоите лицом к камере и видны целиком." } },
 	{ "provider_timeout", 1, {
 	    "It took too long. Please try again later.",
 	    "Это заняло слишком много времени. Попробуйте позже." } },

@@ -223,6 +223,7 @@ provider_local_new(struct app *a)
 	}
 	c->app = a;
 	p->name = "local";
+	p->places_location = 1;	/* compose_tryon() does it */
 	p->ctx = c;
 	p->tryon = local_tryon;
 	p->animate = local_animate;
