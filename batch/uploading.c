@@ -10,10 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "compose.h"
 #include "image.h"
+#include "log.h"
+#include "util.h"
 #include "video.h"
 #include "worker.h"
 
@@ -34,6 +37,7 @@ place_on_location(struct job_ctx *c, const unsigned char *buf, size_t len,
 	struct app	*a = c->app;
 	struct image	 person = { 0 }, loc = { 0 }, out = { 0 };
 	unsigned char	*lbuf = NULL;
+	char		*lurl = NULL, id[24];
 	size_t		 llen;
 	struct s3_error	 s3e;
 	int		 rc = -1;
@@ -43,8 +47,15 @@ place_on_location(struct job_ctx *c, const unsigned char *buf, size_t len,
 		    "uploading: the result is not an image");
 		goto done;
 	}
-	if (s3_fetch_url(a->s3, c->location_url, LOCATION_MAX, &lbuf, &llen,
-	    &s3e) != 0) {
+	/* A fresh URL: the provider may have outlived the first one. */
+	lurl = s3_presign_get(a->s3, a->bucket[BUCKET_LOCATIONS],
+	    c->location_key, 300, time(NULL));
+	if (lurl == NULL || s3_fetch_url(a->s3, lurl, LOCATION_MAX, &lbuf,
+	    &llen, &s3e) != 0) {
+		if (lurl == NULL) {
+			s3e.status = 0;
+			util_strlcpy(s3e.code, "presign", sizeof(s3e.code));
+		}
 		provider_error_set(&c->err, "storage_error", 1,
 		    "uploading: fetching the location: %ld %s", s3e.status,
 		    s3e.code);
@@ -57,8 +68,12 @@ place_on_location(struct job_ctx *c, const unsigned char *buf, size_t len,
 		    "uploading: placing the person in the location failed");
 		goto done;
 	}
+	snprintf(id, sizeof(id), "%lld", (long long)c->job.id);
+	log_kv(LOG_LVL_INFO, "result placed in the location", "job_id", id,
+	    (char *)NULL);
 	rc = 0;
 done:
+	free(lurl);
 	free(lbuf);
 	image_free(&person);
 	image_free(&loc);

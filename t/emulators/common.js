@@ -531,7 +531,8 @@ class Emulator {
 		    queueMs: s.queue_ms !== undefined ? s.queue_ms :
 			this.opts.queueMs,
 		    runMs: s.run_ms !== undefined ? s.run_ms : this.opts.runMs };
-		const delay = s.fetch_delay_ms || 0;
+		const d = this.shift(key, 'fetch_delays');
+		const delay = d !== null ? d : s.fetch_delay_ms || 0;
 		p.loaded = new Promise((resolve) => setTimeout(resolve, delay))
 		    .then(() => Promise.all(urls.map((u) => {
 			this.bump('downloads', keyOf(u));

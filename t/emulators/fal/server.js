@@ -43,7 +43,8 @@
  *   "error_type": a model error type for "fail" (default
  *	content_policy_violation); "request_error": request_timeout |
  *	runner_scheduling_failure | ... (a request error instead)
- *   "fetch_delay_ms", "queue_ms", "run_ms"
+ *   "fetch_delay_ms", "queue_ms", "run_ms" (timing of these predictions;
+ *	"fetch_delays": [MS, ...] delays the downloads of the next ones)
  */
 const emu = require('../common.js');
 

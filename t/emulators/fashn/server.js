@@ -42,7 +42,8 @@
  *   "outcome": "ok" | "fail" | "hang" | "canceled" | "time_out"
  *   "error_name": one of the runtime errors (default PoseError),
  *   "error_message": TEXT
- *   "fetch_delay_ms", "queue_ms", "run_ms": timing of this prediction
+ *   "fetch_delay_ms", "queue_ms", "run_ms" (timing of these predictions;
+ *	"fetch_delays": [MS, ...] delays the downloads of the next ones)
  *   "credits": the x-fashn-credits-used value to send
  */
 const emu = require('../common.js');

@@ -35,7 +35,8 @@
  *   "submit": [429 | 500 | 503 | 402, ...]  (402: the account's credit
  *	is used up), "poll": [STATUS, ...], "retry_after": "1"
  *   "outcome": "ok" | "fail" | "hang", "error": TEXT for "fail"
- *   "fetch_delay_ms", "queue_ms", "run_ms"
+ *   "fetch_delay_ms", "queue_ms", "run_ms" (timing of these predictions;
+ *	"fetch_delays": [MS, ...] delays the downloads of the next ones)
  */
 const crypto = require('crypto');
 const emu = require('../common.js');
