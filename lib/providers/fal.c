@@ -42,6 +42,7 @@
 #include "jsonv.h"
 #include "provider.h"
 #include "remote.h"
+#include "vendors.h"
 #include "util.h"
 
 #define FAL_SECTION	"fal"
@@ -174,13 +175,38 @@ map_result_error(struct remote_call *c, const struct remote_resp *resp)
 	}
 }
 
+int
+fal_read_submit(struct remote_call *c, const struct remote_resp *resp,
+    char *id, size_t idlen)
+{
+	struct json_object	*o;
+	const char		*s;
+	int			 rc = -1;
+
+	if (resp->status < 200 || resp->status > 299) {
+		map_status(c, "submit", resp);
+		return -1;
+	}
+	o = remote_json(resp);
+	s = remote_str(o, "request_id");
+	if (s == NULL || !remote_is_token(s, REMOTE_MAX_ID) ||
+	    strlen(s) >= idlen)
+		provider_error_set(c->err, "provider_error", 1,
+		    "fal: %s submit: no valid request_id in the answer",
+		    c->what);
+	else {
+		util_strlcpy(id, s, idlen);
+		rc = 0;
+	}
+	json_object_put(o);
+	return rc;
+}
+
 static int
 fal_submit(struct remote_call *c, void *arg, char *id, size_t idlen)
 {
 	struct fal_job		*j = arg;
 	struct remote_resp	 resp = { 0 };
-	struct json_object	*o = NULL;
-	const char		*s;
 	char			*url;
 	int			 rc = -1;
 
@@ -189,25 +215,8 @@ fal_submit(struct remote_call *c, void *arg, char *id, size_t idlen)
 		provider_error_set(c->err, "internal", 1, "fal: out of memory");
 		return -1;
 	}
-	if (remote_request(c, "submit", "POST", url, j->body, &resp) == -1)
-		goto done;
-	if (resp.status < 200 || resp.status > 299) {
-		map_status(c, "submit", &resp);
-		goto done;
-	}
-	o = remote_json(&resp);
-	s = remote_str(o, "request_id");
-	if (s == NULL || !remote_is_token(s, REMOTE_MAX_ID) ||
-	    strlen(s) >= idlen) {
-		provider_error_set(c->err, "provider_error", 1,
-		    "fal: %s submit: no valid request_id in the answer",
-		    c->what);
-		goto done;
-	}
-	util_strlcpy(id, s, idlen);
-	rc = 0;
-done:
-	json_object_put(o);
+	if (remote_request(c, "submit", "POST", url, j->body, &resp) == 0)
+		rc = fal_read_submit(c, &resp, id, idlen);
 	free(resp.body);
 	free(url);
 	return rc;
@@ -232,14 +241,44 @@ output_url(struct json_object *o, int video)
 	return remote_str(e, "url");
 }
 
+enum remote_state
+fal_read_result(struct remote_call *c, const struct remote_resp *resp,
+    int video, const char *id, char **url)
+{
+	struct json_object	*o;
+	const char		*s;
+	enum remote_state	 st = REMOTE_ERROR;
+
+	if (resp->status < 200 || resp->status > 299) {
+		map_result_error(c, resp);
+		return REMOTE_FAILED;
+	}
+	o = remote_json(resp);
+	s = output_url(o, video);
+	if (s == NULL || !remote_is_http_url(s))
+		provider_error_set(c->err, "provider_error", 1,
+		    "fal: %s: completed without an http(s) output URL",
+		    c->what);
+	else {
+		*url = strdup(s);
+		if (*url == NULL)
+			provider_error_set(c->err, "internal", 1,
+			    "fal: out of memory");
+		else {
+			remote_credits(c, id, 1);
+			st = REMOTE_DONE;
+		}
+	}
+	json_object_put(o);
+	return st;
+}
+
 /* Fetch the result of a COMPLETED request. */
 static enum remote_state
 fetch_result(struct remote_call *c, struct fal_job *j, const char *id,
     char **url)
 {
 	struct remote_resp	 resp = { 0 };
-	struct json_object	*o = NULL;
-	const char		*s;
 	char			*rurl;
 	enum remote_state	 st = REMOTE_ERROR;
 
@@ -248,35 +287,41 @@ fetch_result(struct remote_call *c, struct fal_job *j, const char *id,
 		provider_error_set(c->err, "internal", 1, "fal: out of memory");
 		return REMOTE_ERROR;
 	}
-	if (remote_request(c, "result", "GET", rurl, NULL, &resp) == -1) {
-		if (c->err->unavailable)
-			c->resubmit = 1;
-		goto done;
-	}
-	if (resp.status < 200 || resp.status > 299) {
-		map_result_error(c, &resp);
-		st = REMOTE_FAILED;
-		goto done;
-	}
-	o = remote_json(&resp);
-	s = output_url(o, j->video);
-	if (s == NULL || !remote_is_http_url(s)) {
-		provider_error_set(c->err, "provider_error", 1,
-		    "fal: %s: completed without an http(s) output URL",
-		    c->what);
-		goto done;
-	}
-	*url = strdup(s);
-	if (*url == NULL) {
-		provider_error_set(c->err, "internal", 1, "fal: out of memory");
-		goto done;
-	}
-	remote_credits(c, id, 1);
-	st = REMOTE_DONE;
-done:
-	json_object_put(o);
+	if (remote_request(c, "result", "GET", rurl, NULL, &resp) == 0)
+		st = fal_read_result(c, &resp, j->video, id, url);
+	else if (c->err->unavailable)
+		c->resubmit = 1;
 	free(resp.body);
 	free(rurl);
+	return st;
+}
+
+enum remote_state
+fal_read_status(struct remote_call *c, const struct remote_resp *resp)
+{
+	struct json_object	*o;
+	const char		*s;
+	enum remote_state	 st = REMOTE_ERROR;
+
+	if (resp->status == 404)
+		return REMOTE_NOTFOUND;
+	if (resp->status < 200 || resp->status > 299) {
+		map_status(c, "poll", resp);
+		return REMOTE_ERROR;
+	}
+	o = remote_json(resp);
+	s = remote_str(o, "status");
+	if (s == NULL)
+		provider_error_set(c->err, "provider_error", 1,
+		    "fal: %s poll: malformed answer", c->what);
+	else if (strcmp(s, "IN_QUEUE") == 0 || strcmp(s, "IN_PROGRESS") == 0)
+		st = REMOTE_PENDING;
+	else if (strcmp(s, "COMPLETED") == 0)
+		st = REMOTE_DONE;
+	else
+		provider_error_set(c->err, "provider_error", 1,
+		    "fal: %s poll: unknown status", c->what);
+	json_object_put(o);
 	return st;
 }
 
@@ -285,8 +330,6 @@ fal_check(struct remote_call *c, void *arg, const char *id, char **url)
 {
 	struct fal_job		*j = arg;
 	struct remote_resp	 resp = { 0 };
-	struct json_object	*o = NULL;
-	const char		*s;
 	char			*surl;
 	enum remote_state	 st = REMOTE_ERROR;
 
@@ -295,32 +338,12 @@ fal_check(struct remote_call *c, void *arg, const char *id, char **url)
 		provider_error_set(c->err, "internal", 1, "fal: out of memory");
 		return REMOTE_ERROR;
 	}
-	if (remote_request(c, "poll", "GET", surl, NULL, &resp) == -1)
-		goto done;
-	if (resp.status == 404) {
-		st = REMOTE_NOTFOUND;
-		goto done;
-	}
-	if (resp.status < 200 || resp.status > 299) {
-		map_status(c, "poll", &resp);
-		goto done;
-	}
-	o = remote_json(&resp);
-	s = remote_str(o, "status");
-	if (s == NULL)
-		provider_error_set(c->err, "provider_error", 1,
-		    "fal: %s poll: malformed answer", c->what);
-	else if (strcmp(s, "IN_QUEUE") == 0 || strcmp(s, "IN_PROGRESS") == 0)
-		st = REMOTE_PENDING;
-	else if (strcmp(s, "COMPLETED") == 0)
-		st = fetch_result(c, j, id, url);
-	else
-		provider_error_set(c->err, "provider_error", 1,
-		    "fal: %s poll: unknown status", c->what);
-done:
-	json_object_put(o);
+	if (remote_request(c, "poll", "GET", surl, NULL, &resp) == 0)
+		st = fal_read_status(c, &resp);
 	free(resp.body);
 	free(surl);
+	if (st == REMOTE_DONE)
+		st = fetch_result(c, j, id, url);
 	return st;
 }
 

@@ -64,6 +64,7 @@
 #include "jsonv.h"
 #include "provider.h"
 #include "remote.h"
+#include "vendors.h"
 #include "util.h"
 
 #define FASHN_SECTION	"fashn"
@@ -218,24 +219,20 @@ map_status(struct remote_call *c, const char *stage,
 		    resp->status);
 }
 
-static int
-fashn_submit(struct remote_call *c, void *arg, char *id, size_t idlen)
+int
+fashn_read_submit(struct remote_call *c, const struct remote_resp *resp,
+    char *id, size_t idlen)
 {
-	struct fashn_job	*j = arg;
-	struct remote_resp	 resp = { 0 };
 	struct json_object	*o = NULL;
 	const char		*s;
 	char			 name[REMOTE_MAX_NAME + 1];
 	int			 rc = -1;
 
-	if (remote_request(c, "submit", "POST", j->f->run_url, j->body,
-	    &resp) == -1)
-		goto done;
-	if (resp.status < 200 || resp.status > 299) {
-		map_status(c, "submit", &resp);
-		goto done;
+	if (resp->status < 200 || resp->status > 299) {
+		map_status(c, "submit", resp);
+		return -1;
 	}
-	o = remote_json(&resp);
+	o = remote_json(resp);
 	if (o == NULL) {
 		provider_error_set(c->err, "provider_error", 1,
 		    "fashn: %s submit: malformed answer", c->what);
@@ -254,37 +251,39 @@ fashn_submit(struct remote_call *c, void *arg, char *id, size_t idlen)
 	rc = 0;
 done:
 	json_object_put(o);
+	return rc;
+}
+
+static int
+fashn_submit(struct remote_call *c, void *arg, char *id, size_t idlen)
+{
+	struct fashn_job	*j = arg;
+	struct remote_resp	 resp = { 0 };
+	int			 rc = -1;
+
+	if (remote_request(c, "submit", "POST", j->f->run_url, j->body,
+	    &resp) == 0)
+		rc = fashn_read_submit(c, &resp, id, idlen);
 	free(resp.body);
 	return rc;
 }
 
-static enum remote_state
-fashn_check(struct remote_call *c, void *arg, const char *id, char **url)
+enum remote_state
+fashn_read_status(struct remote_call *c, const struct remote_resp *resp,
+    const char *id, char **url)
 {
-	struct fashn_job	*j = arg;
-	struct remote_resp	 resp = { 0 };
 	struct json_object	*o = NULL, *out, *u;
 	const char		*s;
-	char			*surl, name[REMOTE_MAX_NAME + 1];
+	char			 name[REMOTE_MAX_NAME + 1];
 	enum remote_state	 st = REMOTE_ERROR;
 
-	surl = remote_cat(j->f->status_url, id, (char *)NULL);
-	if (surl == NULL) {
-		provider_error_set(c->err, "internal", 1, "fashn: out of "
-		    "memory");
+	if (resp->status == 404)
+		return REMOTE_NOTFOUND;
+	if (resp->status < 200 || resp->status > 299) {
+		map_status(c, "poll", resp);
 		return REMOTE_ERROR;
 	}
-	if (remote_request(c, "poll", "GET", surl, NULL, &resp) == -1)
-		goto done;
-	if (resp.status == 404) {
-		st = REMOTE_NOTFOUND;
-		goto done;
-	}
-	if (resp.status < 200 || resp.status > 299) {
-		map_status(c, "poll", &resp);
-		goto done;
-	}
-	o = remote_json(&resp);
+	o = remote_json(resp);
 	s = remote_str(o, "status");
 	if (s == NULL) {
 		provider_error_set(c->err, "provider_error", 1,
@@ -313,8 +312,8 @@ fashn_check(struct remote_call *c, void *arg, const char *id, char **url)
 			    "fashn: out of memory");
 			goto done;
 		}
-		if (resp.credits[0] != '\0')
-			remote_credits(c, id, strtod(resp.credits, NULL));
+		if (resp->credits[0] != '\0')
+			remote_credits(c, id, strtod(resp->credits, NULL));
 		st = REMOTE_DONE;
 	} else if (strcmp(s, "failed") == 0) {
 		error_name(o, name, sizeof(name));
@@ -336,6 +335,25 @@ fashn_check(struct remote_call *c, void *arg, const char *id, char **url)
 		    "fashn: %s poll: unknown status", c->what);
 done:
 	json_object_put(o);
+	return st;
+}
+
+static enum remote_state
+fashn_check(struct remote_call *c, void *arg, const char *id, char **url)
+{
+	struct fashn_job	*j = arg;
+	struct remote_resp	 resp = { 0 };
+	char			*surl;
+	enum remote_state	 st = REMOTE_ERROR;
+
+	surl = remote_cat(j->f->status_url, id, (char *)NULL);
+	if (surl == NULL) {
+		provider_error_set(c->err, "internal", 1, "fashn: out of "
+		    "memory");
+		return REMOTE_ERROR;
+	}
+	if (remote_request(c, "poll", "GET", surl, NULL, &resp) == 0)
+		st = fashn_read_status(c, &resp, id, url);
 	free(resp.body);
 	free(surl);
 	return st;

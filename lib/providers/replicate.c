@@ -45,6 +45,7 @@
 #include "jsonv.h"
 #include "provider.h"
 #include "remote.h"
+#include "vendors.h"
 #include "util.h"
 
 #define REP_SECTION	"replicate"
@@ -206,66 +207,80 @@ map_failure(struct remote_call *c, const char *text)
 	c->resubmit = 1;
 }
 
+int
+replicate_read_submit(struct remote_call *c, const struct remote_resp *resp,
+    char *id, size_t idlen)
+{
+	struct json_object	*o;
+	const char		*s;
+	int			 rc = -1;
+
+	if (resp->status < 200 || resp->status > 299) {
+		map_status(c, "submit", resp);
+		return -1;
+	}
+	o = remote_json(resp);
+	s = remote_str(o, "id");
+	if (s == NULL || !remote_is_token(s, REMOTE_MAX_ID) ||
+	    strlen(s) >= idlen)
+		provider_error_set(c->err, "provider_error", 1,
+		    "replicate: %s submit: no valid id in the answer",
+		    c->what);
+	else {
+		util_strlcpy(id, s, idlen);
+		rc = 0;
+	}
+	json_object_put(o);
+	return rc;
+}
+
 static int
 rep_submit(struct remote_call *c, void *arg, char *id, size_t idlen)
 {
 	struct rep_job		*j = arg;
 	struct remote_resp	 resp = { 0 };
-	struct json_object	*o = NULL;
-	const char		*s;
 	int			 rc = -1;
 
 	if (remote_request(c, "submit", "POST", j->m->create_url, j->body,
-	    &resp) == -1)
-		goto done;
-	if (resp.status < 200 || resp.status > 299) {
-		map_status(c, "submit", &resp);
-		goto done;
-	}
-	o = remote_json(&resp);
-	s = remote_str(o, "id");
-	if (s == NULL || !remote_is_token(s, REMOTE_MAX_ID) ||
-	    strlen(s) >= idlen) {
-		provider_error_set(c->err, "provider_error", 1,
-		    "replicate: %s submit: no valid id in the answer",
-		    c->what);
-		goto done;
-	}
-	util_strlcpy(id, s, idlen);
-	rc = 0;
-done:
-	json_object_put(o);
+	    &resp) == 0)
+		rc = replicate_read_submit(c, &resp, id, idlen);
 	free(resp.body);
 	return rc;
 }
 
-static enum remote_state
-rep_check(struct remote_call *c, void *arg, const char *id, char **url)
+/* The first output URL of a succeeded prediction, or NULL. */
+static const char *
+output_url(struct json_object *o)
 {
-	struct rep_job		*j = arg;
-	struct remote_resp	 resp = { 0 };
-	struct json_object	*o = NULL, *out, *m, *t;
-	const char		*s, *u = NULL;
-	char			*gurl;
+	struct json_object	*out, *e;
+
+	if (!json_object_object_get_ex(o, "output", &out))
+		return NULL;
+	if (json_object_is_type(out, json_type_string))
+		return json_object_get_string(out);
+	if (!json_object_is_type(out, json_type_array) ||
+	    json_object_array_length(out) < 1)
+		return NULL;
+	e = json_object_array_get_idx(out, 0);
+	return json_object_is_type(e, json_type_string) ?
+	    json_object_get_string(e) : NULL;
+}
+
+enum remote_state
+replicate_read_status(struct remote_call *c, const struct remote_resp *resp,
+    const char *id, char **url)
+{
+	struct json_object	*o, *m, *t;
+	const char		*s, *u;
 	enum remote_state	 st = REMOTE_ERROR;
 
-	gurl = remote_cat(j->f->get_url, id, (char *)NULL);
-	if (gurl == NULL) {
-		provider_error_set(c->err, "internal", 1,
-		    "replicate: out of memory");
+	if (resp->status == 404)
+		return REMOTE_NOTFOUND;
+	if (resp->status < 200 || resp->status > 299) {
+		map_status(c, "poll", resp);
 		return REMOTE_ERROR;
 	}
-	if (remote_request(c, "poll", "GET", gurl, NULL, &resp) == -1)
-		goto done;
-	if (resp.status == 404) {
-		st = REMOTE_NOTFOUND;
-		goto done;
-	}
-	if (resp.status < 200 || resp.status > 299) {
-		map_status(c, "poll", &resp);
-		goto done;
-	}
-	o = remote_json(&resp);
+	o = remote_json(resp);
 	s = remote_str(o, "status");
 	if (s == NULL)
 		provider_error_set(c->err, "provider_error", 1,
@@ -273,34 +288,27 @@ rep_check(struct remote_call *c, void *arg, const char *id, char **url)
 	else if (strcmp(s, "starting") == 0 || strcmp(s, "processing") == 0)
 		st = REMOTE_PENDING;
 	else if (strcmp(s, "succeeded") == 0) {
-		if (json_object_object_get_ex(o, "output", &out)) {
-			if (json_object_is_type(out, json_type_string))
-				u = json_object_get_string(out);
-			else if (json_object_is_type(out, json_type_array) &&
-			    json_object_array_length(out) > 0 &&
-			    json_object_is_type(json_object_array_get_idx(out,
-			    0), json_type_string))
-				u = json_object_get_string(
-				    json_object_array_get_idx(out, 0));
-		}
-		if (u == NULL || !remote_is_http_url(u)) {
+		u = output_url(o);
+		if (u == NULL || !remote_is_http_url(u))
 			provider_error_set(c->err, "provider_error", 1,
 			    "replicate: %s: succeeded without an http(s) "
 			    "output URL", c->what);
-			goto done;
-		}
-		*url = strdup(u);
-		if (*url == NULL) {
+		else
+			*url = strdup(u);
+		if (u != NULL && remote_is_http_url(u) && *url == NULL)
 			provider_error_set(c->err, "internal", 1,
 			    "replicate: out of memory");
-			goto done;
+		else if (*url != NULL) {
+			if (json_object_object_get_ex(o, "metrics", &m) &&
+			    json_object_object_get_ex(m, "predict_time", &t) &&
+			    (json_object_is_type(t, json_type_double) ||
+			    json_object_is_type(t, json_type_int)) &&
+			    json_object_get_double(t) > 0 &&
+			    json_object_get_double(t) < 1e9)
+				remote_credits(c, id,
+				    json_object_get_double(t));
+			st = REMOTE_DONE;
 		}
-		if (json_object_object_get_ex(o, "metrics", &m) &&
-		    json_object_object_get_ex(m, "predict_time", &t) &&
-		    (json_object_is_type(t, json_type_double) ||
-		    json_object_is_type(t, json_type_int)))
-			remote_credits(c, id, json_object_get_double(t));
-		st = REMOTE_DONE;
 	} else if (strcmp(s, "failed") == 0) {
 		map_failure(c, remote_str(o, "error"));
 		st = REMOTE_FAILED;
@@ -314,8 +322,26 @@ rep_check(struct remote_call *c, void *arg, const char *id, char **url)
 	} else
 		provider_error_set(c->err, "provider_error", 1,
 		    "replicate: %s poll: unknown status", c->what);
-done:
 	json_object_put(o);
+	return st;
+}
+
+static enum remote_state
+rep_check(struct remote_call *c, void *arg, const char *id, char **url)
+{
+	struct rep_job		*j = arg;
+	struct remote_resp	 resp = { 0 };
+	char			*gurl;
+	enum remote_state	 st = REMOTE_ERROR;
+
+	gurl = remote_cat(j->f->get_url, id, (char *)NULL);
+	if (gurl == NULL) {
+		provider_error_set(c->err, "internal", 1,
+		    "replicate: out of memory");
+		return REMOTE_ERROR;
+	}
+	if (remote_request(c, "poll", "GET", gurl, NULL, &resp) == 0)
+		st = replicate_read_status(c, &resp, id, url);
 	free(resp.body);
 	free(gurl);
 	return st;
