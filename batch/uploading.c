@@ -43,7 +43,7 @@ place_on_location(struct job_ctx *c, const unsigned char *buf, size_t len,
 	int		 rc = -1;
 
 	if (image_decode_scaled(buf, len, NULL, 2048, &person) != IMAGE_OK) {
-		provider_error_set(&c->err, "provider_error", 1,
+		job_error_set(&c->err, JOB_ERR_PROVIDER_ERROR,
 		    "uploading: the result is not an image");
 		goto done;
 	}
@@ -56,7 +56,7 @@ place_on_location(struct job_ctx *c, const unsigned char *buf, size_t len,
 			s3e.status = 0;
 			util_strlcpy(s3e.code, "presign", sizeof(s3e.code));
 		}
-		provider_error_set(&c->err, "storage_error", 1,
+		job_error_set(&c->err, JOB_ERR_STORAGE_ERROR,
 		    "uploading: fetching the location: %ld %s", s3e.status,
 		    s3e.code);
 		goto done;
@@ -64,7 +64,7 @@ place_on_location(struct job_ctx *c, const unsigned char *buf, size_t len,
 	if (image_decode_scaled(lbuf, llen, NULL, 2048, &loc) != IMAGE_OK ||
 	    compose_place(&person, &loc, NULL, &out) != COMPOSE_OK ||
 	    image_encode_jpeg(&out, 90, jpg, jlen) != IMAGE_OK) {
-		provider_error_set(&c->err, "internal", 1,
+		job_error_set(&c->err, JOB_ERR_INTERNAL,
 		    "uploading: placing the person in the location failed");
 		goto done;
 	}
@@ -100,13 +100,13 @@ upload_tryon(struct job_ctx *c, unsigned char *buf, size_t len)
 	}
 	if (image_probe(buf, len, &info) != IMAGE_OK ||
 	    image_decode_scaled(buf, len, NULL, THUMB_SIDE, &img) != IMAGE_OK) {
-		provider_error_set(&c->err, "provider_error", 1,
+		job_error_set(&c->err, JOB_ERR_PROVIDER_ERROR,
 		    "uploading: the result is not an image");
 		goto done;
 	}
 	if (image_fit(&img, THUMB_SIDE, &thumb) != IMAGE_OK ||
 	    image_encode_webp(&thumb, 80, &webp, &wlen) != IMAGE_OK) {
-		provider_error_set(&c->err, "internal", 1,
+		job_error_set(&c->err, JOB_ERR_INTERNAL,
 		    "uploading: thumbnail failed");
 		goto done;
 	}
@@ -116,7 +116,7 @@ upload_tryon(struct job_ctx *c, unsigned char *buf, size_t len)
 		if (image_decode(buf, len, NULL, &full) != IMAGE_OK ||
 		    image_encode_jpeg(&full, 90, &jpg, &jlen) != IMAGE_OK) {
 			image_free(&full);
-			provider_error_set(&c->err, "provider_error", 1,
+			job_error_set(&c->err, JOB_ERR_PROVIDER_ERROR,
 			    "uploading: cannot convert the result");
 			goto done;
 		}
@@ -133,7 +133,7 @@ upload_tryon(struct job_ctx *c, unsigned char *buf, size_t len)
 	    "image/jpeg", &s3e) != 0 ||
 	    s3_put(a->s3, a->bucket[BUCKET_RESULTS], c->thumb_key, webp, wlen,
 	    "image/webp", &s3e) != 0) {
-		provider_error_set(&c->err, "storage_error", 1,
+		job_error_set(&c->err, JOB_ERR_STORAGE_ERROR,
 		    "uploading: %ld %s", s3e.status, s3e.code);
 		goto done;
 	}
@@ -283,13 +283,13 @@ upload_animation(struct job_ctx *c, unsigned char *buf, size_t len)
 
 	if (probe_contained(buf, len, &vi, &jpg, &jlen, verr,
 	    sizeof(verr)) == -1) {
-		provider_error_set(&c->err, "provider_error", 1,
+		job_error_set(&c->err, JOB_ERR_PROVIDER_ERROR,
 		    "uploading: %s", verr);
 		goto done;
 	}
 	if (strcmp(vi.codec, "h264") != 0 || vi.duration < 0.5 ||
 	    vi.duration > 60) {
-		provider_error_set(&c->err, "provider_error", 1,
+		job_error_set(&c->err, JOB_ERR_PROVIDER_ERROR,
 		    "uploading: the result is not a playable H.264 MP4");
 		goto done;
 	}
@@ -303,7 +303,7 @@ upload_animation(struct job_ctx *c, unsigned char *buf, size_t len)
 	    "video/mp4", &s3e) != 0 ||
 	    s3_put(a->s3, a->bucket[BUCKET_VIDEOS], c->thumb_key, jpg, jlen,
 	    "image/jpeg", &s3e) != 0) {
-		provider_error_set(&c->err, "storage_error", 1,
+		job_error_set(&c->err, JOB_ERR_STORAGE_ERROR,
 		    "uploading: %ld %s", s3e.status, s3e.code);
 		goto done;
 	}
@@ -323,7 +323,7 @@ stage_uploading(struct job_ctx *c)
 
 	if (s3_fetch_url(c->app->s3, c->result_url, RESULT_MAX, &buf, &len,
 	    &s3e) != 0) {
-		provider_error_set(&c->err, "storage_error", 1,
+		job_error_set(&c->err, JOB_ERR_STORAGE_ERROR,
 		    "uploading: fetching the result: %ld %s", s3e.status,
 		    s3e.code);
 		return -1;

@@ -15,8 +15,7 @@
  * whatever the body held); credits reported are finite and positive.
  * ASan/UBSan see every byte touched.
  *
- * fuzz-sources: lib/providers/remote.c lib/providers/fashn.c lib/providers/fal.c lib/providers/replicate.c lib/provider.c lib/config.c lib/log.c lib/jsonv.c lib/buf.c lib/util.c
- * fuzz-includes: lib/providers
+ * fuzz-sources: lib/providers/remote.c lib/providers/fashn.c lib/providers/fal.c lib/providers/replicate.c lib/providers/provider.c lib/jobs.c lib/config.c lib/log.c lib/jsonv.c lib/buf.c lib/util.c
  * fuzz-pkgs: libcurl json-c libpq
  * fuzz-corpus: fuzz/corpus/provider
  */
@@ -27,15 +26,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "provider.h"
-#include "remote.h"
-#include "vendors.h"
+#include "providers/provider.h"
+#include "providers/remote.h"
+#include "providers/vendors.h"
 
 #define FUZZ_FAIL()	fuzz_fail(__LINE__)
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* lib/provider.c names the local provider; this target has no use for it. */
+/* lib/providers/provider.c names the local provider; this target has no use for it. */
 struct provider *
 provider_local_new(struct app *a)
 {
@@ -62,11 +61,11 @@ on_credits(void *arg, const char *provider, const char *ref, double n)
 
 /* The error a reader left: a code, a terminated detail without URLs. */
 static void
-check_error(const struct provider_error *e)
+check_error(const struct job_error *e)
 {
-	if (memchr(e->code, '\0', sizeof(e->code)) == NULL ||
+	if (!e->set || (unsigned)e->code >= JOB_ERR__MAX ||
 	    memchr(e->detail, '\0', sizeof(e->detail)) == NULL ||
-	    e->code[0] == '\0' || strstr(e->detail, "://") != NULL)
+	    strstr(e->detail, "://") != NULL)
 		FUZZ_FAIL();
 }
 
@@ -81,7 +80,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct provider_hooks	 h;
-	struct provider_error	 err;
+	struct job_error	 err;
 	struct remote_call	 c;
 	struct remote_resp	 resp;
 	enum remote_state	 st;

@@ -26,7 +26,7 @@
 
 #include "app.h"
 #include "config.h"
-#include "provider.h"
+#include "providers/provider.h"
 #include "testutil.h"
 #include "util.h"
 
@@ -247,7 +247,7 @@ fashn_fixture(struct fixture *f, const char *extra)
  */
 static int
 tryon(enum emu_id e, struct provider *p, const char *g, const char *category,
-    const struct provider_hooks *h, char **url, struct provider_error *err)
+    const struct provider_hooks *h, char **url, struct job_error *err)
 {
 	char			 photo[256], garment[256];
 	struct provider_tryon_req rq;
@@ -270,7 +270,7 @@ tryon(enum emu_id e, struct provider *p, const char *g, const char *category,
 
 static int
 animate(enum emu_id e, struct provider *p, const char *img,
-    const struct provider_hooks *h, char **url, struct provider_error *err)
+    const struct provider_hooks *h, char **url, struct job_error *err)
 {
 	char			 u[256];
 	struct provider_animate_req rq;
@@ -287,7 +287,7 @@ animate(enum emu_id e, struct provider *p, const char *img,
 
 /* The error never carries the key, a URL or a signature. */
 static void
-assert_clean(const struct provider_error *e)
+assert_clean(const struct job_error *e)
 {
 	CU_ASSERT_PTR_NULL(strstr(e->detail, KEY));
 	CU_ASSERT_PTR_NULL(strstr(e->detail, "http://"));
@@ -325,7 +325,7 @@ test_fashn_tryon(void)
 {
 	struct fixture		 f;
 	struct provider_hooks	 h;
-	struct provider_error	 e;
+	struct job_error	 e;
 	struct rec		 r = { 0 };
 	char			*url = NULL, *body, k[64];
 
@@ -373,7 +373,7 @@ static void
 test_fashn_base_and_models(void)
 {
 	struct fixture		 f;
-	struct provider_error	 e;
+	struct job_error	 e;
 	char			*url = NULL, *body, k[64];
 
 	/* The host alone (the SDK's form) works like .../v1 (the docs'). */
@@ -414,7 +414,7 @@ test_fashn_429s(void)
 {
 	struct fixture		 f;
 	struct provider_hooks	 h;
-	struct provider_error	 e;
+	struct job_error	 e;
 	struct rec		 r = { 0 };
 	char			*url = NULL, k[64];
 	int64_t			 t0, dt;
@@ -453,7 +453,7 @@ test_fashn_429s(void)
 	hooks_init(&h, &r, "", "");
 	CU_ASSERT_EQUAL(tryon(EMU_FASHN, f.p, "g-poor.png", "tops", &h, &url,
 	    &e), -1);
-	CU_ASSERT_STRING_EQUAL(e.code, "provider_unavailable");
+	CU_ASSERT_STRING_EQUAL(job_error_name(e.code), "provider_unavailable");
 	CU_ASSERT_EQUAL(e.retryable, 0);
 	CU_ASSERT_EQUAL(e.unavailable, 1);
 	CU_ASSERT(strstr(e.detail, "OutOfCredits") != NULL);
@@ -471,7 +471,7 @@ test_fashn_429s(void)
 	CU_ASSERT_EQUAL(tryon(EMU_FASHN, f.p, "g-429l.png", "tops", NULL,
 	    &url, &e), -1);
 	CU_ASSERT(tu_mono_ms() - t0 < 1000);
-	CU_ASSERT_STRING_EQUAL(e.code, "provider_timeout");
+	CU_ASSERT_STRING_EQUAL(job_error_name(e.code), "provider_timeout");
 	CU_ASSERT_EQUAL(e.unavailable, 1);
 	fixture_free(&f);
 }
@@ -480,7 +480,7 @@ static void
 test_fashn_5xx_and_4xx(void)
 {
 	struct fixture		 f;
-	struct provider_error	 e;
+	struct job_error	 e;
 	char			*url = NULL, k[64];
 
 	fashn_fixture(&f, "max_retries = 2");
@@ -498,7 +498,7 @@ test_fashn_5xx_and_4xx(void)
 	    "\"submit\":[500,500,500,500]}") == 0);
 	CU_ASSERT_EQUAL(tryon(EMU_FASHN, f.p, "g-500x.png", "tops", NULL,
 	    &url, &e), -1);
-	CU_ASSERT_STRING_EQUAL(e.code, "provider_unavailable");
+	CU_ASSERT_STRING_EQUAL(job_error_name(e.code), "provider_unavailable");
 	CU_ASSERT_EQUAL(e.retryable, 1);
 	CU_ASSERT_EQUAL(e.unavailable, 1);
 	CU_ASSERT(strstr(e.detail, "HTTP 500") != NULL);
@@ -510,7 +510,7 @@ test_fashn_5xx_and_4xx(void)
 	    "\"submit\":[\"BadRequest\"]}") == 0);
 	CU_ASSERT_EQUAL(tryon(EMU_FASHN, f.p, "g-400.png", "tops", NULL,
 	    &url, &e), -1);
-	CU_ASSERT_STRING_EQUAL(e.code, "provider_rejected");
+	CU_ASSERT_STRING_EQUAL(job_error_name(e.code), "provider_rejected");
 	CU_ASSERT_EQUAL(e.retryable, 0);
 	CU_ASSERT_EQUAL(e.unavailable, 0);
 	CU_ASSERT(strstr(e.detail, "BadRequest") != NULL);
@@ -525,7 +525,7 @@ check_failure(struct provider *p, const char *g, const char *name,
     const char *last_error, const char *code, int retryable)
 {
 	struct provider_hooks	 h;
-	struct provider_error	 e;
+	struct job_error	 e;
 	struct rec		 r = { 0 };
 	char			 js[256], *url = NULL, k[64];
 
@@ -535,7 +535,7 @@ check_failure(struct provider *p, const char *g, const char *name,
 	hooks_init(&h, &r, "", last_error);
 	CU_ASSERT_EQUAL(tryon(EMU_FASHN, p, g, "tops", &h, &url, &e), -1);
 	CU_ASSERT_PTR_NULL(url);
-	CU_ASSERT_STRING_EQUAL(e.code, code);
+	CU_ASSERT_STRING_EQUAL(job_error_name(e.code), code);
 	CU_ASSERT_EQUAL(e.retryable, retryable);
 	CU_ASSERT_EQUAL(e.unavailable, 0);
 	CU_ASSERT(strstr(e.detail, name) != NULL);
@@ -550,7 +550,7 @@ static void
 test_fashn_failures(void)
 {
 	struct fixture		 f;
-	struct provider_error	 e;
+	struct job_error	 e;
 	struct provider_tryon_req rq;
 	char			*url = NULL, photo[256], g[256];
 
@@ -579,7 +579,7 @@ test_fashn_failures(void)
 	rq.user_photo_url = photo;
 	rq.outfit_url = g;
 	CU_ASSERT_EQUAL(f.p->tryon(f.p, &rq, NULL, &url, &e), -1);
-	CU_ASSERT_STRING_EQUAL(e.code, "provider_rejected");
+	CU_ASSERT_STRING_EQUAL(job_error_name(e.code), "provider_rejected");
 	CU_ASSERT(strstr(e.detail, "ImageLoadError") != NULL);
 	assert_clean(&e);
 
@@ -595,19 +595,19 @@ test_fashn_failures(void)
 	    "\"outcome\":\"canceled\"}") == 0);
 	CU_ASSERT_EQUAL(tryon(EMU_FASHN, f.p, "g-cx.png", "tops", NULL, &url,
 	    &e), -1);
-	CU_ASSERT_STRING_EQUAL(e.code, "provider_error");
+	CU_ASSERT_STRING_EQUAL(job_error_name(e.code), "provider_error");
 	CU_ASSERT_EQUAL(e.retryable, 1);
 	CU_ASSERT_FATAL(script(EMU_FASHN, "{\"key\":\"/inputs/g-to.png\","
 	    "\"outcome\":\"time_out\"}") == 0);
 	CU_ASSERT_EQUAL(tryon(EMU_FASHN, f.p, "g-to.png", "tops", NULL, &url,
 	    &e), -1);
-	CU_ASSERT_STRING_EQUAL(e.code, "provider_timeout");
+	CU_ASSERT_STRING_EQUAL(job_error_name(e.code), "provider_timeout");
 	CU_ASSERT_EQUAL(e.unavailable, 1);
 
 	/* Inputs that are not http(s) are refused before any request. */
 	rq.outfit_url = "file:///etc/passwd";
 	CU_ASSERT_EQUAL(f.p->tryon(f.p, &rq, NULL, &url, &e), -1);
-	CU_ASSERT_STRING_EQUAL(e.code, "internal");
+	CU_ASSERT_STRING_EQUAL(job_error_name(e.code), "internal");
 	fixture_free(&f);
 }
 
@@ -616,7 +616,7 @@ test_fashn_timeout_and_resume(void)
 {
 	struct fixture		 f;
 	struct provider_hooks	 h;
-	struct provider_error	 e;
+	struct job_error	 e;
 	struct rec		 r1 = { 0 }, r2 = { 0 };
 	char			*url = NULL, k[64], saved[256];
 	int64_t			 t0;
@@ -630,7 +630,7 @@ test_fashn_timeout_and_resume(void)
 	CU_ASSERT_EQUAL(tryon(EMU_FASHN, f.p, "g-hang.png", "tops", &h, &url,
 	    &e), -1);
 	CU_ASSERT(tu_mono_ms() - t0 < 3000);
-	CU_ASSERT_STRING_EQUAL(e.code, "provider_timeout");
+	CU_ASSERT_STRING_EQUAL(job_error_name(e.code), "provider_timeout");
 	CU_ASSERT_EQUAL(e.retryable, 1);
 	CU_ASSERT_EQUAL(e.unavailable, 1);
 	CU_ASSERT_EQUAL(r1.saves, 1);
@@ -644,7 +644,7 @@ test_fashn_timeout_and_resume(void)
 	hooks_init(&h, &r1, "", "");
 	CU_ASSERT_EQUAL(tryon(EMU_FASHN, f.p, "g-resume.png", "tops", &h,
 	    &url, &e), -1);
-	CU_ASSERT_STRING_EQUAL(e.code, "internal");
+	CU_ASSERT_STRING_EQUAL(job_error_name(e.code), "internal");
 	util_strlcpy(saved, r1.ref, sizeof(saved));
 	hooks_init(&h, &r2, saved, "internal");
 	CU_ASSERT_EQUAL(tryon(EMU_FASHN, f.p, "g-resume.png", "tops", &h,
@@ -696,7 +696,7 @@ test_fashn_timeout_and_resume(void)
 	hooks_init(&h, &r2, saved, "photo_pose");
 	CU_ASSERT_EQUAL(tryon(EMU_FASHN, f.p, "g-rv.png", "tops", &h, &url,
 	    &e), -1);
-	CU_ASSERT_STRING_EQUAL(e.code, "photo_pose");
+	CU_ASSERT_STRING_EQUAL(job_error_name(e.code), "photo_pose");
 	CU_ASSERT_EQUAL(stat_n(EMU_FASHN, "submits", key_of("g-rv.png", k,
 	    sizeof(k))), 1);
 	fixture_free(&f);
@@ -707,7 +707,7 @@ test_fashn_heartbeat_and_answers(void)
 {
 	struct fixture		 f;
 	struct provider_hooks	 h;
-	struct provider_error	 e;
+	struct job_error	 e;
 	struct rec		 r = { 0 };
 	char			*url = NULL, js[160];
 	static const char *const bad[][2] = {
@@ -727,7 +727,7 @@ test_fashn_heartbeat_and_answers(void)
 	hooks_init(&h, &r, "", "");
 	CU_ASSERT_EQUAL(tryon(EMU_FASHN, f.p, "g-hb.png", "tops", &h, &url,
 	    &e), -1);
-	CU_ASSERT_STRING_EQUAL(e.code, "internal");
+	CU_ASSERT_STRING_EQUAL(job_error_name(e.code), "internal");
 	CU_ASSERT(strstr(e.detail, "heartbeat") != NULL);
 	CU_ASSERT_EQUAL(r.beats, 4);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -740,7 +740,7 @@ test_fashn_heartbeat_and_answers(void)
 		CU_ASSERT_EQUAL(tryon(EMU_FASHN, f.p, g, "tops", NULL, &url,
 		    &e), -1);
 		CU_ASSERT_PTR_NULL(url);
-		CU_ASSERT_STRING_EQUAL(e.code, "provider_error");
+		CU_ASSERT_STRING_EQUAL(job_error_name(e.code), "provider_error");
 		CU_ASSERT_EQUAL(e.retryable, 1);
 		assert_clean(&e);
 	}
@@ -752,7 +752,7 @@ test_fashn_key_and_network(void)
 {
 	struct fixture		 f;
 	struct provider_hooks	 h;
-	struct provider_error	 e;
+	struct job_error	 e;
 	struct rec		 r = { 0 };
 	struct sockaddr_in	 sa;
 	socklen_t		 sl = sizeof(sa);
@@ -765,7 +765,7 @@ test_fashn_key_and_network(void)
 	hooks_init(&h, &r, "", "");
 	CU_ASSERT_EQUAL(tryon(EMU_FASHN, f.p, "g-key.png", "tops", &h, &url,
 	    &e), -1);
-	CU_ASSERT_STRING_EQUAL(e.code, "provider_unavailable");
+	CU_ASSERT_STRING_EQUAL(job_error_name(e.code), "provider_unavailable");
 	CU_ASSERT_EQUAL(e.retryable, 0);
 	CU_ASSERT_EQUAL(e.unavailable, 1);
 	CU_ASSERT(strstr(e.detail, "401") != NULL);
@@ -789,7 +789,7 @@ test_fashn_key_and_network(void)
 	CU_ASSERT_FATAL(f.p != NULL);
 	CU_ASSERT_EQUAL(tryon(EMU_FASHN, f.p, "g-net.png", "tops", NULL, &url,
 	    &e), -1);
-	CU_ASSERT_STRING_EQUAL(e.code, "provider_unavailable");
+	CU_ASSERT_STRING_EQUAL(job_error_name(e.code), "provider_unavailable");
 	CU_ASSERT_EQUAL(e.unavailable, 1);
 	CU_ASSERT(strstr(e.detail, "2 retries") != NULL);
 	assert_clean(&e);
@@ -801,7 +801,7 @@ test_fashn_animate(void)
 {
 	struct fixture		 f;
 	struct provider_hooks	 h;
-	struct provider_error	 e;
+	struct job_error	 e;
 	struct rec		 r = { 0 };
 	char			*url = NULL, *body;
 
@@ -826,7 +826,7 @@ test_fashn_animate(void)
 	    == 0);
 	CU_ASSERT_EQUAL(animate(EMU_FASHN, f.p, "anim-cm.png", NULL, &url,
 	    &e), -1);
-	CU_ASSERT_STRING_EQUAL(e.code, "photo_nsfw");
+	CU_ASSERT_STRING_EQUAL(job_error_name(e.code), "photo_nsfw");
 	fixture_free(&f);
 }
 
@@ -877,7 +877,7 @@ test_fal(void)
 {
 	struct fixture		 f;
 	struct provider_hooks	 h;
-	struct provider_error	 e;
+	struct job_error	 e;
 	struct rec		 r = { 0 };
 	char			*url = NULL, *body, k[64], saved[256];
 
@@ -924,13 +924,13 @@ test_fal(void)
 	    "\"outcome\":\"fail\"}") == 0);
 	CU_ASSERT_EQUAL(tryon(EMU_FAL, f.p, "g-cp.png", "tops", NULL, &url,
 	    &e), -1);
-	CU_ASSERT_STRING_EQUAL(e.code, "photo_nsfw");
+	CU_ASSERT_STRING_EQUAL(job_error_name(e.code), "photo_nsfw");
 	CU_ASSERT_FATAL(script(EMU_FAL, "{\"key\":\"/inputs/g-rs.png\","
 	    "\"outcome\":\"fail\",\"request_error\":"
 	    "\"runner_scheduling_failure\"}") == 0);
 	CU_ASSERT_EQUAL(tryon(EMU_FAL, f.p, "g-rs.png", "tops", NULL, &url,
 	    &e), -1);
-	CU_ASSERT_STRING_EQUAL(e.code, "provider_unavailable");
+	CU_ASSERT_STRING_EQUAL(job_error_name(e.code), "provider_unavailable");
 	CU_ASSERT_EQUAL(e.unavailable, 1);
 	CU_ASSERT_FATAL(script(EMU_FAL, "{\"key\":\"/inputs/g-lock.png\","
 	    "\"submit\":[\"locked\"]}") == 0);
@@ -938,12 +938,12 @@ test_fal(void)
 	hooks_init(&h, &r, "", "");
 	CU_ASSERT_EQUAL(tryon(EMU_FAL, f.p, "g-lock.png", "tops", &h, &url,
 	    &e), -1);
-	CU_ASSERT_STRING_EQUAL(e.code, "provider_unavailable");
+	CU_ASSERT_STRING_EQUAL(job_error_name(e.code), "provider_unavailable");
 	CU_ASSERT_EQUAL(e.retryable, 0);
 	CU_ASSERT_STRING_EQUAL(r.alert, "out_of_credits");
 	CU_ASSERT_EQUAL(tryon(EMU_FAL, f.p, "missing-g.png", "tops", NULL,
 	    &url, &e), -1);
-	CU_ASSERT_STRING_EQUAL(e.code, "provider_rejected");
+	CU_ASSERT_STRING_EQUAL(job_error_name(e.code), "provider_rejected");
 	CU_ASSERT_EQUAL(e.retryable, 1);
 	assert_clean(&e);
 	fixture_free(&f);
@@ -953,7 +953,7 @@ test_fal(void)
 	CU_ASSERT_FATAL(f.p != NULL);
 	CU_ASSERT_EQUAL(tryon(EMU_FAL, f.p, "g-nm.png", "tops", NULL, &url,
 	    &e), -1);
-	CU_ASSERT_STRING_EQUAL(e.code, "provider_unavailable");
+	CU_ASSERT_STRING_EQUAL(job_error_name(e.code), "provider_unavailable");
 	CU_ASSERT(strstr(e.detail, "404") != NULL);
 	fixture_free(&f);
 	fal_fixture(&f, "tryon_model = ../etc");
@@ -978,7 +978,7 @@ test_replicate(void)
 {
 	struct fixture		 f;
 	struct provider_hooks	 h;
-	struct provider_error	 e;
+	struct job_error	 e;
 	struct rec		 r = { 0 };
 	char			*url = NULL, *body, k[64];
 
@@ -1017,7 +1017,7 @@ test_replicate(void)
 	    "\"outcome\":\"fail\",\"error\":\"CUDA out of memory\"}") == 0);
 	CU_ASSERT_EQUAL(tryon(EMU_REPLICATE, f.p, "g-f.png", "tops", NULL,
 	    &url, &e), -1);
-	CU_ASSERT_STRING_EQUAL(e.code, "provider_error");
+	CU_ASSERT_STRING_EQUAL(job_error_name(e.code), "provider_error");
 	CU_ASSERT_EQUAL(e.retryable, 1);
 	CU_ASSERT_FATAL(script(EMU_REPLICATE, "{\"key\":\"/inputs/g-p.png\","
 	    "\"submit\":[402]}") == 0);
@@ -1025,11 +1025,11 @@ test_replicate(void)
 	hooks_init(&h, &r, "", "");
 	CU_ASSERT_EQUAL(tryon(EMU_REPLICATE, f.p, "g-p.png", "tops", &h, &url,
 	    &e), -1);
-	CU_ASSERT_STRING_EQUAL(e.code, "provider_unavailable");
+	CU_ASSERT_STRING_EQUAL(job_error_name(e.code), "provider_unavailable");
 	CU_ASSERT_STRING_EQUAL(r.alert, "out_of_credits");
 	CU_ASSERT_EQUAL(tryon(EMU_REPLICATE, f.p, "missing-g.png", "tops",
 	    NULL, &url, &e), -1);
-	CU_ASSERT_STRING_EQUAL(e.code, "provider_rejected");
+	CU_ASSERT_STRING_EQUAL(job_error_name(e.code), "provider_rejected");
 	CU_ASSERT_EQUAL(e.retryable, 1);
 	fixture_free(&f);
 
@@ -1038,7 +1038,7 @@ test_replicate(void)
 	CU_ASSERT_FATAL(f.p != NULL);
 	CU_ASSERT_EQUAL(tryon(EMU_REPLICATE, f.p, "g-map.png", "tops", NULL,
 	    &url, &e), -1);
-	CU_ASSERT_STRING_EQUAL(e.code, "provider_rejected");
+	CU_ASSERT_STRING_EQUAL(job_error_name(e.code), "provider_rejected");
 	CU_ASSERT(strstr(e.detail, "422") != NULL);
 	fixture_free(&f);
 	rep_fixture(&f, "input_map = photo");
@@ -1053,7 +1053,7 @@ test_route(void)
 {
 	struct fixture		 f;
 	struct provider_hooks	 h;
-	struct provider_error	 e;
+	struct job_error	 e;
 	struct rec		 r = { 0 };
 	char			*url = NULL, k[64], ini[1024];
 
@@ -1091,7 +1091,7 @@ test_route(void)
 	    "\"outcome\":\"fail\",\"error_name\":\"PoseError\"}") == 0);
 	CU_ASSERT_EQUAL(tryon(EMU_FASHN, f.p, "g-r3.png", "tops", NULL, &url,
 	    &e), -1);
-	CU_ASSERT_STRING_EQUAL(e.code, "photo_pose");
+	CU_ASSERT_STRING_EQUAL(job_error_name(e.code), "photo_pose");
 	CU_ASSERT_EQUAL(stat_n(EMU_FAL, "submits", key_of("g-r3.png", k,
 	    sizeof(k))), 0);
 

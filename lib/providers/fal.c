@@ -113,27 +113,27 @@ map_status(struct remote_call *c, const char *stage,
 	const char	*b = resp->body == NULL ? "" : resp->body;
 
 	if (resp->status == 403 && strstr(b, "balance") != NULL) {
-		provider_error_set(c->err, "provider_unavailable", 0,
+		job_error_set_final(c->err, JOB_ERR_PROVIDER_UNAVAILABLE,
 		    "fal: %s %s: HTTP 403, the balance is exhausted (top up "
 		    "the fal account)", c->what, stage);
 		remote_unavailable(c->err);
 		remote_alert(c, "out_of_credits");
 	} else if (resp->status == 401 || resp->status == 403) {
-		provider_error_set(c->err, "provider_unavailable", 0,
+		job_error_set_final(c->err, JOB_ERR_PROVIDER_UNAVAILABLE,
 		    "fal: %s %s: HTTP %ld (the key was refused: check [fal] "
 		    "api_key)", c->what, stage, resp->status);
 		remote_unavailable(c->err);
 		remote_alert(c, "key_refused");
 	} else if (resp->status == 404) {
-		provider_error_set(c->err, "provider_unavailable", 0,
+		job_error_set_final(c->err, JOB_ERR_PROVIDER_UNAVAILABLE,
 		    "fal: %s %s: HTTP 404 (no such model or request: check "
 		    "[fal] base_url and the model)", c->what, stage);
 		remote_unavailable(c->err);
 	} else if (resp->status >= 400 && resp->status < 500)
-		provider_error_set(c->err, "provider_rejected", 0,
+		job_error_set(c->err, JOB_ERR_PROVIDER_REJECTED,
 		    "fal: %s %s: HTTP %ld", c->what, stage, resp->status);
 	else
-		provider_error_set(c->err, "provider_error", 1,
+		job_error_set(c->err, JOB_ERR_PROVIDER_ERROR,
 		    "fal: %s %s: unexpected HTTP %ld", c->what, stage,
 		    resp->status);
 }
@@ -149,7 +149,7 @@ map_result_error(struct remote_call *c, const struct remote_resp *resp)
 	c->resubmit = 0;
 	if (resp->status == 422 &&
 	    strcmp(type, "content_policy_violation") == 0)
-		provider_error_set(c->err, "photo_nsfw", 0,
+		job_error_set(c->err, JOB_ERR_PHOTO_NSFW,
 		    "fal: %s failed: %s", c->what, type);
 	else if (resp->status == 422 &&
 	    (strcmp(type, "image_load_error") == 0 ||
@@ -157,17 +157,18 @@ map_result_error(struct remote_call *c, const struct remote_resp *resp)
 		int again = !c->resumed && h != NULL &&
 		    h->last_error != NULL &&
 		    strcmp(h->last_error, "provider_rejected") == 0;
-		provider_error_set(c->err, "provider_rejected", !again,
+		job_error_set(c->err, JOB_ERR_PROVIDER_REJECTED,
 		    "fal: %s failed: %s%s", c->what, type, again ?
 		    " again with fresh URLs" : "; retrying with fresh URLs");
+		c->err->retryable = !again;	/* once, then final */
 		c->resubmit = 1;
 	} else if (resp->status >= 400 && resp->status < 500 &&
 	    resp->status != 499)
-		provider_error_set(c->err, "provider_rejected", 0,
+		job_error_set(c->err, JOB_ERR_PROVIDER_REJECTED,
 		    "fal: %s failed: HTTP %ld %s", c->what, resp->status,
 		    type[0] ? type : "(no type)");
 	else {
-		provider_error_set(c->err, "provider_unavailable", 1,
+		job_error_set(c->err, JOB_ERR_PROVIDER_UNAVAILABLE,
 		    "fal: %s failed: HTTP %ld %s", c->what, resp->status,
 		    type[0] ? type : "(no type)");
 		remote_unavailable(c->err);
@@ -191,7 +192,7 @@ fal_read_submit(struct remote_call *c, const struct remote_resp *resp,
 	s = remote_str(o, "request_id");
 	if (s == NULL || !remote_is_token(s, REMOTE_MAX_ID) ||
 	    strlen(s) >= idlen)
-		provider_error_set(c->err, "provider_error", 1,
+		job_error_set(c->err, JOB_ERR_PROVIDER_ERROR,
 		    "fal: %s submit: no valid request_id in the answer",
 		    c->what);
 	else {
@@ -212,7 +213,7 @@ fal_submit(struct remote_call *c, void *arg, char *id, size_t idlen)
 
 	url = remote_cat(j->f->base, "/", j->model, (char *)NULL);
 	if (url == NULL) {
-		provider_error_set(c->err, "internal", 1, "fal: out of memory");
+		job_error_set(c->err, JOB_ERR_INTERNAL, "fal: out of memory");
 		return -1;
 	}
 	if (remote_request(c, "submit", "POST", url, j->body, &resp) == 0)
@@ -256,13 +257,13 @@ fal_read_result(struct remote_call *c, const struct remote_resp *resp,
 	o = remote_json(resp);
 	s = output_url(o, video);
 	if (s == NULL || !remote_is_http_url(s))
-		provider_error_set(c->err, "provider_error", 1,
+		job_error_set(c->err, JOB_ERR_PROVIDER_ERROR,
 		    "fal: %s: completed without an http(s) output URL",
 		    c->what);
 	else {
 		*url = strdup(s);
 		if (*url == NULL)
-			provider_error_set(c->err, "internal", 1,
+			job_error_set(c->err, JOB_ERR_INTERNAL,
 			    "fal: out of memory");
 		else {
 			remote_credits(c, id, 1);
@@ -284,7 +285,7 @@ fetch_result(struct remote_call *c, struct fal_job *j, const char *id,
 
 	rurl = request_url(j, id, "");
 	if (rurl == NULL) {
-		provider_error_set(c->err, "internal", 1, "fal: out of memory");
+		job_error_set(c->err, JOB_ERR_INTERNAL, "fal: out of memory");
 		return REMOTE_ERROR;
 	}
 	if (remote_request(c, "result", "GET", rurl, NULL, &resp) == 0)
@@ -312,14 +313,14 @@ fal_read_status(struct remote_call *c, const struct remote_resp *resp)
 	o = remote_json(resp);
 	s = remote_str(o, "status");
 	if (s == NULL)
-		provider_error_set(c->err, "provider_error", 1,
+		job_error_set(c->err, JOB_ERR_PROVIDER_ERROR,
 		    "fal: %s poll: malformed answer", c->what);
 	else if (strcmp(s, "IN_QUEUE") == 0 || strcmp(s, "IN_PROGRESS") == 0)
 		st = REMOTE_PENDING;
 	else if (strcmp(s, "COMPLETED") == 0)
 		st = REMOTE_DONE;
 	else
-		provider_error_set(c->err, "provider_error", 1,
+		job_error_set(c->err, JOB_ERR_PROVIDER_ERROR,
 		    "fal: %s poll: unknown status", c->what);
 	json_object_put(o);
 	return st;
@@ -335,7 +336,7 @@ fal_check(struct remote_call *c, void *arg, const char *id, char **url)
 
 	surl = request_url(j, id, "/status");
 	if (surl == NULL) {
-		provider_error_set(c->err, "internal", 1, "fal: out of memory");
+		job_error_set(c->err, JOB_ERR_INTERNAL, "fal: out of memory");
 		return REMOTE_ERROR;
 	}
 	if (remote_request(c, "poll", "GET", surl, NULL, &resp) == 0)
@@ -352,7 +353,7 @@ static const struct remote_ops fal_ops = { fal_submit, fal_check };
 static int
 fal_run(struct provider *p, const char *what, const char *model, int video,
     struct json_object *in, const struct provider_hooks *hooks, char **url,
-    struct provider_error *err)
+    struct job_error *err)
 {
 	struct fal		*f = p->ctx;
 	struct remote_call	 c;
@@ -365,7 +366,7 @@ fal_run(struct provider *p, const char *what, const char *model, int video,
 	body = in == NULL ? NULL : remote_json_text(in);
 	json_object_put(in);
 	if (body == NULL) {
-		provider_error_set(err, "internal", 1, "fal: out of memory");
+		job_error_set(err, JOB_ERR_INTERNAL, "fal: out of memory");
 		return -1;
 	}
 	j.f = f;
@@ -380,7 +381,7 @@ fal_run(struct provider *p, const char *what, const char *model, int video,
 static int
 fal_tryon(struct provider *p, const struct provider_tryon_req *rq,
     const struct provider_hooks *hooks, char **url,
-    struct provider_error *err)
+    struct job_error *err)
 {
 	struct fal		*f = p->ctx;
 	struct json_object	*in;
@@ -389,7 +390,7 @@ fal_tryon(struct provider *p, const struct provider_tryon_req *rq,
 	*url = NULL;
 	if (!remote_is_http_url(rq->user_photo_url) ||
 	    !remote_is_http_url(rq->outfit_url)) {
-		provider_error_set(err, "internal", 0,
+		job_error_set_final(err, JOB_ERR_INTERNAL,
 		    "fal: tryon: input URLs must be http(s)");
 		return -1;
 	}
@@ -409,7 +410,7 @@ fal_tryon(struct provider *p, const struct provider_tryon_req *rq,
 static int
 fal_animate(struct provider *p, const struct provider_animate_req *rq,
     const struct provider_hooks *hooks, char **url,
-    struct provider_error *err)
+    struct job_error *err)
 {
 	struct fal		*f = p->ctx;
 	struct json_object	*in;
@@ -417,7 +418,7 @@ fal_animate(struct provider *p, const struct provider_animate_req *rq,
 
 	*url = NULL;
 	if (!remote_is_http_url(rq->image_url)) {
-		provider_error_set(err, "internal", 0,
+		job_error_set_final(err, JOB_ERR_INTERNAL,
 		    "fal: animate: the image URL must be http(s)");
 		return -1;
 	}

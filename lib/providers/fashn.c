@@ -95,12 +95,12 @@ struct fashn_job {
 /* Runtime failures that are a verdict on the inputs. */
 static const struct {
 	const char	*name;
-	const char	*code;
+	enum job_err	 code;
 } verdicts[] = {
-	{ "PoseError", "photo_pose" },
-	{ "ContentModerationError", "photo_nsfw" },
-	{ "InputValidationError", "provider_rejected" },
-	{ "ThirdPartyError", "provider_rejected" },
+	{ "PoseError", JOB_ERR_PHOTO_POSE },
+	{ "ContentModerationError", JOB_ERR_PHOTO_NSFW },
+	{ "InputValidationError", JOB_ERR_PROVIDER_REJECTED },
+	{ "ThirdPartyError", JOB_ERR_PROVIDER_REJECTED },
 };
 
 /*
@@ -163,7 +163,7 @@ map_failure(struct remote_call *c, const char *name)
 	c->resubmit = 0;
 	for (i = 0; i < sizeof(verdicts) / sizeof(verdicts[0]); i++)
 		if (strcmp(name, verdicts[i].name) == 0) {
-			provider_error_set(c->err, verdicts[i].code, 0,
+			job_error_set_final(c->err, verdicts[i].code,
 			    "fashn: %s failed: %s", c->what, name);
 			return;
 		}
@@ -172,13 +172,14 @@ map_failure(struct remote_call *c, const char *name)
 		int again = !c->resumed && h != NULL &&
 		    h->last_error != NULL &&
 		    strcmp(h->last_error, "provider_rejected") == 0;
-		provider_error_set(c->err, "provider_rejected", !again,
+		job_error_set(c->err, JOB_ERR_PROVIDER_REJECTED,
 		    "fashn: %s failed: ImageLoadError%s", c->what, again ?
 		    " again with fresh URLs" : "; retrying with fresh URLs");
+		c->err->retryable = !again;	/* once, then final */
 		c->resubmit = 1;
 		return;
 	}
-	provider_error_set(c->err, "provider_error", 1,
+	job_error_set(c->err, JOB_ERR_PROVIDER_ERROR,
 	    "fashn: %s failed: %s", c->what, name[0] ? name : "(no error)");
 	c->resubmit = 1;
 }
@@ -192,29 +193,29 @@ map_status(struct remote_call *c, const char *stage,
 
 	resp_error_name(resp, name, sizeof(name));
 	if (resp->status == 429) {
-		provider_error_set(c->err, "provider_unavailable", 0,
+		job_error_set_final(c->err, JOB_ERR_PROVIDER_UNAVAILABLE,
 		    "fashn: %s %s: HTTP 429 %s (add credits to the FASHN "
 		    "account)", c->what, stage, name);
 		remote_unavailable(c->err);
 		remote_alert(c, "out_of_credits");
 	} else if (resp->status == 401 || resp->status == 403) {
-		provider_error_set(c->err, "provider_unavailable", 0,
+		job_error_set_final(c->err, JOB_ERR_PROVIDER_UNAVAILABLE,
 		    "fashn: %s %s: HTTP %ld %s (the API key was refused: "
 		    "check [fashn] api_key)", c->what, stage, resp->status,
 		    name);
 		remote_unavailable(c->err);
 		remote_alert(c, "key_refused");
 	} else if (resp->status == 404) {
-		provider_error_set(c->err, "provider_unavailable", 0,
+		job_error_set_final(c->err, JOB_ERR_PROVIDER_UNAVAILABLE,
 		    "fashn: %s %s: HTTP 404 %s (no such endpoint: check "
 		    "[fashn] base_url)", c->what, stage, name);
 		remote_unavailable(c->err);
 	} else if (resp->status >= 400 && resp->status < 500)
-		provider_error_set(c->err, "provider_rejected", 0,
+		job_error_set(c->err, JOB_ERR_PROVIDER_REJECTED,
 		    "fashn: %s %s: HTTP %ld %s", c->what, stage, resp->status,
 		    name);
 	else
-		provider_error_set(c->err, "provider_error", 1,
+		job_error_set(c->err, JOB_ERR_PROVIDER_ERROR,
 		    "fashn: %s %s: unexpected HTTP %ld", c->what, stage,
 		    resp->status);
 }
@@ -234,7 +235,7 @@ fashn_read_submit(struct remote_call *c, const struct remote_resp *resp,
 	}
 	o = remote_json(resp);
 	if (o == NULL) {
-		provider_error_set(c->err, "provider_error", 1,
+		job_error_set(c->err, JOB_ERR_PROVIDER_ERROR,
 		    "fashn: %s submit: malformed answer", c->what);
 		goto done;
 	}
@@ -242,7 +243,7 @@ fashn_read_submit(struct remote_call *c, const struct remote_resp *resp,
 	if (s == NULL || !remote_is_token(s, REMOTE_MAX_ID) ||
 	    strlen(s) >= idlen) {
 		error_name(o, name, sizeof(name));
-		provider_error_set(c->err, "provider_error", 1,
+		job_error_set(c->err, JOB_ERR_PROVIDER_ERROR,
 		    "fashn: %s submit: no valid id in the answer (%s)",
 		    c->what, name[0] ? name : "no error");
 		goto done;
@@ -286,7 +287,7 @@ fashn_read_status(struct remote_call *c, const struct remote_resp *resp,
 	o = remote_json(resp);
 	s = remote_str(o, "status");
 	if (s == NULL) {
-		provider_error_set(c->err, "provider_error", 1,
+		job_error_set(c->err, JOB_ERR_PROVIDER_ERROR,
 		    "fashn: %s poll: malformed answer", c->what);
 		goto done;
 	}
@@ -301,14 +302,14 @@ fashn_read_status(struct remote_call *c, const struct remote_resp *resp,
 			u = json_object_array_get_idx(out, 0);
 		if (u == NULL || !json_object_is_type(u, json_type_string) ||
 		    !remote_is_http_url(json_object_get_string(u))) {
-			provider_error_set(c->err, "provider_error", 1,
+			job_error_set(c->err, JOB_ERR_PROVIDER_ERROR,
 			    "fashn: %s: completed without an http(s) output "
 			    "URL", c->what);
 			goto done;
 		}
 		*url = strdup(json_object_get_string(u));
 		if (*url == NULL) {
-			provider_error_set(c->err, "internal", 1,
+			job_error_set(c->err, JOB_ERR_INTERNAL,
 			    "fashn: out of memory");
 			goto done;
 		}
@@ -320,18 +321,18 @@ fashn_read_status(struct remote_call *c, const struct remote_resp *resp,
 		map_failure(c, name);
 		st = REMOTE_FAILED;
 	} else if (strcmp(s, "canceled") == 0) {
-		provider_error_set(c->err, "provider_error", 1,
+		job_error_set(c->err, JOB_ERR_PROVIDER_ERROR,
 		    "fashn: %s: canceled at FASHN", c->what);
 		c->resubmit = 1;
 		st = REMOTE_FAILED;
 	} else if (strcmp(s, "time_out") == 0) {
-		provider_error_set(c->err, "provider_timeout", 1,
+		job_error_set(c->err, JOB_ERR_PROVIDER_TIMEOUT,
 		    "fashn: %s: timed out at FASHN", c->what);
 		remote_unavailable(c->err);
 		c->resubmit = 1;
 		st = REMOTE_FAILED;
 	} else
-		provider_error_set(c->err, "provider_error", 1,
+		job_error_set(c->err, JOB_ERR_PROVIDER_ERROR,
 		    "fashn: %s poll: unknown status", c->what);
 done:
 	json_object_put(o);
@@ -348,7 +349,7 @@ fashn_check(struct remote_call *c, void *arg, const char *id, char **url)
 
 	surl = remote_cat(j->f->status_url, id, (char *)NULL);
 	if (surl == NULL) {
-		provider_error_set(c->err, "internal", 1, "fashn: out of "
+		job_error_set(c->err, JOB_ERR_INTERNAL, "fashn: out of "
 		    "memory");
 		return REMOTE_ERROR;
 	}
@@ -365,7 +366,7 @@ static const struct remote_ops fashn_ops = { fashn_submit, fashn_check };
 static int
 fashn_run(struct provider *p, const char *what, struct json_object *top,
     const struct provider_hooks *hooks, char **url,
-    struct provider_error *err)
+    struct job_error *err)
 {
 	struct fashn		*f = p->ctx;
 	struct remote_call	 c;
@@ -379,7 +380,7 @@ fashn_run(struct provider *p, const char *what, struct json_object *top,
 	body = top == NULL ? NULL : remote_json_text(top);
 	json_object_put(top);
 	if (body == NULL) {
-		provider_error_set(err, "internal", 1, "fashn: out of memory");
+		job_error_set(err, JOB_ERR_INTERNAL, "fashn: out of memory");
 		return -1;
 	}
 	j.f = f;
@@ -424,7 +425,7 @@ is_category(const char *s)
 static int
 fashn_tryon(struct provider *p, const struct provider_tryon_req *rq,
     const struct provider_hooks *hooks, char **url,
-    struct provider_error *err)
+    struct job_error *err)
 {
 	struct fashn		*f = p->ctx;
 	struct json_object	*top, *in;
@@ -433,7 +434,7 @@ fashn_tryon(struct provider *p, const struct provider_tryon_req *rq,
 	*url = NULL;
 	if (!remote_is_http_url(rq->user_photo_url) ||
 	    !remote_is_http_url(rq->outfit_url)) {
-		provider_error_set(err, "internal", 0,
+		job_error_set_final(err, JOB_ERR_INTERNAL,
 		    "fashn: tryon: input URLs must be http(s)");
 		return -1;
 	}
@@ -460,14 +461,14 @@ fashn_tryon(struct provider *p, const struct provider_tryon_req *rq,
 static int
 fashn_animate(struct provider *p, const struct provider_animate_req *rq,
     const struct provider_hooks *hooks, char **url,
-    struct provider_error *err)
+    struct job_error *err)
 {
 	struct fashn		*f = p->ctx;
 	struct json_object	*top, *in;
 
 	*url = NULL;
 	if (!remote_is_http_url(rq->image_url)) {
-		provider_error_set(err, "internal", 0,
+		job_error_set_final(err, JOB_ERR_INTERNAL,
 		    "fashn: animate: the image URL must be http(s)");
 		return -1;
 	}

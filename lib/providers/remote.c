@@ -207,7 +207,7 @@ remote_auth(const char *scheme, const char *key, const char *what,
 }
 
 void
-remote_unavailable(struct provider_error *e)
+remote_unavailable(struct job_error *e)
 {
 	e->unavailable = 1;
 }
@@ -400,38 +400,32 @@ http_once(struct remote_call *c, const char *method, const char *url,
 	    (add_header(&hl, "Content-Type: application/json") == -1 ||
 	    add_header(&hl, "Expect:") == -1))
 		goto done;
-	if ((cc = curl_easy_setopt(h, CURLOPT_URL, url)) != CURLE_OK ||
-	    (cc = curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https")) !=
-	    CURLE_OK ||
-	    (cc = curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L)) != CURLE_OK ||
-	    (cc = curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-	    x->cfg.connect_timeout_ms)) != CURLE_OK ||
-	    (cc = curl_easy_setopt(h, CURLOPT_TIMEOUT_MS,
-	    x->cfg.request_timeout_ms)) != CURLE_OK ||
-	    (cc = curl_easy_setopt(h, CURLOPT_USERAGENT, "primerka/1")) !=
-	    CURLE_OK ||
-	    (cc = curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl)) != CURLE_OK ||
-	    (cc = curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body)) !=
-	    CURLE_OK ||
-	    (cc = curl_easy_setopt(h, CURLOPT_WRITEDATA, r)) != CURLE_OK ||
-	    (cc = curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header)) !=
-	    CURLE_OK ||
-	    (cc = curl_easy_setopt(h, CURLOPT_HEADERDATA, r)) != CURLE_OK ||
-	    (cc = curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L)) != CURLE_OK)
-		goto done;
+#define SETOPT(o, v) do {						\
+	cc = curl_easy_setopt(h, (o), (v));				\
+	if (cc != CURLE_OK)						\
+		goto done;						\
+} while (0)
+	SETOPT(CURLOPT_URL, url);
+	SETOPT(CURLOPT_PROTOCOLS_STR, "http,https");
+	SETOPT(CURLOPT_NOSIGNAL, 1L);
+	SETOPT(CURLOPT_CONNECTTIMEOUT_MS, x->cfg.connect_timeout_ms);
+	SETOPT(CURLOPT_TIMEOUT_MS, x->cfg.request_timeout_ms);
+	SETOPT(CURLOPT_USERAGENT, "primerka/1");
+	SETOPT(CURLOPT_HTTPHEADER, hl);
+	SETOPT(CURLOPT_WRITEFUNCTION, on_body);
+	SETOPT(CURLOPT_WRITEDATA, r);
+	SETOPT(CURLOPT_HEADERFUNCTION, on_header);
+	SETOPT(CURLOPT_HEADERDATA, r);
+	SETOPT(CURLOPT_TCP_KEEPALIVE, 1L);
 	if (strcmp(method, "GET") != 0) {
 		if (body == NULL)
 			body = "";
-		if ((cc = curl_easy_setopt(h, CURLOPT_POSTFIELDS, body)) !=
-		    CURLE_OK ||
-		    (cc = curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
-		    (curl_off_t)strlen(body))) != CURLE_OK)
-			goto done;
-		if (strcmp(method, "POST") != 0 &&
-		    (cc = curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method)) !=
-		    CURLE_OK)
-			goto done;
+		SETOPT(CURLOPT_POSTFIELDS, body);
+		SETOPT(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
+		if (strcmp(method, "POST") != 0)
+			SETOPT(CURLOPT_CUSTOMREQUEST, method);
 	}
+#undef SETOPT
 	cc = curl_easy_perform(h);
 	if (cc == CURLE_OK || r->too_big)
 		(void)curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
@@ -450,7 +444,7 @@ beat(struct remote_call *c)
 {
 	if (c->hooks != NULL && c->hooks->heartbeat != NULL &&
 	    c->hooks->heartbeat(c->hooks->arg) == -1) {
-		provider_error_set(c->err, "internal", 1,
+		job_error_set(c->err, JOB_ERR_INTERNAL,
 		    "%s: %s: job lost (heartbeat)", c->vendor, c->what);
 		return -1;
 	}
@@ -499,7 +493,7 @@ static void
 timed_out(struct remote_call *c, const char *stage, const char *why,
     long code)
 {
-	provider_error_set(c->err, "provider_timeout", 1,
+	job_error_set(c->err, JOB_ERR_PROVIDER_TIMEOUT,
 	    "%s: %s %s: %s (%ld)", c->vendor, c->what, stage, why, code);
 	remote_unavailable(c->err);
 }
@@ -518,13 +512,13 @@ remote_request(struct remote_call *c, const char *stage, const char *method,
 
 		cc = http_once(c, method, url, body, resp);
 		if (resp->too_big) {
-			provider_error_set(c->err, "provider_error", 1,
+			job_error_set(c->err, JOB_ERR_PROVIDER_ERROR,
 			    "%s: %s %s: answer over %d bytes", c->vendor,
 			    c->what, stage, REMOTE_MAX_BODY);
 			return -1;
 		}
 		if (cc == CURLE_OUT_OF_MEMORY) {
-			provider_error_set(c->err, "internal", 1,
+			job_error_set(c->err, JOB_ERR_INTERNAL,
 			    "%s: %s %s: out of memory", c->vendor, c->what,
 			    stage);
 			return -1;
@@ -565,15 +559,15 @@ remote_request(struct remote_call *c, const char *stage, const char *method,
 	if (cc == CURLE_OPERATION_TIMEDOUT)
 		timed_out(c, stage, "timed out on every retry", (long)cc);
 	else if (cc == CURLE_OK && resp->status == 429)
-		provider_error_set(c->err, "provider_unavailable", 1,
+		job_error_set(c->err, JOB_ERR_PROVIDER_UNAVAILABLE,
 		    "%s: %s %s: rate limited, %d retries", c->vendor, c->what,
 		    stage, x->cfg.max_retries);
 	else if (cc != CURLE_OK)
-		provider_error_set(c->err, "provider_unavailable", 1,
+		job_error_set(c->err, JOB_ERR_PROVIDER_UNAVAILABLE,
 		    "%s: %s %s: %s, %d retries", c->vendor, c->what, stage,
 		    curl_easy_strerror(cc), x->cfg.max_retries);
 	else
-		provider_error_set(c->err, "provider_unavailable", 1,
+		job_error_set(c->err, JOB_ERR_PROVIDER_UNAVAILABLE,
 		    "%s: %s %s: HTTP %ld, %d retries", c->vendor, c->what,
 		    stage, resp->status, x->cfg.max_retries);
 	remote_unavailable(c->err);
@@ -645,20 +639,20 @@ remote_run(struct remote_call *c, const struct remote_ops *ops, void *arg,
 	if (ops->submit(c, arg, id, sizeof(id)) == -1)
 		return -1;
 	if (!remote_is_token(id, REMOTE_MAX_ID)) {
-		provider_error_set(c->err, "provider_error", 1,
+		job_error_set(c->err, JOB_ERR_PROVIDER_ERROR,
 		    "%s: %s submit: no valid id in the answer", c->vendor,
 		    c->what);
 		return -1;
 	}
 	if (h != NULL && h->save_ref != NULL &&
 	    h->save_ref(h->arg, id) == -1) {
-		provider_error_set(c->err, "internal", 1,
+		job_error_set(c->err, JOB_ERR_INTERNAL,
 		    "%s: %s: job lost (saving the ref)", c->vendor, c->what);
 		return -1;
 	}
 	st = poll_until_done(c, ops, arg, id, 0, url);
 	if (st == REMOTE_NOTFOUND)
-		provider_error_set(c->err, "provider_error", 1,
+		job_error_set(c->err, JOB_ERR_PROVIDER_ERROR,
 		    "%s: %s poll: the vendor does not know its own id",
 		    c->vendor, c->what);
 	return st == REMOTE_DONE ? 0 : -1;
@@ -782,7 +776,7 @@ remote_free(struct remote *x)
 void
 remote_call_init(struct remote_call *c, struct remote *x, const char *vendor,
     const char *what, const struct provider_hooks *hooks,
-    struct provider_error *err)
+    struct job_error *err)
 {
 	memset(c, 0, sizeof(*c));
 	c->r = x;

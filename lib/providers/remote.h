@@ -86,7 +86,7 @@ struct remote_call {
 	const char			*vendor;	/* "fashn" */
 	const char			*what;		/* "tryon", "animate" */
 	const struct provider_hooks	*hooks;
-	struct provider_error		*err;
+	struct job_error		*err;
 	int64_t				 deadline;	/* monotonic ms */
 	const char			*auth;		/* header line */
 	const char			*extra[4];	/* more header lines */
@@ -127,7 +127,7 @@ void		 remote_free(struct remote *);
 /* Start a call: c zeroed and filled; the deadline is job_timeout_ms on. */
 void		 remote_call_init(struct remote_call *, struct remote *,
 		    const char *vendor, const char *what,
-		    const struct provider_hooks *, struct provider_error *);
+		    const struct provider_hooks *, struct job_error *);
 
 /*
  * One request with the retry policy: GET url, or POST/PUT body (JSON,
@@ -193,7 +193,7 @@ char		*remote_cat(const char *, ...) __attribute__((sentinel));
  * Mark err as "this provider cannot serve now" (5xx, timeouts, no
  * credits, a refused key): a router may try the next one.
  */
-void		 remote_unavailable(struct provider_error *);
+void		 remote_unavailable(struct job_error *);
 
 /*
  * An operator alert: a warning in the log and a row for /metrics

@@ -149,28 +149,28 @@ map_status(struct remote_call *c, const char *stage,
     const struct remote_resp *resp)
 {
 	if (resp->status == 402) {
-		provider_error_set(c->err, "provider_unavailable", 0,
+		job_error_set_final(c->err, JOB_ERR_PROVIDER_UNAVAILABLE,
 		    "replicate: %s %s: HTTP 402, insufficient credit (add "
 		    "credit to the Replicate account)", c->what, stage);
 		remote_unavailable(c->err);
 		remote_alert(c, "out_of_credits");
 	} else if (resp->status == 401 || resp->status == 403) {
-		provider_error_set(c->err, "provider_unavailable", 0,
+		job_error_set_final(c->err, JOB_ERR_PROVIDER_UNAVAILABLE,
 		    "replicate: %s %s: HTTP %ld (the token was refused: check "
 		    "[replicate] api_token)", c->what, stage, resp->status);
 		remote_unavailable(c->err);
 		remote_alert(c, "key_refused");
 	} else if (resp->status == 404) {
-		provider_error_set(c->err, "provider_unavailable", 0,
+		job_error_set_final(c->err, JOB_ERR_PROVIDER_UNAVAILABLE,
 		    "replicate: %s %s: HTTP 404 (no such model or prediction: "
 		    "check the model name)", c->what, stage);
 		remote_unavailable(c->err);
 	} else if (resp->status >= 400 && resp->status < 500)
-		provider_error_set(c->err, "provider_rejected", 0,
+		job_error_set(c->err, JOB_ERR_PROVIDER_REJECTED,
 		    "replicate: %s %s: HTTP %ld (check the model and "
 		    "input_map)", c->what, stage, resp->status);
 	else
-		provider_error_set(c->err, "provider_error", 1,
+		job_error_set(c->err, JOB_ERR_PROVIDER_ERROR,
 		    "replicate: %s %s: unexpected HTTP %ld", c->what, stage,
 		    resp->status);
 }
@@ -186,7 +186,7 @@ map_failure(struct remote_call *c, const char *text)
 	if (text == NULL)
 		text = "";
 	if (strcasestr(text, "nsfw") != NULL) {
-		provider_error_set(c->err, "photo_nsfw", 0,
+		job_error_set(c->err, JOB_ERR_PHOTO_NSFW,
 		    "replicate: %s failed: NSFW", c->what);
 		return;
 	}
@@ -195,14 +195,15 @@ map_failure(struct remote_call *c, const char *text)
 	    strcasestr(text, "image") != NULL) {
 		again = !c->resumed && h != NULL && h->last_error != NULL &&
 		    strcmp(h->last_error, "provider_rejected") == 0;
-		provider_error_set(c->err, "provider_rejected", !again,
+		job_error_set(c->err, JOB_ERR_PROVIDER_REJECTED,
 		    "replicate: %s failed: image not loaded%s", c->what,
 		    again ? " again with fresh URLs" :
 		    "; retrying with fresh URLs");
+		c->err->retryable = !again;	/* once, then final */
 		c->resubmit = 1;
 		return;
 	}
-	provider_error_set(c->err, "provider_error", 1,
+	job_error_set(c->err, JOB_ERR_PROVIDER_ERROR,
 	    "replicate: %s failed in the model", c->what);
 	c->resubmit = 1;
 }
@@ -223,7 +224,7 @@ replicate_read_submit(struct remote_call *c, const struct remote_resp *resp,
 	s = remote_str(o, "id");
 	if (s == NULL || !remote_is_token(s, REMOTE_MAX_ID) ||
 	    strlen(s) >= idlen)
-		provider_error_set(c->err, "provider_error", 1,
+		job_error_set(c->err, JOB_ERR_PROVIDER_ERROR,
 		    "replicate: %s submit: no valid id in the answer",
 		    c->what);
 	else {
@@ -283,20 +284,20 @@ replicate_read_status(struct remote_call *c, const struct remote_resp *resp,
 	o = remote_json(resp);
 	s = remote_str(o, "status");
 	if (s == NULL)
-		provider_error_set(c->err, "provider_error", 1,
+		job_error_set(c->err, JOB_ERR_PROVIDER_ERROR,
 		    "replicate: %s poll: malformed answer", c->what);
 	else if (strcmp(s, "starting") == 0 || strcmp(s, "processing") == 0)
 		st = REMOTE_PENDING;
 	else if (strcmp(s, "succeeded") == 0) {
 		u = output_url(o);
 		if (u == NULL || !remote_is_http_url(u))
-			provider_error_set(c->err, "provider_error", 1,
+			job_error_set(c->err, JOB_ERR_PROVIDER_ERROR,
 			    "replicate: %s: succeeded without an http(s) "
 			    "output URL", c->what);
 		else
 			*url = strdup(u);
 		if (u != NULL && remote_is_http_url(u) && *url == NULL)
-			provider_error_set(c->err, "internal", 1,
+			job_error_set(c->err, JOB_ERR_INTERNAL,
 			    "replicate: out of memory");
 		else if (*url != NULL) {
 			if (json_object_object_get_ex(o, "metrics", &m) &&
@@ -313,14 +314,14 @@ replicate_read_status(struct remote_call *c, const struct remote_resp *resp,
 		map_failure(c, remote_str(o, "error"));
 		st = REMOTE_FAILED;
 	} else if (strcmp(s, "canceled") == 0 || strcmp(s, "aborted") == 0) {
-		provider_error_set(c->err, "provider_timeout", 1,
+		job_error_set(c->err, JOB_ERR_PROVIDER_TIMEOUT,
 		    "replicate: %s: %s at Replicate (Cancel-After)", c->what,
 		    s);
 		remote_unavailable(c->err);
 		c->resubmit = 1;
 		st = REMOTE_FAILED;
 	} else
-		provider_error_set(c->err, "provider_error", 1,
+		job_error_set(c->err, JOB_ERR_PROVIDER_ERROR,
 		    "replicate: %s poll: unknown status", c->what);
 	json_object_put(o);
 	return st;
@@ -336,7 +337,7 @@ rep_check(struct remote_call *c, void *arg, const char *id, char **url)
 
 	gurl = remote_cat(j->f->get_url, id, (char *)NULL);
 	if (gurl == NULL) {
-		provider_error_set(c->err, "internal", 1,
+		job_error_set(c->err, JOB_ERR_INTERNAL,
 		    "replicate: out of memory");
 		return REMOTE_ERROR;
 	}
@@ -364,7 +365,7 @@ add_mapped(struct json_object *in, const struct rep_map *m, const char *ours,
 static int
 rep_run(struct provider *p, const char *what, struct rep_model *m,
     struct json_object *in, const struct provider_hooks *hooks, char **url,
-    struct provider_error *err)
+    struct job_error *err)
 {
 	struct replicate	*f = p->ctx;
 	struct remote_call	 c;
@@ -388,7 +389,7 @@ rep_run(struct provider *p, const char *what, struct rep_model *m,
 	json_object_put(in);
 	json_object_put(top);
 	if (body == NULL) {
-		provider_error_set(err, "internal", 1,
+		job_error_set(err, JOB_ERR_INTERNAL,
 		    "replicate: out of memory");
 		return -1;
 	}
@@ -403,7 +404,7 @@ rep_run(struct provider *p, const char *what, struct rep_model *m,
 static int
 rep_tryon(struct provider *p, const struct provider_tryon_req *rq,
     const struct provider_hooks *hooks, char **url,
-    struct provider_error *err)
+    struct job_error *err)
 {
 	struct replicate	*f = p->ctx;
 	struct json_object	*in;
@@ -412,7 +413,7 @@ rep_tryon(struct provider *p, const struct provider_tryon_req *rq,
 	*url = NULL;
 	if (!remote_is_http_url(rq->user_photo_url) ||
 	    !remote_is_http_url(rq->outfit_url)) {
-		provider_error_set(err, "internal", 0,
+		job_error_set_final(err, JOB_ERR_INTERNAL,
 		    "replicate: tryon: input URLs must be http(s)");
 		return -1;
 	}
@@ -435,14 +436,14 @@ rep_tryon(struct provider *p, const struct provider_tryon_req *rq,
 static int
 rep_animate(struct provider *p, const struct provider_animate_req *rq,
     const struct provider_hooks *hooks, char **url,
-    struct provider_error *err)
+    struct job_error *err)
 {
 	struct replicate	*f = p->ctx;
 	struct json_object	*in;
 
 	*url = NULL;
 	if (!remote_is_http_url(rq->image_url)) {
-		provider_error_set(err, "internal", 0,
+		job_error_set_final(err, JOB_ERR_INTERNAL,
 		    "replicate: animate: the image URL must be http(s)");
 		return -1;
 	}

@@ -12,7 +12,6 @@
  * The remote id a provider saves is stored as "NAME:ID", so that a
  * resumed job polls the provider that holds it and no other.
  */
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,20 +23,6 @@
 #include "util.h"
 
 #define ROUTE_MAX	4	/* providers per list */
-
-void
-provider_error_set(struct provider_error *e, const char *code, int retryable,
-    const char *fmt, ...)
-{
-	va_list	 ap;
-
-	snprintf(e->code, sizeof(e->code), "%s", code);
-	e->retryable = retryable;
-	e->unavailable = 0;
-	va_start(ap, fmt);
-	vsnprintf(e->detail, sizeof(e->detail), fmt, ap);
-	va_end(ap);
-}
 
 struct provider *
 provider_by_name(struct app *a, const char *name, char *err, size_t errlen)
@@ -148,7 +133,7 @@ route_hooks_init(struct route_hooks *rh, const struct provider_hooks *up,
 static int
 route_call(struct provider *rp, int animate, const void *rq,
     const struct provider_hooks *hooks, char **url,
-    struct provider_error *err)
+    struct job_error *err)
 {
 	struct route		*r = rp->ctx;
 	struct provider		**list = animate ? r->animate : r->tryon;
@@ -182,7 +167,8 @@ route_call(struct provider *rp, int animate, const void *rq,
 			return -1;
 		log_kv(LOG_LVL_WARN, "provider unavailable, trying the next",
 		    "provider", p->name, "next", list[i + 1]->name,
-		    "error", err->code, "detail", err->detail, (char *)NULL);
+		    "error", job_error_name(err->code), "detail", err->detail,
+		    (char *)NULL);
 	}
 	return -1;
 }
@@ -190,7 +176,7 @@ route_call(struct provider *rp, int animate, const void *rq,
 static int
 route_tryon(struct provider *rp, const struct provider_tryon_req *rq,
     const struct provider_hooks *hooks, char **url,
-    struct provider_error *err)
+    struct job_error *err)
 {
 	return route_call(rp, 0, rq, hooks, url, err);
 }
@@ -198,7 +184,7 @@ route_tryon(struct provider *rp, const struct provider_tryon_req *rq,
 static int
 route_animate(struct provider *rp, const struct provider_animate_req *rq,
     const struct provider_hooks *hooks, char **url,
-    struct provider_error *err)
+    struct job_error *err)
 {
 	return route_call(rp, 1, rq, hooks, url, err);
 }

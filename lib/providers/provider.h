@@ -14,17 +14,9 @@
 
 #include <stdint.h>
 
-struct app;
+#include "jobs.h"
 
-struct provider_error {
-	char	 code[32];	/* a job error code (lib/jobs.c table) */
-	char	 detail[256];	/* for logs, never shown to users */
-	int	 retryable;
-	int	 unavailable;	/* the provider could not serve (5xx,
-				   timeouts, no credits, a refused key):
-				   a router may try the next one; never
-				   set for a verdict on the inputs */
-};
+struct app;
 
 struct provider_tryon_req {
 	int64_t		 job_id;
@@ -74,10 +66,10 @@ struct provider {
 	/* 0 and *url (malloc'd) on success; -1 and err filled on failure. */
 	int	(*tryon)(struct provider *, const struct provider_tryon_req *,
 		    const struct provider_hooks *, char **url,
-		    struct provider_error *);
+		    struct job_error *);
 	int	(*animate)(struct provider *, const struct provider_animate_req *,
 		    const struct provider_hooks *, char **url,
-		    struct provider_error *);
+		    struct job_error *);
 	/* Drop any temporary object behind a result URL; may be NULL. */
 	void	(*release)(struct provider *, int64_t job_id);
 	void	(*free)(struct provider *);
@@ -97,16 +89,12 @@ void		 provider_free(struct provider *);
 struct provider	*provider_by_name(struct app *, const char *name, char *err,
 		    size_t errlen);
 
-/* The local, offline provider (provider_local.c). */
+/* The local, offline provider (lib/providers/local.c). */
 struct provider	*provider_local_new(struct app *);
 /* The hosted vendors (lib/providers/), from [fashn], [fal], [replicate]. */
 struct provider	*provider_fashn_new(struct app *, char *err, size_t errlen);
 struct provider	*provider_fal_new(struct app *, char *err, size_t errlen);
 struct provider	*provider_replicate_new(struct app *, char *err,
 		    size_t errlen);
-
-void		 provider_error_set(struct provider_error *, const char *code,
-		    int retryable, const char *fmt, ...)
-		    __attribute__((format(printf, 4, 5)));
 
 #endif /* PRIMERKA_PROVIDER_H */
