@@ -383,6 +383,36 @@ test_tryon_location(void)
 	image_free(&person);
 }
 
+/*
+ * A hosted provider's result placed in a location (compose_place()): the
+ * location around, the result's own pixels on the card, nothing added.
+ */
+static void
+test_place(void)
+{
+	struct image	person, loc, out, bad = { 0 };
+
+	CU_ASSERT_FATAL(image_new(400, 500, &person) == IMAGE_OK);
+	fill(&person, 20, 60, 200);
+	CU_ASSERT_FATAL(image_new(600, 300, &loc) == IMAGE_OK);
+	fill(&loc, 0, 180, 0);
+	CU_ASSERT_EQUAL_FATAL(compose_place(&person, &loc, NULL, &out),
+	    COMPOSE_OK);
+	CU_ASSERT_EQUAL(out.w, 400);
+	CU_ASSERT_EQUAL(out.h, 500);
+	CU_ASSERT(near(px_at(&out, 0, 0), 0, 180, 0, 0));
+	CU_ASSERT(near(px_at(&out, 399, 499), 0, 180, 0, 0));
+	/* the card is the person, undressed by us: no garment red */
+	CU_ASSERT(near(px_at(&out, 200, 150), 20, 60, 200, 2));
+	CU_ASSERT(near(px_at(&out, 200, 420), 20, 60, 200, 2));
+	image_free(&out);
+	CU_ASSERT_EQUAL(compose_place(&person, &bad, NULL, &out),
+	    COMPOSE_E_INVAL);
+	CU_ASSERT_PTR_NULL(out.px);
+	image_free(&loc);
+	image_free(&person);
+}
+
 static void
 test_determinism(void)
 {
@@ -521,6 +551,7 @@ main(void)
 	    CU_add_test(s, "placement and size",
 	    test_tryon_placement_and_size) == NULL ||
 	    CU_add_test(s, "location", test_tryon_location) == NULL ||
+	    CU_add_test(s, "place", test_place) == NULL ||
 	    CU_add_test(s, "determinism", test_determinism) == NULL ||
 	    CU_add_test(s, "thumbnail", test_thumbnail) == NULL ||
 	    CU_add_test(s, "real fixtures", test_real_fixtures) == NULL) {
