@@ -36,6 +36,7 @@ place_on_location(struct job_ctx *c, const unsigned char *buf, size_t len,
 {
 	struct app	*a = c->app;
 	struct image	 person = { 0 }, loc = { 0 }, out = { 0 };
+	struct pose_person pp;		/* no mask: nothing to free */
 	unsigned char	*lbuf = NULL;
 	char		*lurl = NULL, id[24];
 	size_t		 llen;
@@ -61,8 +62,14 @@ place_on_location(struct job_ctx *c, const unsigned char *buf, size_t len,
 		    s3e.code);
 		goto done;
 	}
+	/*
+	 * The vendor's result keeps the photo's framing; no pose of it is
+	 * known here, so compose's guess stands in for one.
+	 */
+	compose_pose_nominal(person.w, person.h, &pp);
 	if (image_decode_scaled(lbuf, llen, NULL, 2048, &loc) != IMAGE_OK ||
-	    compose_place(&person, &loc, NULL, &out) != COMPOSE_OK ||
+	    compose_place_person(&person, &pp, &loc, NULL, &out) !=
+	    COMPOSE_OK ||
 	    image_encode_jpeg(&out, 90, jpg, jlen) != IMAGE_OK) {
 		job_error_set(&c->err, JOB_ERR_INTERNAL,
 		    "uploading: placing the person in the location failed");

@@ -130,6 +130,8 @@ void	 h_purchases_create(struct req *);
 void	 h_purchases_get(struct req *);
 void	 h_telegram_webhook(struct req *);
 void	 h_healthz(struct req *);
+void	 h_livez(struct req *);
+void	 h_readyz(struct req *);
 void	 h_metrics(struct req *);
 
 extern const struct db_stmt users_statements[];

@@ -56,8 +56,8 @@ const struct db_stmt jobs_api_statements[] = {
 	  "UPDATE jobs SET status = 'FAILED', error_code = 'cancelled', "
 	  "error_message = 'cancelled by the user', finished_at = now(), "
 	  "locked_by = NULL, locked_until = NULL WHERE id = $1 AND "
-	  "user_id = $2 AND kind = $3 AND status IN ('RECEIVED', "
-	  "'VALIDATING', 'MODERATING', 'PROMPTING', 'QUEUED') RETURNING id", 3 },
+	  "user_id = $2 AND kind = $3 AND job_status_cancellable(status) "
+	  "RETURNING id", 3 },
 	{ "job_tryon_event",
 	  "INSERT INTO events (user_id, kind, outfit_id, shop_id) "
 	  "SELECT $1, 'tryon', id, shop_id FROM outfits WHERE id = $2", 2 },
@@ -484,7 +484,7 @@ h_animations_create(struct req *r)
 		resp_error(r, API_ERR_TRYON_NOT_FOUND, NULL);
 		return;
 	}
-	if (strcmp(PQgetvalue(res, 0, 0), "COMPLETED") != 0) {
+	if (job_status_parse(PQgetvalue(res, 0, 0)) != JOB_COMPLETED) {
 		PQclear(res);
 		resp_error(r, API_ERR_TRYON_NOT_COMPLETED, NULL);
 		return;

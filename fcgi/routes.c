@@ -47,6 +47,8 @@ static const struct route routes[] = {
 	{ "GET",    "/api/v1/purchases/#",		ROUTE_AUTH, h_purchases_get },
 	{ "POST",   "/api/v1/telegram/webhook",		ROUTE_OPEN, h_telegram_webhook },
 	{ "GET",    "/healthz",				ROUTE_LOCAL, h_healthz },
+	{ "GET",    "/livez",				ROUTE_LOCAL, h_livez },
+	{ "GET",    "/readyz",				ROUTE_LOCAL, h_readyz },
 	{ "GET",    "/metrics",				ROUTE_LOCAL, h_metrics },
 	{ NULL, NULL, 0, NULL }
 };

@@ -196,13 +196,18 @@ app_init(struct app *a, const char *prog, char *err, size_t errlen)
 		return -1;
 	}
 	s3_config_init(&s3c);
-	s3c.endpoint = config_get(a->cfg, "s3", "endpoint",
-	    "http://127.0.0.1:4568");
+	/* No built-in storage: the local stack's settings live in the
+	 * configuration scripts/dev-stack writes. */
+	s3c.endpoint = config_get(a->cfg, "s3", "endpoint", NULL);
+	if (s3c.endpoint == NULL || s3c.endpoint[0] == '\0') {
+		snprintf(err, errlen, "[s3] endpoint: required");
+		return -1;
+	}
 	s3c.public_endpoint = config_get(a->cfg, "s3", "public_endpoint",
 	    NULL);
 	s3c.region = config_get(a->cfg, "s3", "region", "us-east-1");
-	s3c.access_key = config_get(a->cfg, "s3", "access_key", "S3RVER");
-	s3c.secret_key = config_get(a->cfg, "s3", "secret_key", "S3RVER");
+	s3c.access_key = config_get(a->cfg, "s3", "access_key", "");
+	s3c.secret_key = config_get(a->cfg, "s3", "secret_key", "");
 	if (config_get_bool(a->cfg, "s3", "path_style", 1, &pathstyle) == -1) {
 		snprintf(err, errlen, "[s3] path_style: not a boolean");
 		return -1;

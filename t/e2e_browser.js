@@ -562,6 +562,45 @@ async function run(browser) {
 		await page.waitForSelector(tid('screen-home'));
 	});
 
+	/*
+	 * The offline try-on for two more categories on the same photo:
+	 * created through the API, shown from the history, screenshotted.
+	 */
+	await check('results for a top and a one-piece are shown (screenshots 05-result-*)', async () => {
+		const pick = {};
+		for (const o of outfits)
+			if (!pick[o.category])
+				pick[o.category] = o;
+		for (const cat of ['tops', 'one-pieces']) {
+			assert(pick[cat], 'the catalogue has no ' + cat);
+			const r = await fetch(API + 'tryons', { method: 'POST',
+			    headers: { Authorization: 'tma ' + INIT_RU, 'Content-Type': 'application/json',
+			    'Idempotency-Key': 'e2e-' + cat + '-' + Date.now() },
+			    body: JSON.stringify({ user_photo_id: photoId, outfit_id: pick[cat].id }) });
+			assert(r.status === 202, cat + ': POST /tryons answered ' + r.status);
+			const j = await r.json();
+			let st = null;
+			const until = Date.now() + JOB_TIMEOUT;
+			do {
+				await page.waitForTimeout(1000);
+				st = (await apiGet('tryons/' + j.id, INIT_RU)).data;
+			} while (st && st.status !== 'COMPLETED' && st.status !== 'FAILED' && Date.now() < until);
+			assert(st && st.status === 'COMPLETED', cat + ': ' + (st && st.status) + ' ' +
+			    JSON.stringify(st && st.error));
+			await page.click(tid('open-history'));
+			await page.click(`[data-testid="history-tryon"][data-job-id="${j.id}"]`);
+			await page.waitForFunction(() => {
+				const im = document.querySelector('[data-testid="result-image"]');
+				return im && im.complete && im.naturalWidth > 0;
+			}, null, { timeout: 15000 });
+			await page.waitForTimeout(400);
+			await shot(page, '05-result-' + cat);
+			await page.click(tid('back'));
+			await page.click(tid('back'));
+			await page.waitForSelector(tid('screen-home'));
+		}
+	});
+
 	await check('a photo that is too small shows the reason', async () => {
 		const buf = await makeJpeg(page, 200, 160);
 		const up = await uploadVia(page, tid('file-gallery'), { name: 'small.jpg', mimeType: 'image/jpeg', buffer: buf });
@@ -843,7 +882,8 @@ async function run(browser) {
 		assert(pageErrors.length === 0, pageErrors.join(' | '));
 	});
 	await check(`screenshots at 390x844 written to ${path.relative(ROOT, OUT) || OUT} and not empty`, async () => {
-		const want = ['01-home-empty', '02-outfit', '03-home-ready', '04-progress', '05-result', '06-animation',
+		const want = ['01-home-empty', '02-outfit', '03-home-ready', '04-progress', '05-result',
+		    '05-result-tops', '05-result-one-pieces', '06-animation',
 		    '07-history', '08-photo-rejected', '09-tokens-short', '10-home-dark-en', '11-history-dark-en',
 		    '13-topup-dark-en'];
 		const missing = [];

@@ -212,6 +212,8 @@ call 401 GET $V/ledger $V/ledger
 
 echo "live answers: loopback endpoints"
 call 200 GET /healthz /healthz
+call 200 GET /livez /livez
+call 200 GET /readyz /readyz
 call 200 GET /metrics /metrics
 
 summary
