@@ -131,6 +131,10 @@ worker_loop(struct app *a, const struct opts *o, int index)
 		log_errx("NSFW model: %s", err);
 		return 1;
 	}
+	if (a->pose == NULL && app_load_pose(a, err, sizeof(err)) == -1) {
+		log_errx("pose models: %s", err);
+		return 1;
+	}
 	prov = provider_new(a, err, sizeof(err));
 	if (prov == NULL) {
 		log_errx("%s", err);

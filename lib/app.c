@@ -274,10 +274,21 @@ app_load_nsfw(struct app *a, char *err, size_t errlen)
 	return a->nsfw == NULL ? -1 : 0;
 }
 
+int
+app_load_pose(struct app *a, char *err, size_t errlen)
+{
+	const char	*dir;
+
+	dir = config_get(a->cfg, "qc", "pose_models", PRIMERKA_DATADIR);
+	a->pose = pose_load(dir, err, errlen);
+	return a->pose == NULL ? -1 : 0;
+}
+
 void
 app_free(struct app *a)
 {
 	nsfw_free(a->nsfw);
+	pose_model_free(a->pose);
 	db_close(a->db);
 	auth_config_clear(&a->auth);
 	s3_client_free(a->s3);
