@@ -450,8 +450,9 @@ fashn_tryon(struct provider *p, const struct provider_tryon_req *rq,
 	    add_opt(in, "garment_photo_type", f->photo_type) == -1 ||
 	    add_opt(in, "moderation_level", f->moderation) == -1)) ||
 	    add_opt(in, "output_format", f->format) == -1 ||
-	    (f->seed >= 0 && jsonv_add(in, "seed",
-	    json_object_new_int64(f->seed)) == -1))) {
+	    ((rq->seed > 0 || f->seed >= 0) && jsonv_add(in, "seed",
+	    json_object_new_int64(rq->seed > 0 ? rq->seed % 4294967296LL :
+	    f->seed)) == -1))) {
 		json_object_put(top);
 		top = NULL;
 	}

@@ -27,8 +27,14 @@
 struct provider *
 provider_by_name(struct app *a, const char *name, char *err, size_t errlen)
 {
-	if (strcmp(name, "local") == 0)
-		return provider_local_new(a);
+	if (strcmp(name, "local") == 0) {
+		struct provider *p = provider_local_new(a);
+
+		if (p == NULL)
+			snprintf(err, errlen, "[provider_local] max_concurrency: "
+			    "a number in 0..1000");
+		return p;
+	}
 	if (strcmp(name, "fashn") == 0 || strcmp(name, "http") == 0)
 		return provider_fashn_new(a, err, errlen);
 	if (strcmp(name, "fal") == 0)
