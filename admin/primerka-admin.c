@@ -70,6 +70,21 @@ static const struct db_stmt admin_statements[] = {
 	  "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), "
 	  "coalesce(refunded_tokens::text, '-') FROM purchases "
 	  "WHERE user_id = $1 ORDER BY id DESC LIMIT 100", 1 },
+	{ "admin_stats",
+	  "WITH d AS (SELECT generate_series(0, $1::int - 1) AS ago), "
+	  "t AS (SELECT (created_at AT TIME ZONE 'UTC')::date AS day, "
+	  "-sum(amount) AS tokens, count(*) AS jobs FROM ledger "
+	  "WHERE kind = 'debit' GROUP BY 1), "
+	  "p AS (SELECT (created_at AT TIME ZONE 'UTC')::date AS day, provider, "
+	  "sum(credits) AS credits, count(*) AS calls FROM job_credits "
+	  "GROUP BY 1, 2), "
+	  "c AS (SELECT day, string_agg(provider || '=' || credits::text || "
+	  "'/' || calls, ' ' ORDER BY provider) AS credits FROM p GROUP BY day) "
+	  "SELECT to_char(x.day, 'YYYY-MM-DD'), coalesce(t.jobs, 0), "
+	  "coalesce(t.tokens, 0), coalesce(c.credits, '-') FROM "
+	  "(SELECT (now() AT TIME ZONE 'UTC')::date - ago AS day FROM d) x "
+	  "LEFT JOIN t ON t.day = x.day LEFT JOIN c ON c.day = x.day "
+	  "ORDER BY x.day DESC", 1 },
 	{ "admin_refund",
 	  "SELECT outcome, buyer, charge, stars, tokens, taken FROM "
 	  "purchase_refund($1, $2)", 2 },
@@ -125,6 +140,7 @@ usage(void)
 	    "       primerka-admin telegram-webhook URL\n"
 	    "       primerka-admin purchases USER_ID\n"
 	    "       primerka-admin refund PURCHASE_ID [--force]\n"
+	    "       primerka-admin stats [DAYS]\n"
 	    "       primerka-admin delete-user USER_ID\n"
 	    "       primerka-admin retention\n");
 	exit(2);
@@ -455,6 +471,29 @@ admin_command(struct app *a, const char *cmd, int argc, char *argv[])
 			    PQgetvalue(res, i, 2), PQgetvalue(res, i, 3),
 			    PQgetvalue(res, i, 4), PQgetvalue(res, i, 5),
 			    PQgetvalue(res, i, 6));
+		PQclear(res);
+		return 0;
+	}
+	if (strcmp(cmd, "stats") == 0) {
+		PGresult *res;
+		if (argc > 1 || (argc == 1 &&
+		    util_parse_i64(argv[0], 1, 3660, &v) == -1))
+			usage();
+		p[0] = argc == 1 ? argv[0] : "30";
+		if (db_run(a->db, "admin_stats", 1, p, PGRES_TUPLES_OK,
+		    &res) == -1)
+			return fail(db_error(a->db));
+		/*
+		 * Unit economics a day (UTC), newest first: jobs charged,
+		 * tokens charged, and per provider credits spent / paid
+		 * calls (FASHN credits, Replicate seconds, fal requests).
+		 */
+		printf("day\tjobs charged\ttokens charged\t"
+		    "provider credits/calls\n");
+		for (i = 0; i < PQntuples(res); i++)
+			printf("%s\t%s\t%s\t%s\n", PQgetvalue(res, i, 0),
+			    PQgetvalue(res, i, 1), PQgetvalue(res, i, 2),
+			    PQgetvalue(res, i, 3));
 		PQclear(res);
 		return 0;
 	}

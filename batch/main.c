@@ -71,6 +71,7 @@ struct opts {
 static const struct db_stmt *const batch_tables[] = {
 	queue_statements,
 	worker_statements,
+	running_statements,
 	photo_statements,
 	catalog_statements,
 	retention_statements,

@@ -10,14 +10,83 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "compose.h"
 #include "image.h"
+#include "log.h"
+#include "util.h"
 #include "video.h"
 #include "worker.h"
 
 #define RESULT_MAX	(200 * 1024 * 1024)
 #define THUMB_SIDE	384
+#define LOCATION_MAX	(40 * 1024 * 1024)
+
+/*
+ * The provider dressed the person but could not put them in the chosen
+ * location: do it here (lib/compose.c), so the stored result always
+ * shows the location the user picked.  *jpg (malloc'd) gets the new
+ * result as JPEG.  0 or -1 with the job's error set.
+ */
+static int
+place_on_location(struct job_ctx *c, const unsigned char *buf, size_t len,
+    unsigned char **jpg, size_t *jlen)
+{
+	struct app	*a = c->app;
+	struct image	 person = { 0 }, loc = { 0 }, out = { 0 };
+	struct pose_person pp;		/* no mask: nothing to free */
+	unsigned char	*lbuf = NULL;
+	char		*lurl = NULL, id[24];
+	size_t		 llen;
+	struct s3_error	 s3e;
+	int		 rc = -1;
+
+	if (image_decode_scaled(buf, len, NULL, 2048, &person) != IMAGE_OK) {
+		job_error_set(&c->err, JOB_ERR_PROVIDER_ERROR,
+		    "uploading: the result is not an image");
+		goto done;
+	}
+	/* A fresh URL: the provider may have outlived the first one. */
+	lurl = s3_presign_get(a->s3, a->bucket[BUCKET_LOCATIONS],
+	    c->location_key, 300, time(NULL));
+	if (lurl == NULL || s3_fetch_url(a->s3, lurl, LOCATION_MAX, &lbuf,
+	    &llen, &s3e) != 0) {
+		if (lurl == NULL) {
+			s3e.status = 0;
+			util_strlcpy(s3e.code, "presign", sizeof(s3e.code));
+		}
+		job_error_set(&c->err, JOB_ERR_STORAGE_ERROR,
+		    "uploading: fetching the location: %ld %s", s3e.status,
+		    s3e.code);
+		goto done;
+	}
+	/*
+	 * The vendor's result keeps the photo's framing; no pose of it is
+	 * known here, so compose's guess stands in for one.
+	 */
+	compose_pose_nominal(person.w, person.h, &pp);
+	if (image_decode_scaled(lbuf, llen, NULL, 2048, &loc) != IMAGE_OK ||
+	    compose_place_person(&person, &pp, &loc, NULL, &out) !=
+	    COMPOSE_OK ||
+	    image_encode_jpeg(&out, 90, jpg, jlen) != IMAGE_OK) {
+		job_error_set(&c->err, JOB_ERR_INTERNAL,
+		    "uploading: placing the person in the location failed");
+		goto done;
+	}
+	snprintf(id, sizeof(id), "%lld", (long long)c->job.id);
+	log_kv(LOG_LVL_INFO, "result placed in the location", "job_id", id,
+	    (char *)NULL);
+	rc = 0;
+done:
+	free(lurl);
+	free(lbuf);
+	image_free(&person);
+	image_free(&loc);
+	image_free(&out);
+	return rc;
+}
 
 static int
 upload_tryon(struct job_ctx *c, unsigned char *buf, size_t len)
@@ -30,6 +99,12 @@ upload_tryon(struct job_ctx *c, unsigned char *buf, size_t len)
 	struct s3_error	 s3e;
 	int		 rc = -1;
 
+	if (c->place_location) {
+		if (place_on_location(c, buf, len, &jpg, &jlen) == -1)
+			goto done;
+		buf = jpg;
+		len = jlen;
+	}
 	if (image_probe(buf, len, &info) != IMAGE_OK ||
 	    image_decode_scaled(buf, len, NULL, THUMB_SIDE, &img) != IMAGE_OK) {
 		job_error_set(&c->err, JOB_ERR_PROVIDER_ERROR,
@@ -42,7 +117,7 @@ upload_tryon(struct job_ctx *c, unsigned char *buf, size_t len)
 		    "uploading: thumbnail failed");
 		goto done;
 	}
-	if (info.format != IMAGE_FMT_JPEG) {
+	if (info.format != IMAGE_FMT_JPEG && jpg == NULL) {
 		/* Store every result as JPEG, whatever the provider sent. */
 		struct image full = { 0 };
 		if (image_decode(buf, len, NULL, &full) != IMAGE_OK ||

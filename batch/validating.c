@@ -11,7 +11,6 @@
 #include "worker.h"
 
 #define PHOTO_MAX_FETCH	(64 * 1024 * 1024)
-#define INPUT_URL_TTL	900	/* presigned input URLs live 15 minutes */
 
 const struct db_stmt worker_statements[] = {
 	{ "worker_tryon_inputs",
@@ -94,13 +93,13 @@ validate_tryon(struct job_ctx *c, const char *id)
 	PQclear(res);
 
 	c->photo_url = s3_presign_get(a->s3, a->bucket[BUCKET_USER_PHOTOS],
-	    c->photo_key, INPUT_URL_TTL, time(NULL));
+	    c->photo_key, a->input_url_ttl, time(NULL));
 	c->outfit_url = s3_presign_get(a->s3, a->bucket[BUCKET_OUTFITS],
-	    c->outfit_key, INPUT_URL_TTL, time(NULL));
+	    c->outfit_key, a->input_url_ttl, time(NULL));
 	if (c->location_key[0] != '\0')
 		c->location_url = s3_presign_get(a->s3,
 		    a->bucket[BUCKET_LOCATIONS], c->location_key,
-		    INPUT_URL_TTL, time(NULL));
+		    a->input_url_ttl, time(NULL));
 	if (c->photo_url == NULL || c->outfit_url == NULL ||
 	    (c->location_key[0] != '\0' && c->location_url == NULL)) {
 		job_error_set(&c->err, JOB_ERR_INTERNAL,
@@ -150,7 +149,7 @@ validate_animation(struct job_ctx *c, const char *id)
 	}
 	PQclear(res);
 	c->source_url = s3_presign_get(a->s3, a->bucket[BUCKET_RESULTS],
-	    c->source_key, INPUT_URL_TTL, time(NULL));
+	    c->source_key, a->input_url_ttl, time(NULL));
 	if (c->source_url == NULL) {
 		job_error_set(&c->err, JOB_ERR_INTERNAL,
 		    "validating: presign failed");

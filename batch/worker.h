@@ -46,6 +46,7 @@ struct job_ctx {
 
 	/* RUNNING */
 	char			*result_url;
+	int			 place_location; /* the provider did not */
 
 	/* UPLOADING */
 	char			 result_key[256];
@@ -56,6 +57,7 @@ struct job_ctx {
 };
 
 extern const struct db_stmt worker_statements[];
+extern const struct db_stmt running_statements[];
 extern const struct db_stmt photo_statements[];
 
 /* Judge a photo and store the verdict (photos.c).  0 or -1. */

@@ -34,6 +34,12 @@ const struct db_stmt health_statements[] = {
 	{ "metrics_purchases",
 	  "SELECT status, count(*), coalesce(sum(stars), 0), "
 	  "coalesce(sum(tokens), 0) FROM purchases GROUP BY status", 0 },
+	{ "metrics_credits",
+	  "SELECT provider, sum(credits) FROM job_credits GROUP BY provider",
+	  0 },
+	{ "metrics_alerts",
+	  "SELECT provider, kind, count(*) FROM provider_alerts "
+	  "WHERE at > now() - interval '1 hour' GROUP BY provider, kind", 0 },
 	{ NULL, NULL, 0 }
 };
 
@@ -197,6 +203,28 @@ h_metrics(struct req *r)
 		PUT("# HELP primerka_purchase_tokens Tokens of the purchases "
 		    "by status.\n# TYPE primerka_purchase_tokens gauge\n");
 		put_by(buf, &off, res, "primerka_purchase_tokens", "status", 3);
+		PQclear(res);
+	}
+	if (db_run(r->app->db, "metrics_credits", 0, NULL, PGRES_TUPLES_OK,
+	    &res) == 0) {
+		PUT("# HELP primerka_provider_credits_total What the hosted "
+		    "providers charged, in their own units (FASHN credits, "
+		    "Replicate seconds, fal requests).\n"
+		    "# TYPE primerka_provider_credits_total counter\n");
+		put_by(buf, &off, res, "primerka_provider_credits_total",
+		    "provider", 1);
+		PQclear(res);
+	}
+	if (db_run(r->app->db, "metrics_alerts", 0, NULL, PGRES_TUPLES_OK,
+	    &res) == 0) {
+		PUT("# HELP primerka_provider_alerts Operator alerts in the "
+		    "last hour: a provider out of credits or refusing the key."
+		    "\n# TYPE primerka_provider_alerts gauge\n");
+		n = PQntuples(res);
+		for (i = 0; i < n; i++)
+			PUT("primerka_provider_alerts{provider=\"%s\","
+			    "kind=\"%s\"} %s\n", PQgetvalue(res, i, 0),
+			    PQgetvalue(res, i, 1), PQgetvalue(res, i, 2));
 		PQclear(res);
 	}
 	metrics_write(buf, METRICS_LEN, &off, api_route_label);

@@ -41,6 +41,7 @@ static const struct intkey intkeys[] = {
 	{ "tokens", "animation_price", 30, 0, 1000000, OFF(price_animation) },
 	{ "tokens", "welcome_grant", 0, 0, 1000000, OFF(welcome_grant) },
 	{ "worker", "max_attempts", 5, 1, 100, OFF(max_attempts) },
+	{ "worker", "input_url_ttl", 900, 1, 7 * 86400, OFF(input_url_ttl) },
 	{ "limits", "photo_max_bytes", 15 * 1024 * 1024, 1024,
 	    200 * 1024 * 1024, OFF(photo_max_bytes) },
 	{ "limits", "photo_max_pixels", 40000000, 10000, 400000000,

@@ -52,6 +52,8 @@ struct app {
 	int64_t			 photo_max_side;
 	int64_t			 photo_min_side;
 	int64_t			 presign_ttl;	/* seconds */
+	int64_t			 input_url_ttl;	/* seconds a provider's input
+						   URLs live ([worker]) */
 	int64_t			 user_refresh;	/* seconds between user row refreshes */
 	struct qc_config	 qc;		/* [qc] thresholds */
 	int			 log_requests;	/* [log] requests: LOG_REQ_* */

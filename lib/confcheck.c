@@ -32,12 +32,25 @@ static const char *const keys_api[] = { "workers", "user_refresh", NULL };
 static const char *const keys_limits[] = { "photo_max_bytes",
 	"photo_max_pixels", "photo_max_side", "photo_min_side", NULL };
 static const char *const keys_worker[] = { "provider", "lease",
-	"poll_interval", "max_attempts", "pause_at", "metrics_path", NULL };
+	"poll_interval", "max_attempts", "pause_at", "metrics_path",
+	"input_url_ttl", NULL };
+static const char *const keys_providers[] = { "tryon", "animate", NULL };
+/* Each hosted vendor's section: its own keys, then the timing ones. */
+#define TIMING_KEYS "connect_timeout_ms", "request_timeout_ms", \
+	"job_timeout_ms", "poll_min_ms", "poll_max_ms", "retry_base_ms", \
+	"retry_max_ms", "max_retries", "max_concurrency"
+static const char *const keys_fashn[] = { "base_url", "api_key",
+	"tryon_model", "mode", "garment_photo_type", "moderation_level",
+	"output_format", "seed", "video_model", "video_duration",
+	"video_resolution", TIMING_KEYS, NULL };
+static const char *const keys_fal[] = { "base_url", "api_key",
+	"tryon_model", "video_model", "video_duration", TIMING_KEYS, NULL };
+static const char *const keys_replicate[] = { "base_url", "api_token",
+	"tryon_model", "input_map", "category_values", "video_model",
+	"video_input_map", "wait_seconds", "cancel_after", TIMING_KEYS, NULL };
+/* The section [fashn] replaced; still read for these. */
 static const char *const keys_provider_http[] = { "base_url", "api_key",
-	"video_base_url", "video_api_key", "model_name", "mode",
-	"video_model_name", "connect_timeout_ms", "request_timeout_ms",
-	"job_timeout_ms", "poll_min_ms", "poll_max_ms", "retry_base_ms",
-	"retry_max_ms", "max_retries", "max_concurrency", NULL };
+	"model_name", "mode", TIMING_KEYS, NULL };
 static const char *const keys_qc[] = { "model", NULL };
 static const char *const keys_retention[] = { "photo_days", "result_days",
 	"pending_purchase_days", NULL };
@@ -56,6 +69,10 @@ static const struct {
 	{ "api", keys_api },
 	{ "limits", keys_limits },
 	{ "worker", keys_worker },
+	{ "providers", keys_providers },
+	{ "fashn", keys_fashn },
+	{ "fal", keys_fal },
+	{ "replicate", keys_replicate },
 	{ "provider_http", keys_provider_http },
 	{ "qc", keys_qc },
 	{ "retention", keys_retention },

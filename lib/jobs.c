@@ -94,6 +94,12 @@ const struct job_error_info job_errors[JOB_ERR__MAX] = {
 	[JOB_ERR_PROVIDER_TIMEOUT] = { "provider_timeout", 1, {
 	    "It took too long. Please try again later.",
 	    "Это заняло слишком много времени. Попробуйте позже." } },
+	[JOB_ERR_PROVIDER_UNAVAILABLE] = { "provider_unavailable", 1, {
+	    "The image service is not available right now. Please try again later.",
+	    "Сервис обработки изображений сейчас недоступен. Попробуйте позже." } },
+	[JOB_ERR_PHOTO_POSE] = { "photo_pose", 0, {
+	    "We could not make out your pose in this photo. Try one where you stand facing the camera, your whole figure in view.",
+	    "Не удалось распознать позу на фото. Попробуйте снимок, где вы стоите лицом к камере и видны целиком." } },
 	[JOB_ERR_STORAGE_ERROR] = { "storage_error", 1, {
 	    "We could not save the result. Please try again later.",
 	    "Не удалось сохранить результат. Попробуйте позже." } },
@@ -232,6 +238,7 @@ error_vset(struct job_error *e, enum job_err code, int retryable,
 	e->code = code;
 	e->set = 1;
 	e->retryable = retryable;
+	e->unavailable = 0;
 	vsnprintf(e->detail, sizeof(e->detail), fmt, ap);
 }
 
@@ -262,5 +269,6 @@ job_error_clear(struct job_error *e)
 {
 	e->set = 0;
 	e->retryable = 0;
+	e->unavailable = 0;
 	e->detail[0] = '\0';
 }

@@ -78,6 +78,8 @@ enum job_err {
 	JOB_ERR_PROVIDER_ERROR,
 	JOB_ERR_PROVIDER_REJECTED,
 	JOB_ERR_PROVIDER_TIMEOUT,
+	JOB_ERR_PROVIDER_UNAVAILABLE,	/* out of credits, vendor down */
+	JOB_ERR_PHOTO_POSE,		/* the provider found no usable pose */
 	JOB_ERR_STORAGE_ERROR,
 	JOB_ERR_CANCELLED,
 	JOB_ERR_INSUFFICIENT_TOKENS,
@@ -112,6 +114,10 @@ struct job_error {
 	enum job_err	 code;
 	int		 set;
 	int		 retryable;
+	int		 unavailable;	/* a provider could not serve (5xx,
+					   timeouts, no credits, a refused
+					   key): a router may try the next
+					   one; never set for a verdict */
 	char		 detail[256];
 };
 

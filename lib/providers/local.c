@@ -232,6 +232,7 @@ provider_local_new(struct app *a)
 	}
 	c->app = a;
 	p->name = "local";
+	p->places_location = 1;	/* compose_tryon() does it */
 	p->max_concurrency = (int)slots;
 	p->ctx = c;
 	p->tryon = local_tryon;

@@ -1,102 +1,318 @@
 /*
- * Choosing a provider from the configuration.
+ * Choosing providers from the configuration, and the router that tries
+ * them in order.
+ *
+ * [providers] tryon = fashn, local and animate = fal name ordered lists;
+ * [worker] provider = NAME is the shorthand for both (default local).
+ * The router hands a job to the first provider of its list and moves on
+ * to the next only when one reports itself unavailable (err.unavailable:
+ * 5xx, timeouts, no credits, a refused key) — never after a verdict on
+ * the inputs, which the next provider would only repeat (and bill).
+ *
+ * The remote id a provider saves is stored as "NAME:ID", so that a
+ * resumed job polls the provider that holds it and no other.
  */
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "app.h"
+#include "log.h"
 #include "provider.h"
-#include "http.h"
+#include "util.h"
 
-struct strkey {
-	const char	*key;
-	size_t		 off;
-};
-
-struct numkey {
-	const char	*key;
-	int64_t		 min, max;
-	size_t		 off;
-	int		 is_int;	/* int rather than long */
-};
-
-#define HOFF(f) offsetof(struct provider_http_config, f)
-
-/* [provider_http] keys onto struct provider_http_config. */
-static struct provider *
-provider_http_from_config(struct app *a, char *err, size_t errlen)
-{
-	static const struct strkey strs[] = {
-		{ "base_url", HOFF(base_url) },
-		{ "video_base_url", HOFF(video_base_url) },
-		{ "api_key", HOFF(api_key) },
-		{ "video_api_key", HOFF(video_api_key) },
-		{ "model_name", HOFF(model_name) },
-		{ "mode", HOFF(mode) },
-		{ "video_model_name", HOFF(video_model_name) },
-		{ NULL, 0 }
-	};
-	static const struct numkey nums[] = {
-		{ "connect_timeout_ms", 1, 3600000, HOFF(connect_timeout_ms), 0 },
-		{ "request_timeout_ms", 1, 3600000, HOFF(request_timeout_ms), 0 },
-		{ "job_timeout_ms", 1, 86400000, HOFF(job_timeout_ms), 0 },
-		{ "poll_min_ms", 1, 600000, HOFF(poll_min_ms), 0 },
-		{ "poll_max_ms", 1, 600000, HOFF(poll_max_ms), 0 },
-		{ "retry_base_ms", 1, 600000, HOFF(retry_base_ms), 0 },
-		{ "retry_max_ms", 1, 3600000, HOFF(retry_max_ms), 0 },
-		{ "max_retries", 0, 20, HOFF(max_retries), 1 },
-		{ "max_concurrency", 0, 1000, HOFF(max_concurrency), 1 },
-		{ NULL, 0, 0, 0, 0 }
-	};
-	struct provider_http_config	 hc;
-	const struct strkey		*s;
-	const struct numkey		*n;
-	const char			*v;
-	int64_t				 iv;
-
-	provider_http_config_default(&hc);
-	for (s = strs; s->key != NULL; s++) {
-		v = config_get(a->cfg, "provider_http", s->key, NULL);
-		if (v != NULL)
-			*(const char **)(void *)((char *)&hc + s->off) = v;
-	}
-	for (n = nums; n->key != NULL; n++) {
-		if (config_get(a->cfg, "provider_http", n->key, NULL) == NULL)
-			continue;
-		if (config_get_int(a->cfg, "provider_http", n->key, 0, n->min,
-		    n->max, &iv) == -1) {
-			snprintf(err, errlen, "[provider_http] %s: a number in "
-			    "%lld..%lld", n->key, (long long)n->min,
-			    (long long)n->max);
-			return NULL;
-		}
-		if (n->is_int)
-			*(int *)(void *)((char *)&hc + n->off) = (int)iv;
-		else
-			*(long *)(void *)((char *)&hc + n->off) = (long)iv;
-	}
-	return provider_http_new(&hc, err, errlen);
-}
+#define ROUTE_MAX	4	/* providers per list */
 
 struct provider *
-provider_new(struct app *a, char *err, size_t errlen)
+provider_by_name(struct app *a, const char *name, char *err, size_t errlen)
 {
-	const char	*name;
-	struct provider	*p;
-
-	name = config_get(a->cfg, "worker", "provider", "local");
 	if (strcmp(name, "local") == 0) {
-		p = provider_local_new(a);
+		struct provider *p = provider_local_new(a);
+
 		if (p == NULL)
 			snprintf(err, errlen, "[provider_local] max_concurrency: "
 			    "a number in 0..1000");
 		return p;
 	}
-	if (strcmp(name, "http") == 0)
-		return provider_http_from_config(a, err, errlen);
-	snprintf(err, errlen, "[worker] provider: unknown provider '%s'", name);
+	if (strcmp(name, "fashn") == 0 || strcmp(name, "http") == 0)
+		return provider_fashn_new(a, err, errlen);
+	if (strcmp(name, "fal") == 0)
+		return provider_fal_new(a, err, errlen);
+	if (strcmp(name, "replicate") == 0)
+		return provider_replicate_new(a, err, errlen);
+	snprintf(err, errlen, "unknown provider '%s' (local, fashn, fal, "
+	    "replicate)", name);
 	return NULL;
+}
+
+struct route {
+	struct provider	*all[2 * ROUTE_MAX];	/* owned, each once */
+	int		 nall;
+	struct provider	*tryon[ROUTE_MAX];
+	int		 ntryon;
+	struct provider	*animate[ROUTE_MAX];
+	int		 nanimate;
+	struct provider	*served;	/* the last call's provider */
+};
+
+/* The hooks a routed provider sees: its own ref, prefixed when saved. */
+struct route_hooks {
+	struct provider_hooks		 h;
+	const struct provider_hooks	*up;
+	const char			*name;
+};
+
+static int
+route_save_ref(void *arg, const char *ref)
+{
+	struct route_hooks	*rh = arg;
+	char			 buf[256];
+
+	if (rh->up == NULL || rh->up->save_ref == NULL)
+		return 0;
+	if ((size_t)snprintf(buf, sizeof(buf), "%s:%s", rh->name, ref) >=
+	    sizeof(buf))
+		return -1;
+	return rh->up->save_ref(rh->up->arg, buf);
+}
+
+static int
+route_heartbeat(void *arg)
+{
+	struct route_hooks	*rh = arg;
+
+	if (rh->up == NULL || rh->up->heartbeat == NULL)
+		return 0;
+	return rh->up->heartbeat(rh->up->arg);
+}
+
+static void
+route_credits(void *arg, const char *provider, const char *ref, double n)
+{
+	struct route_hooks	*rh = arg;
+
+	if (rh->up != NULL && rh->up->credits != NULL)
+		rh->up->credits(rh->up->arg, provider, ref, n);
+}
+
+static void
+route_alert(void *arg, const char *provider, const char *kind)
+{
+	struct route_hooks	*rh = arg;
+
+	if (rh->up != NULL && rh->up->alert != NULL)
+		rh->up->alert(rh->up->arg, provider, kind);
+}
+
+/*
+ * The hooks for provider p: the job's saved ref when it is p's ("p:ID"),
+ * else none; an unprefixed ref (saved before routing existed) goes to
+ * the first provider only.
+ */
+static void
+route_hooks_init(struct route_hooks *rh, const struct provider_hooks *up,
+    struct provider *p, int first)
+{
+	const char	*ref = up != NULL && up->ref != NULL ? up->ref : "";
+	size_t		 n = strlen(p->name);
+
+	memset(rh, 0, sizeof(*rh));
+	rh->up = up;
+	rh->name = p->name;
+	rh->h.arg = rh;
+	rh->h.heartbeat = route_heartbeat;
+	rh->h.save_ref = route_save_ref;
+	rh->h.credits = route_credits;
+	rh->h.alert = route_alert;
+	rh->h.last_error = up != NULL && up->last_error != NULL ?
+	    up->last_error : "";
+	if (strncmp(ref, p->name, n) == 0 && ref[n] == ':')
+		rh->h.ref = ref + n + 1;
+	else if (first && ref[0] != '\0' && strchr(ref, ':') == NULL)
+		rh->h.ref = ref;
+	else
+		rh->h.ref = "";
+}
+
+/* Fall through the list while providers are unavailable. */
+static int
+route_call(struct provider *rp, int animate, const void *rq,
+    const struct provider_hooks *hooks, char **url,
+    struct job_error *err)
+{
+	struct route		*r = rp->ctx;
+	struct provider		**list = animate ? r->animate : r->tryon;
+	int			 n = animate ? r->nanimate : r->ntryon, i, rc;
+	struct route_hooks	 rh;
+
+	r->served = NULL;
+	/* A job resumed: start at the provider that holds its remote id. */
+	for (i = 0; hooks != NULL && hooks->ref != NULL && i < n; i++) {
+		size_t k = strlen(list[i]->name);
+
+		if (strncmp(hooks->ref, list[i]->name, k) == 0 &&
+		    hooks->ref[k] == ':')
+			break;
+	}
+	if (hooks == NULL || hooks->ref == NULL || i == n)
+		i = 0;
+	for (; i < n; i++) {
+		struct provider	*p = list[i];
+
+		route_hooks_init(&rh, hooks, p, i == 0);
+		*url = NULL;
+		rc = animate ? p->animate(p, rq, &rh.h, url, err) :
+		    p->tryon(p, rq, &rh.h, url, err);
+		if (rc == 0) {
+			r->served = p;
+			rp->places_location = p->places_location;
+			return 0;
+		}
+		if (!err->unavailable || i + 1 >= n || list[i + 1] == NULL)
+			return -1;
+		log_kv(LOG_LVL_WARN, "provider unavailable, trying the next",
+		    "provider", p->name, "next", list[i + 1]->name,
+		    "error", job_error_name(err->code), "detail", err->detail,
+		    (char *)NULL);
+	}
+	return -1;
+}
+
+static int
+route_tryon(struct provider *rp, const struct provider_tryon_req *rq,
+    const struct provider_hooks *hooks, char **url,
+    struct job_error *err)
+{
+	return route_call(rp, 0, rq, hooks, url, err);
+}
+
+static int
+route_animate(struct provider *rp, const struct provider_animate_req *rq,
+    const struct provider_hooks *hooks, char **url,
+    struct job_error *err)
+{
+	return route_call(rp, 1, rq, hooks, url, err);
+}
+
+static void
+route_release(struct provider *rp, int64_t job_id)
+{
+	struct route	*r = rp->ctx;
+
+	if (r->served != NULL && r->served->release != NULL)
+		r->served->release(r->served, job_id);
+}
+
+static void
+route_free(struct provider *rp)
+{
+	struct route	*r;
+	int		 i;
+
+	if (rp == NULL)
+		return;
+	r = rp->ctx;
+	if (r != NULL)
+		for (i = 0; i < r->nall; i++)
+			provider_free(r->all[i]);
+	free(r);
+	free(rp);
+}
+
+/*
+ * Parse a list "a, b" into list (creating each provider once in r->all);
+ * 0, or -1 with the section and key at fault in err.
+ */
+static int
+route_list(struct app *a, struct route *r, const char *text,
+    const char *where, struct provider **list, int *n, char *err,
+    size_t errlen)
+{
+	char		 buf[256], *p, *name, msg[200];
+	struct provider	*pv;
+	int		 i;
+
+	if (util_strlcpy(buf, text, sizeof(buf)) >= sizeof(buf)) {
+		snprintf(err, errlen, "%s: too long", where);
+		return -1;
+	}
+	p = buf;
+	while (p != NULL) {
+		name = strsep(&p, ", \t");
+		if (name[0] == '\0')
+			continue;
+		if (*n >= ROUTE_MAX) {
+			snprintf(err, errlen, "%s: at most %d providers",
+			    where, ROUTE_MAX);
+			return -1;
+		}
+		pv = NULL;
+		for (i = 0; i < r->nall; i++)
+			if (strcmp(r->all[i]->name, name) == 0 ||
+			    (strcmp(name, "http") == 0 &&
+			    strcmp(r->all[i]->name, "fashn") == 0))
+				pv = r->all[i];
+		if (pv == NULL) {
+			pv = provider_by_name(a, name, msg, sizeof(msg));
+			if (pv == NULL) {
+				snprintf(err, errlen, "%s: %s", where, msg);
+				return -1;
+			}
+			r->all[r->nall++] = pv;
+		}
+		for (i = 0; i < *n; i++)
+			if (list[i] == pv) {
+				snprintf(err, errlen, "%s: %s is listed twice",
+				    where, name);
+				return -1;
+			}
+		list[(*n)++] = pv;
+	}
+	if (*n == 0) {
+		snprintf(err, errlen, "%s: no provider named", where);
+		return -1;
+	}
+	return 0;
+}
+
+struct provider *
+provider_new(struct app *a, char *err, size_t errlen)
+{
+	struct provider	*rp;
+	struct route	*r;
+	const char	*dflt, *t, *an;
+
+	rp = calloc(1, sizeof(*rp));
+	r = calloc(1, sizeof(*r));
+	if (rp == NULL || r == NULL) {
+		free(rp);
+		free(r);
+		snprintf(err, errlen, "providers: out of memory");
+		return NULL;
+	}
+	rp->name = "route";
+	rp->ctx = r;
+	rp->tryon = route_tryon;
+	rp->animate = route_animate;
+	rp->release = route_release;
+	rp->free = route_free;
+	dflt = config_get(a->cfg, "worker", "provider", "local");
+	t = config_get(a->cfg, "providers", "tryon", NULL);
+	an = config_get(a->cfg, "providers", "animate", NULL);
+	if (route_list(a, r, t != NULL ? t : dflt, t != NULL ?
+	    "[providers] tryon" : "[worker] provider", r->tryon, &r->ntryon,
+	    err, errlen) == -1 ||
+	    route_list(a, r, an != NULL ? an : dflt, an != NULL ?
+	    "[providers] animate" : "[worker] provider", r->animate,
+	    &r->nanimate, err, errlen) == -1) {
+		route_free(rp);
+		return NULL;
+	}
+	/* Slots (batch/queued.c) follow the first try-on provider. */
+	rp->max_concurrency = r->tryon[0]->max_concurrency;
+	rp->places_location = r->tryon[0]->places_location;
+	return rp;
 }
 
 void

@@ -26,6 +26,7 @@ struct provider_tryon_req {
 	const char	*category;	/* tops, bottoms, one-pieces */
 	const char	*prompt;	/* built in PROMPTING */
 	int64_t		 seed;		/* "try again": 1.., 0 the provider's own */
+	const char	*description;	/* the outfit's title, or NULL */
 };
 
 struct provider_animate_req {
@@ -44,12 +45,25 @@ struct provider_hooks {
 	int	(*heartbeat)(void *arg);
 	int	(*save_ref)(void *arg, const char *ref);
 	const char *ref;	/* ref saved by an earlier attempt, or "" */
+	const char *last_error;	/* the earlier attempt's error code, or "" */
+	/*
+	 * Credits a vendor charged for its job ref (recorded once per
+	 * provider and ref, so a resumed job does not count twice); may
+	 * be NULL.
+	 */
+	void	(*credits)(void *arg, const char *provider, const char *ref,
+		    double credits);
+	/* An operator alert (out_of_credits, key_refused); may be NULL. */
+	void	(*alert)(void *arg, const char *provider, const char *kind);
 };
 
 struct provider {
 	const char	*name;
 	void		*ctx;
 	int		 max_concurrency;	/* 0 = unlimited */
+	int		 places_location;	/* tryon puts the person in
+						   location_url itself; when
+						   0 the worker does it */
 	/* 0 and *url (malloc'd) on success; -1 and err filled on failure. */
 	int	(*tryon)(struct provider *, const struct provider_tryon_req *,
 		    const struct provider_hooks *, char **url,
@@ -62,11 +76,26 @@ struct provider {
 	void	(*free)(struct provider *);
 };
 
-/* Build the provider named by [worker] provider ("local", "http"). */
+/*
+ * Build the providers the configuration names: [providers] tryon and
+ * animate (ordered lists; a later one is used only when an earlier one
+ * is unavailable), or [worker] provider = NAME for both; the default is
+ * local.  Names: local, fashn (alias http), fal, replicate.  NULL with a
+ * message naming the section and key at fault in err.
+ */
 struct provider	*provider_new(struct app *, char *err, size_t errlen);
 void		 provider_free(struct provider *);
 
+/* One provider by name, configured from its section; NULL and err. */
+struct provider	*provider_by_name(struct app *, const char *name, char *err,
+		    size_t errlen);
+
 /* The local, offline provider (lib/providers/local.c). */
 struct provider	*provider_local_new(struct app *);
+/* The hosted vendors (lib/providers/), from [fashn], [fal], [replicate]. */
+struct provider	*provider_fashn_new(struct app *, char *err, size_t errlen);
+struct provider	*provider_fal_new(struct app *, char *err, size_t errlen);
+struct provider	*provider_replicate_new(struct app *, char *err,
+		    size_t errlen);
 
 #endif /* PRIMERKA_PROVIDER_H */
