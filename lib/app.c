@@ -172,6 +172,16 @@ app_init(struct app *a, const char *prog, char *err, size_t errlen)
 	a->tg_bot_token = config_get(a->cfg, "telegram", "bot_token", "");
 	a->tg_webhook_secret = config_get(a->cfg, "telegram",
 	    "webhook_secret", "");
+	a->tg_webapp_url = config_get(a->cfg, "telegram", "webapp_url", "");
+	a->tg_app_link = config_get(a->cfg, "telegram", "app_link", "");
+	if ((a->tg_webapp_url[0] != '\0' &&
+	    strncmp(a->tg_webapp_url, "https://", 8) != 0) ||
+	    (a->tg_app_link[0] != '\0' &&
+	    strncmp(a->tg_app_link, "https://", 8) != 0)) {
+		snprintf(err, errlen, "[telegram] webapp_url and app_link "
+		    "must be https:// URLs");
+		return -1;
+	}
 	if (a->tg_webhook_secret[0] != '\0' &&
 	    !tg_secret_valid(a->tg_webhook_secret)) {
 		snprintf(err, errlen, "[telegram] webhook_secret: 1-256 of "

@@ -62,6 +62,8 @@ struct app {
 	const char		*tg_api_base;	/* [telegram] api_base */
 	const char		*tg_bot_token;	/* [telegram] bot_token */
 	const char		*tg_webhook_secret; /* "" : no webhook */
+	const char		*tg_webapp_url;	/* the Mini App (web_app buttons) */
+	const char		*tg_app_link;	/* t.me link of the Mini App */
 };
 
 /* The default object names of the five buckets, indexed by enum bucket. */
