@@ -1,7 +1,8 @@
 /*
- * The `local` provider: offline, deterministic, no AI.  It reads its
- * inputs through the presigned URLs it is given, as a hosted provider
- * would, composes the outfit onto the photo (lib/compose.c), and
+ * The `local` provider: offline, deterministic, no generative AI.  It
+ * reads its inputs through the presigned URLs it is given, as a hosted
+ * provider would, finds the person's pose (lib/pose.c, the worker's
+ * loaded networks), fits the outfit's garment to it (lib/compose.c), and
  * publishes the result as a staging object in the results bucket, handing
  * back a presigned GET URL to it.
  */
@@ -13,6 +14,8 @@
 #include "app.h"
 #include "compose.h"
 #include "image.h"
+#include "log.h"
+#include "pose.h"
 #include "provider.h"
 #include "video.h"
 
@@ -105,9 +108,11 @@ local_tryon(struct provider *p, const struct provider_tryon_req *rq,
 	struct image		 person = { 0 }, outfit = { 0 }, loc = { 0 };
 	struct image		 out = { 0 };
 	struct compose_params	 cp;
+	struct pose_person	*people = NULL;
 	unsigned char		*jpg = NULL;
 	size_t			 len;
-	int			 rc = -1, cat, crc;
+	int			 rc = -1, cat, crc, npeople = 0;
+	char			 perr[256];
 
 	*url = NULL;
 	if (fetch_image(a, rq->user_photo_url, "photo", &person, err) == -1 ||
@@ -121,11 +126,25 @@ local_tryon(struct provider *p, const struct provider_tryon_req *rq,
 		job_error_set(err, JOB_ERR_INTERNAL, "local: job lost");
 		goto done;
 	}
+	/*
+	 * The main person (pose_detect() sorts the largest first) with
+	 * their landmarks and mask: the garment is fitted to them.  Nobody
+	 * found (QC turns such photos away before) or no networks loaded:
+	 * compose guesses a pose.
+	 */
+	if (a->pose != NULL && pose_detect(a->pose, &person, &people,
+	    &npeople, perr, sizeof(perr)) != 0) {
+		log_warnx("local: pose: %s", perr);
+		people = NULL;
+		npeople = 0;
+	}
 	cat = compose_cat_parse(rq->category);
 	if (cat < 0)
 		cat = COMPOSE_CAT_TOPS;
 	compose_params_default(&cp);
-	crc = compose_tryon(&person, NULL, &outfit, (enum compose_cat)cat,
+	crc = compose_tryon(&person, npeople > 0 &&
+	    pose_person_has_landmarks(&people[0]) ? &people[0] : NULL,
+	    &outfit, (enum compose_cat)cat,
 	    rq->location_url ? &loc : NULL, &cp, &out);
 	if (crc != COMPOSE_OK) {
 		job_error_set_final(err, JOB_ERR_PROVIDER_ERROR,
@@ -142,6 +161,7 @@ local_tryon(struct provider *p, const struct provider_tryon_req *rq,
 		goto done;
 	rc = 0;
 done:
+	pose_persons_free(people, npeople);
 	free(jpg);
 	image_free(&person);
 	image_free(&outfit);
