@@ -140,11 +140,11 @@ kill -HUP $wpid
 # may take a while.
 for _ in $(seq 1 300); do
 	k3=$(kids_of $wpid)
-	bash -c '[ "$(wc -w <<<"$1")" = 2 ] && for p in $2; do grep -qw "$p" <<<"$1" && exit 1; done; true' _ "$k3" "$k2" && break
+	bash -c '[ "$(wc -w <<<"$1")" = 2 ] || exit 1; for p in $2; do grep -qw "$p" <<<"$1" && exit 1; done; exit 0' _ "$k3" "$k2" && break
 	sleep 0.2
 done
 check "SIGHUP replaces every worker process ($k2-> $k3)" \
-	bash -c '[ "$(wc -w <<<"$1")" = 2 ] && for p in $2; do grep -qw "$p" <<<"$1" && exit 1; done; true' _ "$k3" "$k2"
+	bash -c '[ "$(wc -w <<<"$1")" = 2 ] || exit 1; for p in $2; do grep -qw "$p" <<<"$1" && exit 1; done; exit 0' _ "$k3" "$k2"
 for _ in $(seq 1 100); do [ "$(db "SELECT status FROM jobs WHERE id = $job")" = COMPLETED ] && break; sleep 0.2; done
 check "...and a job submitted meanwhile completes" [ "$(db "SELECT status FROM jobs WHERE id = $job")" = COMPLETED ]
 printf '[limits]\nphoto_min_side = huge\n' >> "$TMP/sv.conf"
