@@ -30,6 +30,7 @@
 
 #include "confcheck.h"
 #include "log.h"
+#include "outbox.h"
 #include "retention.h"
 #include "supervise.h"
 #include "wmetrics.h"
@@ -61,6 +62,7 @@ struct opts {
 	int64_t	 max_seconds;
 	int64_t	 lease;
 	int64_t	 poll;
+	int64_t	 slot_wait;
 	int	 pause_at;
 	int	 noop;		/* bench/queue: claim and complete, no stages */
 	int64_t	 batch;		/* jobs claimed at once (--batch) */
@@ -72,6 +74,7 @@ static const struct db_stmt *const batch_tables[] = {
 	photo_statements,
 	catalog_statements,
 	retention_statements,
+	outbox_statements,
 	NULL
 };
 
@@ -130,6 +133,10 @@ worker_loop(struct app *a, const struct opts *o, int index)
 		log_errx("NSFW model: %s", err);
 		return 1;
 	}
+	if (a->pose == NULL && app_load_pose(a, err, sizeof(err)) == -1) {
+		log_errx("pose models: %s", err);
+		return 1;
+	}
 	prov = provider_new(a, err, sizeof(err));
 	if (prov == NULL) {
 		log_errx("%s", err);
@@ -147,11 +154,16 @@ worker_loop(struct app *a, const struct opts *o, int index)
 		c.worker = worker;
 		c.lease = (int)o->lease;
 		c.slot = -1;
+		c.slot_wait = (int)o->slot_wait;
 		c.pause_at = o->pause_at;
 		if (time(NULL) - last_rescue >= o->poll) {
 			int n = queue_rescue(a->db);
 			if (n > 0)
 				log_warnx("rescued %d job(s) with expired leases", n);
+			n = outbox_abandon(a, OUTBOX_SEND_LEASE);
+			if (n > 0)
+				log_warnx("%d bot message(s) left mid-send by a "
+				    "lost worker: not sent again", n);
 			last_rescue = time(NULL);
 		}
 		qr = queue_claim_many(a->db, worker, (int)o->lease, claimed,
@@ -183,9 +195,11 @@ worker_loop(struct app *a, const struct opts *o, int index)
 			sleep(1);
 			continue;
 		}
-		/* Idle: judge photos, then catalogue images, waiting for
-		 * their verdict. */
-		if (photos_check_pending(a) == 1 ||
+		/* Idle: bot messages due again (a retry, or one whose
+		 * worker died before sending), then photos and catalogue
+		 * images waiting for their verdict. */
+		if (outbox_send_one(a, worker, 0) == 1 ||
+		    photos_check_pending(a) == 1 ||
 		    catalog_check_pending(a) == 1)
 			continue;
 		/* Idle: the retention sweep, hourly (and at every --once run),
@@ -212,8 +226,11 @@ read_opts(struct app *a, struct opts *o, char *err, size_t errlen)
 	if (config_get_int(a->cfg, "worker", "lease", 60, 1, 3600,
 	    &o->lease) == -1 ||
 	    config_get_int(a->cfg, "worker", "poll_interval", 5, 1, 3600,
-	    &o->poll) == -1) {
-		snprintf(err, errlen, "bad [worker] lease or poll_interval");
+	    &o->poll) == -1 ||
+	    config_get_int(a->cfg, "worker", "slot_wait", 600, 1, 86400,
+	    &o->slot_wait) == -1) {
+		snprintf(err, errlen, "bad [worker] lease, poll_interval or "
+		    "slot_wait");
 		return -1;
 	}
 	/* A stage name: the worker stops there (fault tests only). */
@@ -305,7 +322,7 @@ main(int argc, char *argv[])
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct opts	 o = { 0, 1, 0, 300, 60, 5, -1, 0, 1 };
+	struct opts	 o = { 0, 1, 0, 300, 60, 5, 600, -1, 0, 1 };
 	struct app	 a;
 	char		 err[256];
 	int		 ch, mode = 0, i, status, rc = 0;

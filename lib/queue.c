@@ -20,7 +20,8 @@ const struct db_stmt queue_statements[] = {
 	  "coalesce(j.location_id, 0), coalesce(j.source_job_id, 0), "
 	  "j.attempts, j.max_attempts, coalesce(j.provider_ref, ''), "
 	  "coalesce(j.error_code, ''), "
-	  "(SELECT language FROM users u WHERE u.id = j.user_id)", 3 },
+	  "(SELECT language FROM users u WHERE u.id = j.user_id), "
+	  "coalesce((j.params->>'seed')::bigint, 0)", 3 },
 	{ "queue_advance",
 	  "UPDATE jobs SET status = $3, "
 	  "locked_until = now() + make_interval(secs => $4) "
@@ -122,6 +123,7 @@ queue_claim_many(struct db *db, const char *worker, int lease,
 		snprintf(j->last_error, sizeof(j->last_error), "%s",
 		    PQgetvalue(res, i, 11));
 		j->lang = lang_parse(PQgetvalue(res, i, 12));
+		j->seed = db_get_i64(res, i, 13);
 	}
 	*nclaimed = i;
 	PQclear(res);
