@@ -38,7 +38,7 @@ static const char *const keys_provider_http[] = { "base_url", "api_key",
 	"video_model_name", "connect_timeout_ms", "request_timeout_ms",
 	"job_timeout_ms", "poll_min_ms", "poll_max_ms", "retry_base_ms",
 	"retry_max_ms", "max_retries", "max_concurrency", NULL };
-static const char *const keys_qc[] = { "model", NULL };
+static const char *const keys_qc[] = { "model", "pose_models", NULL };
 static const char *const keys_retention[] = { "photo_days", "result_days",
 	"pending_purchase_days", NULL };
 static const char *const keys_log[] = { "level", "requests", NULL };
