@@ -31,6 +31,15 @@ const struct db_stmt health_statements[] = {
 	{ "metrics_errors",
 	  "SELECT error_code, count(*) FROM jobs WHERE error_code IS NOT NULL "
 	  "AND updated_at > now() - interval '1 hour' GROUP BY error_code", 0 },
+	/* Past their retention period and still stored: the sweep's
+	 * backlog (indexed by db/019_metrics_indexes.sql). */
+	{ "metrics_retention",
+	  "SELECT (SELECT count(*) FROM photos WHERE $1::int > 0 AND "
+	  "created_at < now() - make_interval(days => $1::int) - "
+	  "interval '1 day'), (SELECT count(*) FROM jobs WHERE $2::int > 0 "
+	  "AND status = 'COMPLETED' AND result_key IS NOT NULL AND "
+	  "finished_at < now() - make_interval(days => $2::int) - "
+	  "interval '1 day')", 2 },
 	{ "metrics_purchases",
 	  "SELECT status, count(*), coalesce(sum(stars), 0), "
 	  "coalesce(sum(tokens), 0) FROM purchases GROUP BY status", 0 },
@@ -131,6 +140,41 @@ put_file(char *buf, size_t *off, const char *path)
 		*off += n;
 }
 
+/*
+ * primerka_retention_overdue: photos and results more than a day past
+ * their retention period ([retention] photo_days, result_days; 0 keeps
+ * them), which the hourly sweep should have deleted.
+ */
+static void
+put_retention(struct req *r, char *buf, size_t *off)
+{
+	PGresult	*res;
+	int64_t		 pd, rd;
+	char		 p1[24], p2[24];
+	const char	*p[2] = { p1, p2 };
+	int		 w;
+
+	if (config_get_int(r->app->cfg, "retention", "photo_days", 30, 0,
+	    36500, &pd) == -1 || config_get_int(r->app->cfg, "retention",
+	    "result_days", 90, 0, 36500, &rd) == -1)
+		return;
+	snprintf(p1, sizeof(p1), "%lld", (long long)pd);
+	snprintf(p2, sizeof(p2), "%lld", (long long)rd);
+	if (db_run(r->app->db, "metrics_retention", 2, p, PGRES_TUPLES_OK,
+	    &res) != 0)
+		return;
+	w = snprintf(buf + *off, METRICS_LEN - *off,
+	    "# HELP primerka_retention_overdue Objects more than a day past "
+	    "their retention period, by kind.\n"
+	    "# TYPE primerka_retention_overdue gauge\n"
+	    "primerka_retention_overdue{kind=\"photo\"} %s\n"
+	    "primerka_retention_overdue{kind=\"result\"} %s\n",
+	    PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
+	if (w > 0 && (size_t)w < METRICS_LEN - *off)
+		*off += (size_t)w;
+	PQclear(res);
+}
+
 void
 h_metrics(struct req *r)
 {
@@ -190,6 +234,7 @@ h_metrics(struct req *r)
 		put_by(buf, &off, res, "primerka_job_errors", "code", 1);
 		PQclear(res);
 	}
+	put_retention(r, buf, &off);
 	if (db_run(r->app->db, "metrics_purchases", 0, NULL, PGRES_TUPLES_OK,
 	    &res) == 0) {
 		PUT("# HELP primerka_purchases Token purchases by status "

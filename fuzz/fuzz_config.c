@@ -12,7 +12,8 @@
  * the default on -1; the first "[section]" / "key =" pair of an accepted
  * file can be looked up.
  *
- * fuzz-sources: lib/config.c
+ * fuzz-sources: lib/config.c lib/util.c
+ * fuzz-pkgs: libcrypto
  * fuzz-corpus: fuzz/corpus/config
  */
 #include <stddef.h>

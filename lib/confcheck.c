@@ -51,7 +51,7 @@ static const char *const keys_replicate[] = { "base_url", "api_token",
 /* The section [fashn] replaced; still read for these. */
 static const char *const keys_provider_http[] = { "base_url", "api_key",
 	"model_name", "mode", TIMING_KEYS, NULL };
-static const char *const keys_qc[] = { "model", NULL };
+static const char *const keys_qc[] = { "model", "pose_models", NULL };
 static const char *const keys_retention[] = { "photo_days", "result_days",
 	"pending_purchase_days", NULL };
 static const char *const keys_log[] = { "level", "requests", NULL };

@@ -206,7 +206,10 @@ sv_run(struct supervisor *sv)
 				sv->slot[i].pid = 0;
 			left += sv->slot[i].pid != 0;
 		}
-		if (WIFSIGNALED(status) || WEXITSTATUS(status) != 0)
+		/* Our own SIGTERM, before the child set its handler: a
+		 * clean stop all the same. */
+		if ((WIFSIGNALED(status) && WTERMSIG(status) != SIGTERM) ||
+		    (WIFEXITED(status) && WEXITSTATUS(status) != 0))
 			rc = 1;
 		if (left == 0)
 			break;

@@ -196,6 +196,7 @@ wm_seen() { grep -qE '^primerka_worker_jobs_finished_total\{status="(COMPLETED|F
 for _ in $(seq 1 30); do wm_seen && break; sleep 0.5; m=$(curl -sS "${PRIMERKA_URL%/}/metrics"); done
 check "the worker's jobs finished, by outcome" wm_seen
 check "...time per stage" grep -qE '^primerka_worker_stage_seconds_count\{stage="VALIDATING"\} [1-9]' <<<"$m"
+check "the retention backlog, by kind" grep -qE '^primerka_retention_overdue\{kind="photo"\} [0-9]+$' <<<"$m"
 check "...slots in use and processes" bash -c 'grep -q "^primerka_worker_slots_busy [0-9]" <<<"$1" && grep -q "^primerka_worker_processes [1-9]" <<<"$1"' _ "$m"
 
 echo "rate limit"

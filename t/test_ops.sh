@@ -152,7 +152,7 @@ done
 k2=$(pgrep -P "$fpid" | sort | tr '\n' ' ')
 check "SIGHUP reloads: every request served across it ($served of 40)" [ "$served" = 40 ]
 check "...by new prefork children ($k1-> $k2)" \
-	bash -c '[ "$(wc -w <<<"$1")" = 2 ] && for p in $2; do grep -qw "$p" <<<"$1" && exit 1; done; true' _ "$k2" "$k1"
+	bash -c '[ "$(wc -w <<<"$1")" = 2 ] || exit 1; for p in $2; do grep -qw "$p" <<<"$1" && exit 1; done; exit 0' _ "$k2" "$k1"
 victim=${k2%% *}
 kill -KILL "$victim"
 for _ in $(seq 1 30); do [ "$(pgrep -P "$fpid" | wc -l)" = 2 ] && ! pgrep -P "$fpid" | grep -qx "$victim" && break; sleep 0.1; done
