@@ -327,8 +327,8 @@ idempotent_replay(struct req *r, const char *idem, const char *kind,
 
 /*
  * Create the job through job_create() and answer: 202 with the job, 402
- * when tokens are short, or the earlier job for a repeated
- * Idempotency-Key.
+ * when tokens are short, the earlier job for a repeated Idempotency-Key,
+ * or 409 when that key names a job of other parameters.
  */
 static void
 create_and_answer(struct req *r, const char *kind, const char *photo,
@@ -357,6 +357,14 @@ create_and_answer(struct req *r, const char *kind, const char *photo,
 		resp_error(r, 402, "insufficient_tokens", r->lang == LANG_RU ?
 		    "Недостаточно токенов. Пополните баланс и попробуйте снова." :
 		    "Not enough tokens. Top up your balance and try again.");
+		return;
+	}
+	if (strcmp(outcome, "conflict") == 0) {
+		/* A concurrent request took the key between our check and
+		 * job_create(): the same 409 as idempotent_replay(). */
+		PQclear(res);
+		resp_error(r, 409, "idempotency_conflict",
+		    "this Idempotency-Key was used for a different request");
 		return;
 	}
 	replay = strcmp(outcome, "existing") == 0;

@@ -184,6 +184,44 @@ req GET /me -H "$HT"
 check "cancelled jobs charged nothing" [ "$(jget .balance):$(jget .reserved)" = "$start:0" ]
 check "no debit rows for the user" [ "$($PSQL -c "SELECT count(*) FROM ledger WHERE user_id = $UT AND kind = 'debit'")" = 0 ]
 
+echo "concurrent requests"
+# parallel N OUT PATH HEADER BODY...: N requests at once (the bodies taken
+# in turn); their status codes, sorted, one a line, into OUT.
+parallel() {
+	local n=$1 out=$2 path=$3 hdr=$4 i; shift 4
+	local bodies=("$@") idem=()
+	[ -z "${IDEM:-}" ] || idem=(-H "Idempotency-Key: $IDEM")
+	for i in $(seq 0 $((n - 1))); do
+		curl -sS -o /dev/null -w '%{http_code}\n' -X POST "$API$path" -H "$hdr" \
+			-H "$JSON" "${idem[@]}" --data "${bodies[$((i % ${#bodies[@]}))]}" \
+			> "$TMP/par.$i" &
+	done
+	wait
+	cat "$TMP"/par.* | sort | tr '\n' ' ' > "$out"
+	rm -f "$TMP"/par.*
+}
+UC=$((360000000 + n)); HC=$(auth "$UC")
+req POST /photos -H "$HC" -H "Content-Type: image/jpeg" --data-binary "@$D/people_grace_hopper_portrait.jpg"
+cphoto=$(jget .id)
+req POST /photos -H "$HC" -H "Content-Type: image/jpeg" --data-binary "@$D/people_fullbody_outdoor.jpg"
+cphoto2=$(jget .id)
+pause_stack_worker
+db "UPDATE users SET balance = $price WHERE id = $UC" >/dev/null
+IDEM="" parallel 8 "$TMP/codes" /tryons "$HC" "{\"user_photo_id\":$cphoto,\"outfit_id\":$oid}"
+check "8 try-ons at once with tokens for one: one 202, seven 402 ($(cat "$TMP/codes"))" \
+	[ "$(cat "$TMP/codes")" = "202 402 402 402 402 402 402 402 " ]
+db "UPDATE users SET balance = 100 * $price WHERE id = $UC" >/dev/null
+racy=0
+for k in $(seq 1 10); do
+	IDEM="race-$n-$k" parallel 2 "$TMP/codes" /tryons "$HC" \
+		"{\"user_photo_id\":$cphoto,\"outfit_id\":$oid}" "{\"user_photo_id\":$cphoto2,\"outfit_id\":$oid}"
+	[ "$(cat "$TMP/codes")" = "202 409 " ] || racy=$((racy + 1))
+done
+check "one Idempotency-Key, two bodies at once, ten times: one 202 and one 409 each ($racy wrong)" [ "$racy" = 0 ]
+check "...one job per key" [ "$(db "SELECT count(*) FROM jobs WHERE user_id = $UC AND idempotency_key LIKE 'race-$n-%'")" = 10 ]
+db "UPDATE jobs SET status = 'FAILED', error_code = 'cancelled', finished_at = now() WHERE user_id = $UC AND finished_at IS NULL" >/dev/null
+resume_stack_worker
+
 echo "metrics"
 m=$(curl -sS "${PRIMERKA_URL%/}/metrics")
 check "requests counted by route and class" grep -q '^primerka_http_requests_total{route="POST /api/v1/outfits",code="4xx"} [1-9]' <<<"$m"
