@@ -57,6 +57,8 @@ const struct db_stmt jobs_api_statements[] = {
 	  "locked_by = NULL, locked_until = NULL WHERE id = $1 AND "
 	  "user_id = $2 AND kind = $3 AND status IN ('RECEIVED', "
 	  "'VALIDATING', 'MODERATING', 'PROMPTING', 'QUEUED') RETURNING id", 3 },
+	{ "job_erase",
+	  "SELECT job_erase($1, $2, $3)", 3 },
 	{ "job_tryon_event",
 	  "INSERT INTO events (user_id, kind, outfit_id, shop_id) "
 	  "SELECT $1, 'tryon', id, shop_id FROM outfits WHERE id = $2", 2 },
@@ -538,6 +540,40 @@ job_cancel(struct req *r, const char *kind)
 		    "the job is already running or finished");
 }
 
+/*
+ * Erase a job the user owns, with its result (and a try-on's
+ * animations): the rows now, the objects through pending_deletes.  204;
+ * 404 when not theirs; 409 while it is being rendered.
+ */
+static void
+job_delete(struct req *r, const char *kind)
+{
+	char		 id[24], uid[24];
+	const char	*p[3] = { id, uid, kind }, *out;
+	PGresult	*res;
+
+	snprintf(id, sizeof(id), "%lld", (long long)r->path_id);
+	snprintf(uid, sizeof(uid), "%lld", (long long)r->user.id);
+	if (db_run(r->app->db, "job_erase", 3, p, PGRES_TUPLES_OK,
+	    &res) == -1) {
+		api_db_down(r);
+		return;
+	}
+	out = PQgetvalue(res, 0, 0);
+	if (strcmp(out, "deleted") == 0)
+		resp_raw(r, 204, "application/json", "", 0, NULL);
+	else if (strcmp(out, "running") == 0)
+		resp_error(r, 409, "job_running", r->lang == LANG_RU ?
+		    "Идёт обработка. Удалите, когда она закончится." :
+		    "It is being made right now. Delete it when it is done.");
+	else
+		resp_error(r, 404, "not_found", strcmp(kind, "tryon") == 0 ?
+		    "no such try-on" : "no such animation");
+	PQclear(res);
+}
+
+void h_tryons_delete(struct req *r) { job_delete(r, "tryon"); }
+void h_animations_delete(struct req *r) { job_delete(r, "animation"); }
 void h_tryons_cancel(struct req *r) { job_cancel(r, "tryon"); }
 void h_animations_cancel(struct req *r) { job_cancel(r, "animation"); }
 void h_tryons_get(struct req *r) { job_get(r, "tryon", 1, 200, NULL); }

@@ -14,6 +14,7 @@
 #include <openssl/rand.h>
 
 #include "api.h"
+#include "deletes.h"
 #include "image.h"
 #include "log.h"
 #include "util.h"
@@ -192,6 +193,8 @@ h_photos_create(struct req *r)
 	snprintf(h, sizeof(h), "%d", info.height);
 	p[0] = id; p[1] = key; p[2] = mime; p[3] = bytes; p[4] = w; p[5] = h;
 	if (db_run(a->db, "photo_insert", 6, p, PGRES_TUPLES_OK, &res) == -1) {
+		/* No row names the object: it must not stay. */
+		(void)deletes_object(a, BUCKET_USER_PHOTOS, key);
 		api_db_down(r);
 		goto done;
 	}
