@@ -757,6 +757,10 @@ call 200 GET "$V/animations/{id}" "$V/animations/$anim" -H "$HU"
 check "the animation COMPLETED with a preview" [ "$(jget .status):$(jget '.result.preview_url != null')" = COMPLETED:true ]
 call 200 GET $V/animations "$V/animations" -H "$HU"
 call 404 GET "$V/animations/{id}" "$V/animations/$job" -H "$HU"
+call 404 DELETE "$V/animations/{id}" "$V/animations/$job" -H "$HU"
+call 204 DELETE "$V/animations/{id}" "$V/animations/$anim" -H "$HU"
+call 204 DELETE "$V/tryons/{id}" "$V/tryons/$job" -H "$HU"
+call 404 DELETE "$V/tryons/{id}" "$V/tryons/$job" -H "$HU"
 
 echo "live answers: events, catalogue writes, statistics"
 call 202 POST $V/events $V/events -H "$HU" -H "$JSON" \
@@ -804,6 +808,10 @@ check "it has entries, newest first ($(jq -c '[.items[].id]' <<<"$body"))" \
 	[ "$(jq '(.items | length) > 0 and ([.items[].id] == ([.items[].id] | sort | reverse))' <<<"$body")" = true ]
 call 400 GET $V/ledger "$V/ledger?limit=101" -H "$HU"
 call 401 GET $V/ledger $V/ledger
+
+echo "live answers: erasure"
+call 401 DELETE $V/me $V/me
+call 204 DELETE $V/me $V/me -H "$(auth $((UU + 7)))"
 
 echo "live answers: loopback endpoints"
 call 200 GET /healthz /healthz
