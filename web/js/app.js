@@ -12,6 +12,7 @@ import './screens/outfit.js';
 import './screens/tryon.js';
 import './screens/history.js';
 import './screens/topup.js';
+import './screens/settings.js';
 
 function noInitScreen() {
 	return {
