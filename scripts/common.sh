@@ -8,7 +8,17 @@ PRIMERKA_S3_PORT=${PRIMERKA_S3_PORT:-$((PRIMERKA_PORT + 1))}
 # The stand-in for Telegram's Bot API (t/telegram_emulator.js).
 PRIMERKA_TG_PORT=${PRIMERKA_TG_PORT:-$((PRIMERKA_PORT + 2))}
 PRIMERKA_BIN=${PRIMERKA_BIN:-$ROOT}
-PG_BINDIR=${PG_BINDIR:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
+# PostgreSQL's programs: the newest installed version's, or empty before
+# scripts/deps has installed it (never a failure: every script sources
+# this file, scripts/deps too).
+pg_find_bindir() {
+	local d
+	for d in /usr/lib/postgresql/*/bin; do
+		[ -d "$d" ] && printf '%s\n' "$d"
+	done | sort -V | tail -n 1
+	return 0
+}
+PG_BINDIR=${PG_BINDIR:-$(pg_find_bindir)}
 RUN=$PRIMERKA_VAR/run
 LOGDIR=$PRIMERKA_VAR/log
 # PostgreSQL runs as the postgres user when we are root: if that user
@@ -44,6 +54,12 @@ CONF=$PRIMERKA_VAR/primerka.conf
 BUCKETS="user-photos outfits locations results videos"
 
 die() { echo "$(basename "$0"): $*" >&2; exit 1; }
+# A script under set -e never ends silently: the failing command, its
+# line and its status go to stderr.
+if [[ $- == *e* ]]; then
+	set -E
+	trap '_status=$?; echo "$(basename "$0"): line $LINENO: \"$BASH_COMMAND\" failed (status $_status)" >&2' ERR
+fi
 say() { echo "==> $*" >&2; }
 
 # Run a command as the postgres system user when we are root.
