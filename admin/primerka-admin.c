@@ -556,8 +556,9 @@ admin_command(struct app *a, const char *cmd, int argc, char *argv[])
 		if (argc != 0)
 			usage();
 		memset(&dc, 0, sizeof(dc));
-		while ((rc = deletes_sweep(a, 100, &dc)) > 0 && dc.failed == 0)
-			;
+		do
+			rc = deletes_sweep(a, 100, &dc);
+		while (rc > 0 && dc.failed == 0);
 		if (rc == -1)
 			return fail(db_error(a->db));
 		printf("%lld objects deleted, %lld to retry\n",

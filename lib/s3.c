@@ -1437,7 +1437,8 @@ s3_list(struct s3_client *c, const char *bucket, const char *token,
 		resp_free(&resp);
 		return rc;
 	}
-	for (p = resp.body.p; (p = strstr(p, "<Contents>")) != NULL; p = e) {
+	for (p = strstr(resp.body.p, "<Contents>"); p != NULL;
+	    p = strstr(e, "<Contents>")) {
 		e = strstr(p, "</Contents>");
 		if (e == NULL)
 			break;
