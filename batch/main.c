@@ -195,9 +195,10 @@ worker_loop(struct app *a, const struct opts *o, int index)
 			sleep(1);
 			continue;
 		}
-		/* Idle: judge photos waiting for their verdict; delete
-		 * objects whose rows are gone. */
+		/* Idle: judge photos and catalogue images waiting for their
+		 * verdict; delete objects whose rows are gone. */
 		if (photos_check_pending(a) == 1 ||
+		    catalog_check_pending(a) == 1 ||
 		    deletes_sweep(a, 100, &dc_n) > 0)
 			continue;
 		/* Idle: the retention sweep, hourly (and at every --once run),

@@ -23,7 +23,7 @@ const struct db_stmt events_statements[] = {
 	  "FROM unnest(string_to_array($2, ','), "
 	  "string_to_array($3, ',')::bigint[]) AS e(k, oid) "
 	  "JOIN outfits o ON o.id = e.oid AND o.active "
-	  "AND o.image_key IS NOT NULL", 3 },
+	  "AND o.image_key IS NOT NULL AND o.nsfw_checked_at IS NOT NULL", 3 },
 	{ NULL, NULL, 0 }
 };
 

@@ -40,10 +40,10 @@ const struct db_stmt jobs_api_statements[] = {
 	  "SELECT 1 FROM photos WHERE id = $1 AND user_id = $2", 2 },
 	{ "job_outfit_active",
 	  "SELECT 1 FROM outfits WHERE id = $1 AND active "
-	  "AND image_key IS NOT NULL", 1 },
+	  "AND image_key IS NOT NULL AND nsfw_checked_at IS NOT NULL", 1 },
 	{ "job_location_active",
 	  "SELECT 1 FROM locations WHERE id = $1 AND active "
-	  "AND image_key IS NOT NULL", 1 },
+	  "AND image_key IS NOT NULL AND nsfw_checked_at IS NOT NULL", 1 },
 	{ "job_by_idem",
 	  "SELECT id, kind, coalesce(photo_id, 0), coalesce(outfit_id, 0), "
 	  "coalesce(location_id, 0), coalesce(source_job_id, 0) FROM jobs "
