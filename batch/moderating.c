@@ -26,7 +26,7 @@ stage_moderating(struct job_ctx *c)
 	if (db_run(a->db, "worker_photo_status", 1, p, PGRES_TUPLES_OK,
 	    &res) == -1 || PQntuples(res) != 1) {
 		PQclear(res);
-		provider_error_set(&c->err, "photo_missing", 0,
+		job_error_set(&c->err, JOB_ERR_PHOTO_MISSING,
 		    "moderating: photo row gone");
 		return -1;
 	}
@@ -40,22 +40,22 @@ stage_moderating(struct job_ctx *c)
 		PQclear(res);
 		if (qc_check(&a->qc, a->nsfw, QC_USER_PHOTO, c->photo,
 		    c->photo_len, &rep) == QC_OK && !rep.accepted)
-			provider_error_set(&c->err, photo_reject_code(&rep), 0,
+			job_error_set(&c->err, photo_reject_code(&rep),
 			    "moderating: photo rejected");
 		else
-			provider_error_set(&c->err, "photo_rejected", 0,
+			job_error_set(&c->err, JOB_ERR_PHOTO_REJECTED,
 			    "moderating: photo rejected earlier");
 		return -1;
 	}
 	PQclear(res);
 	if (photo_judge(a, c->job.photo_id, c->photo, c->photo_len, &rep) ==
 	    -1) {
-		provider_error_set(&c->err, "internal", 1,
+		job_error_set(&c->err, JOB_ERR_INTERNAL,
 		    "moderating: quality check failed to run");
 		return -1;
 	}
 	if (!rep.accepted) {
-		provider_error_set(&c->err, photo_reject_code(&rep), 0,
+		job_error_set(&c->err, photo_reject_code(&rep),
 		    "moderating: %s", qc_reason_code(rep.reasons[0]));
 		return -1;
 	}

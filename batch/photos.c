@@ -26,30 +26,30 @@ const struct db_stmt photo_statements[] = {
 };
 
 /* The job error code for a rejected photo's first reason. */
-const char *
+enum job_err
 photo_reject_code(const struct qc_report *r)
 {
 	if (r->nreasons == 0)
-		return "photo_rejected";
+		return JOB_ERR_PHOTO_REJECTED;
 	switch (r->reasons[0]) {
 	case QC_R_UNSUPPORTED_FORMAT:
 	case QC_R_CORRUPT:
-		return "photo_unreadable";
+		return JOB_ERR_PHOTO_UNREADABLE;
 	case QC_R_TOO_SMALL:
-		return "photo_too_small";
+		return JOB_ERR_PHOTO_TOO_SMALL;
 	case QC_R_BLANK:
-		return "photo_blank";
+		return JOB_ERR_PHOTO_BLANK;
 	case QC_R_BLURRY:
-		return "photo_blurry";
+		return JOB_ERR_PHOTO_BLURRY;
 	case QC_R_TOO_DARK:
-		return "photo_too_dark";
+		return JOB_ERR_PHOTO_TOO_DARK;
 	case QC_R_TOO_BRIGHT:
-		return "photo_too_bright";
+		return JOB_ERR_PHOTO_TOO_BRIGHT;
 	case QC_R_NSFW:
 	case QC_R_NSFW_SUGGESTIVE:
-		return "photo_nsfw";
+		return JOB_ERR_PHOTO_NSFW;
 	default:
-		return "photo_rejected";
+		return JOB_ERR_PHOTO_REJECTED;
 	}
 }
 

@@ -50,7 +50,8 @@ log_job(struct job_ctx *c, const char *msg, const char *status)
 	snprintf(att, sizeof(att), "%d", c->job.attempts);
 	log_kv(LOG_LVL_INFO, msg, "job_id", id, "user_id", uid, "kind",
 	    job_kind_name(c->job.kind), "status", status, "attempt", att,
-	    "error", c->err.code, (char *)NULL);
+	    "error", c->err.set ? job_error_name(c->err.code) : "",
+	    (char *)NULL);
 }
 
 /* The job failed in a stage: retry later, or fail for good. */
@@ -60,8 +61,8 @@ job_failed(struct job_ctx *c)
 	struct db	*db = c->app->db;
 	int		 delay;
 
-	if (c->err.code[0] == '\0')
-		provider_error_set(&c->err, "internal", 1, "no error recorded");
+	if (!c->err.set)
+		job_error_set(&c->err, JOB_ERR_INTERNAL, "no error recorded");
 	if (c->err.retryable && c->job.attempts < c->job.max_attempts) {
 		delay = queue_backoff(c->job.attempts, 2, 300,
 		    (double)(arc4random() % 1000) / 1000.0);
@@ -73,14 +74,13 @@ job_failed(struct job_ctx *c)
 	if (c->err.retryable) {
 		/* Out of attempts: the last error is kept in the message. */
 		char detail[320];
-		snprintf(detail, sizeof(detail), "%s: %s", c->err.code,
-		    c->err.detail);
+		snprintf(detail, sizeof(detail), "%s: %s",
+		    job_error_name(c->err.code), c->err.detail);
 		snprintf(c->err.detail, sizeof(c->err.detail), "%.255s", detail);
 		/* (Never snprintf a buffer into itself: undefined.) */
-		if (strcmp(c->err.code, "internal") == 0 ||
-		    strcmp(c->err.code, "storage_error") == 0)
-			snprintf(c->err.code, sizeof(c->err.code), "%s",
-			    "attempts_exhausted");
+		if (c->err.code == JOB_ERR_INTERNAL ||
+		    c->err.code == JOB_ERR_STORAGE_ERROR)
+			c->err.code = JOB_ERR_ATTEMPTS_EXHAUSTED;
 	}
 	if (queue_fail(db, &c->job, c->worker, c->err.code, c->err.detail) ==
 	    QUEUE_OK)
@@ -96,7 +96,7 @@ pipeline_run(struct job_ctx *c)
 
 	if (c->job.attempts > c->job.max_attempts) {
 		/* Claimed again after dying in every attempt. */
-		if (queue_fail(db, &c->job, c->worker, "attempts_exhausted",
+		if (queue_fail(db, &c->job, c->worker, JOB_ERR_ATTEMPTS_EXHAUSTED,
 		    c->job.last_error) == QUEUE_OK)
 			log_job(c, "job failed", "FAILED");
 		return;
@@ -124,7 +124,7 @@ pipeline_run(struct job_ctx *c)
 	qr = queue_complete(db, &c->job, c->worker, c->result_key,
 	    c->thumb_key[0] ? c->thumb_key : NULL);
 	if (qr == QUEUE_OK) {
-		c->err.code[0] = '\0';	/* an earlier attempt's, resolved */
+		job_error_clear(&c->err);	/* an earlier attempt's, resolved */
 		log_job(c, "job completed", "COMPLETED");
 	}
 	else if (qr == QUEUE_EMPTY) {

@@ -36,7 +36,7 @@ stage_prompting(struct job_ctx *c)
 		    "Gentle camera move over a fashion photo; the person "
 		    "stays still and natural.");
 	if (n < 0) {
-		provider_error_set(&c->err, "internal", 0, "prompting failed");
+		job_error_set_final(&c->err, JOB_ERR_INTERNAL, "prompting failed");
 		return -1;
 	}
 	/* A description longer than the buffer is cut, not rejected. */

@@ -39,7 +39,7 @@ stage_queued(struct job_ctx *c)
 		}
 		if (waited++ % 10 == 0 && queue_heartbeat(c->app->db, &c->job,
 		    c->worker, c->lease) != QUEUE_OK) {
-			provider_error_set(&c->err, "internal", 1,
+			job_error_set(&c->err, JOB_ERR_INTERNAL,
 			    "queued: job lost while waiting");
 			return -1;
 		}

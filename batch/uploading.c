@@ -33,18 +33,18 @@ result_nsfw(struct job_ctx *c, const struct image *img)
 	int		 rc;
 
 	if (a->nsfw == NULL) {
-		provider_error_set(&c->err, "internal", 1,
+		job_error_set(&c->err, JOB_ERR_INTERNAL,
 		    "uploading: no NSFW classifier for the result");
 		return -1;
 	}
 	rc = nsfw_classify(a->nsfw, img, p);
 	if (rc != NSFW_OK) {
-		provider_error_set(&c->err, "internal", 1,
+		job_error_set(&c->err, JOB_ERR_INTERNAL,
 		    "uploading: the NSFW check failed (%d)", rc);
 		return -1;
 	}
 	if (p[NSFW_PORN] + p[NSFW_HENTAI] > a->qc.result_nsfw_max) {
-		provider_error_set(&c->err, "result_nsfw", 0,
+		job_error_set_final(&c->err, JOB_ERR_RESULT_NSFW,
 		    "uploading: the result scored %.3f (porn + hentai)",
 		    (double)(p[NSFW_PORN] + p[NSFW_HENTAI]));
 		return 1;
@@ -65,7 +65,7 @@ upload_tryon(struct job_ctx *c, unsigned char *buf, size_t len)
 
 	if (image_probe(buf, len, &info) != IMAGE_OK ||
 	    image_decode_scaled(buf, len, NULL, THUMB_SIDE, &img) != IMAGE_OK) {
-		provider_error_set(&c->err, "provider_error", 1,
+		job_error_set(&c->err, JOB_ERR_PROVIDER_ERROR,
 		    "uploading: the result is not an image");
 		goto done;
 	}
@@ -73,7 +73,7 @@ upload_tryon(struct job_ctx *c, unsigned char *buf, size_t len)
 		goto done;	/* nothing stored */
 	if (image_fit(&img, THUMB_SIDE, &thumb) != IMAGE_OK ||
 	    image_encode_webp(&thumb, 80, &webp, &wlen) != IMAGE_OK) {
-		provider_error_set(&c->err, "internal", 1,
+		job_error_set(&c->err, JOB_ERR_INTERNAL,
 		    "uploading: thumbnail failed");
 		goto done;
 	}
@@ -83,7 +83,7 @@ upload_tryon(struct job_ctx *c, unsigned char *buf, size_t len)
 		if (image_decode(buf, len, NULL, &full) != IMAGE_OK ||
 		    image_encode_jpeg(&full, 90, &jpg, &jlen) != IMAGE_OK) {
 			image_free(&full);
-			provider_error_set(&c->err, "provider_error", 1,
+			job_error_set(&c->err, JOB_ERR_PROVIDER_ERROR,
 			    "uploading: cannot convert the result");
 			goto done;
 		}
@@ -100,7 +100,7 @@ upload_tryon(struct job_ctx *c, unsigned char *buf, size_t len)
 	    "image/jpeg", &s3e) != 0 ||
 	    s3_put(a->s3, a->bucket[BUCKET_RESULTS], c->thumb_key, webp, wlen,
 	    "image/webp", &s3e) != 0) {
-		provider_error_set(&c->err, "storage_error", 1,
+		job_error_set(&c->err, JOB_ERR_STORAGE_ERROR,
 		    "uploading: %ld %s", s3e.status, s3e.code);
 		goto done;
 	}
@@ -250,13 +250,13 @@ upload_animation(struct job_ctx *c, unsigned char *buf, size_t len)
 
 	if (probe_contained(buf, len, &vi, &jpg, &jlen, verr,
 	    sizeof(verr)) == -1) {
-		provider_error_set(&c->err, "provider_error", 1,
+		job_error_set(&c->err, JOB_ERR_PROVIDER_ERROR,
 		    "uploading: %s", verr);
 		goto done;
 	}
 	if (strcmp(vi.codec, "h264") != 0 || vi.duration < 0.5 ||
 	    vi.duration > 60) {
-		provider_error_set(&c->err, "provider_error", 1,
+		job_error_set(&c->err, JOB_ERR_PROVIDER_ERROR,
 		    "uploading: the result is not a playable H.264 MP4");
 		goto done;
 	}
@@ -265,7 +265,7 @@ upload_animation(struct job_ctx *c, unsigned char *buf, size_t len)
 		int bad;
 		if (image_decode_scaled(jpg, jlen, NULL, THUMB_SIDE, &prev) !=
 		    IMAGE_OK) {
-			provider_error_set(&c->err, "provider_error", 1,
+			job_error_set(&c->err, JOB_ERR_PROVIDER_ERROR,
 			    "uploading: the video's preview does not decode");
 			goto done;
 		}
@@ -284,7 +284,7 @@ upload_animation(struct job_ctx *c, unsigned char *buf, size_t len)
 	    "video/mp4", &s3e) != 0 ||
 	    s3_put(a->s3, a->bucket[BUCKET_VIDEOS], c->thumb_key, jpg, jlen,
 	    "image/jpeg", &s3e) != 0) {
-		provider_error_set(&c->err, "storage_error", 1,
+		job_error_set(&c->err, JOB_ERR_STORAGE_ERROR,
 		    "uploading: %ld %s", s3e.status, s3e.code);
 		goto done;
 	}
@@ -304,7 +304,7 @@ stage_uploading(struct job_ctx *c)
 
 	if (s3_fetch_url(c->app->s3, c->result_url, RESULT_MAX, &buf, &len,
 	    &s3e) != 0) {
-		provider_error_set(&c->err, "storage_error", 1,
+		job_error_set(&c->err, JOB_ERR_STORAGE_ERROR,
 		    "uploading: fetching the result: %ld %s", s3e.status,
 		    s3e.code);
 		return -1;

@@ -61,20 +61,20 @@ validate_tryon(struct job_ctx *c, const char *id)
 	if (db_run(a->db, "worker_tryon_inputs", 1, p, PGRES_TUPLES_OK,
 	    &res) == -1 || PQntuples(res) != 1) {
 		PQclear(res);
-		provider_error_set(&c->err, "internal", 1,
+		job_error_set(&c->err, JOB_ERR_INTERNAL,
 		    "validating: cannot read inputs");
 		return -1;
 	}
 	if (!copy_field(res, 0, c->photo_key, sizeof(c->photo_key))) {
 		PQclear(res);
-		provider_error_set(&c->err, "photo_missing", 0,
+		job_error_set(&c->err, JOB_ERR_PHOTO_MISSING,
 		    "validating: photo deleted or not the user's");
 		return -1;
 	}
 	if (!copy_field(res, 1, c->outfit_key, sizeof(c->outfit_key)) ||
 	    strcmp(PQgetvalue(res, 0, 2), "t") != 0) {
 		PQclear(res);
-		provider_error_set(&c->err, "outfit_unavailable", 0,
+		job_error_set(&c->err, JOB_ERR_OUTFIT_UNAVAILABLE,
 		    "validating: outfit missing or inactive");
 		return -1;
 	}
@@ -86,7 +86,7 @@ validate_tryon(struct job_ctx *c, const char *id)
 		    sizeof(c->location_key)) ||
 		    strcmp(PQgetvalue(res, 0, 7), "t") != 0) {
 			PQclear(res);
-			provider_error_set(&c->err, "location_unavailable", 0,
+			job_error_set(&c->err, JOB_ERR_LOCATION_UNAVAILABLE,
 			    "validating: location missing or inactive");
 			return -1;
 		}
@@ -104,24 +104,24 @@ validate_tryon(struct job_ctx *c, const char *id)
 		    INPUT_URL_TTL, time(NULL));
 	if (c->photo_url == NULL || c->outfit_url == NULL ||
 	    (c->location_key[0] != '\0' && c->location_url == NULL)) {
-		provider_error_set(&c->err, "internal", 1,
+		job_error_set(&c->err, JOB_ERR_INTERNAL,
 		    "validating: presign failed");
 		return -1;
 	}
 	if (s3_fetch_url(a->s3, c->photo_url, PHOTO_MAX_FETCH, &c->photo,
 	    &c->photo_len, &s3e) != 0) {
 		if (s3e.status == 404)
-			provider_error_set(&c->err, "photo_missing", 0,
+			job_error_set(&c->err, JOB_ERR_PHOTO_MISSING,
 			    "validating: photo object missing");
 		else
-			provider_error_set(&c->err, "storage_error", 1,
+			job_error_set(&c->err, JOB_ERR_STORAGE_ERROR,
 			    "validating: photo download: %ld %s",
 			    s3e.status, s3e.code);
 		return -1;
 	}
 	rc = image_probe(c->photo, c->photo_len, &info);
 	if (rc != IMAGE_OK) {
-		provider_error_set(&c->err, "photo_unreadable", 0,
+		job_error_set(&c->err, JOB_ERR_PHOTO_UNREADABLE,
 		    "validating: %s", image_strerror(rc));
 		return -1;
 	}
@@ -137,7 +137,7 @@ validate_animation(struct job_ctx *c, const char *id)
 
 	if (db_run(a->db, "worker_animation_inputs", 1, p, PGRES_TUPLES_OK,
 	    &res) == -1) {
-		provider_error_set(&c->err, "internal", 1,
+		job_error_set(&c->err, JOB_ERR_INTERNAL,
 		    "validating: cannot read inputs");
 		return -1;
 	}
@@ -145,7 +145,7 @@ validate_animation(struct job_ctx *c, const char *id)
 	    strcmp(PQgetvalue(res, 0, 1), "COMPLETED") != 0 ||
 	    !copy_field(res, 0, c->source_key, sizeof(c->source_key))) {
 		PQclear(res);
-		provider_error_set(&c->err, "tryon_unavailable", 0,
+		job_error_set(&c->err, JOB_ERR_TRYON_UNAVAILABLE,
 		    "validating: source try-on not completed");
 		return -1;
 	}
@@ -153,7 +153,7 @@ validate_animation(struct job_ctx *c, const char *id)
 	c->source_url = s3_presign_get(a->s3, a->bucket[BUCKET_RESULTS],
 	    c->source_key, INPUT_URL_TTL, time(NULL));
 	if (c->source_url == NULL) {
-		provider_error_set(&c->err, "internal", 1,
+		job_error_set(&c->err, JOB_ERR_INTERNAL,
 		    "validating: presign failed");
 		return -1;
 	}

@@ -1,7 +1,8 @@
 /*
  * primerka-batch: one job moving through the pipeline.  Each stage is
  * a function in the file named after its status; it returns 0, or -1
- * with the job's error (code, detail, retryable) filled in.
+ * with the job's error (struct job_error: code, detail, retryable)
+ * filled in.
  */
 #ifndef PRIMERKA_WORKER_H
 #define PRIMERKA_WORKER_H
@@ -9,7 +10,7 @@
 #include <stddef.h>
 
 #include "app.h"
-#include "provider.h"
+#include "providers/provider.h"
 #include "queue.h"
 
 struct job_ctx {
@@ -50,7 +51,7 @@ struct job_ctx {
 	char			 thumb_key[256];
 
 	/* failure */
-	struct provider_error	 err;
+	struct job_error	 err;
 };
 
 extern const struct db_stmt worker_statements[];
@@ -62,7 +63,7 @@ int	photo_judge(struct app *, int64_t photo_id, const unsigned char *,
 /* Judge one pending photo: 1 judged, 0 none pending, -1 error. */
 int	photos_check_pending(struct app *);
 /* The job error code for a rejected photo. */
-const char *photo_reject_code(const struct qc_report *);
+enum job_err photo_reject_code(const struct qc_report *);
 
 extern const struct db_stmt catalog_statements[];
 /* Judge one catalogue image waiting for its NSFW verdict (catalog.c):

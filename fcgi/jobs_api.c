@@ -151,7 +151,7 @@ job_to_json(struct req *r, const PGresult *res, int i)
 		ei = job_error_lookup(code);
 		e = json_object_new_object();
 		json_object_object_add(e, "code",
-		    json_object_new_string(code ? code : ei->code));
+		    json_object_new_string(code ? code : ei->name));
 		json_object_object_add(e, "message",
 		    json_object_new_string(ei->message[r->lang]));
 	}

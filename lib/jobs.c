@@ -2,6 +2,8 @@
  * The job status dictionary and error codes: the one table that the API,
  * the worker, the SQL enum (checked by t/test_jobs.c) and the tests use.
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "jobs.h"
@@ -41,71 +43,70 @@ static const struct status_info statuses[JOB_STATUS_COUNT] = {
 	    { "Did not work out", "Не получилось" } } },
 };
 
-const struct job_error_info job_errors[] = {
-	{ "internal", 1, {
+const struct job_error_info job_errors[JOB_ERR__MAX] = {
+	[JOB_ERR_INTERNAL] = { "internal", 1, {
 	    "Something went wrong on our side. Please try again in a minute.",
 	    "У нас что-то пошло не так. Попробуйте ещё раз через минуту." } },
-	{ "photo_missing", 0, {
+	[JOB_ERR_PHOTO_MISSING] = { "photo_missing", 0, {
 	    "The photo is no longer available. Upload it again.",
 	    "Фото больше недоступно. Загрузите его снова." } },
-	{ "photo_unreadable", 0, {
+	[JOB_ERR_PHOTO_UNREADABLE] = { "photo_unreadable", 0, {
 	    "We could not read this photo. Try a JPEG, PNG or WebP picture.",
 	    "Не удалось прочитать фото. Попробуйте JPEG, PNG или WebP." } },
-	{ "photo_rejected", 0, {
+	[JOB_ERR_PHOTO_REJECTED] = { "photo_rejected", 0, {
 	    "This photo did not pass the quality check. Try another one.",
 	    "Фото не прошло проверку качества. Попробуйте другое." } },
-	{ "photo_too_small", 0, {
+	[JOB_ERR_PHOTO_TOO_SMALL] = { "photo_too_small", 0, {
 	    "The photo is too small. Take one with a higher resolution.",
 	    "Фото слишком маленькое. Сделайте снимок в большем разрешении." } },
-	{ "photo_blurry", 0, {
+	[JOB_ERR_PHOTO_BLURRY] = { "photo_blurry", 0, {
 	    "The photo is too blurry. Try a sharper one.",
 	    "Фото слишком размытое. Попробуйте более чёткое." } },
-	{ "photo_blank", 0, {
+	[JOB_ERR_PHOTO_BLANK] = { "photo_blank", 0, {
 	    "The photo looks empty. Take a photo of yourself.",
 	    "Фото выглядит пустым. Сфотографируйте себя." } },
-	{ "photo_too_dark", 0, {
+	[JOB_ERR_PHOTO_TOO_DARK] = { "photo_too_dark", 0, {
 	    "The photo is too dark. Try one taken in better light.",
 	    "Фото слишком тёмное. Попробуйте снимок при хорошем свете." } },
-	{ "photo_too_bright", 0, {
+	[JOB_ERR_PHOTO_TOO_BRIGHT] = { "photo_too_bright", 0, {
 	    "The photo is overexposed. Try one with softer light.",
 	    "Фото пересвечено. Попробуйте снимок при более мягком свете." } },
-	{ "photo_nsfw", 0, {
+	[JOB_ERR_PHOTO_NSFW] = { "photo_nsfw", 0, {
 	    "We cannot use this photo. Please choose a different one.",
 	    "Мы не можем использовать это фото. Пожалуйста, выберите другое." } },
-	{ "result_nsfw", 0, {
+	[JOB_ERR_RESULT_NSFW] = { "result_nsfw", 0, {
 	    "The result did not pass our content check and was discarded. You were not charged. Try another photo or outfit.",
 	    "Результат не прошёл проверку содержимого и удалён. Токены не списаны. Попробуйте другое фото или образ." } },
-	{ "outfit_unavailable", 0, {
+	[JOB_ERR_OUTFIT_UNAVAILABLE] = { "outfit_unavailable", 0, {
 	    "This outfit is no longer available. Pick another one.",
 	    "Этот образ больше недоступен. Выберите другой." } },
-	{ "location_unavailable", 0, {
+	[JOB_ERR_LOCATION_UNAVAILABLE] = { "location_unavailable", 0, {
 	    "This location is no longer available. Pick another one.",
 	    "Эта локация больше недоступна. Выберите другую." } },
-	{ "tryon_unavailable", 0, {
+	[JOB_ERR_TRYON_UNAVAILABLE] = { "tryon_unavailable", 0, {
 	    "The try-on to animate is not available. Make a new try-on.",
 	    "Примерка для анимации недоступна. Сделайте новую примерку." } },
-	{ "provider_error", 1, {
+	[JOB_ERR_PROVIDER_ERROR] = { "provider_error", 1, {
 	    "The image service failed. Please try again later.",
 	    "Сервис обработки изображений не справился. Попробуйте позже." } },
-	{ "provider_rejected", 0, {
+	[JOB_ERR_PROVIDER_REJECTED] = { "provider_rejected", 0, {
 	    "The image service could not use these pictures. Try another photo.",
 	    "Сервис обработки не смог использовать эти изображения. Попробуйте другое фото." } },
-	{ "provider_timeout", 1, {
+	[JOB_ERR_PROVIDER_TIMEOUT] = { "provider_timeout", 1, {
 	    "It took too long. Please try again later.",
 	    "Это заняло слишком много времени. Попробуйте позже." } },
-	{ "storage_error", 1, {
+	[JOB_ERR_STORAGE_ERROR] = { "storage_error", 1, {
 	    "We could not save the result. Please try again later.",
 	    "Не удалось сохранить результат. Попробуйте позже." } },
-	{ "cancelled", 0, {
+	[JOB_ERR_CANCELLED] = { "cancelled", 0, {
 	    "Cancelled. No tokens were charged.",
 	    "Отменено. Токены не списаны." } },
-	{ "insufficient_tokens", 0, {
+	[JOB_ERR_INSUFFICIENT_TOKENS] = { "insufficient_tokens", 0, {
 	    "Not enough tokens. Top up your balance and try again.",
 	    "Недостаточно токенов. Пополните баланс и попробуйте снова." } },
-	{ "attempts_exhausted", 0, {
+	[JOB_ERR_ATTEMPTS_EXHAUSTED] = { "attempts_exhausted", 0, {
 	    "We tried several times and could not finish. Please try again later.",
 	    "Мы несколько раз пытались, но не смогли закончить. Попробуйте позже." } },
-	{ NULL, 0, { NULL, NULL } }
 };
 
 static const char *const kinds[JOB_KIND_COUNT] = { "tryon", "animation" };
@@ -196,13 +197,74 @@ lang_name(enum lang l)
 	return l == LANG_RU ? "ru" : "en";
 }
 
-const struct job_error_info *
-job_error_lookup(const char *code)
+const char *
+job_error_name(enum job_err e)
 {
-	const struct job_error_info *e;
+	if ((unsigned)e >= JOB_ERR__MAX)
+		e = JOB_ERR_INTERNAL;
+	return job_errors[e].name;
+}
 
-	for (e = job_errors; code != NULL && e->code != NULL; e++)
-		if (strcmp(e->code, code) == 0)
-			return e;
-	return &job_errors[0];
+int
+job_error_parse(const char *name)
+{
+	int	 i;
+
+	if (name == NULL)
+		return -1;
+	for (i = 0; i < JOB_ERR__MAX; i++)
+		if (strcmp(job_errors[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+const struct job_error_info *
+job_error_lookup(const char *name)
+{
+	int	 i;
+
+	i = job_error_parse(name);
+	return &job_errors[i < 0 ? JOB_ERR_INTERNAL : i];
+}
+
+static void
+error_vset(struct job_error *e, enum job_err code, int retryable,
+    const char *fmt, va_list ap)
+{
+	if ((unsigned)code >= JOB_ERR__MAX)
+		code = JOB_ERR_INTERNAL;
+	e->code = code;
+	e->set = 1;
+	e->retryable = retryable;
+	vsnprintf(e->detail, sizeof(e->detail), fmt, ap);
+}
+
+void
+job_error_set(struct job_error *e, enum job_err code, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	error_vset(e, code, (unsigned)code < JOB_ERR__MAX ?
+	    job_errors[code].retryable : 1, fmt, ap);
+	va_end(ap);
+}
+
+void
+job_error_set_final(struct job_error *e, enum job_err code,
+    const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	error_vset(e, code, 0, fmt, ap);
+	va_end(ap);
+}
+
+void
+job_error_clear(struct job_error *e)
+{
+	e->set = 0;
+	e->retryable = 0;
+	e->detail[0] = '\0';
 }

@@ -52,19 +52,84 @@ enum lang	 lang_parse(const char *);
 const char	*lang_name(enum lang);
 
 /*
- * Failure codes a job can end with.  Each has a stable machine code and a
- * human message in each language telling the user what to do.
+ * Failure codes a job can end with, in the order of JobErrorCode in
+ * docs/openapi.yaml.  Each has a stable machine name (the jobs.error_code
+ * column, the API), whether it is worth another attempt, and a human
+ * message in each language telling the user what to do.
  */
+enum job_err {
+	JOB_ERR_INTERNAL = 0,
+	JOB_ERR_PHOTO_MISSING,
+	JOB_ERR_PHOTO_UNREADABLE,
+	JOB_ERR_PHOTO_REJECTED,
+	JOB_ERR_PHOTO_TOO_SMALL,
+	JOB_ERR_PHOTO_BLURRY,
+	JOB_ERR_PHOTO_BLANK,
+	JOB_ERR_PHOTO_TOO_DARK,
+	JOB_ERR_PHOTO_TOO_BRIGHT,
+	JOB_ERR_PHOTO_NSFW,
+	JOB_ERR_RESULT_NSFW,
+	JOB_ERR_OUTFIT_UNAVAILABLE,
+	JOB_ERR_LOCATION_UNAVAILABLE,
+	JOB_ERR_TRYON_UNAVAILABLE,
+	JOB_ERR_PROVIDER_ERROR,
+	JOB_ERR_PROVIDER_REJECTED,
+	JOB_ERR_PROVIDER_TIMEOUT,
+	JOB_ERR_STORAGE_ERROR,
+	JOB_ERR_CANCELLED,
+	JOB_ERR_INSUFFICIENT_TOKENS,
+	JOB_ERR_ATTEMPTS_EXHAUSTED,
+	JOB_ERR__MAX
+};
+
 struct job_error_info {
-	const char	*code;
-	int		 retryable;	/* worth another attempt */
+	const char	*name;
+	int		 retryable;	/* worth another attempt, by default */
 	const char	*message[2];	/* indexed by enum lang */
 };
 
-/* Look up an error code; unknown codes map to the "internal" entry. */
-const struct job_error_info *job_error_lookup(const char *code);
+/* The table, indexed by enum job_err. */
+extern const struct job_error_info job_errors[JOB_ERR__MAX];
 
-/* The whole table, terminated by an entry with code NULL. */
-extern const struct job_error_info job_errors[];
+/* The machine name of a code ("provider_error"); "internal" out of range. */
+const char	*job_error_name(enum job_err);
+
+/* Parse a machine name; -1 when unknown. */
+int		 job_error_parse(const char *name);
+
+/* Look up a machine name; unknown names map to the "internal" entry. */
+const struct job_error_info *job_error_lookup(const char *name);
+
+/*
+ * Why a stage (or a provider) failed: the code that the job ends with,
+ * whether another attempt may help, and a detail for the logs that users
+ * never see.  set is 0 while nothing has failed.
+ */
+struct job_error {
+	enum job_err	 code;
+	int		 set;
+	int		 retryable;
+	char		 detail[256];
+};
+
+/*
+ * Record a failure: code, the code's retryable flag from the table, and a
+ * printf-style detail for the logs.
+ */
+void		 job_error_set(struct job_error *, enum job_err,
+		    const char *fmt, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+/*
+ * The same, for a failure that another attempt cannot cure even where the
+ * code usually can (a key the vendor refused, a broken configuration):
+ * never retryable.
+ */
+void		 job_error_set_final(struct job_error *, enum job_err,
+		    const char *fmt, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+/* Forget a recorded failure (set = 0). */
+void		 job_error_clear(struct job_error *);
 
 #endif /* PRIMERKA_JOBS_H */

@@ -165,10 +165,10 @@ queue_set_provider_ref(struct db *db, const struct queue_job *j,
 
 enum queue_result
 queue_retry(struct db *db, const struct queue_job *j, const char *worker,
-    int delay, const char *code, const char *detail)
+    int delay, enum job_err code, const char *detail)
 {
 	char		 id[24], d[16];
-	const char	*p[5] = { id, worker, d, code, detail };
+	const char	*p[5] = { id, worker, d, job_error_name(code), detail };
 
 	id_str(j, id, sizeof(id));
 	snprintf(d, sizeof(d), "%d", delay);
@@ -177,10 +177,10 @@ queue_retry(struct db *db, const struct queue_job *j, const char *worker,
 
 enum queue_result
 queue_fail(struct db *db, const struct queue_job *j, const char *worker,
-    const char *code, const char *detail)
+    enum job_err code, const char *detail)
 {
 	char		 id[24];
-	const char	*p[4] = { id, worker, code, detail };
+	const char	*p[4] = { id, worker, job_error_name(code), detail };
 
 	id_str(j, id, sizeof(id));
 	return update_held(db, "queue_fail", 4, p);

@@ -63,12 +63,12 @@ enum queue_result queue_set_provider_ref(struct db *, const struct queue_job *,
 
 /* Release a held job to run again after delay seconds. */
 enum queue_result queue_retry(struct db *, const struct queue_job *,
-		    const char *worker, int delay, const char *code,
+		    const char *worker, int delay, enum job_err code,
 		    const char *detail);
 
-/* FAILED with a code from the job_errors table and a detail for logs. */
+/* FAILED with a job error code and a detail for logs. */
 enum queue_result queue_fail(struct db *, const struct queue_job *,
-		    const char *worker, const char *code, const char *detail);
+		    const char *worker, enum job_err code, const char *detail);
 
 /*
  * COMPLETED plus the debit.  QUEUE_OK, QUEUE_LOST, or QUEUE_EMPTY when

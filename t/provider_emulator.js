@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 'use strict';
 /*
- * A local emulator of the hosted APIs that lib/provider_http.c talks to
- * (the wire shapes are in lib/provider_http.h): FASHN-style try-on
+ * A local emulator of the hosted APIs that lib/providers/http.c talks to
+ * (the wire shapes are in lib/providers/http.h): FASHN-style try-on
  * (POST /v1/run, GET /v1/status/{id}) and image-to-video
  * (POST /v1/animate, same status endpoint).  Node's standard library only.
  *

@@ -3,6 +3,7 @@
  * and lib/queue.c's backoff; and that the SQL enum in db/001_init.sql
  * spells the same statuses in the same order.
  */
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,13 +69,13 @@ test_errors(void)
 	const struct job_error_info	*e;
 	int				 n = 0;
 
-	for (e = job_errors; e->code != NULL; e++, n++) {
+	for (e = job_errors; e < job_errors + JOB_ERR__MAX; e++, n++) {
 		CU_ASSERT(strlen(e->message[LANG_EN]) > 10);
 		CU_ASSERT(strlen(e->message[LANG_RU]) > 10);
-		CU_ASSERT_PTR_EQUAL(job_error_lookup(e->code), e);
+		CU_ASSERT_PTR_EQUAL(job_error_lookup(e->name), e);
 	}
 	CU_ASSERT(n >= 10);
-	CU_ASSERT_STRING_EQUAL(job_error_lookup("no-such-code")->code,
+	CU_ASSERT_STRING_EQUAL(job_error_lookup("no-such-code")->name,
 	    "internal");
 	CU_ASSERT_FALSE(job_error_lookup("cancelled")->retryable);
 	CU_ASSERT_TRUE(job_error_lookup("storage_error")->retryable);
@@ -89,6 +90,126 @@ test_backoff(void)
 	CU_ASSERT_EQUAL(queue_backoff(30, 2, 300, 0), 300);
 	CU_ASSERT_EQUAL(queue_backoff(3, 2, 300, 1), 10);
 	CU_ASSERT(queue_backoff(3, 2, 300, 0.5) > 8);
+}
+
+/* A whole file, NUL-terminated; NULL when unreadable. */
+static char *
+slurp_abs(const char *path)
+{
+	char		*buf;
+	FILE		*f;
+	long		 len;
+
+	f = fopen(path, "r");
+	if (f == NULL)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	rewind(f);
+	buf = calloc(1, (size_t)len + 1);
+	if (buf != NULL && fread(buf, 1, (size_t)len, f) != (size_t)len) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	return buf;
+}
+
+/* A file under srcdir. */
+static char *
+slurp(const char *rel)
+{
+	const char	*srcdir = getenv("srcdir");
+	char		 path[1024];
+
+	snprintf(path, sizeof(path), "%s/%s", srcdir ? srcdir : ".", rel);
+	return slurp_abs(path);
+}
+
+/*
+ * docs/openapi.yaml's JobErrorCode enum lists the names of the C table,
+ * in order, and nothing else.
+ */
+static void
+test_errors_openapi(void)
+{
+	char	*buf, *p, *nl, name[64];
+	int	 i = 0;
+
+	buf = slurp("docs/openapi.yaml");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+	p = strstr(buf, "\n    JobErrorCode:\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	p = strstr(p, "      enum:\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	p = strchr(p, '\n') + 1;
+	while (strncmp(p, "        - ", 10) == 0) {
+		p += 10;
+		nl = strchr(p, '\n');
+		CU_ASSERT_PTR_NOT_NULL_FATAL(nl);
+		snprintf(name, sizeof(name), "%.*s", (int)(nl - p), p);
+		CU_ASSERT_FATAL(i < JOB_ERR__MAX);
+		CU_ASSERT_STRING_EQUAL(name, job_error_name((enum job_err)i));
+		i++;
+		p = nl + 1;
+	}
+	CU_ASSERT_EQUAL(i, JOB_ERR__MAX);
+	free(buf);
+}
+
+/* Check every error_code = '...' literal in buf; returns how many. */
+static int
+sql_codes(const char *file, const char *buf)
+{
+	const char	*p, *q;
+	char		 name[64];
+	int		 n = 0;
+
+	for (p = strstr(buf, "error_code = '"); p != NULL;
+	    p = strstr(q, "error_code = '")) {
+		p += strlen("error_code = '");
+		q = strchr(p, '\'');
+		CU_ASSERT_PTR_NOT_NULL_FATAL(q);
+		snprintf(name, sizeof(name), "%.*s", (int)(q - p), p);
+		if (job_error_parse(name) < 0)
+			fprintf(stderr, "%s: unknown error code '%s'\n", file,
+			    name);
+		CU_ASSERT(job_error_parse(name) >= 0);
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Every error code that SQL writes as a literal (error_code = '...', in
+ * the migrations and in the statements of the C sources) is in the table.
+ */
+static void
+test_errors_sql(void)
+{
+	static const char *const pats[] = {
+		"db/*.sql", "lib/*.c", "fcgi/*.c", "batch/*.c", "admin/*.c"
+	};
+	const char	*srcdir = getenv("srcdir");
+	char		 pat[1024], *buf;
+	glob_t		 g;
+	size_t		 i, j;
+	int		 seen = 0;
+
+	for (i = 0; i < sizeof(pats) / sizeof(pats[0]); i++) {
+		snprintf(pat, sizeof(pat), "%s/%s", srcdir ? srcdir : ".",
+		    pats[i]);
+		CU_ASSERT_FATAL(glob(pat, 0, NULL, &g) == 0);
+		for (j = 0; j < g.gl_pathc; j++) {
+			buf = slurp_abs(g.gl_pathv[j]);
+			CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+			seen += sql_codes(g.gl_pathv[j], buf);
+			free(buf);
+		}
+		globfree(&g);
+	}
+	CU_ASSERT(seen >= 2);	/* insufficient_tokens, cancelled */
+	CU_ASSERT_EQUAL(job_error_parse("no-such-code"), -1);
 }
 
 /* The SQL enum lists the statuses of the C table, in order. */
@@ -141,6 +262,8 @@ main(void)
 	CU_add_test(s, "error codes", test_errors);
 	CU_add_test(s, "backoff", test_backoff);
 	CU_add_test(s, "SQL enum matches", test_sql_enum);
+	CU_add_test(s, "error codes match openapi.yaml", test_errors_openapi);
+	CU_add_test(s, "error codes written by SQL", test_errors_sql);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failed = CU_get_number_of_tests_failed();

@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/provider_http.c against t/provider_emulator.js,
+ * Unit tests for lib/providers/http.c against t/provider_emulator.js,
  * which the test starts (node $srcdir/t/provider_emulator.js 0) on a free
  * loopback port and stops at the end.  The emulator also serves the
  * input images, behind presigned-looking URLs, and counts submissions
@@ -26,8 +26,8 @@
 #include <curl/curl.h>
 #include <json-c/json.h>
 
-#include "provider.h"
-#include "provider_http.h"
+#include "providers/provider.h"
+#include "providers/http.h"
 #include "testutil.h"
 #include "util.h"
 
@@ -191,7 +191,7 @@ inputs(const char *g, char *photo, char *garment, size_t len)
  */
 static int
 tryon(struct provider *p, const char *g, const char *category,
-    const struct provider_hooks *h, char **url, struct provider_error *err)
+    const struct provider_hooks *h, char **url, struct job_error *err)
 {
 	char	 photo[256], garment[256];
 	struct provider_tryon_req rq;
@@ -209,7 +209,7 @@ tryon(struct provider *p, const char *g, const char *category,
 
 /* The error never carries the key, a URL or a signature. */
 static void
-assert_clean(const struct provider_error *e)
+assert_clean(const struct job_error *e)
 {
 	CU_ASSERT_PTR_NULL(strstr(e->detail, KEY));
 	CU_ASSERT_PTR_NULL(strstr(e->detail, "http://"));
@@ -250,7 +250,7 @@ test_success(void)
 	struct provider_http_config cfg;
 	struct provider		*p;
 	struct provider_hooks	 h;
-	struct provider_error	 e;
+	struct job_error	 e;
 	struct rec		 r = { 0 };
 	struct tu_body		 got, want;
 	char			*url = NULL, *body, k[64], photo[256], g[256];
@@ -302,7 +302,7 @@ test_flat_form(void)
 {
 	struct provider_http_config cfg;
 	struct provider		*p;
-	struct provider_error	 e;
+	struct job_error	 e;
 	char			*url = NULL, *body, k[64];
 
 	test_config(&cfg);
@@ -331,7 +331,7 @@ test_429_then_success(void)
 	struct provider_http_config cfg;
 	struct provider		*p;
 	struct provider_hooks	 h;
-	struct provider_error	 e;
+	struct job_error	 e;
 	struct rec		 r = { 0 };
 	char			*url = NULL, k[64];
 	int64_t			 t0, dt;
@@ -365,7 +365,7 @@ test_429_then_success(void)
 	CU_ASSERT_EQUAL(tryon(p, "g-429long.png", "tops", NULL, &url, &e),
 	    -1);
 	CU_ASSERT(tu_mono_ms() - t0 < 1000);
-	CU_ASSERT_STRING_EQUAL(e.code, "provider_timeout");
+	CU_ASSERT_STRING_EQUAL(job_error_name(e.code), "provider_timeout");
 	CU_ASSERT_EQUAL(e.retryable, 1);
 	CU_ASSERT(strstr(e.detail, "429") != NULL);
 	CU_ASSERT_EQUAL(stat_n("submits", path_key("g-429long.png", k,
@@ -379,7 +379,7 @@ test_500s_then_success(void)
 	struct provider_http_config cfg;
 	struct provider		*p;
 	struct provider_hooks	 h;
-	struct provider_error	 e;
+	struct job_error	 e;
 	struct rec		 r = { 0 };
 	char			*url = NULL, k[64];
 
@@ -404,7 +404,7 @@ test_500s_exhausted(void)
 {
 	struct provider_http_config cfg;
 	struct provider		*p;
-	struct provider_error	 e;
+	struct job_error	 e;
 	char			*url = NULL, k[64];
 
 	CU_ASSERT_FATAL(script("{\"key\":\"/inputs/g-500x.png\","
@@ -415,7 +415,7 @@ test_500s_exhausted(void)
 	CU_ASSERT_FATAL(p != NULL);
 	CU_ASSERT_EQUAL(tryon(p, "g-500x.png", "tops", NULL, &url, &e), -1);
 	CU_ASSERT_PTR_NULL(url);
-	CU_ASSERT_STRING_EQUAL(e.code, "provider_error");
+	CU_ASSERT_STRING_EQUAL(job_error_name(e.code), "provider_error");
 	CU_ASSERT_EQUAL(e.retryable, 1);
 	CU_ASSERT(strstr(e.detail, "HTTP 500") != NULL);
 	assert_clean(&e);
@@ -431,7 +431,7 @@ test_4xx_not_retried(void)
 	struct provider_http_config cfg;
 	struct provider		*p;
 	struct provider_hooks	 h;
-	struct provider_error	 e;
+	struct job_error	 e;
 	struct rec		 r = { 0 };
 	char			*url = NULL, k[64];
 
@@ -445,7 +445,7 @@ test_4xx_not_retried(void)
 	hooks_init(&h, &r, "");
 	CU_ASSERT_EQUAL(tryon(p, "g-400.png", "tops", &h, &url, &e), -1);
 	CU_ASSERT_PTR_NULL(url);
-	CU_ASSERT_STRING_EQUAL(e.code, "provider_rejected");
+	CU_ASSERT_STRING_EQUAL(job_error_name(e.code), "provider_rejected");
 	CU_ASSERT_EQUAL(e.retryable, 0);
 	CU_ASSERT(strstr(e.detail, "400") != NULL);
 	CU_ASSERT(strstr(e.detail, "BadRequest") != NULL);
@@ -454,7 +454,7 @@ test_4xx_not_retried(void)
 	CU_ASSERT_EQUAL(stat_n("submits", path_key("g-400.png", k,
 	    sizeof(k))), 1);
 	CU_ASSERT_EQUAL(tryon(p, "g-422.png", "tops", &h, &url, &e), -1);
-	CU_ASSERT_STRING_EQUAL(e.code, "provider_rejected");
+	CU_ASSERT_STRING_EQUAL(job_error_name(e.code), "provider_rejected");
 	CU_ASSERT_EQUAL(stat_n("submits", path_key("g-422.png", k,
 	    sizeof(k))), 1);
 	provider_free(p);
@@ -466,7 +466,7 @@ check_failure(struct provider *p, const char *g, const char *name,
     const char *code, int retryable)
 {
 	struct provider_hooks	 h;
-	struct provider_error	 e;
+	struct job_error	 e;
 	struct rec		 r = { 0 };
 	char			 js[256], *url = NULL, k[64];
 
@@ -476,7 +476,7 @@ check_failure(struct provider *p, const char *g, const char *name,
 	hooks_init(&h, &r, "");
 	CU_ASSERT_EQUAL(tryon(p, g, "tops", &h, &url, &e), -1);
 	CU_ASSERT_PTR_NULL(url);
-	CU_ASSERT_STRING_EQUAL(e.code, code);
+	CU_ASSERT_STRING_EQUAL(job_error_name(e.code), code);
 	CU_ASSERT_EQUAL(e.retryable, retryable);
 	CU_ASSERT(strstr(e.detail, name) != NULL);
 	assert_clean(&e);
@@ -489,7 +489,7 @@ test_remote_failures(void)
 {
 	struct provider_http_config cfg;
 	struct provider		*p;
-	struct provider_error	 e;
+	struct job_error	 e;
 	struct provider_tryon_req rq;
 	char			*url = NULL, photo[256], g[256];
 
@@ -511,7 +511,7 @@ test_remote_failures(void)
 	rq.user_photo_url = photo;
 	rq.outfit_url = g;
 	CU_ASSERT_EQUAL(p->tryon(p, &rq, NULL, &url, &e), -1);
-	CU_ASSERT_STRING_EQUAL(e.code, "provider_rejected");
+	CU_ASSERT_STRING_EQUAL(job_error_name(e.code), "provider_rejected");
 	CU_ASSERT(strstr(e.detail, "ImageLoadError") != NULL);
 	assert_clean(&e);
 	CU_ASSERT_EQUAL(stat_n("fetches", "/inputs/missing-garment.png"), 1);
@@ -520,12 +520,12 @@ test_remote_failures(void)
 	snprintf(g, sizeof(g), "%s/inputs/g-badsig.png?X-Amz-Signature=bad",
 	    emu_base);
 	CU_ASSERT_EQUAL(p->tryon(p, &rq, NULL, &url, &e), -1);
-	CU_ASSERT_STRING_EQUAL(e.code, "provider_rejected");
+	CU_ASSERT_STRING_EQUAL(job_error_name(e.code), "provider_rejected");
 
 	/* Inputs that are not http(s) are refused before any request. */
 	rq.outfit_url = "file:///etc/passwd";
 	CU_ASSERT_EQUAL(p->tryon(p, &rq, NULL, &url, &e), -1);
-	CU_ASSERT_STRING_EQUAL(e.code, "internal");
+	CU_ASSERT_STRING_EQUAL(job_error_name(e.code), "internal");
 	CU_ASSERT_EQUAL(e.retryable, 0);
 	provider_free(p);
 }
@@ -536,7 +536,7 @@ test_job_timeout(void)
 	struct provider_http_config cfg;
 	struct provider		*p;
 	struct provider_hooks	 h;
-	struct provider_error	 e;
+	struct job_error	 e;
 	struct rec		 r = { 0 };
 	char			*url = NULL;
 	int64_t			 t0, dt;
@@ -552,7 +552,7 @@ test_job_timeout(void)
 	CU_ASSERT_EQUAL(tryon(p, "g-hang.png", "tops", &h, &url, &e), -1);
 	dt = tu_mono_ms() - t0;
 	CU_ASSERT_PTR_NULL(url);
-	CU_ASSERT_STRING_EQUAL(e.code, "provider_timeout");
+	CU_ASSERT_STRING_EQUAL(job_error_name(e.code), "provider_timeout");
 	CU_ASSERT_EQUAL(e.retryable, 1);
 	CU_ASSERT(strstr(e.detail, "processing") != NULL);
 	assert_clean(&e);
@@ -568,7 +568,7 @@ test_resume(void)
 	struct provider_http_config cfg;
 	struct provider		*p;
 	struct provider_hooks	 h;
-	struct provider_error	 e;
+	struct job_error	 e;
 	struct rec		 r1 = { 0 }, r2 = { 0 };
 	char			*url = NULL, k[64], saved[256];
 
@@ -582,7 +582,7 @@ test_resume(void)
 	hooks_init(&h, &r1, "");
 	CU_ASSERT_EQUAL(tryon(p, "g-resume.png", "tops", &h, &url, &e), -1);
 	CU_ASSERT_PTR_NULL(url);
-	CU_ASSERT_STRING_EQUAL(e.code, "internal");
+	CU_ASSERT_STRING_EQUAL(job_error_name(e.code), "internal");
 	CU_ASSERT_EQUAL(e.retryable, 1);
 	CU_ASSERT_EQUAL(r1.saves, 1);
 	CU_ASSERT_EQUAL(stat_n("submits", k), 1);
@@ -619,7 +619,7 @@ test_resume_after_failure(void)
 	struct provider_http_config cfg;
 	struct provider		*p;
 	struct provider_hooks	 h;
-	struct provider_error	 e;
+	struct job_error	 e;
 	struct rec		 r1 = { 0 }, r2 = { 0 };
 	char			*url = NULL, k[64], saved[256];
 
@@ -657,7 +657,7 @@ test_resume_after_failure(void)
 	memset(&r2, 0, sizeof(r2));
 	hooks_init(&h, &r2, saved);
 	CU_ASSERT_EQUAL(tryon(p, "g-refinal.png", "tops", &h, &url, &e), -1);
-	CU_ASSERT_STRING_EQUAL(e.code, "provider_rejected");
+	CU_ASSERT_STRING_EQUAL(job_error_name(e.code), "provider_rejected");
 	CU_ASSERT_EQUAL(stat_n("submits", k), 1);
 	CU_ASSERT_EQUAL(r2.saves, 0);
 	provider_free(p);
@@ -669,7 +669,7 @@ test_heartbeat_abort(void)
 	struct provider_http_config cfg;
 	struct provider		*p;
 	struct provider_hooks	 h;
-	struct provider_error	 e;
+	struct job_error	 e;
 	struct rec		 r = { 0 };
 	char			*url = NULL, k[64];
 	int64_t			 t0;
@@ -686,7 +686,7 @@ test_heartbeat_abort(void)
 	CU_ASSERT_EQUAL(tryon(p, "g-hb.png", "tops", &h, &url, &e), -1);
 	CU_ASSERT(tu_mono_ms() - t0 < 3000);
 	CU_ASSERT_PTR_NULL(url);
-	CU_ASSERT_STRING_EQUAL(e.code, "internal");
+	CU_ASSERT_STRING_EQUAL(job_error_name(e.code), "internal");
 	CU_ASSERT_EQUAL(e.retryable, 1);
 	CU_ASSERT(strstr(e.detail, "heartbeat") != NULL);
 	CU_ASSERT_EQUAL(r.beats, 4);
@@ -698,7 +698,7 @@ test_heartbeat_abort(void)
 	r.fail_save = 1;
 	hooks_init(&h, &r, "");
 	CU_ASSERT_EQUAL(tryon(p, "g-hbsave.png", "tops", &h, &url, &e), -1);
-	CU_ASSERT_STRING_EQUAL(e.code, "internal");
+	CU_ASSERT_STRING_EQUAL(job_error_name(e.code), "internal");
 	CU_ASSERT_EQUAL(e.retryable, 1);
 	CU_ASSERT_EQUAL(r.saves, 1);
 	CU_ASSERT_EQUAL(stat_n("polls", r.ref), 0);
@@ -712,7 +712,7 @@ static void
 check_bad(struct provider *p, const char *g, const char *field,
     const char *value, const char *code, int retryable)
 {
-	struct provider_error	 e;
+	struct job_error	 e;
 	char			 js[256], *url = NULL;
 
 	snprintf(js, sizeof(js), "{\"key\":\"/inputs/%s\",\"%s\":\"%s\"}",
@@ -720,7 +720,7 @@ check_bad(struct provider *p, const char *g, const char *field,
 	CU_ASSERT_FATAL(script(js) == 0);
 	CU_ASSERT_EQUAL(tryon(p, g, "tops", NULL, &url, &e), -1);
 	CU_ASSERT_PTR_NULL(url);
-	CU_ASSERT_STRING_EQUAL(e.code, code);
+	CU_ASSERT_STRING_EQUAL(job_error_name(e.code), code);
 	CU_ASSERT_EQUAL(e.retryable, retryable);
 	assert_clean(&e);
 }
@@ -760,7 +760,7 @@ test_wrong_key(void)
 {
 	struct provider_http_config cfg;
 	struct provider		*p;
-	struct provider_error	 e;
+	struct job_error	 e;
 	char			*url = NULL, k[64];
 
 	test_config(&cfg);
@@ -769,7 +769,7 @@ test_wrong_key(void)
 	CU_ASSERT_FATAL(p != NULL);
 	CU_ASSERT_EQUAL(tryon(p, "g-key.png", "tops", NULL, &url, &e), -1);
 	CU_ASSERT_PTR_NULL(url);
-	CU_ASSERT_STRING_EQUAL(e.code, "provider_error");
+	CU_ASSERT_STRING_EQUAL(job_error_name(e.code), "provider_error");
 	CU_ASSERT_EQUAL(e.retryable, 0);
 	CU_ASSERT(strstr(e.detail, "401") != NULL);
 	CU_ASSERT_PTR_NULL(strstr(e.detail, "not-the-key"));
@@ -785,7 +785,7 @@ test_network_error(void)
 {
 	struct provider_http_config cfg;
 	struct provider		*p;
-	struct provider_error	 e;
+	struct job_error	 e;
 	struct sockaddr_in	 sa;
 	socklen_t		 sl = sizeof(sa);
 	char			 base[64], *url = NULL;
@@ -812,7 +812,7 @@ test_network_error(void)
 	t0 = tu_mono_ms();
 	CU_ASSERT_EQUAL(tryon(p, "g-net.png", "tops", NULL, &url, &e), -1);
 	CU_ASSERT(tu_mono_ms() - t0 >= 20);	/* it did back off */
-	CU_ASSERT_STRING_EQUAL(e.code, "provider_error");
+	CU_ASSERT_STRING_EQUAL(job_error_name(e.code), "provider_error");
 	CU_ASSERT_EQUAL(e.retryable, 1);
 	CU_ASSERT(strstr(e.detail, "2 retries") != NULL);
 	assert_clean(&e);
@@ -825,7 +825,7 @@ test_animate(void)
 	struct provider_http_config cfg;
 	struct provider		*p;
 	struct provider_hooks	 h;
-	struct provider_error	 e;
+	struct job_error	 e;
 	struct provider_animate_req rq;
 	struct rec		 r = { 0 };
 	struct tu_body		 got;
@@ -864,7 +864,7 @@ test_animate(void)
 	snprintf(img, sizeof(img), "%s/inputs/anim-nsfw.png?%s", emu_base,
 	    SIG);
 	CU_ASSERT_EQUAL(p->animate(p, &rq, NULL, &url, &e), -1);
-	CU_ASSERT_STRING_EQUAL(e.code, "photo_nsfw");
+	CU_ASSERT_STRING_EQUAL(job_error_name(e.code), "photo_nsfw");
 	assert_clean(&e);
 	provider_free(p);
 }

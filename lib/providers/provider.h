@@ -14,13 +14,9 @@
 
 #include <stdint.h>
 
-struct app;
+#include "jobs.h"
 
-struct provider_error {
-	char	 code[32];	/* a job error code (lib/jobs.c table) */
-	char	 detail[256];	/* for logs, never shown to users */
-	int	 retryable;
-};
+struct app;
 
 struct provider_tryon_req {
 	int64_t		 job_id;
@@ -56,10 +52,10 @@ struct provider {
 	/* 0 and *url (malloc'd) on success; -1 and err filled on failure. */
 	int	(*tryon)(struct provider *, const struct provider_tryon_req *,
 		    const struct provider_hooks *, char **url,
-		    struct provider_error *);
+		    struct job_error *);
 	int	(*animate)(struct provider *, const struct provider_animate_req *,
 		    const struct provider_hooks *, char **url,
-		    struct provider_error *);
+		    struct job_error *);
 	/* Drop any temporary object behind a result URL; may be NULL. */
 	void	(*release)(struct provider *, int64_t job_id);
 	void	(*free)(struct provider *);
@@ -69,11 +65,7 @@ struct provider {
 struct provider	*provider_new(struct app *, char *err, size_t errlen);
 void		 provider_free(struct provider *);
 
-/* The local, offline provider (provider_local.c). */
+/* The local, offline provider (lib/providers/local.c). */
 struct provider	*provider_local_new(struct app *);
-
-void		 provider_error_set(struct provider_error *, const char *code,
-		    int retryable, const char *fmt, ...)
-		    __attribute__((format(printf, 4, 5)));
 
 #endif /* PRIMERKA_PROVIDER_H */

@@ -1,7 +1,7 @@
 /*
  * The `http` provider: submit a job to a hosted try-on (FASHN v1) or
  * image-to-video API, keep its id, poll it to the end.  The wire shapes,
- * the retry policy and the error mapping are in provider_http.h.
+ * the retry policy and the error mapping are in lib/providers/http.h.
  *
  * Everything that comes back from the remote is parsed here, in
  * parse_answer(), with the body capped at HTTP_MAX_BODY.
@@ -23,7 +23,7 @@
 #include "buf.h"
 #include "jsonv.h"
 #include "provider.h"
-#include "provider_http.h"
+#include "http.h"
 #include "util.h"
 
 #define HTTP_MAX_BODY	(1024 * 1024)	/* cap on any answer body */
@@ -72,7 +72,7 @@ struct http_run {
 	const char			*base;
 	const char			*auth;
 	int64_t				 deadline; /* monotonic ms */
-	struct provider_error		*err;
+	struct job_error		*err;
 };
 
 /* What a poll ended with. */
@@ -86,15 +86,15 @@ enum poll_result {
 /* Runtime failure names (FASHN's catalogue) that are the inputs' fault. */
 static const struct {
 	const char	*name;
-	const char	*code;
+	enum job_err	 code;
 } rejections[] = {
-	{ "NSFWError", "photo_nsfw" },
-	{ "ImageLoadError", "provider_rejected" },
-	{ "PoseError", "provider_rejected" },
-	{ "PhotoTypeError", "provider_rejected" },
-	{ "InputValidationError", "provider_rejected" },
-	{ "ContentModerationError", "provider_rejected" },
-	{ NULL, NULL }
+	{ "NSFWError", JOB_ERR_PHOTO_NSFW },
+	{ "ImageLoadError", JOB_ERR_PROVIDER_REJECTED },
+	{ "PoseError", JOB_ERR_PROVIDER_REJECTED },
+	{ "PhotoTypeError", JOB_ERR_PROVIDER_REJECTED },
+	{ "InputValidationError", JOB_ERR_PROVIDER_REJECTED },
+	{ "ContentModerationError", JOB_ERR_PROVIDER_REJECTED },
+	{ NULL, JOB_ERR_INTERNAL }
 };
 
 /* ---- small helpers ----------------------------------------------- */
@@ -418,7 +418,7 @@ run_heartbeat(struct http_run *r)
 {
 	if (r->hooks != NULL && r->hooks->heartbeat != NULL &&
 	    r->hooks->heartbeat(r->hooks->arg) == -1) {
-		provider_error_set(r->err, "internal", 1,
+		job_error_set(r->err, JOB_ERR_INTERNAL,
 		    "http: %s: job lost (heartbeat)", r->what);
 		return -1;
 	}
@@ -488,7 +488,7 @@ request(struct http_run *r, const char *stage, const char *url,
 
 		cc = http_once(c, url, r->auth, body, resp);
 		if (resp->too_big) {
-			provider_error_set(r->err, "provider_error", 1,
+			job_error_set(r->err, JOB_ERR_PROVIDER_ERROR,
 			    "http: %s %s: answer over %d bytes", r->what,
 			    stage, HTTP_MAX_BODY);
 			return -1;
@@ -497,7 +497,7 @@ request(struct http_run *r, const char *stage, const char *url,
 		    resp->status < 500)
 			return 0;
 		if (cc == CURLE_OUT_OF_MEMORY) {
-			provider_error_set(r->err, "internal", 1,
+			job_error_set(r->err, JOB_ERR_INTERNAL,
 			    "http: %s %s: out of memory", r->what, stage);
 			return -1;
 		}
@@ -509,7 +509,7 @@ request(struct http_run *r, const char *stage, const char *url,
 		    resp->status == 503) && resp->retry_after_ms > wait)
 			wait = resp->retry_after_ms;
 		if (now_ms() + wait >= r->deadline) {
-			provider_error_set(r->err, "provider_timeout", 1,
+			job_error_set(r->err, JOB_ERR_PROVIDER_TIMEOUT,
 			    "http: %s %s: no time left to retry (%s %ld)",
 			    r->what, stage, cc == CURLE_OK ? "HTTP" : "curl",
 			    cc == CURLE_OK ? resp->status : (long)cc);
@@ -519,15 +519,15 @@ request(struct http_run *r, const char *stage, const char *url,
 			return -1;
 	}
 	if (cc == CURLE_OPERATION_TIMEDOUT)
-		provider_error_set(r->err, "provider_timeout", 1,
+		job_error_set(r->err, JOB_ERR_PROVIDER_TIMEOUT,
 		    "http: %s %s: timed out, %d retries", r->what, stage,
 		    c->max_retries);
 	else if (cc != CURLE_OK)
-		provider_error_set(r->err, "provider_error", 1,
+		job_error_set(r->err, JOB_ERR_PROVIDER_ERROR,
 		    "http: %s %s: %s, %d retries", r->what, stage,
 		    curl_easy_strerror(cc), c->max_retries);
 	else
-		provider_error_set(r->err, "provider_error", 1,
+		job_error_set(r->err, JOB_ERR_PROVIDER_ERROR,
 		    "http: %s %s: HTTP %ld, %d retries", r->what, stage,
 		    resp->status, c->max_retries);
 	return -1;
@@ -593,11 +593,11 @@ map_failure(struct http_run *r, const char *name)
 
 	for (i = 0; rejections[i].name != NULL; i++)
 		if (strcmp(name, rejections[i].name) == 0) {
-			provider_error_set(r->err, rejections[i].code, 0,
+			job_error_set(r->err, rejections[i].code,
 			    "http: %s failed: %s", r->what, name);
 			return;
 		}
-	provider_error_set(r->err, "provider_error", 1,
+	job_error_set(r->err, JOB_ERR_PROVIDER_ERROR,
 	    "http: %s failed: %s", r->what, name[0] ? name : "(no error)");
 }
 
@@ -616,15 +616,15 @@ map_status(struct http_run *r, const char *stage,
 	error_name(o, name, sizeof(name));
 	json_object_put(o);
 	if (resp->status == 401 || resp->status == 403)
-		provider_error_set(r->err, "provider_error", 0,
+		job_error_set_final(r->err, JOB_ERR_PROVIDER_ERROR,
 		    "http: %s %s: HTTP %ld %s (the API key was refused)",
 		    r->what, stage, resp->status, name);
 	else if (resp->status >= 400 && resp->status < 500)
-		provider_error_set(r->err, "provider_rejected", 0,
+		job_error_set(r->err, JOB_ERR_PROVIDER_REJECTED,
 		    "http: %s %s: HTTP %ld %s", r->what, stage, resp->status,
 		    name);
 	else
-		provider_error_set(r->err, "provider_error", 1,
+		job_error_set(r->err, JOB_ERR_PROVIDER_ERROR,
 		    "http: %s %s: unexpected HTTP %ld", r->what, stage,
 		    resp->status);
 }
@@ -649,7 +649,7 @@ submit(struct http_run *r, const char *path, const char *body, char *id,
 	n = strlen(r->base) + strlen(path) + 1;
 	url = malloc(n);
 	if (url == NULL) {
-		provider_error_set(r->err, "internal", 1,
+		job_error_set(r->err, JOB_ERR_INTERNAL,
 		    "http: out of memory");
 		goto fail;
 	}
@@ -662,7 +662,7 @@ submit(struct http_run *r, const char *path, const char *body, char *id,
 	}
 	o = parse_answer(&resp);
 	if (o == NULL) {
-		provider_error_set(r->err, "provider_error", 1,
+		job_error_set(r->err, JOB_ERR_PROVIDER_ERROR,
 		    "http: %s submit: malformed answer", r->what);
 		goto fail;
 	}
@@ -672,7 +672,7 @@ submit(struct http_run *r, const char *path, const char *body, char *id,
 		if (name[0] != '\0')
 			map_failure(r, name);
 		else
-			provider_error_set(r->err, "provider_error", 1,
+			job_error_set(r->err, JOB_ERR_PROVIDER_ERROR,
 			    "http: %s submit: no valid id in the answer",
 			    r->what);
 		goto fail;
@@ -707,7 +707,7 @@ poll_job(struct http_run *r, const char *id, int immediate, char **url)
 	n = strlen(r->base) + sizeof("/v1/status/") + strlen(id);
 	surl = malloc(n);
 	if (surl == NULL) {
-		provider_error_set(r->err, "internal", 1,
+		job_error_set(r->err, JOB_ERR_INTERNAL,
 		    "http: out of memory");
 		goto done;
 	}
@@ -716,7 +716,7 @@ poll_job(struct http_run *r, const char *id, int immediate, char **url)
 		goto done;
 	for (;;) {
 		if (now_ms() >= r->deadline) {
-			provider_error_set(r->err, "provider_timeout", 1,
+			job_error_set(r->err, JOB_ERR_PROVIDER_TIMEOUT,
 			    "http: %s: still %s after %ld ms", r->what, st,
 			    c->job_ms);
 			goto done;
@@ -727,7 +727,7 @@ poll_job(struct http_run *r, const char *id, int immediate, char **url)
 			goto done;
 		if (resp.status == 404) {
 			pr = POLL_NOTFOUND;
-			provider_error_set(r->err, "provider_error", 1,
+			job_error_set(r->err, JOB_ERR_PROVIDER_ERROR,
 			    "http: %s poll: the remote does not know the id",
 			    r->what);
 			goto done;
@@ -742,7 +742,7 @@ poll_job(struct http_run *r, const char *id, int immediate, char **url)
 		if (o != NULL)
 			s = get_str(o, "status");
 		if (s == NULL) {
-			provider_error_set(r->err, "provider_error", 1,
+			job_error_set(r->err, JOB_ERR_PROVIDER_ERROR,
 			    "http: %s poll: malformed answer", r->what);
 			goto done;
 		}
@@ -755,14 +755,14 @@ poll_job(struct http_run *r, const char *id, int immediate, char **url)
 			if (u == NULL ||
 			    !json_object_is_type(u, json_type_string) ||
 			    !is_http_url(json_object_get_string(u))) {
-				provider_error_set(r->err, "provider_error", 1,
+				job_error_set(r->err, JOB_ERR_PROVIDER_ERROR,
 				    "http: %s: completed without an http(s) "
 				    "output URL", r->what);
 				goto done;
 			}
 			*url = strdup(json_object_get_string(u));
 			if (*url == NULL) {
-				provider_error_set(r->err, "internal", 1,
+				job_error_set(r->err, JOB_ERR_INTERNAL,
 				    "http: out of memory");
 				goto done;
 			}
@@ -782,7 +782,7 @@ poll_job(struct http_run *r, const char *id, int immediate, char **url)
 		else if (strcmp(s, "processing") == 0)
 			st = "processing";
 		else {
-			provider_error_set(r->err, "provider_error", 1,
+			job_error_set(r->err, JOB_ERR_PROVIDER_ERROR,
 			    "http: %s poll: unknown status", r->what);
 			goto done;
 		}
@@ -825,7 +825,7 @@ run_job(struct http_run *r, const char *path, const char *body,
 		return -1;
 	if (h != NULL && h->save_ref != NULL &&
 	    h->save_ref(h->arg, id) == -1) {
-		provider_error_set(r->err, "internal", 1,
+		job_error_set(r->err, JOB_ERR_INTERNAL,
 		    "http: %s: job lost (saving the ref)", r->what);
 		return -1;
 	}
@@ -837,7 +837,7 @@ run_job(struct http_run *r, const char *path, const char *body,
 static void
 run_init(struct http_run *r, struct provider *p, const char *what,
     int video, const struct provider_hooks *hooks,
-    struct provider_error *err)
+    struct job_error *err)
 {
 	struct http_ctx	*c = p->ctx;
 
@@ -937,7 +937,7 @@ done:
 static int
 http_tryon(struct provider *p, const struct provider_tryon_req *rq,
     const struct provider_hooks *hooks, char **url,
-    struct provider_error *err)
+    struct job_error *err)
 {
 	struct http_run	 r;
 	char		*body;
@@ -947,13 +947,13 @@ http_tryon(struct provider *p, const struct provider_tryon_req *rq,
 	run_init(&r, p, "tryon", 0, hooks, err);
 	if (rq->user_photo_url == NULL || rq->outfit_url == NULL ||
 	    !is_http_url(rq->user_photo_url) || !is_http_url(rq->outfit_url)) {
-		provider_error_set(err, "internal", 0,
+		job_error_set_final(err, JOB_ERR_INTERNAL,
 		    "http: tryon: input URLs must be http(s)");
 		return -1;
 	}
 	body = tryon_body(p->ctx, rq);
 	if (body == NULL) {
-		provider_error_set(err, "internal", 1, "http: out of memory");
+		job_error_set(err, JOB_ERR_INTERNAL, "http: out of memory");
 		return -1;
 	}
 	rc = run_job(&r, "/v1/run", body, url);
@@ -964,7 +964,7 @@ http_tryon(struct provider *p, const struct provider_tryon_req *rq,
 static int
 http_animate(struct provider *p, const struct provider_animate_req *rq,
     const struct provider_hooks *hooks, char **url,
-    struct provider_error *err)
+    struct job_error *err)
 {
 	struct http_run	 r;
 	char		*body;
@@ -973,13 +973,13 @@ http_animate(struct provider *p, const struct provider_animate_req *rq,
 	*url = NULL;
 	run_init(&r, p, "animate", 1, hooks, err);
 	if (rq->image_url == NULL || !is_http_url(rq->image_url)) {
-		provider_error_set(err, "internal", 0,
+		job_error_set_final(err, JOB_ERR_INTERNAL,
 		    "http: animate: the image URL must be http(s)");
 		return -1;
 	}
 	body = animate_body(p->ctx, rq);
 	if (body == NULL) {
-		provider_error_set(err, "internal", 1, "http: out of memory");
+		job_error_set(err, JOB_ERR_INTERNAL, "http: out of memory");
 		return -1;
 	}
 	rc = run_job(&r, "/v1/animate", body, url);

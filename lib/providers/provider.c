@@ -1,27 +1,13 @@
 /*
  * Choosing a provider from the configuration.
  */
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "app.h"
 #include "provider.h"
-#include "provider_http.h"
-
-void
-provider_error_set(struct provider_error *e, const char *code, int retryable,
-    const char *fmt, ...)
-{
-	va_list	 ap;
-
-	snprintf(e->code, sizeof(e->code), "%s", code);
-	e->retryable = retryable;
-	va_start(ap, fmt);
-	vsnprintf(e->detail, sizeof(e->detail), fmt, ap);
-	va_end(ap);
-}
+#include "http.h"
 
 struct strkey {
 	const char	*key;

@@ -44,7 +44,7 @@ staging_key(int64_t job_id, const char *ext, char *buf, size_t len)
 /* Download and decode one input image; 0 or -1 with err set. */
 static int
 fetch_image(struct app *a, const char *url, const char *what,
-    struct image *img, struct provider_error *err)
+    struct image *img, struct job_error *err)
 {
 	unsigned char	*buf = NULL;
 	size_t		 len;
@@ -52,7 +52,7 @@ fetch_image(struct app *a, const char *url, const char *what,
 	int		 rc;
 
 	if (s3_fetch_url(a->s3, url, LOCAL_MAX_INPUT, &buf, &len, &s3e) != 0) {
-		provider_error_set(err, "storage_error", 1,
+		job_error_set(err, JOB_ERR_STORAGE_ERROR,
 		    "local: fetching the %s: %ld %s", what, s3e.status,
 		    s3e.code);
 		return -1;
@@ -60,7 +60,7 @@ fetch_image(struct app *a, const char *url, const char *what,
 	rc = image_decode_scaled(buf, len, NULL, 1600, img);
 	free(buf);
 	if (rc != IMAGE_OK) {
-		provider_error_set(err, "provider_rejected", 0,
+		job_error_set(err, JOB_ERR_PROVIDER_REJECTED,
 		    "local: decoding the %s: %s", what, image_strerror(rc));
 		return -1;
 	}
@@ -74,7 +74,7 @@ fetch_image(struct app *a, const char *url, const char *what,
 static int
 publish(struct local_ctx *c, enum bucket b, const char *ext,
     const unsigned char *data, size_t len, const char *ctype, int64_t job_id,
-    char **url, struct provider_error *err)
+    char **url, struct job_error *err)
 {
 	struct app	*a = c->app;
 	char		 key[128];
@@ -83,13 +83,13 @@ publish(struct local_ctx *c, enum bucket b, const char *ext,
 	staging_key(job_id, ext, key, sizeof(key));
 	snprintf(c->staged, sizeof(c->staged), "%s", key);
 	if (s3_put(a->s3, a->bucket[b], key, data, len, ctype, &s3e) != 0) {
-		provider_error_set(err, "storage_error", 1,
+		job_error_set(err, JOB_ERR_STORAGE_ERROR,
 		    "local: storing the result: %ld %s", s3e.status, s3e.code);
 		return -1;
 	}
 	*url = s3_presign_get(a->s3, a->bucket[b], key, 900, time(NULL));
 	if (*url == NULL) {
-		provider_error_set(err, "internal", 1, "local: presign failed");
+		job_error_set(err, JOB_ERR_INTERNAL, "local: presign failed");
 		return -1;
 	}
 	return 0;
@@ -98,7 +98,7 @@ publish(struct local_ctx *c, enum bucket b, const char *ext,
 static int
 local_tryon(struct provider *p, const struct provider_tryon_req *rq,
     const struct provider_hooks *hooks, char **url,
-    struct provider_error *err)
+    struct job_error *err)
 {
 	struct local_ctx	*c = p->ctx;
 	struct app		*a = c->app;
@@ -118,18 +118,18 @@ local_tryon(struct provider *p, const struct provider_tryon_req *rq,
 		goto done;
 	if (hooks != NULL && hooks->heartbeat != NULL &&
 	    hooks->heartbeat(hooks->arg) == -1) {
-		provider_error_set(err, "internal", 1, "local: job lost");
+		job_error_set(err, JOB_ERR_INTERNAL, "local: job lost");
 		goto done;
 	}
 	compose_params_default(&cp);
 	if (compose_tryon(&person, &outfit, rq->location_url ? &loc : NULL,
 	    &cp, &out) != 0) {
-		provider_error_set(err, "provider_error", 0,
+		job_error_set_final(err, JOB_ERR_PROVIDER_ERROR,
 		    "local: composition failed");
 		goto done;
 	}
 	if (image_encode_jpeg(&out, 90, &jpg, &len) != IMAGE_OK) {
-		provider_error_set(err, "provider_error", 1,
+		job_error_set(err, JOB_ERR_PROVIDER_ERROR,
 		    "local: encoding failed");
 		goto done;
 	}
@@ -153,7 +153,7 @@ done:
 static int
 local_animate(struct provider *p, const struct provider_animate_req *rq,
     const struct provider_hooks *hooks, char **url,
-    struct provider_error *err)
+    struct job_error *err)
 {
 	struct local_ctx	*c = p->ctx;
 	struct app		*a = c->app;
@@ -169,13 +169,13 @@ local_animate(struct provider *p, const struct provider_animate_req *rq,
 		goto done;
 	if (hooks != NULL && hooks->heartbeat != NULL &&
 	    hooks->heartbeat(hooks->arg) == -1) {
-		provider_error_set(err, "internal", 1, "local: job lost");
+		job_error_set(err, JOB_ERR_INTERNAL, "local: job lost");
 		goto done;
 	}
 	video_params_default(&vp);
 	vp.seconds = 4.0;
 	if (video_panzoom_mp4(&img, &vp, &mp4, &len, verr, sizeof(verr)) != 0) {
-		provider_error_set(err, "provider_error", 0, "local: %s", verr);
+		job_error_set_final(err, JOB_ERR_PROVIDER_ERROR, "local: %s", verr);
 		goto done;
 	}
 	if (publish(c, BUCKET_VIDEOS, "mp4", mp4, len, "video/mp4",

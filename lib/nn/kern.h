@@ -1,7 +1,7 @@
 /*
- * NSFW network kernels, written once for any vector width.  Private to
- * lib/nsfw.c, which includes this file once per instruction set after
- * defining:
+ * Network kernels, written once for any vector width.  Private to
+ * lib/nn/kernels.c, which includes this file once per instruction set
+ * after defining:
  *
  *   K_SFX   name suffix (generic, avx2, avx512)
  *   K_VT    vector type (vector_size 16, 32 or 64 floats)
@@ -9,7 +9,7 @@
  *   K_ATTR  function attributes (target("...") or nothing)
  *
  * No include guard on purpose.  Each inclusion defines pw_<sfx>,
- * dw_<sfx> and conv_<sfx>, matching the pointers in struct nsfw_kernels.
+ * dw_<sfx> and conv_<sfx>, matching the pointers in struct nn_kernels.
  * Loads and stores go through memcpy: no alignment is assumed and the
  * compiler emits plain unaligned vector moves.
  */
@@ -18,7 +18,7 @@
 #define K_CAT(a, b)	K_CAT2(a, b)
 #define K_FN(name)	K_CAT(name, K_SFX)
 #define K_VL		((int)(sizeof(K_VT) / sizeof(float)))
-#define K_NV		(NSFW_PANEL / K_VL)
+#define K_NV		(NN_PANEL / K_VL)
 /*
  * Broadcast a float: -0.0 + x is x for every x (0.0 + x is not, for
  * x = -0.0), so the compiler emits a bare broadcast, no add.
@@ -49,7 +49,7 @@ K_FN(pw_tile)(const float *restrict a, size_t K, const float *restrict wp,
 	for (k = 0; k < K; k++) {
 #pragma GCC unroll 4
 		for (v = 0; v < K_NV; v++)
-			memcpy(&w[v], wp + k * NSFW_PANEL + v * K_VL,
+			memcpy(&w[v], wp + k * NN_PANEL + v * K_VL,
 			    sizeof(K_VT));
 #pragma GCC unroll 16
 		for (r = 0; r < mr; r++) {
@@ -67,7 +67,7 @@ K_FN(pw_tile)(const float *restrict a, size_t K, const float *restrict wp,
 #pragma GCC unroll 4
 		for (v = 0; v < K_NV; v++)
 			VACT(acc[r][v], act);
-		if (ncols == NSFW_PANEL) {
+		if (ncols == NN_PANEL) {
 #pragma GCC unroll 4
 			for (v = 0; v < K_NV; v++) {
 				if (ad != NULL) {
@@ -77,7 +77,7 @@ K_FN(pw_tile)(const float *restrict a, size_t K, const float *restrict wp,
 				memcpy(o + v * K_VL, &acc[r][v], sizeof(K_VT));
 			}
 		} else {
-			float	 tmp[NSFW_PANEL];
+			float	 tmp[NN_PANEL];
 
 			memcpy(tmp, acc[r], sizeof(tmp));
 			for (j = 0; j < ncols; j++)
@@ -96,11 +96,11 @@ K_FN(pw)(const float *a, size_t P, size_t K, const float *wpack,
 {
 	size_t	 p, j, ncols;
 
-	for (j = 0; j < N; j += NSFW_PANEL) {
+	for (j = 0; j < N; j += NN_PANEL) {
 		const float	*wp = wpack + j * K;
 		const float	*bp = bpack + j;
 
-		ncols = N - j < NSFW_PANEL ? N - j : NSFW_PANEL;
+		ncols = N - j < NN_PANEL ? N - j : NN_PANEL;
 		for (p = 0; p + K_MR <= P; p += K_MR)
 			K_FN(pw_tile)(a + p * K, K, wp, bp, out + p * N + j, N,
 			    add != NULL ? add + p * N + j : NULL, ncols, act,
@@ -119,8 +119,8 @@ K_FN(pw)(const float *a, size_t P, size_t K, const float *wpack,
  * over the interior columns; everything else takes the checked path.
  */
 static K_ATTR void
-K_FN(dw)(const struct nsfw_layer *L, const struct nsfw_tensor *ti,
-    const float *in, const struct nsfw_tensor *to, float *out,
+K_FN(dw)(const struct nn_layer *L, const struct nn_tensor *ti,
+    const float *in, const struct nn_tensor *to, float *out,
     const float *add)
 {
 	const size_t	 C = ti->c, IW = ti->w, IH = ti->h;
@@ -239,7 +239,7 @@ K_FN(dw)(const struct nsfw_layer *L, const struct nsfw_tensor *ti,
  */
 #define K_CW	32
 static inline __attribute__((always_inline)) K_ATTR void
-K_FN(conv_px)(const struct nsfw_layer *L, const float *in, size_t IW,
+K_FN(conv_px)(const struct nn_layer *L, const float *in, size_t IW,
     size_t IH, size_t CI, size_t CO, long iy0, long ix0, size_t co, float *o)
 {
 	K_VT		 acc[K_CW / K_VL], av, t;
@@ -285,8 +285,8 @@ K_FN(conv_px)(const struct nsfw_layer *L, const float *in, size_t IW,
  * time in registers, a scalar loop for what is left.
  */
 static K_ATTR void
-K_FN(conv)(const struct nsfw_layer *L, const struct nsfw_tensor *ti,
-    const float *in, const struct nsfw_tensor *to, float *out)
+K_FN(conv)(const struct nn_layer *L, const struct nn_tensor *ti,
+    const float *in, const struct nn_tensor *to, float *out)
 {
 	const size_t	 CI = ti->c, CO = to->c, IW = ti->w, IH = ti->h;
 	const size_t	 S = L->stride, KW = L->kw;
