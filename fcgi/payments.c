@@ -24,6 +24,7 @@
 
 #include "api.h"
 #include "log.h"
+#include "quota.h"
 #include "telegram.h"
 #include "util.h"
 #include "validate.h"
@@ -157,7 +158,8 @@ h_purchases_create(struct req *r)
 		    "buying tokens is not available now");
 		return;
 	}
-	if (users_touch(r) == -1)
+	/* Each purchase asks Telegram for an invoice while we wait. */
+	if (users_touch(r) == -1 || quota_take(r, QUOTA_PURCHASES, 1) == -1)
 		return;
 	b = req_read_json(r, 4096);
 	if (b == NULL)

@@ -15,6 +15,7 @@
 
 #include "api.h"
 #include "deletes.h"
+#include "quota.h"
 #include "image.h"
 #include "log.h"
 #include "util.h"
@@ -114,7 +115,8 @@ h_photos_create(struct req *r)
 	json_object		*o;
 	int			 rc;
 
-	if (users_touch(r) == -1)
+	if (users_touch(r) == -1 || quota_take(r, QUOTA_PHOTOS, 1) == -1 ||
+	    quota_take(r, QUOTA_UPLOADS, 1) == -1)
 		return;
 	if (req_read_body(r, (size_t)a->photo_max_bytes, &body, &len) == -1)
 		return;

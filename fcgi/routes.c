@@ -10,6 +10,7 @@
 
 #include "api.h"
 #include "deletes.h"
+#include "quota.h"
 #include "log.h"
 #include "metrics.h"
 #include "util.h"
@@ -96,6 +97,7 @@ const struct db_stmt *const api_statements[] = {
 	events_statements,
 	payments_statements,
 	deletes_statements,
+	quota_statements,
 	NULL
 };
 

@@ -118,6 +118,9 @@ check "...refuses a plain http URL without asking Telegram (rc $rc)" [ "$rc:$(ca
 out=$(PRIMERKA_TELEGRAM_WEBHOOK_SECRET='not a secret!' ADMIN telegram-webhook "https://shop.example/h" 2>&1); rc=$?
 refused_at_start() { [ "$rc" != 0 ] && grep -q "webhook_secret" <<<"$out"; }
 check "a webhook secret Telegram would refuse stops the programs at start ($rc)" refused_at_start
+out=$(PRIMERKA_TELEGRAM_WEBHOOK_SECRET='abcdef0123456789abcdef012345678' ADMIN telegram-webhook "https://shop.example/h" 2>&1); rc=$?
+short() { [ "$rc" != 0 ] && grep -q "webhook_secret: at least 32" <<<"$out"; }
+check "a webhook secret shorter than 32 characters stops them too ($rc)" short
 
 echo "refunds"
 rfd() { echo "{\"update_id\":$RANDOM,\"message\":{\"message_id\":3,\"date\":1,\"chat\":{\"id\":$1,\"type\":\"private\"},\"from\":{\"id\":$1,\"is_bot\":false,\"first_name\":\"T\"},\"refunded_payment\":{\"currency\":\"XTR\",\"total_amount\":$2,\"invoice_payload\":\"purchase:$3\",\"telegram_payment_charge_id\":\"$4\"}}}"; }
