@@ -27,6 +27,11 @@ setup_user() {
 }
 object_exists() { [ -f "$S3DIR/$1/$2._S3rver_object" ]; }
 object_gone() { ! object_exists "$@"; }
+# The worker may be deleting it at the same moment: allow it 10 s.
+gone_soon() {
+	for _ in $(seq 1 40); do object_gone "$1" "$2" && return 0; sleep 0.25; done
+	return 1
+}
 fails() { ! "$@" >/dev/null 2>&1; }
 
 echo "retention"
@@ -49,8 +54,8 @@ out=$(ADMIN retention)
 check "the abandoned purchase is deleted; today's and the paid one stay ($out)" \
 	[ "$($PSQL -c "SELECT string_agg(id::text, ',' ORDER BY id) FROM purchases WHERE id IN ($pp1, $pp2, $pp3)")" = "$pp2,$pp3" ]
 check "the sweep reports deletions ($out)" grep -qE "^[1-9][0-9]* photos, [1-9][0-9]* results" <<<"$out"
-check "the old photo object is gone" object_gone user-photos "$pkey"
-check "the old result object is gone" object_gone results "$rkey"
+check "the old photo object is gone" gone_soon user-photos "$pkey"
+check "the old result object is gone" gone_soon results "$rkey"
 req GET "/photos/$P" -H "$H"
 expect 404 "the old photo"
 req GET "/tryons/$J" -H "$H"
@@ -67,8 +72,8 @@ pkey=$($PSQL -c "SELECT object_key FROM photos WHERE id = $P")
 rkey=$($PSQL -c "SELECT result_key FROM jobs WHERE id = $J")
 out=$(ADMIN delete-user "$U2")
 check "delete-user ($out)" grep -q "deleted user $U2" <<<"$out"
-check "their photo object is gone" object_gone user-photos "$pkey"
-check "their result object is gone" object_gone results "$rkey"
+check "their photo object is gone" gone_soon user-photos "$pkey"
+check "their result object is gone" gone_soon results "$rkey"
 check "their rows are gone" [ "$($PSQL -c "SELECT (SELECT count(*) FROM jobs WHERE user_id = $U2) + (SELECT count(*) FROM photos WHERE user_id = $U2)")" = 0 ]
 check "the user row stays, anonymised, with its ledger" \
 	[ "$($PSQL -c "SELECT first_name || ':' || (erased_at IS NOT NULL) || ':' || (SELECT count(*) > 0 FROM ledger WHERE user_id = $U2) FROM users WHERE id = $U2")" = ":true:true" ]
