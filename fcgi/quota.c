@@ -73,6 +73,6 @@ quota_take(struct req *r, enum quota q, int n)
 	if (wait <= 0)
 		return 0;
 	snprintf(hdr, sizeof(hdr), "Retry-After: %lld\r\n", (long long)wait);
-	resp_error_h(r, 429, "quota_exceeded", quotas[q].msg[r->lang], hdr);
+	resp_error_h(r, API_ERR_QUOTA_EXCEEDED, quotas[q].msg[r->lang], hdr);
 	return -1;
 }
