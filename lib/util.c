@@ -377,7 +377,7 @@ util_prompt_text(char *dst, size_t dstlen, const char *src, size_t maxchars)
 			s++;
 			while ((*s & 0xc0) == 0x80)
 				s++;
-			if (!space && o + 1 < dstlen && chars < maxchars) {
+			if (!space && o + 1 < dstlen) {
 				dst[o++] = ' ';
 				chars++;
 				space = 1;
