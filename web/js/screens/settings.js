@@ -1,40 +1,51 @@
 /*
- * Settings: your data.  "Delete my data" erases every photo, try-on,
- * animation and event of yours (DELETE /me) after a confirmation; the
- * token balance stays.
+ * Settings: the app's language and the bot's messages when a try-on or
+ * animation is ready.  Opened from Telegram's SettingsButton (the ⋯
+ * menu) or, where there is none, from the gear in the top bar.
+ *
+ * "Delete my data" erases every photo, try-on, animation and event of
+ * the user (DELETE /me) after a confirmation; the token balance stays.
  */
-import { api } from '../api.js';
+import { api, setLanguage } from '../api.js';
 import { tg } from '../tg.js';
-import { t } from '../i18n.js';
-import { h, icon, toast, confirmSheet } from '../dom.js';
-import { state, nav, setMain, registerScreen, errorText, refreshMe } from '../core.js';
+import { t, setLang, pickLang } from '../i18n.js';
+import { h, put, notice, toast, icon, confirmSheet } from '../dom.js';
+import { state, nav, registerScreen, errorText, setTitle, refreshMe } from '../core.js';
+
+/* Where the chosen language is kept (CloudStorage, else this device). */
+export const LANG_KEY = 'language';
+
+/* Apply a language choice ("auto", "ru", "en") to the app. */
+export function applyLanguage(choice) {
+	setLanguage(choice);
+	if (choice === 'ru' || choice === 'en')
+		setLang(choice);
+	else
+		setLang(pickLang((tg.user && tg.user.language_code) || navigator.language));
+}
 
 function settingsScreen() {
+	const el = h('div', { class: 'settings', testid: 'screen-settings' });
+	let s = null;
 	let busy = false;
-	const erase = h('button', { class: 'btn btn-danger', type: 'button', testid: 'erase-me',
-	    onclick: () => eraseAll() }, icon('trash'), t('erase_me'));
-	const el = h('div', { class: 'settings', testid: 'screen-settings' },
-	    h('h2', { text: t('your_data') }),
-	    h('p', { text: t('erase_me_text') }),
-	    erase);
+	let destroyed = false;
 
 	async function eraseAll() {
 		if (busy)
 			return;
 		const ok = await confirmSheet(t('erase_me_q'), t('erase_me_confirm'), t('delete'), true);
-		if (!ok)
+		if (!ok || destroyed)
 			return;
 		busy = true;
-		erase.disabled = true;
 		try {
 			await api.deleteMe();
 		} catch (e) {
 			toast(errorText(e), 'error');
 			tg.haptic('error');
 			busy = false;
-			erase.disabled = false;
 			return;
 		}
+		busy = false;
 		state.photos = [];
 		state.tryons = [];
 		state.animations = [];
@@ -45,11 +56,84 @@ function settingsScreen() {
 		nav.reset('home');
 	}
 
+	function dataCard() {
+		return h('section', { class: 'card settings-card', testid: 'settings-data' },
+		    h('h2', { class: 'settings-head', text: t('your_data') }),
+		    h('p', { class: 'hint', text: t('erase_me_text') }),
+		    h('button', { class: 'btn btn-danger', type: 'button', testid: 'erase-me',
+			onclick: () => eraseAll() }, icon('trash'), t('erase_me')));
+	}
+
+	async function change(body) {
+		if (busy)
+			return;
+		busy = true;
+		try {
+			s = await api.updateSettings(body);
+			tg.haptic('select');
+			if (body.language !== undefined) {
+				applyLanguage(s.language);
+				await tg.storageSet(LANG_KEY, s.language);
+				setTitle(t('title_settings'));
+			}
+		} catch (e) {
+			tg.haptic('error');
+			toast(errorText(e), 'error');
+		}
+		busy = false;
+		if (!destroyed)
+			render();
+	}
+
+	function langRow(value, label) {
+		return h('label', { class: 'choice', testid: 'lang-' + value },
+		    h('input', { type: 'radio', name: 'lang', value, checked: s.language === value,
+			onchange: () => change({ language: value }) }),
+		    h('span', { text: label }));
+	}
+
+	function render() {
+		if (!s) {
+			put(el, h('div', { class: 'card skeleton tall' }));
+			return;
+		}
+		const toggle = h('input', { type: 'checkbox', class: 'switch', testid: 'notify-toggle',
+		    checked: s.notifications, 'aria-label': t('set_notify'),
+		    onchange: (e) => change({ notifications: e.target.checked }) });
+		let note = null;
+		if (s.bot_blocked)
+			note = t('set_notify_blocked');
+		else if (!s.bot_can_write)
+			note = t('set_notify_start');
+		put(el,
+		    h('section', { class: 'card settings-card', testid: 'settings-language' },
+			h('h2', { class: 'settings-head', text: t('set_language') }),
+			h('div', { class: 'choices' },
+			    langRow('auto', t('set_lang_auto')), langRow('ru', 'Русский'), langRow('en', 'English'))),
+		    h('section', { class: 'card settings-card', testid: 'settings-notify' },
+			h('label', { class: 'switch-row' },
+			    h('div', null, h('div', { class: 'settings-head', text: t('set_notify') }),
+				h('div', { class: 'hint', text: t('set_notify_text') })),
+			    toggle),
+			note ? h('p', { class: 'hint settings-note', testid: 'notify-note', text: note }) : null),
+		    dataCard());
+	}
+
 	return {
 		title: t('title_settings'),
 		el,
-		mount() { setMain(null); },
+		mount() {
+			render();
+			api.settings().then((v) => { s = v; if (!destroyed) render(); }).catch((e) => {
+				if (!destroyed)
+					put(el, notice('error', t('err_title'), errorText(e), null));
+			});
+		},
+		destroy() {
+			destroyed = true;
+		},
 	};
 }
 
 registerScreen('settings', settingsScreen);
+export { state, nav };
