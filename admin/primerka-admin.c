@@ -13,8 +13,10 @@
  *   primerka-admin telegram-webhook URL
  *   primerka-admin purchases USER_ID
  *   primerka-admin refund PURCHASE_ID [--force]
- *   primerka-admin delete-user USER_ID
+ *   primerka-admin delete-user USER_ID     (erasure, as DELETE /me)
  *   primerka-admin retention
+ *   primerka-admin sweep-deletes          (objects whose rows are gone)
+ *   primerka-admin reconcile              (objects no row names)
  *
  * Reads the same configuration as the services (PRIMERKA_CONFIG and the
  * PRIMERKA_* environment).  Prints the new id on success.
@@ -40,6 +42,7 @@
 #include "image.h"
 #include "log.h"
 #include "qc.h"
+#include "deletes.h"
 #include "retention.h"
 #include "telegram.h"
 #include "util.h"
@@ -92,7 +95,7 @@ static const struct db_stmt admin_statements[] = {
 };
 
 static const struct db_stmt *const admin_tables[] = { admin_statements,
-    retention_statements, NULL };
+    retention_statements, deletes_statements, NULL };
 
 static struct {
 	const char	*lang, *name, *note, *shop, *title, *description;
@@ -142,7 +145,9 @@ usage(void)
 	    "       primerka-admin refund PURCHASE_ID [--force]\n"
 	    "       primerka-admin stats [DAYS]\n"
 	    "       primerka-admin delete-user USER_ID\n"
-	    "       primerka-admin retention\n");
+	    "       primerka-admin retention\n"
+	    "       primerka-admin sweep-deletes\n"
+	    "       primerka-admin reconcile\n");
 	exit(2);
 }
 
@@ -556,16 +561,21 @@ admin_command(struct app *a, const char *cmd, int argc, char *argv[])
 	}
 	if (strcmp(cmd, "delete-user") == 0) {
 		struct retention_counts n;
+		struct deletes_counts dc;
 		if (argc != 1 || util_parse_i64(argv[0], 1, INT64_MAX, &v) == -1)
 			usage();
-		rc = retention_delete_user(a, v, &n);
+		rc = retention_erase_user(a, v, &n);
 		if (rc == -1)
-			return fail("could not delete every object; the user "
-			    "is kept, try again");
+			return fail(db_error(a->db));
 		if (rc == 0)
 			return fail("no such user");
-		printf("deleted user %lld: %lld photos, %lld results\n",
-		    (long long)v, (long long)n.photos, (long long)n.results);
+		memset(&dc, 0, sizeof(dc));
+		while (deletes_sweep(a, 100, &dc) > 0 && dc.failed == 0)
+			;
+		printf("deleted user %lld: %lld photos, %lld jobs, %lld events"
+		    "%s\n", (long long)v, (long long)n.photos,
+		    (long long)n.results, (long long)n.events, dc.failed ?
+		    " (some objects are left to the worker's retries)" : "");
 		return 0;
 	}
 	if (strcmp(cmd, "retention") == 0) {
@@ -574,11 +584,41 @@ admin_command(struct app *a, const char *cmd, int argc, char *argv[])
 			usage();
 		if (retention_sweep(a, 100000, &n) == -1)
 			return fail("retention sweep failed");
-		printf("%lld photos, %lld results, %lld abandoned purchases "
-		    "deleted, %lld errors\n", (long long)n.photos,
-		    (long long)n.results, (long long)n.purchases,
-		    (long long)n.errors);
+		printf("%lld photos, %lld results, %lld abandoned purchases, "
+		    "%lld job events, %lld analytics events deleted, %lld "
+		    "errors\n", (long long)n.photos, (long long)n.results,
+		    (long long)n.purchases, (long long)n.job_events,
+		    (long long)n.events, (long long)n.errors);
 		return n.errors ? 1 : 0;
+	}
+	if (strcmp(cmd, "sweep-deletes") == 0) {
+		struct deletes_counts dc;
+		if (argc != 0)
+			usage();
+		memset(&dc, 0, sizeof(dc));
+		do
+			rc = deletes_sweep(a, 100, &dc);
+		while (rc > 0 && dc.failed == 0);
+		if (rc == -1)
+			return fail(db_error(a->db));
+		printf("%lld objects deleted, %lld to retry\n",
+		    (long long)dc.deleted, (long long)dc.failed);
+		return dc.failed ? 1 : 0;
+	}
+	if (strcmp(cmd, "reconcile") == 0) {
+		struct deletes_counts dc;
+		int64_t grace;
+		if (argc != 0)
+			usage();
+		if (config_get_int(a->cfg, "retention", "orphan_grace", 3600, 0,
+		    86400 * 30, &grace) == -1)
+			return fail("bad [retention] orphan_grace");
+		memset(&dc, 0, sizeof(dc));
+		rc = deletes_reconcile(a, grace, &dc);
+		printf("%lld objects listed, %lld orphans, %lld deleted, %lld "
+		    "failed\n", (long long)dc.listed, (long long)dc.orphans,
+		    (long long)dc.deleted, (long long)dc.failed);
+		return rc == -1 ? 1 : 0;
 	}
 	usage();
 	return 2;

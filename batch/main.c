@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "deletes.h"
 #include "confcheck.h"
 #include "log.h"
 #include "outbox.h"
@@ -75,6 +76,7 @@ static const struct db_stmt *const batch_tables[] = {
 	photo_statements,
 	catalog_statements,
 	retention_statements,
+	deletes_statements,
 	outbox_statements,
 	NULL
 };
@@ -117,7 +119,11 @@ worker_loop(struct app *a, const struct opts *o, int index)
 	struct job_ctx	 c;
 	char		 worker[96], host[64], err[256];
 	time_t		 start = time(NULL), last_rescue = 0, last_sweep = 0;
+	time_t		 last_deletes = 0, last_reconcile = time(NULL);
+	time_t		 last_catalog = 0;
 	struct retention_counts rc_n;
+	struct deletes_counts dc_n;
+	int64_t		 reconcile_h = 24, grace = 3600;
 	int64_t		 done = 0;
 	int		 listening = 0, exitcode = 0, nclaimed, i;
 	enum queue_result qr;
@@ -136,6 +142,12 @@ worker_loop(struct app *a, const struct opts *o, int index)
 	}
 	if (a->pose == NULL && app_load_pose(a, err, sizeof(err)) == -1) {
 		log_errx("pose models: %s", err);
+		return 1;
+	}
+	if (config_get_int(a->cfg, "retention", "reconcile_hours", 24, 0,
+	    24 * 365, &reconcile_h) == -1 || config_get_int(a->cfg,
+	    "retention", "orphan_grace", 3600, 0, 86400 * 30, &grace) == -1) {
+		log_errx("bad [retention] reconcile_hours or orphan_grace");
 		return 1;
 	}
 	prov = provider_new(a, err, sizeof(err));
@@ -166,6 +178,22 @@ worker_loop(struct app *a, const struct opts *o, int index)
 				log_warnx("%d bot message(s) left mid-send by a "
 				    "lost worker: not sent again", n);
 			last_rescue = time(NULL);
+		}
+		/*
+		 * Before any job, however deep the queue: objects whose rows
+		 * are gone (every few seconds), and the NSFW verdicts of
+		 * catalogue items, which stay out of the catalogue until
+		 * judged.
+		 */
+		memset(&dc_n, 0, sizeof(dc_n));
+		if (time(NULL) - last_deletes >= 5) {
+			(void)deletes_sweep(a, 100, &dc_n);
+			last_deletes = time(NULL);
+		}
+		if (time(NULL) != last_catalog) {
+			if (catalog_check_pending(a) == 1)
+				continue;
+			last_catalog = time(NULL);
 		}
 		qr = queue_claim_many(a->db, worker, (int)o->lease, claimed,
 		    (int)o->batch, &nclaimed);
@@ -198,16 +226,29 @@ worker_loop(struct app *a, const struct opts *o, int index)
 		}
 		/* Idle: bot messages due again (a retry, or one whose
 		 * worker died before sending), then photos and catalogue
-		 * images waiting for their verdict. */
+		 * images waiting for their verdict, then objects whose rows
+		 * are gone. */
 		if (outbox_send_one(a, worker, 0) == 1 ||
 		    photos_check_pending(a) == 1 ||
-		    catalog_check_pending(a) == 1)
+		    catalog_check_pending(a) == 1 ||
+		    deletes_sweep(a, 100, &dc_n) > 0)
 			continue;
 		/* Idle: the retention sweep, hourly (and at every --once run),
 		 * by the first worker process only. */
 		if (index == 0 && time(NULL) - last_sweep >= 3600) {
-			(void)retention_sweep(a, 500, &rc_n);
+			(void)retention_sweep(a, 100000, &rc_n);
 			last_sweep = time(NULL);
+		}
+		/* Idle: objects no row names, daily by default. */
+		if (index == 0 && reconcile_h > 0 &&
+		    time(NULL) - last_reconcile >= reconcile_h * 3600) {
+			memset(&dc_n, 0, sizeof(dc_n));
+			(void)deletes_reconcile(a, grace, &dc_n);
+			if (dc_n.orphans > 0)
+				log_warnx("reconcile: %lld objects without a "
+				    "row, %lld deleted", (long long)dc_n.orphans,
+				    (long long)dc_n.deleted);
+			last_reconcile = time(NULL);
 		}
 		if (!o->follow)
 			break;

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "deletes.h"
 #include "log.h"
 #include "wmetrics.h"
 #include "outbox.h"
@@ -154,8 +155,17 @@ pipeline_run(struct job_ctx *c)
 		log_job(c, "job completed", "COMPLETED");
 		wm_outcome(WM_COMPLETED, -1);
 	}
-	else if (qr == QUEUE_EMPTY)
+	else if (qr == QUEUE_EMPTY) {
+		/* Failed by job_complete() itself: no row will name what
+		 * was uploaded.  (A lost lease leaves the objects to the
+		 * worker that holds the job now, or to the reconciliation.) */
+		enum bucket b = c->job.kind == JOB_KIND_TRYON ?
+		    BUCKET_RESULTS : BUCKET_VIDEOS;
+		(void)deletes_object(c->app, b, c->result_key);
+		if (c->thumb_key[0] != '\0')
+			(void)deletes_object(c->app, b, c->thumb_key);
 		log_job(c, "job failed: insufficient tokens", "FAILED");
+	}
 	else
 		log_job(c, "job completion lost", "");
 out:

@@ -88,6 +88,39 @@ done:
 	return rc;
 }
 
+/*
+ * The NSFW classifier on what a provider made (a result image, a video's
+ * preview), before anything is stored: 0 clean, 1 over [qc]
+ * result_nsfw_max (c->err set: result_nsfw, final, and the job is never
+ * charged), -1 the check failed (c->err set, retryable).
+ */
+static int
+result_nsfw(struct job_ctx *c, const struct image *img)
+{
+	struct app	*a = c->app;
+	float		 p[NSFW_NCLASSES];
+	int		 rc;
+
+	if (a->nsfw == NULL) {
+		job_error_set(&c->err, JOB_ERR_INTERNAL,
+		    "uploading: no NSFW classifier for the result");
+		return -1;
+	}
+	rc = nsfw_classify(a->nsfw, img, p);
+	if (rc != NSFW_OK) {
+		job_error_set(&c->err, JOB_ERR_INTERNAL,
+		    "uploading: the NSFW check failed (%d)", rc);
+		return -1;
+	}
+	if (p[NSFW_PORN] + p[NSFW_HENTAI] > a->qc.result_nsfw_max) {
+		job_error_set_final(&c->err, JOB_ERR_RESULT_NSFW,
+		    "uploading: the result scored %.3f (porn + hentai)",
+		    (double)(p[NSFW_PORN] + p[NSFW_HENTAI]));
+		return 1;
+	}
+	return 0;
+}
+
 static int
 upload_tryon(struct job_ctx *c, unsigned char *buf, size_t len)
 {
@@ -111,6 +144,8 @@ upload_tryon(struct job_ctx *c, unsigned char *buf, size_t len)
 		    "uploading: the result is not an image");
 		goto done;
 	}
+	if (result_nsfw(c, &img) != 0)
+		goto done;	/* nothing stored */
 	if (image_fit(&img, THUMB_SIDE, &thumb) != IMAGE_OK ||
 	    image_encode_webp(&thumb, 80, &webp, &wlen) != IMAGE_OK) {
 		job_error_set(&c->err, JOB_ERR_INTERNAL,
@@ -299,6 +334,20 @@ upload_animation(struct job_ctx *c, unsigned char *buf, size_t len)
 		job_error_set(&c->err, JOB_ERR_PROVIDER_ERROR,
 		    "uploading: the result is not a playable H.264 MP4");
 		goto done;
+	}
+	{
+		struct image prev = { 0 };
+		int bad;
+		if (image_decode_scaled(jpg, jlen, NULL, THUMB_SIDE, &prev) !=
+		    IMAGE_OK) {
+			job_error_set(&c->err, JOB_ERR_PROVIDER_ERROR,
+			    "uploading: the video's preview does not decode");
+			goto done;
+		}
+		bad = result_nsfw(c, &prev);
+		image_free(&prev);
+		if (bad != 0)
+			goto done;	/* nothing stored */
 	}
 	snprintf(c->result_key, sizeof(c->result_key),
 	    "animations/%lld/%lld.mp4", (long long)c->job.user_id,

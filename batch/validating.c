@@ -14,8 +14,9 @@
 
 const struct db_stmt worker_statements[] = {
 	{ "worker_tryon_inputs",
-	  "SELECT p.object_key, o.image_key, o.active, o.category, o.title, "
-	  "o.description, l.image_key, l.active, "
+	  "SELECT p.object_key, o.image_key, o.active AND o.nsfw_checked_at "
+	  "IS NOT NULL, o.category, o.title, o.description, l.image_key, "
+	  "l.active AND l.nsfw_checked_at IS NOT NULL, "
 	  "array_to_string(l.tags, ', ') "
 	  "FROM jobs j LEFT JOIN photos p ON p.id = j.photo_id "
 	  "AND p.user_id = j.user_id "

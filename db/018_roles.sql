@@ -36,8 +36,13 @@ BEGIN
         END IF;
     END LOOP;
     -- The worker: the queue and its history, verdicts, retention.
+    -- Also the bot's outbox, the provider credits and alerts, the pending
+    -- deletes it sweeps and the analytics and counters retention prunes.
     FOREACH t IN ARRAY ARRAY['jobs', 'job_events', 'photos', 'outfits',
-                             'locations', 'purchases'] LOOP
+                             'locations', 'purchases', 'bot_outbox',
+                             'job_credits', 'provider_alerts',
+                             'pending_deletes', 'events', 'user_counters',
+                             'shares', 'share_visits'] LOOP
         IF to_regclass(t) IS NOT NULL THEN
             EXECUTE format('GRANT INSERT, UPDATE, DELETE ON %I TO %I', t, wrk);
         END IF;
@@ -49,6 +54,12 @@ BEGIN
        AND column_name <> 'balance';
     EXECUTE format('GRANT INSERT (%s), UPDATE (%s) ON users TO %I',
         cols, cols, api);
+    -- The worker records a user who blocked the bot (a 403 from Telegram).
+    IF EXISTS (SELECT 1 FROM information_schema.columns
+                WHERE table_schema = 'public' AND table_name = 'users'
+                  AND column_name = 'bot_blocked_at') THEN
+        EXECUTE format('GRANT UPDATE (bot_blocked_at) ON users TO %I', wrk);
+    END IF;
     EXECUTE format('GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO %I, %I',
         api, wrk);
     -- The money functions: the owner's, each to the service that calls it.

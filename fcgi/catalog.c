@@ -1,6 +1,7 @@
 /*
  * The catalogue: outfits and locations, public reads for every signed-in
- * user, with cursor pagination (oldest first, by id).
+ * user, with cursor pagination (oldest first, by id).  Nothing waits for
+ * its NSFW verdict in public (staff see their own, marked pending).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,26 +13,43 @@
 
 #define OUTFIT_COLS \
 	"o.id, o.shop_id, s.name, o.title, o.description, o.category, " \
-	"o.product_url, o.price, o.currency, o.image_key "
+	"o.product_url, o.price, o.currency, o.image_key, " \
+	"o.nsfw_checked_at IS NULL "
 #define LOCATION_COLS \
-	"id, title, description, array_to_json(tags), image_key "
+	"id, title, description, array_to_json(tags), image_key, " \
+	"nsfw_checked_at IS NULL "
+/*
+ * Public: active, with an image and its NSFW verdict.  An item still
+ * waiting for the verdict is shown only to its shop's staff and to
+ * admins (the requester, user id $N), marked "moderation": "pending".
+ */
+#define OUTFIT_VISIBLE(uid) \
+	"o.active AND o.image_key IS NOT NULL AND (o.nsfw_checked_at IS " \
+	"NOT NULL OR EXISTS (SELECT 1 FROM users u WHERE u.id = " uid " " \
+	"AND (u.role = 'admin' OR (u.role = 'shop_staff' AND " \
+	"u.shop_id = o.shop_id)))) "
+#define LOCATION_VISIBLE(uid) \
+	"active AND image_key IS NOT NULL AND (nsfw_checked_at IS NOT NULL " \
+	"OR EXISTS (SELECT 1 FROM users u WHERE u.id = " uid " AND " \
+	"u.role = 'admin')) "
 
 const struct db_stmt catalog_statements[] = {
 	{ "outfit_get",
 	  "SELECT " OUTFIT_COLS "FROM outfits o JOIN shops s ON s.id = o.shop_id "
-	  "WHERE o.id = $1 AND o.active AND o.image_key IS NOT NULL", 1 },
+	  "WHERE o.id = $1 AND " OUTFIT_VISIBLE("$2"), 2 },
 	{ "outfit_list",
 	  "SELECT " OUTFIT_COLS "FROM outfits o JOIN shops s ON s.id = o.shop_id "
-	  "WHERE o.active AND o.image_key IS NOT NULL AND o.id > $1 "
+	  "WHERE " OUTFIT_VISIBLE("$5") "AND o.id > $1 "
 	  "AND ($3::bigint IS NULL OR o.shop_id = $3) "
 	  "AND ($4::text IS NULL OR o.category = $4) "
-	  "ORDER BY o.id LIMIT $2", 4 },
+	  "ORDER BY o.id LIMIT $2", 5 },
 	{ "location_get",
-	  "SELECT " LOCATION_COLS "FROM locations WHERE id = $1 AND active AND image_key IS NOT NULL", 1 },
+	  "SELECT " LOCATION_COLS "FROM locations WHERE id = $1 AND "
+	  LOCATION_VISIBLE("$2"), 2 },
 	{ "location_list",
-	  "SELECT " LOCATION_COLS "FROM locations WHERE active AND image_key IS NOT NULL AND id > $1 "
-	  "AND ($3::text IS NULL OR tags @> ARRAY[$3]) "
-	  "ORDER BY id LIMIT $2", 3 },
+	  "SELECT " LOCATION_COLS "FROM locations WHERE " LOCATION_VISIBLE("$4")
+	  "AND id > $1 AND ($3::text IS NULL OR tags @> ARRAY[$3]) "
+	  "ORDER BY id LIMIT $2", 4 },
 	{ NULL, NULL, 0 }
 };
 
@@ -71,6 +89,8 @@ outfit_to_json(struct req *r, const PGresult *res, int i)
 	json_object_object_add(o, "currency",
 	    json_object_new_string(PQgetvalue(res, i, 8)));
 	add_url(r, o, BUCKET_OUTFITS, PQgetvalue(res, i, 9));
+	json_object_object_add(o, "moderation", json_object_new_string(
+	    strcmp(PQgetvalue(res, i, 10), "t") == 0 ? "pending" : "approved"));
 	return o;
 }
 
@@ -88,27 +108,29 @@ location_to_json(struct req *r, const PGresult *res, int i)
 	json_object_object_add(o, "tags", json_tokener_parse(
 	    PQgetvalue(res, i, 3)));
 	add_url(r, o, BUCKET_LOCATIONS, PQgetvalue(res, i, 4));
+	json_object_object_add(o, "moderation", json_object_new_string(
+	    strcmp(PQgetvalue(res, i, 5), "t") == 0 ? "pending" : "approved"));
 	return o;
 }
 
 void
 h_outfits_get(struct req *r)
 {
-	get_answer(r, "outfit_get", 0, outfit_to_json, "no such outfit");
+	get_answer(r, "outfit_get", 1, outfit_to_json, "no such outfit");
 }
 
 void
 h_locations_get(struct req *r)
 {
-	get_answer(r, "location_get", 0, location_to_json,
+	get_answer(r, "location_get", 1, location_to_json,
 	    "no such location");
 }
 
 void
 h_outfits_list(struct req *r)
 {
-	char		 cur[24], lim[24], shop[32], cat[32];
-	const char	*p[4] = { cur, lim, NULL, NULL };
+	char		 cur[24], lim[24], shop[32], cat[32], uid[24];
+	const char	*p[5] = { cur, lim, NULL, NULL, uid };
 	int64_t		 cursor, limit, shop_id;
 	PGresult	*res;
 
@@ -133,7 +155,8 @@ h_outfits_list(struct req *r)
 	}
 	snprintf(cur, sizeof(cur), "%lld", (long long)cursor);
 	snprintf(lim, sizeof(lim), "%lld", (long long)limit);
-	if (db_run(r->app->db, "outfit_list", 4, p, PGRES_TUPLES_OK,
+	snprintf(uid, sizeof(uid), "%lld", (long long)r->user.id);
+	if (db_run(r->app->db, "outfit_list", 5, p, PGRES_TUPLES_OK,
 	    &res) == -1) {
 		api_db_down(r);
 		return;
@@ -145,8 +168,8 @@ h_outfits_list(struct req *r)
 void
 h_locations_list(struct req *r)
 {
-	char		 cur[24], lim[24], tag[64];
-	const char	*p[3] = { cur, lim, NULL };
+	char		 cur[24], lim[24], tag[64], uid[24];
+	const char	*p[4] = { cur, lim, NULL, uid };
 	int64_t		 cursor, limit;
 	PGresult	*res;
 
@@ -167,7 +190,8 @@ h_locations_list(struct req *r)
 	}
 	snprintf(cur, sizeof(cur), "%lld", (long long)cursor);
 	snprintf(lim, sizeof(lim), "%lld", (long long)limit);
-	if (db_run(r->app->db, "location_list", 3, p, PGRES_TUPLES_OK,
+	snprintf(uid, sizeof(uid), "%lld", (long long)r->user.id);
+	if (db_run(r->app->db, "location_list", 4, p, PGRES_TUPLES_OK,
 	    &res) == -1) {
 		api_db_down(r);
 		return;

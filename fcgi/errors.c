@@ -48,6 +48,8 @@ const struct api_error_info api_errors[API_ERR__MAX] = {
 	    "only a completed try-on can be animated", -1 },
 	[API_ERR_NOT_CANCELLABLE] = { "not_cancellable", 409,
 	    "the job is already running or finished", -1 },
+	[API_ERR_JOB_RUNNING] = { "job_running", 409,
+	    "it is being made right now; delete it when it is done", -1 },
 	[API_ERR_LENGTH_REQUIRED] = { "length_required", 411,
 	    "a request body with Content-Length is required", -1 },
 	[API_ERR_TOO_LARGE] = { "too_large", 413,
@@ -68,6 +70,8 @@ const struct api_error_info api_errors[API_ERR__MAX] = {
 	    "buying tokens is not available now", -1 },
 	[API_ERR_NOT_COMPLETED] = { "not_completed", 409,
 	    "only a finished result can be shared", -1 },
+	[API_ERR_QUOTA_EXCEEDED] = { "quota_exceeded", 429,
+	    "over your quota, try again later", -1 },
 };
 
 const char *

@@ -1,17 +1,21 @@
 /*
  * POST /events: analytics from the Mini App, one event or a batch.
  *
- *   {"kind": "view"|"tryon"|"click", "outfit_id": N}
+ *   {"kind": "view"|"click", "outfit_id": N}
  *   {"events": [ {...}, ... ]}          at most 100
  *
  * Events for unknown or unpublished outfits are dropped (an app may show a stale
- * catalogue); the answer says how many were recorded.
+ * catalogue), and so is a view or a click the user already made of the
+ * outfit that day (UTC); the answer says how many were recorded.  A
+ * "tryon" event is written by the server when a try-on is created, never
+ * taken from a client.  Events count against [limits] events_per_minute.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
+#include "quota.h"
 #include "validate.h"
 
 #define EVENTS_MAX 100
@@ -23,11 +27,13 @@ const struct db_stmt events_statements[] = {
 	  "FROM unnest(string_to_array($2, ','), "
 	  "string_to_array($3, ',')::bigint[]) AS e(k, oid) "
 	  "JOIN outfits o ON o.id = e.oid AND o.active "
-	  "AND o.image_key IS NOT NULL", 3 },
+	  "AND o.image_key IS NOT NULL AND o.nsfw_checked_at IS NOT NULL "
+	  "ON CONFLICT (user_id, outfit_id, kind, day) WHERE dedup AND "
+	  "kind IN ('view', 'click') DO NOTHING", 3 },
 	{ NULL, NULL, 0 }
 };
 
-static const char *const kinds[] = { "view", "tryon", "click", NULL };
+static const char *const kinds[] = { "view", "click", NULL };
 static const char *const event_fields[] = { "kind", "outfit_id", NULL };
 
 /* Append one event's kind and outfit id to the two lists. */
@@ -76,6 +82,7 @@ h_events_create(struct req *r)
 	if (b == NULL)
 		return;
 	kinds_s[0] = ids[0] = '\0';
+	n = 1;
 	if (json_object_object_get_ex(b, "events", &list)) {
 		if (json_object_object_length(b) != 1 ||
 		    !json_object_is_type(list, json_type_array)) {
@@ -96,6 +103,8 @@ h_events_create(struct req *r)
 				goto done;
 	} else if (add_event(r, b, kinds_s, sizeof(kinds_s), &koff, ids,
 	    sizeof(ids), &ioff) == -1)
+		goto done;
+	if (quota_take(r, QUOTA_EVENTS, (int)n) == -1)
 		goto done;
 	snprintf(uid, sizeof(uid), "%lld", (long long)r->user.id);
 	if (db_run(r->app->db, "events_insert", 3, p, PGRES_COMMAND_OK,

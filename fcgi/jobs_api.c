@@ -41,10 +41,10 @@ const struct db_stmt jobs_api_statements[] = {
 	  "SELECT 1 FROM photos WHERE id = $1 AND user_id = $2", 2 },
 	{ "job_outfit_active",
 	  "SELECT 1 FROM outfits WHERE id = $1 AND active "
-	  "AND image_key IS NOT NULL", 1 },
+	  "AND image_key IS NOT NULL AND nsfw_checked_at IS NOT NULL", 1 },
 	{ "job_location_active",
 	  "SELECT 1 FROM locations WHERE id = $1 AND active "
-	  "AND image_key IS NOT NULL", 1 },
+	  "AND image_key IS NOT NULL AND nsfw_checked_at IS NOT NULL", 1 },
 	{ "job_by_idem",
 	  "SELECT id, kind, coalesce(photo_id, 0), coalesce(outfit_id, 0), "
 	  "coalesce(location_id, 0), coalesce(source_job_id, 0) FROM jobs "
@@ -58,6 +58,8 @@ const struct db_stmt jobs_api_statements[] = {
 	  "locked_by = NULL, locked_until = NULL WHERE id = $1 AND "
 	  "user_id = $2 AND kind = $3 AND job_status_cancellable(status) "
 	  "RETURNING id", 3 },
+	{ "job_erase",
+	  "SELECT job_erase($1, $2, $3)", 3 },
 	{ "job_tryon_event",
 	  "INSERT INTO events (user_id, kind, outfit_id, shop_id) "
 	  "SELECT $1, 'tryon', id, shop_id FROM outfits WHERE id = $2", 2 },
@@ -347,8 +349,8 @@ idempotent_replay(struct req *r, const char *idem, enum job_kind kind,
 
 /*
  * Create the job through job_create() and answer: 202 with the job, 402
- * when tokens are short, or the earlier job for a repeated
- * Idempotency-Key.
+ * when tokens are short, the earlier job for a repeated Idempotency-Key,
+ * or 409 when that key names a job of other parameters.
  */
 static void
 create_and_answer(struct req *r, enum job_kind kind, const char *photo,
@@ -375,6 +377,13 @@ create_and_answer(struct req *r, enum job_kind kind, const char *photo,
 	if (job_error_parse(outcome) == JOB_ERR_INSUFFICIENT_TOKENS) {
 		PQclear(res);
 		resp_error(r, API_ERR_INSUFFICIENT_TOKENS, NULL);
+		return;
+	}
+	if (strcmp(outcome, "conflict") == 0) {
+		/* A concurrent request took the key between our check and
+		 * job_create(): the same 409 as idempotent_replay(). */
+		PQclear(res);
+		resp_error(r, API_ERR_IDEMPOTENCY_CONFLICT, NULL);
 		return;
 	}
 	replay = strcmp(outcome, "existing") == 0;
@@ -553,6 +562,39 @@ job_cancel(struct req *r, enum job_kind kind)
 		resp_error(r, API_ERR_NOT_CANCELLABLE, NULL);
 }
 
+/*
+ * Erase a job the user owns, with its result (and a try-on's
+ * animations): the rows now, the objects through pending_deletes.  204;
+ * 404 when not theirs; 409 while it is being rendered.
+ */
+static void
+job_delete(struct req *r, enum job_kind kind)
+{
+	char		 id[24], uid[24];
+	const char	*p[3] = { id, uid, job_kind_name(kind) }, *out;
+	PGresult	*res;
+
+	snprintf(id, sizeof(id), "%lld", (long long)r->path_id);
+	snprintf(uid, sizeof(uid), "%lld", (long long)r->user.id);
+	if (db_run(r->app->db, "job_erase", 3, p, PGRES_TUPLES_OK,
+	    &res) == -1) {
+		api_db_down(r);
+		return;
+	}
+	out = PQgetvalue(res, 0, 0);
+	if (strcmp(out, "deleted") == 0)
+		resp_raw(r, 204, "application/json", "", 0, NULL);
+	else if (strcmp(out, "running") == 0)
+		resp_error(r, API_ERR_JOB_RUNNING, r->lang == LANG_RU ?
+		    "Идёт обработка. Удалите, когда она закончится." :
+		    "It is being made right now. Delete it when it is done.");
+	else
+		resp_error(r, API_ERR_NOT_FOUND, kind_api[kind].not_found);
+	PQclear(res);
+}
+
+void h_tryons_delete(struct req *r) { job_delete(r, JOB_KIND_TRYON); }
+void h_animations_delete(struct req *r) { job_delete(r, JOB_KIND_ANIMATION); }
 void h_tryons_cancel(struct req *r) { job_cancel(r, JOB_KIND_TRYON); }
 void h_animations_cancel(struct req *r) { job_cancel(r, JOB_KIND_ANIMATION); }
 void h_tryons_get(struct req *r) { job_get(r, JOB_KIND_TRYON, 1, 200, NULL); }

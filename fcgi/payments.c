@@ -24,6 +24,7 @@
 
 #include "api.h"
 #include "log.h"
+#include "quota.h"
 #include "telegram.h"
 #include "util.h"
 #include "validate.h"
@@ -156,7 +157,8 @@ h_purchases_create(struct req *r)
 		resp_error(r, API_ERR_PAYMENTS_UNAVAILABLE, NULL);
 		return;
 	}
-	if (users_touch(r) == -1)
+	/* Each purchase asks Telegram for an invoice while we wait. */
+	if (users_touch(r) == -1 || quota_take(r, QUOTA_PURCHASES, 1) == -1)
 		return;
 	b = req_read_json(r, 4096);
 	if (b == NULL)
@@ -331,7 +333,8 @@ pre_checkout(struct req *r, json_object *q)
 }
 
 /*
- * A successful payment: credit the purchase once.  0, or -1 after a 503
+ * A successful payment: credit a pending purchase once (never one whose
+ * charge was refunded first).  0, or -1 after a 503
  * (Telegram retries the update; a repeat is harmless).
  */
 static int
@@ -362,6 +365,10 @@ paid(struct req *r, json_object *msg, json_object *sp)
 		log_errx("purchase %s: paid %s stars by user %s, which does "
 		    "not match it (charge %.64s): nothing credited, refund it "
 		    "by hand", pm.purchase_s, pm.stars_s, pm.user_s, charge);
+	else if (strcmp(out, "refunded") == 0)
+		log_kv(LOG_LVL_WARN, "purchase refunded before its payment "
+		    "arrived: nothing credited", "purchase_id", pm.purchase_s,
+		    "user_id", pm.user_s, (char *)NULL);
 	else
 		log_kv(LOG_LVL_INFO, strcmp(out, "paid") == 0 ?
 		    "purchase paid, tokens credited" :

@@ -14,6 +14,8 @@
 #include <openssl/rand.h>
 
 #include "api.h"
+#include "deletes.h"
+#include "quota.h"
 #include "image.h"
 #include "log.h"
 #include "util.h"
@@ -113,7 +115,8 @@ h_photos_create(struct req *r)
 	json_object		*o;
 	int			 rc;
 
-	if (users_touch(r) == -1)
+	if (users_touch(r) == -1 || quota_take(r, QUOTA_PHOTOS, 1) == -1 ||
+	    quota_take(r, QUOTA_UPLOADS, 1) == -1)
 		return;
 	if (req_read_body(r, (size_t)a->photo_max_bytes, &body, &len) == -1)
 		return;
@@ -183,6 +186,8 @@ h_photos_create(struct req *r)
 	snprintf(h, sizeof(h), "%d", info.height);
 	p[0] = id; p[1] = key; p[2] = mime; p[3] = bytes; p[4] = w; p[5] = h;
 	if (db_run(a->db, "photo_insert", 6, p, PGRES_TUPLES_OK, &res) == -1) {
+		/* No row names the object: it must not stay. */
+		(void)deletes_object(a, BUCKET_USER_PHOTOS, key);
 		api_db_down(r);
 		goto done;
 	}

@@ -9,12 +9,15 @@
 #include <time.h>
 
 #include "api.h"
+#include "deletes.h"
+#include "quota.h"
 #include "log.h"
 #include "metrics.h"
 #include "util.h"
 
 static const struct route routes[] = {
 	{ "GET",    "/api/v1/me",			ROUTE_AUTH, h_me },
+	{ "DELETE", "/api/v1/me",			ROUTE_AUTH, h_me_delete },
 	{ "GET",    "/api/v1/me/settings",		ROUTE_AUTH, h_settings_get },
 	{ "PATCH",  "/api/v1/me/settings",		ROUTE_AUTH, h_settings_update },
 	{ "GET",    "/api/v1/ledger",			ROUTE_AUTH, h_ledger_list },
@@ -37,11 +40,13 @@ static const struct route routes[] = {
 	{ "POST",   "/api/v1/tryons",			ROUTE_AUTH, h_tryons_create },
 	{ "GET",    "/api/v1/tryons",			ROUTE_AUTH, h_tryons_list },
 	{ "GET",    "/api/v1/tryons/#",			ROUTE_AUTH, h_tryons_get },
+	{ "DELETE", "/api/v1/tryons/#",			ROUTE_AUTH, h_tryons_delete },
 	{ "POST",   "/api/v1/tryons/#/cancel",		ROUTE_AUTH, h_tryons_cancel },
 	{ "POST",   "/api/v1/tryons/#/share",		ROUTE_AUTH, h_tryons_share },
 	{ "POST",   "/api/v1/animations",		ROUTE_AUTH, h_animations_create },
 	{ "GET",    "/api/v1/animations",		ROUTE_AUTH, h_animations_list },
 	{ "GET",    "/api/v1/animations/#",		ROUTE_AUTH, h_animations_get },
+	{ "DELETE", "/api/v1/animations/#",		ROUTE_AUTH, h_animations_delete },
 	{ "POST",   "/api/v1/animations/#/cancel",	ROUTE_AUTH, h_animations_cancel },
 	{ "POST",   "/api/v1/animations/#/share",	ROUTE_AUTH, h_animations_share },
 	{ "POST",   "/api/v1/events",			ROUTE_AUTH, h_events_create },
@@ -97,6 +102,8 @@ const struct db_stmt *const api_statements[] = {
 	staff_statements,
 	events_statements,
 	payments_statements,
+	deletes_statements,
+	quota_statements,
 	settings_statements,
 	shares_statements,
 	poll_statements,

@@ -1,6 +1,6 @@
 /*
- * The user resource: GET /me, the token history (GET /ledger), and
- * creating or refreshing the user row.
+ * The user resource: GET /me, DELETE /me (erasure), the token history
+ * (GET /ledger), and creating or refreshing the user row.
  */
 #include <stdio.h>
 #include <string.h>
@@ -23,6 +23,8 @@ const struct db_stmt users_statements[] = {
 	  "CASE WHEN j.kind = 'tryon' THEN j.id ELSE j.source_job_id END "
 	  "FROM ledger l LEFT JOIN jobs j ON j.id = l.job_id "
 	  "WHERE l.user_id = $1 AND l.id < $2 ORDER BY l.id DESC LIMIT $3", 3 },
+	{ "user_erase",
+	  "SELECT photos, jobs, events FROM user_erase($1)", 1 },
 	{ NULL, NULL, 0 }
 };
 
@@ -154,4 +156,27 @@ void
 h_ledger_list(struct req *r)
 {
 	list_own(r, "ledger_list", ledger_to_json);
+}
+
+/*
+ * DELETE /me: erase the user's photos, try-ons, animations and events
+ * (user_erase() in db/011_erasure.sql; the objects go through
+ * pending_deletes).  The ledger and purchases stay, the names are
+ * blanked; the balance stays the user's.  204.
+ */
+void
+h_me_delete(struct req *r)
+{
+	char		 id[24];
+	const char	*p[1] = { id };
+	PGresult	*res;
+
+	snprintf(id, sizeof(id), "%lld", (long long)r->user.id);
+	if (db_run(r->app->db, "user_erase", 1, p, PGRES_TUPLES_OK,
+	    &res) == -1) {
+		api_db_down(r);
+		return;
+	}
+	PQclear(res);
+	resp_raw(r, 204, "application/json", "", 0, NULL);
 }

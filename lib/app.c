@@ -50,6 +50,14 @@ static const struct intkey intkeys[] = {
 	{ "limits", "photo_min_side", 256, 1, 4096, OFF(photo_min_side) },
 	{ "s3", "presign_ttl", 3600, 60, 7 * 86400, OFF(presign_ttl) },
 	{ "api", "user_refresh", 300, 0, 86400, OFF(user_refresh) },
+	/* Per-user quotas (0: none); fcgi/quota.c. */
+	{ "limits", "photos_max", 100, 0, 100000, OFF(quota_photos) },
+	{ "limits", "photo_uploads_per_hour", 30, 0, 100000,
+	    OFF(quota_uploads_hour) },
+	{ "limits", "pending_purchases_max", 5, 0, 1000,
+	    OFF(quota_pending_purchases) },
+	{ "limits", "events_per_minute", 300, 0, 1000000,
+	    OFF(quota_events_minute) },
 	{ NULL, NULL, 0, 0, 0, 0 }
 };
 
@@ -187,6 +195,14 @@ app_init(struct app *a, const char *prog, char *err, size_t errlen)
 	    !tg_secret_valid(a->tg_webhook_secret)) {
 		snprintf(err, errlen, "[telegram] webhook_secret: 1-256 of "
 		    "A-Z a-z 0-9 _ - (what Telegram accepts)");
+		return -1;
+	}
+	if (a->tg_webhook_secret[0] != '\0' &&
+	    strlen(a->tg_webhook_secret) < APP_WEBHOOK_SECRET_MIN) {
+		/* It is the webhook's only credential: not guessable. */
+		snprintf(err, errlen, "[telegram] webhook_secret: at least %d "
+		    "characters (e.g. openssl rand -hex 16)",
+		    APP_WEBHOOK_SECRET_MIN);
 		return -1;
 	}
 	prefix = config_get(a->cfg, "s3", "bucket_prefix", "");

@@ -26,6 +26,9 @@ enum bucket {
 	BUCKET_COUNT
 };
 
+/* The shortest [telegram] webhook_secret accepted. */
+#define APP_WEBHOOK_SECRET_MIN	32
+
 /* A token pack sold for Telegram Stars ([payments] packs). */
 #define APP_MAX_PACKS	8
 struct app_pack {
@@ -55,6 +58,10 @@ struct app {
 	int64_t			 input_url_ttl;	/* seconds a provider's input
 						   URLs live ([worker]) */
 	int64_t			 user_refresh;	/* seconds between user row refreshes */
+	int64_t			 quota_photos;	/* [limits] photos_max */
+	int64_t			 quota_uploads_hour;
+	int64_t			 quota_pending_purchases;
+	int64_t			 quota_events_minute;
 	struct qc_config	 qc;		/* [qc] thresholds */
 	int			 log_requests;	/* [log] requests: LOG_REQ_* */
 	struct nsfw_model	*nsfw;		/* loaded by app_load_nsfw() only */

@@ -30,7 +30,9 @@ static const char *const keys_tokens[] = { "tryon_price",
 	"animation_price", "welcome_grant", NULL };
 static const char *const keys_api[] = { "workers", "user_refresh", NULL };
 static const char *const keys_limits[] = { "photo_max_bytes",
-	"photo_max_pixels", "photo_max_side", "photo_min_side", NULL };
+	"photo_max_pixels", "photo_max_side", "photo_min_side", "photos_max",
+	"photo_uploads_per_hour", "pending_purchases_max", "events_per_minute",
+	NULL };
 static const char *const keys_worker[] = { "provider", "lease",
 	"poll_interval", "max_attempts", "pause_at", "metrics_path",
 	"input_url_ttl", NULL };
@@ -53,7 +55,8 @@ static const char *const keys_provider_http[] = { "base_url", "api_key",
 	"model_name", "mode", TIMING_KEYS, NULL };
 static const char *const keys_qc[] = { "model", "pose_models", NULL };
 static const char *const keys_retention[] = { "photo_days", "result_days",
-	"pending_purchase_days", NULL };
+	"pending_purchase_days", "job_event_days", "event_days",
+	"reconcile_hours", "orphan_grace", NULL };
 static const char *const keys_log[] = { "level", "requests", NULL };
 
 static const struct {

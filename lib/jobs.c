@@ -76,6 +76,9 @@ const struct job_error_info job_errors[JOB_ERR__MAX] = {
 	[JOB_ERR_PHOTO_NSFW] = { "photo_nsfw", 0, {
 	    "We cannot use this photo. Please choose a different one.",
 	    "Мы не можем использовать это фото. Пожалуйста, выберите другое." } },
+	[JOB_ERR_RESULT_NSFW] = { "result_nsfw", 0, {
+	    "The result did not pass our content check and was discarded. You were not charged. Try another photo or outfit.",
+	    "Результат не прошёл проверку содержимого и удалён. Токены не списаны. Попробуйте другое фото или образ." } },
 	[JOB_ERR_OUTFIT_UNAVAILABLE] = { "outfit_unavailable", 0, {
 	    "This outfit is no longer available. Pick another one.",
 	    "Этот образ больше недоступен. Выберите другой." } },

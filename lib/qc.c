@@ -57,6 +57,8 @@ static const struct qc_field {
 	{ "bright_min_p5", F_DBL, offsetof(struct qc_config, bright_min_p5),
 	    0, 256 },
 	{ "nsfw_max", F_DBL, offsetof(struct qc_config, nsfw_max), 0, 1 },
+	{ "result_nsfw_max", F_DBL, offsetof(struct qc_config,
+	    result_nsfw_max), 0, 1 },
 	{ "sexy_max", F_DBL, offsetof(struct qc_config, sexy_max), 0, 1 },
 	{ "catalog_sexy_max", F_DBL,
 	    offsetof(struct qc_config, catalog_sexy_max), 0, 1 },
@@ -97,6 +99,7 @@ qc_config_default(struct qc_config *c)
 	c->dark_max_p95 = 50.0;
 	c->bright_min_p5 = 215.0;
 	c->nsfw_max = 0.60;
+	c->result_nsfw_max = 0.60;
 	c->sexy_max = 0.90;
 	c->catalog_sexy_max = 0.90;
 	c->bg_tolerance = 40.0;

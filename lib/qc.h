@@ -87,6 +87,8 @@ struct qc_config {
 	double		dark_max_p95;	/* dark_max_p95: luma 0..255 */
 	double		bright_min_p5;	/* bright_min_p5: luma 0..255 */
 	double		nsfw_max;	/* nsfw_max: Porn + Hentai */
+	double		result_nsfw_max; /* result_nsfw_max: the same, for
+					  * what a provider made */
 	double		sexy_max;	/* sexy_max: Sexy, user photos */
 	double		catalog_sexy_max; /* catalog_sexy_max: Sexy, outfits
 					   * and locations */

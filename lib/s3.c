@@ -1375,6 +1375,97 @@ s3_delete(struct s3_client *c, const char *bucket, const char *key,
 	return rc;
 }
 
+/* "2026-01-02T03:04:05.000Z" as a time, or 0. */
+static time_t
+iso_time(const char *s)
+{
+	struct tm	 tm;
+	int		 i;
+	static const int at[] = { 4, 7, 10, 13, 16 };
+	static const char sep[] = "--T::";
+
+	if (strlen(s) < 19)
+		return 0;
+	for (i = 0; i < 5; i++)
+		if (s[at[i]] != sep[i])
+			return 0;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = (int)parse_decimal(s, 4) - 1900;
+	tm.tm_mon = (int)parse_decimal(s + 5, 2) - 1;
+	tm.tm_mday = (int)parse_decimal(s + 8, 2);
+	tm.tm_hour = (int)parse_decimal(s + 11, 2);
+	tm.tm_min = (int)parse_decimal(s + 14, 2);
+	tm.tm_sec = (int)parse_decimal(s + 17, 2);
+	if (tm.tm_year < 70 || tm.tm_mon < 0 || tm.tm_mday < 1)
+		return 0;
+	return timegm(&tm);
+}
+
+#define S3_LIST_MAX	(8 * 1024 * 1024)
+
+int
+s3_list(struct s3_client *c, const char *bucket, const char *token,
+    char *next, size_t nextlen, s3_list_fn fn, void *arg,
+    struct s3_error *err)
+{
+	struct s3_req		 req;
+	struct s3_resp		 resp;
+	struct sigv4_param	 q[3];
+	const char		*p, *e;
+	char			 item[2048], key[1100], mod[64], trunc[16];
+	size_t			 n;
+	int			 rc;
+
+	if (next == NULL || nextlen == 0 || fn == NULL)
+		return S3_EINVAL;
+	next[0] = '\0';
+	rc = object_req(c, &req, "GET", bucket, NULL, err);
+	if (rc != S3_OK)
+		return rc;
+	q[0].name = "list-type";
+	q[0].value = "2";
+	q[1].name = "max-keys";
+	q[1].value = "1000";
+	q[2].name = "continuation-token";
+	q[2].value = token;
+	req.query = q;
+	req.nquery = token != NULL && token[0] != '\0' ? 3 : 2;
+	req.max_bytes = S3_LIST_MAX;
+	req.notfound_code = "NoSuchBucket";
+	rc = perform(c, &req, &resp, err);
+	if (rc != S3_OK || resp.body.p == NULL) {
+		resp_free(&resp);
+		return rc;
+	}
+	for (p = strstr(resp.body.p, "<Contents>"); p != NULL;
+	    p = strstr(e, "<Contents>")) {
+		e = strstr(p, "</Contents>");
+		if (e == NULL)
+			break;
+		e += strlen("</Contents>");
+		n = (size_t)(e - p);
+		if (n >= sizeof(item))
+			continue;	/* not a key we ever write */
+		memcpy(item, p, n);
+		item[n] = '\0';
+		if (!xml_text(item, "Key", key, sizeof(key)) || key[0] == '\0')
+			continue;
+		if (!xml_text(item, "LastModified", mod, sizeof(mod)))
+			mod[0] = '\0';
+		if (fn(arg, key, iso_time(mod)) != 0)
+			break;
+	}
+	if (xml_text(resp.body.p, "IsTruncated", trunc, sizeof(trunc)) &&
+	    strcmp(trunc, "true") == 0 && !xml_text(resp.body.p,
+	    "NextContinuationToken", next, nextlen)) {
+		set_err(err, resp.status, "MalformedXML",
+		    "a truncated listing without a continuation token");
+		rc = S3_EPROTO;
+	}
+	resp_free(&resp);
+	return rc;
+}
+
 int
 s3_head(struct s3_client *c, const char *bucket, const char *key,
     size_t *len, struct s3_error *err)

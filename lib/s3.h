@@ -116,6 +116,20 @@ int		 s3_get(struct s3_client *, const char *bucket, const char *key,
 int		 s3_delete(struct s3_client *, const char *bucket,
 		    const char *key, struct s3_error *err);
 
+/* One key of a listing and its Last-Modified time (0 when not given). */
+typedef int	(*s3_list_fn)(void *arg, const char *key, time_t modified);
+
+/*
+ * List bucket's keys (ListObjectsV2), one page of at most 1000: fn(arg,
+ * key, modified) for each, in key order; a non-zero return from fn stops
+ * the page early.  token continues an earlier listing (NULL or "" for
+ * the first page); next (nextlen bytes) receives the token of the next
+ * page, "" after the last.  Returns 0 or a negative s3_result.
+ */
+int		 s3_list(struct s3_client *, const char *bucket,
+		    const char *token, char *next, size_t nextlen,
+		    s3_list_fn fn, void *arg, struct s3_error *err);
+
 /* Size of bucket/key into *len (may be NULL).  S3_ENOTFOUND if missing. */
 int		 s3_head(struct s3_client *, const char *bucket, const char *key,
 		    size_t *len, struct s3_error *err);

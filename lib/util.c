@@ -320,3 +320,82 @@ util_seterr(char *err, size_t errlen, const char *fmt, ...)
 	(void)vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
 }
+
+/* Length of the valid 2- or 3-byte UTF-8 sequence at s, else 0. */
+static size_t
+utf8_letter(const unsigned char *s)
+{
+	if (s[0] >= 0xc2 && s[0] <= 0xdf && (s[1] & 0xc0) == 0x80)
+		return 2;
+	if (s[0] >= 0xe0 && s[0] <= 0xef && (s[1] & 0xc0) == 0x80 &&
+	    (s[2] & 0xc0) == 0x80) {
+		/* Not overlong, not a surrogate. */
+		if ((s[0] == 0xe0 && s[1] < 0xa0) ||
+		    (s[0] == 0xed && s[1] >= 0xa0))
+			return 0;
+		/* U+2000..U+206F (spaces, quotes, marks) and U+FFF0.. out. */
+		if ((s[0] == 0xe2 && s[1] == 0x80) || (s[0] == 0xe2 &&
+		    s[1] == 0x81) || (s[0] == 0xef && s[1] == 0xbf))
+			return 0;
+		return 3;
+	}
+	return 0;
+}
+
+size_t
+util_prompt_text(char *dst, size_t dstlen, const char *src, size_t maxchars)
+{
+	const unsigned char	*s = (const unsigned char *)src;
+	size_t			 o = 0, chars = 0, n;
+	int			 space = 1;	/* no leading space */
+
+	if (dstlen == 0)
+		return 0;
+	while (s != NULL && *s != '\0' && chars < maxchars) {
+		if (*s < 0x80) {
+			if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' &&
+			    *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+			    strchr(".,-'%/+&", *s) != NULL) {
+				if (o + 1 >= dstlen)
+					break;
+				dst[o++] = (char)*s;
+				chars++;
+				space = 0;
+			} else if (!space) {
+				if (o + 1 >= dstlen)
+					break;
+				dst[o++] = ' ';
+				chars++;
+				space = 1;
+			}
+			s++;
+			continue;
+		}
+		n = utf8_letter(s);
+		if (n == 0) {
+			/* Skip the whole (invalid or unwanted) sequence. */
+			s++;
+			while ((*s & 0xc0) == 0x80)
+				s++;
+			if (!space && o + 1 < dstlen) {
+				dst[o++] = ' ';
+				chars++;
+				space = 1;
+			}
+			continue;
+		}
+		if (o + n >= dstlen)
+			break;
+		memcpy(dst + o, s, n);
+		o += n;
+		s += n;
+		chars++;
+		space = 0;
+	}
+	while (o > 0 && dst[o - 1] == ' ') {
+		o--;
+		chars--;
+	}
+	dst[o] = '\0';
+	return chars;
+}

@@ -111,4 +111,16 @@ void	 util_free_secret(char *s);
  */
 int	 util_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
 
+/*
+ * Staff-written text made fit for a provider prompt: letters and digits
+ * of any script (valid UTF-8 of 2-3 bytes), spaces and . , - ' % / + &
+ * kept; quotes, brackets, colons, newlines, control characters, emoji
+ * and invalid bytes become one space; runs of spaces collapse; at most
+ * maxchars characters (cut at a character, trailing space trimmed).  dst
+ * (dstlen > 0 bytes) is always NUL-terminated.  Returns the characters
+ * written.
+ */
+size_t	 util_prompt_text(char *dst, size_t dstlen, const char *src,
+	    size_t maxchars);
+
 #endif /* PRIMERKA_UTIL_H */

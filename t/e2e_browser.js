@@ -1191,6 +1191,33 @@ async function run(browser) {
 	await D.ctx.close();
 
 	/* ------------------------------------------------------------ */
+	console.log('erasing your data (settings)');
+	const S = await newPage(browser);
+	await check('Settings > Delete my data erases photos and try-ons, keeps the balance', async () => {
+		const before = await apiGet('me');
+		const had = await apiGet('tryons');
+		assert(had.data.items.length > 0, 'no try-ons to erase');
+		await S.page.goto(appUrl(INIT_EN));
+		await S.page.waitForSelector(tid('screen-home'), { timeout: 15000 });
+		await S.page.click(tid('open-settings'));
+		await S.page.waitForSelector(tid('screen-settings'), { timeout: 5000 });
+		await shot(S.page, '15-settings');
+		await S.page.click(tid('erase-me'));
+		await S.page.click(tid('confirm-ok'));
+		await S.page.waitForSelector(tid('screen-home'), { timeout: 10000 });
+		const photos = await apiGet('photos');
+		const tryons = await apiGet('tryons');
+		const anims = await apiGet('animations');
+		assert(photos.data.items.length === 0 && tryons.data.items.length === 0 &&
+		    anims.data.items.length === 0, 'left: ' + JSON.stringify([photos.data.items.length,
+		    tryons.data.items.length, anims.data.items.length]));
+		const after = await apiGet('me');
+		assert(after.data.balance === before.data.balance, 'balance ' + before.data.balance + ' -> ' + after.data.balance);
+	});
+	pageErrors.push(...S.log.errors);
+	await S.ctx.close();
+
+	/* ------------------------------------------------------------ */
 	console.log('outside Telegram without launch data');
 	const E = await newPage(browser, { locale: 'en-US' });
 	await check('explains how to open the app', async () => {

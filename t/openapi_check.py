@@ -418,7 +418,9 @@ def static(spec_path, root, out_json):
     want = re.findall(r"'([^']+)'", m.group(1)) if m else None
     got = schemas.get("Event", {}).get("properties", {}).get(
         "kind", {}).get("enum")
-    emit(got == want, "Event kind enum is SQL event_kind",
+    # "tryon" is written by the server, never sent by a client.
+    want = [k for k in want if k != "tryon"] if want else want
+    emit(got == want, "Event kind enum is SQL event_kind but tryon",
          "%r vs %r" % (got, want))
 
     # Error codes and statuses the handlers send are the spec's: the

@@ -121,7 +121,13 @@ expect 202 "one event"
 check "one recorded" [ "$(jget .recorded)" = 1 ]
 req POST /events -H "$HU" -H "$JSON" --data "{\"events\":[{\"kind\":\"view\",\"outfit_id\":$oid},{\"kind\":\"view\",\"outfit_id\":$oid},{\"kind\":\"click\",\"outfit_id\":$oid},{\"kind\":\"view\",\"outfit_id\":99999999}]}"
 expect 202 "a batch"
-check "unknown outfit dropped, three recorded" [ "$(jget .recorded)" = 3 ]
+check "unknown outfit dropped, the day's repeated views too: one recorded" [ "$(jget .recorded)" = 1 ]
+req POST /events -H "$HU" -H "$JSON" --data "{\"kind\":\"click\",\"outfit_id\":$oid}"
+check "a second click of the day is not counted" [ "$code:$(jget .recorded)" = "202:0" ]
+req POST /events -H "$HT" -H "$JSON" --data "{\"events\":[{\"kind\":\"view\",\"outfit_id\":$oid},{\"kind\":\"view\",\"outfit_id\":$oid}]}"
+check "another user's view counts, once" [ "$code:$(jget .recorded)" = "202:1" ]
+req POST /events -H "$HU" -H "$JSON" --data "{\"kind\":\"tryon\",\"outfit_id\":$oid}"
+expect 400 "a tryon event from a client (the server records those)"
 req POST /events -H "$HU" -H "$JSON" --data "{\"kind\":\"like\",\"outfit_id\":$oid}"
 expect 400 "unknown event kind"
 big=$(jq -nc "{events: [range(101) | {kind: \"view\", outfit_id: $oid}]}")
@@ -130,8 +136,8 @@ expect 400 "more than 100 events"
 req GET "/shops/$shop/stats" -H "$HS"
 expect 200 "staff reading their shop's stats"
 row=$(jq -c ".outfits[] | select(.outfit_id == $oid)" <<<"$body")
-check "views 3, clicks 1 ($row)" [ "$(jq .views <<<"$row"):$(jq .clicks <<<"$row")" = "3:1" ]
-check "conversion = clicks / views" [ "$(jq '.conversion * 1000 | round' <<<"$row")" = 333 ]
+check "views 2, clicks 1 ($row)" [ "$(jq .views <<<"$row"):$(jq .clicks <<<"$row")" = "2:1" ]
+check "conversion = clicks / views" [ "$(jq '.conversion * 1000 | round' <<<"$row")" = 500 ]
 req GET "/shops/$shop/stats" -H "$HO"
 expect 403 "staff of another shop reading stats"
 req GET "/shops/$shop/stats" -H "$HU"
@@ -183,6 +189,77 @@ resume_stack_worker
 req GET /me -H "$HT"
 check "cancelled jobs charged nothing" [ "$(jget .balance):$(jget .reserved)" = "$start:0" ]
 check "no debit rows for the user" [ "$($PSQL -c "SELECT count(*) FROM ledger WHERE user_id = $UT AND kind = 'debit'")" = 0 ]
+check "each try-on created was counted by the server as a tryon event" \
+	[ "$(db "SELECT count(*) FROM events WHERE user_id = $UT AND kind = 'tryon'")" = "$(db "SELECT count(*) FROM jobs WHERE user_id = $UT AND kind = 'tryon'")" ]
+
+echo "concurrent requests"
+# parallel N OUT PATH HEADER BODY...: N requests at once (the bodies taken
+# in turn); their status codes, sorted, one a line, into OUT.
+parallel() {
+	local n=$1 out=$2 path=$3 hdr=$4 i; shift 4
+	local bodies=("$@") idem=()
+	[ -z "${IDEM:-}" ] || idem=(-H "Idempotency-Key: $IDEM")
+	for i in $(seq 0 $((n - 1))); do
+		curl -sS -o /dev/null -w '%{http_code}\n' -X POST "$API$path" -H "$hdr" \
+			-H "$JSON" "${idem[@]}" --data "${bodies[$((i % ${#bodies[@]}))]}" \
+			> "$TMP/par.$i" &
+	done
+	wait
+	cat "$TMP"/par.* | sort | tr '\n' ' ' > "$out"
+	rm -f "$TMP"/par.*
+}
+UC=$((360000000 + n)); HC=$(auth "$UC")
+req POST /photos -H "$HC" -H "Content-Type: image/jpeg" --data-binary "@$D/people_grace_hopper_portrait.jpg"
+cphoto=$(jget .id)
+req POST /photos -H "$HC" -H "Content-Type: image/jpeg" --data-binary "@$D/people_fullbody_outdoor.jpg"
+cphoto2=$(jget .id)
+pause_stack_worker
+db "UPDATE users SET balance = $price WHERE id = $UC" >/dev/null
+IDEM="" parallel 8 "$TMP/codes" /tryons "$HC" "{\"user_photo_id\":$cphoto,\"outfit_id\":$oid}"
+check "8 try-ons at once with tokens for one: one 202, seven 402 ($(cat "$TMP/codes"))" \
+	[ "$(cat "$TMP/codes")" = "202 402 402 402 402 402 402 402 " ]
+db "UPDATE users SET balance = 100 * $price WHERE id = $UC" >/dev/null
+racy=0
+for k in $(seq 1 10); do
+	IDEM="race-$n-$k" parallel 2 "$TMP/codes" /tryons "$HC" \
+		"{\"user_photo_id\":$cphoto,\"outfit_id\":$oid}" "{\"user_photo_id\":$cphoto2,\"outfit_id\":$oid}"
+	[ "$(cat "$TMP/codes")" = "202 409 " ] || racy=$((racy + 1))
+done
+check "one Idempotency-Key, two bodies at once, ten times: one 202 and one 409 each ($racy wrong)" [ "$racy" = 0 ]
+check "...one job per key" [ "$(db "SELECT count(*) FROM jobs WHERE user_id = $UC AND idempotency_key LIKE 'race-$n-%'")" = 10 ]
+db "UPDATE jobs SET status = 'FAILED', error_code = 'cancelled', finished_at = now() WHERE user_id = $UC AND finished_at IS NULL" >/dev/null
+resume_stack_worker
+
+echo "per-user quotas"
+UQ=$((375000000 + n)); HQ=$(auth "$UQ")
+req GET /me -H "$HQ"
+lim() { sed -n "s/^$1 = //p" "$PRIMERKA_CONFIG"; }
+# post429 WHAT PATH [curl args]: answered 429 quota_exceeded with a
+# Retry-After of 1..3600 s.
+post429() {
+	local what=$1 p=$2; shift 2
+	code=$(curl -sS -D "$TMP/hdr" -o "$TMP/body" -w '%{http_code}' -X POST "$API$p" -H "$HQ" "$@")
+	body=$(cat "$TMP/body")
+	local ra; ra=$(tr -d '\r' < "$TMP/hdr" | sed -n 's/^[Rr]etry-[Aa]fter: //p')
+	check "$what: 429 quota_exceeded, Retry-After $ra" \
+		[ "$code:$(jget .error.code):$([ "${ra:-0}" -ge 1 ] && [ "${ra:-0}" -le 3600 ] && echo in)" = "429:quota_exceeded:in" ]
+}
+db "INSERT INTO user_counters VALUES ($UQ, 'photo_uploads', now(), $(lim photo_uploads_per_hour))" >/dev/null
+post429 "photo uploads over the hourly quota" /photos -H "Content-Type: image/jpeg" --data-binary "@$D/people_grace_hopper_portrait.jpg"
+db "UPDATE user_counters SET window_start = now() - interval '1 hour' WHERE user_id = $UQ" >/dev/null
+req POST /photos -H "$HQ" -H "Content-Type: image/jpeg" --data-binary "@$D/people_grace_hopper_portrait.jpg"
+expect 201 "...the next hour: accepted"
+db "INSERT INTO photos (user_id, object_key, content_type, bytes, width, height, status) SELECT $UQ, 'quota/$UQ/' || g, 'image/jpeg', 1, 1, 1, 'accepted' FROM generate_series(1, $(lim photos_max)) g" >/dev/null
+post429 "stored photos over the quota" /photos -H "Content-Type: image/jpeg" --data-binary "@$D/people_grace_hopper_portrait.jpg"
+db "BEGIN; ALTER TABLE photos DISABLE TRIGGER photos_object_gone; DELETE FROM photos WHERE object_key LIKE 'quota/$UQ/%'; ALTER TABLE photos ENABLE TRIGGER photos_object_gone; COMMIT" >/dev/null
+db "INSERT INTO purchases (user_id, tokens, stars) SELECT $UQ, 100, 50 FROM generate_series(1, $(lim pending_purchases_max))" >/dev/null
+n0=$(curl -sS "$PRIMERKA_TG_URL/__calls" | jq '[.[] | select(.method == "createInvoiceLink")] | length')
+post429 "pending purchases over the quota" /purchases -H "$JSON" --data '{"pack_id":1}'
+check "...Telegram is not asked for an invoice" \
+	[ "$(curl -sS "$PRIMERKA_TG_URL/__calls" | jq '[.[] | select(.method == "createInvoiceLink")] | length')" = "$n0" ]
+db "INSERT INTO user_counters VALUES ($UQ, 'events', now(), $(lim events_per_minute))" >/dev/null
+post429 "analytics events over the per-minute quota" /events -H "$JSON" --data "{\"kind\":\"view\",\"outfit_id\":$oid}"
+check "...none recorded" [ "$(db "SELECT count(*) FROM events WHERE user_id = $UQ")" = 0 ]
 
 echo "metrics"
 m=$(curl -sS "${PRIMERKA_URL%/}/metrics")

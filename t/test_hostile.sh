@@ -303,5 +303,33 @@ if [ -n "${HOSTILE_KEEP:-}" ]; then
 		"$HOSTILE_KEEP"/
 	echo "corpus kept in $HOSTILE_KEEP"
 fi
+echo "slow and oversized bodies before authentication"
+head -c 16777216 /dev/zero > "$TMP/16m"
+# slow_post PATH [curl args]: 16 MB at 256 KB/s, no Authorization; prints
+# "CODE SECONDS".
+slow_post() {
+	local p=$1; shift
+	curl -sS -o "$TMP/slow.body" -w '%{http_code} %{time_total}' --max-time 20 \
+		--limit-rate 256k -X POST "$API$p" -H "$JSON" "$@" --data-binary "@$TMP/16m" 2>/dev/null
+}
+read -r sc st <<<"$(slow_post /events)"
+early() { [ "$sc" = 413 ] && awk -v t="$st" 'BEGIN { exit !(t < 3) }' && jq -e '.error.code == "too_large"' "$TMP/slow.body" >/dev/null; }
+check "a slow 16 MB body to a JSON route is refused before it is read ($sc in $st s)" early
+read -r sc st <<<"$(slow_post /telegram/webhook -H 'Transfer-Encoding: chunked')"
+check "...also without a length, chunked ($sc in $st s)" early
+# limit_conn: 64 slow uploads from one address hold their connections.
+pids=()
+head -c 60000 /dev/zero > "$TMP/60k"
+for i in $(seq 1 66); do
+	curl -sS -o /dev/null --max-time 30 --limit-rate 2k -X POST "$API/events" -H "$JSON" \
+		--data-binary "@$TMP/60k" 2>/dev/null &
+	pids+=($!)
+done
+sleep 1.5
+code=$(curl -sS -o "$TMP/body" -w '%{http_code}' "$API/me"); body=$(cat "$TMP/body")
+kill "${pids[@]}" 2>/dev/null; wait "${pids[@]}" 2>/dev/null
+expect 429 "one client holding 66 connections: the next is refused"
+rm -f "$TMP/16m" "$TMP/60k"
+
 echo "took $((SECONDS - started)) s"
 summary

@@ -165,6 +165,10 @@ call 404 GET "$V/animations/{id}" "$V/animations/$job" -H "$HU"
 call 200 POST "$V/tryons/{id}/share" "$V/tryons/$job/share" -H "$HU"
 call 404 POST "$V/tryons/{id}/share" "$V/tryons/$anim/share" -H "$HU"
 call 200 POST "$V/animations/{id}/share" "$V/animations/$anim/share" -H "$HU"
+call 404 DELETE "$V/animations/{id}" "$V/animations/$job" -H "$HU"
+call 204 DELETE "$V/animations/{id}" "$V/animations/$anim" -H "$HU"
+call 204 DELETE "$V/tryons/{id}" "$V/tryons/$job" -H "$HU"
+call 404 DELETE "$V/tryons/{id}" "$V/tryons/$job" -H "$HU"
 
 echo "live answers: events, catalogue writes, statistics"
 call 202 POST $V/events $V/events -H "$HU" -H "$JSON" \
@@ -219,6 +223,10 @@ check "it has entries, newest first ($(jq -c '[.items[].id]' <<<"$body"))" \
 	[ "$(jq '(.items | length) > 0 and ([.items[].id] == ([.items[].id] | sort | reverse))' <<<"$body")" = true ]
 call 400 GET $V/ledger "$V/ledger?limit=101" -H "$HU"
 call 401 GET $V/ledger $V/ledger
+
+echo "live answers: erasure"
+call 401 DELETE $V/me $V/me
+call 204 DELETE $V/me $V/me -H "$(auth $((UU + 7)))"
 
 echo "live answers: loopback endpoints"
 call 200 GET /healthz /healthz

@@ -118,6 +118,9 @@ check "...refuses a plain http URL without asking Telegram (rc $rc)" [ "$rc:$(ca
 out=$(PRIMERKA_TELEGRAM_WEBHOOK_SECRET='not a secret!' ADMIN telegram-webhook "https://shop.example/h" 2>&1); rc=$?
 refused_at_start() { [ "$rc" != 0 ] && grep -q "webhook_secret" <<<"$out"; }
 check "a webhook secret Telegram would refuse stops the programs at start ($rc)" refused_at_start
+out=$(PRIMERKA_TELEGRAM_WEBHOOK_SECRET='abcdef0123456789abcdef012345678' ADMIN telegram-webhook "https://shop.example/h" 2>&1); rc=$?
+short() { [ "$rc" != 0 ] && grep -q "webhook_secret: at least 32" <<<"$out"; }
+check "a webhook secret shorter than 32 characters stops them too ($rc)" short
 
 echo "refunds"
 rfd() { echo "{\"update_id\":$RANDOM,\"message\":{\"message_id\":3,\"date\":1,\"chat\":{\"id\":$1,\"type\":\"private\"},\"from\":{\"id\":$1,\"is_bot\":false,\"first_name\":\"T\"},\"refunded_payment\":{\"currency\":\"XTR\",\"total_amount\":$2,\"invoice_payload\":\"purchase:$3\",\"telegram_payment_charge_id\":\"$4\"}}}"; }
@@ -187,6 +190,58 @@ expect 200 "a refund made elsewhere, reported by Telegram"
 check "...takes the tokens back" [ "$(state "$PE"):$(balance "$W")" = "refunded:100:$bw" ]
 hook "$(rfd "$W" 50 "$PE" "charge-r$PE")"
 check "...once" [ "$(balance "$W")" = "$bw" ]
+
+echo "refunds: the order of Telegram's updates, tokens held by jobs"
+# A refund that overtakes its payment: the payment then credits nothing.
+bw=$(balance "$W")
+req POST /purchases -H "$HW" -H "$JSON" --data '{"pack_id":1}'
+PO=$(jget .id)
+hook "$(rfd "$W" 50 "$PO" "charge-o$PO")"
+expect 200 "a refunded_payment before its successful_payment"
+hook "$(paid "$W" 50 "$PO" "charge-o$PO")"
+expect 200 "...then the payment"
+check "...credits nothing, the purchase is refunded ($(state "$PO"))" \
+	[ "$(state "$PO"):$(balance "$W")" = "refunded:0:$bw" ]
+# A purchase refunded by the operator cannot be paid again.
+PR=$(buy "$W" "$HW")
+ADMIN refund "$PR" >/dev/null 2>&1
+hook "$(paid "$W" 50 "$PR" "charge-r$PR")"
+check "a successful_payment repeated after the refund credits nothing" \
+	[ "$(state "$PR"):$(balance "$W")" = "refunded:100:$bw" ]
+# The same charge refunded under another payload: remembered by charge.
+req POST /purchases -H "$HW" -H "$JSON" --data '{"pack_id":1}'
+PC=$(jget .id)
+hook "$(rfd "$W" 50 999999999 "charge-c$PC")"
+hook "$(paid "$W" 50 "$PC" "charge-c$PC")"
+check "a charge refunded before is never credited ($(state "$PC"))" \
+	[ "$(state "$PC"):$(balance "$W")" = "refunded:0:$bw" ]
+# Tokens reserved by jobs that have not started: the refund cancels them.
+"$ROOT/scripts/demo-data" >/dev/null
+J=$((U + 300000)); HJ=$(auth "$J")
+req GET /me -H "$HJ"
+db "UPDATE users SET balance = 0 WHERE id = $J" >/dev/null
+PJ=$(buy "$J" "$HJ")
+req POST /photos -H "$HJ" -H "Content-Type: image/jpeg" --data-binary "@$D/people_fullbody_outdoor.jpg"
+jphoto=$(jget .id)
+req GET /outfits -H "$HJ"
+joutfit=$(jget '.items[0].id')
+pause_stack_worker
+jobs=0
+for _ in $(seq 1 100); do
+	req POST /tryons -H "$HJ" -H "$JSON" --data "{\"user_photo_id\":$jphoto,\"outfit_id\":$joutfit}"
+	[ "$code" = 202 ] || break
+	jobs=$((jobs + 1))
+done
+req GET /me -H "$HJ"
+check "$jobs jobs hold all 100 tokens" [ "$jobs:$(jget .reserved):$(jget .balance)" = "$jobs:100:100" ]
+hook "$(rfd "$J" 50 "$PJ" "charge-r$PJ")"
+expect 200 "Telegram reports the refund"
+resume_stack_worker
+check "...the waiting jobs are cancelled, the 100 tokens taken ($(state "$PJ"))" \
+	[ "$(state "$PJ"):$(balance "$J"):$(db "SELECT count(*) FROM jobs WHERE user_id = $J AND status <> 'FAILED'")" = "refunded:100:0:0" ]
+check "...as cancelled, uncharged" \
+	[ "$(db "SELECT count(*) FROM jobs WHERE user_id = $J AND error_code = 'cancelled'"):$(db "SELECT count(*) FROM ledger WHERE user_id = $J AND kind = 'debit'")" = "$jobs:0" ]
+
 PL=$(buy "$W" "$HW")
 tg POST "/bot$PRIMERKA_TELEGRAM_BOT_TOKEN/refundStarPayment" -H "$JSON" \
 	--data "{\"user_id\":$W,\"telegram_payment_charge_id\":\"charge-r$PL\"}" >/dev/null
@@ -196,7 +251,7 @@ check "stars Telegram refunded before (a lost commit) are recorded ($rc: $out)" 
 out=$(ADMIN purchases "$W"); rc=$?
 check "primerka-admin purchases lists the buyer's, newest first ($(wc -l <<<"$out") lines)" \
 	[ "$rc:$(sed -n 2p <<<"$out" | cut -f1,2,3,4,5,7)" = "0:$PL	refunded	100	50	charge-r$PL	100" ]
-check "...all four, with a header" [ "$(wc -l <<<"$out"):$(head -n 1 <<<"$out" | cut -f1,2)" = "5:id	status" ]
+check "...all seven, with a header" [ "$(wc -l <<<"$out"):$(head -n 1 <<<"$out" | cut -f1,2)" = "8:id	status" ]
 req GET "/ledger?limit=2" -H "$HW"
 check "the buyer's token history shows the refund after the purchase ($(jq -c '[.items[] | [.kind, .amount]]' <<<"$body"))" \
 	[ "$(jq -c '[.items[] | [.kind, .amount, .job]]' <<<"$body")" = '[["refund",-100,null],["purchase",100,null]]' ]

@@ -89,6 +89,7 @@ HA=$(auth "$ADMINU")
 req POST /outfits -H "$HA" -H "$JSON" --data "{\"title\":\"Broken\",\"shop_id\":$shop}"
 bo=$(jget .id)
 req PUT "/outfits/$bo/image" -H "$HA" -H "Content-Type: image/png" --data-binary "@$D/product_tshirt_mockup.png"
+"$BATCH" --once --max-seconds 20 >>"$TMP/worker.log" 2>&1	# its NSFW verdict first
 key=$(db "SELECT image_key FROM outfits WHERE id = $bo")
 head -c 5000 "$D/product_tshirt_mockup.png" > "$S/$key._S3rver_object"	# corrupt the stored object
 b0=$(balance)
@@ -180,8 +181,16 @@ new_outfit_image() {
 verdict() { db "SELECT active || ':' || (nsfw_checked_at IS NOT NULL) || ':' || coalesce(qc->'nsfw'->>'checked', '-') FROM $1 WHERE id = $2"; }
 clean=$(new_outfit_image "Clean $U")
 flagged=$(new_outfit_image "Flagged $U")
-check "an API upload waits for the verdict, public meanwhile" \
-	[ "$(verdict outfits "$flagged"):$(curl -s -o /dev/null -w '%{http_code}' "$API/outfits/$flagged" -H "$H")" = "true:false:false:200" ]
+check "an API upload waits for the verdict, not public meanwhile" \
+	[ "$(verdict outfits "$flagged"):$(curl -s -o /dev/null -w '%{http_code}' "$API/outfits/$flagged" -H "$H")" = "true:false:false:404" ]
+req GET "/outfits?limit=100&shop_id=$shop" -H "$H"
+check "...nor listed" [ "$(jq --argjson id "$flagged" '[.items[] | select(.id == $id)] | length' <<<"$body")" = 0 ]
+req GET "/outfits/$flagged" -H "$HA"
+check "...its staff see it, marked pending" [ "$code:$(jget .moderation)" = "200:pending" ]
+req POST /tryons -H "$H" -H "$JSON" --data "{\"user_photo_id\":$photo,\"outfit_id\":$flagged}"
+expect 404 "...and it cannot be tried on"
+req POST /events -H "$H" -H "$JSON" --data "{\"kind\":\"view\",\"outfit_id\":$flagged}"
+check "...nor counted in statistics" [ "$(jget .recorded)" = 0 ]
 db "UPDATE outfits SET nsfw_checked_at = now() WHERE nsfw_checked_at IS NULL AND id <> $flagged" >/dev/null
 env $STRICT "$BATCH" --once --max-seconds 20 >>"$TMP/worker.log" 2>&1
 check "rejected by the classifier: withdrawn, verdict kept ($(verdict outfits "$flagged"))" \
@@ -281,6 +290,34 @@ kill -KILL $w3; wait $w3 2>/dev/null
 req POST "/tryons/$je/cancel" -H "$H"
 check "only the completed job was charged" [ "$(balance)" = $((b0 - price)) ]
 unset PRIMERKA_PROVIDER_LOCAL_MAX_CONCURRENCY
+echo "the verdict does not wait for an idle queue"
+ids=""
+for i in 1 2 3; do ids="$ids $(new_tryon)"; done
+prompt=$(new_outfit_image "Prompt $U")
+"$BATCH" --once --max-seconds 60 >>"$TMP/worker.log" 2>&1
+order=$(db "SELECT (SELECT nsfw_checked_at FROM outfits WHERE id = $prompt) < min(finished_at) FROM jobs WHERE id IN ($(echo $ids | tr ' ' ','))")
+check "an outfit uploaded behind three queued jobs is judged before the first of them finishes ($order)" [ "$order" = t ]
+
+echo "provider outputs: the NSFW classifier before COMPLETED"
+b0=$(balance)
+job=$(new_tryon)
+PRIMERKA_QC_RESULT_NSFW_MAX=0 "$BATCH" --once --max-seconds 30 >>"$TMP/worker.log" 2>&1
+st=$(db "SELECT status || ':' || error_code || ':' || attempts || ':' || (result_key IS NULL) FROM jobs WHERE id = $job")
+check "a result over the threshold: FAILED with its own code, once ($st)" [ "$st" = FAILED:result_nsfw:1:true ]
+check "...uncharged" [ "$(balance)" = "$b0" ]
+check "...and nothing stored" [ ! -e "$PRIMERKA_VAR/s3/results/tryons/$U/$job.jpg._S3rver_object" ]
+req GET "/tryons/$job" -H "$H"
+check "...the user is told ($(jget .error.code))" [ "$(jget .error.code)" = result_nsfw ]
+job=$(new_tryon)
+"$BATCH" --once --max-seconds 30 >>"$TMP/worker.log" 2>&1
+check "under the threshold it completes" [ "$(db "SELECT status FROM jobs WHERE id = $job")" = COMPLETED ]
+b0=$(balance)
+req POST /animations -H "$H" -H "$JSON" --data "{\"tryon_id\":$job}"
+anim=$(jget .id)
+PRIMERKA_QC_RESULT_NSFW_MAX=0 "$BATCH" --once --max-seconds 60 >>"$TMP/worker.log" 2>&1
+st=$(db "SELECT status || ':' || error_code || ':' || (result_key IS NULL) FROM jobs WHERE id = $anim")
+check "a video whose preview is over the threshold: FAILED, uncharged, nothing stored ($st)" \
+	[ "$st:$(balance):$(ls "$PRIMERKA_VAR/s3/videos/animations/$U/" 2>/dev/null | grep -c "^$anim\.")" = "FAILED:result_nsfw:true:$b0:0" ]
 
 if [ "$fail" != 0 ]; then echo "--- worker log"; tail -30 "$TMP/worker.log"; fi
 summary

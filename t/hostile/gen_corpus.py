@@ -505,7 +505,7 @@ def gen_methods(c):
     c.cat = "methods"
     fx = c.fx
     routes = [
-        ("/api/v1/me", {"GET"}),
+        ("/api/v1/me", {"GET", "DELETE"}),
         ("/api/v1/ledger", {"GET"}),
         ("/api/v1/photos", {"GET", "POST"}),
         ("/api/v1/photos/%d" % fx["p1"], {"GET", "DELETE"}),
@@ -516,10 +516,10 @@ def gen_methods(c):
         ("/api/v1/locations/%d" % fx["loc"], {"GET", "PATCH", "DELETE"}),
         ("/api/v1/locations/%d/image" % fx["loc"], {"PUT"}),
         ("/api/v1/tryons", {"GET", "POST"}),
-        ("/api/v1/tryons/%d" % fx["t1"], {"GET"}),
+        ("/api/v1/tryons/%d" % fx["t1"], {"GET", "DELETE"}),
         ("/api/v1/tryons/%d/cancel" % fx["t1"], {"POST"}),
         ("/api/v1/animations", {"GET", "POST"}),
-        ("/api/v1/animations/%d" % fx["a1"], {"GET"}),
+        ("/api/v1/animations/%d" % fx["a1"], {"GET", "DELETE"}),
         ("/api/v1/animations/%d/cancel" % fx["a1"], {"POST"}),
         ("/api/v1/events", {"POST"}),
         ("/api/v1/shops/%d/stats" % fx["shop_a"], {"GET"}),
@@ -1278,6 +1278,10 @@ def gen_crossuser(c):
         (U2, "DELETE", "/api/v1/photos/%d" % p2, None, None, "404"),
         (U2, "GET", "/api/v1/tryons/%d" % t1, None, None, "404"),
         (U2, "POST", "/api/v1/tryons/%d/cancel" % t1, None, None, "404"),
+        (U2, "DELETE", "/api/v1/tryons/%d" % t1, None, None, "404"),
+        (U2, "DELETE", "/api/v1/animations/%d" % a1, None, None, "404"),
+        (U1, "DELETE", "/api/v1/animations/%d" % t1, None, None, "404"),
+        (U1, "DELETE", "/api/v1/tryons/%d" % a1, None, None, "404"),
         (U2, "GET", "/api/v1/animations/%d" % a1, None, None, "404"),
         (U2, "POST", "/api/v1/animations/%d/cancel" % a1, None, None, "404"),
         (U2, "POST", "/api/v1/animations", J,

@@ -83,6 +83,8 @@ export const api = {
 	photo: (id) => request('GET', 'photos/' + id).then((r) => r.data),
 	uploadPhoto: (blob) => request('POST', 'photos', { body: blob, contentType: blob.type || 'image/jpeg' }).then((r) => r.data),
 	deletePhoto: (id) => request('DELETE', 'photos/' + id),
+	deleteMe: () => request('DELETE', 'me'),
+	deleteTryon: (id) => request('DELETE', 'tryons/' + id),
 	outfits: (cursor) => request('GET', 'outfits?limit=100' + (cursor ? '&cursor=' + cursor : '')).then((r) => r.data),
 	outfit: (id) => request('GET', 'outfits/' + id).then((r) => r.data),
 	locations: (cursor) => request('GET', 'locations?limit=100' + (cursor ? '&cursor=' + cursor : '')).then((r) => r.data),

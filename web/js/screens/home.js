@@ -437,6 +437,10 @@ function homeScreen() {
 		put(links, h('button', { class: 'row-link', type: 'button', testid: 'open-history',
 		    onclick: () => nav.go('history') }, icon('history', 'row-icon'),
 		    h('span', { class: 'row-text' }, h('b', { text: t('history') }), h('small', { text: t('history_link') })),
+		    icon('back', 'chev')),
+		    h('button', { class: 'row-link', type: 'button', testid: 'open-settings',
+		    onclick: () => nav.go('settings') }, icon('person', 'row-icon'),
+		    h('span', { class: 'row-text' }, h('b', { text: t('settings') }), h('small', { text: t('settings_link') })),
 		    icon('back', 'chev')));
 	}
 

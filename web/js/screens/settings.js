@@ -3,14 +3,14 @@
  * animation is ready.  Opened from Telegram's SettingsButton (the ⋯
  * menu) or, where there is none, from the gear in the top bar.
  *
- * Deleting one's photos, results or account belongs here too; those
- * entries appear once the API has the erase endpoints (DELETE /me).
+ * "Delete my data" erases every photo, try-on, animation and event of
+ * the user (DELETE /me) after a confirmation; the token balance stays.
  */
 import { api, setLanguage } from '../api.js';
 import { tg } from '../tg.js';
 import { t, setLang, pickLang } from '../i18n.js';
-import { h, put, notice, toast } from '../dom.js';
-import { state, nav, registerScreen, errorText, setTitle } from '../core.js';
+import { h, put, notice, toast, icon, confirmSheet } from '../dom.js';
+import { state, nav, registerScreen, errorText, setTitle, refreshMe } from '../core.js';
 
 /* Where the chosen language is kept (CloudStorage, else this device). */
 export const LANG_KEY = 'language';
@@ -29,6 +29,40 @@ function settingsScreen() {
 	let s = null;
 	let busy = false;
 	let destroyed = false;
+
+	async function eraseAll() {
+		if (busy)
+			return;
+		const ok = await confirmSheet(t('erase_me_q'), t('erase_me_confirm'), t('delete'), true);
+		if (!ok || destroyed)
+			return;
+		busy = true;
+		try {
+			await api.deleteMe();
+		} catch (e) {
+			toast(errorText(e), 'error');
+			tg.haptic('error');
+			busy = false;
+			return;
+		}
+		busy = false;
+		state.photos = [];
+		state.tryons = [];
+		state.animations = [];
+		state.sel.photoId = null;
+		toast(t('erased'), 'ok');
+		tg.haptic('success');
+		await refreshMe().catch(() => {});
+		nav.reset('home');
+	}
+
+	function dataCard() {
+		return h('section', { class: 'card settings-card', testid: 'settings-data' },
+		    h('h2', { class: 'settings-head', text: t('your_data') }),
+		    h('p', { class: 'hint', text: t('erase_me_text') }),
+		    h('button', { class: 'btn btn-danger', type: 'button', testid: 'erase-me',
+			onclick: () => eraseAll() }, icon('trash'), t('erase_me')));
+	}
 
 	async function change(body) {
 		if (busy)
@@ -81,7 +115,8 @@ function settingsScreen() {
 			    h('div', null, h('div', { class: 'settings-head', text: t('set_notify') }),
 				h('div', { class: 'hint', text: t('set_notify_text') })),
 			    toggle),
-			note ? h('p', { class: 'hint settings-note', testid: 'notify-note', text: note }) : null));
+			note ? h('p', { class: 'hint settings-note', testid: 'notify-note', text: note }) : null),
+		    dataCard());
 	}
 
 	return {
