@@ -209,7 +209,7 @@ check_image(struct app *a, enum qc_kind kind, const char *path,
 	for (i = 0; i < rep->nreasons; i++)
 		fprintf(stderr, "primerka-admin: %s: %s: %s\n", path,
 		    qc_reason_code(rep->reasons[i]),
-		    qc_reason_message(rep->reasons[i], opt.lang));
+		    qc_reason_message(rep->reasons[i], lang_parse(opt.lang)));
 	if (opt.force) {
 		fprintf(stderr, "primerka-admin: %s: stored anyway (--force)\n",
 		    path);
@@ -503,8 +503,7 @@ admin_command(struct app *a, const char *cmd, int argc, char *argv[])
 		}
 		p[0] = opt.title; p[1] = opt.description; p[2] = opt.tags;
 		p[3] = key; p[4] = ws; p[5] = hs;
-		p[6] = strcmp(opt.lang, "ru") == 0 ? rep.description_ru :
-		    rep.description_en;
+		p[6] = rep.description[lang_parse(opt.lang)];
 		p[7] = auto_tags;
 		p[8] = json_object_to_json_string_ext(qcj,
 		    JSON_C_TO_STRING_PLAIN);

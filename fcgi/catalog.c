@@ -116,7 +116,7 @@ h_outfits_list(struct req *r)
 		return;
 	if (req_query(r, "shop_id", shop, sizeof(shop)) != -1) {
 		if (util_parse_i64(shop, 1, INT64_MAX, &shop_id) == -1) {
-			resp_error(r, 400, "bad_request",
+			resp_error(r, API_ERR_BAD_REQUEST,
 			    "shop_id must be a positive id");
 			return;
 		}
@@ -125,7 +125,7 @@ h_outfits_list(struct req *r)
 	if (req_query(r, "category", cat, sizeof(cat)) != -1) {
 		if (strcmp(cat, "tops") != 0 && strcmp(cat, "bottoms") != 0 &&
 		    strcmp(cat, "one-pieces") != 0) {
-			resp_error(r, 400, "bad_request", "category must be "
+			resp_error(r, API_ERR_BAD_REQUEST, "category must be "
 			    "tops, bottoms or one-pieces");
 			return;
 		}
@@ -159,7 +159,7 @@ h_locations_list(struct req *r)
 			    (tag[i] >= '0' && tag[i] <= '9') || tag[i] == '-'))
 				break;
 		if (l == 0 || l > 40 || i != l) {
-			resp_error(r, 400, "bad_request",
+			resp_error(r, API_ERR_BAD_REQUEST,
 			    "tag must be 1 to 40 of a-z, 0-9 and -");
 			return;
 		}

@@ -40,7 +40,7 @@ add_event(struct req *r, json_object *e, char *k, size_t klen, size_t *koff,
 	int		 n;
 
 	if (!json_object_is_type(e, json_type_object)) {
-		resp_error(r, 400, "invalid_field", "each event is an object");
+		resp_error(r, API_ERR_INVALID_FIELD, "each event is an object");
 		return -1;
 	}
 	if (v_only(r, e, event_fields) == -1 ||
@@ -79,13 +79,13 @@ h_events_create(struct req *r)
 	if (json_object_object_get_ex(b, "events", &list)) {
 		if (json_object_object_length(b) != 1 ||
 		    !json_object_is_type(list, json_type_array)) {
-			resp_error(r, 400, "invalid_field",
+			resp_error(r, API_ERR_INVALID_FIELD,
 			    "events must be an array and the only field");
 			goto done;
 		}
 		n = json_object_array_length(list);
 		if (n == 0 || n > EVENTS_MAX) {
-			resp_error(r, 400, "invalid_field",
+			resp_error(r, API_ERR_INVALID_FIELD,
 			    "send 1 to 100 events at a time");
 			goto done;
 		}

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "jobs.h"
 #include "metrics.h"
 
 #define METRICS_LEN sizeof(((struct api_state *)0)->metrics)

@@ -129,20 +129,24 @@ resp_json(struct req *r, int status, json_object *body,
 }
 
 void
-resp_error(struct req *r, int status, const char *code, const char *message)
+resp_error(struct req *r, enum api_err code, const char *message)
 {
-	resp_error_h(r, status, code, message, NULL);
+	resp_error_h(r, code, message, NULL);
 }
 
 void
-resp_error_h(struct req *r, int status, const char *code, const char *message,
+resp_error_h(struct req *r, enum api_err code, const char *message,
     const char *extra_headers)
 {
 	json_object	*o, *e;
+	int		 status = api_error_status(code);
 
+	if (message == NULL)
+		message = api_error_message(code, r->lang);
 	o = json_object_new_object();
 	e = json_object_new_object();
-	json_object_object_add(e, "code", json_object_new_string(code));
+	json_object_object_add(e, "code",
+	    json_object_new_string(api_error_name(code)));
 	json_object_object_add(e, "message", json_object_new_string(message));
 	json_object_object_add(o, "error", e);
 	/* A 401 names the initData scheme unless the caller says other. */
@@ -180,21 +184,20 @@ req_read_body(struct req *r, size_t max, unsigned char **body, size_t *len)
 	*len = 0;
 	cl = req_param(r, "CONTENT_LENGTH");
 	if (cl == NULL || *cl == '\0') {
-		resp_error(r, 411, "length_required",
-		    "a request body with Content-Length is required");
+		resp_error(r, API_ERR_LENGTH_REQUIRED, NULL);
 		return -1;
 	}
 	if (util_parse_i64(cl, 0, INT64_MAX, &want) == -1) {
-		resp_error(r, 400, "bad_request", "malformed Content-Length");
+		resp_error(r, API_ERR_BAD_REQUEST, "malformed Content-Length");
 		return -1;
 	}
 	if ((uint64_t)want > max) {
-		resp_error(r, 413, "too_large", "the request body is too large");
+		resp_error(r, API_ERR_TOO_LARGE, NULL);
 		return -1;
 	}
 	buf = malloc((size_t)want + 1);
 	if (buf == NULL) {
-		resp_error(r, 503, "unavailable", "out of memory, try again");
+		resp_error(r, API_ERR_UNAVAILABLE, NULL);
 		return -1;
 	}
 	while (got < (size_t)want) {
@@ -206,7 +209,7 @@ req_read_body(struct req *r, size_t max, unsigned char **body, size_t *len)
 	}
 	if (got != (size_t)want) {
 		free(buf);
-		resp_error(r, 400, "bad_request", "the request body is truncated");
+		resp_error(r, API_ERR_BAD_REQUEST, "the request body is truncated");
 		return -1;
 	}
 	buf[got] = '\0';
@@ -228,7 +231,7 @@ req_read_json(struct req *r, size_t max)
 	ct = req_param(r, "CONTENT_TYPE");
 	if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0 ||
 	    (ct[16] != '\0' && ct[16] != ';')) {
-		resp_error(r, 415, "unsupported_media_type",
+		resp_error(r, API_ERR_UNSUPPORTED_MEDIA_TYPE,
 		    "send the body as application/json");
 		return NULL;
 	}
@@ -237,14 +240,13 @@ req_read_json(struct req *r, size_t max)
 	/* RFC 8259 and valid UTF-8 first: json-c alone is more lenient. */
 	if (!jsonv_check((const char *)body, len, 16)) {
 		free(body);
-		resp_error(r, 400, "malformed_json",
-		    "the request body is not valid JSON");
+		resp_error(r, API_ERR_MALFORMED_JSON, NULL);
 		return NULL;
 	}
 	tok = json_tokener_new_ex(16);
 	if (tok == NULL) {
 		free(body);
-		resp_error(r, 503, "unavailable", "out of memory, try again");
+		resp_error(r, API_ERR_UNAVAILABLE, NULL);
 		return NULL;
 	}
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
@@ -262,13 +264,12 @@ req_read_json(struct req *r, size_t max)
 	free(body);
 	if (o == NULL || jerr != json_tokener_success) {
 		json_object_put(o);
-		resp_error(r, 400, "malformed_json",
-		    "the request body is not valid JSON");
+		resp_error(r, API_ERR_MALFORMED_JSON, NULL);
 		return NULL;
 	}
 	if (!json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
-		resp_error(r, 400, "malformed_json",
+		resp_error(r, API_ERR_MALFORMED_JSON,
 		    "the request body must be a JSON object");
 		return NULL;
 	}

@@ -14,7 +14,8 @@
 #include <json-c/json.h>
 
 #include "auth.h"
-#include "jobs.h"
+#include "errors.h"
+#include "lang.h"
 
 struct app;
 struct api_state;
@@ -71,14 +72,16 @@ void		 resp_json(struct req *, int status, json_object *body,
 void		 resp_raw(struct req *, int status, const char *ctype,
 		    const char *body, size_t len, const char *extra_headers);
 
-/* Send the error shape. */
-void		 resp_error(struct req *, int status, const char *code,
-		    const char *message);
+/*
+ * Send the error shape {"error": {"code", "message"}} with the code's
+ * HTTP status.  message NULL: the code's own (fcgi/errors.c).
+ */
+void		 resp_error(struct req *, enum api_err, const char *message);
 
 /* The error shape with extra header lines ("" for none; NULL: a 401
  * gets WWW-Authenticate: tma). */
-void		 resp_error_h(struct req *, int status, const char *code,
-		    const char *message, const char *extra_headers);
+void		 resp_error_h(struct req *, enum api_err, const char *message,
+		    const char *extra_headers);
 
 /* Whether If-None-Match (a list, or "*") matches etag. */
 int		 req_etag_matches(struct req *, const char *etag);

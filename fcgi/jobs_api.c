@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "api.h"
+#include "jobs.h"
 #include "log.h"
 #include "util.h"
 #include "validate.h"
@@ -68,6 +69,15 @@ const struct db_stmt jobs_api_statements[] = {
  * seconds, so the response (and its ETag) stays the same across polls.
  */
 #define PRESIGN_QUANTUM 600
+
+/* What the API says of each kind: its resource path and its 404. */
+static const struct {
+	const char	*path;
+	const char	*not_found;
+} kind_api[JOB_KIND__MAX] = {
+	[JOB_KIND_TRYON] = { "tryons", "no such try-on" },
+	[JOB_KIND_ANIMATION] = { "animations", "no such animation" },
+};
 
 json_object *
 job_to_json(struct req *r, const PGresult *res, int i)
@@ -158,11 +168,11 @@ job_to_json(struct req *r, const PGresult *res, int i)
 }
 
 static void
-job_get(struct req *r, const char *kind, int conditional, int status,
+job_get(struct req *r, enum job_kind kind, int conditional, int status,
     const char *more_headers)
 {
 	char		 id[24], uid[24], etag[96];
-	const char	*p[3] = { id, uid, kind };
+	const char	*p[3] = { id, uid, job_kind_name(kind) };
 	PGresult	*res;
 	json_object	*o;
 	time_t		 t0;
@@ -176,8 +186,7 @@ job_get(struct req *r, const char *kind, int conditional, int status,
 	}
 	if (PQntuples(res) != 1) {
 		PQclear(res);
-		resp_error(r, 404, "not_found", strcmp(kind, "tryon") == 0 ?
-		    "no such try-on" : "no such animation");
+		resp_error(r, API_ERR_NOT_FOUND, kind_api[kind].not_found);
 		return;
 	}
 	/* The ETag covers everything the body depends on: the row version
@@ -201,20 +210,20 @@ job_get(struct req *r, const char *kind, int conditional, int status,
 }
 
 static void
-job_list(struct req *r, const char *kind)
+job_list(struct req *r, enum job_kind kind)
 {
 	char		 uid[24], cur[24], lim[24], src[32];
-	const char	*p[5] = { uid, kind, cur, lim, NULL };
+	const char	*p[5] = { uid, job_kind_name(kind), cur, lim, NULL };
 	int64_t		 cursor, limit, v;
 	PGresult	*res;
 
 	if (list_params(r, LIST_DESC, &cursor, &limit) == -1)
 		return;
 	/* ?tryon_id= lists the animations of one try-on. */
-	if (strcmp(kind, "animation") == 0 &&
+	if (kind == JOB_KIND_ANIMATION &&
 	    req_query(r, "tryon_id", src, sizeof(src)) != -1) {
 		if (util_parse_i64(src, 1, INT64_MAX, &v) == -1) {
-			resp_error(r, 400, "bad_request",
+			resp_error(r, API_ERR_BAD_REQUEST,
 			    "tryon_id must be a positive id");
 			return;
 		}
@@ -243,13 +252,12 @@ idempotency_key(struct req *r, const char **out)
 		return 0;
 	for (i = 0; k[i] != '\0'; i++) {
 		if (i >= 200 || !isprint((unsigned char)k[i])) {
-			resp_error(r, 400, "invalid_idempotency_key",
-			    "Idempotency-Key must be 1-200 printable characters");
+			resp_error(r, API_ERR_INVALID_IDEMPOTENCY_KEY, NULL);
 			return -1;
 		}
 	}
 	if (i == 0) {
-		resp_error(r, 400, "invalid_idempotency_key",
+		resp_error(r, API_ERR_INVALID_IDEMPOTENCY_KEY,
 		    "Idempotency-Key must not be empty");
 		return -1;
 	}
@@ -273,12 +281,12 @@ exists(struct req *r, const char *stmt, int n, const char *const *p)
 
 /* 202 with the job and its Location. */
 static void
-answer_job(struct req *r, const char *kind, const char *jid, int replay)
+answer_job(struct req *r, enum job_kind kind, const char *jid, int replay)
 {
 	char	 hdr[160];
 
 	snprintf(hdr, sizeof(hdr), "Location: /api/v1/%s/%s\r\n%s",
-	    strcmp(kind, "tryon") == 0 ? "tryons" : "animations", jid,
+	    kind_api[kind].path, jid,
 	    replay ? "Idempotent-Replayed: true\r\n" : "");
 	r->path_id = strtoll(jid, NULL, 10);
 	job_get(r, kind, 0, 202, hdr);
@@ -291,7 +299,7 @@ answer_job(struct req *r, const char *kind, const char *jid, int replay)
  * replay answers the same even if the photo was deleted meanwhile.
  */
 static int
-idempotent_replay(struct req *r, const char *idem, const char *kind,
+idempotent_replay(struct req *r, const char *idem, enum job_kind kind,
     int64_t photo, int64_t outfit, int64_t location, int64_t source)
 {
 	char		 uid[24], jid[24];
@@ -311,14 +319,13 @@ idempotent_replay(struct req *r, const char *idem, const char *kind,
 		PQclear(res);
 		return 0;
 	}
-	same = strcmp(PQgetvalue(res, 0, 1), kind) == 0 &&
+	same = job_kind_parse(PQgetvalue(res, 0, 1)) == (int)kind &&
 	    db_get_i64(res, 0, 2) == photo && db_get_i64(res, 0, 3) == outfit &&
 	    db_get_i64(res, 0, 4) == location && db_get_i64(res, 0, 5) == source;
 	snprintf(jid, sizeof(jid), "%s", PQgetvalue(res, 0, 0));
 	PQclear(res);
 	if (!same) {
-		resp_error(r, 409, "idempotency_conflict",
-		    "this Idempotency-Key was used for a different request");
+		resp_error(r, API_ERR_IDEMPOTENCY_CONFLICT, NULL);
 		return -1;
 	}
 	answer_job(r, kind, jid, 1);
@@ -331,7 +338,7 @@ idempotent_replay(struct req *r, const char *idem, const char *kind,
  * Idempotency-Key.
  */
 static void
-create_and_answer(struct req *r, const char *kind, const char *photo,
+create_and_answer(struct req *r, enum job_kind kind, const char *photo,
     const char *outfit, const char *location, const char *source,
     int64_t cost, const char *idem)
 {
@@ -343,7 +350,7 @@ create_and_answer(struct req *r, const char *kind, const char *photo,
 	snprintf(uid, sizeof(uid), "%lld", (long long)r->user.id);
 	snprintf(costs, sizeof(costs), "%lld", (long long)cost);
 	snprintf(maxa, sizeof(maxa), "%lld", (long long)r->app->max_attempts);
-	p[0] = kind; p[1] = uid; p[2] = photo; p[3] = outfit;
+	p[0] = job_kind_name(kind); p[1] = uid; p[2] = photo; p[3] = outfit;
 	p[4] = location; p[5] = source; p[6] = costs; p[7] = idem;
 	p[8] = NULL; p[9] = maxa;
 	if (db_run(r->app->db, "job_create", 10, p, PGRES_TUPLES_OK,
@@ -352,11 +359,9 @@ create_and_answer(struct req *r, const char *kind, const char *photo,
 		return;
 	}
 	outcome = PQgetvalue(res, 0, 1);
-	if (strcmp(outcome, "insufficient_tokens") == 0) {
+	if (job_error_parse(outcome) == JOB_ERR_INSUFFICIENT_TOKENS) {
 		PQclear(res);
-		resp_error(r, 402, "insufficient_tokens", r->lang == LANG_RU ?
-		    "Недостаточно токенов. Пополните баланс и попробуйте снова." :
-		    "Not enough tokens. Top up your balance and try again.");
+		resp_error(r, API_ERR_INSUFFICIENT_TOKENS, NULL);
 		return;
 	}
 	replay = strcmp(outcome, "existing") == 0;
@@ -403,7 +408,7 @@ h_tryons_create(struct req *r)
 		return;
 	}
 	json_object_put(body);
-	if (idempotent_replay(r, idem, "tryon", photo_id, outfit_id,
+	if (idempotent_replay(r, idem, JOB_KIND_TRYON, photo_id, outfit_id,
 	    location_id, 0) != 0)
 		return;
 	snprintf(photo, sizeof(photo), "%lld", (long long)photo_id);
@@ -417,7 +422,7 @@ h_tryons_create(struct req *r)
 		if (rc == -1)
 			api_db_down(r);
 		else
-			resp_error(r, 404, "photo_not_found", "no such photo");
+			resp_error(r, API_ERR_PHOTO_NOT_FOUND, NULL);
 		return;
 	}
 	p[0] = outfit;
@@ -426,7 +431,7 @@ h_tryons_create(struct req *r)
 		if (rc == -1)
 			api_db_down(r);
 		else
-			resp_error(r, 404, "outfit_not_found", "no such outfit");
+			resp_error(r, API_ERR_OUTFIT_NOT_FOUND, NULL);
 		return;
 	}
 	if (has_loc) {
@@ -436,12 +441,11 @@ h_tryons_create(struct req *r)
 			if (rc == -1)
 				api_db_down(r);
 			else
-				resp_error(r, 404, "location_not_found",
-				    "no such location");
+				resp_error(r, API_ERR_LOCATION_NOT_FOUND, NULL);
 			return;
 		}
 	}
-	create_and_answer(r, "tryon", photo, outfit, has_loc ? location : NULL,
+	create_and_answer(r, JOB_KIND_TRYON, photo, outfit, has_loc ? location : NULL,
 	    NULL, r->app->price_tryon, idem);
 }
 
@@ -465,7 +469,7 @@ h_animations_create(struct req *r)
 		return;
 	}
 	json_object_put(body);
-	if (idempotent_replay(r, idem, "animation", 0, 0, 0, tryon_id) != 0)
+	if (idempotent_replay(r, idem, JOB_KIND_ANIMATION, 0, 0, 0, tryon_id) != 0)
 		return;
 	snprintf(tryon, sizeof(tryon), "%lld", (long long)tryon_id);
 	snprintf(uid, sizeof(uid), "%lld", (long long)r->user.id);
@@ -477,17 +481,16 @@ h_animations_create(struct req *r)
 	}
 	if (PQntuples(res) != 1) {
 		PQclear(res);
-		resp_error(r, 404, "tryon_not_found", "no such try-on");
+		resp_error(r, API_ERR_TRYON_NOT_FOUND, NULL);
 		return;
 	}
 	if (strcmp(PQgetvalue(res, 0, 0), "COMPLETED") != 0) {
 		PQclear(res);
-		resp_error(r, 409, "tryon_not_completed",
-		    "only a completed try-on can be animated");
+		resp_error(r, API_ERR_TRYON_NOT_COMPLETED, NULL);
 		return;
 	}
 	PQclear(res);
-	create_and_answer(r, "animation", NULL, NULL, NULL, tryon,
+	create_and_answer(r, JOB_KIND_ANIMATION, NULL, NULL, NULL, tryon,
 	    r->app->price_animation, idem);
 }
 
@@ -496,10 +499,10 @@ h_animations_create(struct req *r)
  * cancelled and is never charged.  409 once it runs or has finished.
  */
 static void
-job_cancel(struct req *r, const char *kind)
+job_cancel(struct req *r, enum job_kind kind)
 {
 	char		 id[24], uid[24];
-	const char	*p[3] = { id, uid, kind };
+	const char	*p[3] = { id, uid, job_kind_name(kind) };
 	PGresult	*res;
 	int		 n;
 
@@ -523,16 +526,19 @@ job_cancel(struct req *r, const char *kind)
 	n = PQntuples(res);
 	PQclear(res);
 	if (n == 0)
-		resp_error(r, 404, "not_found", strcmp(kind, "tryon") == 0 ?
-		    "no such try-on" : "no such animation");
+		resp_error(r, API_ERR_NOT_FOUND, kind_api[kind].not_found);
 	else
-		resp_error(r, 409, "not_cancellable",
-		    "the job is already running or finished");
+		resp_error(r, API_ERR_NOT_CANCELLABLE, NULL);
 }
 
-void h_tryons_cancel(struct req *r) { job_cancel(r, "tryon"); }
-void h_animations_cancel(struct req *r) { job_cancel(r, "animation"); }
-void h_tryons_get(struct req *r) { job_get(r, "tryon", 1, 200, NULL); }
-void h_tryons_list(struct req *r) { job_list(r, "tryon"); }
-void h_animations_get(struct req *r) { job_get(r, "animation", 1, 200, NULL); }
-void h_animations_list(struct req *r) { job_list(r, "animation"); }
+void h_tryons_cancel(struct req *r) { job_cancel(r, JOB_KIND_TRYON); }
+void h_animations_cancel(struct req *r) { job_cancel(r, JOB_KIND_ANIMATION); }
+void h_tryons_get(struct req *r) { job_get(r, JOB_KIND_TRYON, 1, 200, NULL); }
+void h_tryons_list(struct req *r) { job_list(r, JOB_KIND_TRYON); }
+void h_animations_list(struct req *r) { job_list(r, JOB_KIND_ANIMATION); }
+
+void
+h_animations_get(struct req *r)
+{
+	job_get(r, JOB_KIND_ANIMATION, 1, 200, NULL);
+}

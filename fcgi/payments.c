@@ -153,8 +153,7 @@ h_purchases_create(struct req *r)
 	int64_t			 pid;
 
 	if (!payments_on(a)) {
-		resp_error(r, 503, "payments_unavailable",
-		    "buying tokens is not available now");
+		resp_error(r, API_ERR_PAYMENTS_UNAVAILABLE, NULL);
 		return;
 	}
 	if (users_touch(r) == -1)
@@ -182,7 +181,7 @@ h_purchases_create(struct req *r)
 		p[0] = id;
 		(void)db_run(a->db, "purchase_drop", 1, p, PGRES_COMMAND_OK,
 		    NULL);
-		resp_error(r, 503, "payments_unavailable",
+		resp_error(r, API_ERR_PAYMENTS_UNAVAILABLE,
 		    "Telegram did not make the invoice, try again shortly");
 		goto done;
 	}
@@ -315,13 +314,13 @@ pre_checkout(struct req *r, json_object *q)
 	lang = jstr(jobj(q, "from"), "language_code");
 	tg_settings(r->app, &tc);
 	if (tg_answer_pre_checkout(&tc, qid, ok, ok ? NULL :
-	    lang != NULL && strncmp(lang, "ru", 2) == 0 ?
+	    lang_parse(lang) == LANG_RU ?
 	    "Эта покупка уже недействительна. Начните покупку заново." :
 	    "This purchase is no longer valid. Please start it again.", err,
 	    sizeof(err)) == -1) {
 		log_warnx("pre-checkout of purchase %s: %s",
 		    ok ? pm.purchase_s : "?", err);
-		resp_error(r, 503, "payments_unavailable",
+		resp_error(r, API_ERR_PAYMENTS_UNAVAILABLE,
 		    "could not answer the pre-checkout query");
 		return -1;
 	}
@@ -422,13 +421,13 @@ h_telegram_webhook(struct req *r)
 	int		 rc = 0;
 
 	if (secret[0] == '\0') {
-		resp_error(r, 404, "not_found", "no such endpoint");
+		resp_error(r, API_ERR_NOT_FOUND, NULL);
 		return;
 	}
 	if (!tg_secret_matches(secret,
 	    req_param(r, "HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN"))) {
 		/* Not the initData scheme: no WWW-Authenticate. */
-		resp_error_h(r, 401, "unauthorized", "wrong webhook secret", "");
+		resp_error_h(r, API_ERR_UNAUTHORIZED, "wrong webhook secret", "");
 		return;
 	}
 	u = req_read_json(r, WEBHOOK_MAX);

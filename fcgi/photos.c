@@ -118,7 +118,7 @@ h_photos_create(struct req *r)
 	if (req_read_body(r, (size_t)a->photo_max_bytes, &body, &len) == -1)
 		return;
 	if (len == 0) {
-		resp_error(r, 400, "empty_body", "send the image as the body");
+		resp_error(r, API_ERR_EMPTY_BODY, NULL);
 		goto done;
 	}
 	rc = image_probe(body, len, &info);
@@ -126,25 +126,20 @@ h_photos_create(struct req *r)
 	if (rc != IMAGE_E_FORMAT)
 		mime = format_mime(info.format);
 	if (mime == NULL) {
-		resp_error(r, 415, "unsupported_media_type",
-		    "send a JPEG, PNG or WebP image");
+		resp_error(r, API_ERR_UNSUPPORTED_MEDIA_TYPE, NULL);
 		goto done;
 	}
 	if (rc != IMAGE_OK) {
-		resp_error(r, 400, "bad_image",
-		    "the image is damaged or truncated");
+		resp_error(r, API_ERR_BAD_IMAGE, NULL);
 		goto done;
 	}
 	if (info.width > a->photo_max_side || info.height > a->photo_max_side ||
 	    (int64_t)info.width * info.height > a->photo_max_pixels) {
-		resp_error(r, 413, "image_too_large",
-		    "the image has too many pixels");
+		resp_error(r, API_ERR_IMAGE_TOO_LARGE, NULL);
 		goto done;
 	}
 	if (info.width < a->photo_min_side || info.height < a->photo_min_side) {
-		resp_error(r, 422, "photo_too_small", r->lang == LANG_RU ?
-		    "Фото слишком маленькое. Сделайте снимок в большем разрешении." :
-		    "The photo is too small. Take one with a higher resolution.");
+		resp_error(r, API_ERR_PHOTO_TOO_SMALL, NULL);
 		goto done;
 	}
 	/*
@@ -162,11 +157,8 @@ h_photos_create(struct req *r)
 		rc = image_decode_scaled(body, len, &lim, 64, &tiny);
 		image_free(&tiny);
 		if (rc != IMAGE_OK) {
-			resp_error(r, rc == IMAGE_E_TOO_LARGE ? 413 : 400,
-			    rc == IMAGE_E_TOO_LARGE ? "image_too_large" :
-			    "bad_image", rc == IMAGE_E_TOO_LARGE ?
-			    "the image has too many pixels" :
-			    "the image is damaged or truncated");
+			resp_error(r, rc == IMAGE_E_TOO_LARGE ?
+			    API_ERR_IMAGE_TOO_LARGE : API_ERR_BAD_IMAGE, NULL);
 			goto done;
 		}
 	}
@@ -182,8 +174,7 @@ h_photos_create(struct req *r)
 	    &s3err) != 0) {
 		log_warnx("photos: s3 put failed: %ld %s", s3err.status,
 		    s3err.code);
-		resp_error(r, 503, "storage_unavailable",
-		    "could not store the photo, try again shortly");
+		resp_error(r, API_ERR_STORAGE_UNAVAILABLE, NULL);
 		goto done;
 	}
 	snprintf(id, sizeof(id), "%lld", (long long)r->user.id);
@@ -254,7 +245,7 @@ h_photos_delete(struct req *r)
 	}
 	if (PQntuples(res) != 1) {
 		PQclear(res);
-		resp_error(r, 404, "not_found", "no such photo");
+		resp_error(r, API_ERR_NOT_FOUND, "no such photo");
 		return;
 	}
 	/* The row is gone; a failed object delete is logged and left for

@@ -141,7 +141,7 @@ is_loopback(const char *addr)
 void
 api_db_down(struct req *r)
 {
-	resp_error(r, 503, "unavailable",
+	resp_error(r, API_ERR_UNAVAILABLE,
 	    "the service is temporarily unavailable, try again shortly");
 }
 
@@ -156,12 +156,12 @@ list_params(struct req *r, enum list_order order, int64_t *cursor,
 	if (req_query(r, "cursor", buf, sizeof(buf)) != -1 &&
 	    util_parse_i64(buf, order == LIST_DESC ? 1 : 0, INT64_MAX,
 	    cursor) == -1) {
-		resp_error(r, 400, "bad_request", "cursor must be an id");
+		resp_error(r, API_ERR_BAD_REQUEST, "cursor must be an id");
 		return -1;
 	}
 	if (req_query(r, "limit", buf, sizeof(buf)) != -1 &&
 	    util_parse_i64(buf, 1, 100, limit) == -1) {
-		resp_error(r, 400, "bad_request", "limit must be 1..100");
+		resp_error(r, API_ERR_BAD_REQUEST, "limit must be 1..100");
 		return -1;
 	}
 	return 0;
@@ -185,7 +185,7 @@ get_answer(struct req *r, const char *stmt, int owned, row_json_fn fn,
 	}
 	if (PQntuples(res) != 1) {
 		PQclear(res);
-		resp_error(r, 404, "not_found", what);
+		resp_error(r, API_ERR_NOT_FOUND, what);
 		return;
 	}
 	o = fn(r, res, 0);
@@ -241,8 +241,7 @@ authenticate(struct req *r)
 
 	h = req_param(r, "HTTP_AUTHORIZATION");
 	if (h == NULL) {
-		resp_error(r, 401, "unauthorized",
-		    "missing Authorization: tma <initData>");
+		resp_error(r, API_ERR_UNAUTHORIZED, NULL);
 		return -1;
 	}
 	res = auth_check_header(&r->app->auth, h, time(NULL), &r->user);
@@ -252,8 +251,8 @@ authenticate(struct req *r)
 		return -1;
 	}
 	if (res != AUTH_OK) {
-		resp_error(r, 401, res == AUTH_EXPIRED ? "auth_expired" :
-		    "unauthorized", auth_strerror(res));
+		resp_error(r, res == AUTH_EXPIRED ? API_ERR_AUTH_EXPIRED :
+		    API_ERR_UNAUTHORIZED, auth_strerror(res));
 		return -1;
 	}
 	r->authed = 1;
@@ -283,7 +282,7 @@ api_dispatch(struct req *r)
 		r->query = "";
 	r->remote_addr = req_param(r, "REMOTE_ADDR");
 	if (r->method == NULL) {
-		resp_error(r, 400, "bad_request", "no request method");
+		resp_error(r, API_ERR_BAD_REQUEST, "no request method");
 		return;
 	}
 
@@ -302,14 +301,13 @@ api_dispatch(struct req *r)
 		if (path_found) {
 			size_t l = strlen(allow);
 			snprintf(allow + l, sizeof(allow) - l, "\r\n");
-			resp_error_h(r, 405, "method_not_allowed",
-			    "this method is not allowed here", allow);
+			resp_error_h(r, API_ERR_METHOD_NOT_ALLOWED, NULL, allow);
 		} else
-			resp_error(r, 404, "not_found", "no such endpoint");
+			resp_error(r, API_ERR_NOT_FOUND, NULL);
 		goto done;
 	}
 	if ((rt->flags & ROUTE_LOCAL) && !is_loopback(r->remote_addr)) {
-		resp_error(r, 404, "not_found", "no such endpoint");
+		resp_error(r, API_ERR_NOT_FOUND, NULL);
 		goto done;
 	}
 	if ((rt->flags & ROUTE_AUTH) && authenticate(r) == -1)

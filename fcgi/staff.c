@@ -120,7 +120,7 @@ caller_role(struct req *r, enum role *role, int64_t *shop)
 static void
 forbidden(struct req *r)
 {
-	resp_error(r, 403, "forbidden", "your role does not allow this");
+	resp_error(r, API_ERR_FORBIDDEN, NULL);
 }
 
 /* 1 when the statement returned a row, 0 none, -1 db down (503 sent). */
@@ -166,7 +166,7 @@ may_write_outfit(struct req *r)
 	if (rc == -1)
 		return -1;
 	if (rc == 0) {
-		resp_error(r, 404, "not_found", "no such outfit");
+		resp_error(r, API_ERR_NOT_FOUND, "no such outfit");
 		return -1;
 	}
 	if (role == ROLE_STAFF) {
@@ -230,7 +230,7 @@ outfit_fields_read(struct req *r, json_object *b, int creating,
 	if (rc == 1) {
 		if (cur[0] < 'A' || cur[0] > 'Z' || cur[1] < 'A' ||
 		    cur[1] > 'Z' || cur[2] < 'A' || cur[2] > 'Z') {
-			resp_error(r, 400, "invalid_field",
+			resp_error(r, API_ERR_INVALID_FIELD,
 			    "currency must be an ISO 4217 code like RUB");
 			return -1;
 		}
@@ -316,7 +316,7 @@ h_outfits_create(struct req *r)
 	rc = one_row(r, "staff_shop_exists", 1, p, NULL, 0);
 	if (rc != 1) {
 		if (rc == 0)
-			resp_error(r, 404, "shop_not_found", "no such shop");
+			resp_error(r, API_ERR_SHOP_NOT_FOUND, NULL);
 		goto done;
 	}
 	if (one_row(r, "staff_outfit_insert", 7, p, id, sizeof(id)) == 1)
@@ -339,7 +339,7 @@ h_outfits_update(struct req *r)
 	if (b == NULL)
 		return;
 	if (json_object_object_get_ex(b, "shop_id", NULL)) {
-		resp_error(r, 400, "invalid_field", "shop_id cannot be changed");
+		resp_error(r, API_ERR_INVALID_FIELD, "shop_id cannot be changed");
 		goto done;
 	}
 	if (outfit_fields_read(r, b, 0, p, price, sizeof(price)) == -1)
@@ -350,7 +350,7 @@ h_outfits_update(struct req *r)
 	if (rc == 1)
 		written(r, "staff_outfit_published", h_outfits_get);
 	else if (rc == 0)
-		resp_error(r, 404, "not_found", "no such outfit");
+		resp_error(r, API_ERR_NOT_FOUND, "no such outfit");
 done:
 	json_object_put(b);
 }
@@ -369,7 +369,7 @@ h_outfits_delete(struct req *r)
 		resp_raw(r, 204, "application/json", "", 0, NULL);
 		break;
 	case 0:
-		resp_error(r, 404, "not_found", "no such outfit");
+		resp_error(r, API_ERR_NOT_FOUND, "no such outfit");
 		break;
 	}
 }
@@ -391,12 +391,12 @@ qc_reject(struct req *r, const struct qc_report *rep)
 		json_object_array_add(codes, json_object_new_string(
 		    qc_reason_code(rep->reasons[i])));
 	json_object_object_add(e, "code", json_object_new_string(
-	    "image_rejected"));
+	    api_error_name(API_ERR_IMAGE_REJECTED)));
 	json_object_object_add(e, "message", json_object_new_string(
-	    qc_reason_message(rep->reasons[0], lang_name(r->lang))));
+	    qc_reason_message(rep->reasons[0], r->lang)));
 	json_object_object_add(e, "reasons", codes);
 	json_object_object_add(o, "error", e);
-	resp_json(r, 422, o, NULL);
+	resp_json(r, api_error_status(API_ERR_IMAGE_REJECTED), o, NULL);
 	json_object_put(o);
 }
 
@@ -424,13 +424,12 @@ put_image(struct req *r, enum bucket b, const char *stmt, const char *what)
 	if (req_read_body(r, (size_t)a->photo_max_bytes, &body, &len) == -1)
 		return;
 	if (len == 0) {
-		resp_error(r, 400, "empty_body", "send the image as the body");
+		resp_error(r, API_ERR_EMPTY_BODY, NULL);
 		goto done;
 	}
 	rc = image_probe(body, len, &info);
 	if (rc == IMAGE_E_FORMAT || info.format == IMAGE_FMT_UNKNOWN) {
-		resp_error(r, 415, "unsupported_media_type",
-		    "send a JPEG, PNG or WebP image");
+		resp_error(r, API_ERR_UNSUPPORTED_MEDIA_TYPE, NULL);
 		goto done;
 	}
 	image_limits_default(&lim);
@@ -441,9 +440,8 @@ put_image(struct req *r, enum bucket b, const char *stmt, const char *what)
 		rc = image_decode_scaled(body, len, &lim, 64, &tiny);
 	image_free(&tiny);
 	if (rc != IMAGE_OK) {
-		resp_error(r, rc == IMAGE_E_TOO_LARGE ? 413 : 400,
-		    rc == IMAGE_E_TOO_LARGE ? "image_too_large" : "bad_image",
-		    image_strerror(rc));
+		resp_error(r, rc == IMAGE_E_TOO_LARGE ? API_ERR_IMAGE_TOO_LARGE :
+		    API_ERR_BAD_IMAGE, image_strerror(rc));
 		goto done;
 	}
 	/*
@@ -485,7 +483,7 @@ put_image(struct req *r, enum bucket b, const char *stmt, const char *what)
 	    info.format == IMAGE_FMT_PNG ? "png" : "webp");
 	if (s3_put(a->s3, a->bucket[b], key, body, len,
 	    image_format_mime(info.format), &err) != 0) {
-		resp_error(r, 503, "storage_unavailable",
+		resp_error(r, API_ERR_STORAGE_UNAVAILABLE,
 		    "could not store the image, try again shortly");
 		goto done;
 	}
@@ -494,13 +492,13 @@ put_image(struct req *r, enum bucket b, const char *stmt, const char *what)
 	snprintf(h, sizeof(h), "%d", info.out_height);
 	p[0] = id; p[1] = key; p[2] = w; p[3] = h; p[4] = qctext;
 	p[5] = tags;
-	p[6] = r->lang == LANG_RU ? rep.description_ru : rep.description_en;
+	p[6] = rep.description[r->lang];
 	old[0] = '\0';
 	rc = one_row(r, stmt, b == BUCKET_OUTFITS ? 5 : 7, p, old, sizeof(old));
 	if (rc != 1) {
 		(void)s3_delete(a->s3, a->bucket[b], key, &err);
 		if (rc == 0)
-			resp_error(r, 404, "not_found", "no such item");
+			resp_error(r, API_ERR_NOT_FOUND, "no such item");
 		goto done;
 	}
 	/* RETURNING's subquery sees the row before the update. */
@@ -561,7 +559,7 @@ location_exists(struct req *r)
 	snprintf(id, sizeof(id), "%lld", (long long)r->path_id);
 	rc = one_row(r, "staff_location_exists", 1, p, NULL, 0);
 	if (rc == 0)
-		resp_error(r, 404, "not_found", "no such location");
+		resp_error(r, API_ERR_NOT_FOUND, "no such location");
 	return rc == 1 ? 0 : -1;
 }
 
@@ -593,7 +591,7 @@ h_locations_update(struct req *r)
 	if (rc == 1)
 		written(r, "staff_location_published", h_locations_get);
 	else if (rc == 0)
-		resp_error(r, 404, "not_found", "no such location");
+		resp_error(r, API_ERR_NOT_FOUND, "no such location");
 done:
 	json_object_put(b);
 }
@@ -612,7 +610,7 @@ h_locations_delete(struct req *r)
 		resp_raw(r, 204, "application/json", "", 0, NULL);
 		break;
 	case 0:
-		resp_error(r, 404, "not_found", "no such location");
+		resp_error(r, API_ERR_NOT_FOUND, "no such location");
 		break;
 	}
 }
@@ -649,7 +647,7 @@ h_shops_stats(struct req *r)
 	rc = one_row(r, "staff_shop_exists", 1, p, NULL, 0);
 	if (rc != 1) {
 		if (rc == 0)
-			resp_error(r, 404, "not_found", "no such shop");
+			resp_error(r, API_ERR_NOT_FOUND, "no such shop");
 		return;
 	}
 	gmtime_r(&now, &tm);
@@ -660,12 +658,12 @@ h_shops_stats(struct req *r)
 	if ((req_query(r, "from", from, sizeof(from)) != -1 &&
 	    !v_is_date(from)) || (req_query(r, "to", to, sizeof(to)) != -1 &&
 	    !v_is_date(to))) {
-		resp_error(r, 400, "bad_request",
+		resp_error(r, API_ERR_BAD_REQUEST,
 		    "from and to must be dates like 2026-01-31");
 		return;
 	}
 	if (strcmp(from, to) > 0) {
-		resp_error(r, 400, "bad_request", "from must not be after to");
+		resp_error(r, API_ERR_BAD_REQUEST, "from must not be after to");
 		return;
 	}
 	if (db_run(r->app->db, "staff_stats", 3, p, PGRES_TUPLES_OK,

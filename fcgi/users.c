@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "api.h"
+#include "jobs.h"
 #include "jsonv.h"
 
 const struct db_stmt users_statements[] = {
@@ -82,7 +83,7 @@ h_me(struct req *r)
 	}
 	if (PQntuples(res) != 1) {
 		PQclear(res);
-		resp_error(r, 404, "not_found", "no such user");
+		resp_error(r, API_ERR_NOT_FOUND, "no such user");
 		return;
 	}
 	o = json_object_new_object();

@@ -23,7 +23,7 @@ bad(struct req *r, const char *name, const char *what)
 	char	 msg[160];
 
 	snprintf(msg, sizeof(msg), "%s %s", name, what);
-	resp_error(r, 400, "invalid_field", msg);
+	resp_error(r, API_ERR_INVALID_FIELD, msg);
 	return -1;
 }
 
@@ -192,7 +192,7 @@ v_only(struct req *r, json_object *o, const char *const *allowed)
 			}
 			snprintf(msg, sizeof(msg), "unknown field: %.*s", (int)n,
 			    key);
-			resp_error(r, 400, "invalid_field", msg);
+			resp_error(r, API_ERR_INVALID_FIELD, msg);
 			return -1;
 		}
 	}

@@ -32,7 +32,7 @@
  * 1 only with a value that obeys its contract; a handler sends exactly
  * one response; the events lists match the body.
  *
- * fuzz-sources: fcgi/validate.c fcgi/events.c lib/jsonv.c
+ * fuzz-sources: fcgi/validate.c fcgi/events.c fcgi/errors.c lib/jobs.c lib/jsonv.c
  * fuzz-pkgs: json-c libpq
  * fuzz-includes: fcgi
  * fuzz-corpus: fuzz/corpus/json_request
@@ -122,9 +122,13 @@ resp_json(struct req *r, int status, json_object *body,
 }
 
 void
-resp_error(struct req *r, int status, const char *code, const char *message)
+resp_error(struct req *r, enum api_err code, const char *message)
 {
-	if (code == NULL || message == NULL || *code == '\0' ||
+	int	 status = api_error_status(code);
+
+	if (message == NULL)
+		message = api_error_message(code, LANG_EN);
+	if ((unsigned)code >= API_ERR__MAX || message == NULL ||
 	    strlen(message) > 200 || status < 400)
 		FUZZ_FAIL();
 	record(r, status);
@@ -179,12 +183,11 @@ req_read_json(struct req *r, size_t max)
 	struct fuzz_req	*fr = fuzz_req_of(r);
 
 	if (fr->len > max) {
-		resp_error(r, 413, "too_large", "the request body is too large");
+		resp_error(r, API_ERR_TOO_LARGE, NULL);
 		return NULL;
 	}
 	if (!fr->parse_ok) {
-		resp_error(r, 400, "malformed_json",
-		    "the request body is not valid JSON");
+		resp_error(r, API_ERR_MALFORMED_JSON, NULL);
 		return NULL;
 	}
 	return json_object_get(fr->obj);
@@ -200,7 +203,7 @@ users_touch(struct req *r)
 void
 api_db_down(struct req *r)
 {
-	resp_error(r, 503, "unavailable", "the database is unavailable");
+	resp_error(r, API_ERR_UNAVAILABLE, "the database is unavailable");
 }
 
 /* Count the items of a ','-separated list, checking each with ok(). */

@@ -10,35 +10,37 @@
 
 struct status_info {
 	const char	*name;
-	const char	*text[JOB_KIND_COUNT][2];	/* [kind][lang] */
+	int		 terminal;
+	int		 cancellable;
+	const char	*text[JOB_KIND__MAX][LANG__MAX];
 };
 
-static const struct status_info statuses[JOB_STATUS_COUNT] = {
-	[JOB_RECEIVED] = { "RECEIVED", {
+static const struct status_info statuses[JOB_STATUS__MAX] = {
+	[JOB_RECEIVED] = { "RECEIVED", 0, 1, {
 	    { "Request received", "Заявка принята" },
 	    { "Request received", "Заявка принята" } } },
-	[JOB_VALIDATING] = { "VALIDATING", {
+	[JOB_VALIDATING] = { "VALIDATING", 0, 1, {
 	    { "Checking your photo and the outfit", "Проверяем фото и образ" },
 	    { "Checking the picture", "Проверяем изображение" } } },
-	[JOB_MODERATING] = { "MODERATING", {
+	[JOB_MODERATING] = { "MODERATING", 0, 1, {
 	    { "Checking photo quality", "Проверяем качество фото" },
 	    { "Checking the picture", "Проверяем изображение" } } },
-	[JOB_PROMPTING] = { "PROMPTING", {
+	[JOB_PROMPTING] = { "PROMPTING", 0, 1, {
 	    { "Preparing the fitting", "Готовим примерку" },
 	    { "Preparing the animation", "Готовим анимацию" } } },
-	[JOB_QUEUED] = { "QUEUED", {
+	[JOB_QUEUED] = { "QUEUED", 0, 1, {
 	    { "Waiting in line", "Ждём своей очереди" },
 	    { "Waiting in line", "Ждём своей очереди" } } },
-	[JOB_RUNNING] = { "RUNNING", {
+	[JOB_RUNNING] = { "RUNNING", 0, 0, {
 	    { "Dressing you up", "Примеряем образ" },
 	    { "Bringing the picture to life", "Оживляем изображение" } } },
-	[JOB_UPLOADING] = { "UPLOADING", {
+	[JOB_UPLOADING] = { "UPLOADING", 0, 0, {
 	    { "Saving the result", "Сохраняем результат" },
 	    { "Saving the video", "Сохраняем видео" } } },
-	[JOB_COMPLETED] = { "COMPLETED", {
+	[JOB_COMPLETED] = { "COMPLETED", 1, 0, {
 	    { "Done", "Готово" },
 	    { "Done", "Готово" } } },
-	[JOB_FAILED] = { "FAILED", {
+	[JOB_FAILED] = { "FAILED", 1, 0, {
 	    { "Did not work out", "Не получилось" },
 	    { "Did not work out", "Не получилось" } } },
 };
@@ -106,12 +108,12 @@ const struct job_error_info job_errors[JOB_ERR__MAX] = {
 	    "Мы несколько раз пытались, но не смогли закончить. Попробуйте позже." } },
 };
 
-static const char *const kinds[JOB_KIND_COUNT] = { "tryon", "animation" };
+static const char *const kinds[JOB_KIND__MAX] = { "tryon", "animation" };
 
 const char *
 job_status_name(enum job_status s)
 {
-	if ((unsigned)s >= JOB_STATUS_COUNT)
+	if ((unsigned)s >= JOB_STATUS__MAX)
 		return NULL;
 	return statuses[s].name;
 }
@@ -123,7 +125,7 @@ job_status_parse(const char *name)
 
 	if (name == NULL)
 		return -1;
-	for (i = 0; i < JOB_STATUS_COUNT; i++)
+	for (i = 0; i < JOB_STATUS__MAX; i++)
 		if (strcmp(statuses[i].name, name) == 0)
 			return i;
 	return -1;
@@ -132,24 +134,36 @@ job_status_parse(const char *name)
 const char *
 job_status_text(enum job_status s, enum job_kind k, enum lang l)
 {
-	if ((unsigned)s >= JOB_STATUS_COUNT)
+	if ((unsigned)s >= JOB_STATUS__MAX)
 		return "";
-	if ((unsigned)k >= JOB_KIND_COUNT)
+	if ((unsigned)k >= JOB_KIND__MAX)
 		k = JOB_KIND_TRYON;
-	return statuses[s].text[k][l == LANG_RU];
+	return statuses[s].text[k][l == LANG_RU ? LANG_RU : LANG_EN];
 }
 
 int
 job_status_terminal(enum job_status s)
 {
-	return s == JOB_COMPLETED || s == JOB_FAILED;
+	return (unsigned)s < JOB_STATUS__MAX && statuses[s].terminal;
+}
+
+int
+job_status_cancellable(enum job_status s)
+{
+	return (unsigned)s < JOB_STATUS__MAX && statuses[s].cancellable;
+}
+
+int
+job_status_claimable(enum job_status s)
+{
+	return (unsigned)s < JOB_STATUS__MAX && !statuses[s].terminal;
 }
 
 int
 job_status_can_move(enum job_status from, enum job_status to)
 {
-	if ((unsigned)from >= JOB_STATUS_COUNT ||
-	    (unsigned)to >= JOB_STATUS_COUNT || job_status_terminal(from))
+	if ((unsigned)from >= JOB_STATUS__MAX ||
+	    (unsigned)to >= JOB_STATUS__MAX || job_status_terminal(from))
 		return 0;
 	if (to == JOB_FAILED)
 		return 1;
@@ -161,7 +175,7 @@ job_status_can_move(enum job_status from, enum job_status to)
 const char *
 job_kind_name(enum job_kind k)
 {
-	if ((unsigned)k >= JOB_KIND_COUNT)
+	if ((unsigned)k >= JOB_KIND__MAX)
 		return NULL;
 	return kinds[k];
 }
@@ -173,25 +187,10 @@ job_kind_parse(const char *name)
 
 	if (name == NULL)
 		return -1;
-	for (i = 0; i < JOB_KIND_COUNT; i++)
+	for (i = 0; i < JOB_KIND__MAX; i++)
 		if (strcmp(kinds[i], name) == 0)
 			return i;
 	return -1;
-}
-
-enum lang
-lang_parse(const char *s)
-{
-	if (s != NULL && s[0] == 'r' && s[1] == 'u' &&
-	    (s[2] == '\0' || s[2] == '-' || s[2] == '_'))
-		return LANG_RU;
-	return LANG_EN;
-}
-
-const char *
-lang_name(enum lang l)
-{
-	return l == LANG_RU ? "ru" : "en";
 }
 
 const char *

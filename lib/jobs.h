@@ -19,12 +19,12 @@ enum job_status {
 	JOB_UPLOADING,
 	JOB_COMPLETED,
 	JOB_FAILED,
-	JOB_STATUS_COUNT
+	JOB_STATUS__MAX
 };
 
-enum job_kind { JOB_KIND_TRYON = 0, JOB_KIND_ANIMATION, JOB_KIND_COUNT };
+enum job_kind { JOB_KIND_TRYON = 0, JOB_KIND_ANIMATION, JOB_KIND__MAX };
 
-enum lang { LANG_EN = 0, LANG_RU = 1 };
+#include "lang.h"
 
 /* Status name as in the API and SQL ("RUNNING"), or NULL if out of range. */
 const char	*job_status_name(enum job_status);
@@ -35,7 +35,14 @@ int		 job_status_parse(const char *name);
 /* Human status text for the user, per kind and language. */
 const char	*job_status_text(enum job_status, enum job_kind, enum lang);
 
+/*
+ * The status subsets, as db/008_status_sets.sql defines them in SQL:
+ * terminal (COMPLETED, FAILED), cancellable by the user (RECEIVED up to
+ * QUEUED: nothing paid for yet) and claimable by a worker (not terminal).
+ */
 int		 job_status_terminal(enum job_status);
+int		 job_status_cancellable(enum job_status);
+int		 job_status_claimable(enum job_status);
 
 /*
  * Whether from -> to is a legal transition: one step forward along the
@@ -47,9 +54,6 @@ int		 job_status_can_move(enum job_status from, enum job_status to);
 const char	*job_kind_name(enum job_kind);
 int		 job_kind_parse(const char *name);
 
-/* "ru" -> LANG_RU, anything else -> LANG_EN. */
-enum lang	 lang_parse(const char *);
-const char	*lang_name(enum lang);
 
 /*
  * Failure codes a job can end with, in the order of JobErrorCode in
@@ -84,7 +88,7 @@ enum job_err {
 struct job_error_info {
 	const char	*name;
 	int		 retryable;	/* worth another attempt, by default */
-	const char	*message[2];	/* indexed by enum lang */
+	const char	*message[LANG__MAX];
 };
 
 /* The table, indexed by enum job_err. */

@@ -184,69 +184,68 @@ qc_config_set(struct qc_config *c, const char *key, const char *value)
 
 static const struct {
 	const char	*code;
-	const char	*en;
-	const char	*ru;
+	const char	*message[LANG__MAX];	/* en, ru */
 } qc_reasons[QC_R_COUNT] = {
-	[QC_R_UNSUPPORTED_FORMAT] = { "unsupported_format",
+	[QC_R_UNSUPPORTED_FORMAT] = { "unsupported_format", {
 	    "This file type is not supported. Please upload a photo in "
 	    "JPEG, PNG or WebP format.",
 	    "Этот тип файла не поддерживается. Пожалуйста, загрузите фото "
-	    "в формате JPEG, PNG или WebP." },
-	[QC_R_CORRUPT] = { "corrupt",
+	    "в формате JPEG, PNG или WebP." } },
+	[QC_R_CORRUPT] = { "corrupt", {
 	    "The file seems damaged or incomplete. Please try uploading it "
 	    "again or choose another photo.",
 	    "Файл повреждён или загрузился не полностью. Попробуйте "
-	    "загрузить его ещё раз или выберите другое фото." },
-	[QC_R_TOO_LARGE] = { "too_large",
+	    "загрузить его ещё раз или выберите другое фото." } },
+	[QC_R_TOO_LARGE] = { "too_large", {
 	    "The photo is too large. Please choose a smaller one or reduce "
 	    "its size.",
 	    "Фото слишком большое. Пожалуйста, выберите фото поменьше или "
-	    "уменьшите его размер." },
-	[QC_R_TOO_SMALL] = { "too_small",
+	    "уменьшите его размер." } },
+	[QC_R_TOO_SMALL] = { "too_small", {
 	    "The photo's resolution is too low. Please choose a larger, "
 	    "better-quality photo.",
 	    "У фото слишком низкое разрешение. Пожалуйста, выберите фото "
-	    "побольше и получше качеством." },
-	[QC_R_BLANK] = { "blank",
+	    "побольше и получше качеством." } },
+	[QC_R_BLANK] = { "blank", {
 	    "The photo looks empty (almost a single colour). Please choose "
 	    "another one.",
 	    "Фото выглядит пустым (почти одного цвета). Пожалуйста, "
-	    "выберите другое." },
-	[QC_R_BLURRY] = { "blurry",
+	    "выберите другое." } },
+	[QC_R_BLURRY] = { "blurry", {
 	    "The photo is too blurry. Please try another, sharper one.",
-	    "Фото слишком размытое — попробуйте другое, более чёткое." },
-	[QC_R_TOO_DARK] = { "too_dark",
+	    "Фото слишком размытое — попробуйте другое, более чёткое." } },
+	[QC_R_TOO_DARK] = { "too_dark", {
 	    "The photo is too dark. Please choose one taken in better "
 	    "light.",
 	    "Фото слишком тёмное. Пожалуйста, выберите снимок, сделанный "
-	    "при хорошем освещении." },
-	[QC_R_TOO_BRIGHT] = { "too_bright",
+	    "при хорошем освещении." } },
+	[QC_R_TOO_BRIGHT] = { "too_bright", {
 	    "The photo is overexposed (too bright). Please choose another "
 	    "one.",
 	    "Фото пересвечено (слишком светлое). Пожалуйста, выберите "
-	    "другое." },
-	[QC_R_NSFW] = { "nsfw",
+	    "другое." } },
+	[QC_R_NSFW] = { "nsfw", {
 	    "Sorry, this photo can't be used: it seems to contain explicit "
 	    "content. Please choose another one.",
 	    "К сожалению, это фото нельзя использовать: похоже, на нём "
-	    "откровенное содержание. Пожалуйста, выберите другое." },
-	[QC_R_NSFW_SUGGESTIVE] = { "nsfw_suggestive",
+	    "откровенное содержание. Пожалуйста, выберите другое." } },
+	[QC_R_NSFW_SUGGESTIVE] = { "nsfw_suggestive", {
 	    "Sorry, this photo looks too revealing for the fitting room. "
 	    "Please choose another one.",
 	    "К сожалению, это фото выглядит слишком откровенным для "
-	    "примерочной. Пожалуйста, выберите другое." },
-	[QC_R_BAD_BACKGROUND] = { "bad_background",
+	    "примерочной. Пожалуйста, выберите другое." } },
+	[QC_R_BAD_BACKGROUND] = { "bad_background", {
 	    "Please photograph the item on a plain, uniform background.",
-	    "Пожалуйста, сфотографируйте вещь на однотонном ровном фоне." },
-	[QC_R_GARMENT_TOO_SMALL] = { "garment_too_small",
+	    "Пожалуйста, сфотографируйте вещь на однотонном ровном фоне." } },
+	[QC_R_GARMENT_TOO_SMALL] = { "garment_too_small", {
 	    "The item takes up too little of the frame. Please crop the "
 	    "photo or shoot closer.",
 	    "Вещь занимает слишком мало места в кадре. Пожалуйста, обрежьте "
-	    "фото или снимите ближе." },
-	[QC_R_GARMENT_CUT_OFF] = { "garment_cut_off",
+	    "фото или снимите ближе." } },
+	[QC_R_GARMENT_CUT_OFF] = { "garment_cut_off", {
 	    "The item is cut off by the edge of the frame. Please show it "
 	    "whole.",
-	    "Вещь обрезана краем кадра. Пожалуйста, покажите её целиком." },
+	    "Вещь обрезана краем кадра. Пожалуйста, покажите её целиком." } },
 };
 
 const char *
@@ -258,13 +257,13 @@ qc_reason_code(enum qc_reason r)
 }
 
 const char *
-qc_reason_message(enum qc_reason r, const char *lang)
+qc_reason_message(enum qc_reason r, enum lang l)
 {
 	if ((int)r < 0 || r >= QC_R_COUNT)
 		return "";
-	if (lang != NULL && strncmp(lang, "ru", 2) == 0)
-		return qc_reasons[r].ru;
-	return qc_reasons[r].en;
+	if ((unsigned)l >= LANG__MAX)
+		l = LANG_EN;
+	return qc_reasons[r].message[l];
 }
 
 const char *
@@ -841,7 +840,8 @@ tags(const struct image *img, const unsigned char *luma,
 	const char	*br_en;
 	size_t		 i;
 	int		 k, j, used[CN_COUNT] = { 0 };
-	char		*de = r->description_en, *dr = r->description_ru;
+	char		*de = r->description[LANG_EN];
+	char		*dr = r->description[LANG_RU];
 
 	memset(sum, 0, sizeof(sum));
 	for (i = 0; i < n; i++) {
@@ -1337,9 +1337,9 @@ qc_report_to_json(const struct qc_report *r)
 		bad |= jsonv_add(x, "message", y);
 		if (y != NULL) {
 			bad |= jsonv_add(y, "en", json_object_new_string(
-			    qc_reason_message(r->reasons[i], "en")));
+			    qc_reason_message(r->reasons[i], LANG_EN)));
 			bad |= jsonv_add(y, "ru", json_object_new_string(
-			    qc_reason_message(r->reasons[i], "ru")));
+			    qc_reason_message(r->reasons[i], LANG_RU)));
 		}
 	}
 
@@ -1464,9 +1464,9 @@ qc_report_to_json(const struct qc_report *r)
 		bad |= jsonv_add(o, "description", x);
 		if (x != NULL) {
 			bad |= jsonv_add(x, "en",
-			    json_object_new_string(r->description_en));
+			    json_object_new_string(r->description[LANG_EN]));
 			bad |= jsonv_add(x, "ru",
-			    json_object_new_string(r->description_ru));
+			    json_object_new_string(r->description[LANG_RU]));
 		}
 	}
 	x = json_object_new_object();

@@ -32,6 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lang.h"
 #include "nsfw.h"
 
 struct image;
@@ -168,8 +169,7 @@ struct qc_report {
 	double		 green_share;	/* vegetation-green pixels */
 	double		 warmth;	/* mean R - mean B, -255..255 */
 	double		 edge_density;	/* pixels on strong luma edges */
-	char		 description_en[QC_DESC_LEN];
-	char		 description_ru[QC_DESC_LEN];
+	char		 description[LANG__MAX][QC_DESC_LEN];
 
 	/* Wall-clock cost, milliseconds. */
 	double		 ms_decode, ms_checks, ms_nsfw;
@@ -218,7 +218,7 @@ const char	*qc_reason_code(enum qc_reason reason);
  * Polite text for users: lang "ru" or "en" (anything else gives en).
  * Static strings, UTF-8.
  */
-const char	*qc_reason_message(enum qc_reason reason, const char *lang);
+const char	*qc_reason_message(enum qc_reason reason, enum lang);
 
 /* "user_photo", "outfit", "location"; and back (-1 if unknown). */
 const char	*qc_kind_name(enum qc_kind kind);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jobs.h"
 #include "log.h"
 #include "retention.h"
 
@@ -62,7 +63,8 @@ delete_object(struct app *a, enum bucket b, const char *key,
 static enum bucket
 job_bucket(const char *kind)
 {
-	return strcmp(kind, "animation") == 0 ? BUCKET_VIDEOS : BUCKET_RESULTS;
+	return job_kind_parse(kind) == JOB_KIND_ANIMATION ? BUCKET_VIDEOS :
+	    BUCKET_RESULTS;
 }
 
 int

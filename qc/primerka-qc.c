@@ -171,12 +171,12 @@ print_text(const char *file, const struct qc_config *c,
 		    "sky %.3f, green %.3f, warmth %.1f, edges %.3f\n",
 		    r->brightness, r->time_of_day, r->colourfulness,
 		    r->sky_share, r->green_share, r->warmth, r->edge_density);
-		printf("  description (en): %s\n", r->description_en);
-		printf("  description (ru): %s\n", r->description_ru);
+		printf("  description (en): %s\n", r->description[LANG_EN]);
+		printf("  description (ru): %s\n", r->description[LANG_RU]);
 	}
 	for (i = 0; i < r->nreasons; i++)
 		printf("  %s: %s\n", qc_reason_code(r->reasons[i]),
-		    qc_reason_message(r->reasons[i], lang));
+		    qc_reason_message(r->reasons[i], lang_parse(lang)));
 }
 
 /* Load [qc] keys from an INI file (environment overrides included). */

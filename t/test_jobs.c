@@ -18,7 +18,7 @@ test_names(void)
 {
 	int	 i;
 
-	for (i = 0; i < JOB_STATUS_COUNT; i++) {
+	for (i = 0; i < JOB_STATUS__MAX; i++) {
 		CU_ASSERT_PTR_NOT_NULL_FATAL(job_status_name((enum job_status)i));
 		CU_ASSERT_EQUAL(job_status_parse(job_status_name(
 		    (enum job_status)i)), i);
@@ -29,7 +29,7 @@ test_names(void)
 	}
 	CU_ASSERT_EQUAL(job_status_parse("running"), -1);
 	CU_ASSERT_EQUAL(job_status_parse(NULL), -1);
-	CU_ASSERT_PTR_NULL(job_status_name(JOB_STATUS_COUNT));
+	CU_ASSERT_PTR_NULL(job_status_name(JOB_STATUS__MAX));
 	CU_ASSERT_STRING_EQUAL(job_status_text(JOB_COMPLETED, JOB_KIND_TRYON,
 	    LANG_RU), "Готово");
 	CU_ASSERT_STRING_EQUAL(job_status_text(JOB_COMPLETED, JOB_KIND_TRYON,
@@ -47,8 +47,8 @@ test_transitions(void)
 {
 	int	 f, t;
 
-	for (f = 0; f < JOB_STATUS_COUNT; f++) {
-		for (t = 0; t < JOB_STATUS_COUNT; t++) {
+	for (f = 0; f < JOB_STATUS__MAX; f++) {
+		for (t = 0; t < JOB_STATUS__MAX; t++) {
 			int ok = job_status_can_move((enum job_status)f,
 			    (enum job_status)t);
 			int want = !(f == JOB_COMPLETED || f == JOB_FAILED) &&
@@ -237,7 +237,7 @@ test_sql_enum(void)
 	end = strchr(p, ')');
 	CU_ASSERT_PTR_NOT_NULL_FATAL(end);
 	*end = '\0';
-	for (i = 0; i < JOB_STATUS_COUNT; i++) {
+	for (i = 0; i < JOB_STATUS__MAX; i++) {
 		snprintf(want, sizeof(want), "'%s'",
 		    job_status_name((enum job_status)i));
 		p = strstr(p, want);

@@ -669,8 +669,8 @@ test_location_tags(void)
 	}
 	CU_ASSERT(sky && grey);
 	CU_ASSERT_STRING_EQUAL(r.time_of_day, "day");
-	CU_ASSERT(strstr(r.description_en, "sky") != NULL);
-	CU_ASSERT(strstr(r.description_ru, "небом") != NULL);
+	CU_ASSERT(strstr(r.description[LANG_EN], "sky") != NULL);
+	CU_ASSERT(strstr(r.description[LANG_RU], "небом") != NULL);
 	CU_ASSERT(r.ncolours >= 1 && r.colours[0].share >= 0.08);
 
 	CU_ASSERT_EQUAL_FATAL(check_file("scene_interior_living_room.jpg",
@@ -680,7 +680,7 @@ test_location_tags(void)
 	CU_ASSERT(!sky);
 	CU_ASSERT(r.warmth > 20);
 	CU_ASSERT_STRING_EQUAL(r.time_of_day, "unknown");
-	CU_ASSERT(strstr(r.description_en, "warm") != NULL);
+	CU_ASSERT(strstr(r.description[LANG_EN], "warm") != NULL);
 	CU_ASSERT_STRING_EQUAL(r.colours[0].name, "brown");
 }
 
@@ -774,8 +774,8 @@ test_texts(void)
 	enum qc_kind	 k;
 
 	for (i = 0; i < QC_R_COUNT; i++) {
-		const char	*en = qc_reason_message(i, "en");
-		const char	*ru = qc_reason_message(i, "ru");
+		const char	*en = qc_reason_message(i, lang_parse("en"));
+		const char	*ru = qc_reason_message(i, lang_parse("ru"));
 
 		CU_ASSERT(strlen(qc_reason_code(i)) > 0);
 		CU_ASSERT(strcmp(qc_reason_code(i), "unknown") != 0);
@@ -785,10 +785,10 @@ test_texts(void)
 		CU_ASSERT(strchr(ru, '\xd0') != NULL);
 	}
 	CU_ASSERT_STRING_EQUAL(qc_reason_code(QC_R_BLURRY), "blurry");
-	CU_ASSERT(strstr(qc_reason_message(QC_R_BLURRY, "ru"), "размыт") !=
+	CU_ASSERT(strstr(qc_reason_message(QC_R_BLURRY, lang_parse("ru")), "размыт") !=
 	    NULL);
-	CU_ASSERT_STRING_EQUAL(qc_reason_message(QC_R_BLANK, "de"),
-	    qc_reason_message(QC_R_BLANK, "en"));
+	CU_ASSERT_STRING_EQUAL(qc_reason_message(QC_R_BLANK, lang_parse("de")),
+	    qc_reason_message(QC_R_BLANK, lang_parse("en")));
 	CU_ASSERT_STRING_EQUAL(qc_reason_code(QC_R_COUNT), "unknown");
 	CU_ASSERT(qc_kind_parse("outfit", &k) == 0 && k == QC_OUTFIT);
 	CU_ASSERT(qc_kind_parse("shoe", &k) == -1);
