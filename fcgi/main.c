@@ -124,8 +124,8 @@ static void
 child_loop(struct app *app, int fd)
 {
 	FCGX_Request	*conn;
-	struct pollfd	 pfd[CONN_SLOTS + 1];
-	int		 slot[CONN_SLOTS + 1];
+	struct pollfd	 pfd[CONN_SLOTS + 2];
+	int		 slot[CONN_SLOTS + 2];
 	unsigned long	 seq = 0, used[CONN_SLOTS];
 	struct sigaction sa;
 	struct api_state *state;
@@ -179,6 +179,11 @@ child_loop(struct app *app, int fd)
 		pfd[n].fd = fd;
 		pfd[n].events = POLLIN;
 		slot[n++] = -1;
+		/* The database connection, so that a server restart is
+		 * noticed while idle, not by the next request. */
+		pfd[n].fd = db_socket(app->db);
+		pfd[n].events = POLLIN;
+		slot[n++] = -2;
 		if (poll(pfd, n, -1) == -1) {
 			if (errno == EINTR)
 				continue;
@@ -189,6 +194,10 @@ child_loop(struct app *app, int fd)
 			if (pfd[k].revents == 0)
 				continue;
 			i = slot[k];
+			if (i == -2) {
+				db_idle_input(app->db);
+				continue;
+			}
 			if (i == -1) {
 				i = fresh;
 				if (conn[i].ipcFd >= 0)
