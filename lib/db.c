@@ -144,7 +144,7 @@ db_idle_input(struct db *db)
 		db->prepared = 0;
 		return;
 	}
-	while ((n = PQnotifies(db->conn)) != NULL)
+	for (n = PQnotifies(db->conn); n != NULL; n = PQnotifies(db->conn))
 		PQfreemem(n);
 }
 
