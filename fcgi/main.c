@@ -129,7 +129,7 @@ child_loop(struct app *app, int fd)
 	unsigned long	 seq = 0, used[CONN_SLOTS];
 	struct sigaction sa;
 	struct api_state *state;
-	int		 i, n, k, fresh;
+	int		 i, n, k, fresh, evict;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;
@@ -155,9 +155,8 @@ child_loop(struct app *app, int fd)
 		}
 	}
 	while (!stopping) {
-		/* The held connections, then the listening socket for a
-		 * new one into a free slot (or the least recently used
-		 * idle one, closed to make room). */
+		/* The held connections, the listening socket for a new
+		 * one into a free slot, and the database connection. */
 		n = 0;
 		fresh = -1;
 		for (i = 0; i < CONN_SLOTS; i++) {
@@ -169,12 +168,6 @@ child_loop(struct app *app, int fd)
 			pfd[n].fd = conn[i].ipcFd;
 			pfd[n].events = POLLIN;
 			slot[n++] = i;
-		}
-		if (fresh == -1) {
-			fresh = 0;
-			for (i = 1; i < CONN_SLOTS; i++)
-				if (used[i] < used[fresh])
-					fresh = i;
 		}
 		pfd[n].fd = fd;
 		pfd[n].events = POLLIN;
@@ -190,6 +183,17 @@ child_loop(struct app *app, int fd)
 			log_errx("poll: %s", strerror(errno));
 			break;
 		}
+		/* No free slot: make room by closing the least recently
+		 * used connection with nothing pending (nginx's keepalive
+		 * cache hands it out last). */
+		for (k = 0, evict = -1; fresh == -1 && k < n; k++) {
+			if (slot[k] < 0 || pfd[k].revents != 0)
+				continue;
+			if (evict == -1 || used[slot[k]] < used[evict])
+				evict = slot[k];
+		}
+		if (fresh == -1)
+			fresh = evict;
 		for (k = 0; k < n && !stopping; k++) {
 			if (pfd[k].revents == 0)
 				continue;
@@ -199,6 +203,8 @@ child_loop(struct app *app, int fd)
 				continue;
 			}
 			if (i == -1) {
+				if (fresh == -1)
+					continue;	/* after these */
 				i = fresh;
 				if (conn[i].ipcFd >= 0)
 					FCGX_Free(&conn[i], 1);
