@@ -83,9 +83,12 @@ listen_unix(const char *path, int backlog)
  * connections open (fastcgi_keep_conn, upstream keepalive) and starts a
  * new one whenever none of them is idle, so a child must serve several:
  * it waits on all of them and on the listening socket, and serves each
- * request on whichever connection it arrives.
+ * request on whichever connection it arrives.  None is ever closed to
+ * make room (nginx may be writing a request on it): a full child stops
+ * accepting, and the pool as a whole (CONN_SLOTS x [api] workers) holds
+ * more connections than nginx's worker_connections allow it to open.
  */
-#define CONN_SLOTS 64
+#define CONN_SLOTS 256
 
 /* Serve the next request on c (kept or new).  0, or -1 if none came. */
 static int
@@ -126,10 +129,10 @@ child_loop(struct app *app, int fd)
 	FCGX_Request	*conn;
 	struct pollfd	 pfd[CONN_SLOTS + 2];
 	int		 slot[CONN_SLOTS + 2];
-	unsigned long	 seq = 0, used[CONN_SLOTS];
+	unsigned long	 seq = 0;
 	struct sigaction sa;
 	struct api_state *state;
-	int		 i, n, k, fresh, evict;
+	int		 i, n, k, fresh;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;
@@ -148,7 +151,6 @@ child_loop(struct app *app, int fd)
 		_exit(1);
 	}
 	for (i = 0; i < CONN_SLOTS; i++) {
-		used[i] = 0;
 		if (FCGX_InitRequest(&conn[i], fd, 0) != 0) {
 			log_errx("FCGX_InitRequest failed");
 			_exit(1);
@@ -169,7 +171,8 @@ child_loop(struct app *app, int fd)
 			pfd[n].events = POLLIN;
 			slot[n++] = i;
 		}
-		pfd[n].fd = fd;
+		/* A full child leaves new connections to the others. */
+		pfd[n].fd = fresh == -1 ? -1 : fd;
 		pfd[n].events = POLLIN;
 		slot[n++] = -1;
 		/* The database connection, so that a server restart is
@@ -183,17 +186,6 @@ child_loop(struct app *app, int fd)
 			log_errx("poll: %s", strerror(errno));
 			break;
 		}
-		/* No free slot: make room by closing the least recently
-		 * used connection with nothing pending (nginx's keepalive
-		 * cache hands it out last). */
-		for (k = 0, evict = -1; fresh == -1 && k < n; k++) {
-			if (slot[k] < 0 || pfd[k].revents != 0)
-				continue;
-			if (evict == -1 || used[slot[k]] < used[evict])
-				evict = slot[k];
-		}
-		if (fresh == -1)
-			fresh = evict;
 		for (k = 0; k < n && !stopping; k++) {
 			if (pfd[k].revents == 0)
 				continue;
@@ -202,15 +194,9 @@ child_loop(struct app *app, int fd)
 				db_idle_input(app->db);
 				continue;
 			}
-			if (i == -1) {
-				if (fresh == -1)
-					continue;	/* after these */
+			if (i == -1)
 				i = fresh;
-				if (conn[i].ipcFd >= 0)
-					FCGX_Free(&conn[i], 1);
-			}
-			if (serve_one(app, state, &conn[i], &seq) == 0)
-				used[i] = seq;
+			(void)serve_one(app, state, &conn[i], &seq);
 		}
 	}
 	db_close(app->db);
