@@ -36,6 +36,7 @@
 #include <openssl/rand.h>
 
 #include "app.h"
+#include "confcheck.h"
 #include "image.h"
 #include "log.h"
 #include "qc.h"
@@ -112,7 +113,8 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: primerka-admin initdata USER_ID [--lang ru|en] [--name NAME] [--age S]\n"
+	    "usage: primerka-admin check-config\n"
+	    "       primerka-admin initdata USER_ID [--lang ru|en] [--name NAME] [--age S]\n"
 	    "       primerka-admin grant USER_ID AMOUNT [--note TEXT]\n"
 	    "       primerka-admin set-role USER_ID user|shop_staff|admin [--shop ID]\n"
 	    "       primerka-admin add-shop NAME\n"
@@ -543,6 +545,23 @@ admin_command(struct app *a, const char *cmd, int argc, char *argv[])
 	return 2;
 }
 
+/* check-config: the file as the API and the worker would load it. */
+static int
+check_config(void)
+{
+	int	 bad;
+
+	bad = confcheck_run("primerka-admin", CONFCHECK_API |
+	    CONFCHECK_WORKER, stdout);
+	if (bad > 0) {
+		fprintf(stderr, "primerka-admin: check-config: %d problem%s\n",
+		    bad, bad == 1 ? "" : "s");
+		return 1;
+	}
+	printf("configuration ok\n");
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -589,6 +608,9 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 
+	/* Before app_init(): it reports every problem, not the first. */
+	if (strcmp(cmd, "check-config") == 0)
+		return check_config();
 	if (app_init(&a, "primerka-admin", err, sizeof(err)) == -1) {
 		fprintf(stderr, "primerka-admin: %s\n", err);
 		return 1;

@@ -11,7 +11,10 @@
  *                (bench/queue measures the queue itself with it).
  *
  * SIGTERM lets the current job finish its stage and stop; a job cut off
- * harder than that is rescued when its lease expires.
+ * harder than that is rescued when its lease expires.  With --follow the
+ * processes are supervised (lib/supervise.c): one that dies is replaced
+ * after a crash-loop backoff, and SIGHUP loads the configuration anew and
+ * replaces each process once its current job is done (SIGUSR1 to it).
  */
 #include <sys/select.h>
 #include <sys/wait.h>
@@ -25,19 +28,31 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "confcheck.h"
 #include "log.h"
+#include "outbox.h"
 #include "retention.h"
+#include "supervise.h"
+#include "wmetrics.h"
 #include "util.h"
 #include "video.h"
 #include "worker.h"
 
-static volatile sig_atomic_t stopping;
+static volatile sig_atomic_t stopping;	/* SIGTERM: stop after the stage */
+static volatile sig_atomic_t draining;	/* SIGUSR1: stop after the job */
 
 static void
 on_term(int sig)
 {
 	(void)sig;
 	stopping = 1;
+}
+
+static void
+on_drain(int sig)
+{
+	(void)sig;
+	draining = 1;
 }
 
 struct opts {
@@ -58,6 +73,7 @@ static const struct db_stmt *const batch_tables[] = {
 	photo_statements,
 	catalog_statements,
 	retention_statements,
+	outbox_statements,
 	NULL
 };
 
@@ -150,12 +166,16 @@ worker_loop(struct app *a, const struct opts *o, int index)
 		log_errx("NSFW model: %s", err);
 		return 1;
 	}
+	if (a->pose == NULL && app_load_pose(a, err, sizeof(err)) == -1) {
+		log_errx("pose models: %s", err);
+		return 1;
+	}
 	prov = provider_new(a, err, sizeof(err));
 	if (prov == NULL) {
 		log_errx("%s", err);
 		return 1;
 	}
-	while (!stopping) {
+	while (!stopping && !draining) {
 		if (o->follow && !listening)
 			listening = db_command(a->db, "LISTEN primerka_jobs") == 0;
 		if (!o->follow && ((o->max_jobs > 0 && done >= o->max_jobs) ||
@@ -172,19 +192,27 @@ worker_loop(struct app *a, const struct opts *o, int index)
 			int n = queue_rescue(a->db);
 			if (n > 0)
 				log_warnx("rescued %d job(s) with expired leases", n);
+			n = outbox_abandon(a, OUTBOX_SEND_LEASE);
+			if (n > 0)
+				log_warnx("%d bot message(s) left mid-send by a "
+				    "lost worker: not sent again", n);
 			last_rescue = time(NULL);
 		}
 		qr = queue_claim_many(a->db, worker, (int)o->lease, claimed,
 		    (int)o->batch, &nclaimed);
 		if (qr == QUEUE_OK && o->noop) {
+			wm_busy(nclaimed);
 			noop_complete(a, worker, claimed, nclaimed);
+			wm_busy(-nclaimed);
 			done += nclaimed;
 			continue;
 		}
 		if (qr == QUEUE_OK) {
 			for (i = 0; i < nclaimed; i++) {
 				c.job = claimed[i];
+				wm_busy(1);
 				pipeline_run(&c);
+				wm_busy(-1);
 				done++;
 			}
 			continue;
@@ -202,9 +230,11 @@ worker_loop(struct app *a, const struct opts *o, int index)
 			sleep(1);
 			continue;
 		}
-		/* Idle: judge photos, then catalogue images, waiting for
-		 * their verdict. */
-		if (photos_check_pending(a) == 1 ||
+		/* Idle: bot messages due again (a retry, or one whose
+		 * worker died before sending), then photos and catalogue
+		 * images waiting for their verdict. */
+		if (outbox_send_one(a, worker, 0) == 1 ||
+		    photos_check_pending(a) == 1 ||
 		    catalog_check_pending(a) == 1)
 			continue;
 		/* Idle: the retention sweep, hourly (and at every --once run),
@@ -222,12 +252,90 @@ worker_loop(struct app *a, const struct opts *o, int index)
 	return exitcode;
 }
 
+/* The [worker] settings a reload may change; -1 with err on a bad one. */
+static int
+read_opts(struct app *a, struct opts *o, char *err, size_t errlen)
+{
+	const char	*pa;
+
+	if (config_get_int(a->cfg, "worker", "lease", 60, 1, 3600,
+	    &o->lease) == -1 ||
+	    config_get_int(a->cfg, "worker", "poll_interval", 5, 1, 3600,
+	    &o->poll) == -1) {
+		snprintf(err, errlen, "bad [worker] lease or poll_interval");
+		return -1;
+	}
+	/* A stage name: the worker stops there (fault tests only). */
+	pa = config_get(a->cfg, "worker", "pause_at", NULL);
+	o->pause_at = pa ? job_status_parse(pa) : -1;
+	return 0;
+}
+
+/* What the supervised worker processes share with the parent. */
+struct follow {
+	struct app	*app;
+	struct opts	*o;
+};
+
+static void
+follow_child(void *arg, int i)
+{
+	struct follow	*f = arg;
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_drain;	/* no SA_RESTART: wakes the wait */
+	sigaction(SIGUSR1, &sa, NULL);
+	signal(SIGHUP, SIG_IGN);	/* the parent's to handle */
+	_exit(worker_loop(f->app, f->o, i));
+}
+
+/* The metrics file ([worker] metrics_path), every 10 s. */
+static void
+follow_tick(void *arg)
+{
+	struct follow	*f = arg;
+	static time_t	 last;
+
+	if (time(NULL) - last < 10)
+		return;
+	last = time(NULL);
+	(void)wm_write(config_get(f->app->cfg, "worker", "metrics_path",
+	    NULL), (int)f->o->concurrency);
+}
+
+/* SIGHUP: the configuration anew; a bad one keeps the old. */
+static int
+follow_reload(void *arg)
+{
+	struct follow	*f = arg;
+	struct app	 next;
+	struct opts	 o = *f->o;
+	char		 err[256];
+
+	if (app_init(&next, "primerka-batch", err, sizeof(err)) == -1 ||
+	    read_opts(&next, &o, err, sizeof(err)) == -1) {
+		log_errx("configuration: %s", err);
+		if (next.cfg != NULL)
+			app_free(&next);
+		return -1;
+	}
+	app_free(f->app);
+	*f->app = next;
+	*f->o = o;
+	return 0;
+}
+
 static void
 usage(void)
 {
 	fprintf(stderr, "usage: primerka-batch (--once | --follow) "
 	    "[--concurrency N] [--max-jobs N] [--max-seconds N] [--batch N]\n"
-	    "       [--noop]\n");
+	    "       [--noop]\n"
+	    "       primerka-batch --check-config\n");
 	exit(2);
 }
 
@@ -242,6 +350,7 @@ main(int argc, char *argv[])
 		{ "max-seconds", required_argument, NULL, 's' },
 		{ "noop", no_argument, NULL, 'n' },
 		{ "batch", required_argument, NULL, 'b' },
+		{ "check-config", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -252,6 +361,8 @@ main(int argc, char *argv[])
 	struct sigaction sa;
 	pid_t		 pid, pids[64];
 	int		 forwarded = 0;
+	struct supervisor sv;
+	struct follow	 fw;
 
 	for (;;) {
 		ch = getopt_long(argc, argv, "ofc:j:s:nb:h", longopts, NULL);
@@ -267,6 +378,10 @@ main(int argc, char *argv[])
 		case 'n':
 			o.noop = 1;
 			break;
+		case 'C':
+			/* Every problem, by key; the units run it first. */
+			return confcheck_run("primerka-batch", CONFCHECK_WORKER,
+			    stderr) == 0 ? 0 : 1;
 		case 'b':
 			if (util_parse_i64(optarg, 1, 64, &o.batch) == -1)
 				usage();
@@ -295,17 +410,29 @@ main(int argc, char *argv[])
 		fprintf(stderr, "primerka-batch: %s\n", err);
 		return 1;
 	}
-	if (config_get_int(a.cfg, "worker", "lease", 60, 1, 3600, &o.lease) == -1 ||
-	    config_get_int(a.cfg, "worker", "poll_interval", 5, 1, 3600,
-	    &o.poll) == -1) {
-		fprintf(stderr, "primerka-batch: bad [worker] lease or "
-		    "poll_interval\n");
+	if (read_opts(&a, &o, err, sizeof(err)) == -1) {
+		fprintf(stderr, "primerka-batch: %s\n", err);
 		return 1;
 	}
-	{
-		/* A stage name: the worker stops there (fault tests only). */
-		const char *pa = config_get(a.cfg, "worker", "pause_at", NULL);
-		o.pause_at = pa ? job_status_parse(pa) : -1;
+	if (o.follow) {
+		/* Supervised: a dead worker process is replaced, SIGHUP
+		 * reloads, systemd hears READY=1 and the watchdog. */
+		memset(&sv, 0, sizeof(sv));
+		sv.what = "batch worker";
+		sv.n = (int)o.concurrency;
+		sv.child = follow_child;
+		sv.reload = follow_reload;
+		sv.tick = follow_tick;
+		sv.arg = &fw;
+		sv.drain_signal = SIGUSR1;	/* finish the job, then exit */
+		fw.app = &a;
+		fw.o = &o;
+		signal(SIGPIPE, SIG_IGN);
+		if (wm_init() == -1)
+			log_warnx("metrics: no shared mapping, none written");
+		rc = sv_run(&sv);
+		app_free(&a);
+		return rc;
 	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;

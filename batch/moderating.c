@@ -38,8 +38,8 @@ stage_moderating(struct job_ctx *c)
 	if (strcmp(status, "rejected") == 0) {
 		/* Judge again only to name the reason. */
 		PQclear(res);
-		if (qc_check(&a->qc, a->nsfw, QC_USER_PHOTO, c->photo,
-		    c->photo_len, &rep) == QC_OK && !rep.accepted)
+		if (qc_check_people(&a->qc, a->nsfw, a->pose, QC_USER_PHOTO,
+		    c->photo, c->photo_len, &rep) == QC_OK && !rep.accepted)
 			job_error_set(&c->err, photo_reject_code(&rep),
 			    "moderating: photo rejected");
 		else

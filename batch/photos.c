@@ -62,7 +62,8 @@ photo_judge(struct app *a, int64_t photo_id, const unsigned char *buf,
 	const char	*p[3];
 	int		 rc;
 
-	if (qc_check(&a->qc, a->nsfw, QC_USER_PHOTO, buf, len, rep) != QC_OK)
+	if (qc_check_people(&a->qc, a->nsfw, a->pose, QC_USER_PHOTO, buf, len,
+	    rep) != QC_OK)
 		return -1;
 	j = qc_report_to_json(rep);
 	if (j == NULL)

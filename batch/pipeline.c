@@ -6,9 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "wmetrics.h"
+#include "outbox.h"
 #include "worker.h"
 
 struct stage {
@@ -66,8 +69,10 @@ job_failed(struct job_ctx *c)
 		delay = queue_backoff(c->job.attempts, 2, 300,
 		    (double)(arc4random() % 1000) / 1000.0);
 		if (queue_retry(db, &c->job, c->worker, delay, c->err.code,
-		    c->err.detail) == QUEUE_OK)
+		    c->err.detail) == QUEUE_OK) {
 			log_job(c, "job retry", "RETRY");
+			wm_outcome(WM_RETRY, (int)c->err.code);
+		}
 		return;
 	}
 	if (c->err.retryable) {
@@ -82,8 +87,20 @@ job_failed(struct job_ctx *c)
 			c->err.code = JOB_ERR_ATTEMPTS_EXHAUSTED;
 	}
 	if (queue_fail(db, &c->job, c->worker, c->err.code, c->err.detail) ==
-	    QUEUE_OK)
+	    QUEUE_OK) {
 		log_job(c, "job failed", "FAILED");
+		wm_outcome(WM_FAILED, (int)c->err.code);
+	}
+}
+
+/* Microseconds on the monotonic clock. */
+static uint64_t
+mono_usec(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
 void
@@ -92,12 +109,16 @@ pipeline_run(struct job_ctx *c)
 	struct db	*db = c->app->db;
 	size_t		 i;
 	enum queue_result qr;
+	uint64_t	 t0;
+	int		 rc;
 
 	if (c->job.attempts > c->job.max_attempts) {
 		/* Claimed again after dying in every attempt. */
 		if (queue_fail(db, &c->job, c->worker, JOB_ERR_ATTEMPTS_EXHAUSTED,
-		    c->job.last_error) == QUEUE_OK)
+		    c->job.last_error) == QUEUE_OK) {
 			log_job(c, "job failed", "FAILED");
+			wm_outcome(WM_FAILED, JOB_ERR_ATTEMPTS_EXHAUSTED);
+		}
 		return;
 	}
 	for (i = 0; i < sizeof(stages) / sizeof(stages[0]); i++) {
@@ -115,7 +136,10 @@ pipeline_run(struct job_ctx *c)
 			    job_status_name(stages[i].status));
 			sleep(3600);
 		}
-		if (stages[i].run(c) == -1) {
+		t0 = mono_usec();
+		rc = stages[i].run(c);
+		wm_stage(stages[i].status, mono_usec() - t0);
+		if (rc == -1) {
 			job_failed(c);
 			goto out;
 		}
@@ -125,6 +149,7 @@ pipeline_run(struct job_ctx *c)
 	if (qr == QUEUE_OK) {
 		job_error_clear(&c->err);	/* an earlier attempt's, resolved */
 		log_job(c, "job completed", "COMPLETED");
+		wm_outcome(WM_COMPLETED, -1);
 	}
 	else if (qr == QUEUE_EMPTY)
 		log_job(c, "job failed: insufficient tokens", "FAILED");
@@ -134,4 +159,13 @@ out:
 	if (c->prov->release != NULL && c->result_url != NULL)
 		c->prov->release(c->prov, c->job.id);
 	job_ctx_clear(c);
+	if (c->pause_at == (int)JOB_COMPLETED) {
+		/* Fault injection for the delivery tests only: the job is
+		 * finished and committed, its message not sent yet. */
+		log_job(c, "pausing before the bot message", "COMPLETED");
+		sleep(3600);
+	}
+	/* The bot's message, if the job just finished and the user wants
+	 * one; a failure here is retried from the outbox later. */
+	(void)outbox_send_one(c->app, c->worker, c->job.id);
 }

@@ -49,7 +49,7 @@ stage_running(struct job_ctx *c)
 	if (c->job.kind == JOB_KIND_TRYON) {
 		struct provider_tryon_req rq = {
 			c->job.id, c->photo_url, c->outfit_url,
-			c->location_url, c->category, c->prompt
+			c->location_url, c->category, c->prompt, c->job.seed
 		};
 		rc = c->prov->tryon(c->prov, &rq, &hooks, &c->result_url,
 		    &c->err);

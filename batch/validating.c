@@ -141,7 +141,7 @@ validate_animation(struct job_ctx *c, const char *id)
 		return -1;
 	}
 	if (PQntuples(res) != 1 ||
-	    strcmp(PQgetvalue(res, 0, 1), "COMPLETED") != 0 ||
+	    job_status_parse(PQgetvalue(res, 0, 1)) != JOB_COMPLETED ||
 	    !copy_field(res, 0, c->source_key, sizeof(c->source_key))) {
 		PQclear(res);
 		job_error_set(&c->err, JOB_ERR_TRYON_UNAVAILABLE,

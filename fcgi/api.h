@@ -10,6 +10,7 @@
 #include "app.h"
 #include "db.h"
 #include "http.h"
+#include "jobs.h"
 
 typedef void (*handler_fn)(struct req *);
 
@@ -20,12 +21,20 @@ typedef void (*handler_fn)(struct req *);
  * Allocated by main.c for each child process.
  */
 #define API_TOUCH_SLOTS	4096
+/* Recent jobs' median seconds to COMPLETED, per kind (poll_estimate.c). */
+struct poll_stats {
+	time_t		 at;		/* when read; 0 never */
+	int		 known;		/* bit per kind with figures */
+	double		 left[JOB_KIND__MAX][JOB_STATUS__MAX]; /* from entering */
+	double		 total[JOB_KIND__MAX];	/* from creation */
+};
 struct api_state {
 	struct {
 		int64_t	 id;
 		time_t	 at;
 	}		 touched[API_TOUCH_SLOTS];
 	char		 metrics[256 * 1024];
+	struct poll_stats poll;
 };
 
 /* Route flags. */
@@ -56,6 +65,38 @@ extern const struct db_stmt *const api_statements[];
  * database is down (a 503 has been sent).
  */
 int	 users_touch(struct req *);
+
+/*
+ * Mark user_id as someone the bot may write to: from initData's
+ * allows_write_to_pm (started = 0), or because they started the bot
+ * (started = 1, which also clears an earlier block).  0 or -1 (database).
+ */
+int	 users_bot_allowed(struct req *, int64_t user_id, int started);
+
+/*
+ * Record a visit from a shared link, when the request's initData carries
+ * one (start_param with r<code>): SHARE_VISIT_OPEN, or SHARE_VISIT_TRYON
+ * of outfit_id (counted only for the shared outfit).  Once per share,
+ * viewer and kind; the sharer's own visits do not count.  Best effort:
+ * a failure is logged, never answered.
+ */
+enum share_visit { SHARE_VISIT_OPEN = 0, SHARE_VISIT_TRYON, SHARE_VISIT__MAX };
+void	 shares_record(struct req *, enum share_visit, int64_t outfit_id);
+
+/*
+ * The shop's visits from shared links between from and to (dates) as
+ * {"opens": N, "tryons": N}, or NULL when the database failed.
+ */
+json_object *shares_shop_stats(struct req *, const char *shop,
+	    const char *from, const char *to);
+
+/*
+ * When the poller of a job of this kind, in status for in_status
+ * seconds, should ask again: milliseconds (200..8000), or -1 for a
+ * finished job (poll_estimate.c).
+ */
+int64_t	 poll_after_ms(struct req *, enum job_kind, enum job_status,
+	    int64_t job_id, double in_status);
 
 /* Send 503 for a database failure. */
 void	 api_db_down(struct req *);
@@ -129,7 +170,13 @@ void	 h_packs_list(struct req *);
 void	 h_purchases_create(struct req *);
 void	 h_purchases_get(struct req *);
 void	 h_telegram_webhook(struct req *);
+void	 h_settings_get(struct req *);
+void	 h_settings_update(struct req *);
+void	 h_tryons_share(struct req *);
+void	 h_animations_share(struct req *);
 void	 h_healthz(struct req *);
+void	 h_livez(struct req *);
+void	 h_readyz(struct req *);
 void	 h_metrics(struct req *);
 
 extern const struct db_stmt users_statements[];
@@ -140,5 +187,8 @@ extern const struct db_stmt health_statements[];
 extern const struct db_stmt staff_statements[];
 extern const struct db_stmt events_statements[];
 extern const struct db_stmt payments_statements[];
+extern const struct db_stmt settings_statements[];
+extern const struct db_stmt shares_statements[];
+extern const struct db_stmt poll_statements[];
 
 #endif /* PRIMERKA_API_H */

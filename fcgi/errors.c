@@ -66,6 +66,8 @@ const struct api_error_info api_errors[API_ERR__MAX] = {
 	    "could not store the photo, try again shortly", -1 },
 	[API_ERR_PAYMENTS_UNAVAILABLE] = { "payments_unavailable", 503,
 	    "buying tokens is not available now", -1 },
+	[API_ERR_NOT_COMPLETED] = { "not_completed", 409,
+	    "only a finished result can be shared", -1 },
 };
 
 const char *

@@ -1,5 +1,6 @@
 /*
- * GET /healthz (liveness and readiness of PostgreSQL and S3) and
+ * GET /livez (the process answers), GET /readyz (PostgreSQL and S3 are
+ * up), GET /healthz (the same as /readyz, kept for existing checks) and
  * GET /metrics (Prometheus text).  Loopback clients only (routes.c).
  */
 #include <stdio.h>
@@ -17,8 +18,8 @@ const struct db_stmt health_statements[] = {
 	  "SELECT kind, status, count(*) FROM jobs GROUP BY kind, status", 0 },
 	{ "metrics_queue",
 	  "SELECT count(*), coalesce(extract(epoch FROM now() - "
-	  "min(run_after)), 0) FROM jobs WHERE status NOT IN "
-	  "('COMPLETED', 'FAILED') AND run_after <= now() AND "
+	  "min(run_after)), 0) FROM jobs WHERE job_status_claimable(status) "
+	  "AND run_after <= now() AND "
 	  "(locked_until IS NULL OR locked_until < now())", 0 },
 	{ "metrics_stages",
 	  "SELECT status, count(*), coalesce(sum(secs), 0) FROM ("
@@ -36,8 +37,9 @@ const struct db_stmt health_statements[] = {
 	{ NULL, NULL, 0 }
 };
 
-void
-h_healthz(struct req *r)
+/* The answer of /healthz and /readyz: PostgreSQL and S3 both up. */
+static void
+health_deps(struct req *r)
 {
 	json_object	*o;
 	int		 db_ok, s3_ok;
@@ -58,6 +60,31 @@ h_healthz(struct req *r)
 	json_object_put(o);
 }
 
+void
+h_healthz(struct req *r)
+{
+	health_deps(r);
+}
+
+void
+h_readyz(struct req *r)
+{
+	health_deps(r);
+}
+
+void
+h_livez(struct req *r)
+{
+	json_object	*o;
+
+	/* The process answers: nothing else is asked, so a blip of
+	 * PostgreSQL or S3 never gets a healthy backend restarted. */
+	o = json_object_new_object();
+	json_object_object_add(o, "status", json_object_new_string("ok"));
+	resp_json(r, 200, o, NULL);
+	json_object_put(o);
+}
+
 /*
  * One sample a row of res: name{label="<column 0>"} <column col>, into
  * buf at *off (what does not fit is left out).
@@ -74,6 +101,28 @@ put_by(char *buf, size_t *off, const PGresult *res, const char *name,
 		if (w > 0 && (size_t)w < METRICS_LEN - *off)
 			*off += (size_t)w;
 	}
+}
+
+/*
+ * Append the worker's metrics file (what fits): on a host that runs both,
+ * one scrape of /metrics has the API's and the worker's figures.
+ */
+static void
+put_file(char *buf, size_t *off, const char *path)
+{
+	FILE	*f;
+	size_t	 n;
+
+	if (path == NULL || path[0] == '\0')
+		return;
+	f = fopen(path, "r");
+	if (f == NULL)
+		return;		/* no worker here, or not yet written */
+	n = fread(buf + *off, 1, METRICS_LEN - *off, f);
+	fclose(f);
+	/* A file cut short would end in half a line: leave it out. */
+	if (*off + n < METRICS_LEN)
+		*off += n;
 }
 
 void
@@ -151,6 +200,8 @@ h_metrics(struct req *r)
 		PQclear(res);
 	}
 	metrics_write(buf, METRICS_LEN, &off, api_route_label);
+	put_file(buf, &off, config_get(r->app->cfg, "worker", "metrics_path",
+	    NULL));
 #undef PUT
 	resp_raw(r, 200, "text/plain; version=0.0.4", buf, off, NULL);
 }

@@ -56,8 +56,8 @@ const struct db_stmt jobs_api_statements[] = {
 	  "UPDATE jobs SET status = 'FAILED', error_code = 'cancelled', "
 	  "error_message = 'cancelled by the user', finished_at = now(), "
 	  "locked_by = NULL, locked_until = NULL WHERE id = $1 AND "
-	  "user_id = $2 AND kind = $3 AND status IN ('RECEIVED', "
-	  "'VALIDATING', 'MODERATING', 'PROMPTING', 'QUEUED') RETURNING id", 3 },
+	  "user_id = $2 AND kind = $3 AND job_status_cancellable(status) "
+	  "RETURNING id", 3 },
 	{ "job_tryon_event",
 	  "INSERT INTO events (user_id, kind, outfit_id, shop_id) "
 	  "SELECT $1, 'tryon', id, shop_id FROM outfits WHERE id = $2", 2 },
@@ -164,6 +164,19 @@ job_to_json(struct req *r, const PGresult *res, int i)
 		    json_object_new_string(ei->message[r->lang]));
 	}
 	json_object_object_add(o, "error", e);
+	{
+		struct timespec	 ts;
+		double		 in_status;
+		int64_t		 ms;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		in_status = (double)ts.tv_sec + ts.tv_nsec / 1e9 -
+		    (double)db_get_i64(res, i, C_UPD_US) / 1e6;
+		ms = poll_after_ms(r, (enum job_kind)kind,
+		    (enum job_status)st, db_get_i64(res, i, C_ID), in_status);
+		json_object_object_add(o, "poll_after_ms",
+		    ms < 0 ? NULL : json_object_new_int64(ms));
+	}
 	return o;
 }
 
@@ -340,7 +353,7 @@ idempotent_replay(struct req *r, const char *idem, enum job_kind kind,
 static void
 create_and_answer(struct req *r, enum job_kind kind, const char *photo,
     const char *outfit, const char *location, const char *source,
-    int64_t cost, const char *idem)
+    int64_t cost, const char *idem, const char *params)
 {
 	char		 uid[24], costs[24], maxa[24], jid[24];
 	const char	*p[10], *outcome, *gp[3];
@@ -352,7 +365,7 @@ create_and_answer(struct req *r, enum job_kind kind, const char *photo,
 	snprintf(maxa, sizeof(maxa), "%lld", (long long)r->app->max_attempts);
 	p[0] = job_kind_name(kind); p[1] = uid; p[2] = photo; p[3] = outfit;
 	p[4] = location; p[5] = source; p[6] = costs; p[7] = idem;
-	p[8] = NULL; p[9] = maxa;
+	p[8] = params; p[9] = maxa;
 	if (db_run(r->app->db, "job_create", 10, p, PGRES_TUPLES_OK,
 	    &res) == -1) {
 		api_db_down(r);
@@ -373,20 +386,22 @@ create_and_answer(struct req *r, enum job_kind kind, const char *photo,
 		gp[1] = outfit;
 		(void)db_run(r->app->db, "job_tryon_event", 2, gp,
 		    PGRES_COMMAND_OK, NULL);
+		shares_record(r, SHARE_VISIT_TRYON, strtoll(outfit, NULL, 10));
 	}
 	answer_job(r, kind, jid, replay);
 }
 
 static const char *const tryon_fields[] = { "user_photo_id", "outfit_id",
-    "location_id", NULL };
+    "location_id", "seed", NULL };
 static const char *const animation_fields[] = { "tryon_id", NULL };
 
 void
 h_tryons_create(struct req *r)
 {
 	json_object	*body;
-	int64_t		 photo_id, outfit_id, location_id;
-	int		 has_loc, rc;
+	int64_t		 photo_id, outfit_id, location_id, seed = 0;
+	int		 has_loc, has_seed, rc;
+	char		 params[48];
 	char		 photo[24], outfit[24], location[24], uid[24];
 	const char	*idem, *p[2];
 
@@ -403,10 +418,16 @@ h_tryons_create(struct req *r)
 		return;
 	}
 	has_loc = v_id(r, body, "location_id", 0, &location_id);
-	if (has_loc == -1) {
+	/* "Try again": the same inputs with a new seed, a new job. */
+	has_seed = has_loc == -1 ? -1 : v_int(r, body, "seed", 0, 1,
+	    INT32_MAX, &seed);
+	if (has_loc == -1 || has_seed == -1) {
 		json_object_put(body);
 		return;
 	}
+	if (has_seed)
+		snprintf(params, sizeof(params), "{\"seed\": %lld}",
+		    (long long)seed);
 	json_object_put(body);
 	if (idempotent_replay(r, idem, JOB_KIND_TRYON, photo_id, outfit_id,
 	    location_id, 0) != 0)
@@ -445,8 +466,9 @@ h_tryons_create(struct req *r)
 			return;
 		}
 	}
-	create_and_answer(r, JOB_KIND_TRYON, photo, outfit, has_loc ? location : NULL,
-	    NULL, r->app->price_tryon, idem);
+	create_and_answer(r, JOB_KIND_TRYON, photo, outfit,
+	    has_loc ? location : NULL, NULL, r->app->price_tryon, idem,
+	    has_seed ? params : NULL);
 }
 
 void
@@ -484,14 +506,14 @@ h_animations_create(struct req *r)
 		resp_error(r, API_ERR_TRYON_NOT_FOUND, NULL);
 		return;
 	}
-	if (strcmp(PQgetvalue(res, 0, 0), "COMPLETED") != 0) {
+	if (job_status_parse(PQgetvalue(res, 0, 0)) != JOB_COMPLETED) {
 		PQclear(res);
 		resp_error(r, API_ERR_TRYON_NOT_COMPLETED, NULL);
 		return;
 	}
 	PQclear(res);
 	create_and_answer(r, JOB_KIND_ANIMATION, NULL, NULL, NULL, tryon,
-	    r->app->price_animation, idem);
+	    r->app->price_animation, idem, NULL);
 }
 
 /*

@@ -3,13 +3,15 @@
  *
  * The listening socket is fd 0 (spawn-fcgi, systemd socket activation)
  * or a unix socket this program creates with --listen.  The parent only
- * supervises: it forks --workers children, restarts any that die, and
- * passes SIGTERM on.  Each child keeps one PostgreSQL connection.
+ * supervises (lib/supervise.c): it forks --workers children, restarts any
+ * that die (with a crash-loop backoff), passes SIGTERM on, and on SIGHUP
+ * loads the configuration anew and replaces the children one request at
+ * a time (each finishes the one it serves; the listening socket queues
+ * the rest).  Each child keeps one PostgreSQL connection.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,17 +21,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <fcgiapp.h>
 
 #include "api.h"
+#include "confcheck.h"
 #include "log.h"
 #include "metrics.h"
+#include "supervise.h"
 #include "util.h"
 
-#define MAX_WORKERS 256
+#define MAX_WORKERS SV_MAX_CHILDREN
 
 static volatile sig_atomic_t	stopping;
 static volatile sig_atomic_t	in_request;
@@ -43,12 +46,24 @@ on_term(int sig)
 		_exit(0);
 }
 
+/*
+ * SIGUSR1, from the supervisor on a reload: finish the request being read
+ * or served, accept no other.  FCGX_ShutdownPending() makes an accept(2)
+ * that this signal interrupts give up instead of starting again.
+ */
 static void
-on_parent_term(int sig)
+on_drain(int sig)
 {
 	(void)sig;
 	stopping = 1;
+	FCGX_ShutdownPending();
 }
+
+/* What the pool's children need: the application and the socket. */
+struct pool {
+	struct app	*app;
+	int		 fd;
+};
 
 static int
 listen_unix(const char *path, int backlog)
@@ -138,6 +153,8 @@ child_loop(struct app *app, int fd)
 	sa.sa_handler = on_term;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_drain;	/* no SA_RESTART: interrupts accept */
+	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	if (app_open_db(app, api_statements) == -1) {
@@ -204,10 +221,40 @@ child_loop(struct app *app, int fd)
 }
 
 static void
+pool_child(void *arg, int i)
+{
+	struct pool	*p = arg;
+
+	(void)i;
+	signal(SIGHUP, SIG_IGN);	/* the parent's to handle */
+	child_loop(p->app, p->fd);
+}
+
+/* SIGHUP: load the configuration anew; a bad one keeps the old. */
+static int
+pool_reload(void *arg)
+{
+	struct pool	*p = arg;
+	struct app	 next;
+	char		 err[256];
+
+	if (app_init(&next, "primerka.fcgi", err, sizeof(err)) == -1) {
+		log_errx("configuration: %s", err);
+		if (next.cfg != NULL)
+			app_free(&next);
+		return -1;
+	}
+	app_free(p->app);
+	*p->app = next;
+	return 0;
+}
+
+static void
 usage(void)
 {
 	fprintf(stderr, "usage: primerka.fcgi [--listen PATH] [--workers N] "
 	    "[--pidfile PATH]\n"
+	    "       primerka.fcgi --check-config\n"
 	    "  without --listen the FastCGI socket is fd 0\n");
 	exit(2);
 }
@@ -219,6 +266,7 @@ main(int argc, char *argv[])
 		{ "listen", required_argument, NULL, 'l' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "pidfile", required_argument, NULL, 'p' },
+		{ "check-config", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -226,10 +274,9 @@ main(int argc, char *argv[])
 	char		 err[256];
 	const char	*listen_path = NULL, *pidfile = NULL;
 	int64_t		 nworkers = 0, v;
-	pid_t		 pids[MAX_WORKERS];
-	time_t		 started[MAX_WORKERS] = { 0 };
-	int		 ch, fd = 0, i, status;
-	struct sigaction sa;
+	int		 ch, fd = 0;
+	struct supervisor sv;
+	struct pool	 pool;
 
 	for (;;) {
 		ch = getopt_long(argc, argv, "l:w:p:h", longopts, NULL);
@@ -246,6 +293,10 @@ main(int argc, char *argv[])
 		case 'p':
 			pidfile = optarg;
 			break;
+		case 'C':
+			/* Every problem, by key; the unit runs it first. */
+			return confcheck_run("primerka.fcgi", CONFCHECK_API,
+			    stderr) == 0 ? 0 : 1;
 		default:
 			usage();
 		}
@@ -289,56 +340,18 @@ main(int argc, char *argv[])
 		return 1;
 	}
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_parent_term;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+	memset(&sv, 0, sizeof(sv));
+	sv.what = "api worker";
+	sv.n = (int)nworkers;
+	sv.child = pool_child;
+	sv.reload = pool_reload;
+	sv.arg = &pool;
+	sv.drain_signal = SIGUSR1;	/* finish the request, then exit */
+	pool.app = &app;
+	pool.fd = fd;
 	signal(SIGPIPE, SIG_IGN);
-
 	log_info("starting %lld workers", (long long)nworkers);
-	for (i = 0; i < nworkers; i++)
-		pids[i] = 0;
-	while (!stopping) {
-		pid_t	 pid;
-
-		for (i = 0; i < nworkers && !stopping; i++) {
-			if (pids[i] != 0)
-				continue;
-			/* A child that died young is restarted after a pause,
-			 * so a broken configuration does not spin. */
-			if (started[i] != 0 && time(NULL) - started[i] < 1)
-				sleep(1);
-			pid = fork();
-			if (pid == -1) {
-				log_errx("fork: %s", strerror(errno));
-				sleep(1);
-				continue;
-			}
-			if (pid == 0)
-				child_loop(&app, fd);
-			pids[i] = pid;
-			started[i] = time(NULL);
-		}
-		pid = waitpid(-1, &status, 0);
-		if (pid == -1) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		for (i = 0; i < nworkers; i++) {
-			if (pids[i] == pid) {
-				pids[i] = 0;
-				if (!stopping)
-					log_warnx("worker %ld exited (status %d),"
-					    " restarting", (long)pid, status);
-			}
-		}
-	}
-	for (i = 0; i < nworkers; i++)
-		if (pids[i] != 0)
-			kill(pids[i], SIGTERM);
-	while (waitpid(-1, &status, 0) > 0 || errno == EINTR)
-		;
+	(void)sv_run(&sv);
 	if (listen_path != NULL)
 		(void)unlink(listen_path);
 	if (pidfile != NULL)

@@ -413,6 +413,29 @@ refunded(struct req *r, json_object *rp)
 	return 0;
 }
 
+/*
+ * A /start in the bot's private chat: the user lets the bot write to
+ * them (again, after a block).  0, or -1 after a 503 (Telegram retries).
+ */
+static int
+started(struct req *r, json_object *msg)
+{
+	json_object	*from = jobj(msg, "from"), *id;
+	const char	*text = jstr(msg, "text");
+
+	if (text == NULL || strncmp(text, "/start", 6) != 0 ||
+	    (text[6] != '\0' && text[6] != ' ') || from == NULL ||
+	    !json_object_object_get_ex(from, "id", &id) ||
+	    !json_object_is_type(id, json_type_int) ||
+	    json_object_get_int64(id) <= 0)
+		return 0;
+	if (users_bot_allowed(r, json_object_get_int64(id), 1) == -1) {
+		api_db_down(r);
+		return -1;
+	}
+	return 0;
+}
+
 void
 h_telegram_webhook(struct req *r)
 {
@@ -443,6 +466,8 @@ h_telegram_webhook(struct req *r)
 		rc = paid(r, msg, sp);
 	else if (rp != NULL)
 		rc = refunded(r, rp);
+	else if (msg != NULL)
+		rc = started(r, msg);
 	/* Anything else the bot receives is not ours to handle. */
 	if (rc == 0) {
 		o = json_object_new_object();

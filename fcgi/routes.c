@@ -15,6 +15,8 @@
 
 static const struct route routes[] = {
 	{ "GET",    "/api/v1/me",			ROUTE_AUTH, h_me },
+	{ "GET",    "/api/v1/me/settings",		ROUTE_AUTH, h_settings_get },
+	{ "PATCH",  "/api/v1/me/settings",		ROUTE_AUTH, h_settings_update },
 	{ "GET",    "/api/v1/ledger",			ROUTE_AUTH, h_ledger_list },
 	{ "POST",   "/api/v1/photos",			ROUTE_AUTH, h_photos_create },
 	{ "GET",    "/api/v1/photos",			ROUTE_AUTH, h_photos_list },
@@ -36,10 +38,12 @@ static const struct route routes[] = {
 	{ "GET",    "/api/v1/tryons",			ROUTE_AUTH, h_tryons_list },
 	{ "GET",    "/api/v1/tryons/#",			ROUTE_AUTH, h_tryons_get },
 	{ "POST",   "/api/v1/tryons/#/cancel",		ROUTE_AUTH, h_tryons_cancel },
+	{ "POST",   "/api/v1/tryons/#/share",		ROUTE_AUTH, h_tryons_share },
 	{ "POST",   "/api/v1/animations",		ROUTE_AUTH, h_animations_create },
 	{ "GET",    "/api/v1/animations",		ROUTE_AUTH, h_animations_list },
 	{ "GET",    "/api/v1/animations/#",		ROUTE_AUTH, h_animations_get },
 	{ "POST",   "/api/v1/animations/#/cancel",	ROUTE_AUTH, h_animations_cancel },
+	{ "POST",   "/api/v1/animations/#/share",	ROUTE_AUTH, h_animations_share },
 	{ "POST",   "/api/v1/events",			ROUTE_AUTH, h_events_create },
 	{ "GET",    "/api/v1/shops/#/stats",		ROUTE_AUTH, h_shops_stats },
 	{ "GET",    "/api/v1/packs",			ROUTE_AUTH, h_packs_list },
@@ -47,6 +51,8 @@ static const struct route routes[] = {
 	{ "GET",    "/api/v1/purchases/#",		ROUTE_AUTH, h_purchases_get },
 	{ "POST",   "/api/v1/telegram/webhook",		ROUTE_OPEN, h_telegram_webhook },
 	{ "GET",    "/healthz",				ROUTE_LOCAL, h_healthz },
+	{ "GET",    "/livez",				ROUTE_LOCAL, h_livez },
+	{ "GET",    "/readyz",				ROUTE_LOCAL, h_readyz },
 	{ "GET",    "/metrics",				ROUTE_LOCAL, h_metrics },
 	{ NULL, NULL, 0, NULL }
 };
@@ -91,6 +97,9 @@ const struct db_stmt *const api_statements[] = {
 	staff_statements,
 	events_statements,
 	payments_statements,
+	settings_statements,
+	shares_statements,
+	poll_statements,
 	NULL
 };
 
@@ -257,6 +266,10 @@ authenticate(struct req *r)
 	}
 	r->authed = 1;
 	r->lang = lang_parse(r->user.language);
+	/* The language chosen in the Mini App's settings wins. */
+	h = req_param(r, "HTTP_X_PRIMERKA_LANGUAGE");
+	if (h != NULL && (strcmp(h, "ru") == 0 || strcmp(h, "en") == 0))
+		r->lang = lang_parse(h);
 	return 0;
 }
 

@@ -707,6 +707,8 @@ h_shops_stats(struct req *r)
 	json_object_object_add(tot, "conversion",
 	    json_object_new_double(tv ? (double)tc / (double)tv : 0));
 	json_object_object_add(o, "totals", tot);
+	/* Visits that came from shared results (de-duplicated). */
+	json_object_object_add(o, "shared", shares_shop_stats(r, id, from, to));
 	resp_json(r, 200, o, NULL);
 	json_object_put(o);
 }

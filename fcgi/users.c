@@ -56,7 +56,9 @@ users_touch(struct req *r)
 	p[4] = lang_name(r->lang);
 	p[5] = grant;
 	p[6] = refresh;
-	if (db_run(a->db, "user_touch", 7, p, PGRES_TUPLES_OK, NULL) == -1) {
+	if (db_run(a->db, "user_touch", 7, p, PGRES_TUPLES_OK, NULL) == -1 ||
+	    (r->user.allows_write_to_pm &&
+	    users_bot_allowed(r, r->user.id, 0) == -1)) {
 		api_db_down(r);
 		return -1;
 	}
@@ -76,6 +78,9 @@ h_me(struct req *r)
 
 	if (users_touch(r) == -1)
 		return;
+	/* The Mini App asks for /me when it opens: an open from a shared
+	 * link counts here (once per share and viewer). */
+	shares_record(r, SHARE_VISIT_OPEN, 0);
 	snprintf(id, sizeof(id), "%lld", (long long)r->user.id);
 	if (db_run(a->db, "user_me", 1, p, PGRES_TUPLES_OK, &res) == -1) {
 		api_db_down(r);

@@ -172,6 +172,16 @@ app_init(struct app *a, const char *prog, char *err, size_t errlen)
 	a->tg_bot_token = config_get(a->cfg, "telegram", "bot_token", "");
 	a->tg_webhook_secret = config_get(a->cfg, "telegram",
 	    "webhook_secret", "");
+	a->tg_webapp_url = config_get(a->cfg, "telegram", "webapp_url", "");
+	a->tg_app_link = config_get(a->cfg, "telegram", "app_link", "");
+	if ((a->tg_webapp_url[0] != '\0' &&
+	    strncmp(a->tg_webapp_url, "https://", 8) != 0) ||
+	    (a->tg_app_link[0] != '\0' &&
+	    strncmp(a->tg_app_link, "https://", 8) != 0)) {
+		snprintf(err, errlen, "[telegram] webapp_url and app_link "
+		    "must be https:// URLs");
+		return -1;
+	}
 	if (a->tg_webhook_secret[0] != '\0' &&
 	    !tg_secret_valid(a->tg_webhook_secret)) {
 		snprintf(err, errlen, "[telegram] webhook_secret: 1-256 of "
@@ -195,13 +205,18 @@ app_init(struct app *a, const char *prog, char *err, size_t errlen)
 		return -1;
 	}
 	s3_config_init(&s3c);
-	s3c.endpoint = config_get(a->cfg, "s3", "endpoint",
-	    "http://127.0.0.1:4568");
+	/* No built-in storage: the local stack's settings live in the
+	 * configuration scripts/dev-stack writes. */
+	s3c.endpoint = config_get(a->cfg, "s3", "endpoint", NULL);
+	if (s3c.endpoint == NULL || s3c.endpoint[0] == '\0') {
+		snprintf(err, errlen, "[s3] endpoint: required");
+		return -1;
+	}
 	s3c.public_endpoint = config_get(a->cfg, "s3", "public_endpoint",
 	    NULL);
 	s3c.region = config_get(a->cfg, "s3", "region", "us-east-1");
-	s3c.access_key = config_get(a->cfg, "s3", "access_key", "S3RVER");
-	s3c.secret_key = config_get(a->cfg, "s3", "secret_key", "S3RVER");
+	s3c.access_key = config_get(a->cfg, "s3", "access_key", "");
+	s3c.secret_key = config_get(a->cfg, "s3", "secret_key", "");
 	if (config_get_bool(a->cfg, "s3", "path_style", 1, &pathstyle) == -1) {
 		snprintf(err, errlen, "[s3] path_style: not a boolean");
 		return -1;
@@ -268,10 +283,21 @@ app_load_nsfw(struct app *a, char *err, size_t errlen)
 	return a->nsfw == NULL ? -1 : 0;
 }
 
+int
+app_load_pose(struct app *a, char *err, size_t errlen)
+{
+	const char	*dir;
+
+	dir = config_get(a->cfg, "qc", "pose_models", PRIMERKA_DATADIR);
+	a->pose = pose_load(dir, err, errlen);
+	return a->pose == NULL ? -1 : 0;
+}
+
 void
 app_free(struct app *a)
 {
 	nsfw_free(a->nsfw);
+	pose_model_free(a->pose);
 	db_close(a->db);
 	auth_config_clear(&a->auth);
 	s3_client_free(a->s3);

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "db.h"
 #include "nsfw.h"
+#include "pose.h"
 #include "qc.h"
 #include "s3.h"
 
@@ -55,11 +56,14 @@ struct app {
 	struct qc_config	 qc;		/* [qc] thresholds */
 	int			 log_requests;	/* [log] requests: LOG_REQ_* */
 	struct nsfw_model	*nsfw;		/* loaded by app_load_nsfw() only */
+	struct pose_model	*pose;		/* loaded by app_load_pose() only */
 	struct app_pack		 packs[APP_MAX_PACKS];	/* [payments] packs */
 	int			 npacks;	/* 0: no purchases */
 	const char		*tg_api_base;	/* [telegram] api_base */
 	const char		*tg_bot_token;	/* [telegram] bot_token */
 	const char		*tg_webhook_secret; /* "" : no webhook */
+	const char		*tg_webapp_url;	/* the Mini App (web_app buttons) */
+	const char		*tg_app_link;	/* t.me link of the Mini App */
 };
 
 /* The default object names of the five buckets, indexed by enum bucket. */
@@ -88,6 +92,12 @@ int	 app_open_db(struct app *, const struct db_stmt *const *tables);
  * worker and the admin tool do.  0, or -1 with err filled.
  */
 int	 app_load_nsfw(struct app *, char *err, size_t errlen);
+/*
+ * Load the pose models for the person checks of user photos from [qc]
+ * pose_models (a directory; default the installed data directory).
+ * 0, or -1 with a message in err.
+ */
+int	 app_load_pose(struct app *, char *err, size_t errlen);
 
 void	 app_free(struct app *);
 

@@ -314,6 +314,9 @@ auth_parse_user(const struct auth_field *f, struct auth_user *u)
 	if (json_object_object_get_ex(obj, "is_premium", &v) &&
 	    json_object_is_type(v, json_type_boolean))
 		u->is_premium = json_object_get_boolean(v) ? 1 : 0;
+	if (json_object_object_get_ex(obj, "allows_write_to_pm", &v) &&
+	    json_object_is_type(v, json_type_boolean))
+		u->allows_write_to_pm = json_object_get_boolean(v) ? 1 : 0;
 	r = AUTH_OK;
 fail:
 	json_object_put(obj);

@@ -91,6 +91,7 @@ struct auth_user {
 	char		 language_code[16];	/* as sent, e.g. "ru-RU" */
 	char		 language[8];	/* "ru" or "en", see auth_language() */
 	int		 is_premium;
+	int		 allows_write_to_pm;	/* the bot may message the user */
 	char		 photo_url[512];
 	char		 start_param[513];	/* startapp deep-link parameter */
 	time_t		 auth_date;

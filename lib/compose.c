@@ -1,7 +1,7 @@
 /*
  * compose.c: offline try-on compositor for the `local` provider.
  *
- * Pipeline (all integer arithmetic, hence bit-exact and deterministic):
+ * Pipeline (deterministic: no threads, no randomness, a fixed order):
  *
  *  1. Cutout (compose_cutout): the outfit is shrunk to max_side, then
  *     its background is modelled from the *visible border*: the first
@@ -22,18 +22,9 @@
  *     is not reachable from the border and stays: an honest limit of a
  *     colour flood fill.
  *
- *  2. Placement: there is no person or pose detector.  The garment is
- *     scaled to torso_width_pm of the person photo's width (aspect
- *     kept), centred horizontally, its top at torso_top_pm of the
- *     height.  That matches a centred half-body portrait; on other
- *     framings it lands wherever those fractions say.  Garments taller
- *     than the photo are clipped at the bottom like a real body would.
- *
- *  3. Location: the output canvas is the location, cover-scaled
- *     (centre crop) to the output size.  Without person segmentation
- *     the person photo is shown as a centred portrait card, bottom
- *     aligned, under a soft arch mask (half ellipse on top, straight
- *     sides, feathered), with the garment already on it.
+ *  2. Dressing and placing: lib/dress.c (the garment warped onto the
+ *     pose's landmarks) and lib/place.c (the person on a location); this
+ *     file sizes the images and brings the pose to them (lib/body.c).
  *
  * Output: the person image's size capped to max_side (never enlarged),
  * opaque (any remaining transparency is flattened onto white).
@@ -42,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "body.h"
 #include "compose.h"
 
 #define ALPHA_SOLID	128	/* below: counts as transparent */
@@ -52,10 +44,10 @@
 #define PAL_COVER_PM	900	/* palette covers 90% of border samples */
 #define SPECK_DIV	50	/* regions < largest / 50 are specks */
 #define MIN_GARMENT_DIV	400	/* garment must be >= 1/400 of the image */
+#define MATTE_FILL_PCT	85	/* an own matte fills less of its box */
 #define LUT_CELLS	(32 * 32 * 32)
 #define ROUGH_MAX	510
 #define ROUGH_FLOOR	6	/* backdrop p10 roughness below: plain */
-#define Q		4096	/* fixed point one for the card mask */
 
 /*
  * Human text for an enum compose_err value; static, never NULL.
@@ -72,6 +64,8 @@ compose_strerror(int err)
 		return "out of memory";
 	case COMPOSE_E_NO_GARMENT:
 		return "no garment found on the outfit image";
+	case COMPOSE_E_NO_BODY:
+		return "no usable body pose";
 	default:
 		return "unknown compose error";
 	}
@@ -88,10 +82,9 @@ compose_params_default(struct compose_params *p)
 	p->max_side = 1024;
 	p->bg_tolerance = 40;
 	p->feather_px = 3;
-	p->torso_top_pm = 520;
-	p->torso_width_pm = 620;
-	p->card_height_pm = 880;
-	p->card_feather_pm = 160;
+	p->margin_pm = 60;
+	p->shading_pm = 700;
+	p->light_pm = 400;
 }
 
 /* Defaults overridden by the caller's meaningful fields. */
@@ -107,16 +100,12 @@ params_fill(const struct compose_params *in, struct compose_params *p)
 		p->bg_tolerance = in->bg_tolerance;
 	if (in->feather_px >= 0)
 		p->feather_px = in->feather_px > 64 ? 64 : in->feather_px;
-	if (in->torso_top_pm > 0)
-		p->torso_top_pm = in->torso_top_pm;
-	if (in->torso_width_pm > 0)
-		p->torso_width_pm = in->torso_width_pm;
-	if (in->card_height_pm > 0)
-		p->card_height_pm = in->card_height_pm > 1000 ? 1000 :
-		    in->card_height_pm;
-	if (in->card_feather_pm > 0)
-		p->card_feather_pm = in->card_feather_pm > 1000 ? 1000 :
-		    in->card_feather_pm;
+	if (in->margin_pm > 0)
+		p->margin_pm = in->margin_pm > 500 ? 500 : in->margin_pm;
+	if (in->shading_pm > 0)
+		p->shading_pm = in->shading_pm > 1000 ? 1000 : in->shading_pm;
+	if (in->light_pm > 0)
+		p->light_pm = in->light_pm > 1000 ? 1000 : in->light_pm;
 }
 
 static int
@@ -537,6 +526,49 @@ feather_alpha(struct image *im, const unsigned char *bg, int32_t *d,
 }
 
 /*
+ * Whether the image brings its own matte: most of its border is
+ * transparent (a product PNG cut out already) and what is opaque is
+ * not a rectangle (a picture with its backdrop, pasted on a transparent
+ * sheet, fills its box).  Then its alpha is the garment, whatever
+ * colours its edges have.
+ */
+static int
+alpha_matted(const struct image *im)
+{
+	size_t	clear = 0, all = 0, solid = 0, i;
+	int	x, y, x0 = im->w, y0 = im->h, x1 = -1, y1 = -1;
+
+	for (x = 0; x < im->w; x++) {
+		clear += im->px[(size_t)x * 4 + 3] < ALPHA_SOLID;
+		clear += im->px[((size_t)(im->h - 1) * im->w + x) * 4 + 3] <
+		    ALPHA_SOLID;
+		all += 2;
+	}
+	for (y = 0; y < im->h; y++) {
+		clear += im->px[(size_t)y * im->w * 4 + 3] < ALPHA_SOLID;
+		clear += im->px[((size_t)y * im->w + im->w - 1) * 4 + 3] <
+		    ALPHA_SOLID;
+		all += 2;
+	}
+	if (clear * 2 < all)
+		return 0;
+	for (y = 0; y < im->h; y++) {
+		for (x = 0; x < im->w; x++) {
+			i = (size_t)y * im->w + x;
+			if (im->px[i * 4 + 3] < ALPHA_SOLID)
+				continue;
+			solid++;
+			x0 = x < x0 ? x : x0;
+			x1 = x > x1 ? x : x1;
+			y0 = y < y0 ? y : y0;
+			y1 = y > y1 ? y : y1;
+		}
+	}
+	return solid > 0 && solid * 100 < (size_t)(x1 - x0 + 1) *
+	    (size_t)(y1 - y0 + 1) * MATTE_FILL_PCT;
+}
+
+/*
  * Cut the garment out of an outfit photo: *out is the outfit shrunk to
  * fit p->max_side (NULL p: defaults) with alpha 0 on the background and
  * a feathered edge; *box is the garment's bounding box in *out.
@@ -553,7 +585,7 @@ compose_cutout(const struct image *outfit, const struct compose_params *pin,
 	struct bgmodel		*bm = NULL;
 	uint16_t		*rough = NULL;
 	int32_t			*lab = NULL;
-	size_t			 n;
+	size_t			 n, i;
 	int64_t			 kept;
 	int			 rc;
 
@@ -579,9 +611,15 @@ compose_cutout(const struct image *outfit, const struct compose_params *pin,
 	    rough == NULL)
 		goto fail;
 	bm->rough = rough;
-	if (bg_model(out, rough, p.bg_tolerance, bm->lut, &bm->rough_min) != 0)
-		goto fail;
-	flood_bg(out, bm, &m);
+	if (alpha_matted(out)) {
+		for (i = 0; i < n; i++)
+			m.bg[i] = out->px[i * 4 + 3] < ALPHA_SOLID;
+	} else {
+		if (bg_model(out, rough, p.bg_tolerance, bm->lut,
+		    &bm->rough_min) != 0)
+			goto fail;
+		flood_bg(out, bm, &m);
+	}
 	kept = drop_specks(out, &m, lab, box);
 	if (kept < 0)
 		goto fail;
@@ -602,35 +640,6 @@ fail:
 		memset(box, 0, sizeof(*box));
 	}
 	return rc;
-}
-
-/* Source-over blend of src onto dst at (ox, oy), clipped. */
-static void
-blend_over(struct image *dst, const struct image *src, int ox, int oy)
-{
-	const unsigned char	*s;
-	unsigned char		*d;
-	unsigned int		 a, ia;
-	int			 x, y, c, x0, x1;
-
-	x0 = ox < 0 ? -ox : 0;
-	x1 = ox + src->w > dst->w ? dst->w - ox : src->w;
-	for (y = 0; y < src->h; y++) {
-		if (oy + y < 0 || oy + y >= dst->h)
-			continue;
-		for (x = x0; x < x1; x++) {
-			s = src->px + ((size_t)y * src->w + x) * 4;
-			d = dst->px + ((size_t)(oy + y) * dst->w + ox + x) * 4;
-			a = s[3];
-			if (a == 0)
-				continue;
-			ia = 255 - a;
-			for (c = 0; c < 3; c++)
-				d[c] = (unsigned char)((s[c] * a + d[c] * ia +
-				    127) / 255);
-			d[3] = (unsigned char)(a + (d[3] * ia + 127) / 255);
-		}
-	}
 }
 
 /* Opaque result: flatten any transparency onto white. */
@@ -654,206 +663,233 @@ flatten_white(struct image *im)
 	}
 }
 
-/* Put the garment on the torso box of a person image (see top). */
-static int
-dress(struct image *person, const struct image *garment,
-    const struct compose_params *p)
-{
-	struct image	g;
-	int64_t		gw, gh;
-	int		rc;
+const char *const compose_cat_names[COMPOSE_CAT__MAX] = {
+	"tops",		/* COMPOSE_CAT_TOPS */
+	"bottoms",	/* COMPOSE_CAT_BOTTOMS */
+	"one-pieces",	/* COMPOSE_CAT_ONE_PIECES */
+};
 
-	gw = (int64_t)person->w * p->torso_width_pm / 1000;
-	if (gw < 1)
-		gw = 1;
-	gh = (gw * garment->h + garment->w / 2) / garment->w;
-	if (gh > 2 * (int64_t)person->h) {
-		/* Far below the frame anyway: keep the allocation sane. */
-		gh = 2 * (int64_t)person->h;
-		gw = (gh * garment->w + garment->h / 2) / garment->h;
+/*
+ * The enum compose_cat named name (as in compose_cat_names), or -1.
+ */
+int
+compose_cat_parse(const char *name)
+{
+	int	i;
+
+	if (name == NULL)
+		return -1;
+	for (i = 0; i < COMPOSE_CAT__MAX; i++)
+		if (strcmp(name, compose_cat_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+/*
+ * A guessed pose for a w x h photo when none is known: one person,
+ * centred, framed from the head to the hips (a half-body portrait),
+ * arms down; legs below the frame.  No mask (compose draws one from
+ * the landmarks).  Only a fallback: a detected pose is always better.
+ */
+void
+compose_pose_nominal(int w, int h, struct pose_person *pp)
+{
+	static const float	 lm[POSE_LM__MAX][3] = {
+		/* x, y as fractions of w and h; visibility */
+		{ .50f, .24f, 1 }, { .48f, .21f, 1 }, { .47f, .21f, 1 },
+		{ .46f, .21f, 1 }, { .52f, .21f, 1 }, { .53f, .21f, 1 },
+		{ .54f, .21f, 1 }, { .44f, .23f, 1 }, { .56f, .23f, 1 },
+		{ .48f, .28f, 1 }, { .52f, .28f, 1 },
+		{ .69f, .44f, 1 }, { .31f, .44f, 1 },	/* shoulders */
+		{ .74f, .70f, 1 }, { .26f, .70f, 1 },	/* elbows */
+		{ .75f, .94f, 1 }, { .25f, .94f, 1 },	/* wrists */
+		{ .75f, .98f, 1 }, { .25f, .98f, 1 },
+		{ .74f, .99f, 1 }, { .26f, .99f, 1 },
+		{ .73f, .97f, 1 }, { .27f, .97f, 1 },
+		{ .61f, .98f, 1 }, { .39f, .98f, 1 },	/* hips */
+		{ .60f, 1.5f, 0 }, { .40f, 1.5f, 0 },	/* knees */
+		{ .60f, 2.0f, 0 }, { .40f, 2.0f, 0 },	/* ankles */
+		{ .60f, 2.05f, 0 }, { .40f, 2.05f, 0 },
+		{ .62f, 2.08f, 0 }, { .38f, 2.08f, 0 },
+	};
+	int			 i;
+
+	if (pp == NULL)
+		return;
+	memset(pp, 0, sizeof(*pp));
+	pp->score = 0;
+	pp->box[2] = (float)w;
+	pp->box[3] = (float)h;
+	for (i = 0; i < POSE_LM__MAX; i++) {
+		pp->lm[i].x = lm[i][0] * w;
+		pp->lm[i].y = lm[i][1] * h;
+		pp->lm[i].visibility = lm[i][2];
+		pp->lm[i].presence = lm[i][2];
 	}
-	if (gh < 1)
-		gh = 1;
-	if (gw < 1)
-		gw = 1;
-	rc = ierr(image_resize(garment, (int)gw, (int)gh, &g));
+}
+
+/*
+ * The source size pp's coordinates refer to: its mask's when it has
+ * one, else the image's own.
+ */
+static void
+pose_frame(const struct pose_person *pp, const struct image *im, int *w,
+    int *h)
+{
+	if (pp->mask != NULL && pp->mask_w > 0 && pp->mask_h > 0) {
+		*w = pp->mask_w;
+		*h = pp->mask_h;
+	} else {
+		*w = im->w;
+		*h = im->h;
+	}
+}
+
+/* The photo sized for output and the body brought to it. */
+static int
+prepare(const struct image *person, const struct pose_person *pp,
+    const struct compose_params *p, struct image *sized, struct body *b)
+{
+	int	rc, sw, sh;
+
+	memset(b, 0, sizeof(*b));
+	rc = ierr(image_fit(person, p->max_side, sized));
 	if (rc != COMPOSE_OK)
 		return rc;
-	blend_over(person, &g, (int)((person->w - gw) / 2),
-	    (int)((int64_t)person->h * p->torso_top_pm / 1000));
-	image_free(&g);
+	pose_frame(pp, person, &sw, &sh);
+	rc = body_init(b, pp, sw, sh, sized->w, sized->h);
+	if (rc != 0) {
+		image_free(sized);
+		return rc == -2 ? COMPOSE_E_NOMEM : COMPOSE_E_NO_BODY;
+	}
 	return COMPOSE_OK;
 }
 
-/* Location cover-scaled (centre crop, then resample) to w x h. */
-static int
-cover(const struct image *loc, int w, int h, struct image *out)
-{
-	struct image	c;
-	int64_t		cw, ch;
-	int		rc;
-
-	if ((int64_t)loc->w * h > (int64_t)loc->h * w) {
-		ch = loc->h;
-		cw = ((int64_t)loc->h * w + h / 2) / h;
-	} else {
-		cw = loc->w;
-		ch = ((int64_t)loc->w * h + w / 2) / w;
-	}
-	if (cw < 1)
-		cw = 1;
-	if (ch < 1)
-		ch = 1;
-	if (cw > loc->w)
-		cw = loc->w;
-	if (ch > loc->h)
-		ch = loc->h;
-	rc = ierr(image_crop(loc, (int)((loc->w - cw) / 2),
-	    (int)((loc->h - ch) / 2), (int)cw, (int)ch, &c));
-	if (rc != COMPOSE_OK)
-		return rc;
-	rc = ierr(image_resize(&c, w, h, out));
-	image_free(&c);
-	return rc;
-}
-
-static uint32_t
-isqrt64(uint64_t v)
-{
-	uint64_t	r = 0, bit = (uint64_t)1 << 62;
-
-	while (bit > v)
-		bit >>= 2;
-	while (bit != 0) {
-		if (v >= r + bit) {
-			v -= r + bit;
-			r = (r >> 1) + bit;
-		} else
-			r >>= 1;
-		bit >>= 2;
-	}
-	return (uint32_t)r;
-}
-
 /*
- * Multiply the card's alpha by an arch mask: half ellipse over the top
- * half, straight sides below, smoothstep ramp of feather_pm of the
- * radius, no fade at the bottom (the card stands on the canvas edge).
- */
-static void
-arch_mask(struct image *card, int feather_pm)
-{
-	int64_t		 nx, ny, r, t, s, f;
-	unsigned char	*a;
-	int		 x, y, w = card->w, h = card->h;
-
-	f = (int64_t)Q * feather_pm / 1000;
-	if (f < 1)
-		f = 1;
-	for (y = 0; y < h; y++) {
-		ny = ((int64_t)(2 * y + 1) - h) * Q / h;
-		for (x = 0; x < w; x++) {
-			nx = ((int64_t)(2 * x + 1) - w) * Q / w;
-			if (ny < 0)
-				r = isqrt64((uint64_t)(nx * nx + ny * ny));
-			else
-				r = nx < 0 ? -nx : nx;
-			if (r >= Q)
-				s = 0;
-			else if (r <= Q - f)
-				s = Q;
-			else {
-				t = (Q - r) * Q / f;		/* 0..Q */
-				s = t * t / Q * (3 * Q - 2 * t) / Q;
-				s = s > Q ? Q : s;
-			}
-			a = card->px + ((size_t)y * w + x) * 4 + 3;
-			*a = (unsigned char)((*a * s + Q / 2) / Q);
-		}
-	}
-}
-
-/*
- * The `local` try-on: person wearing the outfit's garment, in front of
- * location when it is not NULL (see the top of this file for what it
- * does and does not do).  p may be NULL (defaults).  Output is opaque
- * RGBA, the person's size capped to p->max_side.  Deterministic: same
- * inputs, same bytes.  Returns COMPOSE_OK or an enum compose_err; on
- * success the caller frees *out with image_free(), else *out is empty.
+ * The person of photo `person` (pose pp: landmarks in pixels of the
+ * photo, or of pp->mask_w x pp->mask_h when pp has a mask) wearing the
+ * outfit's garment, as category cat says.  *out has the photo's framing
+ * (its size capped to p->max_side), opaque.  p may be NULL (defaults).
+ * Deterministic.  Returns COMPOSE_OK, or COMPOSE_E_INVAL,
+ * COMPOSE_E_NOMEM, COMPOSE_E_NO_GARMENT (no garment found on the
+ * outfit, or none of a usable shape for cat), COMPOSE_E_NO_BODY (a
+ * degenerate pose); on success the caller frees *out with image_free(),
+ * else *out is empty.
  */
 int
-compose_tryon(const struct image *person, const struct image *outfit,
+compose_dress(const struct image *person, const struct pose_person *pp,
+    const struct image *outfit, enum compose_cat cat,
+    const struct compose_params *pin, struct image *out)
+{
+	struct compose_params	p;
+	struct body		b;
+	int			rc;
+
+	if (out == NULL)
+		return COMPOSE_E_INVAL;
+	memset(out, 0, sizeof(*out));
+	if (!valid(person) || !valid(outfit) || pp == NULL ||
+	    (unsigned)cat >= COMPOSE_CAT__MAX)
+		return COMPOSE_E_INVAL;
+	params_fill(pin, &p);
+	rc = prepare(person, pp, &p, out, &b);
+	if (rc != COMPOSE_OK)
+		return rc;
+	rc = dress_sized(out, &b, outfit, cat, &p);
+	body_free(&b);
+	if (rc != COMPOSE_OK) {
+		image_free(out);
+		return rc;
+	}
+	flatten_white(out);
+	return COMPOSE_OK;
+}
+
+/*
+ * The person of `person` (pose pp, as for compose_dress(); its mask
+ * outlines them, or the landmarks do when it has none) placed on
+ * location: the location covers the frame, the person keeps their
+ * place and size in it, their light is matched to the location's.
+ * For any finished try-on (a hosted provider's result too, with the
+ * pose of the photo it was made from: same framing).  *out has the
+ * photo's framing, opaque.  Returns as compose_dress() (no
+ * COMPOSE_E_NO_GARMENT); on success the caller frees *out.
+ */
+int
+compose_place_person(const struct image *person, const struct pose_person *pp,
     const struct image *location, const struct compose_params *pin,
     struct image *out)
 {
 	struct compose_params	p;
-	struct compose_box	box;
-	struct image		cut, garment, sized, card;
-	int64_t			cw, ch;
+	struct image		sized;
+	struct body		b;
 	int			rc;
 
-	memset(&cut, 0, sizeof(cut));
-	memset(&garment, 0, sizeof(garment));
-	memset(&sized, 0, sizeof(sized));
-	memset(&card, 0, sizeof(card));
+	if (out == NULL)
+		return COMPOSE_E_INVAL;
+	memset(out, 0, sizeof(*out));
+	if (!valid(person) || !valid(location) || pp == NULL)
+		return COMPOSE_E_INVAL;
+	params_fill(pin, &p);
+	rc = prepare(person, pp, &p, &sized, &b);
+	if (rc != COMPOSE_OK)
+		return rc;
+	rc = place_sized(&sized, &b, location, &p, out);
+	body_free(&b);
+	image_free(&sized);
+	if (rc == COMPOSE_OK)
+		flatten_white(out);
+	return rc;
+}
+
+/*
+ * The `local` try-on: compose_dress(), then compose_place_person() on
+ * location when it is not NULL.  pp NULL means no pose is known:
+ * compose_pose_nominal() guesses one.  Returns as compose_dress(); on
+ * success the caller frees *out with image_free(), else *out is empty.
+ */
+int
+compose_tryon(const struct image *person, const struct pose_person *pp,
+    const struct image *outfit, enum compose_cat cat,
+    const struct image *location, const struct compose_params *pin,
+    struct image *out)
+{
+	struct compose_params	p;
+	struct pose_person	guess;
+	struct image		dressed;
+	struct body		b;
+	int			rc;
+
 	if (out == NULL)
 		return COMPOSE_E_INVAL;
 	memset(out, 0, sizeof(*out));
 	if (!valid(person) || !valid(outfit) ||
-	    (location != NULL && !valid(location)))
+	    (location != NULL && !valid(location)) ||
+	    (unsigned)cat >= COMPOSE_CAT__MAX)
 		return COMPOSE_E_INVAL;
 	params_fill(pin, &p);
-
-	rc = compose_cutout(outfit, &p, &cut, &box);
-	if (rc != COMPOSE_OK)
-		goto fail;
-	rc = ierr(image_crop(&cut, box.x, box.y, box.w, box.h, &garment));
-	if (rc != COMPOSE_OK)
-		goto fail;
-	rc = ierr(image_fit(person, p.max_side, &sized));
-	if (rc != COMPOSE_OK)
-		goto fail;
-
-	if (location == NULL) {
-		rc = dress(&sized, &garment, &p);
-		if (rc != COMPOSE_OK)
-			goto fail;
-		*out = sized;
-		memset(&sized, 0, sizeof(sized));
-	} else {
-		rc = cover(location, sized.w, sized.h, out);
-		if (rc != COMPOSE_OK)
-			goto fail;
-		ch = (int64_t)sized.h * p.card_height_pm / 1000;
-		cw = (ch * sized.w + sized.h / 2) / sized.h;
-		if (cw > (int64_t)sized.w * 9 / 10) {
-			cw = (int64_t)sized.w * 9 / 10;
-			ch = (cw * sized.h + sized.w / 2) / sized.w;
-		}
-		if (cw < 1)
-			cw = 1;
-		if (ch < 1)
-			ch = 1;
-		rc = ierr(image_resize(&sized, (int)cw, (int)ch, &card));
-		if (rc != COMPOSE_OK)
-			goto fail;
-		rc = dress(&card, &garment, &p);
-		if (rc != COMPOSE_OK)
-			goto fail;
-		arch_mask(&card, p.card_feather_pm);
-		blend_over(out, &card, (int)((sized.w - cw) / 2),
-		    (int)(sized.h - ch));
+	if (pp == NULL) {
+		compose_pose_nominal(person->w, person->h, &guess);
+		pp = &guess;
 	}
-	flatten_white(out);
-	rc = COMPOSE_OK;
-fail:
-	image_free(&cut);
-	image_free(&garment);
-	image_free(&sized);
-	image_free(&card);
+	rc = prepare(person, pp, &p, &dressed, &b);
 	if (rc != COMPOSE_OK)
+		return rc;
+	rc = dress_sized(&dressed, &b, outfit, cat, &p);
+	if (rc == COMPOSE_OK && location != NULL)
+		rc = place_sized(&dressed, &b, location, &p, out);
+	body_free(&b);
+	if (rc != COMPOSE_OK) {
+		image_free(&dressed);
 		image_free(out);
-	return rc;
+		return rc;
+	}
+	if (location == NULL)
+		*out = dressed;
+	else
+		image_free(&dressed);
+	flatten_white(out);
+	return COMPOSE_OK;
 }
 
 /*

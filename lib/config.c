@@ -2,6 +2,7 @@
  * INI configuration with PRIMERKA_<SECTION>_<KEY> environment overrides.
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,9 +10,13 @@
 #include <strings.h>
 
 #include "config.h"
+#include "util.h"
 
 #define CONFIG_MAX_FILE	(1024 * 1024)
 #define CONFIG_MAX_NAME	64
+#define CONFIG_MAX_SECRET	(64 * 1024)
+#define CONFIG_FILE_SUFFIX	"_file"
+#define CONFIG_CRED_PREFIX	"primerka_"
 
 struct config_entry {
 	char	*section;
@@ -199,6 +204,151 @@ fail:
 	return NULL;
 }
 
+/*
+ * Read a secret file into a new string, without its trailing newlines.
+ * NULL with err filled (naming what) on failure.
+ */
+static char *
+read_secret(const char *path, const char *what, char *err, size_t errlen)
+{
+	FILE	*f;
+	char	*buf;
+	size_t	 n;
+
+	f = fopen(path, "r");
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: %s: %s", what, path,
+		    strerror(errno));
+		return NULL;
+	}
+	buf = malloc(CONFIG_MAX_SECRET + 1);
+	if (buf == NULL) {
+		fclose(f);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	n = fread(buf, 1, CONFIG_MAX_SECRET + 1, f);
+	if (ferror(f) || n > CONFIG_MAX_SECRET || memchr(buf, '\0', n)) {
+		snprintf(err, errlen, "%s: %s: unreadable, larger than %d "
+		    "bytes or binary", what, path, CONFIG_MAX_SECRET);
+		fclose(f);
+		free(buf);
+		return NULL;
+	}
+	fclose(f);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		n--;
+	buf[n] = '\0';
+	return buf;
+}
+
+/* Whether the file itself sets section.key (the environment aside). */
+static int
+config_has(const struct config *c, const char *section, const char *key)
+{
+	size_t	 i;
+
+	for (i = 0; i < c->n; i++)
+		if (strcmp(c->entries[i].section, section) == 0 &&
+		    strcmp(c->entries[i].key, key) == 0)
+			return 1;
+	return 0;
+}
+
+/* Set section.key from the file at path (see config_resolve_files()). */
+static int
+set_from_file(struct config *c, const char *section, const char *key,
+    const char *path, char *err, size_t errlen)
+{
+	char	 what[2 * CONFIG_MAX_NAME + 2];
+	char	*v;
+	int	 rc;
+
+	snprintf(what, sizeof(what), "%s.%s", section, key);
+	v = read_secret(path, what, err, errlen);
+	if (v == NULL)
+		return -1;
+	rc = config_set(c, section, key, v);
+	util_free_secret(v);
+	if (rc == -1)
+		snprintf(err, errlen, "out of memory");
+	return rc;
+}
+
+/*
+ * Each "key_file = PATH" entry sets "key" from the file at PATH (a
+ * relative PATH is taken in $CREDENTIALS_DIRECTORY when it is set);
+ * giving both key and key_file is an error.  Then every file named
+ * "primerka_SECTION.KEY" (systemd's LoadCredential=primerka:DIR) or
+ * "SECTION.KEY" in $CREDENTIALS_DIRECTORY sets SECTION.KEY.
+ */
+static int
+config_resolve_files(struct config *c, char *err, size_t errlen)
+{
+	const char	*creds = getenv("CREDENTIALS_DIRECTORY");
+	char		 key[CONFIG_MAX_NAME], path[4096], sec[CONFIG_MAX_NAME];
+	size_t		 i, n, kl, sl = strlen(CONFIG_FILE_SUFFIX);
+	DIR		*d;
+	struct dirent	*de;
+	const char	*dot, *name;
+
+	n = c->n;
+	for (i = 0; i < n; i++) {
+		kl = strlen(c->entries[i].key);
+		if (kl <= sl || strcmp(c->entries[i].key + kl - sl,
+		    CONFIG_FILE_SUFFIX) != 0)
+			continue;
+		snprintf(key, sizeof(key), "%.*s", (int)(kl - sl),
+		    c->entries[i].key);
+		snprintf(sec, sizeof(sec), "%s", c->entries[i].section);
+		if (config_has(c, sec, key)) {
+			snprintf(err, errlen, "%s.%s: both %s and %s%s are set",
+			    sec, key, key, key, CONFIG_FILE_SUFFIX);
+			return -1;
+		}
+		if (c->entries[i].value[0] != '/' && creds != NULL)
+			snprintf(path, sizeof(path), "%s/%s", creds,
+			    c->entries[i].value);
+		else
+			snprintf(path, sizeof(path), "%s", c->entries[i].value);
+		if (set_from_file(c, sec, key, path, err, errlen) == -1)
+			return -1;
+	}
+	if (creds == NULL)
+		return 0;
+	d = opendir(creds);
+	if (d == NULL) {
+		snprintf(err, errlen, "CREDENTIALS_DIRECTORY %s: %s", creds,
+		    strerror(errno));
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		/* systemd names them ID_FILE: "primerka_telegram.bot_token";
+		 * the directory the admin fills has them without the ID. */
+		name = de->d_name;
+		if (strncmp(name, CONFIG_CRED_PREFIX,
+		    strlen(CONFIG_CRED_PREFIX)) == 0)
+			name += strlen(CONFIG_CRED_PREFIX);
+		if (name[0] == '.')
+			continue;
+		dot = strchr(name, '.');
+		if (dot == NULL || dot == name || (size_t)(dot - name) >=
+		    sizeof(sec) || strlen(dot + 1) >= sizeof(key))
+			continue;
+		snprintf(sec, sizeof(sec), "%.*s", (int)(dot - name), name);
+		snprintf(key, sizeof(key), "%s", dot + 1);
+		if (!valid_name(sec) || !valid_name(key))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", creds, de->d_name);
+		if (set_from_file(c, sec, key, path, err, errlen) == -1) {
+			closedir(d);
+			return -1;
+		}
+	}
+	closedir(d);
+	return 0;
+}
+
 struct config *
 config_load(const char *path, int missing_ok, char *err, size_t errlen)
 {
@@ -209,8 +359,15 @@ config_load(const char *path, int missing_ok, char *err, size_t errlen)
 
 	f = fopen(path, "r");
 	if (f == NULL) {
-		if (errno == ENOENT && missing_ok)
-			return config_parse("", 0, err, errlen);
+		if (errno == ENOENT && missing_ok) {
+			c = config_parse("", 0, err, errlen);
+			if (c != NULL &&
+			    config_resolve_files(c, err, errlen) == -1) {
+				config_free(c);
+				return NULL;
+			}
+			return c;
+		}
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
@@ -241,7 +398,11 @@ config_load(const char *path, int missing_ok, char *err, size_t errlen)
 	}
 	fclose(f);
 	c = config_parse(text ? text : "", len, err, errlen);
-	free(text);
+	util_free_secret(text);
+	if (c != NULL && config_resolve_files(c, err, errlen) == -1) {
+		config_free(c);
+		return NULL;
+	}
 	return c;
 }
 
@@ -259,6 +420,17 @@ config_free(struct config *c)
 	}
 	free(c->entries);
 	free(c);
+}
+
+int
+config_entry(const struct config *c, size_t i, const char **section,
+    const char **key)
+{
+	if (c == NULL || i >= c->n)
+		return -1;
+	*section = c->entries[i].section;
+	*key = c->entries[i].key;
+	return 0;
 }
 
 int

@@ -30,7 +30,13 @@ struct config	*config_parse(const char *text, size_t len, char *err, size_t errl
 /*
  * Load the file at path; a missing file is not an error when
  * missing_ok is set (the result is then empty and the environment alone
- * configures the process).  Returns NULL with err filled on failure.
+ * configures the process).  Secrets may come from files: "key_file =
+ * PATH" sets key from the file's contents (trailing newlines dropped; a
+ * relative PATH is in $CREDENTIALS_DIRECTORY), and every file
+ * "primerka_SECTION.KEY" (systemd's LoadCredential=primerka:DIR) or
+ * "SECTION.KEY" in $CREDENTIALS_DIRECTORY sets SECTION.KEY.  Returns NULL with err
+ * filled (naming the key) on failure, e.g. an unreadable file or both
+ * key and key_file given.
  */
 struct config	*config_load(const char *path, int missing_ok, char *err, size_t errlen);
 
@@ -56,6 +62,13 @@ int		 config_get_int(const struct config *, const char *section,
 /* Boolean lookup: 1/0, yes/no, true/false, on/off. -1 on other text. */
 int		 config_get_bool(const struct config *, const char *section,
 		    const char *key, int def, int *out);
+
+/*
+ * The i-th entry of the file (0-based), as written there: sets *section
+ * and *key and returns 0, or -1 past the last one.
+ */
+int		 config_entry(const struct config *, size_t i,
+		    const char **section, const char **key);
 
 /* Write the environment variable name for section.key into buf. */
 int		 config_env_name(const char *section, const char *key, char *buf,

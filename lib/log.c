@@ -5,6 +5,7 @@
 #include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
@@ -16,6 +17,9 @@ static const char	*log_prog = "primerka";
 static enum log_level	 log_min = LOG_LVL_INFO;
 
 static const char *const level_names[] = { "debug", "info", "warn", "error" };
+/* syslog(3) priorities of the levels: LOG_DEBUG, LOG_INFO, LOG_WARNING, LOG_ERR. */
+static const char *const level_prefix[] = { "<7>", "<6>", "<4>", "<3>" };
+static int		 log_journal = -1;	/* stderr goes to journald */
 
 void
 log_init(const char *prog, const char *level)
@@ -85,6 +89,12 @@ log_emit(enum log_level lvl, const char *msg, va_list *kv)
 	struct tm	 tm;
 	const char	*k, *v;
 
+	/* journald reads a "<N>" prefix as the line's priority, so that
+	 * journalctl -p err works; systemd sets JOURNAL_STREAM then. */
+	if (log_journal == -1)
+		log_journal = getenv("JOURNAL_STREAM") != NULL;
+	if (log_journal)
+		off = put_raw(buf, off, cap, level_prefix[lvl]);
 	gettimeofday(&tv, NULL);
 	gmtime_r(&tv.tv_sec, &tm);
 	snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",

@@ -1,5 +1,8 @@
 /*
  * Structured logging: one JSON object per line on stderr, for journald.
+ * Under systemd (JOURNAL_STREAM set) each line starts with its syslog
+ * priority, "<3>" for errors ... "<7>" for debug, which journald strips
+ * and records (journalctl -p err).
  *
  * Never log secrets, initData or presigned URLs.  Fields are passed as
  * key/value pairs; log_kv() takes a NULL-terminated list of alternating

@@ -68,6 +68,10 @@ static const struct qc_field {
 	    0, 1 },
 	{ "fill_min", F_DBL, offsetof(struct qc_config, fill_min), 0, 1 },
 	{ "cut_max", F_DBL, offsetof(struct qc_config, cut_max), 0, 1 },
+	{ "person_min_size", F_DBL,
+	    offsetof(struct qc_config, person_min_size), 0, 1 },
+	{ "person_dominance", F_DBL,
+	    offsetof(struct qc_config, person_dominance), 1, 100 },
 };
 #define QC_NFIELDS	(sizeof(qc_fields) / sizeof(qc_fields[0]))
 
@@ -98,6 +102,8 @@ qc_config_default(struct qc_config *c)
 	c->bg_tolerance = 40.0;
 	c->bg_min_uniform = 0.60;
 	c->fragment_max = 0.25;
+	c->person_min_size = 0.45;
+	c->person_dominance = 1.5;
 	c->fill_min = 0.08;
 	c->cut_max = 0.35;
 }
@@ -246,6 +252,22 @@ static const struct {
 	    "The item is cut off by the edge of the frame. Please show it "
 	    "whole.",
 	    "Вещь обрезана краем кадра. Пожалуйста, покажите её целиком." } },
+	[QC_R_NO_PERSON] = { "no_person", {
+	    "We couldn't find a person in this photo. Please upload a photo "
+	    "of yourself.",
+	    "Мы не нашли на фото человека. Пожалуйста, загрузите своё "
+	    "фото." } },
+	[QC_R_SEVERAL_PEOPLE] = { "several_people", {
+	    "There are several people in this photo and none stands out. "
+	    "Please upload a photo where you are the main subject.",
+	    "На фото несколько человек, и никто не выделяется. Пожалуйста, "
+	    "загрузите фото, где вы — главный герой кадра." } },
+	[QC_R_PERSON_TOO_SMALL] = { "person_too_small", {
+	    "The person in the photo is too small. Please upload a photo "
+	    "taken closer, where you fill most of the frame.",
+	    "Человек на фото слишком маленький. Пожалуйста, загрузите "
+	    "снимок, сделанный ближе, где вы занимаете большую часть "
+	    "кадра." } },
 };
 
 const char *
@@ -1087,9 +1109,95 @@ check_size(const struct qc_config *c, struct qc_report *r)
  * Everything that needs pixels, on a decoded image of any size.  Returns
  * QC_OK or QC_ENOMEM.
  */
+/*
+ * How much of the frame the person spans: the larger of the height and
+ * the width of the box around the landmarks it sees (visibility >= 0.5)
+ * inside the frame, over the frame's height and width.  -1 without
+ * landmarks.
+ */
+static double
+landmark_span(const struct pose_person *p, int w, int h)
+{
+	double	 x0 = w, y0 = h, x1 = 0, y1 = 0, x, y, sx, sy;
+	int	 k, n = 0;
+
+	if (!pose_person_has_landmarks(p))
+		return -1.0;
+	for (k = 0; k < POSE_LM__MAX; k++) {
+		if (p->lm[k].visibility < 0.5f)
+			continue;
+		x = p->lm[k].x < 0 ? 0 : p->lm[k].x > w ? w : p->lm[k].x;
+		y = p->lm[k].y < 0 ? 0 : p->lm[k].y > h ? h : p->lm[k].y;
+		x0 = x < x0 ? x : x0;
+		y0 = y < y0 ? y : y0;
+		x1 = x > x1 ? x : x1;
+		y1 = y > y1 ? y : y1;
+		n++;
+	}
+	if (n < 2)
+		return 0.0;
+	sx = (x1 - x0) / w;
+	sy = (y1 - y0) / h;
+	return sx > sy ? sx : sy;
+}
+
+/*
+ * The person checks of a user photo on the analysis image: the people
+ * pose_detect() finds (largest body first).  Returns QC_OK or QC_ENOMEM
+ * (a failure of the pose code counts as out of memory: it fails only on
+ * allocation once the model is loaded).
+ */
+static int
+people(const struct qc_config *c, struct pose_model *pose,
+    const struct image *a, struct qc_report *r)
+{
+	struct pose_person	*ps = NULL;
+	char			 err[128];
+	double			 t0 = now_ms(), side, a0, a1;
+	int			 n = 0, k;
+
+	if (pose_detect(pose, a, &ps, &n, err, sizeof(err)) < 0)
+		return QC_ENOMEM;
+	r->ms_pose = now_ms() - t0;
+	r->person_done = 1;
+	r->npersons = n;
+	if (n == 0) {
+		add_reason(r, QC_R_NO_PERSON);
+		return QC_OK;
+	}
+	side = ps[0].box[2] - ps[0].box[0];
+	r->person_size = landmark_span(&ps[0], a->w, a->h);
+	if (r->person_size < 0) {
+		/* No landmarks: the body square, roughly. */
+		r->person_size = side / (a->w > a->h ? a->w : a->h);
+		if (r->person_size > 1.0)
+			r->person_size = 1.0;
+	}
+	if (n > 1) {
+		a0 = side * side;
+		a1 = (double)(ps[1].box[2] - ps[1].box[0]) *
+		    (ps[1].box[2] - ps[1].box[0]);
+		r->person_dominance = a1 > 0 ? a0 / a1 : 0.0;
+		if (r->person_dominance < c->person_dominance)
+			add_reason(r, QC_R_SEVERAL_PEOPLE);
+	}
+	if (r->person_size < c->person_min_size)
+		add_reason(r, QC_R_PERSON_TOO_SMALL);
+	if (pose_person_has_landmarks(&ps[0])) {
+		r->landmarks_done = 1;
+		for (k = 0; k < POSE_LM__MAX; k++) {
+			r->landmarks[k][0] = ps[0].lm[k].x / a->w;
+			r->landmarks[k][1] = ps[0].lm[k].y / a->h;
+			r->landmarks[k][2] = ps[0].lm[k].visibility;
+		}
+	}
+	pose_persons_free(ps, n);
+	return QC_OK;
+}
+
 static int
 analyse(const struct qc_config *c, const struct nsfw_model *model,
-    const struct image *img, struct qc_report *r)
+    struct pose_model *pose, const struct image *img, struct qc_report *r)
 {
 	struct image	 a;
 	unsigned char	*luma = NULL;
@@ -1154,6 +1262,12 @@ analyse(const struct qc_config *c, const struct nsfw_model *model,
 		tags(&a, luma, r);
 	free(luma);
 	r->ms_checks = now_ms() - t0;
+	if (pose != NULL && r->kind == QC_USER_PHOTO &&
+	    !qc_has_reason(r, QC_R_BLANK) &&
+	    people(c, pose, &a, r) != QC_OK) {
+		image_free(&a);
+		return QC_ENOMEM;
+	}
 	if (model != NULL) {
 		t0 = now_ms();
 		rc = nsfw_classify(model, &a, r->nsfw);
@@ -1191,7 +1305,7 @@ qc_check_image(const struct qc_config *c, const struct nsfw_model *model,
 	out->width = img->w;
 	out->height = img->h;
 	check_size(c, out);
-	rc = analyse(c, model, img, out);
+	rc = analyse(c, model, NULL, img, out);
 	finish(out);
 	return rc;
 }
@@ -1200,6 +1314,14 @@ int
 qc_check(const struct qc_config *c, const struct nsfw_model *model,
     enum qc_kind kind, const unsigned char *buf, size_t len,
     struct qc_report *out)
+{
+	return qc_check_people(c, model, NULL, kind, buf, len, out);
+}
+
+int
+qc_check_people(const struct qc_config *c, const struct nsfw_model *model,
+    struct pose_model *pose, enum qc_kind kind, const unsigned char *buf,
+    size_t len, struct qc_report *out)
 {
 	struct image_limits	 lim;
 	struct image_info	 ii;
@@ -1265,13 +1387,51 @@ qc_check(const struct qc_config *c, const struct nsfw_model *model,
 		finish(out);
 		return QC_OK;
 	}
-	rc = analyse(c, model, &img, out);
+	rc = analyse(c, model, pose, &img, out);
 	image_free(&img);
 	finish(out);
 	return rc;
 }
 
 /* -------------------------------------------------------------- JSON */
+
+static json_object *jnum(double v, int decimals);
+
+/*
+ * "people": {"count", "size", "dominance", "landmarks": [[x, y,
+ * visibility] x 33] in 0..1 of the image, or null}.  Returns nonzero when
+ * something could not be added.
+ */
+static int
+people_json(json_object *x, const struct qc_report *r)
+{
+	json_object	*a, *p;
+	int		 bad = 0, k, j;
+
+	bad |= jsonv_add(x, "count", json_object_new_int(r->npersons));
+	bad |= jsonv_add(x, "size", jnum(r->person_size, 4));
+	bad |= jsonv_add(x, "dominance", jnum(r->person_dominance, 3));
+	if (!r->landmarks_done) {
+		/* JSON null: json-c takes a NULL value as null. */
+		if (json_object_object_add(x, "landmarks", NULL) != 0)
+			bad = 1;
+		return bad;
+	}
+	a = json_object_new_array();
+	bad |= jsonv_add(x, "landmarks", a);
+	for (k = 0; a != NULL && k < POSE_LM__MAX; k++) {
+		p = json_object_new_array();
+		if (p == NULL || json_object_array_add(a, p) != 0) {
+			json_object_put(p);
+			return 1;
+		}
+		for (j = 0; j < 3; j++)
+			if (json_object_array_add(p,
+			    jnum(r->landmarks[k][j], 4)) != 0)
+				bad = 1;
+	}
+	return bad;
+}
 
 /*
  * A number with a fixed count of decimals, serialised exactly as
@@ -1390,6 +1550,12 @@ qc_report_to_json(const struct qc_report *r)
 		for (k = 0; r->nsfw_done && k < NSFW_NCLASSES; k++)
 			bad |= jsonv_add(x, nsfw_class_name(k),
 			    jnum(r->nsfw[k], 5));
+	}
+	if (r->person_done) {
+		x = json_object_new_object();
+		bad |= jsonv_add(o, "people", x);
+		if (x != NULL)
+			bad |= people_json(x, r);
 	}
 	if (r->comp_done) {
 		x = json_object_new_object();

@@ -34,6 +34,7 @@
 
 #include "lang.h"
 #include "nsfw.h"
+#include "pose.h"
 
 struct image;
 struct json_object;
@@ -59,6 +60,9 @@ enum qc_reason {
 	QC_R_BAD_BACKGROUND,		/* "bad_background" */
 	QC_R_GARMENT_TOO_SMALL,		/* "garment_too_small" */
 	QC_R_GARMENT_CUT_OFF,		/* "garment_cut_off" */
+	QC_R_NO_PERSON,			/* "no_person" */
+	QC_R_SEVERAL_PEOPLE,		/* "several_people" */
+	QC_R_PERSON_TOO_SMALL,		/* "person_too_small" */
 	QC_R_COUNT
 };
 
@@ -92,6 +96,11 @@ struct qc_config {
 	double		fragment_max;	/* fragment_max: item edge/area */
 	double		fill_min;	/* fill_min: item share of frame */
 	double		cut_max;	/* cut_max: item share of an edge */
+	/* People in user photos (with a pose model). */
+	double		person_min_size;	/* person_min_size: share of
+						 * the frame it spans */
+	double		person_dominance;	/* person_dominance: largest
+						 * body area over the next */
 };
 
 #define QC_MAX_TAGS	16
@@ -141,6 +150,22 @@ struct qc_report {
 	/* NSFW. */
 	int		 nsfw_done;	/* 0: no model given (skipped) */
 	float		 nsfw[NSFW_NCLASSES];
+
+	/*
+	 * People (person_done when a pose model was given and kind ==
+	 * QC_USER_PHOTO): how many, the main person's size (the larger of
+	 * the height and width shares of the frame its visible landmarks
+	 * span; without landmarks the body square over the longer side),
+	 * its body area over the next person's (0 when alone), and its 33
+	 * landmarks in 0..1 of the image with visibility.
+	 */
+	int		 person_done;
+	int		 npersons;
+	double		 person_size;
+	double		 person_dominance;
+	int		 landmarks_done;
+	float		 landmarks[POSE_LM__MAX][3];
+	double		 ms_pose;
 
 	/* Outfit composition (comp_done when kind == QC_OUTFIT). */
 	int		 comp_done;
@@ -204,6 +229,16 @@ int		 qc_check(const struct qc_config *c,
  * (header fields of the report are set from its size; the resolution
  * checks still apply).  Same return values as qc_check().
  */
+/*
+ * qc_check() plus the person checks of a user photo (no_person,
+ * several_people, person_too_small) with pose, a model from pose_load()
+ * (NULL skips them; not thread-safe: one per thread).  Other kinds ignore
+ * pose.
+ */
+int		 qc_check_people(const struct qc_config *c,
+		    const struct nsfw_model *model, struct pose_model *pose,
+		    enum qc_kind kind, const unsigned char *buf, size_t len,
+		    struct qc_report *out);
 int		 qc_check_image(const struct qc_config *c,
 		    const struct nsfw_model *model, enum qc_kind kind,
 		    const struct image *img, struct qc_report *out);

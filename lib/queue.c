@@ -14,8 +14,8 @@ const struct db_stmt queue_statements[] = {
 	  "UPDATE jobs j SET locked_by = $1, "
 	  "locked_until = now() + make_interval(secs => $2), "
 	  "attempts = j.attempts + 1 "
-	  "FROM (SELECT id FROM jobs WHERE status NOT IN ('COMPLETED', "
-	  "'FAILED') AND run_after <= now() AND (locked_until IS NULL OR "
+	  "FROM (SELECT id FROM jobs WHERE job_status_claimable(status) "
+	  "AND run_after <= now() AND (locked_until IS NULL OR "
 	  "locked_until < now()) ORDER BY run_after, id LIMIT $3 "
 	  "FOR UPDATE SKIP LOCKED) c WHERE j.id = c.id "
 	  "RETURNING j.id, j.kind, j.user_id, j.status, "
@@ -23,34 +23,35 @@ const struct db_stmt queue_statements[] = {
 	  "coalesce(j.location_id, 0), coalesce(j.source_job_id, 0), "
 	  "j.attempts, j.max_attempts, coalesce(j.provider_ref, ''), "
 	  "coalesce(j.error_code, ''), "
-	  "(SELECT language FROM users u WHERE u.id = j.user_id)", 3 },
+	  "(SELECT language FROM users u WHERE u.id = j.user_id), "
+	  "coalesce((j.params->>'seed')::bigint, 0)", 3 },
 	{ "queue_advance",
 	  "UPDATE jobs SET status = $3, "
 	  "locked_until = now() + make_interval(secs => $4) "
-	  "WHERE id = $1 AND locked_by = $2 AND status NOT IN "
-	  "('COMPLETED', 'FAILED') RETURNING id", 4 },
+	  "WHERE id = $1 AND locked_by = $2 AND "
+	  "NOT job_status_terminal(status) RETURNING id", 4 },
 	{ "queue_heartbeat",
 	  "UPDATE jobs SET locked_until = now() + make_interval(secs => $3) "
-	  "WHERE id = $1 AND locked_by = $2 AND status NOT IN "
-	  "('COMPLETED', 'FAILED') RETURNING id", 3 },
+	  "WHERE id = $1 AND locked_by = $2 AND "
+	  "NOT job_status_terminal(status) RETURNING id", 3 },
 	{ "queue_provider_ref",
 	  "UPDATE jobs SET provider_ref = $3 WHERE id = $1 AND locked_by = $2 "
-	  "AND status NOT IN ('COMPLETED', 'FAILED') RETURNING id", 3 },
+	  "AND NOT job_status_terminal(status) RETURNING id", 3 },
 	{ "queue_retry",
 	  "UPDATE jobs SET locked_by = NULL, locked_until = NULL, "
 	  "run_after = now() + make_interval(secs => $3), error_code = $4, "
-	  "error_message = $5 WHERE id = $1 AND locked_by = $2 AND status "
-	  "NOT IN ('COMPLETED', 'FAILED') RETURNING id", 5 },
+	  "error_message = $5 WHERE id = $1 AND locked_by = $2 AND "
+	  "NOT job_status_terminal(status) RETURNING id", 5 },
 	{ "queue_fail",
 	  "UPDATE jobs SET status = 'FAILED', error_code = $3, "
 	  "error_message = $4, finished_at = now(), locked_by = NULL, "
-	  "locked_until = NULL WHERE id = $1 AND locked_by = $2 AND status "
-	  "NOT IN ('COMPLETED', 'FAILED') RETURNING id", 4 },
+	  "locked_until = NULL WHERE id = $1 AND locked_by = $2 AND "
+	  "NOT job_status_terminal(status) RETURNING id", 4 },
 	{ "queue_rescue",
 	  "UPDATE jobs SET locked_by = NULL, locked_until = NULL, "
 	  "error_message = 'lease expired: the worker holding the job was "
-	  "lost', run_after = now() WHERE status NOT IN ('COMPLETED', "
-	  "'FAILED') AND locked_until < now() RETURNING id, locked_by", 0 },
+	  "lost', run_after = now() WHERE NOT job_status_terminal(status) "
+	  "AND locked_until < now() RETURNING id, locked_by", 0 },
 	{ "queue_complete",
 	  "SELECT job_complete($1, $2, $3, $4)", 4 },
 	/* Many held jobs in one statement: one transaction, one commit. */
@@ -130,6 +131,7 @@ queue_claim_many(struct db *db, const char *worker, int lease,
 		snprintf(j->last_error, sizeof(j->last_error), "%s",
 		    PQgetvalue(res, i, 11));
 		j->lang = lang_parse(PQgetvalue(res, i, 12));
+		j->seed = db_get_i64(res, i, 13);
 	}
 	*nclaimed = i;
 	PQclear(res);

@@ -33,6 +33,7 @@ struct queue_job {
 	enum lang	 lang;
 	char		 provider_ref[256];
 	char		 last_error[64];
+	int64_t		 seed;		/* params.seed of a try-again, 0 none */
 };
 
 extern const struct db_stmt queue_statements[];

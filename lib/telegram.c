@@ -411,8 +411,51 @@ report_failure(const struct tg_config *cfg, const char *method, long status,
  * checked.
  */
 static int
+call_ex(const struct tg_config *cfg, const char *method,
+    struct json_object *req, struct json_object **answer,
+    struct tg_outcome *out, char *err, size_t errlen);
+
+static int
 call(const struct tg_config *cfg, const char *method, struct json_object *req,
     struct json_object **answer, char *err, size_t errlen)
+{
+	return call_ex(cfg, method, req, answer, NULL, err, errlen);
+}
+
+/*
+ * Fill out (may be NULL) from a failed answer: Telegram's error_code and
+ * parameters.retry_after when o (may be NULL) has them.
+ */
+static void
+outcome_from(struct tg_outcome *out, long status, struct json_object *o)
+{
+	struct json_object	*v, *par;
+
+	if (out == NULL)
+		return;
+	out->answered = 1;
+	out->http_status = status;
+	out->error_code = status;
+	if (o != NULL && json_object_object_get_ex(o, "error_code", &v) &&
+	    json_object_is_type(v, json_type_int))
+		out->error_code = json_object_get_int64(v);
+	if (o != NULL && json_object_object_get_ex(o, "parameters", &par) &&
+	    json_object_is_type(par, json_type_object) &&
+	    json_object_object_get_ex(par, "retry_after", &v) &&
+	    json_object_is_type(v, json_type_int))
+		out->retry_after = json_object_get_int64(v);
+}
+
+/*
+ * call() that also says how it ended in out (may be NULL): whether an
+ * answer came back, its HTTP status, Telegram's error_code and
+ * retry_after, and whether the request surely never reached the server
+ * (no connection).
+ */
+static int
+call_ex(const struct tg_config *cfg, const char *method,
+    struct json_object *req, struct json_object **answer,
+    struct tg_outcome *out, char *err, size_t errlen)
 {
 	static const char *const headers[] = {
 		"Content-Type: application/json",
@@ -431,6 +474,8 @@ call(const struct tg_config *cfg, const char *method, struct json_object *req,
 	int			 rc = -1;
 
 	*answer = NULL;
+	if (out != NULL)
+		memset(out, 0, sizeof(*out));
 	ms = cfg->timeout_ms == 0 ? TG_DEF_TIMEOUT : cfg->timeout_ms;
 	body = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN |
 	    JSON_C_TO_STRING_NOSLASHESCAPE);
@@ -470,6 +515,9 @@ call(const struct tg_config *cfg, const char *method, struct json_object *req,
 		goto fail;
 	}
 	cc = curl_easy_perform(c);
+	if (out != NULL && (cc == CURLE_COULDNT_CONNECT ||
+	    cc == CURLE_COULDNT_RESOLVE_HOST))
+		out->not_sent = 1;
 	if (resp.too_big) {
 		util_seterr(err, errlen, "telegram: %s: answer over %d bytes",
 		    method, TG_MAX_BODY);
@@ -489,8 +537,13 @@ call(const struct tg_config *cfg, const char *method, struct json_object *req,
 	    !json_object_object_get_ex(o, "ok", &v) ||
 	    !json_object_is_type(v, json_type_boolean) ||
 	    !json_object_get_boolean(v)) {
+		outcome_from(out, status, o);
 		report_failure(cfg, method, status, o, err, errlen);
 		goto fail;
+	}
+	if (out != NULL) {
+		out->answered = 1;
+		out->http_status = status;
 	}
 	if (!json_object_object_get_ex(o, "result", NULL)) {
 		util_seterr(err, errlen,
@@ -840,5 +893,302 @@ tg_refund_star_payment(const struct tg_config *cfg, int64_t user_id,
 	if (rc == -1 && err != NULL && errlen > 0 &&
 	    strstr(err, "CHARGE_ALREADY_REFUNDED") != NULL)
 		rc = 1;
+	return rc;
+}
+
+const char *const tg_send_names[TG_SEND__MAX] = {
+	"sent",			/* TG_SEND_OK */
+	"retry",		/* TG_SEND_RETRY */
+	"blocked",		/* TG_SEND_BLOCKED */
+	"rejected",		/* TG_SEND_REJECTED */
+	"unknown",		/* TG_SEND_UNKNOWN */
+};
+
+/* Telegram's limits on what a message carries (characters). */
+#define TG_MAX_CAPTION	1024
+#define TG_MAX_TEXT	4096
+#define TG_MAX_BUTTON	64		/* our own cap on a button's label */
+#define TG_MAX_RESULT_ID 64		/* an inline result id, bytes */
+#define TG_MAX_TITLE_INLINE 128		/* our own cap on a video's title */
+
+/* The method that sends each kind of message. */
+static const char *const media_methods[TG_MEDIA__MAX] = {
+	"sendMessage", "sendPhoto", "sendVideo"
+};
+
+/*
+ * Check a message before any request: the chat, the media URL for
+ * photos and videos, the text within Telegram's limits for the kind,
+ * and a button with both a label and an https URL, or neither.  0 or
+ * -1 with a reason in err.
+ */
+static int
+message_ok(const struct tg_message *m, const char *method, char *err,
+    size_t errlen)
+{
+	if (m == NULL || (unsigned)m->media >= TG_MEDIA__MAX) {
+		util_seterr(err, errlen, "telegram: %s: no message", method);
+		return -1;
+	}
+	if (m->chat_id <= 0 || m->chat_id > TG_MAX_USER_ID) {
+		util_seterr(err, errlen, "telegram: %s: the chat id must be "
+		    "1-%" PRId64, method, (int64_t)TG_MAX_USER_ID);
+		return -1;
+	}
+	if (m->media != TG_MEDIA_TEXT &&
+	    (m->media_url == NULL || !link_ok(m->media_url))) {
+		util_seterr(err, errlen, "telegram: %s: the media must be an "
+		    "http(s) URL of at most %d bytes", method, TG_MAX_LINK);
+		return -1;
+	}
+	if (m->media == TG_MEDIA_TEXT ? !text_ok(m->text, TG_MAX_TEXT,
+	    TG_MAX_TEXT * 4) : (m->text != NULL && m->text[0] != '\0' &&
+	    !text_ok(m->text, TG_MAX_CAPTION, TG_MAX_CAPTION * 4))) {
+		util_seterr(err, errlen, "telegram: %s: the text must be "
+		    "UTF-8 of 1-%d characters", method, m->media ==
+		    TG_MEDIA_TEXT ? TG_MAX_TEXT : TG_MAX_CAPTION);
+		return -1;
+	}
+	if ((m->button_text == NULL) != (m->button_url == NULL) ||
+	    (m->button_text != NULL && (!text_ok(m->button_text,
+	    TG_MAX_BUTTON, TG_MAX_BUTTON * 4) ||
+	    strncmp(m->button_url, "https://", 8) != 0 ||
+	    !link_ok(m->button_url)))) {
+		util_seterr(err, errlen, "telegram: %s: a button needs a "
+		    "label and an https URL", method);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * {"inline_keyboard":[[{"text": label, kind: ...}]]} with kind "web_app"
+ * ({"url": url}) or "url" (url itself); NULL on ENOMEM.
+ */
+static struct json_object *
+one_button(const char *label, const char *url, int web_app)
+{
+	struct json_object	*mk, *rows, *row, *b, *wa;
+
+	mk = json_object_new_object();
+	rows = json_object_new_array();
+	row = json_object_new_array();
+	b = json_object_new_object();
+	wa = web_app ? json_object_new_object() : NULL;
+	if (mk == NULL || rows == NULL || row == NULL || b == NULL ||
+	    (web_app && wa == NULL))
+		goto fail;
+	if (jsonv_add(b, "text", json_object_new_string(label)) == -1)
+		goto fail;
+	if (web_app) {
+		if (jsonv_add(wa, "url", json_object_new_string(url)) == -1)
+			goto fail;
+		if (json_object_object_add(b, "web_app", wa) != 0)
+			goto fail;
+		wa = NULL;
+	} else if (jsonv_add(b, "url", json_object_new_string(url)) == -1)
+		goto fail;
+	if (json_object_array_add(row, b) != 0)
+		goto fail;
+	b = NULL;
+	if (json_object_array_add(rows, row) != 0)
+		goto fail;
+	row = NULL;
+	if (json_object_object_add(mk, "inline_keyboard", rows) != 0)
+		goto fail;
+	return mk;
+fail:
+	json_object_put(wa);
+	json_object_put(b);
+	json_object_put(row);
+	json_object_put(rows);
+	json_object_put(mk);
+	return NULL;
+}
+
+/* The sendMessage / sendPhoto / sendVideo body, or NULL on ENOMEM. */
+static struct json_object *
+send_request(const struct tg_message *m)
+{
+	static const char *const media_keys[TG_MEDIA__MAX] = {
+		NULL, "photo", "video"
+	};
+	struct json_object	*req, *mk;
+
+	req = json_object_new_object();
+	if (req == NULL || jsonv_add(req, "chat_id",
+	    json_object_new_int64(m->chat_id)) == -1)
+		goto fail;
+	if (m->media != TG_MEDIA_TEXT && jsonv_add(req, media_keys[m->media],
+	    json_object_new_string(m->media_url)) == -1)
+		goto fail;
+	if (m->text != NULL && m->text[0] != '\0' && jsonv_add(req,
+	    m->media == TG_MEDIA_TEXT ? "text" : "caption",
+	    json_object_new_string(m->text)) == -1)
+		goto fail;
+	if (m->media == TG_MEDIA_VIDEO && jsonv_add(req, "supports_streaming",
+	    json_object_new_boolean(1)) == -1)
+		goto fail;
+	if (m->button_text != NULL) {
+		mk = one_button(m->button_text, m->button_url, 1);
+		if (mk == NULL || jsonv_add(req, "reply_markup", mk) == -1)
+			goto fail;
+	}
+	return req;
+fail:
+	json_object_put(req);
+	return NULL;
+}
+
+enum tg_send
+tg_send(const struct tg_config *cfg, const struct tg_message *m,
+    int64_t *message_id, int64_t *retry_after, char *err, size_t errlen)
+{
+	struct json_object	*req, *ans = NULL, *res = NULL, *v;
+	struct tg_outcome	 out;
+	const char		*method;
+	enum tg_send		 rc;
+
+	*message_id = 0;
+	*retry_after = 0;
+	util_seterr(err, errlen, "%s", "");
+	if (config_ok(cfg, err, errlen) == -1)
+		return TG_SEND_REJECTED;
+	if (m == NULL || (unsigned)m->media >= TG_MEDIA__MAX) {
+		util_seterr(err, errlen, "telegram: send: no message");
+		return TG_SEND_REJECTED;
+	}
+	method = media_methods[m->media];
+	if (message_ok(m, method, err, errlen) == -1)
+		return TG_SEND_REJECTED;
+	req = send_request(m);
+	if (req == NULL) {
+		util_seterr(err, errlen, "telegram: %s: out of memory", method);
+		return TG_SEND_RETRY;
+	}
+	if (call_ex(cfg, method, req, &ans, &out, err, errlen) == 0) {
+		json_object_put(req);
+		(void)json_object_object_get_ex(ans, "result", &res);
+		if (json_object_is_type(res, json_type_object) &&
+		    json_object_object_get_ex(res, "message_id", &v) &&
+		    json_object_is_type(v, json_type_int))
+			*message_id = json_object_get_int64(v);
+		json_object_put(ans);
+		return TG_SEND_OK;
+	}
+	json_object_put(req);
+	if (out.not_sent || (out.answered && (out.http_status >= 500 ||
+	    out.error_code >= 500)))
+		rc = TG_SEND_RETRY;	/* surely not delivered */
+	else if (!out.answered)
+		rc = TG_SEND_UNKNOWN;	/* it may have arrived: never twice */
+	else if (out.error_code == 403)
+		rc = TG_SEND_BLOCKED;
+	else if (out.error_code == 429) {
+		rc = TG_SEND_RETRY;
+		*retry_after = out.retry_after;
+	} else
+		rc = TG_SEND_REJECTED;
+	return rc;
+}
+
+/*
+ * The InlineQueryResultPhoto / InlineQueryResultVideo of a prepared
+ * message, or NULL on ENOMEM.
+ */
+static struct json_object *
+inline_result(const struct tg_message *m, const char *result_id)
+{
+	struct json_object	*r, *mk;
+
+	r = json_object_new_object();
+	if (r == NULL || jsonv_add(r, "type", json_object_new_string(
+	    m->media == TG_MEDIA_VIDEO ? "video" : "photo")) == -1 ||
+	    jsonv_add(r, "id", json_object_new_string(result_id)) == -1 ||
+	    jsonv_add(r, m->media == TG_MEDIA_VIDEO ? "video_url" :
+	    "photo_url", json_object_new_string(m->media_url)) == -1 ||
+	    jsonv_add(r, "thumbnail_url", json_object_new_string(
+	    m->thumb_url != NULL ? m->thumb_url : m->media_url)) == -1)
+		goto fail;
+	if (m->media == TG_MEDIA_VIDEO && (jsonv_add(r, "mime_type",
+	    json_object_new_string("video/mp4")) == -1 || jsonv_add(r,
+	    "title", json_object_new_string(m->title != NULL ? m->title :
+	    "video")) == -1))
+		goto fail;
+	if (m->text != NULL && m->text[0] != '\0' && jsonv_add(r, "caption",
+	    json_object_new_string(m->text)) == -1)
+		goto fail;
+	if (m->button_text != NULL) {
+		mk = one_button(m->button_text, m->button_url, 0);
+		if (mk == NULL || jsonv_add(r, "reply_markup", mk) == -1)
+			goto fail;
+	}
+	return r;
+fail:
+	json_object_put(r);
+	return NULL;
+}
+
+int
+tg_save_prepared_message(const struct tg_config *cfg,
+    const struct tg_message *m, const char *result_id, char **prepared_id,
+    int64_t *expires, char *err, size_t errlen)
+{
+	static const char	 method[] = "savePreparedInlineMessage";
+	struct json_object	*req = NULL, *r, *ans = NULL, *res = NULL, *v;
+	int			 rc = -1;
+
+	*prepared_id = NULL;
+	*expires = 0;
+	util_seterr(err, errlen, "%s", "");
+	if (config_ok(cfg, err, errlen) == -1 ||
+	    message_ok(m, method, err, errlen) == -1)
+		return -1;
+	if (m->media == TG_MEDIA_TEXT || (m->thumb_url != NULL &&
+	    !link_ok(m->thumb_url)) || (m->title != NULL &&
+	    !text_ok(m->title, TG_MAX_TITLE_INLINE, TG_MAX_TITLE_INLINE * 4)) ||
+	    !token_ok(result_id, TG_MAX_RESULT_ID)) {
+		util_seterr(err, errlen, "telegram: %s: a photo or video, an "
+		    "http(s) thumbnail, a title of 1-%d characters and a "
+		    "result id of 1-%d bytes", method, TG_MAX_TITLE_INLINE,
+		    TG_MAX_RESULT_ID);
+		return -1;
+	}
+	req = json_object_new_object();
+	r = req != NULL ? inline_result(m, result_id) : NULL;
+	if (req == NULL || r == NULL || jsonv_add(req, "user_id",
+	    json_object_new_int64(m->chat_id)) == -1 ||
+	    jsonv_add(req, "result", r) == -1 ||
+	    jsonv_add(req, "allow_user_chats", json_object_new_boolean(1)) ==
+	    -1 || jsonv_add(req, "allow_group_chats",
+	    json_object_new_boolean(1)) == -1) {
+		if (req == NULL)
+			json_object_put(r);
+		util_seterr(err, errlen, "telegram: %s: out of memory", method);
+		goto fail;
+	}
+	if (call(cfg, method, req, &ans, err, errlen) == -1)
+		goto fail;
+	(void)json_object_object_get_ex(ans, "result", &res);
+	if (!json_object_is_type(res, json_type_object) ||
+	    !json_object_object_get_ex(res, "id", &v) ||
+	    !json_object_is_type(v, json_type_string) ||
+	    !token_ok(json_object_get_string(v), 256)) {
+		util_seterr(err, errlen, "telegram: %s: the result has no id",
+		    method);
+		goto fail;
+	}
+	*prepared_id = strdup(json_object_get_string(v));
+	if (*prepared_id == NULL) {
+		util_seterr(err, errlen, "telegram: %s: out of memory", method);
+		goto fail;
+	}
+	if (json_object_object_get_ex(res, "expiration_date", &v) &&
+	    json_object_is_type(v, json_type_int))
+		*expires = json_object_get_int64(v);
+	rc = 0;
+fail:
+	json_object_put(req);
+	json_object_put(ans);
 	return rc;
 }

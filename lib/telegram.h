@@ -79,4 +79,83 @@ int	tg_set_webhook(const struct tg_config *, const char *url,
  * 1 or 0.
  */
 int	tg_secret_matches(const char *expected, const char *got);
+
+/* How a request ended, for callers that must tell a retry from a refusal. */
+struct tg_outcome {
+	int		 answered;	/* an HTTP answer came back */
+	int		 not_sent;	/* no connection: it never left */
+	long		 http_status;
+	int64_t		 error_code;	/* Telegram's, else the HTTP status */
+	int64_t		 retry_after;	/* seconds, from a 429; 0 none */
+};
+
+/* What a bot message carries besides its text. */
+enum tg_media {
+	TG_MEDIA_TEXT = 0,	/* sendMessage */
+	TG_MEDIA_PHOTO,		/* sendPhoto */
+	TG_MEDIA_VIDEO,		/* sendVideo */
+	TG_MEDIA__MAX
+};
+
+/*
+ * How a send ended.  RETRY: surely not delivered (no connection, 429,
+ * 5xx), try later.  BLOCKED: 403, the user blocked the bot (or never
+ * started it): do not try again.  REJECTED: Telegram refused the request
+ * (400) or it was malformed here.  UNKNOWN: no answer (a timeout after
+ * sending): it may have arrived, so a sender that delivers at most once
+ * must not send it again.
+ */
+enum tg_send {
+	TG_SEND_OK = 0,
+	TG_SEND_RETRY,
+	TG_SEND_BLOCKED,
+	TG_SEND_REJECTED,
+	TG_SEND_UNKNOWN,
+	TG_SEND__MAX
+};
+extern const char *const tg_send_names[TG_SEND__MAX];
+
+/*
+ * A message to one user: text (sendMessage, 1-4096 characters) or a
+ * photo or video Telegram fetches from media_url (http(s)), with a
+ * caption of 0-1024 characters in text.  button_text and button_url
+ * (https) together add one inline button: a web_app button that opens
+ * the Mini App at that URL (tg_send), or a url button (prepared
+ * messages, which may go to any chat).  thumb_url and title are for
+ * prepared messages only (the inline result's thumbnail; a video's
+ * title).
+ */
+struct tg_message {
+	enum tg_media	 media;
+	int64_t		 chat_id;	/* the user's id (private chat) */
+	const char	*media_url;
+	const char	*thumb_url;
+	const char	*title;
+	const char	*text;
+	const char	*button_text;
+	const char	*button_url;
+};
+
+/*
+ * Send m with sendMessage, sendPhoto or sendVideo.  *message_id is the
+ * sent message's id on TG_SEND_OK; *retry_after Telegram's wait in
+ * seconds on a 429 (else 0).  Anything but TG_SEND_OK puts a reason in
+ * err.
+ */
+enum tg_send	tg_send(const struct tg_config *, const struct tg_message *,
+		    int64_t *message_id, int64_t *retry_after, char *err,
+		    size_t errlen);
+
+/*
+ * savePreparedInlineMessage: store m (a photo or video, with a url
+ * button) as an inline result with id result_id (1-64 bytes of
+ * printable ASCII) that the user m->chat_id may send to private and
+ * group chats from the Mini App (WebApp.shareMessage).  On success
+ * *prepared_id is the prepared message's id (malloc'd, caller frees),
+ * *expires its expiration_date (Unix seconds, 0 when not given) and 0
+ * is returned; -1 with a reason in err otherwise.
+ */
+int	tg_save_prepared_message(const struct tg_config *,
+	    const struct tg_message *, const char *result_id,
+	    char **prepared_id, int64_t *expires, char *err, size_t errlen);
 #endif

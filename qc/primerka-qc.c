@@ -3,8 +3,8 @@
  * print every score and verdict, as text or JSON.  Operators use it to
  * tune the [qc] thresholds.
  *
- *   primerka-qc [-jpn] [-k kind] [-m model] [-c config] [-s key=value]
- *               FILE...
+ *   primerka-qc [-jpnN] [-k kind] [-m model] [-P dir] [-c config]
+ *               [-s key=value] FILE...
  *
  *   -k kind    user_photo (default), outfit or location
  *   -j         JSON, one object per line ({"file": ..., report})
@@ -12,6 +12,9 @@
  *   -m model   NSFW weights (default: [qc] model, else the installed
  *              weights, else models/nsfw_mobilenet_v2.bin)
  *   -n         skip the NSFW classifier
+ *   -P dir     the pose models' directory for the person checks of user
+ *              photos (default: the installed ones, else models/)
+ *   -N         skip the person checks
  *   -c config  INI file whose [qc] section sets thresholds (default:
  *              $PRIMERKA_CONFIG when set); PRIMERKA_QC_<KEY> overrides
  *   -s k=v     set one threshold (after the config file), repeatable
@@ -37,9 +40,10 @@
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: primerka-qc [-jpn] [-k user_photo|outfit|"
-	    "location] [-m model] [-c config]\n"
-	    "                   [-s key=value] [-l en|ru] FILE...\n");
+	fprintf(stderr, "usage: primerka-qc [-jpnN] [-k user_photo|outfit|"
+	    "location] [-m model] [-P dir]\n"
+	    "                   [-c config] [-s key=value] [-l en|ru] "
+	    "FILE...\n");
 	exit(2);
 }
 
@@ -146,6 +150,14 @@ print_text(const char *file, const struct qc_config *c,
 		} else
 			printf("  nsfw not checked (no model)\n");
 	}
+	if (r->person_done) {
+		printf("  people: %d, main size %.3f (min %.2f), dominance "
+		    "%.2f (min %.2f), landmarks %s; ms pose %.2f\n",
+		    r->npersons, r->person_size, c->person_min_size,
+		    r->person_dominance, c->person_dominance,
+		    r->landmarks_done ? "yes" : "no", r->ms_pose);
+	} else if (r->kind == QC_USER_PHOTO && r->decoded)
+		printf("  people not checked (no pose model)\n");
 	if (r->comp_done) {
 		printf("  composition: background #%02x%02x%02x uniform %.3f "
 		    "(min %.2f), fill %.3f (min %.2f)\n", r->bg_rgb[0],
@@ -224,6 +236,8 @@ main(int argc, char *argv[])
 	struct qc_config	 cfg;
 	struct qc_report	 rep;
 	struct nsfw_model	*model = NULL;
+	struct pose_model	*pose = NULL;
+	const char		*posedir = NULL;
 	enum qc_kind		 kind = QC_USER_PHOTO;
 	const char		*modelpath = NULL, *cfgpath, *lang = "en";
 	const char		*cfgmodel = NULL;
@@ -231,6 +245,7 @@ main(int argc, char *argv[])
 	unsigned char		*buf;
 	size_t			 len;
 	int			 ch, json = 0, pretty = 0, nonsfw = 0, i;
+	int			 nopose = 0;
 	int			 status = 0, rc, nsets = 0;
 	char			**sets;
 	json_object		*o;
@@ -241,7 +256,7 @@ main(int argc, char *argv[])
 		return 2;
 	cfgpath = getenv("PRIMERKA_CONFIG");
 	for (;;) {
-		ch = getopt(argc, argv, "c:jk:l:m:nps:");
+		ch = getopt(argc, argv, "c:jk:l:m:nNpP:s:");
 		if (ch == -1)
 			break;
 		switch (ch) {
@@ -263,6 +278,12 @@ main(int argc, char *argv[])
 			break;
 		case 'n':
 			nonsfw = 1;
+			break;
+		case 'N':
+			nopose = 1;
+			break;
+		case 'P':
+			posedir = optarg;
 			break;
 		case 'p':
 			json = pretty = 1;
@@ -306,6 +327,20 @@ main(int argc, char *argv[])
 			goto out;
 		}
 	}
+	if (!nopose && kind == QC_USER_PHOTO) {
+		const char *d = posedir != NULL ? posedir :
+		    access(PRIMERKA_DATADIR "/" POSE_LANDMARK_FILE, R_OK) == 0 ?
+		    PRIMERKA_DATADIR : "models";
+
+		pose = pose_load(d, err, sizeof(err));
+		if (pose == NULL) {
+			fprintf(stderr, "primerka-qc: %s (use -N to skip the "
+			    "person checks, or run scripts/pose-convert)\n",
+			    err);
+			status = 2;
+			goto out;
+		}
+	}
 	for (i = 0; i < argc; i++) {
 		if (slurp(argv[i], QC_CLI_MAX_FILE, &buf, &len) != 0) {
 			fprintf(stderr, "primerka-qc: %s: %s\n", argv[i],
@@ -313,7 +348,7 @@ main(int argc, char *argv[])
 			status = 2;
 			continue;
 		}
-		rc = qc_check(&cfg, model, kind, buf, len, &rep);
+		rc = qc_check_people(&cfg, model, pose, kind, buf, len, &rep);
 		free(buf);
 		if (rc != QC_OK) {
 			fprintf(stderr, "primerka-qc: %s: internal error %d\n",
@@ -341,6 +376,7 @@ main(int argc, char *argv[])
 	}
 out:
 	nsfw_free(model);
+	pose_model_free(pose);
 	free((char *)cfgmodel);
 	free(sets);
 	return status;

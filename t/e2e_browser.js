@@ -432,18 +432,18 @@ async function run(browser) {
 		await shot(page, '05-result');
 	});
 
-	await check('polling backs off 1 s, 2 s, 4 s, 8 s and stops at the end', async () => {
+	await check('polling follows poll_after_ms: >= 1 s apart after the first, <= 8 s, stops at the end', async () => {
 		assert(job, 'no job');
 		const re = new RegExp('/api/v1/tryons/' + job.id + '$');
 		const polls = A.log.requests.filter((r) => r.method === 'GET' && re.test(r.url));
 		const post = A.log.requests.find((r) => r.method === 'POST' && r.url.endsWith('/api/v1/tryons'));
 		assert(polls.length >= 1, 'no polls');
-		const want = [1000, 2000, 4000, 8000, 8000, 8000, 8000, 8000];
 		let prev = post.t;
 		polls.forEach((p, i) => {
 			const gap = p.t - prev;
-			/* the first gap also holds the POST's round trip */
-			assert(gap >= want[i] - 150 && gap <= want[i] + 1500, `poll ${i + 1} after ${gap} ms, want ~${want[i]}`);
+			/* the first may come sooner (the estimate of the 202) */
+			const min = i === 0 ? 150 : 950;
+			assert(gap >= min && gap <= 8000 + 1500, `poll ${i + 1} after ${gap} ms, want ${min}..8000`);
 			prev = p.t;
 		});
 		const seenIfNoneMatch = polls.slice(1).every((p) => p.headers['if-none-match']);
@@ -560,6 +560,45 @@ async function run(browser) {
 		await page.click(tid('back'));
 		await page.click(tid('back'));
 		await page.waitForSelector(tid('screen-home'));
+	});
+
+	/*
+	 * The offline try-on for two more categories on the same photo:
+	 * created through the API, shown from the history, screenshotted.
+	 */
+	await check('results for a top and a one-piece are shown (screenshots 05-result-*)', async () => {
+		const pick = {};
+		for (const o of outfits)
+			if (!pick[o.category])
+				pick[o.category] = o;
+		for (const cat of ['tops', 'one-pieces']) {
+			assert(pick[cat], 'the catalogue has no ' + cat);
+			const r = await fetch(API + 'tryons', { method: 'POST',
+			    headers: { Authorization: 'tma ' + INIT_RU, 'Content-Type': 'application/json',
+			    'Idempotency-Key': 'e2e-' + cat + '-' + Date.now() },
+			    body: JSON.stringify({ user_photo_id: photoId, outfit_id: pick[cat].id }) });
+			assert(r.status === 202, cat + ': POST /tryons answered ' + r.status);
+			const j = await r.json();
+			let st = null;
+			const until = Date.now() + JOB_TIMEOUT;
+			do {
+				await page.waitForTimeout(1000);
+				st = (await apiGet('tryons/' + j.id, INIT_RU)).data;
+			} while (st && st.status !== 'COMPLETED' && st.status !== 'FAILED' && Date.now() < until);
+			assert(st && st.status === 'COMPLETED', cat + ': ' + (st && st.status) + ' ' +
+			    JSON.stringify(st && st.error));
+			await page.click(tid('open-history'));
+			await page.click(`[data-testid="history-tryon"][data-job-id="${j.id}"]`);
+			await page.waitForFunction(() => {
+				const im = document.querySelector('[data-testid="result-image"]');
+				return im && im.complete && im.naturalWidth > 0;
+			}, null, { timeout: 15000 });
+			await page.waitForTimeout(400);
+			await shot(page, '05-result-' + cat);
+			await page.click(tid('back'));
+			await page.click(tid('back'));
+			await page.waitForSelector(tid('screen-home'));
+		}
 	});
 
 	await check('a photo that is too small shows the reason', async () => {
@@ -800,6 +839,328 @@ async function run(browser) {
 	await C.ctx.close();
 
 	/* ------------------------------------------------------------ */
+	console.log('Telegram-native features (a Bot API 8.0 stand-in that records calls)');
+	/*
+	 * A WebApp of Bot API 8.0 on a phone: fullscreen, safe areas, the
+	 * second and settings buttons, stories, prepared messages, downloads,
+	 * CloudStorage and the home screen, each call recorded with its
+	 * arguments in window.__native.calls.
+	 */
+	const native = (opts) => ({
+		fn: ({ initData, theme, scheme, version, startParam, cloud }) => {
+			const calls = [];
+			const handlers = {};
+			const events = {};
+			const rec = (name, args) => calls.push([name, args]);
+			const mk = (name) => (...a) => { rec(name, a); };
+			const vnum = (v) => String(v).split('.').map(Number);
+			const atLeast = (v) => {
+				const a = vnum(version), b = vnum(v);
+				for (let i = 0; i < Math.max(a.length, b.length); i++) {
+					if ((a[i] || 0) !== (b[i] || 0))
+						return (a[i] || 0) > (b[i] || 0);
+				}
+				return true;
+			};
+			const btn = (prefix) => ({
+				isVisible: false, text: '',
+				setParams(p) { rec(prefix + '.setParams', [p]); Object.assign(this, { text: p.text, isVisible: p.is_visible }); },
+				setText: mk(prefix + '.setText'), show: mk(prefix + '.show'), hide: mk(prefix + '.hide'),
+				enable: mk(prefix + '.enable'), disable: mk(prefix + '.disable'),
+				showProgress: mk(prefix + '.showProgress'), hideProgress: mk(prefix + '.hideProgress'),
+				onClick(f) { handlers[prefix] = f; }, offClick() {},
+			});
+			const store = Object.assign({}, cloud || {});
+			const unsafe = {};
+			if (startParam)
+				unsafe.start_param = startParam;
+			const wa = {
+				initData, initDataUnsafe: unsafe, platform: 'ios', version, colorScheme: scheme,
+				themeParams: theme, isFullscreen: false,
+				safeAreaInset: { top: 0, bottom: 0, left: 0, right: 0 },
+				contentSafeAreaInset: { top: 0, bottom: 0, left: 0, right: 0 },
+				isVersionAtLeast: (v) => { rec('isVersionAtLeast', [v]); return atLeast(v); },
+				ready: mk('ready'), expand: mk('expand'),
+				onEvent(e, f) { rec('onEvent', [e]); (events[e] = events[e] || []).push(f); },
+				offEvent() {},
+				setHeaderColor: mk('setHeaderColor'), setBackgroundColor: mk('setBackgroundColor'),
+				setBottomBarColor: mk('setBottomBarColor'), disableVerticalSwipes: mk('disableVerticalSwipes'),
+				MainButton: btn('MainButton'), BackButton: btn('BackButton'),
+				HapticFeedback: { impactOccurred: mk('impact'), notificationOccurred: mk('notification'), selectionChanged: mk('selection') },
+				openLink: mk('openLink'), openTelegramLink: mk('openTelegramLink'),
+			};
+			/* What newer clients have, only from the version that added it
+			 * (as telegram-web-app.js refuses it on older ones). */
+			if (atLeast('7.0'))
+				wa.SettingsButton = btn('SettingsButton');
+			if (atLeast('6.9'))
+				wa.CloudStorage = {
+					setItem(k, v, cb) { rec('CloudStorage.setItem', [k, v]); store[k] = v; if (cb) setTimeout(() => cb(null, true), 0); },
+					getItem(k, cb) { rec('CloudStorage.getItem', [k]); setTimeout(() => cb(null, store[k] === undefined ? '' : store[k]), 0); },
+				};
+			if (atLeast('7.8'))
+				wa.shareToStory = mk('shareToStory');
+			if (atLeast('7.10'))
+				wa.SecondaryButton = btn('SecondaryButton');
+			if (atLeast('8.0')) {
+				wa.requestFullscreen = () => {
+					rec('requestFullscreen', []);
+					/* As an iPhone 14 reports it: the notch, the home
+					 * indicator, and Telegram's close and menu buttons. */
+					wa.isFullscreen = true;
+					wa.safeAreaInset = { top: 47, bottom: 34, left: 0, right: 0 };
+					wa.contentSafeAreaInset = { top: 46, bottom: 0, left: 0, right: 0 };
+					setTimeout(() => {
+						for (const e of ['fullscreenChanged', 'safeAreaChanged', 'contentSafeAreaChanged'])
+							for (const f of events[e] || [])
+								f();
+					}, 0);
+				};
+				wa.shareMessage = (id, cb) => { rec('shareMessage', [id]); if (cb) setTimeout(() => cb(true), 0); };
+				wa.downloadFile = (p, cb) => { rec('downloadFile', [p]); if (cb) setTimeout(() => cb(true), 0); };
+				wa.checkHomeScreenStatus = (cb) => { rec('checkHomeScreenStatus', []); setTimeout(() => cb('missed'), 0); };
+				wa.addToHomeScreen = mk('addToHomeScreen');
+			}
+			window.Telegram = { WebApp: wa };
+			window.__native = { calls, handlers, store };
+		},
+		arg: Object.assign({ initData: INIT_EN, theme: LIGHT_THEME, scheme: 'light', version: '8.0',
+		    startParam: '', cloud: {} }, opts),
+	});
+	const calls = (P, name) => P.page.evaluate((n) => window.__native.calls.filter((c) => c[0] === n).map((c) => c[1]), name);
+	const seen = (P, name) => P.page.waitForFunction((n) => window.__native.calls.some((c) => c[0] === n), name, { timeout: 10000 });
+
+	/* Fullscreen with the insets, at two widths, in both languages and themes. */
+	for (const [w, h] of [[390, 844], [360, 740]]) {
+		for (const [lang, scheme] of [['ru', 'light'], ['en', 'dark'], ['ru', 'dark'], ['en', 'light']]) {
+			const P = await newPage(browser, {
+				viewport: { width: w, height: h }, colorScheme: scheme, locale: lang === 'ru' ? 'ru-RU' : 'en-US',
+				init: native({ initData: lang === 'ru' ? INIT_RU : INIT_EN,
+				    theme: scheme === 'dark' ? DARK_THEME : LIGHT_THEME, scheme }),
+			});
+			await check(`fullscreen with safe-area insets, ${w} px, ${lang}, ${scheme}`, async () => {
+				await P.page.goto(BASE);
+				await P.page.waitForSelector(tid('screen-home') + ' ' + tid('outfit-card'), { timeout: 15000 });
+				await seen(P, 'requestFullscreen');
+				await P.page.waitForFunction(() => document.documentElement.dataset.fullscreen === '1', null, { timeout: 5000 });
+				const v = await P.page.evaluate(() => {
+					const tb = getComputedStyle(document.getElementById('topbar'));
+					const sc = getComputedStyle(document.getElementById('screen'));
+					return { top: tb.paddingTop, bottom: sc.paddingBottom,
+					    safeTop: getComputedStyle(document.documentElement).getPropertyValue('--safe-top').trim(),
+					    width: document.documentElement.scrollWidth,
+					    title: document.getElementById('title').getBoundingClientRect().top };
+				});
+				assert(v.safeTop === '93px', '--safe-top ' + v.safeTop);
+				assert(v.top === '93px', 'the top bar starts at ' + v.top + ', not below the notch and Telegram\'s buttons');
+				assert(v.bottom === '58px', 'the screen keeps ' + v.bottom + ' at the bottom, not 24 px + the home indicator');
+				assert(v.title >= 93, 'the title is at ' + v.title + ' px, under the insets');
+				assert(v.width <= w, 'the page is ' + v.width + ' px wide');
+				const guarded = await calls(P, 'isVersionAtLeast');
+				assert(guarded.some((a) => a[0] === '8.0'), 'requestFullscreen was not guarded by isVersionAtLeast("8.0")');
+				await P.page.waitForTimeout(300);
+				await shot(P.page, `20-fullscreen-${w}-${lang}-${scheme}`);
+			});
+			if (w === 390) {
+				await check(`the settings screen from Telegram's SettingsButton, ${lang}, ${scheme}`, async () => {
+					await seen(P, 'SettingsButton.show');
+					await P.page.evaluate(() => window.__native.handlers.SettingsButton());
+					await P.page.waitForSelector(tid('screen-settings') + ' ' + tid('notify-toggle'), { timeout: 10000 });
+					assert(await P.page.isHidden(tid('settings-open')), 'the in-page gear is shown beside Telegram\'s SettingsButton');
+					const title = await P.page.textContent('#title');
+					assert(title === (lang === 'ru' ? 'Настройки' : 'Settings'), 'title ' + title);
+					assert(await P.page.isChecked(tid('notify-toggle')), 'notifications are off by default');
+					assert(await P.page.isChecked(tid('lang-auto') + ' input'), 'the language is not "as in Telegram"');
+					assert(!(await P.page.$('[data-testid^="erase"]')), 'erase entries shown before DELETE /me exists');
+					await P.page.waitForTimeout(300);
+					await shot(P.page, `21-settings-${lang}-${scheme}`);
+				});
+			}
+			pageErrors.push(...P.log.errors);
+			await P.ctx.close();
+		}
+	}
+
+	const N = await newPage(browser, { init: native({ cloud: { tryons_ok: '1' } }), locale: 'en-US' });
+	await check('settings: notifications off and on, the language chosen (PATCH /me/settings, CloudStorage)', async () => {
+		await N.page.goto(BASE);
+		await N.page.waitForSelector(tid('screen-home'), { timeout: 15000 });
+		await seen(N, 'SettingsButton.show');
+		await N.page.evaluate(() => window.__native.handlers.SettingsButton());
+		await N.page.waitForSelector(tid('notify-toggle'), { timeout: 10000 });
+		const patch = () => N.page.waitForRequest((r) => r.method() === 'PATCH' && r.url().endsWith('/api/v1/me/settings'), { timeout: 10000 });
+		let p = patch();
+		await N.page.click(tid('notify-toggle'));
+		assert(JSON.parse((await p).postData()).notifications === false, 'not {notifications:false}');
+		await N.page.waitForFunction(() => !document.querySelector('[data-testid="notify-toggle"]').checked);
+		assert((await apiGet('me/settings')).data.notifications === false, 'the server still has notifications on');
+		p = patch();
+		await N.page.click(tid('notify-toggle'));
+		await p;
+		await N.page.waitForFunction(() => document.querySelector('[data-testid="notify-toggle"]').checked);
+		assert((await apiGet('me/settings')).data.notifications === true, 'notifications not back on');
+		p = patch();
+		await N.page.click(tid('lang-ru'));
+		assert(JSON.parse((await p).postData()).language === 'ru', 'not {language:"ru"}');
+		await N.page.waitForFunction(() => document.getElementById('title').textContent === 'Настройки', null, { timeout: 5000 });
+		const set = await calls(N, 'CloudStorage.setItem');
+		assert(set.some((a) => a[0] === 'language' && a[1] === 'ru'), 'the choice is not in CloudStorage: ' + JSON.stringify(set));
+		/* Status texts follow the choice: the API gets X-Primerka-Language. */
+		const n0 = N.log.requests.length;
+		await N.page.evaluate(() => window.__native.handlers.BackButton());
+		await N.page.waitForSelector(tid('screen-home'), { timeout: 5000 });
+		await N.page.waitForTimeout(300);
+		p = patch();
+		await N.page.evaluate(() => window.__native.handlers.SettingsButton());
+		await N.page.waitForSelector(tid('lang-auto'), { timeout: 10000 });
+		await N.page.click(tid('lang-auto'));
+		await p;
+		const later = N.log.requests.slice(n0);
+		assert(later.length > 0 && later.every((r) => r.headers['x-primerka-language'] === 'ru' || r.method === 'PATCH'),
+		    'requests without X-Primerka-Language: ru');
+		await N.page.waitForFunction(() => document.getElementById('title').textContent === 'Settings', null, { timeout: 5000 });
+		await N.page.evaluate(() => window.__native.handlers.BackButton());
+		await N.page.waitForSelector(tid('screen-home'), { timeout: 5000 });
+	});
+	await check('CloudStorage remembers the photo and the outfit chosen', async () => {
+		if (photoId)
+			await N.page.click(`[data-photo-id="${photoId}"]`);
+		await N.page.click(tid('outfit-card'));
+		await N.page.waitForFunction(() => window.__native.calls.some((c) => c[0] === 'CloudStorage.setItem' &&
+		    c[1][0] === 'last_selection' && JSON.parse(c[1][1]).outfitId), null, { timeout: 10000 });
+		const last = (await calls(N, 'CloudStorage.setItem')).filter((a) => a[0] === 'last_selection').pop();
+		const sel = JSON.parse(last[1]);
+		assert(!photoId || sel.photoId === photoId, 'photo ' + sel.photoId + ', not ' + photoId);
+		/* Another device: nothing in its localStorage, the choice from the cloud. */
+		const M = await newPage(browser, { init: native({ cloud: { last_selection: last[1] } }), locale: 'en-US' });
+		await M.page.goto(BASE);
+		await M.page.waitForSelector(tid('screen-home'), { timeout: 15000 });
+		await seen(M, 'CloudStorage.getItem');
+		const st = await M.page.evaluate(() => window.__primerka.state.sel);
+		await M.ctx.close();
+		assert(st.outfitId === sel.outfitId && st.photoId === sel.photoId, 'restored ' + JSON.stringify(st) + ', want ' + last[1]);
+	});
+
+	let shareResp = null;
+	await check('a deep link (startapp t<id>) opens the result', async () => {
+		assert(job, 'no try-on from the first part');
+		const P = await newPage(browser, { init: native({ startParam: 't' + job.id, cloud: { tryons_ok: '1' } }), locale: 'en-US' });
+		N.other = P;
+		await P.page.goto(BASE);
+		await P.page.waitForSelector(tid('screen-tryon') + ' ' + tid('tryon-result'), { timeout: 15000 });
+		assert(await P.page.evaluate(() => document.body.dataset.startapp) === 't' + job.id, 'not opened from the link');
+		await P.page.waitForTimeout(300);
+		await shot(P.page, '22-result-native-en');
+	});
+	const P = N.other;
+	await check('share to a story: shareToStory(media_url, {text, widget_link}) with a link back', async () => {
+		assert(P, 'no page');
+		const r = P.page.waitForResponse((x) => x.url().endsWith('/share') && x.request().method() === 'POST', { timeout: 10000 });
+		await P.page.click(tid('result-story'));
+		shareResp = await (await r).json();
+		await seen(P, 'shareToStory');
+		const a = (await calls(P, 'shareToStory'))[0];
+		assert(a[0] === shareResp.story.media_url && /^https?:\/\//.test(a[0]), 'media_url ' + a[0]);
+		const fetched = await fetch(a[0]);
+		assert(fetched.ok, 'Telegram could not fetch the story media: ' + fetched.status);
+		assert(a[1].text && a[1].widget_link && /startapp=o\d+-s\d+-r[0-9a-f]{16}$/.test(a[1].widget_link.url),
+		    'params ' + JSON.stringify(a[1]));
+		assert(a[1].widget_link.name === 'Try it on', 'widget name ' + a[1].widget_link.name);
+	});
+	await check('send to a chat: shareMessage(the id the bot prepared)', async () => {
+		assert(shareResp, 'no share data');
+		assert(shareResp.prepared_message_id, 'the bot prepared no message');
+		await P.page.click(tid('result-share'));
+		await seen(P, 'shareMessage');
+		const a = (await calls(P, 'shareMessage'))[0];
+		assert(a[0] === shareResp.prepared_message_id, 'shareMessage(' + a[0] + ')');
+	});
+	await check('save: downloadFile({url, file_name})', async () => {
+		await P.page.click(tid('result-save'));
+		await seen(P, 'downloadFile');
+		const a = (await calls(P, 'downloadFile'))[0][0];
+		assert(a.file_name === 'primerka-' + job.id + '.jpg' && /^https?:\/\//.test(a.url), JSON.stringify(a));
+	});
+	let again = null;
+	await check('try again with a new seed: the price shown, a new job charged, variants side by side; SecondaryButton', async () => {
+		const label = await P.page.textContent(tid('try-again'));
+		assert(label.includes(String(prices.tryon)), 'no price on "' + label + '"');
+		const before = (await apiGet('me')).data.balance;
+		const post = P.page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/api/v1/tryons'), { timeout: 10000 });
+		await P.page.click(tid('try-again'));
+		const body = JSON.parse((await post).postData());
+		assert(Number.isInteger(body.seed) && body.outfit_id === job.outfit_id && body.user_photo_id === job.user_photo_id,
+		    'body ' + JSON.stringify(body));
+		await P.page.waitForSelector(tid('tryon-result'), { timeout: JOB_TIMEOUT });
+		await P.page.waitForSelector(tid('variants') + ' ' + tid('variant'), { timeout: 15000 });
+		const ids = await P.page.$$eval(tid('variant'), (els) => els.map((e) => Number(e.dataset.id)));
+		again = ids.find((x) => x !== job.id);
+		assert(ids.length >= 2 && ids.includes(job.id), 'variants ' + JSON.stringify(ids));
+		const after = (await apiGet('me')).data.balance;
+		assert(after === before - prices.tryon, `balance ${before} -> ${after}, not one try-on`);
+		/* Not animated yet: "Animate" on MainButton, "New try-on" beside it. */
+		await P.page.waitForFunction(() => {
+			const s = window.__native.calls.filter((c) => c[0] === 'SecondaryButton.setParams').pop();
+			return s && s[1][0].is_visible;
+		}, null, { timeout: 10000 });
+		const sec = (await calls(P, 'SecondaryButton.setParams')).pop()[0];
+		const mainp = (await calls(P, 'MainButton.setParams')).pop()[0];
+		assert(/New try-on/.test(sec.text), 'SecondaryButton says ' + sec.text);
+		assert(/Animate/.test(mainp.text), 'MainButton says ' + mainp.text);
+		await P.page.waitForTimeout(300);
+		await shot(P.page, '23-variants-en');
+	});
+	await check('the home-screen shortcut is offered once, after the second successful try-on', async () => {
+		await seen(P, 'addToHomeScreen');
+		assert((await calls(P, 'checkHomeScreenStatus')).length === 1, 'checked more than once');
+		assert((await calls(P, 'addToHomeScreen')).length === 1, 'offered more than once');
+		const set = await calls(P, 'CloudStorage.setItem');
+		assert(set.some((a) => a[0] === 'home_offered'), 'not remembered');
+	});
+	if (P) {
+		pageErrors.push(...P.log.errors);
+		await P.ctx.close();
+	}
+	await check('a shared link (startapp o<outfit>-s<shop>-r<code>) opens the outfit', async () => {
+		assert(shareResp, 'no share data');
+		const Q = await newPage(browser, { init: native({ startParam: shareResp.startapp }), locale: 'en-US' });
+		await Q.page.goto(BASE);
+		await Q.page.waitForSelector(tid('screen-outfit'), { timeout: 15000 });
+		pageErrors.push(...Q.log.errors);
+		await Q.ctx.close();
+	});
+	await check('a shop\'s link (startapp s<shop>) shows that shop\'s outfits', async () => {
+		assert(shareResp, 'no share data');
+		const shop = Number(/-s(\d+)-/.exec(shareResp.startapp)[1]);
+		const Q = await newPage(browser, { init: native({ startParam: 's' + shop }), locale: 'en-US' });
+		await Q.page.goto(BASE);
+		await Q.page.waitForSelector(tid('screen-home') + ' ' + tid('shop-filter'), { timeout: 15000 });
+		const ids = await Q.page.$$eval(tid('outfit-card'), (els) => els.map((e) => Number(e.dataset.outfitId)));
+		const mine = outfits.filter((o) => o.shop_id === shop).map((o) => o.id);
+		assert(ids.length > 0 && ids.every((i) => mine.includes(i)), 'cards ' + JSON.stringify(ids) + ' not all of shop ' + shop);
+		await Q.page.click(tid('shop-filter'));
+		await Q.page.waitForSelector(tid('shop-filter'), { state: 'detached', timeout: 5000 });
+		pageErrors.push(...Q.log.errors);
+		await Q.ctx.close();
+	});
+	await check('an older client (Bot API 6.0) gets none of the new calls', async () => {
+		const O = await newPage(browser, { init: native({ version: '6.0', startParam: job ? 't' + job.id : '' }), locale: 'en-US' });
+		await O.page.goto(BASE);
+		await O.page.waitForSelector(tid('screen-tryon') + ' ' + tid('tryon-result'), { timeout: 15000 });
+		await O.page.waitForTimeout(500);
+		const names = await O.page.evaluate(() => window.__native.calls.map((c) => c[0]));
+		for (const n of ['requestFullscreen', 'SecondaryButton.setParams', 'SettingsButton.show', 'CloudStorage.getItem',
+		    'CloudStorage.setItem', 'shareToStory', 'shareMessage', 'downloadFile', 'addToHomeScreen'])
+			assert(!names.includes(n), n + ' called on a 6.0 client');
+		assert(await O.page.isVisible(tid('settings-open')), 'no in-page settings gear');
+		assert(!(await O.page.$(tid('result-story'))), 'a story button on a 6.0 client');
+		pageErrors.push(...O.log.errors);
+		await O.ctx.close();
+	});
+	pageErrors.push(...N.log.errors);
+	await N.ctx.close();
+
+	/* ------------------------------------------------------------ */
 	console.log('360 px wide');
 	const D = await newPage(browser, { viewport: { width: 360, height: 740 } });
 	await check('nothing overflows at 360 px (home, result, tokens in Russian)', async () => {
@@ -843,7 +1204,8 @@ async function run(browser) {
 		assert(pageErrors.length === 0, pageErrors.join(' | '));
 	});
 	await check(`screenshots at 390x844 written to ${path.relative(ROOT, OUT) || OUT} and not empty`, async () => {
-		const want = ['01-home-empty', '02-outfit', '03-home-ready', '04-progress', '05-result', '06-animation',
+		const want = ['01-home-empty', '02-outfit', '03-home-ready', '04-progress', '05-result',
+		    '05-result-tops', '05-result-one-pieces', '06-animation',
 		    '07-history', '08-photo-rejected', '09-tokens-short', '10-home-dark-en', '11-history-dark-en',
 		    '13-topup-dark-en'];
 		const missing = [];

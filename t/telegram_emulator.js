@@ -28,6 +28,29 @@
  *     user_id a positive integer, telegram_payment_charge_id a non-empty
  *     string.  Answers {"ok":true,"result":true}; the same charge again
  *     is 400 "Bad Request: CHARGE_ALREADY_REFUNDED".
+ *   POST /bot<TOKEN>/sendMessage, sendPhoto, sendVideo (JSON body)
+ *     chat_id an integer (or @username); sendMessage: text 1-4096
+ *     characters; sendPhoto / sendVideo: photo / video a string, either
+ *     an http(s) URL (fetched here, as Telegram fetches it: an answer
+ *     that is not 2xx, or over 5 MB (photo) / 20 MB (video) is 400
+ *     "Bad Request: failed to get HTTP URL content"; only loopback
+ *     hosts are fetched, others are taken as they are) or a file_id,
+ *     caption 0-1024 characters; reply_markup, when given, an
+ *     InlineKeyboardMarkup whose buttons have a text and exactly one of
+ *     url, web_app {url: https}, callback_data.  Answers
+ *     {"ok":true,"result": Message} shaped as the documentation's
+ *     (message_id, from, chat, date, and text / photo [PhotoSize...] /
+ *     video {Video}, caption, reply_markup).
+ *   POST /bot<TOKEN>/savePreparedInlineMessage (JSON body)
+ *     user_id a positive integer, result an InlineQueryResultPhoto
+ *     (type "photo", id 1-64 bytes, photo_url, thumbnail_url) or
+ *     InlineQueryResultVideo (type "video", id, video_url, mime_type
+ *     "text/html" or "video/mp4", thumbnail_url, title), caption 0-1024,
+ *     reply_markup as above but without web_app buttons (those work in
+ *     the bot's private chat only: 400 "Bad Request: BUTTON_TYPE_INVALID");
+ *     allow_*_chats booleans.  Answers {"ok":true,"result":
+ *     {"id": ..., "expiration_date": now + 86400}} (PreparedInlineMessage).
+ *   The examples these follow are in t/telegram_api_examples.md.
  * A bad field is 400 {"ok":false,"error_code":400,"description":
  * "Bad Request: ..."}; another token is 401 "Unauthorized"; another
  * method (or path) 404 "Not Found", all in Telegram's error shape.
@@ -37,11 +60,14 @@
  *   GET /__calls     every call to /bot.../... so far, in order:
  *                    [{"method", "body" (parsed, or the text when it is
  *                    not JSON), "raw" (the text), "token_ok"}]
- *   POST /__reset    forget calls, scripts and refunded charges
+ *   POST /__reset    forget calls, scripts, refunded charges and
+ *                    prepared messages
  *   POST /__script   {"method": M, "status": 500 | 429 | ..., "times": N}
  *                    the next N (default 1) calls of M fail with that
  *                    status in Telegram's error shape (a 429 adds
- *                    "parameters":{"retry_after":1}); with "body": TEXT
+ *                    "parameters":{"retry_after":1}; a 403 is
+ *                    "Forbidden: bot was blocked by the user"; with
+ *                    "description": TEXT that text instead); with "body": TEXT
  *                    the answer is TEXT as it is, with that status
  *                    (default 200);
  *                    {"method": M, "hang": true[, "times": N]} the next
@@ -190,8 +216,203 @@ function refundStarPayment(res, b) {
 	send(res, 200, { ok: true, result: true });
 }
 
+/* The bot, as getMe would describe it. */
+const BOT = { id: parseInt(token.split(':')[0], 10) || 123456, is_bot: true,
+    first_name: 'primerka', username: 'primerka_bot' };
+let nextMessageId = 1;
+let prepared = [];	/* prepared inline messages saved */
+
+function isChatId(v) {
+	return (Number.isInteger(v) && v !== 0) ||
+	    (typeof v === 'string' && /^(-?\d+|@\w{5,32})$/.test(v));
+}
+
+/*
+ * The reason reply_markup is not an InlineKeyboardMarkup Telegram
+ * accepts, or null.  webApp: whether web_app buttons are allowed.
+ */
+function markupError(m, webApp) {
+	if (m === null || typeof m !== 'object' ||
+	    !Array.isArray(m.inline_keyboard))
+		return 'can\'t parse reply keyboard markup JSON object';
+	for (const row of m.inline_keyboard) {
+		if (!Array.isArray(row))
+			return 'field "inline_keyboard" of the ' +
+			    'InlineKeyboardMarkup should be an Array of Arrays';
+		for (const b of row) {
+			if (b === null || typeof b !== 'object' ||
+			    typeof b.text !== 'string' || b.text.length === 0)
+				return 'can\'t parse inline keyboard button: ' +
+				    'Text buttons are unallowed in the inline ' +
+				    'keyboard';
+			const kinds = ['url', 'web_app', 'callback_data'].filter(
+			    (k) => b[k] !== undefined);
+			if (kinds.length !== 1)
+				return 'can\'t parse inline keyboard button: ' +
+				    'exactly one optional field must be used';
+			if (b.url !== undefined && (typeof b.url !== 'string' ||
+			    !/^(https?|tg):\/\/\S+$/.test(b.url)))
+				return 'BUTTON_URL_INVALID';
+			if (b.web_app !== undefined) {
+				if (!webApp)
+					return 'BUTTON_TYPE_INVALID';
+				if (b.web_app === null || typeof b.web_app.url !==
+				    'string' || !/^https:\/\/\S+$/.test(b.web_app.url))
+					return 'BUTTON_URL_INVALID';
+			}
+		}
+	}
+	return null;
+}
+
+/* Fetch url as Telegram would (loopback hosts only); cb(error or null). */
+function fetchMedia(url, max, cb) {
+	let u;
+	try {
+		u = new URL(url);
+	} catch (e) {
+		return cb('wrong file identifier/HTTP URL specified');
+	}
+	if (!/^https?:$/.test(u.protocol))
+		return cb('wrong file identifier/HTTP URL specified');
+	if (!/^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/.test(u.hostname))
+		return cb(null);	/* not ours to reach: taken as it is */
+	const req = http.get(url, (r) => {
+		let len = 0;
+		r.on('data', (c) => {
+			len += c.length;
+			if (len > max)
+				req.destroy();
+		});
+		r.on('end', () => cb(r.statusCode >= 200 && r.statusCode < 300 &&
+		    len > 0 && len <= max ? null :
+		    'failed to get HTTP URL content'));
+		r.on('error', () => cb('failed to get HTTP URL content'));
+	});
+	req.on('error', () => cb('failed to get HTTP URL content'));
+	req.setTimeout(5000, () => req.destroy());
+}
+
+/* The Message a send* method answers with. */
+function message(b, extra) {
+	const m = { message_id: nextMessageId++, from: BOT,
+	    chat: { id: typeof b.chat_id === 'number' ? b.chat_id : 1,
+	    first_name: 'User', type: 'private' },
+	    date: Math.floor(Date.now() / 1000) };
+	Object.assign(m, extra);
+	if (typeof b.caption === 'string' && b.caption.length > 0)
+		m.caption = b.caption;
+	if (b.reply_markup !== undefined)
+		m.reply_markup = b.reply_markup;
+	return m;
+}
+
+/* Checks shared by the send* methods; the reason, or null. */
+function sendError(b) {
+	if (!isChatId(b.chat_id))
+		return 'chat_id is empty';
+	if (b.caption !== undefined && (typeof b.caption !== 'string' ||
+	    chars(b.caption) > 1024))
+		return 'message caption is too long';
+	if (b.reply_markup !== undefined)
+		return markupError(b.reply_markup, true);
+	return null;
+}
+
+function sendMessage(res, b) {
+	const e = sendError(b);
+	if (e !== null)
+		return badRequest(res, e);
+	if (typeof b.text !== 'string' || b.text.trim().length === 0)
+		return badRequest(res, 'message text is empty');
+	if (chars(b.text) > 4096)
+		return badRequest(res, 'message is too long');
+	send(res, 200, { ok: true, result: message(b, { text: b.text }) });
+}
+
+function fileId() {
+	return 'AgAC' + crypto.randomBytes(12).toString('base64url');
+}
+
+function sendMedia(res, b, field, max) {
+	const e = sendError(b);
+	if (e !== null)
+		return badRequest(res, e);
+	const v = b[field];
+	if (typeof v !== 'string' || v.length === 0)
+		return badRequest(res, 'there is no ' + field + ' in the request');
+	const done = (err) => {
+		if (err !== null)
+			return badRequest(res, err);
+		const fid = fileId();
+		const extra = field === 'photo' ?
+		    { photo: [{ file_id: fid, file_unique_id: fid.slice(0, 12),
+		    width: 320, height: 427, file_size: 20000 }] } :
+		    { video: { file_id: fid, file_unique_id: fid.slice(0, 12),
+		    width: 720, height: 960, duration: 4,
+		    mime_type: 'video/mp4', file_size: 400000 } };
+		send(res, 200, { ok: true, result: message(b, extra) });
+	};
+	if (/^https?:\/\//i.test(v))
+		return fetchMedia(v, max, done);
+	if (!/^[A-Za-z0-9_-]{10,}$/.test(v))
+		return done('wrong file identifier/HTTP URL specified');
+	done(null);
+}
+
+function sendPhoto(res, b) {
+	sendMedia(res, b, 'photo', 5 * 1024 * 1024);
+}
+
+function sendVideo(res, b) {
+	sendMedia(res, b, 'video', 20 * 1024 * 1024);
+}
+
+function savePreparedInlineMessage(res, b) {
+	if (!Number.isInteger(b.user_id) || b.user_id <= 0)
+		return badRequest(res, 'user_id must be a positive integer');
+	const r = b.result;
+	if (r === null || typeof r !== 'object' || Array.isArray(r))
+		return badRequest(res, 'can\'t parse inline query result');
+	if (typeof r.id !== 'string' || Buffer.byteLength(r.id) < 1 ||
+	    Buffer.byteLength(r.id) > 64)
+		return badRequest(res, 'RESULT_ID_INVALID');
+	const http_ = (v) => typeof v === 'string' && /^https?:\/\/\S+$/.test(v);
+	if (r.type === 'photo') {
+		if (!http_(r.photo_url))
+			return badRequest(res, 'PHOTO_INVALID');
+	} else if (r.type === 'video') {
+		if (!http_(r.video_url))
+			return badRequest(res, 'VIDEO_URL_INVALID');
+		if (r.mime_type !== 'video/mp4' && r.mime_type !== 'text/html')
+			return badRequest(res, 'MIME_TYPE_INVALID');
+		if (typeof r.title !== 'string' || r.title.length === 0)
+			return badRequest(res, 'RESULT_TITLE_EMPTY');
+	} else
+		return badRequest(res, 'RESULT_TYPE_INVALID');
+	if (!http_(r.thumbnail_url))
+		return badRequest(res, 'THUMBNAIL_URL_INVALID');
+	if (r.caption !== undefined && (typeof r.caption !== 'string' ||
+	    chars(r.caption) > 1024))
+		return badRequest(res, 'message caption is too long');
+	if (r.reply_markup !== undefined) {
+		const e = markupError(r.reply_markup, false);
+		if (e !== null)
+			return badRequest(res, e);
+	}
+	for (const k of ['allow_user_chats', 'allow_bot_chats',
+	    'allow_group_chats', 'allow_channel_chats'])
+		if (b[k] !== undefined && typeof b[k] !== 'boolean')
+			return badRequest(res, k + ' must be a boolean');
+	const pm = { id: crypto.randomBytes(12).toString('hex'),
+	    expiration_date: Math.floor(Date.now() / 1000) + 86400 };
+	prepared.push(Object.assign({ user_id: b.user_id, result: r }, pm));
+	send(res, 200, { ok: true, result: pm });
+}
+
 const methods = { createInvoiceLink, answerPreCheckoutQuery, setWebhook,
-    refundStarPayment };
+    refundStarPayment, sendMessage, sendPhoto, sendVideo,
+    savePreparedInlineMessage };
 
 function handleBot(req, res, tok, method) {
 	readBody(req, (text) => {
@@ -220,8 +441,13 @@ function handleBot(req, res, tok, method) {
 		if (s !== null && s.status === 429)
 			return tgError(res, 429, 'Too Many Requests: retry ' +
 			    'after 1', { parameters: { retry_after: 1 } });
+		if (s !== null && s.description)
+			return tgError(res, s.status || 400, s.description);
 		if (s !== null && s.status >= 500)
 			return tgError(res, s.status, 'Internal Server Error');
+		if (s !== null && s.status === 403)
+			return tgError(res, 403,
+			    'Forbidden: bot was blocked by the user');
 		if (s !== null && s.status)
 			return tgError(res, s.status, 'Bad Request: scripted');
 		if (!/^application\/json\b/i.test(
@@ -247,7 +473,9 @@ function handleScript(req, res) {
 		    typeof s.body === 'string'))
 			return send(res, 400, { ok: false });
 		const sc = { method: s.method, status: s.status,
-		    body: s.body, hang: s.hang === true };
+		    body: s.body, hang: s.hang === true,
+		    description: typeof s.description === 'string' ?
+		    s.description : undefined };
 		if (Number.isInteger(s.times) && s.times > 0)
 			sc.times = s.times;
 		else if (!sc.hang)
@@ -271,6 +499,7 @@ const server = http.createServer((req, res) => {
 		calls = [];
 		scripts = [];
 		refunded = new Set();
+		prepared = [];
 		return send(res, 200, { ok: true });
 	}
 	if (req.method === 'POST' && path === '/__script')

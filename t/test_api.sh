@@ -191,6 +191,12 @@ check "latency histogram per route" grep -q '^primerka_http_request_duration_sec
 check "queue depth and age" grep -q '^primerka_queue_oldest_seconds ' <<<"$m"
 check "jobs by status" grep -q '^primerka_jobs{kind="tryon",status="FAILED"} [1-9]' <<<"$m"
 check "cancellations among job errors" grep -q '^primerka_job_errors{code="cancelled"} [1-9]' <<<"$m"
+# The worker's own figures, from its metrics file (written every 10 s).
+wm_seen() { grep -qE '^primerka_worker_jobs_finished_total\{status="(COMPLETED|FAILED)"\} [1-9]' <<<"$m"; }
+for _ in $(seq 1 30); do wm_seen && break; sleep 0.5; m=$(curl -sS "${PRIMERKA_URL%/}/metrics"); done
+check "the worker's jobs finished, by outcome" wm_seen
+check "...time per stage" grep -qE '^primerka_worker_stage_seconds_count\{stage="VALIDATING"\} [1-9]' <<<"$m"
+check "...slots in use and processes" bash -c 'grep -q "^primerka_worker_slots_busy [0-9]" <<<"$1" && grep -q "^primerka_worker_processes [1-9]" <<<"$1"' _ "$m"
 
 echo "rate limit"
 # One curl, 32 connections at once: fast enough to exceed the limit even

@@ -2,11 +2,15 @@
  * test_compose.c: CUnit tests for lib/compose.c, the `local` provider's
  * offline try-on compositor.
  *
- * Synthetic images check the background removal, placement, location
- * canvas, sizes and determinism; the last test runs the real fixtures
- * (portrait + T-shirt mockup + street) and writes the results as PNGs
- * to $TMPDIR (default /tmp) for a human to look at.
+ * Synthetic images check the background removal, sizes and errors.
+ * The person fixtures, with MediaPipe's reference landmarks and masks
+ * (t/data/pose_*.json and *_mask.png, made by t/pose_mp_ref.js), check
+ * where each category's garment lands: the share of changed pixels
+ * inside the body region and the share of the body's core covered; a
+ * pose moved sideways must fail that check.  Results are written as
+ * PNGs to $TMPDIR (default /tmp) for a human to look at.
  */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +18,10 @@
 
 #include <CUnit/Basic.h>
 
+#include <json-c/json.h>
+
 #include "../lib/compose.h"
+#include "../lib/pose.h"
 
 static const char *
 srcdir(void)
@@ -284,124 +291,511 @@ test_cutout_errors(void)
 	    compose_strerror(COMPOSE_E_INVAL));
 }
 
-static void
-test_tryon_placement_and_size(void)
+
+/*
+ * A pose from the committed MediaPipe reference: t/data/pose_NAME.json
+ * (landmarks in source pixels, t/pose_mp_ref.js) and its mask PNG.
+ * Returns 0 or -1; on 0 the caller frees with pose_free_test().
+ */
+static int
+load_pose(const char *name, struct pose_person *pp)
 {
-	struct image		 person, outfit, out;
-	struct compose_params	 p;
+	char			 path[1024];
+	struct json_object	*o, *lm, *p;
+	struct image		 m;
+	size_t			 i, n;
+	int			 k, r;
 
-	CU_ASSERT_FATAL(image_new(400, 500, &person) == IMAGE_OK);
-	fill(&person, 20, 60, 200);
-	CU_ASSERT_FATAL(make_outfit(300, 240, &outfit) == 0);
-
-	CU_ASSERT_EQUAL_FATAL(compose_tryon(&person, &outfit, NULL, NULL,
-	    &out), COMPOSE_OK);
-	CU_ASSERT_EQUAL(out.w, 400);		/* never enlarged */
-	CU_ASSERT_EQUAL(out.h, 500);
-	/* head area and corners: the person; torso centre: the garment */
-	CU_ASSERT(near(px_at(&out, 200, 60), 20, 60, 200, 0));
-	CU_ASSERT(near(px_at(&out, 0, 499), 20, 60, 200, 0));
-	CU_ASSERT(near(px_at(&out, 200, 400), 200, 30, 40, 6));
-	CU_ASSERT_EQUAL(px_at(&out, 200, 400)[3], 255);
-	/* garment width ~ torso_width_pm of 400 = 248 px: edges */
-	CU_ASSERT(near(px_at(&out, 200 - 110, 300), 200, 30, 40, 6));
-	CU_ASSERT(near(px_at(&out, 200 - 135, 300), 20, 60, 200, 0));
-	image_free(&out);
-
-	/* max_side caps the output, aspect kept */
-	compose_params_default(&p);
-	p.max_side = 250;
-	CU_ASSERT_EQUAL(compose_tryon(&person, &outfit, NULL, &p, &out),
-	    COMPOSE_OK);
-	CU_ASSERT_EQUAL(out.w, 200);
-	CU_ASSERT_EQUAL(out.h, 250);
-	image_free(&out);
-	image_free(&person);
-	CU_ASSERT_FATAL(image_new(3000, 2000, &person) == IMAGE_OK);
-	fill(&person, 200, 200, 200);
-	CU_ASSERT_EQUAL(compose_tryon(&person, &outfit, NULL, NULL, &out),
-	    COMPOSE_OK);
-	CU_ASSERT_EQUAL(out.w, 1024);
-	CU_ASSERT_EQUAL(out.h, 683);
-	image_free(&out);
-
-	/* errors leave *out empty */
-	CU_ASSERT_EQUAL(compose_tryon(NULL, &outfit, NULL, NULL, &out),
-	    COMPOSE_E_INVAL);
-	CU_ASSERT_PTR_NULL(out.px);
-	fill(&outfit, 90, 90, 90);
-	CU_ASSERT_EQUAL(compose_tryon(&person, &outfit, NULL, NULL, &out),
-	    COMPOSE_E_NO_GARMENT);
-	CU_ASSERT_PTR_NULL(out.px);
-	image_free(&person);
-	image_free(&outfit);
+	memset(pp, 0, sizeof(*pp));
+	r = snprintf(path, sizeof(path), "%s/t/data/pose_%s.json", srcdir(),
+	    name);
+	if (r < 0 || (size_t)r >= sizeof(path))
+		return -1;
+	o = json_object_from_file(path);
+	if (o == NULL)
+		return -1;
+	if (!json_object_object_get_ex(o, "landmarks", &lm) ||
+	    json_object_array_length(lm) != POSE_LM__MAX) {
+		json_object_put(o);
+		return -1;
+	}
+	for (k = 0; k < POSE_LM__MAX; k++) {
+		p = json_object_array_get_idx(lm, (size_t)k);
+		pp->lm[k].x = (float)json_object_get_double(
+		    json_object_array_get_idx(p, 0));
+		pp->lm[k].y = (float)json_object_get_double(
+		    json_object_array_get_idx(p, 1));
+		pp->lm[k].z = (float)json_object_get_double(
+		    json_object_array_get_idx(p, 2));
+		pp->lm[k].visibility = (float)json_object_get_double(
+		    json_object_array_get_idx(p, 3));
+		pp->lm[k].presence = pp->lm[k].visibility;
+	}
+	json_object_put(o);
+	pp->score = 1;
+	r = snprintf(path, sizeof(path), "pose_%s_mask.png", name);
+	if (r < 0 || (size_t)r >= sizeof(path) || load_image(path, &m) != 0)
+		return -1;
+	n = (size_t)m.w * m.h;
+	pp->mask = malloc(n);
+	if (pp->mask == NULL) {
+		image_free(&m);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		pp->mask[i] = m.px[i * 4];
+	pp->mask_w = m.w;
+	pp->mask_h = m.h;
+	image_free(&m);
+	return 0;
 }
 
 static void
-test_tryon_location(void)
+pose_free_test(struct pose_person *pp)
 {
-	struct image	person, outfit, loc, out;
-	int		x, y;
+	free(pp->mask);
+	memset(pp, 0, sizeof(*pp));
+}
 
-	CU_ASSERT_FATAL(image_new(400, 500, &person) == IMAGE_OK);
-	fill(&person, 20, 60, 200);
-	CU_ASSERT_FATAL(make_outfit(300, 240, &outfit) == 0);
-	/* location: wider than the output; left third yellow, rest green */
-	CU_ASSERT_FATAL(image_new(900, 300, &loc) == IMAGE_OK);
-	fill(&loc, 0, 180, 0);
-	for (y = 0; y < 300; y++)
-		for (x = 0; x < 300; x++)
-			memcpy(loc.px + ((size_t)y * 900 + x) * 4,
-			    "\xff\xff\0", 3);
-	CU_ASSERT_EQUAL_FATAL(compose_tryon(&person, &outfit, &loc, NULL,
+/* The whole pose (landmarks and mask) moved by dx, dy pixels. */
+static void
+pose_shift(struct pose_person *pp, int dx, int dy)
+{
+	unsigned char	*m;
+	int		 x, y, k, sx, sy;
+
+	for (k = 0; k < POSE_LM__MAX; k++) {
+		pp->lm[k].x += (float)dx;
+		pp->lm[k].y += (float)dy;
+	}
+	m = calloc((size_t)pp->mask_w * pp->mask_h, 1);
+	if (m == NULL)
+		return;
+	for (y = 0; y < pp->mask_h; y++)
+		for (x = 0; x < pp->mask_w; x++) {
+			sx = x - dx;
+			sy = y - dy;
+			if (sx >= 0 && sx < pp->mask_w && sy >= 0 &&
+			    sy < pp->mask_h)
+				m[(size_t)y * pp->mask_w + x] =
+				    pp->mask[(size_t)sy * pp->mask_w + sx];
+		}
+	free(pp->mask);
+	pp->mask = m;
+}
+
+/*
+ * The check of a try-on's placement against the reference pose (not
+ * the one it was made with): of the pixels the try-on changed, the
+ * share inside the category's body region (the reference mask, grown by
+ * a few pixels, within the category's band of the body); and the share
+ * of the category's core (torso quad for tops, thighs for bottoms, both
+ * for one-pieces, inside the mask) that it changed.
+ */
+struct placement {
+	double	inside;		/* changed pixels inside the body region */
+	double	covered;	/* core pixels changed */
+	double	hands;		/* hand pixels changed (-1: none seen) */
+	long	changed;
+};
+
+/* Distance of (x, y) to the segment a-b. */
+static double
+seg_dist(double x, double y, double ax, double ay, double bx, double by)
+{
+	double	vx = bx - ax, vy = by - ay, l2 = vx * vx + vy * vy, t;
+
+	t = l2 > 0 ? ((x - ax) * vx + (y - ay) * vy) / l2 : 0;
+	t = t < 0 ? 0 : t > 1 ? 1 : t;
+	return hypot(ax + t * vx - x, ay + t * vy - y);
+}
+
+/* The reference mask at w x h, grown by r pixels (1 = person). */
+static unsigned char *
+grown_mask(const struct pose_person *ref, int w, int h, int r)
+{
+	unsigned char	*m, *g;
+	int		 x, y, i, j;
+
+	m = calloc((size_t)w * h, 1);
+	g = calloc((size_t)w * h, 1);
+	if (m == NULL || g == NULL) {
+		free(m);
+		free(g);
+		return NULL;
+	}
+	for (y = 0; y < h; y++)
+		for (x = 0; x < w; x++)
+			m[(size_t)y * w + x] = ref->mask[(size_t)(y *
+			    ref->mask_h / h) * ref->mask_w + x * ref->mask_w /
+			    w] >= 128;
+	for (y = 0; y < h; y++)
+		for (x = 0; x < w; x++) {
+			if (!m[(size_t)y * w + x])
+				continue;
+			for (j = y - r; j <= y + r; j++)
+				for (i = x - r; i <= x + r; i++)
+					if (i >= 0 && j >= 0 && i < w && j < h)
+						g[(size_t)j * w + i] = 1;
+		}
+	free(m);
+	return g;
+}
+
+static void
+measure(const struct image *before, const struct image *after,
+    const struct pose_person *ref, enum compose_cat cat, struct placement *pm)
+{
+	const struct pose_point	*l = ref->lm;
+	double	 sx = (double)after->w / ref->mask_w;
+	double	 smx, smy, hmy, ky, tor, top, bot, sw, d;
+	long	 in = 0, core = 0, cov = 0;
+	int	 x, y, changed, incore, side;
+	unsigned char	*body, *mask;
+	const unsigned char *a, *b;
+
+	memset(pm, 0, sizeof(*pm));
+	smx = (l[POSE_LEFT_SHOULDER].x + l[POSE_RIGHT_SHOULDER].x) / 2 * sx;
+	smy = (l[POSE_LEFT_SHOULDER].y + l[POSE_RIGHT_SHOULDER].y) / 2 * sx;
+	hmy = (l[POSE_LEFT_HIP].y + l[POSE_RIGHT_HIP].y) / 2 * sx;
+	ky = (l[POSE_LEFT_KNEE].y + l[POSE_RIGHT_KNEE].y) / 2 * sx;
+	tor = hmy - smy;
+	sw = fabs(l[POSE_LEFT_SHOULDER].x - l[POSE_RIGHT_SHOULDER].x) * sx;
+	if (sw < 0.55 * tor)
+		sw = 0.55 * tor;
+	top = cat == COMPOSE_CAT_BOTTOMS ? hmy - 0.45 * tor : smy - 0.35 * sw;
+	bot = cat == COMPOSE_CAT_TOPS ? hmy + 0.7 * tor : after->h;
+	body = grown_mask(ref, after->w, after->h, (int)(0.1 * sw) + 2);
+	mask = grown_mask(ref, after->w, after->h, 0);
+	CU_ASSERT_FATAL(body != NULL && mask != NULL);
+	for (y = 0; y < after->h; y++) {
+		for (x = 0; x < after->w; x++) {
+			a = px_at(before, x, y);
+			b = px_at(after, x, y);
+			changed = abs(a[0] - b[0]) + abs(a[1] - b[1]) +
+			    abs(a[2] - b[2]) > 40;
+			incore = 0;
+			if (mask[(size_t)y * after->w + x]) {
+				/* the torso's middle, for tops and dresses */
+				if (cat != COMPOSE_CAT_BOTTOMS &&
+				    y > smy + 0.15 * tor &&
+				    y < hmy - 0.05 * tor &&
+				    fabs(x - smx) < 0.3 * sw)
+					incore = 1;
+				/* the thighs, for bottoms and dresses */
+				for (side = 0; side < 2 &&
+				    cat != COMPOSE_CAT_TOPS; side++) {
+					d = seg_dist(x, y,
+					    l[POSE_LEFT_HIP + side].x * sx,
+					    l[POSE_LEFT_HIP + side].y * sx,
+					    l[POSE_LEFT_KNEE + side].x * sx,
+					    l[POSE_LEFT_KNEE + side].y * sx);
+					if (d < 0.12 * sw &&
+					    y > hmy + 0.1 * tor &&
+					    y < ky - 0.1 * tor)
+						incore = 1;
+				}
+			}
+			if (incore) {
+				core++;
+				cov += changed;
+			}
+			if (!changed)
+				continue;
+			pm->changed++;
+			if (y >= top && y <= bot &&
+			    body[(size_t)y * after->w + x])
+				in++;
+		}
+	}
+	free(body);
+	free(mask);
+	pm->inside = pm->changed > 0 ? (double)in / pm->changed : 0;
+	pm->covered = core > 0 ? (double)cov / core : 0;
+}
+
+/*
+ * Of the person's pixels on the visible hands (around the wrist-index
+ * segment, a fifth of the hand-to-hand scale wide), the share the
+ * try-on changed; -1 when no hand is visible.  Hands stay in front.
+ */
+static double
+hands_changed(const struct image *before, const struct image *after,
+    const struct pose_person *ref)
+{
+	const struct pose_point	*l = ref->lm;
+	double	 sx = (double)after->w / ref->mask_w, r, d;
+	long	 n = 0, ch = 0;
+	int	 x, y, side, w, iw;
+	const unsigned char *a, *b;
+
+	r = 0.04 * hypot(l[POSE_LEFT_SHOULDER].x - l[POSE_RIGHT_SHOULDER].x,
+	    l[POSE_LEFT_SHOULDER].y - l[POSE_RIGHT_SHOULDER].y) * sx + 1;
+	for (side = 0; side < 2; side++) {
+		w = POSE_LEFT_WRIST + side;
+		iw = POSE_LEFT_INDEX + side;
+		if (l[w].visibility < 0.5)
+			continue;
+		for (y = 0; y < after->h; y++)
+			for (x = 0; x < after->w; x++) {
+				d = seg_dist(x, y, l[w].x * sx, l[w].y * sx,
+				    l[iw].x * sx, l[iw].y * sx);
+				if (d > r || ref->mask[(size_t)(y / sx) *
+				    ref->mask_w + (size_t)(x / sx)] < 128)
+					continue;
+				a = px_at(before, x, y);
+				b = px_at(after, x, y);
+				n++;
+				ch += abs(a[0] - b[0]) + abs(a[1] - b[1]) +
+				    abs(a[2] - b[2]) > 40;
+			}
+	}
+	return n > 0 ? (double)ch / n : -1;
+}
+
+/* Placement thresholds: a try-on below either is misplaced. */
+#define MIN_INSIDE	0.95
+#define MIN_COVERED	0.80
+#define MAX_HANDS	0.10	/* hands are in front of bottoms, dresses */
+
+struct dress_case {
+	const char	*person;	/* t/data/NAME.EXT and pose_NAME */
+	const char	*ext;
+	const char	*garment;
+	enum compose_cat cat;
+};
+
+static const struct dress_case cases[] = {
+	{ "people_grace_hopper_portrait", "jpg", "garment_tshirt_red.png",
+	  COMPOSE_CAT_TOPS },
+	{ "people_grace_hopper_portrait", "jpg", "garment_jacket.png",
+	  COMPOSE_CAT_TOPS },
+	{ "people_astronaut_portrait", "png", "garment_tshirt_red.png",
+	  COMPOSE_CAT_TOPS },
+	{ "people_interior_pool_hall", "jpg", "garment_jacket.png",
+	  COMPOSE_CAT_TOPS },
+	{ "people_fullbody_outdoor", "jpg", "garment_tshirt_red.png",
+	  COMPOSE_CAT_TOPS },
+	{ "people_fullbody_outdoor", "jpg", "garment_white_pants.png",
+	  COMPOSE_CAT_BOTTOMS },
+	{ "people_fullbody_outdoor", "jpg", "garment_dress_wine.png",
+	  COMPOSE_CAT_ONE_PIECES },
+	{ "people_astronaut_portrait", "png", "garment_jacket.png",
+	  COMPOSE_CAT_TOPS },
+};
+
+/* Dress case c with pose pp; 0 and the measure against ref, or -1. */
+static int
+dress_case(const struct dress_case *c, const struct pose_person *pp,
+    const struct pose_person *ref, struct placement *pm, const char *save)
+{
+	struct image	person, outfit, out;
+	char		name[256], path[1100];
+	int		rc;
+
+	snprintf(name, sizeof(name), "%s.%s", c->person, c->ext);
+	if (load_image(name, &person) != 0 ||
+	    load_image(c->garment, &outfit) != 0)
+		return -1;
+	rc = compose_dress(&person, pp, &outfit, c->cat, NULL, &out);
+	if (rc != COMPOSE_OK)
+		printf("\n    %s with %s: %s", c->person, c->garment,
+		    compose_strerror(rc));
+	CU_ASSERT_EQUAL(rc, COMPOSE_OK);
+	if (rc == COMPOSE_OK) {
+		/* the photo's framing, never enlarged */
+		CU_ASSERT(out.w == person.w && out.h == person.h);
+		measure(&person, &out, ref, c->cat, pm);
+		pm->hands = hands_changed(&person, &out, ref);
+		if (save != NULL && save_png(&out, save, path,
+		    sizeof(path)) == 0)
+			printf("\n    wrote %s", path);
+		image_free(&out);
+	}
+	image_free(&person);
+	image_free(&outfit);
+	return rc == COMPOSE_OK ? 0 : -1;
+}
+
+/*
+ * Every category on the person fixtures, with the MediaPipe reference
+ * pose: the garment's changed pixels inside the body region and
+ * covering its core.  Prints the figures (README quotes them).
+ */
+static void
+test_dress_fixtures(void)
+{
+	struct pose_person	pp;
+	struct placement	pm;
+	char			save[256];
+	size_t			i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		CU_ASSERT_FATAL(load_pose(cases[i].person, &pp) == 0);
+		snprintf(save, sizeof(save), "primerka_dress_%zu.png", i);
+		if (dress_case(&cases[i], &pp, &pp, &pm, save) == 0) {
+			printf("\n    %-30s %-24s %-10s inside %.3f covered "
+			    "%.3f hands %.3f (%ld px changed)",
+			    cases[i].person, cases[i].garment,
+			    compose_cat_names[cases[i].cat], pm.inside,
+			    pm.covered, pm.hands, pm.changed);
+			CU_ASSERT(pm.inside >= MIN_INSIDE);
+			CU_ASSERT(pm.covered >= MIN_COVERED);
+			/* below the torso's top, hands stay in front */
+			if (cases[i].cat != COMPOSE_CAT_TOPS)
+				CU_ASSERT(pm.hands < MAX_HANDS);
+		} else
+			CU_FAIL("dress case failed");
+		pose_free_test(&pp);
+	}
+	printf("\n  ");
+}
+
+/*
+ * The check can fail: a pose moved (as a detector that found the wrong
+ * place would give: a quarter of the frame up for the portrait, sideways
+ * for the full body) puts the garment off the body, and the measure
+ * against the true pose says so, for every category.
+ */
+static void
+test_dress_shifted_fails(void)
+{
+	static const size_t	pick[] = { 0, 5, 6 };
+	struct pose_person	pp, ref;
+	struct placement	pm;
+	size_t			i;
+
+	for (i = 0; i < sizeof(pick) / sizeof(pick[0]); i++) {
+		const struct dress_case *c = &cases[pick[i]];
+
+		CU_ASSERT_FATAL(load_pose(c->person, &pp) == 0);
+		CU_ASSERT_FATAL(load_pose(c->person, &ref) == 0);
+		/* a portrait's body fills the frame's width: move it up */
+		if (c->cat == COMPOSE_CAT_TOPS)
+			pose_shift(&pp, 0, -ref.mask_h / 4);
+		else
+			pose_shift(&pp, ref.mask_w / 4, 0);
+		CU_ASSERT_FATAL(dress_case(c, &pp, &ref, &pm, NULL) == 0);
+		printf("\n    shifted %-22s %-10s inside %.3f covered %.3f",
+		    c->person, compose_cat_names[c->cat], pm.inside,
+		    pm.covered);
+		CU_ASSERT(pm.inside < MIN_INSIDE || pm.covered < MIN_COVERED);
+		pose_free_test(&pp);
+		pose_free_test(&ref);
+	}
+	printf("\n  ");
+}
+
+/* Mean of a channel over pixels where sel says so. */
+static double
+mean_where(const struct image *im, const unsigned char *sel, int want, int c)
+{
+	double	s = 0;
+	long	n = 0;
+	size_t	i;
+
+	for (i = 0; i < (size_t)im->w * im->h; i++)
+		if (sel[i] == want) {
+			s += im->px[i * 4 + c];
+			n++;
+		}
+	return n > 0 ? s / n : 0;
+}
+
+/*
+ * The person on a location: the frame keeps the photo's size; away
+ * from the person it is the location (cover-scaled), on the person it
+ * is the person, whose light moved toward the location's.
+ */
+static void
+test_place_person(void)
+{
+	struct image		 person, loc, out, cov, crop;
+	struct pose_person	 pp;
+	unsigned char		*near_body, *in_body;
+	double			 before, after, target, photo;
+	size_t			 i, n;
+	long			 far = 0, same = 0;
+	int			 cw;
+	char			 path[1100];
+
+	CU_ASSERT_FATAL(load_image("people_fullbody_outdoor.jpg", &person) ==
+	    0);
+	CU_ASSERT_FATAL(load_image("scene_interior_living_room.jpg", &loc) ==
+	    0);
+	CU_ASSERT_FATAL(load_pose("people_fullbody_outdoor", &pp) == 0);
+	CU_ASSERT_EQUAL_FATAL(compose_place_person(&person, &pp, &loc, NULL,
 	    &out), COMPOSE_OK);
-	CU_ASSERT_EQUAL(out.w, 400);
-	CU_ASSERT_EQUAL(out.h, 500);
+	CU_ASSERT(out.w == person.w && out.h == person.h);
+	/* the location, cover-scaled: a 2560x3837 portrait to 640x424 */
+	cw = 2560;
+	CU_ASSERT_FATAL(image_crop(&loc, 0, (3837 - 1696) / 2, cw, 1696,
+	    &crop) == IMAGE_OK);
+	CU_ASSERT_FATAL(image_resize(&crop, 640, 424, &cov) == IMAGE_OK);
+	near_body = grown_mask(&pp, out.w, out.h, 12);
+	in_body = grown_mask(&pp, out.w, out.h, 0);
+	CU_ASSERT_FATAL(near_body != NULL && in_body != NULL);
+	n = (size_t)out.w * out.h;
+	for (i = 0; i < n; i++) {
+		if (near_body[i] || i / out.w > 380)
+			continue;	/* the feet's shadow may darken */
+		far++;
+		same += abs(out.px[i * 4] - cov.px[i * 4]) <= 2 &&
+		    abs(out.px[i * 4 + 1] - cov.px[i * 4 + 1]) <= 2 &&
+		    abs(out.px[i * 4 + 2] - cov.px[i * 4 + 2]) <= 2;
+	}
+	printf("\n    location kept away from the person: %.4f", (double)same /
+	    far);
+	CU_ASSERT((double)same / far > 0.995);
 	/*
-	 * Cover scaling crops the centre 240 px of the 900 px width, all
-	 * green: the yellow third is cut away.  Corners are location.
+	 * On the person: their own picture, its light moved the way the
+	 * location's mean differs from the photo's.
 	 */
-	CU_ASSERT(near(px_at(&out, 0, 0), 0, 180, 0, 0));
-	CU_ASSERT(near(px_at(&out, 399, 0), 0, 180, 0, 0));
-	CU_ASSERT(near(px_at(&out, 399, 499), 0, 180, 0, 0));
-	CU_ASSERT(near(px_at(&out, 0, 250), 0, 180, 0, 0));
-	/* the person card stands in the middle, garment on its torso */
-	CU_ASSERT(near(px_at(&out, 200, 150), 20, 60, 200, 2));
-	CU_ASSERT(near(px_at(&out, 200, 420), 200, 30, 40, 8));
-	/* no yellow anywhere */
-	for (x = 0; x < 400 * 500; x++)
-		if (out.px[x * 4] > 250 && out.px[x * 4 + 1] > 250 &&
-		    out.px[x * 4 + 2] < 5)
-			break;
-	CU_ASSERT_EQUAL(x, 400 * 500);
-	/* soft mask: between card and background there are mixtures */
-	CU_ASSERT(!near(px_at(&out, 200, 65), 20, 60, 200, 2) &&
-	    !near(px_at(&out, 200, 65), 0, 180, 0, 2));
+	memset(near_body, 0, n);
+	before = mean_where(&person, in_body, 1, 0) +
+	    mean_where(&person, in_body, 1, 1) +
+	    mean_where(&person, in_body, 1, 2);
+	after = mean_where(&out, in_body, 1, 0) + mean_where(&out, in_body, 1,
+	    1) + mean_where(&out, in_body, 1, 2);
+	photo = mean_where(&person, near_body, 0, 0) + mean_where(&person,
+	    near_body, 0, 1) + mean_where(&person, near_body, 0, 2);
+	target = mean_where(&cov, near_body, 0, 0) + mean_where(&cov,
+	    near_body, 0, 1) + mean_where(&cov, near_body, 0, 2);
+	printf("\n    photo %.1f, location %.1f: person %.1f -> %.1f\n  ",
+	    photo / 3, target / 3, before / 3, after / 3);
+	CU_ASSERT((after - before) * (target - photo) > 0);
+	CU_ASSERT(fabs(after - before) > 3 * 3);
+	CU_ASSERT(save_png(&out, "primerka_place.png", path,
+	    sizeof(path)) == 0);
+	free(near_body);
+	free(in_body);
+	image_free(&cov);
+	image_free(&crop);
 	image_free(&out);
 	image_free(&loc);
-	image_free(&outfit);
 	image_free(&person);
+	pose_free_test(&pp);
 }
 
+/* Same inputs, same bytes (and same JPEG). */
 static void
 test_determinism(void)
 {
-	struct image	 person, outfit, loc, a, b;
-	unsigned char	*ea, *eb;
-	size_t		 la, lb, i;
-	uint32_t	 s = 3;
+	struct image		 person, outfit, loc, a, b;
+	struct pose_person	 pp;
+	unsigned char		*ea, *eb;
+	size_t			 la, lb;
 
-	CU_ASSERT_FATAL(image_new(333, 444, &person) == IMAGE_OK);
-	CU_ASSERT_FATAL(image_new(500, 375, &loc) == IMAGE_OK);
-	for (i = 0; i < (size_t)333 * 444 * 4; i++)
-		person.px[i] = (i & 3) == 3 ? 255 : (unsigned char)lcg(&s);
-	for (i = 0; i < (size_t)500 * 375 * 4; i++)
-		loc.px[i] = (i & 3) == 3 ? 255 : (unsigned char)lcg(&s);
-	CU_ASSERT_FATAL(make_outfit(257, 199, &outfit) == 0);
-	CU_ASSERT_EQUAL_FATAL(compose_tryon(&person, &outfit, &loc, NULL,
-	    &a), COMPOSE_OK);
-	CU_ASSERT_EQUAL_FATAL(compose_tryon(&person, &outfit, &loc, NULL,
-	    &b), COMPOSE_OK);
+	CU_ASSERT_FATAL(load_image("people_interior_pool_hall.jpg", &person) ==
+	    0);
+	CU_ASSERT_FATAL(load_image("garment_jacket.png", &outfit) == 0);
+	CU_ASSERT_FATAL(load_image("scene_street_town_sharp.jpg", &loc) == 0);
+	CU_ASSERT_FATAL(load_pose("people_interior_pool_hall", &pp) == 0);
+	CU_ASSERT_EQUAL_FATAL(compose_tryon(&person, &pp, &outfit,
+	    COMPOSE_CAT_TOPS, &loc, NULL, &a), COMPOSE_OK);
+	CU_ASSERT_EQUAL_FATAL(compose_tryon(&person, &pp, &outfit,
+	    COMPOSE_CAT_TOPS, &loc, NULL, &b), COMPOSE_OK);
+	CU_ASSERT(a.w == person.w && a.h == person.h);
 	CU_ASSERT(a.w == b.w && a.h == b.h &&
 	    memcmp(a.px, b.px, (size_t)a.w * a.h * 4) == 0);
 	CU_ASSERT_FATAL(image_encode_jpeg(&a, 90, &ea, &la) == IMAGE_OK);
@@ -414,6 +808,85 @@ test_determinism(void)
 	image_free(&person);
 	image_free(&outfit);
 	image_free(&loc);
+	pose_free_test(&pp);
+}
+
+/*
+ * Without a pose: the nominal guess (a centred half-body portrait)
+ * dresses the middle of the frame; sizes and max_side; errors.
+ */
+static void
+test_tryon_nominal_and_errors(void)
+{
+	struct image		 person, outfit, out, loc;
+	struct compose_params	 p;
+	struct pose_person	 pp;
+	int			 k;
+
+	CU_ASSERT_FATAL(image_new(400, 500, &person) == IMAGE_OK);
+	fill(&person, 20, 60, 200);
+	CU_ASSERT_FATAL(make_outfit(300, 240, &outfit) == 0);
+	CU_ASSERT_EQUAL_FATAL(compose_tryon(&person, NULL, &outfit,
+	    COMPOSE_CAT_TOPS, NULL, NULL, &out), COMPOSE_OK);
+	CU_ASSERT(out.w == 400 && out.h == 500);
+	CU_ASSERT(near(px_at(&out, 200, 40), 20, 60, 200, 0));	/* head */
+	CU_ASSERT(near(px_at(&out, 0, 499), 20, 60, 200, 0));	/* corner */
+	/* the torso's middle is the garment's red (shaded: flat photo) */
+	CU_ASSERT(near(px_at(&out, 200, 330), 200, 30, 40, 40));
+	image_free(&out);
+
+	/* on a location too: the frame is the photo's, its corner the place */
+	CU_ASSERT_FATAL(image_new(600, 300, &loc) == IMAGE_OK);
+	fill(&loc, 0, 180, 0);
+	CU_ASSERT_EQUAL_FATAL(compose_tryon(&person, NULL, &outfit,
+	    COMPOSE_CAT_TOPS, &loc, NULL, &out), COMPOSE_OK);
+	CU_ASSERT(out.w == 400 && out.h == 500);
+	CU_ASSERT(near(px_at(&out, 0, 0), 0, 180, 0, 0));
+	CU_ASSERT(near(px_at(&out, 399, 0), 0, 180, 0, 0));
+	CU_ASSERT(!near(px_at(&out, 200, 330), 0, 180, 0, 30));
+	image_free(&out);
+	image_free(&loc);
+
+	compose_params_default(&p);
+	p.max_side = 250;
+	k = compose_tryon(&person, NULL, &outfit, COMPOSE_CAT_ONE_PIECES,
+	    NULL, &p, &out);
+	CU_ASSERT_EQUAL(k, COMPOSE_OK);
+	CU_ASSERT(out.w == 200 && out.h == 250);
+	image_free(&out);
+
+	/* errors leave *out empty */
+	CU_ASSERT_EQUAL(compose_tryon(NULL, NULL, &outfit, COMPOSE_CAT_TOPS,
+	    NULL, NULL, &out), COMPOSE_E_INVAL);
+	CU_ASSERT_PTR_NULL(out.px);
+	CU_ASSERT_EQUAL(compose_tryon(&person, NULL, &outfit,
+	    COMPOSE_CAT__MAX, NULL, NULL, &out), COMPOSE_E_INVAL);
+	CU_ASSERT_EQUAL(compose_dress(&person, NULL, &outfit,
+	    COMPOSE_CAT_TOPS, NULL, &out), COMPOSE_E_INVAL);
+	CU_ASSERT_EQUAL(compose_place_person(&person, NULL, &outfit, NULL,
+	    &out), COMPOSE_E_INVAL);
+	/* a degenerate pose: every landmark on one point */
+	memset(&pp, 0, sizeof(pp));
+	for (k = 0; k < POSE_LM__MAX; k++) {
+		pp.lm[k].x = 100;
+		pp.lm[k].y = 100;
+	}
+	CU_ASSERT_EQUAL(compose_dress(&person, &pp, &outfit, COMPOSE_CAT_TOPS,
+	    NULL, &out), COMPOSE_E_NO_BODY);
+	CU_ASSERT_PTR_NULL(out.px);
+	pp.lm[0].x = 1.0f / 0.0f;
+	CU_ASSERT_EQUAL(compose_dress(&person, &pp, &outfit, COMPOSE_CAT_TOPS,
+	    NULL, &out), COMPOSE_E_NO_BODY);
+	fill(&outfit, 90, 90, 90);
+	CU_ASSERT_EQUAL(compose_tryon(&person, NULL, &outfit,
+	    COMPOSE_CAT_TOPS, NULL, NULL, &out), COMPOSE_E_NO_GARMENT);
+	CU_ASSERT_PTR_NULL(out.px);
+	CU_ASSERT_EQUAL(compose_cat_parse("one-pieces"),
+	    COMPOSE_CAT_ONE_PIECES);
+	CU_ASSERT_EQUAL(compose_cat_parse("hats"), -1);
+	CU_ASSERT_EQUAL(compose_cat_parse(NULL), -1);
+	image_free(&person);
+	image_free(&outfit);
 }
 
 static void
@@ -438,69 +911,22 @@ test_thumbnail(void)
 	image_free(&img);
 }
 
-/* The real fixtures, end to end; the PNGs are for human eyes. */
+/* The T-shirt mockup's cutout: the purple frame goes, the shirts stay. */
 static void
-test_real_fixtures(void)
+test_cutout_mockup(void)
 {
-	struct image		 person, outfit, loc, out, cut;
+	struct image		 outfit, cut;
 	struct compose_box	 box;
-	char			 path[1100];
 
-	CU_ASSERT_FATAL(load_image("people_grace_hopper_portrait.jpg",
-	    &person) == 0);
 	CU_ASSERT_FATAL(load_image("product_tshirt_mockup.png", &outfit) == 0);
-	CU_ASSERT_FATAL(load_image("scene_street_town_sharp.jpg", &loc) == 0);
-
 	CU_ASSERT_EQUAL_FATAL(compose_cutout(&outfit, NULL, &cut, &box),
 	    COMPOSE_OK);
-	/* the purple frame goes, the shirts stay */
 	CU_ASSERT_EQUAL(px_at(&cut, 10, 150)[3], 0);
 	CU_ASSERT_EQUAL(px_at(&cut, 300, 200)[3], 0);	/* between shirts */
 	CU_ASSERT_EQUAL(px_at(&cut, 150, 60)[3], 255);	/* front shirt */
 	CU_ASSERT_EQUAL(px_at(&cut, 450, 150)[3], 255);	/* back shirt */
 	image_free(&cut);
-
-	CU_ASSERT_EQUAL_FATAL(compose_tryon(&person, &outfit, NULL, NULL,
-	    &out), COMPOSE_OK);
-	CU_ASSERT(out.w == 512 && out.h == 600);
-	CU_ASSERT(memcmp(px_at(&out, 0, 0), px_at(&person, 0, 0), 4) == 0);
-	/*
-	 * Plain white of the front shirt over the navy uniform: the shirt
-	 * mockup (587 px after cutout) is drawn 317 px wide at (97, 312).
-	 * The centre column shows the person: the purple divider between
-	 * the front and back views is removed.
-	 */
-	CU_ASSERT(px_at(&person, 140, 420)[0] < 100);
-	CU_ASSERT(near(px_at(&out, 140, 420), 245, 237, 237, 15));
-	CU_ASSERT(save_png(&out, "primerka_tryon.png", path,
-	    sizeof(path)) == 0);
-	printf("\n  wrote %s", path);
-	image_free(&out);
-
-	CU_ASSERT_EQUAL_FATAL(compose_tryon(&person, &outfit, &loc, NULL,
-	    &out), COMPOSE_OK);
-	CU_ASSERT(out.w == 512 && out.h == 600);
-	/* the street scene 1024x768 cover-cropped to the centre 655 px */
-	{
-		struct image c, r;
-
-		CU_ASSERT_FATAL(image_crop(&loc, (1024 - 655) / 2, 0, 655, 768,
-		    &c) == IMAGE_OK);
-		CU_ASSERT_FATAL(image_resize(&c, 512, 600, &r) == IMAGE_OK);
-		CU_ASSERT(near(px_at(&out, 0, 0), px_at(&r, 0, 0)[0],
-		    px_at(&r, 0, 0)[1], px_at(&r, 0, 0)[2], 2));
-		CU_ASSERT(near(px_at(&out, 511, 599), px_at(&r, 511, 599)[0],
-		    px_at(&r, 511, 599)[1], px_at(&r, 511, 599)[2], 2));
-		image_free(&c);
-		image_free(&r);
-	}
-	CU_ASSERT(save_png(&out, "primerka_tryon_location.png", path,
-	    sizeof(path)) == 0);
-	printf("\n  wrote %s ", path);
-	image_free(&out);
-	image_free(&person);
 	image_free(&outfit);
-	image_free(&loc);
 }
 
 int
@@ -518,12 +944,15 @@ main(void)
 	    CU_add_test(s, "cutout textured frame",
 	    test_cutout_textured_frame) == NULL ||
 	    CU_add_test(s, "cutout errors", test_cutout_errors) == NULL ||
-	    CU_add_test(s, "placement and size",
-	    test_tryon_placement_and_size) == NULL ||
-	    CU_add_test(s, "location", test_tryon_location) == NULL ||
+	    CU_add_test(s, "cutout mockup", test_cutout_mockup) == NULL ||
+	    CU_add_test(s, "dress fixtures", test_dress_fixtures) == NULL ||
+	    CU_add_test(s, "shifted pose fails the check",
+	    test_dress_shifted_fails) == NULL ||
+	    CU_add_test(s, "place person", test_place_person) == NULL ||
+	    CU_add_test(s, "nominal pose and errors",
+	    test_tryon_nominal_and_errors) == NULL ||
 	    CU_add_test(s, "determinism", test_determinism) == NULL ||
-	    CU_add_test(s, "thumbnail", test_thumbnail) == NULL ||
-	    CU_add_test(s, "real fixtures", test_real_fixtures) == NULL) {
+	    CU_add_test(s, "thumbnail", test_thumbnail) == NULL) {
 		CU_cleanup_registry();
 		return 2;
 	}

@@ -1,6 +1,9 @@
 /*
  * Tests for lib/config.c: INI parsing, environment overrides, typed reads.
  */
+#include <sys/stat.h>
+
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -136,6 +139,69 @@ test_packs(void)
 	CU_ASSERT_EQUAL(n, 0);
 }
 
+/* Write text to dir/name; returns the path in a static buffer. */
+static const char *
+write_file(const char *dir, const char *name, const char *text)
+{
+	static char	 path[512];
+	FILE		*f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+static void
+test_secret_files(void)
+{
+	char		 dir[] = "/tmp/primerka-cfg-XXXXXX", conf[600];
+	char		 creds[600], text[1024], err[256];
+	struct config	*c;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	snprintf(creds, sizeof(creds), "%s/creds", dir);
+	CU_ASSERT_FATAL(mkdir(creds, 0700) == 0);
+	write_file(dir, "token", "123:abc\n\n");
+	write_file(creds, "primerka_s3.secret_key", "s3cret\n");
+	write_file(creds, "db", "pw\n");
+	write_file(creds, "unrelated", "x");
+	snprintf(text, sizeof(text), "[telegram]\nbot_token_file = %s/token\n"
+	    "[s3]\nsecret_key = in-the-file\n[database]\npassword_file = db\n",
+	    dir);
+	snprintf(conf, sizeof(conf), "%s", write_file(dir, "a.conf", text));
+
+	/* Absolute key_file; credentials win over the file's own value. */
+	setenv("CREDENTIALS_DIRECTORY", creds, 1);
+	c = config_load(conf, 0, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_STRING_EQUAL(config_get(c, "telegram", "bot_token", ""),
+	    "123:abc");
+	CU_ASSERT_STRING_EQUAL(config_get(c, "s3", "secret_key", ""), "s3cret");
+	CU_ASSERT_STRING_EQUAL(config_get(c, "database", "password", ""), "pw");
+	config_free(c);
+
+	/* Without the directory the relative file is not found: the error
+	 * names the key. */
+	unsetenv("CREDENTIALS_DIRECTORY");
+	err[0] = '\0';
+	CU_ASSERT_PTR_NULL(config_load(conf, 0, err, sizeof(err)));
+	CU_ASSERT(strstr(err, "database.password") != NULL);
+
+	/* Both key and key_file: refused, by name. */
+	snprintf(text, sizeof(text), "[telegram]\nbot_token = x\n"
+	    "bot_token_file = %s/token\n", dir);
+	snprintf(conf, sizeof(conf), "%s", write_file(dir, "b.conf", text));
+	err[0] = '\0';
+	CU_ASSERT_PTR_NULL(config_load(conf, 0, err, sizeof(err)));
+	CU_ASSERT(strstr(err, "telegram.bot_token") != NULL);
+
+	snprintf(text, sizeof(text), "rm -rf '%s'", dir);
+	CU_ASSERT(system(text) == 0);
+}
+
 static void
 test_load_missing(void)
 {
@@ -162,6 +228,7 @@ main(void)
 	CU_add_test(s, "parse errors", test_parse_errors);
 	CU_add_test(s, "environment overrides", test_env_override);
 	CU_add_test(s, "missing file", test_load_missing);
+	CU_add_test(s, "secrets from files and credentials", test_secret_files);
 	CU_add_test(s, "payment packs", test_packs);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();

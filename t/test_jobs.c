@@ -212,6 +212,80 @@ test_errors_sql(void)
 	CU_ASSERT_EQUAL(job_error_parse("no-such-code"), -1);
 }
 
+/* The statuses named in the IN (...) list of SQL function fn, as a mask. */
+static unsigned
+sql_set(const char *sql, const char *fn)
+{
+	const char	*p, *q, *end;
+	char		 want[64];
+	unsigned	 mask = 0;
+	int		 i;
+
+	snprintf(want, sizeof(want), "CREATE FUNCTION %s(", fn);
+	p = strstr(sql, want);
+	if (p != NULL)
+		p = strstr(p, " IN (");
+	end = p != NULL ? strchr(p, ')') : NULL;
+	if (end == NULL)
+		return 0;
+	for (i = 0; i < JOB_STATUS__MAX; i++) {
+		snprintf(want, sizeof(want), "'%s'",
+		    job_status_name((enum job_status)i));
+		q = strstr(p, want);
+		if (q != NULL && q < end)
+			mask |= 1u << i;
+	}
+	return mask;
+}
+
+/*
+ * The status subsets of C (lib/jobs.c) and SQL (db/008_status_sets.sql)
+ * are the same sets, and no statement spells the terminal set again.
+ */
+static void
+test_status_sets(void)
+{
+	static const char *const srcs[] = {
+		"lib/queue.c", "fcgi/health.c", "fcgi/jobs_api.c",
+		"batch/validating.c", "lib/retention.c"
+	};
+	char		*sql, *c;
+	unsigned	 term = 0, canc = 0;
+	size_t		 k;
+	int		 i;
+
+	for (i = 0; i < JOB_STATUS__MAX; i++) {
+		if (job_status_terminal((enum job_status)i))
+			term |= 1u << i;
+		if (job_status_cancellable((enum job_status)i))
+			canc |= 1u << i;
+		CU_ASSERT_EQUAL(job_status_claimable((enum job_status)i),
+		    !job_status_terminal((enum job_status)i));
+		/* Nothing is both cancellable and finished. */
+		CU_ASSERT_FALSE(job_status_terminal((enum job_status)i) &&
+		    job_status_cancellable((enum job_status)i));
+	}
+	CU_ASSERT_EQUAL(term, (1u << JOB_COMPLETED) | (1u << JOB_FAILED));
+	CU_ASSERT_TRUE(job_status_cancellable(JOB_QUEUED));
+	CU_ASSERT_FALSE(job_status_cancellable(JOB_RUNNING));
+	sql = slurp("db/008_status_sets.sql");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sql);
+	CU_ASSERT_EQUAL(sql_set(sql, "job_status_terminal"), term);
+	CU_ASSERT_EQUAL(sql_set(sql, "job_status_cancellable"), canc);
+	CU_ASSERT_PTR_NOT_NULL(strstr(sql, "NOT job_status_terminal(s)"));
+	free(sql);
+	for (k = 0; k < sizeof(srcs) / sizeof(srcs[0]); k++) {
+		c = slurp(srcs[k]);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+		if (strstr(c, "'COMPLETED', 'FAILED'") != NULL)
+			fprintf(stderr, "%s spells the terminal set\n",
+			    srcs[k]);
+		CU_ASSERT_PTR_NULL(strstr(c, "'COMPLETED', 'FAILED'"));
+		CU_ASSERT_PTR_NULL(strstr(c, "\"COMPLETED\") "));
+		free(c);
+	}
+}
+
 /* The SQL enum lists the statuses of the C table, in order. */
 static void
 test_sql_enum(void)
@@ -264,6 +338,7 @@ main(void)
 	CU_add_test(s, "SQL enum matches", test_sql_enum);
 	CU_add_test(s, "error codes match openapi.yaml", test_errors_openapi);
 	CU_add_test(s, "error codes written by SQL", test_errors_sql);
+	CU_add_test(s, "status subsets in C and SQL", test_status_sets);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failed = CU_get_number_of_tests_failed();

@@ -162,6 +162,9 @@ call 200 GET "$V/animations/{id}" "$V/animations/$anim" -H "$HU"
 check "the animation COMPLETED with a preview" [ "$(jget .status):$(jget '.result.preview_url != null')" = COMPLETED:true ]
 call 200 GET $V/animations "$V/animations" -H "$HU"
 call 404 GET "$V/animations/{id}" "$V/animations/$job" -H "$HU"
+call 200 POST "$V/tryons/{id}/share" "$V/tryons/$job/share" -H "$HU"
+call 404 POST "$V/tryons/{id}/share" "$V/tryons/$anim/share" -H "$HU"
+call 200 POST "$V/animations/{id}/share" "$V/animations/$anim/share" -H "$HU"
 
 echo "live answers: events, catalogue writes, statistics"
 call 202 POST $V/events $V/events -H "$HU" -H "$JSON" \
@@ -203,6 +206,13 @@ call 401 POST $V/telegram/webhook $V/telegram/webhook -H "$JSON" --data '{"updat
 call 200 POST $V/telegram/webhook $V/telegram/webhook -H "$JSON" \
 	-H "X-Telegram-Bot-Api-Secret-Token: $PRIMERKA_TG_WEBHOOK_SECRET" --data '{"update_id":1}'
 
+echo "live answers: settings"
+call 200 GET $V/me/settings $V/me/settings -H "$HU"
+call 200 PATCH $V/me/settings $V/me/settings -H "$HU" -H "$JSON" --data '{"notifications":false,"language":"ru"}'
+check "the change is in the answer" [ "$(jq -c '[.notifications, .language]' <<<"$body")" = '[false,"ru"]' ]
+call 400 PATCH $V/me/settings $V/me/settings -H "$HU" -H "$JSON" --data '{"notifications":1}'
+call 401 GET $V/me/settings $V/me/settings
+
 echo "live answers: the token history"
 call 200 GET $V/ledger "$V/ledger?limit=3" -H "$HU"
 check "it has entries, newest first ($(jq -c '[.items[].id]' <<<"$body"))" \
@@ -212,6 +222,8 @@ call 401 GET $V/ledger $V/ledger
 
 echo "live answers: loopback endpoints"
 call 200 GET /healthz /healthz
+call 200 GET /livez /livez
+call 200 GET /readyz /readyz
 call 200 GET /metrics /metrics
 
 summary

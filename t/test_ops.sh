@@ -124,6 +124,9 @@ req POST /photos -H "$H3" -H "Content-Type: image/jpeg" --data-binary "@$D/peopl
 expect 503 "upload while S3 is gone"
 hz=$(curl -sS -o /dev/null -w '%{http_code}' "${PRIMERKA_URL%/}/healthz")
 check "/healthz says 503" [ "$hz" = 503 ]
+rz=$(curl -sS -o /dev/null -w '%{http_code}' "${PRIMERKA_URL%/}/readyz")
+lz=$(curl -sS -o /dev/null -w '%{http_code}' "${PRIMERKA_URL%/}/livez")
+check "/readyz says 503, /livez 200: the process itself is fine ($rz, $lz)" [ "$rz:$lz" = 503:200 ]
 "$ROOT/scripts/dev-stack" start >/dev/null 2>&1
 req POST /photos -H "$H3" -H "Content-Type: image/jpeg" --data-binary "@$D/people_grace_hopper_portrait.jpg"
 expect 201 "upload after S3 is back"
@@ -136,6 +139,25 @@ sleep 0.5
 out=$(REQUEST_METHOD=GET DOCUMENT_URI=/healthz REMOTE_ADDR=127.0.0.1 cgi-fcgi -bind -connect "$SOCK" 2>/dev/null)
 check "primerka.fcgi serves on an inherited socket" grep -q '"status":"ok"' <<<"$out"
 check "with its prefork children" [ "$(pgrep -P "$(cat "$TMP/fd0.pid")" | wc -l)" = 2 ]
+fpid=$(cat "$TMP/fd0.pid")
+k1=$(pgrep -P "$fpid" | sort | tr '\n' ' ')
+# SIGHUP in the middle of a stream of requests: none fails.
+served=0
+for i in $(seq 1 40); do
+	[ "$i" = 10 ] && kill -HUP "$fpid"
+	REQUEST_METHOD=GET DOCUMENT_URI=/healthz REMOTE_ADDR=127.0.0.1 \
+		cgi-fcgi -bind -connect "$SOCK" 2>/dev/null | grep -q '"status":"ok"' && served=$((served + 1))
+	sleep 0.05
+done
+k2=$(pgrep -P "$fpid" | sort | tr '\n' ' ')
+check "SIGHUP reloads: every request served across it ($served of 40)" [ "$served" = 40 ]
+check "...by new prefork children ($k1-> $k2)" \
+	bash -c '[ "$(wc -w <<<"$1")" = 2 ] && for p in $2; do grep -qw "$p" <<<"$1" && exit 1; done; true' _ "$k2" "$k1"
+victim=${k2%% *}
+kill -KILL "$victim"
+for _ in $(seq 1 30); do [ "$(pgrep -P "$fpid" | wc -l)" = 2 ] && ! pgrep -P "$fpid" | grep -qx "$victim" && break; sleep 0.1; done
+check "a killed API child is replaced" \
+	bash -c '[ "$(pgrep -P "$1" | wc -l)" = 2 ] && ! pgrep -P "$1" | grep -qx "$2"' _ "$fpid" "$victim"
 kill -TERM "$(cat "$TMP/fd0.pid")"
 for _ in $(seq 1 20); do pid_alive "$TMP/fd0.pid" || break; sleep 0.1; done
 check "and stops on SIGTERM" fails pid_alive "$TMP/fd0.pid"
@@ -147,8 +169,15 @@ if make -C "$ROOT" -s install DESTDIR="$inst" >"$TMP/install.log" 2>&1; then
 	check "make install DESTDIR= installs the four programs ($nprog)" [ "$nprog" = 4 ]
 	nman=$(find "$inst" -path '*/share/man/man[158]/*' -type f -name '*primerka*' | wc -l)
 	nunit=$(find "$inst" -path '*/systemd/system/primerka-*' -type f | wc -l)
-	check "...five man pages, five systemd units, the example config ($nman, $nunit)" \
-		[ "$nman:$nunit:$(find "$inst" -path '*/etc/primerka/primerka.conf.example' | wc -l)" = 5:5:1 ]
+	check "...five man pages, seven systemd units, the example config ($nman, $nunit)" \
+		[ "$nman:$nunit:$(find "$inst" -path '*/etc/primerka/primerka.conf.example' | wc -l)" = 5:7:1 ]
+	# systemd's own rating of the shipped units' sandboxing (<= 2.5).
+	for u in "$ROOT"/systemd/*.service; do
+		e=$(systemd-analyze security --offline=yes "$u" 2>/dev/null |
+			sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
+		check "$(basename "$u"): systemd-analyze security ${e:-?} <= 2.5" \
+			bash -c '[ -n "$1" ] && awk -v e="$1" "BEGIN { exit !(e <= 2.5) }"' _ "$e"
+	done
 	mdir=$(find "$inst" -type d -path '*/share/primerka/db' | head -n 1)
 	missing=$(cd "$ROOT/db" && for f in [0-9][0-9][0-9]_*.sql; do [ -f "$mdir/$f" ] || printf '%s ' "$f"; done)
 	check "every migration is installed (missing: ${missing:-none})" [ -n "$mdir" -a -z "$missing" ]
@@ -159,6 +188,29 @@ if make -C "$ROOT" -s install DESTDIR="$inst" >"$TMP/install.log" 2>&1; then
 	napplied=$(psql -qtAX "$iurl" -c "SELECT count(*) FROM schema_migrations" 2>/dev/null)
 	check "the installed migrations build a fresh database ($napplied applied)" \
 		[ "$napplied" = "$(ls "$ROOT"/db/[0-9][0-9][0-9]_*.sql | wc -l)" ]
+	$PSQL -c "DROP DATABASE $idb" >/dev/null
+	# Two runners at once (two hosts upgrading): the lock lets one work.
+	$PSQL -c "CREATE DATABASE $idb" >/dev/null
+	PRIMERKA_DATABASE_URL="$iurl" PRIMERKA_MIGRATIONS="$mdir" "$ROOT/scripts/migrate" >"$TMP/m1.log" 2>&1 &
+	m1=$!
+	PRIMERKA_DATABASE_URL="$iurl" PRIMERKA_MIGRATIONS="$mdir" "$ROOT/scripts/migrate" >"$TMP/m2.log" 2>&1; r2=$?
+	wait $m1; r1=$?
+	nlines=$(cat "$TMP/m1.log" "$TMP/m2.log" | grep -c "^==> migration")
+	check "two runners at once: both succeed, each file applied once ($r1 $r2, $nlines)" \
+		[ "$r1:$r2:$nlines" = "0:0:$(ls "$mdir"/[0-9][0-9][0-9]_*.sql | wc -l)" ]
+	check "...each recorded with its sha256" \
+		[ "$(psql -qtAX "$iurl" -c "SELECT count(*) FROM schema_migrations WHERE sha256 ~ '^[0-9a-f]{64}$'")" = "$(ls "$mdir"/[0-9][0-9][0-9]_*.sql | wc -l)" ]
+	# An applied migration edited afterwards: refused, nothing applied.
+	mkdir -p "$TMP/edited"
+	cp "$mdir"/*.sql "$TMP/edited/"
+	first=$(ls "$TMP/edited"/[0-9][0-9][0-9]_*.sql | head -n 1)
+	echo "-- an edit" >> "$first"
+	echo "CREATE TABLE never_applied (a int);" > "$TMP/edited/999_after.sql"
+	out=$(PRIMERKA_DATABASE_URL="$iurl" PRIMERKA_MIGRATIONS="$TMP/edited" "$ROOT/scripts/migrate" 2>&1); rc=$?
+	check "a changed applied migration is refused by name (rc $rc)" \
+		bash -c '[ "$1" != 0 ] && grep -q "migration $2 was changed after it was applied" <<<"$3"' _ "$rc" "$(basename "$first" .sql)" "$out"
+	check "...and the run applies nothing after it" \
+		[ "$(psql -qtAX "$iurl" -c "SELECT count(*) FROM pg_tables WHERE tablename = 'never_applied'")" = 0 ]
 	$PSQL -c "DROP DATABASE $idb" >/dev/null
 	# Upgrading: the newest migration over the others, with data in place.
 	last=$(ls "$mdir"/[0-9][0-9][0-9]_*.sql | tail -n 1)
@@ -180,12 +232,91 @@ SQL
 	check "...and a purchase paid before it can be refunded ($rf)" [ "$rf" = refunded:100 ]
 	$PSQL -c "DROP DATABASE $idb" >/dev/null
 	# The site below runs from what was installed.
-	site=$(find "$inst" -type f -path '*/nginx/sites-available/primerka' | head -n 1)
+	site=$(find "$inst" -type f -path '*/share/primerka/examples/nginx-site.conf' | head -n 1)
+	check "make install puts the site in as an example, no live site file" \
+		[ -n "$site" -a -z "$(find "$inst" -path '*/sites-available/*')" ]
+	# An admin's edited site (and config) survive the next make install.
+	live="$inst/etc/nginx/sites-available/primerka"
+	mkdir -p "$(dirname "$live")"
+	{ cat "$site"; echo "# edited by the admin"; } > "$live"
+	cp "$live" "$TMP/live.before"
+	iconf="$(dirname "$(find "$inst" -path '*/etc/primerka/primerka.conf.example')")/primerka.conf"
+	echo "# edited config" > "$iconf"
+	make -C "$ROOT" -s install DESTDIR="$inst" >>"$TMP/install.log" 2>&1
+	check "...and a second make install leaves the edited site and config alone" \
+		sh -c 'cmp -s "$1" "$2" && [ "$(cat "$3")" = "# edited config" ]' _ \
+		"$live" "$TMP/live.before" "$iconf"
 	snippets=$(dirname "$(find "$inst" -type f -name primerka-api.conf | head -n 1)")
 	webroot=$(find "$inst" -type d -path '*/share/primerka/web' | head -n 1)
 	check "the site, its snippets and the Mini App are installed" [ -f "$site" -a -d "$snippets" -a -f "$webroot/index.html" ]
 else
 	bad "make install DESTDIR= ($(tail -n 3 "$TMP/install.log"))"
+fi
+
+echo "check-config"
+ADMIN_CC() { PRIMERKA_CONFIG="$1" "$ROOT/primerka-admin" check-config 2>&1; }
+out=$(ADMIN_CC "$PRIMERKA_CONFIG"); rc=$?
+check "the stack's configuration passes (rc $rc)" [ "$rc:$out" = "0:configuration ok" ]
+# Each kind of problem, each reported by the key's name.
+{ grep -v -e '^bot_token' -e '^access_key' "$PRIMERKA_CONFIG"
+  printf '[s3]\nendpint = http://x\n[limits]\nphoto_min_side = 9999999\n[nonsense]\nkey = 1\n'
+} > "$TMP/bad.conf"
+out=$(ADMIN_CC "$TMP/bad.conf"); rc=$?
+for want in "s3.endpint: unknown key" "nonsense.key: unknown section" \
+    "telegram.bot_token: required" "s3.access_key: required" "photo_min_side"; do
+	check "check-config reports $want (rc $rc)" bash -c '[ "$1" = 1 ] && grep -qF "$2" <<<"$3"' _ "$rc" "$want" "$out"
+done
+out=$(PRIMERKA_CONFIG="$TMP/bad.conf" "$ROOT/primerka.fcgi" --check-config 2>&1); rc=$?
+check "primerka.fcgi --check-config refuses it too (rc $rc)" bash -c '[ "$1" = 1 ] && grep -q "s3.endpint" <<<"$2"' _ "$rc" "$out"
+out=$(PRIMERKA_CONFIG="$ROOT/etc/primerka.conf.example" "$ROOT/primerka-batch" --check-config 2>&1); rc=$?
+check "primerka-batch --check-config refuses the example's placeholders (rc $rc)" \
+	bash -c '[ "$1" = 1 ] && grep -q "telegram.bot_token: still the example" <<<"$2"' _ "$rc" "$out"
+# Secrets from files: KEY_file and systemd credentials.
+token=$(sed -n 's/^bot_token = //p' "$PRIMERKA_CONFIG")
+printf '%s\n' "$token" > "$TMP/token"
+mkdir -p "$TMP/creds"
+printf 'S3RVER' > "$TMP/creds/primerka_s3.access_key"
+{ grep -v -e '^bot_token' -e '^access_key' "$PRIMERKA_CONFIG"
+  printf '[telegram]\nbot_token_file = %s\n' "$TMP/token"; } > "$TMP/files.conf"
+out=$(CREDENTIALS_DIRECTORY="$TMP/creds" ADMIN_CC "$TMP/files.conf"); rc=$?
+check "secrets from a KEY_file and from CREDENTIALS_DIRECTORY pass (rc $rc: $out)" [ "$rc" = 0 ]
+id=$(CREDENTIALS_DIRECTORY="$TMP/creds" PRIMERKA_CONFIG="$TMP/files.conf" "$ROOT/primerka-admin" initdata 42)
+code=$(curl -sS -o /dev/null -w '%{http_code}' "$API/me" -H "Authorization: tma $id")
+check "...and the token from the file signs initData the API accepts ($code)" [ "$code" = 200 ]
+
+echo "backup and a restore drill"
+mkdir -p "$TMP/backups"
+req GET /me -H "$H3"; me_before=$body
+# The catalogue without its presigned URLs (they carry the time).
+catalogue() { curl -sS "$API/outfits?limit=50" -H "$H3" | jq -c '[.items[] | {id, title}]'; }
+out_before=$(catalogue)
+ok_b=1
+for _ in 1 2 3; do
+	"$ROOT/scripts/backup" --dir "$TMP/backups" --keep 2 --url "$PRIMERKA_DATABASE_URL" >>"$TMP/backup.log" 2>&1 || ok_b=0
+done
+ndumps=$(ls "$TMP"/backups/primerka-*.dump 2>/dev/null | wc -l)
+check "three backups, the newest two kept ($ndumps)" [ "$ok_b:$ndumps" = 1:2 ]
+check "...and the time of the last one for the alert" grep -q "^primerka_backup_last_success_timestamp_seconds [0-9]" "$TMP/backups/backup.prom"
+dump=$(ls "$TMP"/backups/primerka-*.dump | sort | tail -n 1)
+dbname=$(psql -qtAX "$PRIMERKA_DATABASE_URL" -c "SELECT current_database()")
+admin_url=${PRIMERKA_DATABASE_URL/\/$dbname\?/\/postgres?}
+psql -qtAX "$admin_url" -c "DROP DATABASE $dbname WITH (FORCE)" >/dev/null 2>&1
+req GET /me -H "$H3"
+check "the database is gone: the API says 503 ($code)" [ "$code" = 503 ]
+psql -qtAX "$admin_url" -c "CREATE DATABASE $dbname" >/dev/null
+pg_restore --no-owner --exit-on-error -d "$PRIMERKA_DATABASE_URL" "$dump" >"$TMP/restore.log" 2>&1
+check "pg_restore of the newest dump" [ $? = 0 ]
+for _ in $(seq 1 20); do req GET /me -H "$H3"; [ "$code" = 200 ] && break; sleep 0.5; done
+check "the API serves the same user after the restore" [ "$body" = "$me_before" ]
+out_after=$(catalogue)
+check "...and the same catalogue ($(jq length <<<"$out_before") outfits)" \
+	[ "$out_before" != "[]" -a "$out_after" = "$out_before" ]
+
+echo "alert rules"
+if command -v promtool >/dev/null; then
+	check "docs/alerts.yml passes promtool check rules" promtool check rules "$ROOT/docs/alerts.yml"
+else
+	bad "promtool is missing (Debian's prometheus package, scripts/deps)"
 fi
 
 echo "the production nginx site, as installed"
@@ -220,11 +351,23 @@ http {
 NGX
 sed -i "s|include snippets/|include $TMP/nginx/snippets/|" "$TMP/nginx/site.conf"
 check "nginx -t accepts the production site" nginx -t -q -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf"
+check "...which sets nothing at http{} level but its own names" \
+	fails grep -qE "^(access_log|limit_req_status|include|ssl_|log_format)" "$TMP/nginx/site.conf"
+# A second instance on the same host: the same file under another
+# instance name must load beside the first (no name is global).
+sed -e 's/primerka_main/primerka_two/g; s/primerka-main/primerka-two/g' \
+    -e 's/server_name primerka.example.com;/server_name two.example.com;/' \
+    "$TMP/nginx/site.conf" > "$TMP/nginx/site2.conf"
+sed "s|include $TMP/nginx/site.conf;|&\n\tinclude $TMP/nginx/site2.conf;|" \
+    "$TMP/nginx/nginx.conf" > "$TMP/nginx/two.conf"
+check "...and a second instance of it loads beside it" \
+	nginx -t -q -p "$TMP/nginx" -c "$TMP/nginx/two.conf"
 if nginx -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" 2>/dev/null; then
 	hdrs=$(curl -sSk -D - -o "$TMP/index.html" "https://127.0.0.1:$((PRIMERKA_PORT + 7))/")
 	check "HTTPS serves the Mini App with HSTS" grep -qi "^strict-transport-security" <<<"$hdrs"
 	check "...the installed one" cmp -s "$TMP/index.html" "$ROOT/web/index.html"
 	check "and a CSP" grep -qi "^content-security-policy" <<<"$hdrs"
+	check "...without the local stack's origins" fails grep -qi "^content-security-policy.*127\.0\.0\.1" <<<"$hdrs"
 	code=$(curl -sSk -o "$TMP/body" -w '%{http_code}' "https://127.0.0.1:$((PRIMERKA_PORT + 7))/api/v1/me" -H "$H3"); body=$(cat "$TMP/body")
 	expect 200 "the API through the production site"
 	hd=$(curl -sSk -o /dev/null -w '%{http_code}' "https://127.0.0.1:$((PRIMERKA_PORT + 7))/healthz")

@@ -185,6 +185,9 @@ inputs(const char *g, char *photo, char *garment, size_t len)
 	snprintf(garment, len, "%s/inputs/%s?%s", emu_base, g, SIG);
 }
 
+/* The seed of the next tryon(): 0 the provider's own (a first try). */
+static int64_t	next_seed;
+
 /*
  * One try-on of garment g with provider p and hooks h; err and *url
  * filled.  Returns the provider's result.
@@ -204,6 +207,7 @@ tryon(struct provider *p, const char *g, const char *category,
 	rq.outfit_url = garment;
 	rq.category = category;
 	rq.prompt = "a person wearing the outfit";
+	rq.seed = next_seed;
 	return p->tryon(p, &rq, h, url, err);
 }
 
@@ -292,8 +296,18 @@ test_success(void)
 	CU_ASSERT(strstr(body, "\"inputs\":{") != NULL);
 	CU_ASSERT(strstr(body, "\"category\":\"tops\"") != NULL);
 	CU_ASSERT(strstr(body, "X-Amz-Credential=AKIA%2F20250101") != NULL);
+	CU_ASSERT(strstr(body, "\"seed\"") == NULL);
 	free(body);
 	free(url);
+	/* "Try again": the new seed goes with the inputs. */
+	next_seed = 1234;
+	CU_ASSERT_EQUAL(tryon(p, "g-seed.png", "tops", &h, &url, &e), 0);
+	next_seed = 0;
+	free(url);
+	body = stat_body(path_key("g-seed.png", k, sizeof(k)));
+	CU_ASSERT(body != NULL && strstr(body, "\"inputs\":{") != NULL &&
+	    strstr(body, "\"seed\":1234") != NULL);
+	free(body);
 	provider_free(p);
 }
 

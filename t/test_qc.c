@@ -7,7 +7,8 @@
  * Fixtures: $PRIMERKA_FIXTURES, else $srcdir/t/data/fixtures, else
  * $srcdir/../shared/fixtures.  The NSFW model ($NSFW_MODEL, default
  * $srcdir/models/nsfw_mobilenet_v2.bin) is required: the fixture verdicts
- * include the NSFW check, so a missing model fails the suite.
+ * include the NSFW check, so a missing model fails the suite.  So are the
+ * pose models ($srcdir/models, scripts/pose-convert): the person checks.
  */
 #include <math.h>
 #include <stdint.h>
@@ -26,6 +27,7 @@
 
 static const char	*srcdir = ".";
 static struct nsfw_model *model;
+static struct pose_model *pose;
 static struct qc_config	 cfg;
 
 /* ------------------------------------------------------------ helpers */
@@ -836,6 +838,151 @@ test_json(void)
 	json_object_put(o);
 }
 
+/* ------------------------------------------------------------ people */
+
+/* qc_check_people() on a fixture file or on an image (as PNG). */
+static int
+people_file(const char *name, struct qc_report *r)
+{
+	unsigned char	*buf;
+	size_t		 len;
+	int		 rc;
+
+	if (tu_read_file(tu_fixture(srcdir, name), &buf, &len) != 0)
+		return -1;
+	rc = qc_check_people(&cfg, NULL, pose, QC_USER_PHOTO, buf, len, r);
+	free(buf);
+	return rc;
+}
+
+static int
+people_image(const struct image *img, struct qc_report *r)
+{
+	unsigned char	*buf = NULL;
+	size_t		 len = 0;
+	int		 rc;
+
+	if (image_encode_png(img, &buf, &len) != IMAGE_OK)
+		return -100;
+	rc = qc_check_people(&cfg, NULL, pose, QC_USER_PHOTO, buf, len, r);
+	free(buf);
+	return rc;
+}
+
+static int
+person_reason(const struct qc_report *r)
+{
+	return qc_has_reason(r, QC_R_NO_PERSON) ||
+	    qc_has_reason(r, QC_R_SEVERAL_PEOPLE) ||
+	    qc_has_reason(r, QC_R_PERSON_TOO_SMALL);
+}
+
+static void
+test_people_fixtures(void)
+{
+	static const char *const ok[] = { "people_fullbody_outdoor.jpg",
+	    "people_astronaut_portrait.png",
+	    "people_grace_hopper_portrait.jpg",	/* cut at the waist */
+	    "people_interior_pool_hall.jpg" };	/* a second man behind */
+	static const char *const none[] = { "scene_interior_living_room.jpg",
+	    "product_coffee_cup.png", "product_fig_bowl_plain_bg.jpg" };
+	struct qc_report	 r;
+	json_object		*o, *p, *v;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		CU_ASSERT_FATAL(people_file(ok[i], &r) == QC_OK);
+		CU_ASSERT(r.person_done);
+		CU_ASSERT(r.npersons >= 1);
+		CU_ASSERT(r.landmarks_done);
+		if (person_reason(&r))
+			fprintf(stderr, "%s: unexpected person verdict\n",
+			    ok[i]);
+		CU_ASSERT(!person_reason(&r));
+	}
+	for (i = 0; i < sizeof(none) / sizeof(none[0]); i++) {
+		CU_ASSERT_FATAL(people_file(none[i], &r) == QC_OK);
+		CU_ASSERT(r.person_done);
+		CU_ASSERT_EQUAL(r.npersons, 0);
+		CU_ASSERT(qc_has_reason(&r, QC_R_NO_PERSON));
+		CU_ASSERT(!r.accepted);
+	}
+	/* The full-body photo: its hips between its shoulders and ankles. */
+	CU_ASSERT_FATAL(people_file("people_fullbody_outdoor.jpg", &r) ==
+	    QC_OK);
+	CU_ASSERT(r.landmarks[POSE_LEFT_SHOULDER][1] <
+	    r.landmarks[POSE_LEFT_HIP][1]);
+	CU_ASSERT(r.landmarks[POSE_LEFT_HIP][1] <
+	    r.landmarks[POSE_LEFT_ANKLE][1]);
+	CU_ASSERT(r.person_size > cfg.person_min_size);
+	/* The report carries the landmarks. */
+	o = qc_report_to_json(&r);
+	CU_ASSERT_FATAL(o != NULL);
+	CU_ASSERT_FATAL(json_object_object_get_ex(o, "people", &p));
+	CU_ASSERT(json_object_object_get_ex(p, "count", &v) &&
+	    json_object_get_int(v) == r.npersons);
+	CU_ASSERT(json_object_object_get_ex(p, "landmarks", &v) &&
+	    json_object_array_length(v) == POSE_LM__MAX);
+	json_object_put(o);
+	/* Without a pose model nothing is judged. */
+	CU_ASSERT_FATAL(check_file("scene_interior_living_room.jpg",
+	    QC_USER_PHOTO, &r) == QC_OK);
+	CU_ASSERT(!r.person_done);
+	CU_ASSERT(!qc_has_reason(&r, QC_R_NO_PERSON));
+}
+
+/*
+ * Two copies of the full-body photo's person (its middle third) side by
+ * side: nobody dominates.  The whole photo in the corner of a frame 1.5
+ * times its size, the rest noise: too small.  (The detector finds people by
+ * their faces at 224x224 for the whole frame: much smaller and it finds
+ * nobody.)
+ */
+static void
+test_people_generated(void)
+{
+	struct image		 src, img;
+	struct qc_report	 r;
+	unsigned char		*buf;
+	size_t			 len, row;
+	uint32_t		 seed = 7;
+	int			 y, k, third;
+
+	CU_ASSERT_FATAL(tu_read_file(tu_fixture(srcdir,
+	    "people_fullbody_outdoor.jpg"), &buf, &len) == 0);
+	CU_ASSERT_FATAL(image_decode(buf, len, NULL, &src) == IMAGE_OK);
+	free(buf);
+	row = (size_t)src.w * 4;
+
+	third = src.w / 3;
+	CU_ASSERT_FATAL(image_new(third * 2, src.h, &img) == IMAGE_OK);
+	for (y = 0; y < src.h; y++)
+		for (k = 0; k < 2; k++)
+			memcpy(img.px + ((size_t)y * img.w + (size_t)k *
+			    third) * 4, src.px + ((size_t)y * src.w +
+			    third) * 4, (size_t)third * 4);
+	CU_ASSERT_FATAL(people_image(&img, &r) == QC_OK);
+	CU_ASSERT(r.npersons >= 2);
+	CU_ASSERT(r.person_dominance < cfg.person_dominance);
+	CU_ASSERT(qc_has_reason(&r, QC_R_SEVERAL_PEOPLE));
+	image_free(&img);
+
+	CU_ASSERT_FATAL(image_new(src.w * 3 / 2, src.h * 3 / 2, &img) ==
+	    IMAGE_OK);
+	for (len = 0; len < (size_t)img.w * img.h * 4; len++)
+		img.px[len] = len % 4 == 3 ? 255 :
+		    (unsigned char)(100 + rnd(&seed) % 60);
+	for (y = 0; y < src.h; y++)
+		memcpy(img.px + (size_t)y * img.w * 4, src.px +
+		    (size_t)y * row, row);
+	CU_ASSERT_FATAL(people_image(&img, &r) == QC_OK);
+	CU_ASSERT(r.npersons >= 1);
+	CU_ASSERT(r.person_size < cfg.person_min_size);
+	CU_ASSERT(qc_has_reason(&r, QC_R_PERSON_TOO_SMALL));
+	image_free(&img);
+	image_free(&src);
+}
+
 static int
 suite_init(void)
 {
@@ -854,6 +1001,13 @@ suite_init(void)
 		    err);
 		return -1;
 	}
+	snprintf(path, sizeof(path), "%s/models", srcdir);
+	pose = pose_load(path, err, sizeof(err));
+	if (pose == NULL) {
+		fprintf(stderr, "test_qc: %s (run scripts/pose-convert)\n",
+		    err);
+		return -1;
+	}
 	return 0;
 }
 
@@ -861,6 +1015,7 @@ static int
 suite_clean(void)
 {
 	nsfw_free(model);
+	pose_model_free(pose);
 	return 0;
 }
 
@@ -895,7 +1050,11 @@ main(void)
 	    CU_add_test(s, "nsfw policy", test_nsfw_policy) == NULL ||
 	    CU_add_test(s, "config", test_config) == NULL ||
 	    CU_add_test(s, "reason texts", test_texts) == NULL ||
-	    CU_add_test(s, "json", test_json) == NULL) {
+	    CU_add_test(s, "json", test_json) == NULL ||
+	    CU_add_test(s, "people: fixtures", test_people_fixtures) ==
+	    NULL ||
+	    CU_add_test(s, "people: a group, a small person",
+	    test_people_generated) == NULL) {
 		CU_cleanup_registry();
 		return 2;
 	}

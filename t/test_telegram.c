@@ -843,6 +843,151 @@ test_secret(void)
 	CU_ASSERT_EQUAL(tg_secret_matches("", "x"), 0);
 }
 
+/* A photo message to user 42 with a web_app button. */
+static void
+photo_message(struct tg_message *m, const char *url)
+{
+	memset(m, 0, sizeof(*m));
+	m->media = TG_MEDIA_PHOTO;
+	m->chat_id = 42;
+	m->media_url = url;
+	m->text = "Your try-on is ready: Linen shirt";
+	m->button_text = "Open";
+	m->button_url = "https://app.example/?startapp=t17";
+}
+
+static void
+test_send(void)
+{
+	struct tg_config	 cfg;
+	struct tg_message	 m;
+	char			 err[256], url[128];
+	int64_t			 mid, ra;
+
+	cfg_init(&cfg);
+	emu_reset();
+	/* The emulator fetches loopback URLs as Telegram would: its own
+	 * /__calls answers 200 with a body. */
+	snprintf(url, sizeof(url), "%s/__calls", emu_base);
+	photo_message(&m, url);
+	CU_ASSERT_EQUAL(tg_send(&cfg, &m, &mid, &ra, err, sizeof(err)),
+	    TG_SEND_OK);
+	CU_ASSERT(mid > 0);
+	{
+		char *meth = call_field(0, "method"), *raw = call_field(0, "raw");
+		ASSERT_STR(meth, "sendPhoto");
+		CU_ASSERT(raw != NULL && strstr(raw, "\"chat_id\":42,") != NULL &&
+		    strstr(raw, "\"caption\":\"Your try-on is ready: Linen "
+		    "shirt\",\"reply_markup\":{\"inline_keyboard\":[[{\"text\":"
+		    "\"Open\",\"web_app\":{\"url\":\"https://app.example/?"
+		    "startapp=t17\"}}]]}") != NULL);
+		free(meth);
+		free(raw);
+	}
+	m.media = TG_MEDIA_VIDEO;
+	CU_ASSERT_EQUAL(tg_send(&cfg, &m, &mid, &ra, err, sizeof(err)),
+	    TG_SEND_OK);
+	m.media = TG_MEDIA_TEXT;
+	m.media_url = NULL;
+	CU_ASSERT_EQUAL(tg_send(&cfg, &m, &mid, &ra, err, sizeof(err)),
+	    TG_SEND_OK);
+	CU_ASSERT_EQUAL(n_calls(), 3);
+
+	/* Telegram cannot fetch the photo: refused, not retried. */
+	snprintf(url, sizeof(url), "%s/missing", emu_base);
+	photo_message(&m, url);
+	CU_ASSERT_EQUAL(tg_send(&cfg, &m, &mid, &ra, err, sizeof(err)),
+	    TG_SEND_REJECTED);
+	CU_ASSERT(strstr(err, "failed to get HTTP URL content") != NULL);
+
+	/* Checked before any request. */
+	emu_reset();
+	photo_message(&m, "ftp://x/y.jpg");
+	CU_ASSERT_EQUAL(tg_send(&cfg, &m, &mid, &ra, err, sizeof(err)),
+	    TG_SEND_REJECTED);
+	photo_message(&m, url);
+	m.button_url = "http://app.example/";	/* web_app wants https */
+	CU_ASSERT_EQUAL(tg_send(&cfg, &m, &mid, &ra, err, sizeof(err)),
+	    TG_SEND_REJECTED);
+	photo_message(&m, url);
+	m.chat_id = 0;
+	CU_ASSERT_EQUAL(tg_send(&cfg, &m, &mid, &ra, err, sizeof(err)),
+	    TG_SEND_REJECTED);
+	CU_ASSERT_EQUAL(n_calls(), 0);
+}
+
+static void
+test_send_errors(void)
+{
+	struct tg_config	 cfg;
+	struct tg_message	 m;
+	char			 err[256], url[128];
+	int64_t			 mid, ra;
+
+	cfg_init(&cfg);
+	emu_reset();
+	snprintf(url, sizeof(url), "%s/__calls", emu_base);
+	photo_message(&m, url);
+	script("{\"method\":\"sendPhoto\",\"status\":403}");
+	CU_ASSERT_EQUAL(tg_send(&cfg, &m, &mid, &ra, err, sizeof(err)),
+	    TG_SEND_BLOCKED);
+	CU_ASSERT(strstr(err, "blocked") != NULL);
+	script("{\"method\":\"sendPhoto\",\"status\":429}");
+	CU_ASSERT_EQUAL(tg_send(&cfg, &m, &mid, &ra, err, sizeof(err)),
+	    TG_SEND_RETRY);
+	CU_ASSERT_EQUAL(ra, 1);
+	script("{\"method\":\"sendPhoto\",\"status\":502}");
+	CU_ASSERT_EQUAL(tg_send(&cfg, &m, &mid, &ra, err, sizeof(err)),
+	    TG_SEND_RETRY);
+	script("{\"method\":\"sendPhoto\",\"status\":400}");
+	CU_ASSERT_EQUAL(tg_send(&cfg, &m, &mid, &ra, err, sizeof(err)),
+	    TG_SEND_REJECTED);
+	/* No answer after sending: it may have arrived. */
+	script("{\"method\":\"sendPhoto\",\"hang\":true,\"times\":1}");
+	cfg.timeout_ms = 300;
+	CU_ASSERT_EQUAL(tg_send(&cfg, &m, &mid, &ra, err, sizeof(err)),
+	    TG_SEND_UNKNOWN);
+	/* Nobody listening: surely not sent. */
+	cfg.api_base = "http://127.0.0.1:1";
+	CU_ASSERT_EQUAL(tg_send(&cfg, &m, &mid, &ra, err, sizeof(err)),
+	    TG_SEND_RETRY);
+}
+
+static void
+test_prepared_message(void)
+{
+	struct tg_config	 cfg;
+	struct tg_message	 m;
+	char			 err[256], *id = NULL;
+	int64_t			 exp;
+
+	cfg_init(&cfg);
+	emu_reset();
+	photo_message(&m, "https://storage.example/r.jpg");
+	m.button_url = "https://t.me/primerka_bot/app?startapp=o1-s1";
+	CU_ASSERT_EQUAL(tg_save_prepared_message(&cfg, &m, "share-0123",
+	    &id, &exp, err, sizeof(err)), 0);
+	CU_ASSERT(id != NULL && strlen(id) > 0);
+	CU_ASSERT(exp > 0);
+	free(id);
+	assert_call(0, "savePreparedInlineMessage", "{\"user_id\":42,\"result\":"
+	    "{\"type\":\"photo\",\"id\":\"share-0123\",\"photo_url\":"
+	    "\"https://storage.example/r.jpg\",\"thumbnail_url\":"
+	    "\"https://storage.example/r.jpg\",\"caption\":\"Your try-on is "
+	    "ready: Linen shirt\",\"reply_markup\":{\"inline_keyboard\":[[{"
+	    "\"text\":\"Open\",\"url\":\"https://t.me/primerka_bot/app?"
+	    "startapp=o1-s1\"}]]}},\"allow_user_chats\":true,"
+	    "\"allow_group_chats\":true}");
+	/* A text message cannot be prepared; a bad result id is refused. */
+	m.media = TG_MEDIA_TEXT;
+	CU_ASSERT_EQUAL(tg_save_prepared_message(&cfg, &m, "x", &id, &exp,
+	    err, sizeof(err)), -1);
+	m.media = TG_MEDIA_PHOTO;
+	CU_ASSERT_EQUAL(tg_save_prepared_message(&cfg, &m, "a b", &id, &exp,
+	    err, sizeof(err)), -1);
+	CU_ASSERT_EQUAL(n_calls(), 1);
+}
+
 int
 main(void)
 {
@@ -873,7 +1018,10 @@ main(void)
 	    CU_add_test(s, "pre-checkout", test_pre_checkout) == NULL ||
 	    CU_add_test(s, "setWebhook", test_set_webhook) == NULL ||
 	    CU_add_test(s, "refundStarPayment", test_refund) == NULL ||
-	    CU_add_test(s, "secret", test_secret) == NULL) {
+	    CU_add_test(s, "secret", test_secret) == NULL ||
+	    CU_add_test(s, "send", test_send) == NULL ||
+	    CU_add_test(s, "send errors", test_send_errors) == NULL ||
+	    CU_add_test(s, "prepared message", test_prepared_message) == NULL) {
 		CU_cleanup_registry();
 		emu_stop();
 		return 1;

@@ -131,6 +131,49 @@ st=$(db "SELECT status || ':' || (locked_by IS NULL) FROM jobs WHERE id = $job")
 check "the job is not left held ($st)" grep -qE "^(COMPLETED|RECEIVED):(t|true)$" <<<"$st"
 "$BATCH" --once --max-seconds 20 >>"$TMP/worker.log" 2>&1
 
+echo "supervision: a dead worker process is replaced, SIGHUP reloads"
+kids_of() { pgrep -P "$1" | sort | tr '\n' ' '; }
+cp "$PRIMERKA_CONFIG" "$TMP/sv.conf"
+PRIMERKA_CONFIG="$TMP/sv.conf" "$BATCH" --follow --concurrency 2 >"$TMP/sv.log" 2>&1 &
+wpid=$!
+for _ in $(seq 1 30); do [ "$(kids_of $wpid | wc -w)" = 2 ] && break; sleep 0.1; done
+k1=$(kids_of $wpid)
+victim=${k1%% *}
+kill -KILL "$victim"
+for _ in $(seq 1 40); do
+	k2=$(kids_of $wpid)
+	[ "$(wc -w <<<"$k2")" = 2 ] && ! grep -qw "$victim" <<<"$k2" && break
+	sleep 0.1
+done
+check "a killed worker process is replaced ($k1-> $k2)" \
+	bash -c '[ "$(wc -w <<<"$1")" = 2 ] && ! grep -qw "$2" <<<"$1"' _ "$k2" "$victim"
+check "...and the parent logs it" grep -q "batch worker $victim died (killed by signal 9)" "$TMP/sv.log"
+job=$(new_tryon)
+kill -HUP $wpid
+for _ in $(seq 1 100); do
+	k3=$(kids_of $wpid)
+	[ "$(wc -w <<<"$k3")" = 2 ] && ! grep -qwE "${k2% }" <<<"$(tr ' ' '\n' <<<"$k3")" && break
+	sleep 0.1
+done
+check "SIGHUP replaces every worker process ($k2-> $k3)" \
+	bash -c '[ "$(wc -w <<<"$1")" = 2 ] && for p in $2; do grep -qw "$p" <<<"$1" && exit 1; done; true' _ "$k3" "$k2"
+for _ in $(seq 1 100); do [ "$(db "SELECT status FROM jobs WHERE id = $job")" = COMPLETED ] && break; sleep 0.2; done
+check "...and a job submitted meanwhile completes" [ "$(db "SELECT status FROM jobs WHERE id = $job")" = COMPLETED ]
+printf '[limits]\nphoto_min_side = huge\n' >> "$TMP/sv.conf"
+kill -HUP $wpid
+sleep 1.5
+check "a reload with a bad configuration keeps the processes" [ "$(kids_of $wpid)" = "$k3" ]
+check "...and says why" grep -q "reload refused" "$TMP/sv.log"
+kill -TERM $wpid; wait $wpid
+# A process that cannot start is restarted with a growing pause.
+PRIMERKA_QC_MODEL=/nonexistent/model.bin "$BATCH" --follow >"$TMP/loop.log" 2>&1 &
+wpid=$!
+sleep 8
+kill -TERM $wpid; wait $wpid 2>/dev/null
+deaths=$(grep -c "batch worker .* died" "$TMP/loop.log")
+check "a crash loop backs off: $deaths restarts in 8 s, pauses of 2 and 4 s" \
+	bash -c '[ "$1" -le 5 ] && grep -q "crash loop, restarting in 2 s" "$2" && grep -q "crash loop, restarting in 4 s" "$2"' _ "$deaths" "$TMP/loop.log"
+
 echo "catalogue images: the NSFW verdict (the worker for the API's, primerka-admin at once)"
 ADMIN() { PRIMERKA_CONFIG="$PRIMERKA_CONFIG" "$ROOT/primerka-admin" "$@"; }
 # A threshold of 0 makes the classifier reject any image: the policy at

@@ -906,6 +906,9 @@ tryon_body(struct http_ctx *c, const struct provider_tryon_req *rq)
 	    add_str(in, "category", rq->category) == -1) ||
 	    (c->mode[0] != '\0' && add_str(in, "mode", c->mode) == -1))
 		goto done;
+	if (rq->seed > 0 && json_object_object_add(in, "seed",
+	    json_object_new_int64(rq->seed)) != 0)
+		goto done;
 	s = to_json(top);
 done:
 	json_object_put(top);

@@ -14,7 +14,8 @@
  *	{"model_image": PHOTO_URL, "garment_image": OUTFIT_URL,
  *	    "category": C, "mode": X}
  *     "category" is sent only when it is tops, bottoms, one-pieces or auto
- *     (the API's default is auto); "mode" only when configured.  The
+ *     (the API's default is auto); "mode" only when configured; "seed"
+ *     (an integer) only for a try-on run again with a new seed.  The
  *     location URL and the prompt are not sent: this API has no input
  *     for them.
  *   -> 2xx {"id": ID, "error": null}

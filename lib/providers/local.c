@@ -107,7 +107,7 @@ local_tryon(struct provider *p, const struct provider_tryon_req *rq,
 	struct compose_params	 cp;
 	unsigned char		*jpg = NULL;
 	size_t			 len;
-	int			 rc = -1;
+	int			 rc = -1, cat, crc;
 
 	*url = NULL;
 	if (fetch_image(a, rq->user_photo_url, "photo", &person, err) == -1 ||
@@ -121,11 +121,15 @@ local_tryon(struct provider *p, const struct provider_tryon_req *rq,
 		job_error_set(err, JOB_ERR_INTERNAL, "local: job lost");
 		goto done;
 	}
+	cat = compose_cat_parse(rq->category);
+	if (cat < 0)
+		cat = COMPOSE_CAT_TOPS;
 	compose_params_default(&cp);
-	if (compose_tryon(&person, &outfit, rq->location_url ? &loc : NULL,
-	    &cp, &out) != 0) {
+	crc = compose_tryon(&person, NULL, &outfit, (enum compose_cat)cat,
+	    rq->location_url ? &loc : NULL, &cp, &out);
+	if (crc != COMPOSE_OK) {
 		job_error_set_final(err, JOB_ERR_PROVIDER_ERROR,
-		    "local: composition failed");
+		    "local: composition failed: %s", compose_strerror(crc));
 		goto done;
 	}
 	if (image_encode_jpeg(&out, 90, &jpg, &len) != IMAGE_OK) {

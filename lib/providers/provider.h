@@ -25,6 +25,7 @@ struct provider_tryon_req {
 	const char	*location_url;	/* NULL when no location */
 	const char	*category;	/* tops, bottoms, one-pieces */
 	const char	*prompt;	/* built in PROMPTING */
+	int64_t		 seed;		/* "try again": 1.., 0 the provider's own */
 };
 
 struct provider_animate_req {

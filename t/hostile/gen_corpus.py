@@ -528,6 +528,8 @@ def gen_methods(c):
         ("/api/v1/purchases/%d" % fx["nx"], {"GET"}),
         ("/api/v1/telegram/webhook", {"POST"}),
         ("/healthz", {"GET"}),
+        ("/livez", {"GET"}),
+        ("/readyz", {"GET"}),
         ("/metrics", {"GET"}),
     ]
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS",

@@ -20,6 +20,14 @@ export function setInitData(s) {
 	initData = s || '';
 }
 
+let language = '';
+
+/* The language chosen in the settings ("ru", "en"; "" follows
+ * Telegram's): the server's texts follow it. */
+export function setLanguage(l) {
+	language = l === 'ru' || l === 'en' ? l : '';
+}
+
 /* A random key for one user action (Idempotency-Key). */
 export function newKey() {
 	const b = new Uint8Array(16);
@@ -33,7 +41,8 @@ export function newKey() {
  * Throws ApiError (status 0 and code "network" when offline).
  */
 export async function request(method, path, opts = {}) {
-	const headers = Object.assign({ Authorization: 'tma ' + initData }, opts.headers || {});
+	const headers = Object.assign({ Authorization: 'tma ' + initData },
+	    language ? { 'X-Primerka-Language': language } : {}, opts.headers || {});
 	let body;
 	if (opts.json !== undefined) {
 		headers['Content-Type'] = 'application/json';
@@ -90,4 +99,8 @@ export const api = {
 	purchase: (id) => request('GET', 'purchases/' + id).then((r) => r.data),
 	ledger: (cursor) => request('GET', 'ledger?limit=20' + (cursor ? '&cursor=' + cursor : '')).then((r) => r.data),
 	events: (events) => request('POST', 'events', { json: { events }, keepalive: true }),
+	settings: () => request('GET', 'me/settings').then((r) => r.data),
+	updateSettings: (body) => request('PATCH', 'me/settings', { json: body }).then((r) => r.data),
+	share: (kind, id) => request('POST', (kind === 'animation' ? 'animations/' : 'tryons/') + id + '/share').then((r) => r.data),
+	animation: (id) => request('GET', 'animations/' + id).then((r) => r.data),
 };

@@ -6,12 +6,16 @@ import { tg } from './tg.js';
 import { setInitData } from './api.js';
 import { setLang, pickLang, t } from './i18n.js';
 import { h, icon, notice } from './dom.js';
-import { state, nav, setMain, initChrome, refreshMe, loadSelection, errorText, registerScreen } from './core.js';
+import { state, nav, setMain, initChrome, refreshMe, loadSelection, loadCloudSelection, errorText, registerScreen } from './core.js';
+import { parseStartParam } from './deeplink.js';
+import { applyLanguage, LANG_KEY } from './screens/settings.js';
+import { api } from './api.js';
 import './screens/home.js';
 import './screens/outfit.js';
 import './screens/tryon.js';
 import './screens/history.js';
 import './screens/topup.js';
+import './screens/settings.js';
 
 function noInitScreen() {
 	return {
@@ -48,13 +52,47 @@ async function boot() {
 	}
 	if (state.me.language)
 		setLang(state.me.language);
+	const chosen = await tg.storageGet(LANG_KEY);
+	if (chosen === 'ru' || chosen === 'en')
+		applyLanguage(chosen);
 	loadSelection();
+	await loadCloudSelection();
 	nav.reset('home');
+	await openDeepLink(tg.startParam());
+}
+
+/*
+ * Open what the link names: a try-on or animation of the user's own (the
+ * bot's button), else an outfit (a shared result, a shop's link).
+ */
+async function openDeepLink(sp) {
+	const d = parseStartParam(sp);
+	if (!d)
+		return;
+	document.body.dataset.startapp = sp;
+	if (d.shop) {
+		state.shopId = d.shop;
+		if (nav.current() === 'home' && !d.outfit && !d.tryon && !d.animation)
+			nav.reset('home');
+	}
+	try {
+		if (d.tryon) {
+			nav.go('tryon', { id: d.tryon });
+		} else if (d.animation) {
+			const a = await api.animation(d.animation);
+			nav.go('tryon', { id: a.tryon_id });
+		} else if (d.outfit) {
+			nav.go('outfit', { id: d.outfit });
+		}
+	} catch (e) {
+		/* Not the user's, or gone: stay home. */
+	}
 }
 
 async function main() {
 	await tg.init();
 	setLang(pickLang((tg.user && tg.user.language_code) || navigator.language));
+	tg.initLayout();
 	initChrome();
 	window.__primerka = { state, nav, tg };
 	if (!tg.initData) {

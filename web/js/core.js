@@ -19,6 +19,7 @@ export const state = {
 	tryons: [],
 	animations: [],
 	sel: { photoId: null, outfitId: null, locationId: null },
+	shopId: null,	/* a shop's link: its outfits only (home) */
 };
 
 /* ---- selection, remembered per user on this device ---- */
@@ -37,6 +38,24 @@ export function loadSelection() {
 
 export function saveSelection() {
 	try { localStorage.setItem(selKey(), JSON.stringify(state.sel)); } catch (e) { /* ignore */ }
+	/* Telegram's CloudStorage follows the user to their other devices. */
+	tg.storageSet(CLOUD_SEL, JSON.stringify({ photoId: state.sel.photoId,
+	    outfitId: state.sel.outfitId, locationId: state.sel.locationId }));
+}
+
+const CLOUD_SEL = 'last_selection';
+
+/* The last photo and outfit from CloudStorage (another device's, too). */
+export async function loadCloudSelection() {
+	const v = await tg.storageGet(CLOUD_SEL);
+	if (!v)
+		return;
+	try {
+		const s = JSON.parse(v);
+		for (const k of ['photoId', 'outfitId', 'locationId'])
+			if (s && (s[k] === null || Number.isInteger(s[k])))
+				state.sel[k] = s[k];
+	} catch (e) { /* not ours: ignore */ }
 }
 
 /* ---- data ---- */
@@ -157,6 +176,17 @@ function themeColor(name, fallback) {
  * setMain({text, visible, enabled, progress, onClick}): the one button at
  * the bottom.  Telegram's own when inside Telegram, else the page's.
  */
+export function setSecondary(spec) {
+	const btn = document.getElementById('secbtn');
+	if (tg.setSecondary(spec)) {
+		btn.hidden = true;
+		return;
+	}
+	btn.hidden = !spec;
+	btn.textContent = spec ? spec.text : '';
+	btn.onclick = spec ? () => { tg.haptic('light'); spec.onClick(); } : null;
+}
+
 export function setMain(spec) {
 	main.spec = Object.assign({ visible: true, enabled: true, progress: false }, spec || { visible: false });
 	main.handler = main.spec.onClick || null;
@@ -244,6 +274,7 @@ function mount(entry) {
 	root.appendChild(scr.el);
 	updateBack();
 	setMain(null);
+	setSecondary(null);
 	if (scr.mount)
 		scr.mount();
 	window.scrollTo(0, entry.scroll || 0);
@@ -312,6 +343,11 @@ export function setTitle(text) {
 export function initChrome() {
 	document.getElementById('mainbtn').addEventListener('click', pressMain);
 	document.getElementById('back').addEventListener('click', () => nav.back());
+	/* Settings: Telegram's SettingsButton (in its menu), else a gear here. */
+	const openSettings = () => { if (state.me && nav.current() !== 'settings') nav.go('settings'); };
+	const gear = document.getElementById('settings');
+	gear.hidden = tg.initSettingsButton(openSettings);
+	gear.addEventListener('click', openSettings);
 	/* The balance opens the tokens screen (balance, prices, top-up). */
 	document.getElementById('balance').addEventListener('click', () => {
 		if (state.me && nav.current() !== 'topup')

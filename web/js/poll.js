@@ -1,11 +1,15 @@
 /*
- * Polling a job with backoff: 1 s, 2 s, 4 s, 8 s, then every 8 s, with
- * If-None-Match so an unchanged job costs a 304.  Stops on COMPLETED or
- * FAILED, on stop(), or when the job is gone (404).
+ * Polling a job, with If-None-Match so an unchanged job costs a 304.
+ * The server says when to ask again (poll_after_ms: its estimate of when
+ * the job next changes); the poller follows it within bounds: never
+ * sooner than 1 s between polls after the first, never later than 8 s.
+ * Without an estimate it backs off 1 s, 2 s, 4 s, 8 s, then every 8 s.
+ * Stops on COMPLETED or FAILED, on stop(), or when the job is gone (404).
  */
 import { api } from './api.js';
+import { BACKOFF_MS, nextDelay } from './poll_delay.js';
 
-export const BACKOFF_MS = [1000, 2000, 4000, 8000];
+export { BACKOFF_MS, nextDelay };
 export const TERMINAL = new Set(['COMPLETED', 'FAILED']);
 
 /*
@@ -20,6 +24,16 @@ export function pollJob(kind, id, handlers) {
 	let timer = null;
 	let stopped = false;
 	let ctrl = null;
+	let estimate = null;
+	let estimateAt = 0;
+
+	const learn = (job) => {
+		if (job && typeof job.poll_after_ms === 'number') {
+			estimate = job.poll_after_ms;
+			estimateAt = Date.now();
+		} else
+			estimate = null;
+	};
 
 	const finish = (job) => {
 		stopped = true;
@@ -30,7 +44,7 @@ export function pollJob(kind, id, handlers) {
 	const schedule = () => {
 		if (stopped)
 			return;
-		const delay = BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)];
+		const delay = nextDelay(estimate, estimateAt, Date.now(), attempt);
 		attempt++;
 		timer = setTimeout(tick, delay);
 	};
@@ -46,6 +60,7 @@ export function pollJob(kind, id, handlers) {
 				return;
 			if (r.status !== 304 && r.data) {
 				etag = r.headers.get('ETag') || null;
+				learn(r.data);
 				if (handlers.onUpdate)
 					handlers.onUpdate(r.data);
 				if (TERMINAL.has(r.data.status)) {
@@ -71,6 +86,7 @@ export function pollJob(kind, id, handlers) {
 	if (job && TERMINAL.has(job.status)) {
 		setTimeout(() => finish(job), 0);
 	} else if (job) {
+		learn(job);
 		schedule();
 	} else {
 		tick();

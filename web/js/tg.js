@@ -237,6 +237,183 @@ export const tg = {
 		try { this.wa.openTelegramLink(url); } catch (e) { window.open(url, '_blank', 'noopener'); }
 	},
 
+	/* ---- Bot API 7.x-9.x features, each behind isVersionAtLeast ---- */
+
+	/* Whether a feature of Bot API version v can be used: Telegram's
+	 * WebApp only (the shim has none of them). */
+	can(v) {
+		return this.inTelegram && this.atLeast(v);
+	},
+
+	/*
+	 * The deep link the app was opened with: initData's start_param (a
+	 * t.me/...?startapp= link), else ?startapp= of the page's URL (the
+	 * bot's web_app buttons).  "" when none.
+	 */
+	startParam() {
+		const u = this.wa && this.wa.initDataUnsafe;
+		if (u && typeof u.start_param === 'string' && u.start_param)
+			return u.start_param;
+		try {
+			return new URLSearchParams(window.location.search).get('startapp') || '';
+		} catch (e) {
+			return '';
+		}
+	},
+
+	/*
+	 * Fullscreen on phones (Bot API 8.0), and the safe areas on every
+	 * screen: --safe-top/right/bottom/left hold the device's inset plus
+	 * Telegram's own controls' (contentSafeAreaInset), kept up to date
+	 * from safeAreaChanged, contentSafeAreaChanged and fullscreenChanged.
+	 */
+	initLayout() {
+		const wa = this.wa;
+		const root = document.documentElement;
+		root.dataset.fullscreen = '0';
+		/* Older clients: the stylesheet's env() and --tg-* insets. */
+		if (!this.can('8.0'))
+			return;
+		const apply = () => {
+			const sa = wa.safeAreaInset || {};
+			const ca = wa.contentSafeAreaInset || {};
+			for (const side of ['top', 'right', 'bottom', 'left']) {
+				const v = (Number(sa[side]) || 0) + (Number(ca[side]) || 0);
+				root.style.setProperty('--safe-' + side, v + 'px');
+			}
+			root.dataset.fullscreen = wa.isFullscreen ? '1' : '0';
+		};
+		apply();
+		for (const ev of ['safeAreaChanged', 'contentSafeAreaChanged', 'fullscreenChanged'])
+			try { wa.onEvent(ev, apply); } catch (e) { /* ignore */ }
+		try { wa.onEvent('fullscreenFailed', apply); } catch (e) { /* ignore */ }
+		const mobile = wa.platform === 'ios' || wa.platform === 'android' ||
+		    wa.platform === 'android_x';
+		if (mobile && !wa.isFullscreen && typeof wa.requestFullscreen === 'function')
+			try { wa.requestFullscreen(); } catch (e) { /* ignore */ }
+	},
+
+	/*
+	 * Telegram's SecondaryButton (7.10): setSecondary({text, onClick}) or
+	 * setSecondary(null).  Returns false where there is none (the caller
+	 * shows its own button).
+	 */
+	secondary: { handler: null, wired: false },
+	setSecondary(spec) {
+		if (!this.can('7.10') || !this.wa.SecondaryButton)
+			return false;
+		const sb = this.wa.SecondaryButton;
+		if (!this.secondary.wired) {
+			try { sb.onClick(() => { if (this.secondary.handler) this.secondary.handler(); }); } catch (e) { /* ignore */ }
+			this.secondary.wired = true;
+		}
+		this.secondary.handler = spec ? spec.onClick : null;
+		try {
+			if (spec)
+				sb.setParams({ text: spec.text, is_visible: true, is_active: true, position: 'left' });
+			else
+				sb.setParams({ is_visible: false });
+		} catch (e) {
+			return false;
+		}
+		return true;
+	},
+
+	/* Telegram's SettingsButton (7.0) opening onOpen; false where none. */
+	initSettingsButton(onOpen) {
+		if (!this.can('7.0') || !this.wa.SettingsButton)
+			return false;
+		try {
+			this.wa.SettingsButton.onClick(onOpen);
+			this.wa.SettingsButton.show();
+		} catch (e) {
+			return false;
+		}
+		return true;
+	},
+
+	/* shareToStory (7.8); false where it cannot be used. */
+	canStory() {
+		return this.can('7.8') && typeof this.wa.shareToStory === 'function';
+	},
+	shareToStory(mediaUrl, params) {
+		if (!this.canStory())
+			return false;
+		try { this.wa.shareToStory(mediaUrl, params); } catch (e) { return false; }
+		return true;
+	},
+
+	/* shareMessage (8.0): resolves true when sent, false otherwise. */
+	canShareMessage() {
+		return this.can('8.0') && typeof this.wa.shareMessage === 'function';
+	},
+	shareMessage(id) {
+		if (!this.canShareMessage())
+			return Promise.resolve(false);
+		return new Promise((resolve) => {
+			try { this.wa.shareMessage(id, (sent) => resolve(!!sent)); } catch (e) { resolve(false); }
+		});
+	},
+
+	/* downloadFile (8.0): resolves true when the user accepted it,
+	 * false when declined, null when the client has no such call. */
+	downloadFile(url, fileName) {
+		if (!this.can('8.0') || typeof this.wa.downloadFile !== 'function')
+			return Promise.resolve(null);
+		return new Promise((resolve) => {
+			try {
+				this.wa.downloadFile({ url, file_name: fileName }, (ok) => resolve(!!ok));
+			} catch (e) {
+				resolve(null);
+			}
+		});
+	},
+
+	/* CloudStorage (6.9), else this device's localStorage. */
+	storageGet(key) {
+		const cs = this.can('6.9') && this.wa.CloudStorage;
+		if (!cs) {
+			try { return Promise.resolve(localStorage.getItem(key)); } catch (e) { return Promise.resolve(null); }
+		}
+		return new Promise((resolve) => {
+			try { cs.getItem(key, (err, v) => resolve(err ? null : (v || null))); } catch (e) { resolve(null); }
+		});
+	},
+	storageSet(key, value) {
+		const cs = this.can('6.9') && this.wa.CloudStorage;
+		if (!cs) {
+			try { localStorage.setItem(key, value); } catch (e) { /* ignore */ }
+			return Promise.resolve(true);
+		}
+		return new Promise((resolve) => {
+			try { cs.setItem(key, value, (err, ok) => resolve(!err && !!ok)); } catch (e) { resolve(false); }
+		});
+	},
+
+	/*
+	 * Offer the home-screen shortcut (8.0) when Telegram says it is not
+	 * there yet.  Resolves true when offered.
+	 */
+	offerHomeScreen() {
+		const wa = this.wa;
+		if (!this.can('8.0') || typeof wa.addToHomeScreen !== 'function' ||
+		    typeof wa.checkHomeScreenStatus !== 'function')
+			return Promise.resolve(false);
+		return new Promise((resolve) => {
+			try {
+				wa.checkHomeScreenStatus((status) => {
+					if (status === 'missed' || status === 'unknown') {
+						try { wa.addToHomeScreen(); } catch (e) { resolve(false); return; }
+						resolve(true);
+					} else
+						resolve(false);
+				});
+			} catch (e) {
+				resolve(false);
+			}
+		});
+	},
+
 	/* Whether invoices (payments in Stars) can be opened here. */
 	canPay() {
 		return !!(this.wa && typeof this.wa.openInvoice === 'function' &&

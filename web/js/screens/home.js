@@ -328,7 +328,9 @@ function homeScreen() {
 		if (!state.catalogLoaded) {
 			strip.append(...[0, 1, 2].map(() => h('div', { class: 'outfit-card skeleton' })));
 		} else {
-			for (const it of state.outfits) {
+			/* A shop's link (startapp s<id>) shows that shop's outfits. */
+			const shown = state.shopId ? state.outfits.filter((x) => x.shop_id === state.shopId) : state.outfits;
+			for (const it of shown.length ? shown : state.outfits) {
 				const card = h('div', {
 					class: 'outfit-card' + (it.id === state.sel.outfitId ? ' selected' : ''),
 					testid: 'outfit-card', 'data-outfit-id': it.id, role: 'button', tabindex: '0',
@@ -351,8 +353,12 @@ function homeScreen() {
 		const scroll = keep ? keep.scrollLeft : 0;
 		const details = o ? h('button', { class: 'link-btn', type: 'button', testid: 'outfit-details',
 		    onclick: () => nav.go('outfit', { id: o.id }) }, t('details'), icon('back', 'chev')) : null;
+		const shop = state.shopId && state.outfits.find((x) => x.shop_id === state.shopId);
+		const filter = shop ? h('button', { class: 'chip shop-chip', type: 'button', testid: 'shop-filter',
+		    'data-shop-id': String(state.shopId), onclick: () => { state.shopId = null; renderOutfits(); } },
+		    shop.shop_name, icon('close')) : null;
 		put(outfitCard,
-		    stepHead(2, t('step_outfit'), o ? o.title : null, !!o, details),
+		    stepHead(2, t('step_outfit'), o ? o.title : null, !!o, details), filter,
 		    state.catalogLoaded && !state.outfits.length ? h('p', { class: 'step-note', text: t('outfits_empty') }) : strip);
 		strip.scrollLeft = scroll;
 	}

@@ -11,7 +11,7 @@ import { pollJob, TERMINAL } from '../poll.js';
 import { share, save } from '../media.js';
 import { openShop } from './outfit.js';
 import {
-	state, nav, setMain, registerScreen, refreshMe, loadJobs, getOutfit,
+	state, nav, setMain, setSecondary, registerScreen, refreshMe, loadJobs, getOutfit,
 	available, price, errorText, rememberJob, saveSelection,
 } from '../core.js';
 
@@ -29,6 +29,19 @@ export function progressBar(job, testid) {
 		'aria-valuenow': String(Math.round(f * 100)), testid,
 	}, h('div', { class: 'progress-fill', style: { width: Math.round(f * 100) + '%' } }));
 	return bar;
+}
+
+/*
+ * After the second try-on seen to succeed, offer the home-screen
+ * shortcut, once (remembered in CloudStorage).
+ */
+async function countSuccess() {
+	const n = (Number(await tg.storageGet('tryons_ok')) || 0) + 1;
+	await tg.storageSet('tryons_ok', String(n));
+	if (n < 2 || await tg.storageGet('home_offered'))
+		return;
+	if (await tg.offerHomeScreen())
+		await tg.storageSet('home_offered', '1');
 }
 
 function tryonScreen(params) {
@@ -84,23 +97,98 @@ function tryonScreen(params) {
 			onclick: () => openShop(outfit) }, icon('bag'), t('buy').split(' ')[0]) : null);
 	}
 
-	function mediaActions(url, name, kind) {
-		return h('div', { class: 'media-actions' },
+	/* What the server gives for sharing this job (share code, story,
+	 * prepared message), asked once. */
+	const shared = {};
+	function shareData(jobKind, jobId) {
+		const k = jobKind + ':' + jobId;
+		if (!shared[k])
+			shared[k] = api.share(jobKind, jobId).catch((e) => { delete shared[k]; throw e; });
+		return shared[k];
+	}
+
+	function mediaActions(url, name, kind, jobKind, jobId) {
+		const story = tg.canStory() ? h('button', { class: 'btn btn-secondary', type: 'button', testid: kind + '-story',
+		    onclick: async () => {
+			try {
+				const d = await shareData(jobKind, jobId);
+				const params = { text: d.story.text };
+				if (d.story.widget_link)
+					params.widget_link = d.story.widget_link;
+				if (!tg.shareToStory(d.story.media_url, params))
+					toast(t('share_failed'), 'error');
+			} catch (e) {
+				toast(errorText(e), 'error');
+			}
+		    } }, icon('sparkle'), t('share_story')) : null;
+		return h('div', { class: 'media-actions' }, story,
 		    h('button', { class: 'btn btn-secondary', type: 'button', testid: kind + '-share',
 			onclick: async () => {
+				/* To a chat: the message the bot prepared, with a
+				 * "Try it on" button; the system share sheet where
+				 * the client cannot. */
+				if (tg.canShareMessage()) {
+					try {
+						const d = await shareData(jobKind, jobId);
+						if (d.prepared_message_id) {
+							if (await tg.shareMessage(d.prepared_message_id))
+								tg.haptic('success');
+							return;
+						}
+					} catch (e) { /* fall back below */ }
+				}
 				const r = await share(url, name, 'primerka');
 				if (r === 'copied')
 					toast(t('link_copied'), 'ok');
 				else if (r === 'failed')
 					toast(t('share_failed'), 'error');
-			} }, icon('share'), t('share')),
+			} }, icon('share'), tg.canShareMessage() ? t('share_chat') : t('share')),
 		    h('button', { class: 'btn btn-secondary', type: 'button', testid: kind + '-save',
 			onclick: async () => {
+				/* Telegram's own download where the client has it. */
+				const dl = await tg.downloadFile(url, name);
+				if (dl === true) {
+					tg.haptic('success');
+					return;
+				}
+				if (dl === false)
+					return;		/* the user declined */
 				if (await save(url, name)) {
 					tg.haptic('success');
 					toast(t('saved'), 'ok');
 				}
 			} }, icon('download'), t('save')));
+	}
+
+	/* The other results of the same photo, outfit and location. */
+	function variants() {
+		if (!tryon)
+			return [];
+		return state.tryons.filter((j) => j.status === 'COMPLETED' && j.result &&
+		    j.user_photo_id === tryon.user_photo_id && j.outfit_id === tryon.outfit_id &&
+		    (j.location_id || null) === (tryon.location_id || null)).sort((a, b) => a.id - b.id);
+	}
+
+	function variantsStrip() {
+		const vs = variants();
+		if (vs.length < 2)
+			return null;
+		return h('section', { class: 'card variants', testid: 'variants' },
+		    h('div', { class: 'settings-head', text: t('variants_title') }),
+		    h('div', { class: 'variants-grid' }, vs.map((j, i) =>
+			h('button', { class: 'variant' + (j.id === tryon.id ? ' variant-current' : ''), type: 'button',
+			    testid: 'variant', 'data-id': String(j.id), 'aria-label': t('variant_pick', { n: i + 1 }),
+			    onclick: () => { if (j.id !== tryon.id) nav.replace('tryon', { id: j.id, job: j }); } },
+			    h('img', { src: (j.result.thumbnail_url || j.result.url), alt: '', decoding: 'async' }),
+			    h('span', { class: 'variant-n', text: String(i + 1) })))));
+	}
+
+	/* Try again: the same inputs, a new seed, a new (charged) job. */
+	function againButton() {
+		const need = price('tryon');
+		return h('button', { class: 'btn btn-secondary again', type: 'button', testid: 'try-again',
+		    disabled: available() < need || retryBusy,
+		    onclick: () => retryTryon(true) }, icon('refresh'), t('try_again_seed', { cost: tokens(need) }));
 	}
 
 	function renderResult() {
@@ -118,7 +206,9 @@ function tryonScreen(params) {
 		    h('section', { class: 'result', testid: 'tryon-result' }, frame,
 			h('div', { class: 'charged', testid: 'charged' }, icon('check'),
 			    t('done_charged', { cost: tokens(tryon.cost) })),
-			mediaActions(r.url, 'primerka-' + tryon.id + '.jpg', 'result')),
+			mediaActions(r.url, 'primerka-' + tryon.id + '.jpg', 'result', 'tryon', tryon.id),
+			againButton()),
+		    variantsStrip(),
 		    outfitRow());
 	}
 
@@ -148,14 +238,20 @@ function tryonScreen(params) {
 		    h('button', { class: 'btn btn-secondary', type: 'button', testid: 'failed-home', onclick: () => nav.home() }, t('home'))));
 	}
 
-	async function retryTryon() {
+	async function retryTryon(newSeed) {
 		if (retryBusy)
 			return;
 		retryBusy = true;
-		setMain({ text: t('mb_again'), progress: true });
+		if (newSeed !== true)
+			setMain({ text: t('mb_again'), progress: true });
 		const body = { user_photo_id: tryon.user_photo_id, outfit_id: tryon.outfit_id };
 		if (tryon.location_id)
 			body.location_id = tryon.location_id;
+		if (newSeed === true) {
+			const b = new Uint32Array(1);
+			crypto.getRandomValues(b);
+			body.seed = (b[0] & 0x7fffffff) || 1;
+		}
 		try {
 			const job = await api.createTryon(body, newKey());
 			rememberJob(job);
@@ -201,7 +297,7 @@ function tryonScreen(params) {
 			put(animBox, h('section', { class: 'card anim-card', testid: 'anim-ready' },
 			    h('div', { class: 'anim-head' }, icon('play', 'anim-icon'), h('div', { class: 'anim-title', text: t('anim_ready') })),
 			    h('div', { class: 'video-frame' }, v),
-			    mediaActions(anim.result.url, 'primerka-' + anim.id + '.mp4', 'video')));
+			    mediaActions(anim.result.url, 'primerka-' + anim.id + '.mp4', 'video', 'animation', anim.id)));
 			const p = v.play();
 			if (p && p.catch)
 				p.catch(() => {});
@@ -310,7 +406,11 @@ function tryonScreen(params) {
 			setMain({ text: t('mb_short'), enabled: false });
 		} else {
 			setMain({ text: t('mb_animate', { cost: tokens(need) }), onClick: startAnimation });
+			/* The second action beside it: a new try-on. */
+			setSecondary({ text: t('mb_new'), onClick: () => nav.home() });
+			return;
 		}
+		setSecondary(null);
 	}
 
 	function render() {
@@ -344,8 +444,14 @@ function tryonScreen(params) {
 		rememberJob(j);
 		if (live)
 			tg.haptic(j.status === 'COMPLETED' ? 'success' : 'error');
-		if (j.status === 'COMPLETED')
+		if (j.status === 'COMPLETED' && live)
+			countSuccess();
+		if (j.status === 'COMPLETED') {
 			await findAnimation();
+			/* The variants of these inputs, this one included. */
+			if (variants().length < 2)
+				await loadJobs().catch(() => {});
+		}
 		refreshMe().then(() => { if (!destroyed) render(); }).catch(() => {});
 		if (!destroyed)
 			render();

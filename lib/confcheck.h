@@ -1,0 +1,25 @@
+/*
+ * check-config: the configuration judged as the services would use it,
+ * every problem reported with the key's name (primerka-admin
+ * check-config, primerka.fcgi --check-config, primerka-batch
+ * --check-config; the units run it before they start).
+ */
+#ifndef PRIMERKA_CONFCHECK_H
+#define PRIMERKA_CONFCHECK_H
+
+#include <stdio.h>
+
+#define CONFCHECK_API		0x1	/* what primerka.fcgi needs */
+#define CONFCHECK_WORKER	0x2	/* what primerka-batch needs */
+
+/*
+ * Check the configuration at $PRIMERKA_CONFIG (or the default path) for
+ * the programs in what: unknown sections and keys, values of the wrong
+ * type or out of range, required production settings missing or left at
+ * the example's placeholders, secrets files that cannot be read, the
+ * worker's provider and model.  Writes one "section.key: problem" line a
+ * problem to out; returns the number of problems (0: good to start).
+ */
+int	confcheck_run(const char *prog, unsigned what, FILE *out);
+
+#endif /* PRIMERKA_CONFCHECK_H */

@@ -1,0 +1,36 @@
+/*
+ * Convolution kernels of the network runtime (lib/nn/): plain float32
+ * loops written for the compiler to vectorise, chosen per CPU at run time
+ * (generic, AVX2+FMA, AVX-512).
+ */
+#ifndef PRIMERKA_NN_TFLITE_KERN_H
+#define PRIMERKA_NN_TFLITE_KERN_H
+
+/*
+ * One convolution, NHWC with batch 1.  For tfl_kern_conv w is packed in
+ * panels of 16 output channels, [coutp / 16][kh][kw][cin][16], followed
+ * by coutp biases (coutp = cout rounded up to 16, zero-filled); for
+ * tfl_kern_dw w is [kh][kw][c] (cin == cout) and b the biases or NULL.
+ * zero is cin zeros (tfl_kern_conv reads it for taps outside the input);
+ * kh * kw is at most TFL_KMAXTAP.
+ * pt, pl: leading zero padding; b may be NULL; act 0 none, 1 relu,
+ * 3 relu6.  The caller has checked every size.
+ */
+struct tfl_conv {
+	const float	*in;
+	int		 ih, iw, cin;
+	float		*out;
+	int		 oh, ow, cout;
+	int		 kh, kw, sh, sw, pt, pl;
+	const float	*w;
+	const float	*b;
+	const float	*zero;
+	int		 act;
+};
+
+#define TFL_KMAXTAP	49	/* kernels up to 7x7 */
+
+void	tfl_kern_conv(const struct tfl_conv *c);
+void	tfl_kern_dw(const struct tfl_conv *c);
+
+#endif /* PRIMERKA_NN_TFLITE_KERN_H */
