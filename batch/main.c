@@ -62,6 +62,7 @@ struct opts {
 	int64_t	 max_seconds;
 	int64_t	 lease;
 	int64_t	 poll;
+	int64_t	 slot_wait;
 	int	 pause_at;
 	int	 noop;		/* bench/queue: claim and complete, no stages */
 	int64_t	 batch;		/* jobs claimed at once (--batch) */
@@ -187,6 +188,7 @@ worker_loop(struct app *a, const struct opts *o, int index)
 		c.worker = worker;
 		c.lease = (int)o->lease;
 		c.slot = -1;
+		c.slot_wait = (int)o->slot_wait;
 		c.pause_at = o->pause_at;
 		if (time(NULL) - last_rescue >= o->poll) {
 			int n = queue_rescue(a->db);
@@ -261,8 +263,11 @@ read_opts(struct app *a, struct opts *o, char *err, size_t errlen)
 	if (config_get_int(a->cfg, "worker", "lease", 60, 1, 3600,
 	    &o->lease) == -1 ||
 	    config_get_int(a->cfg, "worker", "poll_interval", 5, 1, 3600,
-	    &o->poll) == -1) {
-		snprintf(err, errlen, "bad [worker] lease or poll_interval");
+	    &o->poll) == -1 ||
+	    config_get_int(a->cfg, "worker", "slot_wait", 600, 1, 86400,
+	    &o->slot_wait) == -1) {
+		snprintf(err, errlen, "bad [worker] lease, poll_interval or "
+		    "slot_wait");
 		return -1;
 	}
 	/* A stage name: the worker stops there (fault tests only). */
@@ -354,7 +359,7 @@ main(int argc, char *argv[])
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct opts	 o = { 0, 1, 0, 300, 60, 5, -1, 0, 1 };
+	struct opts	 o = { 0, 1, 0, 300, 60, 5, 600, -1, 0, 1 };
 	struct app	 a;
 	char		 err[256];
 	int		 ch, mode = 0, i, status, rc = 0;

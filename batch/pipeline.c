@@ -3,6 +3,7 @@
  * and finish it exactly once: COMPLETED with its debit, FAILED, or
  * released for a later attempt with backoff.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,18 +131,20 @@ pipeline_run(struct job_ctx *c)
 			log_job(c, "job dropped", job_status_name(stages[i].status));
 			goto out;
 		}
-		if (c->pause_at == (int)stages[i].status) {
-			/* Fault injection for the crash tests only. */
-			log_job(c, "pausing for a fault test",
-			    job_status_name(stages[i].status));
-			sleep(3600);
-		}
 		t0 = mono_usec();
 		rc = stages[i].run(c);
 		wm_stage(stages[i].status, mono_usec() - t0);
 		if (rc == -1) {
 			job_failed(c);
 			goto out;
+		}
+		if (c->pause_at == (int)stages[i].status) {
+			/* Fault injection for the crash tests only: stop
+			 * with the stage's work done (a slot held in
+			 * QUEUED), until SIGCONT or SIGKILL. */
+			log_job(c, "pausing for a fault test",
+			    job_status_name(stages[i].status));
+			raise(SIGSTOP);
 		}
 	}
 	qr = queue_complete(db, &c->job, c->worker, c->result_key,
@@ -156,6 +159,7 @@ pipeline_run(struct job_ctx *c)
 	else
 		log_job(c, "job completion lost", "");
 out:
+	slot_release(c);	/* cancelled, lost or failed while holding one */
 	if (c->prov->release != NULL && c->result_url != NULL)
 		c->prov->release(c->prov, c->job.id);
 	job_ctx_clear(c);

@@ -25,21 +25,6 @@ save_ref(void *arg, const char *ref)
 	    QUEUE_OK ? 0 : -1;
 }
 
-static void
-release_slot(struct job_ctx *c)
-{
-	char		 sql[96];
-	PGresult	*res;
-
-	if (c->slot < 0)
-		return;
-	snprintf(sql, sizeof(sql), "SELECT pg_advisory_unlock(%d, %d)",
-	    0x70726b, c->slot);
-	res = PQexec(db_conn(c->app->db), sql);
-	PQclear(res);
-	c->slot = -1;
-}
-
 int
 stage_running(struct job_ctx *c)
 {
@@ -60,6 +45,6 @@ stage_running(struct job_ctx *c)
 		rc = c->prov->animate(c->prov, &rq, &hooks, &c->result_url,
 		    &c->err);
 	}
-	release_slot(c);
+	slot_release(c);	/* the provider is done with us */
 	return rc;
 }

@@ -111,21 +111,25 @@ wm_write(const char *path, int processes)
 	}
 	fprintf(f, "# HELP primerka_worker_errors_total Job errors by code "
 	    "(retried or final).\n# TYPE primerka_worker_errors_total counter\n");
-	for (i = 0; i < JOB_ERR__MAX; i++)
-		if ((n = __atomic_load_n(&wm->errors[i], __ATOMIC_RELAXED)) > 0)
+	for (i = 0; i < JOB_ERR__MAX; i++) {
+		n = __atomic_load_n(&wm->errors[i], __ATOMIC_RELAXED);
+		if (n > 0)
 			fprintf(f, "primerka_worker_errors_total{code=\"%s\"} "
 			    "%llu\n", job_error_name((enum job_err)i),
 			    (unsigned long long)n);
+	}
 	fprintf(f, "# HELP primerka_worker_provider_errors_total Provider "
 	    "errors by code.\n"
 	    "# TYPE primerka_worker_provider_errors_total counter\n");
-	for (i = 0; i < JOB_ERR__MAX; i++)
-		if ((n = __atomic_load_n(&wm->errors[i], __ATOMIC_RELAXED)) > 0 &&
-		    strncmp(job_error_name((enum job_err)i), "provider_", 9) == 0)
+	for (i = 0; i < JOB_ERR__MAX; i++) {
+		n = __atomic_load_n(&wm->errors[i], __ATOMIC_RELAXED);
+		if (n > 0 && strncmp(job_error_name((enum job_err)i),
+		    "provider_", 9) == 0)
 			fprintf(f, "primerka_worker_provider_errors_total"
 			    "{code=\"%s\"} %llu\n",
 			    job_error_name((enum job_err)i),
 			    (unsigned long long)n);
+	}
 	if (fclose(f) != 0 || rename(tmp, path) != 0) {
 		log_warnx("metrics file %s: cannot write", path);
 		(void)unlink(tmp);

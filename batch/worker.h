@@ -42,6 +42,7 @@ struct job_ctx {
 
 	/* QUEUED */
 	int			 slot;		/* provider slot held, -1 none */
+	int			 slot_wait;	/* [worker] slot_wait, seconds */
 
 	/* RUNNING */
 	char			*result_url;
@@ -78,6 +79,16 @@ int	stage_prompting(struct job_ctx *);
 int	stage_queued(struct job_ctx *);
 int	stage_running(struct job_ctx *);
 int	stage_uploading(struct job_ctx *);
+
+/*
+ * Provider slots (slots.c).  slot_acquire() waits for a free slot of the
+ * provider's max_concurrency (none needed when it is 0) and sets c->slot;
+ * past c->slot_wait seconds, or when the job is lost meanwhile, it
+ * returns -1 with c->err set.  slot_release() gives back the slot held,
+ * if any; safe to call on every way out.
+ */
+int	slot_acquire(struct job_ctx *);
+void	slot_release(struct job_ctx *);
 
 /* Run one claimed job to its end (pipeline.c). */
 void	pipeline_run(struct job_ctx *);

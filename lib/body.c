@@ -9,6 +9,7 @@
 #include "body.h"
 
 #define MIN_TORSO_PX	4.0	/* a smaller torso is no body to dress */
+#define MAX_TORSO_FRAMES 4.0	/* nor one this many frames long */
 
 static double
 dist(double x0, double y0, double x1, double y1)
@@ -130,8 +131,9 @@ draw_mask(struct body *b)
  * Fill *b from pp, whose coordinates are pixels of a src_w x src_h image,
  * for an image of w x h (same framing).  The mask is resampled from
  * pp's (nearest) or, when pp has none, drawn from the landmarks.
- * Returns 0; -1 for bad arguments or a body too small or degenerate to
- * dress (its shoulders on its hips); -2 out of memory.  On 0 the
+ * Returns 0; -1 for bad arguments or a body too small, too large (a
+ * torso longer than four times the frame's width plus height) or
+ * degenerate to dress (its shoulders on its hips); -2 out of memory.  On 0 the
  * caller frees with body_free().
  */
 int
@@ -172,7 +174,7 @@ body_init(struct body *b, const struct pose_person *pp, int src_w,
 	b->hmx = (b->x[b->hl] + b->x[b->hr]) / 2;
 	b->hmy = (b->y[b->hl] + b->y[b->hr]) / 2;
 	l = dist(b->smx, b->smy, b->hmx, b->hmy);
-	if (!(l >= MIN_TORSO_PX))
+	if (!(l >= MIN_TORSO_PX) || l > MAX_TORSO_FRAMES * (w + h))
 		return -1;
 	b->torso = l;
 	b->dx = (b->hmx - b->smx) / l;
@@ -231,6 +233,8 @@ plane_blur(unsigned char *m, int w, int h, int r)
 
 	if (r <= 0 || w <= 0 || h <= 0)
 		return;
+	if (r > w + h)
+		r = w + h;	/* a wider box changes nothing more */
 	t = calloc((size_t)w * h, 1);
 	if (t == NULL)
 		return;
@@ -272,6 +276,8 @@ plane_dilate(unsigned char *m, int w, int h, int r)
 
 	if (r <= 0 || w <= 0 || h <= 0)
 		return;
+	if (r > w + h)
+		r = w + h;	/* a wider box changes nothing more */
 	t = calloc((size_t)w * h, 1);
 	if (t == NULL)
 		return;

@@ -322,7 +322,10 @@ config_resolve_files(struct config *c, char *err, size_t errlen)
 		    strerror(errno));
 		return -1;
 	}
-	while ((de = readdir(d)) != NULL) {
+	for (;;) {
+		de = readdir(d);
+		if (de == NULL)
+			break;
 		/* systemd names them ID_FILE: "primerka_telegram.bot_token";
 		 * the directory the admin fills has them without the ID. */
 		name = de->d_name;

@@ -889,6 +889,57 @@ test_tryon_nominal_and_errors(void)
 	image_free(&outfit);
 }
 
+/*
+ * Nonsense poses (landmarks anywhere up to 1e5 px away, any visibility,
+ * masks of any size) never crash or hang: each try-on succeeds with the
+ * photo's size or says COMPOSE_E_NO_BODY.
+ */
+static void
+test_random_poses(void)
+{
+	struct image		 person, outfit, loc, out;
+	struct pose_person	 pp;
+	uint32_t		 s = 11;
+	int			 it, k, rc, ok = 0;
+	float			 sc;
+
+	CU_ASSERT_FATAL(image_new(160, 200, &person) == IMAGE_OK);
+	CU_ASSERT_FATAL(image_new(90, 70, &loc) == IMAGE_OK);
+	fill(&person, 120, 110, 100);
+	fill(&loc, 60, 70, 80);
+	CU_ASSERT_FATAL(make_outfit(120, 100, &outfit) == 0);
+	for (it = 0; it < 300; it++) {
+		memset(&pp, 0, sizeof(pp));
+		sc = it % 3 == 0 ? 1e5f : it % 3 == 1 ? 300.0f : 30.0f;
+		for (k = 0; k < POSE_LM__MAX; k++) {
+			pp.lm[k].x = sc * ((float)(lcg(&s) % 20001) / 10000 - 1);
+			pp.lm[k].y = sc * ((float)(lcg(&s) % 20001) / 10000 - 1);
+			pp.lm[k].visibility = (float)(lcg(&s) % 101) / 100;
+		}
+		if (it % 5 == 0) {
+			pp.mask_w = 1 + it % 37;
+			pp.mask_h = 1 + it % 23;
+			pp.mask = malloc((size_t)pp.mask_w * pp.mask_h);
+			CU_ASSERT_FATAL(pp.mask != NULL);
+			memset(pp.mask, it & 255, (size_t)pp.mask_w * pp.mask_h);
+		}
+		rc = compose_tryon(&person, &pp, &outfit, (enum compose_cat)(it %
+		    COMPOSE_CAT__MAX), it % 2 ? &loc : NULL, NULL, &out);
+		CU_ASSERT(rc == COMPOSE_OK || rc == COMPOSE_E_NO_BODY);
+		if (rc == COMPOSE_OK) {
+			CU_ASSERT(out.w == 160 && out.h == 200);
+			ok++;
+			image_free(&out);
+		} else
+			CU_ASSERT_PTR_NULL(out.px);
+		free(pp.mask);
+	}
+	CU_ASSERT(ok > 0);
+	image_free(&person);
+	image_free(&outfit);
+	image_free(&loc);
+}
+
 static void
 test_thumbnail(void)
 {
@@ -952,6 +1003,7 @@ main(void)
 	    CU_add_test(s, "nominal pose and errors",
 	    test_tryon_nominal_and_errors) == NULL ||
 	    CU_add_test(s, "determinism", test_determinism) == NULL ||
+	    CU_add_test(s, "random poses", test_random_poses) == NULL ||
 	    CU_add_test(s, "thumbnail", test_thumbnail) == NULL) {
 		CU_cleanup_registry();
 		return 2;

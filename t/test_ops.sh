@@ -253,6 +253,41 @@ else
 	bad "make install DESTDIR= ($(tail -n 3 "$TMP/install.log"))"
 fi
 
+echo "least privilege: the API and the worker under their own roles"
+dbname=$(psql -qtAX "$PRIMERKA_DATABASE_URL" -c "SELECT current_database()")
+API_URL=${PRIMERKA_DATABASE_URL/primerka@/${dbname}_api@}
+WRK_URL=${PRIMERKA_DATABASE_URL/primerka@/${dbname}_worker@}
+for who in api worker; do
+	url=$API_URL; [ "$who" = worker ] && url=$WRK_URL
+	out=$(psql -qtAX "$url" -c "UPDATE users SET balance = balance + 1000 WHERE id = $U3" 2>&1)
+	check "the $who role cannot set a balance" grep -q "permission denied" <<<"$out"
+	out=$(psql -qtAX "$url" -c "INSERT INTO ledger (user_id, kind, amount, balance_after) VALUES ($U3, 'grant', 1000, 1000)" 2>&1)
+	check "...nor write the ledger" grep -q "permission denied" <<<"$out"
+	out=$(psql -qtAX "$url" -c "SELECT ledger_credit($U3, 'grant', 1000, 'x')" 2>&1)
+	check "...nor call ledger_credit()" grep -q "permission denied" <<<"$out"
+done
+user_with_photo $((470000000 + n))
+b0=$($PSQL -c "SELECT balance FROM users WHERE id = $U")
+pause_stack_worker
+job=$(new_tryon)
+PRIMERKA_CONFIG="$PRIMERKA_CONFIG" PRIMERKA_DATABASE_URL="$WRK_URL" "$ROOT/primerka-batch" --once --max-seconds 60 >"$TMP/wrk-role.log" 2>&1 || tail -n 5 "$TMP/wrk-role.log"
+resume_stack_worker
+st=$($PSQL -c "SELECT status FROM jobs WHERE id = $job")
+b1=$($PSQL -c "SELECT balance FROM users WHERE id = $U")
+check "the worker as ${dbname}_worker completes a try-on and charges it ($st, $b0 -> $b1)" \
+	[ "$st:$((b0 - b1))" = "COMPLETED:$price" ]
+SOCK2="$TMP/role.sock"
+spawn-fcgi -s "$SOCK2" -P "$TMP/role.pid" -- /usr/bin/env PRIMERKA_CONFIG="$PRIMERKA_CONFIG" \
+	PRIMERKA_DATABASE_URL="$API_URL" PRIMERKA_API_WORKERS=1 "$ROOT/primerka.fcgi" >/dev/null 2>&1
+sleep 0.5
+U5=$((480000000 + n))
+out=$(REQUEST_METHOD=GET DOCUMENT_URI=/api/v1/me REMOTE_ADDR=127.0.0.1 \
+	HTTP_AUTHORIZATION="tma $("$ROOT/scripts/dev-initdata" "$U5")" \
+	cgi-fcgi -bind -connect "$SOCK2" 2>/dev/null)
+check "the API as ${dbname}_api welcomes a new user with the grant (user_touch as the owner)" \
+	grep -q "\"balance\":$($PSQL -c "SELECT coalesce(max(amount), -1) FROM ledger WHERE user_id = $U5")" <<<"$out"
+kill -TERM "$(cat "$TMP/role.pid")" 2>/dev/null
+
 echo "check-config"
 ADMIN_CC() { PRIMERKA_CONFIG="$1" "$ROOT/primerka-admin" check-config 2>&1; }
 out=$(ADMIN_CC "$PRIMERKA_CONFIG"); rc=$?

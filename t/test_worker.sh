@@ -4,7 +4,10 @@
 # exactly one debit; storage failures are retried with backoff and end
 # FAILED without a charge; a provider rejection fails at once; --once
 # drains and exits; jobs claimed together complete together, each debited
-# once.  The stack's own --follow worker is paused meanwhile.
+# once; with provider slots limited, jobs cancelled at QUEUED (waiting for
+# a slot, or holding one) give their slot back and the next jobs still
+# run, and a slot wait past [worker] slot_wait fails the job uncharged.
+# The stack's own --follow worker is paused meanwhile.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 BATCH="$ROOT/primerka-batch"
@@ -64,13 +67,13 @@ job=$(new_tryon)
 db "UPDATE jobs SET max_attempts = 2 WHERE id = $job" >/dev/null
 S3PID=$(cat "$PRIMERKA_VAR/run/s3rver.pid")
 kill -STOP "$S3PID"
-PRIMERKA_S3_TIMEOUT=1 timeout 60 "$BATCH" --once --max-seconds 4 >>"$TMP/worker.log" 2>&1
+PRIMERKA_S3_TIMEOUT=1 timeout -k 5 60 "$BATCH" --once --max-seconds 4 >>"$TMP/worker.log" 2>&1
 kill -CONT "$S3PID"
 st=$(db "SELECT status || ':' || coalesce(error_code, '') || ':' || attempts || ':' || (run_after > now()) FROM jobs WHERE id = $job")
 check "first attempt failed, retry scheduled later ($st)" grep -qE "^VALIDATING:storage_error:1:(t|true)$" <<<"$st"
 kill -STOP "$S3PID"
 sleep 3
-PRIMERKA_S3_TIMEOUT=1 timeout 60 "$BATCH" --once --max-seconds 4 >>"$TMP/worker.log" 2>&1
+PRIMERKA_S3_TIMEOUT=1 timeout -k 5 60 "$BATCH" --once --max-seconds 4 >>"$TMP/worker.log" 2>&1
 kill -CONT "$S3PID"
 st=$(db "SELECT status || ':' || error_code FROM jobs WHERE id = $job")
 check "second attempt exhausted them ($st)" [ "$st" = FAILED:attempts_exhausted ]
@@ -228,6 +231,68 @@ described() {
 		[ "$(tr ',' '\n' <<<"${tags%%|*}" | wc -l)" -ge 3 ] && [ -n "${tags#*|}" ]
 }
 check "a location from primerka-admin: judged, automatic tags and description ($tags)" described
+
+echo "provider slots: jobs cancelled at QUEUED, the slot wait's deadline"
+# One slot.  Worker 1 (--follow, long lease) takes job A and stops itself
+# in QUEUED holding the slot; worker 2 takes job C and waits for it.
+user_with_photo $((368000000 + RANDOM))
+b0=$(balance)
+export PRIMERKA_PROVIDER_LOCAL_MAX_CONCURRENCY=1
+slot_locks() {
+	db "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = $((0x70726b)) AND granted"
+}
+status_of() { db "SELECT status || ':' || coalesce(error_code, '') FROM jobs WHERE id = $1"; }
+wait_for() {	# wait_for JOB STATUS: up to 15 s
+	for _ in $(seq 1 150); do
+		[ "$(db "SELECT status FROM jobs WHERE id = $1")" = "$2" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+stopped() {	# stopped PID: up to 10 s for it to stop itself
+	for _ in $(seq 1 100); do
+		grep -q '^State:[[:space:]]*T' "/proc/$1/status" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+ja=$(new_tryon)
+PRIMERKA_WORKER_LEASE=60 PRIMERKA_WORKER_PAUSE_AT=QUEUED "$BATCH" --follow >>"$TMP/worker.log" 2>&1 &
+w1p=$!	# the supervisor; w1 is its worker process
+for _ in $(seq 1 50); do w1=$(pgrep -P $w1p | head -1); [ -n "$w1" ] && break; sleep 0.1; done
+check "worker 1 stops in QUEUED holding the one slot" stopped "${w1:-0}"
+check "...a slot lock is held ($(slot_locks))" [ "$(slot_locks)" = 1 ]
+jc=$(new_tryon)
+"$BATCH" --once --max-jobs 1 --max-seconds 40 >>"$TMP/worker.log" 2>&1 &
+w2=$!
+wait_for "$jc" QUEUED
+sleep 0.5
+req POST "/tryons/$jc/cancel" -H "$H"
+check "a job waiting for a slot is cancelled at QUEUED ($code)" [ "$code" = 200 ]
+timeout 20 tail --pid=$w2 -f /dev/null
+check "...its worker lets go of it: FAILED:cancelled ($(status_of "$jc"))" [ "$(status_of "$jc")" = FAILED:cancelled ]
+req POST "/tryons/$ja/cancel" -H "$H"
+check "the job holding the slot is cancelled at QUEUED ($code)" [ "$code" = 200 ]
+kill -CONT $w1
+for _ in $(seq 1 50); do [ "$(slot_locks)" = 0 ] && break; sleep 0.1; done
+check "...and its worker, still up, gave the slot back ($(slot_locks) held)" [ "$(slot_locks)" = 0 ]
+kill -STOP $w1	# up, holding whatever it holds, claiming nothing
+jd=$(new_tryon)
+timeout -k 5 60 "$BATCH" --once --max-jobs 1 --max-seconds 40 >>"$TMP/worker.log" 2>&1
+check "the next job still runs: COMPLETED ($(status_of "$jd"))" [ "$(status_of "$jd")" = COMPLETED: ]
+kill -KILL $w1p $w1; wait $w1p 2>/dev/null
+je=$(new_tryon)
+PRIMERKA_WORKER_LEASE=60 PRIMERKA_WORKER_PAUSE_AT=QUEUED "$BATCH" --once --max-jobs 1 >>"$TMP/worker.log" 2>&1 &
+w3=$!
+stopped $w3
+jf=$(new_tryon)
+PRIMERKA_WORKER_SLOT_WAIT=2 timeout -k 5 60 "$BATCH" --once --max-jobs 1 --max-seconds 40 >>"$TMP/worker.log" 2>&1
+check "no slot within [worker] slot_wait: FAILED:provider_timeout ($(status_of "$jf"))" \
+	[ "$(status_of "$jf")" = FAILED:provider_timeout ]
+kill -KILL $w3; wait $w3 2>/dev/null
+req POST "/tryons/$je/cancel" -H "$H"
+check "only the completed job was charged" [ "$(balance)" = $((b0 - price)) ]
+unset PRIMERKA_PROVIDER_LOCAL_MAX_CONCURRENCY
 
 if [ "$fail" != 0 ]; then echo "--- worker log"; tail -30 "$TMP/worker.log"; fi
 summary

@@ -217,7 +217,12 @@ provider_local_new(struct app *a)
 {
 	struct provider		*p;
 	struct local_ctx	*c;
+	int64_t			 slots;
 
+	/* Slots as for a hosted API: 0 (the default) is unlimited. */
+	if (config_get_int(a->cfg, "provider_local", "max_concurrency", 0, 0,
+	    1000, &slots) == -1)
+		return NULL;
 	p = calloc(1, sizeof(*p));
 	c = calloc(1, sizeof(*c));
 	if (p == NULL || c == NULL) {
@@ -227,6 +232,7 @@ provider_local_new(struct app *a)
 	}
 	c->app = a;
 	p->name = "local";
+	p->max_concurrency = (int)slots;
 	p->ctx = c;
 	p->tryon = local_tryon;
 	p->animate = local_animate;

@@ -83,10 +83,16 @@ struct provider *
 provider_new(struct app *a, char *err, size_t errlen)
 {
 	const char	*name;
+	struct provider	*p;
 
 	name = config_get(a->cfg, "worker", "provider", "local");
-	if (strcmp(name, "local") == 0)
-		return provider_local_new(a);
+	if (strcmp(name, "local") == 0) {
+		p = provider_local_new(a);
+		if (p == NULL)
+			snprintf(err, errlen, "[provider_local] max_concurrency: "
+			    "a number in 0..1000");
+		return p;
+	}
 	if (strcmp(name, "http") == 0)
 		return provider_http_from_config(a, err, errlen);
 	snprintf(err, errlen, "[worker] provider: unknown provider '%s'", name);
