@@ -112,6 +112,40 @@ wait_for_work(struct app *a, int seconds)
 	}
 }
 
+/* Order jobs by user, then id: see queue_complete_many(). */
+static int
+by_user(const void *x, const void *y)
+{
+	const struct queue_job *a = x, *b = y;
+
+	if (a->user_id != b->user_id)
+		return a->user_id < b->user_id ? -1 : 1;
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+/*
+ * --noop: the claimed jobs have no stages, so they finish together and
+ * are completed (with their debits) in one transaction.
+ */
+static void
+noop_complete(struct app *a, const char *worker, struct queue_job *jobs,
+    int n)
+{
+	const char	*keys[64];
+	enum queue_result out[64];
+	int		 i;
+
+	if (n > 64)
+		n = 64;
+	qsort(jobs, n, sizeof(*jobs), by_user);
+	for (i = 0; i < n; i++)
+		keys[i] = "noop";
+	if (queue_complete_many(a->db, jobs, n, worker, keys, NULL,
+	    out) == QUEUE_DB)
+		log_warnx("completing %d no-op job(s): %s", n,
+		    db_error(a->db));
+}
+
 static int
 worker_loop(struct app *a, const struct opts *o, int index)
 {
@@ -197,15 +231,18 @@ worker_loop(struct app *a, const struct opts *o, int index)
 		}
 		qr = queue_claim_many(a->db, worker, (int)o->lease, claimed,
 		    (int)o->batch, &nclaimed);
+		if (qr == QUEUE_OK && o->noop) {
+			wm_busy(nclaimed);
+			noop_complete(a, worker, claimed, nclaimed);
+			wm_busy(-nclaimed);
+			done += nclaimed;
+			continue;
+		}
 		if (qr == QUEUE_OK) {
 			for (i = 0; i < nclaimed; i++) {
 				c.job = claimed[i];
 				wm_busy(1);
-				if (o->noop)
-					(void)queue_complete(a->db, &c.job,
-					    worker, "noop", NULL);
-				else
-					pipeline_run(&c);
+				pipeline_run(&c);
 				wm_busy(-1);
 				done++;
 			}

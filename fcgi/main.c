@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,14 +93,61 @@ listen_unix(const char *path, int backlog)
 	return fd;
 }
 
+/*
+ * Connections one child holds at once.  nginx keeps idle FastCGI
+ * connections open (fastcgi_keep_conn, upstream keepalive) and starts a
+ * new one whenever none of them is idle, so a child must serve several:
+ * it waits on all of them and on the listening socket, and serves each
+ * request on whichever connection it arrives.  None is ever closed to
+ * make room (nginx may be writing a request on it): a full child stops
+ * accepting, and the pool as a whole (CONN_SLOTS x [api] workers) holds
+ * more connections than nginx's worker_connections allow it to open.
+ */
+#define CONN_SLOTS 256
+
+/* Serve the next request on c (kept or new).  0, or -1 if none came. */
+static int
+serve_one(struct app *app, struct api_state *state, FCGX_Request *c,
+    unsigned long *seq)
+{
+	static char	 pid[10];
+	struct req	 r;
+	char		 drain[4096];
+
+	if (pid[0] == '\0')
+		snprintf(pid, sizeof(pid), "%lx",
+		    (unsigned long)getpid() & 0xffffffUL);
+	/* Nonblocking listening socket: -EAGAIN when another child took
+	 * the connection or a kept one was closed by nginx. */
+	if (FCGX_Accept_r(c) < 0)
+		return -1;
+	in_request = 1;
+	memset(&r, 0, sizeof(r));
+	r.fr = c;
+	r.app = app;
+	r.state = state;
+	snprintf(r.request_id, sizeof(r.request_id), "%s-%lx", pid,
+	    ++*seq & 0xffffffffUL);
+	api_dispatch(&r);
+	/* A kept connection must be at the next request's first record:
+	 * read what the handler left of the body. */
+	while (FCGX_GetStr(drain, sizeof(drain), c->in) > 0)
+		;
+	FCGX_Finish_r(c);
+	in_request = 0;
+	return 0;
+}
+
 static void
 child_loop(struct app *app, int fd)
 {
-	FCGX_Request	 fr;
-	struct req	 r;
+	FCGX_Request	*conn;
+	struct pollfd	 pfd[CONN_SLOTS + 2];
+	int		 slot[CONN_SLOTS + 2];
 	unsigned long	 seq = 0;
 	struct sigaction sa;
 	struct api_state *state;
+	int		 i, n, k, fresh;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;
@@ -114,27 +162,59 @@ child_loop(struct app *app, int fd)
 		_exit(1);
 	}
 	state = calloc(1, sizeof(*state));
-	if (state == NULL) {
+	conn = calloc(CONN_SLOTS, sizeof(*conn));
+	if (state == NULL || conn == NULL) {
 		log_errx("out of memory");
 		_exit(1);
 	}
-	if (FCGX_InitRequest(&fr, fd, 0) != 0) {
-		log_errx("FCGX_InitRequest failed");
-		_exit(1);
+	for (i = 0; i < CONN_SLOTS; i++) {
+		if (FCGX_InitRequest(&conn[i], fd, 0) != 0) {
+			log_errx("FCGX_InitRequest failed");
+			_exit(1);
+		}
 	}
 	while (!stopping) {
-		if (FCGX_Accept_r(&fr) < 0)
+		/* The held connections, the listening socket for a new
+		 * one into a free slot, and the database connection. */
+		n = 0;
+		fresh = -1;
+		for (i = 0; i < CONN_SLOTS; i++) {
+			if (conn[i].ipcFd < 0) {
+				if (fresh == -1)
+					fresh = i;
+				continue;
+			}
+			pfd[n].fd = conn[i].ipcFd;
+			pfd[n].events = POLLIN;
+			slot[n++] = i;
+		}
+		/* A full child leaves new connections to the others. */
+		pfd[n].fd = fresh == -1 ? -1 : fd;
+		pfd[n].events = POLLIN;
+		slot[n++] = -1;
+		/* The database connection, so that a server restart is
+		 * noticed while idle, not by the next request. */
+		pfd[n].fd = db_socket(app->db);
+		pfd[n].events = POLLIN;
+		slot[n++] = -2;
+		if (poll(pfd, n, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			log_errx("poll: %s", strerror(errno));
 			break;
-		in_request = 1;
-		memset(&r, 0, sizeof(r));
-		r.fr = &fr;
-		r.app = app;
-		r.state = state;
-		snprintf(r.request_id, sizeof(r.request_id), "%lx-%lx",
-		    (unsigned long)getpid(), ++seq);
-		api_dispatch(&r);
-		FCGX_Finish_r(&fr);
-		in_request = 0;
+		}
+		for (k = 0; k < n && !stopping; k++) {
+			if (pfd[k].revents == 0)
+				continue;
+			i = slot[k];
+			if (i == -2) {
+				db_idle_input(app->db);
+				continue;
+			}
+			if (i == -1)
+				i = fresh;
+			(void)serve_one(app, state, &conn[i], &seq);
+		}
 	}
 	db_close(app->db);
 	_exit(0);
@@ -252,6 +332,11 @@ main(int argc, char *argv[])
 		log_warnx("metrics: no shared mapping, /metrics shows none");
 	if (FCGX_Init() != 0) {
 		log_errx("FCGX_Init failed");
+		return 1;
+	}
+	/* The children poll it and race to accept: none may block. */
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1) {
+		log_errx("listening socket: %s", strerror(errno));
 		return 1;
 	}
 

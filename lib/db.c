@@ -122,6 +122,33 @@ db_exec(struct db *db, const char *name, int nparams,
 }
 
 int
+db_socket(struct db *db)
+{
+	if (db == NULL || db->conn == NULL ||
+	    PQstatus(db->conn) != CONNECTION_OK)
+		return -1;
+	return PQsocket(db->conn);
+}
+
+void
+db_idle_input(struct db *db)
+{
+	PGnotify	*n;
+
+	if (db == NULL || db->conn == NULL)
+		return;
+	if (PQconsumeInput(db->conn) == 0 ||
+	    PQstatus(db->conn) != CONNECTION_OK) {
+		log_warnx("db: connection closed while idle: %s",
+		    PQerrorMessage(db->conn));
+		db->prepared = 0;
+		return;
+	}
+	for (n = PQnotifies(db->conn); n != NULL; n = PQnotifies(db->conn))
+		PQfreemem(n);
+}
+
+int
 db_run(struct db *db, const char *name, int nparams,
     const char *const *params, ExecStatusType want, PGresult **out)
 {

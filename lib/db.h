@@ -48,6 +48,17 @@ int		 db_run(struct db *, const char *name, int nparams,
 		    const char *const *params, ExecStatusType want,
 		    PGresult **out);
 
+/*
+ * The connection's socket while it is up, else -1: an idle process polls
+ * it to notice the server closing the connection (a restart) before its
+ * next statement, and then calls db_idle_input().
+ */
+int		 db_socket(struct db *);
+
+/* Read what the server sent while idle; a closed connection is then
+ * known to be down, and the next statement reconnects first. */
+void		 db_idle_input(struct db *);
+
 /* Plain command without parameters (BEGIN, COMMIT, LISTEN ...). 0/-1. */
 int		 db_command(struct db *, const char *sql);
 

@@ -2,7 +2,10 @@
  * The worker's side of the jobs table.  All SQL for it is here.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "buf.h"
 
 #include "queue.h"
 
@@ -51,6 +54,11 @@ const struct db_stmt queue_statements[] = {
 	  "AND locked_until < now() RETURNING id, locked_by", 0 },
 	{ "queue_complete",
 	  "SELECT job_complete($1, $2, $3, $4)", 4 },
+	/* Many held jobs in one statement: one transaction, one commit. */
+	{ "queue_complete_many",
+	  "SELECT u.n, job_complete(u.id, $1, u.r, u.t) FROM "
+	  "unnest($2::bigint[], $3::text[], $4::text[]) WITH ORDINALITY "
+	  "AS u(id, r, t, n)", 4 },
 	{ NULL, NULL, 0 }
 };
 
@@ -188,6 +196,18 @@ queue_fail(struct db *db, const struct queue_job *j, const char *worker,
 	return update_held(db, "queue_fail", 4, p);
 }
 
+/* "completed" and the others of job_complete() as a queue_result. */
+static enum queue_result
+complete_result(const char *out)
+{
+
+	if (strcmp(out, "completed") == 0)
+		return QUEUE_OK;
+	if (strcmp(out, "insufficient_tokens") == 0)
+		return QUEUE_EMPTY;
+	return QUEUE_LOST;
+}
+
 enum queue_result
 queue_complete(struct db *db, const struct queue_job *j, const char *worker,
     const char *result_key, const char *thumb_key)
@@ -196,19 +216,86 @@ queue_complete(struct db *db, const struct queue_job *j, const char *worker,
 	const char	*p[4] = { id, worker, result_key, thumb_key };
 	PGresult	*res;
 	enum queue_result rc;
-	const char	*out;
 
 	id_str(j, id, sizeof(id));
 	if (db_run(db, "queue_complete", 4, p, PGRES_TUPLES_OK, &res) == -1)
 		return QUEUE_DB;
-	out = PQgetvalue(res, 0, 0);
-	if (strcmp(out, "completed") == 0)
-		rc = QUEUE_OK;
-	else if (strcmp(out, "insufficient_tokens") == 0)
-		rc = QUEUE_EMPTY;
-	else
-		rc = QUEUE_LOST;
+	rc = complete_result(PQgetvalue(res, 0, 0));
 	PQclear(res);
+	return rc;
+}
+
+/* Append s to b as one element of a PostgreSQL array literal. */
+static void
+array_elem(struct buf *b, const char *s)
+{
+
+	if (b->len > 1)
+		buf_addc(b, ',');
+	if (s == NULL) {
+		buf_adds(b, "NULL");
+		return;
+	}
+	buf_addc(b, '"');
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			buf_addc(b, '\\');
+		buf_addc(b, *s);
+	}
+	buf_addc(b, '"');
+}
+
+enum queue_result
+queue_complete_many(struct db *db, const struct queue_job *jobs, int n,
+    const char *worker, const char *const *result_keys,
+    const char *const *thumb_keys, enum queue_result *out)
+{
+	struct buf	 ids = { 0 }, rk = { 0 }, tk = { 0 };
+	const char	*p[4];
+	char		 id[24];
+	PGresult	*res = NULL;
+	enum queue_result rc = QUEUE_DB;
+	int		 i, k;
+
+	for (i = 0; i < n; i++)
+		out[i] = QUEUE_LOST;
+	if (n <= 0)
+		return QUEUE_OK;
+	buf_addc(&ids, '{');
+	buf_addc(&rk, '{');
+	buf_addc(&tk, '{');
+	for (i = 0; i < n; i++) {
+		id_str(&jobs[i], id, sizeof(id));
+		if (i > 0)
+			buf_addc(&ids, ',');
+		buf_adds(&ids, id);
+		array_elem(&rk, result_keys[i]);
+		array_elem(&tk, thumb_keys == NULL ? NULL : thumb_keys[i]);
+	}
+	buf_add(&ids, "}", 2);
+	buf_add(&rk, "}", 2);
+	buf_add(&tk, "}", 2);
+	if (ids.err || rk.err || tk.err)
+		goto fail;
+	p[0] = worker;
+	p[1] = ids.p;
+	p[2] = rk.p;
+	p[3] = tk.p;
+	if (db_run(db, "queue_complete_many", 4, p, PGRES_TUPLES_OK,
+	    &res) == -1)
+		goto fail;
+	for (i = 0; i < PQntuples(res); i++) {
+		k = (int)db_get_i64(res, i, 0) - 1;
+		if (k >= 0 && k < n)
+			out[k] = complete_result(PQgetvalue(res, i, 1));
+	}
+	rc = QUEUE_OK;
+fail:
+	if (res != NULL)
+		PQclear(res);
+	buf_free(&ids);
+	buf_free(&rk);
+	buf_free(&tk);
 	return rc;
 }
 

@@ -81,6 +81,21 @@ enum queue_result queue_complete(struct db *, const struct queue_job *,
 		    const char *thumb_key);
 
 /*
+ * queue_complete() for n held jobs in one statement, so one transaction
+ * and one commit (one WAL flush) for all of them: for short jobs that
+ * finish together.  thumb_keys may be NULL.  out[i] gets jobs[i]'s
+ * result as queue_complete() would return it; a job the statement did
+ * not reach stays QUEUE_LOST.  Returns QUEUE_DB when nothing was
+ * committed (every out[i] is then QUEUE_LOST and each job is still held,
+ * to retry or let its lease expire), QUEUE_OK otherwise.  To keep
+ * workers from locking the same users rows in opposite orders, pass the
+ * jobs sorted by user_id.
+ */
+enum queue_result queue_complete_many(struct db *, const struct queue_job *,
+		    int n, const char *worker, const char *const *result_keys,
+		    const char *const *thumb_keys, enum queue_result *out);
+
+/*
  * Return jobs whose lease expired (their worker died or hung) to the
  * queue.  Claims take such jobs anyway; this makes the hand-over visible
  * and keeps locked_by honest.  Returns the number rescued, -1 on error.

@@ -3,10 +3,11 @@
 # rescued after its lease expires and finishes COMPLETED exactly once with
 # exactly one debit; storage failures are retried with backoff and end
 # FAILED without a charge; a provider rejection fails at once; --once
-# drains and exits; with provider slots limited, jobs cancelled at QUEUED
-# (waiting for a slot, or holding one) give their slot back and the next
-# jobs still run, and a slot wait past [worker] slot_wait fails the job
-# uncharged.  The stack's own --follow worker is paused meanwhile.
+# drains and exits; jobs claimed together complete together, each debited
+# once; with provider slots limited, jobs cancelled at QUEUED (waiting for
+# a slot, or holding one) give their slot back and the next jobs still
+# run, and a slot wait past [worker] slot_wait fails the job uncharged.
+# The stack's own --follow worker is paused meanwhile.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 BATCH="$ROOT/primerka-batch"
@@ -108,6 +109,19 @@ t0=$(date +%s)
 rc=$?
 left=$(db "SELECT count(*) FROM jobs WHERE id IN ($(echo $ids | tr ' ' ',')) AND status <> 'COMPLETED'")
 check "--once exit 0 after draining (rc $rc, $(( $(date +%s) - t0 )) s)" [ "$rc:$left" = "0:0" ]
+
+echo "claimed jobs completed together (--noop --batch: one transaction)"
+b0=$(balance)
+ids=$(db "INSERT INTO jobs (kind, user_id, outfit_id, cost) SELECT 'tryon', $U, $outfit, 3 FROM generate_series(1, 5) RETURNING id" | paste -sd,)
+poor=$(db "INSERT INTO jobs (kind, user_id, outfit_id, cost) VALUES ('tryon', $U, $outfit, $((b0 + 100))) RETURNING id")
+"$BATCH" --once --noop --batch 64 --concurrency 2 --max-seconds 60 >>"$TMP/worker.log" 2>&1
+st=$(db "SELECT string_agg(status || ':' || (SELECT count(*) FROM ledger l WHERE l.job_id = j.id AND l.kind = 'debit'), ',') FROM jobs j WHERE id IN ($ids)")
+check "every job COMPLETED with one debit ($st)" [ "$st" = COMPLETED:1,COMPLETED:1,COMPLETED:1,COMPLETED:1,COMPLETED:1 ]
+check "the balance down by exactly their cost" [ "$(balance)" = $((b0 - 15)) ]
+st=$(db "SELECT status || ':' || coalesce(error_code, '') || ':' || (SELECT count(*) FROM ledger l WHERE l.job_id = $poor) FROM jobs WHERE id = $poor")
+check "the one the balance cannot cover FAILED, uncharged, in the same batch ($st)" [ "$st" = FAILED:insufficient_tokens:0 ]
+"$BATCH" --once --noop --batch 64 --max-seconds 20 >>"$TMP/worker.log" 2>&1
+check "a second run charges nothing more" [ "$(balance)" = $((b0 - 15)) ]
 
 echo "SIGTERM: the worker finishes its job and stops"
 job=$(new_tryon)
