@@ -32,7 +32,7 @@ const struct db_stmt health_statements[] = {
 	  "SELECT error_code, count(*) FROM jobs WHERE error_code IS NOT NULL "
 	  "AND updated_at > now() - interval '1 hour' GROUP BY error_code", 0 },
 	/* Past their retention period and still stored: the sweep's
-	 * backlog (indexed by db/019_metrics_indexes.sql). */
+	 * backlog (indexed by db/011_erasure.sql). */
 	{ "metrics_retention",
 	  "SELECT (SELECT count(*) FROM photos WHERE $1::int > 0 AND "
 	  "created_at < now() - make_interval(days => $1::int) - "
