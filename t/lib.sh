@@ -54,11 +54,21 @@ wait_job() {
 # Pause (SIGSTOP) the stack's own --follow worker and its children, so
 # that jobs stay where a test puts them or a test's own worker runs
 # alone; resumed on exit, or earlier by resume_stack_worker.
+# A worker is stopped only between transactions: one stopped inside one
+# (checking a photo just uploaded, say) would hold its row locks and
+# block the API for as long as the pause lasts.
 pause_stack_worker() {
 	local w
 	w=$(cat "$PRIMERKA_VAR/run/worker.pid")
-	STACK_WORKER="$w $(pgrep -P "$w" | tr '\n' ' ')"
-	kill -STOP $STACK_WORKER
+	for _ in $(seq 1 100); do
+		STACK_WORKER="$w $(pgrep -P "$w" | tr '\n' ' ')"
+		kill -STOP $STACK_WORKER
+		[ "$(db "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL")" = 0 ] && return 0
+		kill -CONT $STACK_WORKER
+		sleep 0.05
+	done
+	echo "pause_stack_worker: the worker stayed inside a transaction" >&2
+	return 1
 }
 resume_stack_worker() {
 	[ -z "$STACK_WORKER" ] || kill -CONT $STACK_WORKER 2>/dev/null

@@ -70,8 +70,13 @@ expect 404 "an outfit without an image is not public"
 req PUT "/outfits/$oid/image" -H "$HS" -H "Content-Type: image/png" --data-binary "@$D/product_tshirt_mockup.png"
 expect 200 "staff uploading the outfit image"
 check "the outfit now has an image URL" [ "$(jget .image_url)" != null ]
-req GET "/outfits/$oid" -H "$HU"
-expect 200 "the outfit is public"
+# Public once the worker's NSFW verdict is in (it comes before any job).
+for _ in $(seq 1 100); do
+	req GET "/outfits/$oid" -H "$HU"
+	[ "$code" = 200 ] && break
+	sleep 0.1
+done
+expect 200 "the outfit is public once judged"
 check "outfit belongs to the staff's shop" [ "$(jget .shop_id)" = "$shop" ]
 req POST /outfits -H "$HS" -H "$JSON" --data "{\"title\":\"x\",\"shop_id\":$other}"
 expect 403 "staff creating in another shop"
