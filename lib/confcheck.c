@@ -20,7 +20,8 @@
  */
 static const char *const keys_database[] = { "url", NULL };
 static const char *const keys_telegram[] = { "bot_token", "bot_id",
-	"test_environment", "public_key", "webhook_secret", "api_base", NULL };
+	"test_environment", "public_key", "webhook_secret", "api_base",
+	"webapp_url", "app_link", NULL };
 static const char *const keys_payments[] = { "packs", NULL };
 static const char *const keys_auth[] = { "max_age", NULL };
 static const char *const keys_s3[] = { "endpoint", "public_endpoint",
@@ -35,7 +36,8 @@ static const char *const keys_limits[] = { "photo_max_bytes",
 	NULL };
 static const char *const keys_worker[] = { "provider", "lease",
 	"poll_interval", "max_attempts", "pause_at", "metrics_path",
-	"input_url_ttl", NULL };
+	"input_url_ttl", "slot_wait", NULL };
+static const char *const keys_provider_local[] = { "max_concurrency", NULL };
 static const char *const keys_providers[] = { "tryon", "animate", NULL };
 /* Each hosted vendor's section: its own keys, then the timing ones. */
 #define TIMING_KEYS "connect_timeout_ms", "request_timeout_ms", \
@@ -77,6 +79,7 @@ static const struct {
 	{ "fal", keys_fal },
 	{ "replicate", keys_replicate },
 	{ "provider_http", keys_provider_http },
+	{ "provider_local", keys_provider_local },
 	{ "qc", keys_qc },
 	{ "retention", keys_retention },
 	{ "log", keys_log },
