@@ -193,17 +193,17 @@ check "the user is told to come back later" grep -q "not available right now" <<
 
 echo "FASHN: an input URL expired before FASHN fetched it (ImageLoadError)"
 reset_all
-script "$FASHN" '"fetch_delays":[2500]'
+script "$FASHN" '"fetch_delays":[5500]'
 b0=$(balance)
 job=$(tryon_job)
-PRIMERKA_WORKER_INPUT_URL_TTL=1 finish "$job"
+PRIMERKA_WORKER_INPUT_URL_TTL=3 finish "$job"
 check "COMPLETED on a second attempt (got $(state "$job"))" [ "$(state "$job")" = COMPLETED::2 ]
 check "the second prediction got fresh URLs (2 predictions, 1 debit)" \
 	[ "$(stat "$FASHN" '.created[$k] // 0'):$(debits "$job")" = 2:1 ]
 reset_all
-script "$FASHN" '"fetch_delays":[2500,2500]'
+script "$FASHN" '"fetch_delays":[5500,5500]'
 job=$(tryon_job)
-PRIMERKA_WORKER_INPUT_URL_TTL=1 finish "$job"
+PRIMERKA_WORKER_INPUT_URL_TTL=3 finish "$job"
 check "twice: FAILED provider_rejected after 2 attempts (got $(state "$job"))" \
 	[ "$(state "$job")" = FAILED:provider_rejected:2 ]
 
