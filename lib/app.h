@@ -87,6 +87,14 @@ extern const char *const app_bucket_names[BUCKET_COUNT];
 int	 app_init(struct app *, const char *prog, char *err, size_t errlen);
 
 /*
+ * app_init() with flags: APP_NO_STORAGE for a process that only fetches
+ * and PUTs presigned URLs (the contour-B agent): no [s3] endpoint needed.
+ */
+#define APP_NO_STORAGE	0x1
+int	 app_init_flags(struct app *, const char *prog, int flags, char *err,
+	    size_t errlen);
+
+/*
  * Parse [payments] packs, "TOKENS:STARS[, TOKENS:STARS...]" (each 1 to
  * 10^9, at most APP_MAX_PACKS; "" is none) into packs and *n.  0 or -1.
  */
