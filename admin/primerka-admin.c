@@ -17,6 +17,8 @@
  *   primerka-admin retention
  *   primerka-admin sweep-deletes          (objects whose rows are gone)
  *   primerka-admin reconcile              (objects no row names)
+ *   primerka-admin add-agent NAME         (prints the token, once)
+ *   primerka-admin revoke-agent NAME
  *
  * Reads the same configuration as the services (PRIMERKA_CONFIG and the
  * PRIMERKA_* environment).  Prints the new id on success.
@@ -37,6 +39,7 @@
 #include <json-c/json.h>
 #include <openssl/rand.h>
 
+#include "agents.h"
 #include "app.h"
 #include "confcheck.h"
 #include "image.h"
@@ -95,7 +98,7 @@ static const struct db_stmt admin_statements[] = {
 };
 
 static const struct db_stmt *const admin_tables[] = { admin_statements,
-    retention_statements, deletes_statements, NULL };
+    retention_statements, deletes_statements, agents_statements, NULL };
 
 static struct {
 	const char	*lang, *name, *note, *shop, *title, *description;
@@ -147,7 +150,9 @@ usage(void)
 	    "       primerka-admin delete-user USER_ID\n"
 	    "       primerka-admin retention\n"
 	    "       primerka-admin sweep-deletes\n"
-	    "       primerka-admin reconcile\n");
+	    "       primerka-admin reconcile\n"
+	    "       primerka-admin add-agent NAME\n"
+	    "       primerka-admin revoke-agent NAME\n");
 	exit(2);
 }
 
@@ -392,6 +397,40 @@ done:
 	return rc;
 }
 
+/*
+ * add-agent NAME: a contour-B agent and its token, printed once (only
+ * its hash is kept).  revoke-agent NAME: the token refused from now on.
+ */
+static int
+agent_command(struct app *a, const char *cmd, int argc, char *argv[])
+{
+	char	 tok[AGENT_TOKEN_LEN + 1];
+	int	 rc;
+
+	if (argc != 1)
+		usage();
+	if (!agents_name_valid(argv[0]))
+		return fail("agent name: 1-64 of A-Z a-z 0-9 _ . -");
+	if (strcmp(cmd, "revoke-agent") == 0) {
+		rc = agents_revoke(a->db, argv[0]);
+		if (rc == -1)
+			return fail(db_error(a->db));
+		if (rc == 1)
+			return fail("no such agent, or already revoked");
+		printf("agent %s revoked\n", argv[0]);
+		return 0;
+	}
+	rc = agents_add(a->db, argv[0], tok, sizeof(tok));
+	if (rc == -1)
+		return fail(db_error(a->db));
+	if (rc == 1)
+		return fail("an agent of that name exists (revoked ones too: "
+		    "pick another name)");
+	printf("%s\n", tok);
+	explicit_bzero(tok, sizeof(tok));
+	return 0;
+}
+
 static int
 admin_command(struct app *a, const char *cmd, int argc, char *argv[])
 {
@@ -436,6 +475,8 @@ admin_command(struct app *a, const char *cmd, int argc, char *argv[])
 	}
 	if (app_open_db(a, admin_tables) == -1 || !db_ready(a->db))
 		return fail("cannot reach the database");
+	if (strcmp(cmd, "add-agent") == 0 || strcmp(cmd, "revoke-agent") == 0)
+		return agent_command(a, cmd, argc, argv);
 	if (strcmp(cmd, "grant") == 0) {
 		if (argc != 2 || util_parse_i64(argv[0], 1, INT64_MAX, &v) == -1 ||
 		    util_parse_i64(argv[1], 1, 1000000000, &v) == -1)

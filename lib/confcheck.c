@@ -36,7 +36,7 @@ static const char *const keys_limits[] = { "photo_max_bytes",
 	NULL };
 static const char *const keys_worker[] = { "provider", "lease",
 	"poll_interval", "max_attempts", "pause_at", "metrics_path",
-	"input_url_ttl", "slot_wait", NULL };
+	"input_url_ttl", "slot_wait", "agents", NULL };
 static const char *const keys_provider_local[] = { "max_concurrency", NULL };
 static const char *const keys_providers[] = { "tryon", "animate", NULL };
 /* Each hosted vendor's section: its own keys, then the timing ones. */
@@ -227,6 +227,12 @@ confcheck_run(const char *prog, unsigned what, FILE *out)
 		return bad + 1;
 	}
 	if (what & CONFCHECK_WORKER) {
+		int agents;
+		if (config_get_bool(a.cfg, "worker", "agents", 0,
+		    &agents) == -1) {
+			fprintf(out, "worker.agents: yes or no\n");
+			bad++;
+		}
 		prov = provider_new(&a, err, sizeof(err));
 		if (prov == NULL) {
 			fprintf(out, "%s\n", err);

@@ -226,7 +226,9 @@ def static(spec_path, root, out_json):
                 why.append("loopback route must have security []")
             if op.get("x-loopback-only") is not True:
                 why.append("x-loopback-only: true missing")
-        if "ROUTE_AUTH" not in flags and sec:
+        if "ROUTE_AGENT" in flags and sec != [{"agent": []}]:
+            why.append("agent route needs security agent, has %r" % (sec,))
+        if "ROUTE_AUTH" not in flags and "ROUTE_AGENT" not in flags and sec:
             why.append("route needs no auth but the spec asks for %r" %
                        (sec,))
         emit(not why, what, "; ".join(why))
