@@ -480,7 +480,7 @@ agent_main(const char *url, const char *token_file, int n)
 		    "URL\n");
 		return 2;
 	}
-	if (app_init_flags(&a, "primerka-batch", APP_NO_STORAGE, err,
+	if (app_init_flags(&a, "primerka-batch", APP_AGENT, err,
 	    sizeof(err)) == -1) {
 		fprintf(stderr, "primerka-batch: %s\n", err);
 		return 1;

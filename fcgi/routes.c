@@ -11,6 +11,7 @@
 #include "agents.h"
 #include "api.h"
 #include "deletes.h"
+#include "queue.h"
 #include "quota.h"
 #include "log.h"
 #include "metrics.h"
@@ -115,6 +116,7 @@ const struct db_stmt *const api_statements[] = {
 	poll_statements,
 	agents_statements,
 	agent_statements,
+	queue_statements,
 	NULL
 };
 

@@ -87,10 +87,11 @@ extern const char *const app_bucket_names[BUCKET_COUNT];
 int	 app_init(struct app *, const char *prog, char *err, size_t errlen);
 
 /*
- * app_init() with flags: APP_NO_STORAGE for a process that only fetches
- * and PUTs presigned URLs (the contour-B agent): no [s3] endpoint needed.
+ * app_init() with flags: APP_AGENT for the contour-B agent, which only
+ * fetches and PUTs presigned URLs and serves no Telegram user: no [s3]
+ * endpoint or keys and no [telegram] bot token needed.
  */
-#define APP_NO_STORAGE	0x1
+#define APP_AGENT	0x1
 int	 app_init_flags(struct app *, const char *prog, int flags, char *err,
 	    size_t errlen);
 
