@@ -172,6 +172,8 @@ job_fail(struct agent_job *aj)
 	json_object_object_add(b, "detail", json_object_new_string(e->detail));
 	json_object_object_add(b, "retryable",
 	    json_object_new_boolean(e->retryable));
+	log_warnx("job %lld: %s: %s", (long long)aj->c.job.id,
+	    job_error_name(e->code), e->detail);
 	if (job_report(aj, "fail", b) == -1)
 		log_warnx("job %lld: the failure was not recorded (%s); "
 		    "the lease will expire", (long long)aj->c.job.id,
@@ -441,15 +443,17 @@ read_token(const char *file, char *tok, size_t len)
 	size_t		 n;
 
 	tok[0] = '\0';
+	env = getenv("PRIMERKA_AGENT_TOKEN");
 	if (file != NULL) {
-		if ((f = fopen(file, "r")) == NULL) {
+		f = fopen(file, "r");
+		if (f == NULL) {
 			log_errx("agent: %s: %s", file, strerror(errno));
 			return -1;
 		}
 		if (fgets(tok, (int)len, f) == NULL)
 			tok[0] = '\0';
 		fclose(f);
-	} else if ((env = getenv("PRIMERKA_AGENT_TOKEN")) != NULL)
+	} else if (env != NULL)
 		util_strlcpy(tok, env, len);
 	n = strlen(tok);
 	while (n > 0 && (tok[n - 1] == '\n' || tok[n - 1] == '\r' ||

@@ -28,7 +28,8 @@ agent_api_new(const char *base, const char *token)
 	struct agent_api *x;
 	size_t		 n;
 
-	if ((x = calloc(1, sizeof(*x))) == NULL)
+	x = calloc(1, sizeof(*x));
+	if (x == NULL)
 		return NULL;
 	x->base = strdup(base);
 	n = strlen("Authorization: Bearer ") + strlen(token) + 1;

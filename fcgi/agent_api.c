@@ -354,7 +354,8 @@ h_agent_heartbeat(struct req *r)
 	enum queue_result qr;
 	int		 lease_s = lease_seconds(r);
 
-	if ((b = read_call(r, fields, who, sizeof(who))) == NULL)
+	b = read_call(r, fields, who, sizeof(who));
+	if (b == NULL)
 		return;
 	json_object_put(b);
 	path_job(r, &j);
@@ -471,7 +472,8 @@ h_agent_stage(struct req *r)
 	enum queue_result qr;
 	int		 lease_s = lease_seconds(r);
 
-	if ((b = read_call(r, fields, who, sizeof(who))) == NULL)
+	b = read_call(r, fields, who, sizeof(who));
+	if (b == NULL)
 		return;
 	if (v_enum(r, b, "status", 0, statuses, &st) == -1 ||
 	    v_str(r, b, "provider_ref", 0, 1, 255, &ref) == -1 ||
@@ -556,10 +558,12 @@ h_agent_complete(struct req *r)
 	size_t		 len;
 	int		 rc;
 
-	if ((b = read_call(r, fields, who, sizeof(who))) == NULL)
+	b = read_call(r, fields, who, sizeof(who));
+	if (b == NULL)
 		return;
 	json_object_put(b);
-	if ((qr = held_job(r, who, &j)) != QUEUE_OK) {
+	qr = held_job(r, who, &j);
+	if (qr != QUEUE_OK) {
 		queue_answer(r, qr);
 		return;
 	}
@@ -615,7 +619,8 @@ h_agent_fail(struct req *r)
 	enum queue_result qr;
 	int		 e, retryable = 0, delay;
 
-	if ((b = read_call(r, fields, who, sizeof(who))) == NULL)
+	b = read_call(r, fields, who, sizeof(who));
+	if (b == NULL)
 		return;
 	if (v_str(r, b, "code", 1, 1, 64, &code) == -1 ||
 	    v_str(r, b, "detail", 0, 0, 255, &detail) == -1)
@@ -637,7 +642,8 @@ h_agent_fail(struct req *r)
 	}
 	if (detail == NULL)
 		detail = "";
-	if ((qr = held_job(r, who, &j)) != QUEUE_OK) {
+	qr = held_job(r, who, &j);
+	if (qr != QUEUE_OK) {
 		queue_answer(r, qr);
 		goto done;
 	}
