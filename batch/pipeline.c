@@ -95,6 +95,33 @@ job_failed(struct job_ctx *c)
 	}
 }
 
+#ifdef PRIMERKA_TEST_HOOKS
+/*
+ * Fault injection for the crash and delivery tests ([worker] pause_at,
+ * compiled in by --enable-test-hooks only).  After a stage's work
+ * (where is that stage: a slot held in QUEUED, say) the worker stops
+ * itself until SIGCONT or SIGKILL; where is COMPLETED, once the job is
+ * finished and committed but its bot message not sent, it sleeps.
+ */
+static void
+test_pause(struct job_ctx *c, enum job_status where)
+{
+	if (c->pause_at != (int)where)
+		return;
+	if (where == JOB_COMPLETED) {
+		log_job(c, "pausing before the bot message",
+		    "COMPLETED");
+		sleep(3600);
+		return;
+	}
+	log_job(c, "pausing for a fault test",
+	    job_status_name(where));
+	raise(SIGSTOP);
+}
+#else
+#define test_pause(c, where)	do { } while (0)
+#endif
+
 /* Microseconds on the monotonic clock. */
 static uint64_t
 mono_usec(void)
@@ -139,14 +166,7 @@ pipeline_run(struct job_ctx *c)
 			job_failed(c);
 			goto out;
 		}
-		if (c->pause_at == (int)stages[i].status) {
-			/* Fault injection for the crash tests only: stop
-			 * with the stage's work done (a slot held in
-			 * QUEUED), until SIGCONT or SIGKILL. */
-			log_job(c, "pausing for a fault test",
-			    job_status_name(stages[i].status));
-			raise(SIGSTOP);
-		}
+		test_pause(c, stages[i].status);
 	}
 	qr = queue_complete(db, &c->job, c->worker, c->result_key,
 	    c->thumb_key[0] ? c->thumb_key : NULL);
@@ -173,12 +193,7 @@ out:
 	if (c->prov->release != NULL && c->result_url != NULL)
 		c->prov->release(c->prov, c->job.id);
 	job_ctx_clear(c);
-	if (c->pause_at == (int)JOB_COMPLETED) {
-		/* Fault injection for the delivery tests only: the job is
-		 * finished and committed, its message not sent yet. */
-		log_job(c, "pausing before the bot message", "COMPLETED");
-		sleep(3600);
-	}
+	test_pause(c, JOB_COMPLETED);
 	/* The bot's message, if the job just finished and the user wants
 	 * one; a failure here is retried from the outbox later. */
 	(void)outbox_send_one(c->app, c->worker, c->job.id);

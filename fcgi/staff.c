@@ -21,6 +21,7 @@
 #include "image.h"
 #include "qc.h"
 #include "log.h"
+#include "staff_fields.h"
 #include "validate.h"
 
 const struct db_stmt staff_statements[] = {
@@ -191,50 +192,6 @@ admin_only(struct req *r)
 	if (role != ROLE_ADMIN) {
 		forbidden(r);
 		return -1;
-	}
-	return 0;
-}
-
-static const char *const categories[] = { "tops", "bottoms", "one-pieces",
-    NULL };
-static const char *const outfit_fields[] = { "shop_id", "title",
-    "description", "category", "product_url", "price", "currency", NULL };
-static const char *const location_fields[] = { "title", "description",
-    "tags", NULL };
-
-/* Read the outfit fields into p[1..6] (as statement parameters). */
-static int
-outfit_fields_read(struct req *r, json_object *b, int creating,
-    const char **p, char *price, size_t pricelen)
-{
-	int64_t		 v;
-	int		 rc;
-	const char	*cur;
-
-	if (v_only(r, b, outfit_fields) == -1 ||
-	    v_str(r, b, "title", creating, 1, 200, &p[1]) == -1 ||
-	    v_str(r, b, "description", 0, 0, 2000, &p[2]) == -1 ||
-	    v_enum(r, b, "category", 0, categories, &p[3]) == -1 ||
-	    v_url(r, b, "product_url", 0, &p[4]) == -1)
-		return -1;
-	rc = v_int(r, b, "price", 0, 0, INT64_C(1000000000000), &v);
-	if (rc == -1)
-		return -1;
-	if (rc == 1) {
-		snprintf(price, pricelen, "%lld", (long long)v);
-		p[5] = price;
-	}
-	rc = v_str(r, b, "currency", 0, 3, 3, &cur);
-	if (rc == -1)
-		return -1;
-	if (rc == 1) {
-		if (cur[0] < 'A' || cur[0] > 'Z' || cur[1] < 'A' ||
-		    cur[1] > 'Z' || cur[2] < 'A' || cur[2] > 'Z') {
-			resp_error(r, API_ERR_INVALID_FIELD,
-			    "currency must be an ISO 4217 code like RUB");
-			return -1;
-		}
-		p[6] = cur;
 	}
 	return 0;
 }
@@ -526,23 +483,15 @@ h_locations_create(struct req *r)
 {
 	json_object	*b;
 	const char	*p[3] = { NULL };
-	char		 tags[1024], id[24];
-	int		 rc;
+	char		 tags[STAFF_TAGS_LEN], id[24];
 
 	if (admin_only(r) == -1)
 		return;
 	b = req_read_json(r, 16384);
 	if (b == NULL)
 		return;
-	if (v_only(r, b, location_fields) == -1 ||
-	    v_str(r, b, "title", 1, 1, 200, &p[0]) == -1 ||
-	    v_str(r, b, "description", 0, 0, 2000, &p[1]) == -1)
+	if (location_fields_read(r, b, 1, p, tags, sizeof(tags)) == -1)
 		goto done;
-	rc = v_tags(r, b, "tags", 0, 20, tags, sizeof(tags));
-	if (rc == -1)
-		goto done;
-	if (rc == 1)
-		p[2] = tags;
 	if (one_row(r, "staff_location_insert", 3, p, id, sizeof(id)) == 1)
 		created(r, id, "locations");
 done:
@@ -568,7 +517,7 @@ h_locations_update(struct req *r)
 {
 	json_object	*b;
 	const char	*p[4] = { NULL };
-	char		 id[24], tags[1024];
+	char		 id[24], tags[STAFF_TAGS_LEN];
 	int		 rc;
 
 	if (admin_only(r) == -1 || location_exists(r) == -1)
@@ -576,15 +525,8 @@ h_locations_update(struct req *r)
 	b = req_read_json(r, 16384);
 	if (b == NULL)
 		return;
-	if (v_only(r, b, location_fields) == -1 ||
-	    v_str(r, b, "title", 0, 1, 200, &p[1]) == -1 ||
-	    v_str(r, b, "description", 0, 0, 2000, &p[2]) == -1)
+	if (location_fields_read(r, b, 0, p + 1, tags, sizeof(tags)) == -1)
 		goto done;
-	rc = v_tags(r, b, "tags", 0, 20, tags, sizeof(tags));
-	if (rc == -1)
-		goto done;
-	if (rc == 1)
-		p[3] = tags;
 	snprintf(id, sizeof(id), "%lld", (long long)r->path_id);
 	p[0] = id;
 	rc = one_row(r, "staff_location_update", 4, p, NULL, 0);
