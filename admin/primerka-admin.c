@@ -35,11 +35,11 @@
 #include <time.h>
 
 #include <json-c/json.h>
-#include <openssl/rand.h>
 
 #include "app.h"
 #include "confcheck.h"
 #include "image.h"
+#include "ingest.h"
 #include "log.h"
 #include "qc.h"
 #include "deletes.h"
@@ -243,6 +243,29 @@ check_image(struct app *a, enum qc_kind kind, const char *path,
 	return -1;
 }
 
+/* What upload_image()'s vet hook checks with and leaves behind. */
+struct upload_vet {
+	struct app		*a;
+	enum qc_kind		 kind;
+	const char		*path;
+	struct qc_report	*rep;
+	json_object		*qcj;	/* the report, once checked */
+};
+
+/* check_image() as the ingest's vet hook, and the report as JSON. */
+static int
+upload_vet(void *arg, const unsigned char *buf, size_t len,
+    const struct image_info *info)
+{
+	struct upload_vet	*v = arg;
+
+	(void)info;
+	if (check_image(v->a, v->kind, v->path, buf, len, v->rep) == -1)
+		return -1;
+	v->qcj = qc_report_to_json(v->rep);
+	return v->qcj == NULL ? -1 : 0;
+}
+
 /*
  * Check an image file as a catalogue image of kind and upload it to
  * bucket under prefix.  key, w, h and rep out; the caller puts *qcj (the
@@ -253,11 +276,12 @@ upload_image(struct app *a, enum bucket b, enum qc_kind kind,
     const char *prefix, const char *path, char *key, size_t keylen, int *w,
     int *h, struct qc_report *rep, json_object **qcj)
 {
-	unsigned char		*buf, rnd[8];
-	size_t			 len, i;
-	struct image_info	 info;
-	struct s3_error		 err;
-	char			 hex[17];
+	unsigned char		*buf;
+	size_t			 len;
+	struct ingest_spec	 spec;
+	struct ingest_result	 in;
+	struct upload_vet	 v = { a, kind, path, rep, NULL };
+	enum ingest_err		 rc;
 
 	*qcj = NULL;
 	buf = slurp(path, &len);
@@ -266,36 +290,31 @@ upload_image(struct app *a, enum bucket b, enum qc_kind kind,
 		    strerror(errno));
 		return -1;
 	}
-	if (image_probe(buf, len, &info) != IMAGE_OK) {
+	/* No limits of an upload: an operator's file, checked by qc. */
+	memset(&spec, 0, sizeof(spec));
+	spec.s3 = a->s3;
+	spec.bucket = a->bucket[b];
+	spec.prefix = prefix;
+	spec.nrand = 8;
+	spec.vet = upload_vet;
+	spec.vet_arg = &v;
+	rc = ingest_image(&spec, buf, len, &in);
+	free(buf);
+	if (rc == INGEST_E_FORMAT)
 		fprintf(stderr, "primerka-admin: %s: not a JPEG, PNG or WebP "
 		    "image\n", path);
-		goto fail;
-	}
-	if (check_image(a, kind, path, buf, len, rep) == -1)
-		goto fail;
-	*qcj = qc_report_to_json(rep);
-	if (*qcj == NULL || RAND_bytes(rnd, sizeof(rnd)) != 1)
-		goto fail;
-	for (i = 0; i < sizeof(rnd); i++)
-		snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
-	snprintf(key, keylen, "%s/%s.%s", prefix, hex,
-	    info.format == IMAGE_FMT_JPEG ? "jpg" :
-	    info.format == IMAGE_FMT_PNG ? "png" : "webp");
-	if (s3_put(a->s3, a->bucket[b], key, buf, len,
-	    image_format_mime(info.format), &err) != 0) {
+	else if (rc == INGEST_E_STORE)
 		fprintf(stderr, "primerka-admin: upload failed: %ld %s %s\n",
-		    err.status, err.code, err.message);
-		goto fail;
+		    in.s3err.status, in.s3err.code, in.s3err.message);
+	if (rc != INGEST_OK) {
+		json_object_put(v.qcj);
+		return -1;
 	}
-	free(buf);
-	*w = info.out_width;
-	*h = info.out_height;
+	snprintf(key, keylen, "%s", in.key);
+	*qcj = v.qcj;
+	*w = in.info.out_width;
+	*h = in.info.out_height;
 	return 0;
-fail:
-	free(buf);
-	json_object_put(*qcj);
-	*qcj = NULL;
-	return -1;
 }
 
 /*
@@ -517,7 +536,7 @@ admin_command(struct app *a, const char *cmd, int argc, char *argv[])
 		if (argc != 2 || opt.title == NULL ||
 		    util_parse_i64(argv[0], 1, INT64_MAX, &v) == -1)
 			usage();
-		if (upload_image(a, BUCKET_OUTFITS, QC_OUTFIT, "catalog",
+		if (upload_image(a, BUCKET_OUTFITS, QC_OUTFIT, "catalog/",
 		    argv[1], key, sizeof(key), &w, &h, &rep, &qcj) == -1)
 			return 1;
 		snprintf(ws, sizeof(ws), "%d", w);
@@ -536,7 +555,7 @@ admin_command(struct app *a, const char *cmd, int argc, char *argv[])
 	if (strcmp(cmd, "add-location") == 0) {
 		if (argc != 1 || opt.title == NULL)
 			usage();
-		if (upload_image(a, BUCKET_LOCATIONS, QC_LOCATION, "catalog",
+		if (upload_image(a, BUCKET_LOCATIONS, QC_LOCATION, "catalog/",
 		    argv[0], key, sizeof(key), &w, &h, &rep, &qcj) == -1)
 			return 1;
 		snprintf(ws, sizeof(ws), "%d", w);
