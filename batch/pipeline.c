@@ -82,7 +82,8 @@ job_failed(struct job_ctx *c)
 		char detail[320];
 		snprintf(detail, sizeof(detail), "%s: %s",
 		    job_error_name(c->err.code), c->err.detail);
-		snprintf(c->err.detail, sizeof(c->err.detail), "%.255s", detail);
+		snprintf(c->err.detail, sizeof(c->err.detail), "%.255s",
+		    detail);
 		/* (Never snprintf a buffer into itself: undefined.) */
 		if (c->err.code == JOB_ERR_INTERNAL ||
 		    c->err.code == JOB_ERR_STORAGE_ERROR)
@@ -143,8 +144,9 @@ pipeline_run(struct job_ctx *c)
 
 	if (c->job.attempts > c->job.max_attempts) {
 		/* Claimed again after dying in every attempt. */
-		if (queue_fail(db, &c->job, c->worker, JOB_ERR_ATTEMPTS_EXHAUSTED,
-		    c->job.last_error) == QUEUE_OK) {
+		if (queue_fail(db, &c->job, c->worker,
+		    JOB_ERR_ATTEMPTS_EXHAUSTED, c->job.last_error) ==
+		    QUEUE_OK) {
 			log_job(c, "job failed", "FAILED");
 			wm_outcome(WM_FAILED, JOB_ERR_ATTEMPTS_EXHAUSTED);
 		}
@@ -156,7 +158,8 @@ pipeline_run(struct job_ctx *c)
 		if (qr != QUEUE_OK) {
 			/* Cancelled, rescued by another worker, or the
 			 * database is gone: the job is not ours to touch. */
-			log_job(c, "job dropped", job_status_name(stages[i].status));
+			log_job(c, "job dropped",
+			    job_status_name(stages[i].status));
 			goto out;
 		}
 		t0 = mono_usec();
@@ -171,7 +174,8 @@ pipeline_run(struct job_ctx *c)
 	qr = queue_complete(db, &c->job, c->worker, c->result_key,
 	    c->thumb_key[0] ? c->thumb_key : NULL);
 	if (qr == QUEUE_OK) {
-		job_error_clear(&c->err);	/* an earlier attempt's, resolved */
+		/* An earlier attempt's error, resolved. */
+		job_error_clear(&c->err);
 		log_job(c, "job completed", "COMPLETED");
 		wm_outcome(WM_COMPLETED, -1);
 	}
@@ -189,7 +193,8 @@ pipeline_run(struct job_ctx *c)
 	else
 		log_job(c, "job completion lost", "");
 out:
-	slot_release(c);	/* cancelled, lost or failed while holding one */
+	/* Cancelled, lost or failed while holding a slot. */
+	slot_release(c);
 	if (c->prov->release != NULL && c->result_url != NULL)
 		c->prov->release(c->prov, c->job.id);
 	job_ctx_clear(c);

@@ -295,7 +295,8 @@ h_outfits_update(struct req *r)
 	if (b == NULL)
 		return;
 	if (json_object_object_get_ex(b, "shop_id", NULL)) {
-		resp_error(r, API_ERR_INVALID_FIELD, "shop_id cannot be changed");
+		resp_error(r, API_ERR_INVALID_FIELD,
+		    "shop_id cannot be changed");
 		goto done;
 	}
 	if (outfit_fields_read(r, b, 0, p, price, sizeof(price)) == -1)
@@ -438,7 +439,8 @@ put_image(struct req *r, enum bucket b, const char *stmt, const char *what)
 	struct put_vet		 v;
 	struct s3_error		 err;
 	char			 prefix[128], id[24], w[16], h[16];
-	char			 old[256], tags[QC_MAX_TAGS * (QC_TAG_LEN + 1) + 1];
+	char			 old[256];
+	char			 tags[QC_MAX_TAGS * (QC_TAG_LEN + 1) + 1];
 	const char		*p[7], *qctext, *key = in.key;
 	struct qc_report	*rep = &v.rep;
 	enum ingest_err		 irc;

@@ -26,9 +26,9 @@
  * stands in for it).  Responses go to link-time shims of
  * resp_error(), resp_json() and resp_raw() that record the status, so
  * fcgi/http.c and libfcgi are not linked; req_read_json(), users_touch(),
- * quota_take(), api_db_down() and db_run() are shims too (db_run() checks the lists
- * h_events_create() would send to PostgreSQL and answers with an empty
- * libpq result).
+ * quota_take(), api_db_down() and db_run() are shims too (db_run() checks
+ * the lists h_events_create() would send to PostgreSQL and answers with
+ * an empty libpq result).
  *
  * Checked: a validator returns -1 exactly when it sent one response and
  * 1 only with a value that obeys its contract; a handler sends exactly

@@ -50,7 +50,7 @@ struct ingest_result {
 	struct image_info	 info;		/* of the probe */
 	const char		*mime;		/* of the stored object */
 	char			 key[256];	/* where it was stored */
-	int			 image_err;	/* enum image_err of a refusal */
+	int			 image_err;	/* image_err of a refusal */
 	struct s3_error		 s3err;		/* of INGEST_E_STORE */
 };
 

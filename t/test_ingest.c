@@ -56,17 +56,26 @@ fake_serve(int cfd)
 		return;
 	pthread_mutex_lock(&fk.mu);
 	fk.served++;
-	(void)sscanf(buf, "%7s %255s", fk.method, fk.target);
+	n = (ssize_t)strcspn(buf, " ");
+	(void)snprintf(fk.method, sizeof(fk.method), "%.*s", (int)n, buf);
+	if (buf[n] == ' ')
+		(void)snprintf(fk.target, sizeof(fk.target), "%.*s",
+		    (int)strcspn(buf + n + 1, " "), buf + n + 1);
 	ct = strcasestr(buf, "\r\ncontent-type: ");
 	if (ct != NULL && ct < h)
-		(void)sscanf(ct + 16, "%63[^\r]", fk.ctype);
+		(void)snprintf(fk.ctype, sizeof(fk.ctype), "%.*s",
+		    (int)strcspn(ct + 16, "\r"), ct + 16);
 	ct = strcasestr(buf, "\r\ncontent-length: ");
 	if (ct != NULL && ct < h)
 		want = strtol(ct + 18, NULL, 10);
 	pthread_mutex_unlock(&fk.mu);
 	got = (long)(len - (size_t)(h + 4 - buf));
-	while (got < want && (n = read(cfd, buf, sizeof(buf))) > 0)
+	while (got < want) {
+		n = read(cfd, buf, sizeof(buf));
+		if (n <= 0)
+			break;
 		got += n;
+	}
 	(void)write(cfd, fk.reply, strlen(fk.reply));
 }
 
