@@ -127,7 +127,8 @@ hook_credits(void *arg, const char *provider, const char *ref, double n)
 	json_object	*b = json_object_new_object(), *cr;
 
 	cr = json_object_new_object();
-	json_object_object_add(cr, "provider", json_object_new_string(provider));
+	json_object_object_add(cr, "provider",
+	    json_object_new_string(provider));
 	json_object_object_add(cr, "ref", json_object_new_string(ref));
 	json_object_object_add(cr, "amount", json_object_new_double(n));
 	json_object_object_add(b, "credits", cr);
@@ -141,7 +142,8 @@ hook_alert(void *arg, const char *provider, const char *kind)
 	json_object	*b = json_object_new_object(), *al;
 
 	al = json_object_new_object();
-	json_object_object_add(al, "provider", json_object_new_string(provider));
+	json_object_object_add(al, "provider",
+	    json_object_new_string(provider));
 	json_object_object_add(al, "kind", json_object_new_string(kind));
 	json_object_object_add(b, "alert", al);
 	(void)job_report(aj, "stage", b);

@@ -27,7 +27,8 @@ agent_hand_over(struct job_ctx *c)
 
 	o = json_object_new_object();
 	if (o == NULL) {
-		job_error_set(&c->err, JOB_ERR_INTERNAL, "hand-over: no memory");
+		job_error_set(&c->err, JOB_ERR_INTERNAL,
+		    "hand-over: no memory");
 		return -1;
 	}
 	bad = add_str(o, "photo_key", c->photo_key) |
@@ -39,7 +40,8 @@ agent_hand_over(struct job_ctx *c)
 	    add_str(o, "prompt", c->prompt);
 	if (bad) {
 		json_object_put(o);
-		job_error_set(&c->err, JOB_ERR_INTERNAL, "hand-over: no memory");
+		job_error_set(&c->err, JOB_ERR_INTERNAL,
+		    "hand-over: no memory");
 		return -1;
 	}
 	qr = queue_hand_over(c->app->db, &c->job, c->worker,

@@ -36,9 +36,10 @@ store_output(struct job_ctx *c, enum job_output o, const void *buf,
     size_t len, struct s3_error *s3e)
 {
 	struct app	*a = c->app;
-	const char	*key = o == JOB_OUT_RESULT ? c->result_key : c->thumb_key;
+	const char	*key;
 	const char	*type = output_type(c->job.kind, o);
 
+	key = o == JOB_OUT_RESULT ? c->result_key : c->thumb_key;
 	if (output_key(c->job.kind, c->job.user_id, c->job.id, o,
 	    o == JOB_OUT_RESULT ? c->result_key : c->thumb_key,
 	    sizeof(c->result_key)) == -1) {

@@ -19,7 +19,7 @@ struct job_ctx {
 	const char		*worker;	/* worker id, locked_by */
 	int			 lease;		/* seconds */
 	int			 pause_at;	/* [worker] pause_at: tests only, -1 off */
-	int			 agents;	/* [worker] agents: stop at QUEUED */
+	int			 agents;	/* [worker] agents */
 	/* An agent's job (batch/agent.c): outputs go to presigned PUTs. */
 	const char		*put_url[2];	/* by enum job_output */
 	struct queue_job	 job;

@@ -45,8 +45,8 @@ const struct db_stmt agent_statements[] = {
 	  "locked_by = $2", 2 },
 	{ "agent_held",
 	  "SELECT kind, user_id, attempts, max_attempts FROM jobs "
-	  "WHERE id = $1 AND locked_by = $2 AND NOT job_status_terminal(status) "
-	  "AND agent_input IS NOT NULL", 2 },
+	  "WHERE id = $1 AND locked_by = $2 AND "
+	  "NOT job_status_terminal(status) AND agent_input IS NOT NULL", 2 },
 	{ "agent_credits",
 	  "INSERT INTO job_credits (provider, ref, job_id, credits) "
 	  "VALUES ($1, $2, $3, $4) ON CONFLICT (provider, ref) DO NOTHING", 4 },
@@ -213,7 +213,8 @@ claim_json(struct req *r, const struct queue_job *j, const char *lease,
 	json_object_object_add(o, "kind",
 	    json_object_new_string(job_kind_name(j->kind)));
 	json_object_object_add(o, "lease", json_object_new_string(lease));
-	json_object_object_add(o, "lease_seconds", json_object_new_int(lease_s));
+	json_object_object_add(o, "lease_seconds",
+	    json_object_new_int(lease_s));
 	json_object_object_add(o, "status",
 	    json_object_new_string(job_status_name(j->status)));
 	json_object_object_add(o, "attempt", json_object_new_int(j->attempts));
@@ -415,7 +416,8 @@ stage_extras(struct req *r, json_object *b, json_object **cr,
 	}
 	if (json_object_object_get_ex(b, "alert", al) && *al != NULL) {
 		if (!json_object_is_type(*al, json_type_object)) {
-			resp_error(r, API_ERR_INVALID_FIELD, "alert: an object");
+			resp_error(r, API_ERR_INVALID_FIELD,
+			    "alert: an object");
 			return -1;
 		}
 		if (v_only(r, *al, afields) == -1 ||

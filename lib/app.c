@@ -248,7 +248,7 @@ app_init_flags(struct app *a, const char *prog, int flags, char *err,
 	s3c.secret_key = config_get(a->cfg, "s3", "secret_key", "");
 	if ((flags & APP_AGENT) && strcmp(s3c.endpoint,
 	    "http://storage.invalid") == 0)
-		s3c.access_key = s3c.secret_key = "none";	/* never signs */
+		s3c.access_key = s3c.secret_key = "none"; /* never used */
 	if (config_get_bool(a->cfg, "s3", "path_style", 1, &pathstyle) == -1) {
 		snprintf(err, errlen, "[s3] path_style: not a boolean");
 		return -1;
