@@ -360,7 +360,8 @@ def static(spec_path, root, out_json):
                 op_errs.append("%s: statuses %s not documented" %
                                (name, sorted(missing)))
         if p.startswith("/api/") and m == "post" and \
-                not op.get("requestBody") and not p.endswith(("/cancel", "/share")):
+                not op.get("requestBody") and \
+                not p.endswith(("/cancel", "/share", "/claim")):
             op_errs.append("%s: POST without a request body" % name)
     emit(not op_errs, "operations: ids, parameters, statuses, error shape "
          "(%d operations)" % len(op_ids), "; ".join(op_errs[:6]))
