@@ -39,6 +39,7 @@
 
 #include "app.h"
 #include "confcheck.h"
+#include "conftab.h"
 #include "image.h"
 #include "log.h"
 #include "qc.h"
@@ -411,8 +412,8 @@ admin_command(struct app *a, const char *cmd, int argc, char *argv[])
 			usage();
 		/* --age makes a stale (or, negative, a future) initData for
 		 * tests of the auth_date check. */
-		if (auth_sign_initdata(config_get(a->cfg, "telegram",
-		    "bot_token", ""), v, opt.name, opt.lang, time(NULL) - age, out,
+		if (auth_sign_initdata(conf_get(a->cfg,
+		    CONF_TELEGRAM_BOT_TOKEN), v, opt.name, opt.lang, time(NULL) - age, out,
 		    sizeof(out)) != 0)
 			return fail("cannot sign (is [telegram] bot_token set?)");
 		printf("%s\n", out);
@@ -610,8 +611,8 @@ admin_command(struct app *a, const char *cmd, int argc, char *argv[])
 		int64_t grace;
 		if (argc != 0)
 			usage();
-		if (config_get_int(a->cfg, "retention", "orphan_grace", 3600, 0,
-		    86400 * 30, &grace) == -1)
+		if (conf_get_int(a->cfg, CONF_RETENTION_ORPHAN_GRACE,
+		    &grace) == -1)
 			return fail("bad [retention] orphan_grace");
 		memset(&dc, 0, sizeof(dc));
 		rc = deletes_reconcile(a, grace, &dc);

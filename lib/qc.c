@@ -16,6 +16,7 @@
 
 #include <json-c/json.h>
 
+#include "conftab.h"
 #include "image.h"
 #include "jsonv.h"
 #include "nsfw.h"
@@ -27,166 +28,39 @@
 
 /* ------------------------------------------------------------ config */
 
-enum qc_ftype { F_INT, F_SIZE, F_U64, F_DBL };
-
-static const struct qc_field {
-	const char	*key;
-	enum qc_ftype	 type;
-	size_t		 off;
-	double		 min, max;
-} qc_fields[] = {
-	{ "max_bytes", F_SIZE, offsetof(struct qc_config, max_bytes),
-	    1, 1024.0 * 1024 * 1024 },
-	{ "min_width", F_INT, offsetof(struct qc_config, min_width),
-	    1, 65535 },
-	{ "min_height", F_INT, offsetof(struct qc_config, min_height),
-	    1, 65535 },
-	{ "max_width", F_INT, offsetof(struct qc_config, max_width),
-	    1, 65535 },
-	{ "max_height", F_INT, offsetof(struct qc_config, max_height),
-	    1, 65535 },
-	{ "max_pixels", F_U64, offsetof(struct qc_config, max_pixels),
-	    1, 268435456.0 },
-	{ "analysis_side", F_INT, offsetof(struct qc_config, analysis_side),
-	    64, 2048 },
-	{ "blank_min_stddev", F_DBL,
-	    offsetof(struct qc_config, blank_min_stddev), 0, 255 },
-	{ "blur_min", F_DBL, offsetof(struct qc_config, blur_min), 0, 1e6 },
-	{ "dark_max_p95", F_DBL, offsetof(struct qc_config, dark_max_p95),
-	    0, 255 },
-	{ "bright_min_p5", F_DBL, offsetof(struct qc_config, bright_min_p5),
-	    0, 256 },
-	{ "nsfw_max", F_DBL, offsetof(struct qc_config, nsfw_max), 0, 1 },
-	{ "result_nsfw_max", F_DBL, offsetof(struct qc_config,
-	    result_nsfw_max), 0, 1 },
-	{ "sexy_max", F_DBL, offsetof(struct qc_config, sexy_max), 0, 1 },
-	{ "catalog_sexy_max", F_DBL,
-	    offsetof(struct qc_config, catalog_sexy_max), 0, 1 },
-	{ "bg_tolerance", F_DBL, offsetof(struct qc_config, bg_tolerance),
-	    1, 442 },
-	{ "bg_min_uniform", F_DBL, offsetof(struct qc_config, bg_min_uniform),
-	    0, 1 },
-	{ "fragment_max", F_DBL, offsetof(struct qc_config, fragment_max),
-	    0, 1 },
-	{ "fill_min", F_DBL, offsetof(struct qc_config, fill_min), 0, 1 },
-	{ "cut_max", F_DBL, offsetof(struct qc_config, cut_max), 0, 1 },
-	{ "person_min_size", F_DBL,
-	    offsetof(struct qc_config, person_min_size), 0, 1 },
-	{ "person_dominance", F_DBL,
-	    offsetof(struct qc_config, person_dominance), 1, 100 },
-};
-#define QC_NFIELDS	(sizeof(qc_fields) / sizeof(qc_fields[0]))
-
 /*
- * Defaults.  The blur, exposure and composition values were set on the
- * fixtures in ../shared/fixtures (see t/test_qc.c and the README): every
- * ordinary photo passes with a margin, the Gaussian-blurred street photo
- * fails next to its sharp original.
+ * The thresholds are keys of the configuration table (lib/conftab.c):
+ * their defaults, bounds and fields are there, once.
  */
 void
 qc_config_default(struct qc_config *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->max_bytes = 32u * 1024 * 1024;
-	c->min_width = 256;
-	c->min_height = 256;
-	c->max_width = 12000;
-	c->max_height = 12000;
-	c->max_pixels = 50u * 1000 * 1000;
-	c->analysis_side = 512;
-	c->blank_min_stddev = 6.0;
-	c->blur_min = 30.0;
-	c->dark_max_p95 = 50.0;
-	c->bright_min_p5 = 215.0;
-	c->nsfw_max = 0.60;
-	c->result_nsfw_max = 0.60;
-	c->sexy_max = 0.90;
-	c->catalog_sexy_max = 0.90;
-	c->bg_tolerance = 40.0;
-	c->bg_min_uniform = 0.60;
-	c->fragment_max = 0.25;
-	c->person_min_size = 0.45;
-	c->person_dominance = 1.5;
-	c->fill_min = 0.08;
-	c->cut_max = 0.35;
+	conf_fill_defaults(CONF_TGT_QC, NULL, c);
 }
 
 const char *
 qc_config_key(size_t i)
 {
-	return i < QC_NFIELDS ? qc_fields[i].key : NULL;
-}
+	size_t	 k;
 
-/*
- * Parse value for field f: the whole string must be a number in range.
- * Returns 0 and the number in *d, or -1.
- */
-static int
-parse_number(const struct qc_field *f, const char *value, double *d)
-{
-	char		*end;
-	long long	 ll;
-	double		 v;
-
-	if (value == NULL || *value == '\0')
-		return -1;
-	errno = 0;
-	if (f->type == F_DBL) {
-		v = strtod(value, &end);
-		if (errno != 0 || *end != '\0' || !isfinite(v))
-			return -1;
-	} else {
-		ll = strtoll(value, &end, 10);
-		if (errno != 0 || *end != '\0' || end == value)
-			return -1;
-		v = (double)ll;
-	}
-	if (v < f->min || v > f->max)
-		return -1;
-	*d = v;
-	return 0;
+	for (k = 0; k < CONF__MAX; k++)
+		if (confdefs[k].target == CONF_TGT_QC && i-- == 0)
+			return confdefs[k].key;
+	return NULL;
 }
 
 int
 qc_config_set(struct qc_config *c, const char *key, const char *value)
 {
-	const struct qc_field	*f = NULL;
-	double			 v;
-	size_t			 i;
-	char			*p;
+	enum conf_key	 k;
 
-	if (c == NULL || key == NULL)
+	if (c == NULL || key == NULL || value == NULL)
 		return -1;
-	for (i = 0; i < QC_NFIELDS; i++)
-		if (strcmp(qc_fields[i].key, key) == 0)
-			f = &qc_fields[i];
-	if (f == NULL || parse_number(f, value, &v) != 0)
+	k = conf_find("qc", key);
+	if (k == CONF__MAX || confdefs[k].target != CONF_TGT_QC)
 		return -1;
-	p = (char *)c + f->off;
-	switch (f->type) {
-	case F_INT: {
-		int	 x = (int)v;
-
-		memcpy(p, &x, sizeof(x));
-		break;
-	}
-	case F_SIZE: {
-		size_t	 x = (size_t)v;
-
-		memcpy(p, &x, sizeof(x));
-		break;
-	}
-	case F_U64: {
-		uint64_t x = (uint64_t)v;
-
-		memcpy(p, &x, sizeof(x));
-		break;
-	}
-	case F_DBL:
-		memcpy(p, &v, sizeof(v));
-		break;
-	}
-	return 0;
+	return conf_store_value(k, value, c);
 }
 
 /* ----------------------------------------------------------- reasons */
