@@ -174,7 +174,8 @@ enum conf_type {
 	CONF_T_SECRET,		/* text never printed (tokens, keys) */
 	CONF_T_PATH,		/* a file or directory */
 	CONF_T_URL,		/* http:// or https://..., or empty */
-	CONF_T_LIST,		/* a comma-separated list, parsed by its reader */
+	CONF_T_LIST,		/* a comma-separated list, parsed by its
+				   reader */
 	CONF_T_ENUM,		/* one of choices ("a|b|c"); "" only when the
 				   default is "" */
 	CONF_T_BOOL,		/* yes/no, true/false, on/off, 1/0 */

@@ -43,8 +43,8 @@ valid_name(const char *s)
 	if (s == NULL || *s == '\0')
 		return 0;
 	for (; *s != '\0'; s++)
-		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) &&
-		    *s != '_')
+		if (!islower((unsigned char)*s) &&
+		    !isdigit((unsigned char)*s) && *s != '_')
 			return 0;
 	return 1;
 }
@@ -77,9 +77,11 @@ test_table_whole(void)
 			    d->key, d->def, msg);
 			CU_FAIL("a default the table refuses");
 		}
-		CU_ASSERT_EQUAL(conf_find(d->section, d->key), (enum conf_key)i);
+		CU_ASSERT_EQUAL(conf_find(d->section, d->key),
+		    (enum conf_key)i);
 		for (j = i + 1; j < CONF__MAX; j++)
-			CU_ASSERT(strcmp(d->section, confdefs[j].section) != 0 ||
+			CU_ASSERT(strcmp(d->section,
+			    confdefs[j].section) != 0 ||
 			    strcmp(d->key, confdefs[j].key) != 0);
 	}
 	CU_ASSERT_EQUAL(conf_find("s3", "no_such_key"), CONF__MAX);
