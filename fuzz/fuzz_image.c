@@ -8,7 +8,7 @@
  * ask for more memory than a real upload could), then qc_check() and the
  * JSON report for one of the three kinds, chosen by the input's length.
  *
- * fuzz-sources: lib/image.c
+ * fuzz-sources: lib/image.c lib/image_resize.c lib/image_encode.c
  * fuzz-sources: lib/qc.c lib/qc_json.c lib/scene.c lib/nsfw.c
  * fuzz-sources: lib/nn/graph.c
  * fuzz-sources: lib/nn/kernels.c lib/jsonv.c lib/pose.c lib/nn/tflite.c
