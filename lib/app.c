@@ -105,25 +105,12 @@ app_parse_packs(const char *s, struct app_pack *packs, int *n)
 	return 0;
 }
 
-int
-app_init(struct app *a, const char *prog, char *err, size_t errlen)
+/* The integer keys of intkeys[] into their fields of a. */
+static int
+app_read_ints(struct app *a, char *err, size_t errlen)
 {
-	const char		*path, *prefix;
 	const struct intkey	*k;
-	struct s3_config	 s3c;
-	struct s3_error		 s3e;
-	char			 key[64];
-	int64_t			 maxage, botid, v;
-	int			 b, pathstyle, testkey;
-	const char		*aerr = NULL;
-
-	memset(a, 0, sizeof(*a));
-	path = getenv("PRIMERKA_CONFIG");
-	a->cfg = config_load(path ? path : CONFIG_DEFAULT_PATH, path == NULL,
-	    err, errlen);
-	if (a->cfg == NULL)
-		return -1;
-	log_init(prog, config_get(a->cfg, "log", "level", "info"));
+	int64_t			 v;
 
 	for (k = intkeys; k->section != NULL; k++) {
 		if (config_get_int(a->cfg, k->section, k->key, k->def, k->min,
@@ -135,40 +122,50 @@ app_init(struct app *a, const char *prog, char *err, size_t errlen)
 		}
 		*(int64_t *)(void *)((char *)a + k->off) = v;
 	}
+	return 0;
+}
+
+/* [qc]: the quality checks' thresholds over their defaults. */
+static int
+app_read_qc(struct app *a, char *err, size_t errlen)
+{
+	const char	*qk, *val;
+	size_t		 i;
 
 	qc_config_default(&a->qc);
-	{
-		const char	*qk, *val;
-		size_t		 i;
-
-		for (i = 0;; i++) {
-			qk = qc_config_key(i);
-			if (qk == NULL)
-				break;
-			val = config_get(a->cfg, "qc", qk, NULL);
-			if (val != NULL && qc_config_set(&a->qc, qk, val) == -1) {
-				snprintf(err, errlen, "[qc] %s: bad value", qk);
-				return -1;
-			}
-		}
-	}
-
-	{
-		/* Which API requests get a log line: all, writes (every
-		 * request but successful reads: polls stay out of the log,
-		 * nginx's access log has them) or errors. */
-		const char *lr = config_get(a->cfg, "log", "requests", "writes");
-		if (strcmp(lr, "all") == 0)
-			a->log_requests = LOG_REQ_ALL;
-		else if (strcmp(lr, "writes") == 0)
-			a->log_requests = LOG_REQ_WRITES;
-		else if (strcmp(lr, "errors") == 0)
-			a->log_requests = LOG_REQ_ERRORS;
-		else {
-			snprintf(err, errlen, "[log] requests: all, writes or "
-			    "errors");
+	for (i = 0;; i++) {
+		qk = qc_config_key(i);
+		if (qk == NULL)
+			break;
+		val = config_get(a->cfg, "qc", qk, NULL);
+		if (val != NULL && qc_config_set(&a->qc, qk, val) == -1) {
+			snprintf(err, errlen, "[qc] %s: bad value", qk);
 			return -1;
 		}
+	}
+	return 0;
+}
+
+/*
+ * [log] requests: which API requests get a log line: all, writes (every
+ * request but successful reads: polls stay out of the log, nginx's
+ * access log has them) or errors.  And [payments] packs.
+ */
+static int
+app_read_log_packs(struct app *a, char *err, size_t errlen)
+{
+	const char	*lr;
+
+	lr = config_get(a->cfg, "log", "requests", "writes");
+	if (strcmp(lr, "all") == 0)
+		a->log_requests = LOG_REQ_ALL;
+	else if (strcmp(lr, "writes") == 0)
+		a->log_requests = LOG_REQ_WRITES;
+	else if (strcmp(lr, "errors") == 0)
+		a->log_requests = LOG_REQ_ERRORS;
+	else {
+		snprintf(err, errlen, "[log] requests: all, writes or errors");
+		return -1;
 	}
 	if (app_parse_packs(config_get(a->cfg, "payments", "packs", ""),
 	    a->packs, &a->npacks) == -1) {
@@ -176,6 +173,13 @@ app_init(struct app *a, const char *prog, char *err, size_t errlen)
 		    "(each 1..1000000000, at most %d)", APP_MAX_PACKS);
 		return -1;
 	}
+	return 0;
+}
+
+/* [telegram]: the Bot API, the webhook's secret, the Mini App's URLs. */
+static int
+app_read_telegram(struct app *a, char *err, size_t errlen)
+{
 	a->tg_api_base = config_get(a->cfg, "telegram", "api_base",
 	    "https://api.telegram.org");
 	a->tg_bot_token = config_get(a->cfg, "telegram", "bot_token", "");
@@ -205,9 +209,19 @@ app_init(struct app *a, const char *prog, char *err, size_t errlen)
 		    APP_WEBHOOK_SECRET_MIN);
 		return -1;
 	}
+	return 0;
+}
+
+/* [s3] bucket_prefix and bucket_*: the five buckets' names. */
+static int
+app_read_buckets(struct app *a, char *err, size_t errlen)
+{
+	const char	*prefix, *name;
+	char		 key[64];
+	int		 b;
+
 	prefix = config_get(a->cfg, "s3", "bucket_prefix", "");
 	for (b = 0; b < BUCKET_COUNT; b++) {
-		const char *name;
 		bucket_key((enum bucket)b, key, sizeof(key));
 		name = config_get(a->cfg, "s3", key, app_bucket_names[b]);
 		if ((size_t)snprintf(a->bucket[b], sizeof(a->bucket[b]), "%s%s",
@@ -216,6 +230,17 @@ app_init(struct app *a, const char *prog, char *err, size_t errlen)
 			return -1;
 		}
 	}
+	return 0;
+}
+
+/* [s3]: the storage client (libcurl set up first). */
+static int
+app_open_s3(struct app *a, char *err, size_t errlen)
+{
+	struct s3_config	 s3c;
+	struct s3_error		 s3e;
+	int64_t			 v;
+	int			 pathstyle;
 
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		snprintf(err, errlen, "curl_global_init failed");
@@ -256,6 +281,16 @@ app_init(struct app *a, const char *prog, char *err, size_t errlen)
 		snprintf(err, errlen, "[s3]: %s", s3e.message);
 		return -1;
 	}
+	return 0;
+}
+
+/* [auth] and [telegram]: how initData is checked. */
+static int
+app_read_auth(struct app *a, char *err, size_t errlen)
+{
+	int64_t		 maxage, botid;
+	int		 testkey;
+	const char	*aerr = NULL;
 
 	if (config_get_int(a->cfg, "auth", "max_age", 86400, 0, INT32_MAX,
 	    &maxage) == -1 ||
@@ -275,6 +310,36 @@ app_init(struct app *a, const char *prog, char *err, size_t errlen)
 		    "bad configuration");
 		return -1;
 	}
+	return 0;
+}
+
+/* The steps of app_init() after loading the file, in order. */
+static int (*const app_steps[])(struct app *, char *, size_t) = {
+	app_read_ints,
+	app_read_qc,
+	app_read_log_packs,
+	app_read_telegram,
+	app_read_buckets,
+	app_open_s3,
+	app_read_auth,
+};
+
+int
+app_init(struct app *a, const char *prog, char *err, size_t errlen)
+{
+	const char	*path;
+	size_t		 i;
+
+	memset(a, 0, sizeof(*a));
+	path = getenv("PRIMERKA_CONFIG");
+	a->cfg = config_load(path ? path : CONFIG_DEFAULT_PATH, path == NULL,
+	    err, errlen);
+	if (a->cfg == NULL)
+		return -1;
+	log_init(prog, config_get(a->cfg, "log", "level", "info"));
+	for (i = 0; i < sizeof(app_steps) / sizeof(app_steps[0]); i++)
+		if (app_steps[i](a, err, errlen) == -1)
+			return -1;
 	return 0;
 }
 
