@@ -565,6 +565,7 @@ cmd_add_outfit(struct app *a, int argc, char *argv[])
 	if (opt.title == NULL)
 		usage();
 	(void)arg_id(argv[0]);
+	memset(&rep, 0, sizeof(rep));
 	if (upload_image(a, BUCKET_OUTFITS, QC_OUTFIT, "catalog/", argv[1],
 	    key, sizeof(key), &w, &h, &rep, &qcj) == -1)
 		return 1;
@@ -592,6 +593,7 @@ cmd_add_location(struct app *a, int argc, char *argv[])
 	(void)argc;
 	if (opt.title == NULL)
 		usage();
+	memset(&rep, 0, sizeof(rep));
 	if (upload_image(a, BUCKET_LOCATIONS, QC_LOCATION, "catalog/",
 	    argv[0], key, sizeof(key), &w, &h, &rep, &qcj) == -1)
 		return 1;
