@@ -434,7 +434,8 @@ admin_command(struct app *a, const char *cmd, int argc, char *argv[])
 		printf("webhook set: %s\n", argv[0]);
 		return 0;
 	}
-	if (app_open_db(a, admin_tables) == -1 || !db_ready(a->db))
+	if (app_open_db_as(a, "admin_url", admin_tables) == -1 ||
+	    !db_ready(a->db))
 		return fail("cannot reach the database");
 	if (strcmp(cmd, "grant") == 0) {
 		if (argc != 2 || util_parse_i64(argv[0], 1, INT64_MAX, &v) == -1 ||
@@ -690,6 +691,8 @@ main(int argc, char *argv[])
 	/* Before app_init(): it reports every problem, not the first. */
 	if (strcmp(cmd, "check-config") == 0)
 		return check_config();
+	/* Run by root: the secrets the units get (S3 keys, the bot token). */
+	confcheck_credentials();
 	if (app_init(&a, "primerka-admin", err, sizeof(err)) == -1) {
 		fprintf(stderr, "primerka-admin: %s\n", err);
 		return 1;

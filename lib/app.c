@@ -58,6 +58,10 @@ static const struct intkey intkeys[] = {
 	    OFF(quota_pending_purchases) },
 	{ "limits", "events_per_minute", 300, 0, 1000000,
 	    OFF(quota_events_minute) },
+	/* /metrics: the table gauges are computed once per this many
+	 * seconds for the whole pool (fcgi/metrics.c); the worker's file
+	 * is written as often (batch/wmetrics.c). */
+	{ "metrics", "cache_ttl", 10, 1, 3600, OFF(metrics_ttl) },
 	{ NULL, NULL, 0, 0, 0, 0 }
 };
 
@@ -281,10 +285,19 @@ app_init(struct app *a, const char *prog, char *err, size_t errlen)
 int
 app_open_db(struct app *a, const struct db_stmt *const *tables)
 {
+	return app_open_db_as(a, NULL, tables);
+}
+
+int
+app_open_db_as(struct app *a, const char *key,
+    const struct db_stmt *const *tables)
+{
 	const char	*conninfo;
 
 	conninfo = config_get(a->cfg, "database", "url",
 	    "postgresql:///primerka");
+	if (key != NULL)
+		conninfo = config_get(a->cfg, "database", key, conninfo);
 	a->db = db_open(conninfo, tables);
 	return a->db == NULL ? -1 : 0;
 }

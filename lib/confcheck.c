@@ -18,7 +18,8 @@
  * [qc] holds these plus qc_config_key()'s, [s3] plus a bucket_* key per
  * bucket.  Any key may also be given as KEY_file (config.h).
  */
-static const char *const keys_database[] = { "url", NULL };
+static const char *const keys_database[] = { "url", "worker_url",
+	"admin_url", NULL };
 static const char *const keys_telegram[] = { "bot_token", "bot_id",
 	"test_environment", "public_key", "webhook_secret", "api_base",
 	"webapp_url", "app_link", NULL };
@@ -60,6 +61,7 @@ static const char *const keys_retention[] = { "photo_days", "result_days",
 	"pending_purchase_days", "job_event_days", "event_days",
 	"reconcile_hours", "orphan_grace", NULL };
 static const char *const keys_log[] = { "level", "requests", NULL };
+static const char *const keys_metrics[] = { "cache_ttl", NULL };
 
 static const struct {
 	const char		*name;
@@ -74,6 +76,7 @@ static const struct {
 	{ "api", keys_api },
 	{ "limits", keys_limits },
 	{ "worker", keys_worker },
+	{ "metrics", keys_metrics },
 	{ "providers", keys_providers },
 	{ "fashn", keys_fashn },
 	{ "fal", keys_fal },
@@ -197,6 +200,14 @@ check_production(const struct config *cfg, unsigned what, FILE *out)
 	return bad;
 }
 
+void
+confcheck_credentials(void)
+{
+	if (getenv("CREDENTIALS_DIRECTORY") == NULL &&
+	    access(CONFCHECK_CREDENTIALS, R_OK | X_OK) == 0)
+		setenv("CREDENTIALS_DIRECTORY", CONFCHECK_CREDENTIALS, 1);
+}
+
 int
 confcheck_run(const char *prog, unsigned what, FILE *out)
 {
@@ -209,11 +220,7 @@ confcheck_run(const char *prog, unsigned what, FILE *out)
 
 	if (path == NULL)
 		path = CONFIG_DEFAULT_PATH;
-	/* Run by hand (as root), outside the unit: the secrets the units
-	 * would load count as well. */
-	if (getenv("CREDENTIALS_DIRECTORY") == NULL &&
-	    access(CONFCHECK_CREDENTIALS, R_OK | X_OK) == 0)
-		setenv("CREDENTIALS_DIRECTORY", CONFCHECK_CREDENTIALS, 1);
+	confcheck_credentials();
 	cfg = config_load(path, 0, err, sizeof(err));
 	if (cfg == NULL) {
 		fprintf(out, "%s\n", err);
