@@ -119,7 +119,8 @@ put_by(char *buf, size_t len, size_t *off, const PGresult *res,
 
 	for (i = 0; i < PQntuples(res); i++) {
 		w = snprintf(buf + *off, len - *off, "%s{%s=\"%s\"} %s\n",
-		    name, label, PQgetvalue(res, i, 0), PQgetvalue(res, i, col));
+		    name, label, PQgetvalue(res, i, 0),
+		    PQgetvalue(res, i, col));
 		if (w > 0 && (size_t)w < len - *off)
 			*off += (size_t)w;
 	}
@@ -241,7 +242,8 @@ table_gauges(void *arg, char *buf, size_t len, size_t *offp)
 		PUT("# HELP primerka_job_errors Jobs whose last error was code "
 		    "(with an event in the last hour): provider_*, storage_error "
 		    "(S3), photo_* ...\n# TYPE primerka_job_errors gauge\n");
-		put_by(buf, len, &off, res, "primerka_job_errors", "code", 1);
+		put_by(buf, len, &off, res, "primerka_job_errors", "code",
+		    1);
 		PQclear(res);
 	}
 	put_retention(r, buf, len, &off);
@@ -250,14 +252,17 @@ table_gauges(void *arg, char *buf, size_t len, size_t *offp)
 		PUT("# HELP primerka_purchases Token purchases by status "
 		    "(pending, paid, refunded).\n"
 		    "# TYPE primerka_purchases gauge\n");
-		put_by(buf, len, &off, res, "primerka_purchases", "status", 1);
+		put_by(buf, len, &off, res, "primerka_purchases", "status",
+		    1);
 		PUT("# HELP primerka_purchase_stars Telegram Stars of the "
 		    "purchases by status.\n"
 		    "# TYPE primerka_purchase_stars gauge\n");
-		put_by(buf, len, &off, res, "primerka_purchase_stars", "status", 2);
+		put_by(buf, len, &off, res, "primerka_purchase_stars",
+		    "status", 2);
 		PUT("# HELP primerka_purchase_tokens Tokens of the purchases "
 		    "by status.\n# TYPE primerka_purchase_tokens gauge\n");
-		put_by(buf, len, &off, res, "primerka_purchase_tokens", "status", 3);
+		put_by(buf, len, &off, res, "primerka_purchase_tokens",
+		    "status", 3);
 		PQclear(res);
 	}
 	if (db_run(r->app->db, "metrics_credits", 0, NULL, PGRES_TUPLES_OK,
