@@ -107,6 +107,14 @@ check_production(const struct config *cfg, unsigned what, FILE *out)
 	return bad;
 }
 
+void
+confcheck_credentials(void)
+{
+	if (getenv("CREDENTIALS_DIRECTORY") == NULL &&
+	    access(CONFCHECK_CREDENTIALS, R_OK | X_OK) == 0)
+		setenv("CREDENTIALS_DIRECTORY", CONFCHECK_CREDENTIALS, 1);
+}
+
 int
 confcheck_run(const char *prog, unsigned what, FILE *out)
 {
@@ -119,11 +127,7 @@ confcheck_run(const char *prog, unsigned what, FILE *out)
 
 	if (path == NULL)
 		path = CONFIG_DEFAULT_PATH;
-	/* Run by hand (as root), outside the unit: the secrets the units
-	 * would load count as well. */
-	if (getenv("CREDENTIALS_DIRECTORY") == NULL &&
-	    access(CONFCHECK_CREDENTIALS, R_OK | X_OK) == 0)
-		setenv("CREDENTIALS_DIRECTORY", CONFCHECK_CREDENTIALS, 1);
+	confcheck_credentials();
 	cfg = config_load(path, 0, err, sizeof(err));
 	if (cfg == NULL) {
 		fprintf(out, "%s\n", err);

@@ -22,4 +22,13 @@
  */
 int	confcheck_run(const char *prog, unsigned what, FILE *out);
 
+/*
+ * Run by hand outside a unit, by a user who may read the units'
+ * credentials directory (/etc/primerka/credentials, root's): set
+ * CREDENTIALS_DIRECTORY to it, so that the secrets the units load count
+ * as well.  Nothing when CREDENTIALS_DIRECTORY is set or it is not
+ * readable.
+ */
+void	confcheck_credentials(void);
+
 #endif /* PRIMERKA_CONFCHECK_H */
