@@ -41,6 +41,7 @@
 #include "confcheck.h"
 #include "image.h"
 #include "log.h"
+#include "providers/provider.h"
 #include "qc.h"
 #include "deletes.h"
 #include "retention.h"
@@ -631,7 +632,7 @@ check_config(void)
 	int	 bad;
 
 	bad = confcheck_run("primerka-admin", CONFCHECK_API |
-	    CONFCHECK_WORKER, stdout);
+	    CONFCHECK_WORKER, provider_check, stdout);
 	if (bad > 0) {
 		fprintf(stderr, "primerka-admin: check-config: %d problem%s\n",
 		    bad, bad == 1 ? "" : "s");

@@ -9,7 +9,6 @@
 #include "app.h"
 #include "confcheck.h"
 #include "config.h"
-#include "providers/provider.h"
 #include "qc.h"
 
 /*
@@ -198,10 +197,10 @@ check_production(const struct config *cfg, unsigned what, FILE *out)
 }
 
 int
-confcheck_run(const char *prog, unsigned what, FILE *out)
+confcheck_run(const char *prog, unsigned what, confcheck_worker_fn worker,
+    FILE *out)
 {
 	struct config	*cfg;
-	struct provider	*prov;
 	struct app	 a;
 	const char	*path = getenv("PRIMERKA_CONFIG");
 	char		 err[512];
@@ -226,13 +225,10 @@ confcheck_run(const char *prog, unsigned what, FILE *out)
 		fprintf(out, "%s\n", err);
 		return bad + 1;
 	}
-	if (what & CONFCHECK_WORKER) {
-		prov = provider_new(&a, err, sizeof(err));
-		if (prov == NULL) {
-			fprintf(out, "%s\n", err);
-			bad++;
-		}
-		provider_free(prov);
+	if ((what & CONFCHECK_WORKER) && worker != NULL &&
+	    worker(&a, err, sizeof(err)) == -1) {
+		fprintf(out, "%s\n", err);
+		bad++;
 	}
 	app_free(&a);
 	return bad;
