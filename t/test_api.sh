@@ -281,6 +281,16 @@ check "...time per stage" grep -qE '^primerka_worker_stage_seconds_count\{stage=
 check "the retention backlog, by kind" grep -qE '^primerka_retention_overdue\{kind="photo"\} [0-9]+$' <<<"$m"
 check "...slots in use and processes" bash -c 'grep -q "^primerka_worker_slots_busy [0-9]" <<<"$1" && grep -q "^primerka_worker_processes [1-9]" <<<"$1"' _ "$m"
 
+echo "transport"
+# nginx keeps its FastCGI connections to the pool open between requests
+# (fastcgi_keep_conn, upstream keepalive): after a few requests one at a
+# time, the pool's socket still has connected peers.  Without keep_conn
+# nginx closes each one after its answer.
+for _ in 1 2 3 4 5; do req GET /me -H "$HU"; done
+sock=$PRIMERKA_VAR/run/primerka.sock
+kept=$(awk -v p="$sock" '$NF == p && $6 == "03"' /proc/net/unix | wc -l)
+check "nginx keeps FastCGI connections open between requests ($kept held)" [ "$kept" -ge 1 ]
+
 echo "rate limit"
 # One curl, 32 connections at once: fast enough to exceed the limit even
 # on a loaded machine (400 separate processes were not always).
