@@ -295,8 +295,8 @@ main(int argc, char *argv[])
 			break;
 		case 'C':
 			/* Every problem, by key; the unit runs it first. */
-			return confcheck_run("primerka.fcgi", CONFCHECK_API, NULL,
-			    stderr) == 0 ? 0 : 1;
+			return confcheck_run("primerka.fcgi", CONFCHECK_API,
+			    NULL, stderr) == 0 ? 0 : 1;
 		default:
 			usage();
 		}

@@ -32,7 +32,7 @@ typedef int	(*confcheck_worker_fn)(struct app *, char *err, size_t errlen);
  * problem" line a problem to out; returns the number of problems (0: good
  * to start).
  */
-int	confcheck_run(const char *prog, unsigned what, confcheck_worker_fn worker,
-	    FILE *out);
+int	confcheck_run(const char *prog, unsigned what,
+	    confcheck_worker_fn worker, FILE *out);
 
 #endif /* PRIMERKA_CONFCHECK_H */
