@@ -435,7 +435,7 @@ main(int argc, char *argv[])
 		case 'C':
 			/* Every problem, by key; the units run it first. */
 			return confcheck_run("primerka-batch", CONFCHECK_WORKER,
-			    stderr) == 0 ? 0 : 1;
+			    provider_check, stderr) == 0 ? 0 : 1;
 		case 'b':
 			if (util_parse_i64(optarg, 1, 64, &o.batch) == -1)
 				usage();
