@@ -30,7 +30,7 @@ const struct db_stmt photo_statements[] = {
 	  "RETURNING id, object_key", 1 },
 	{ "photo_set_verdict",
 	  "UPDATE photos SET status = $2, qc = $3, pose = $4, "
-	  "pose_mask = decode($5, 'base64'), checking_until = NULL "
+	  "pose_mask = $5::bytea, checking_until = NULL "
 	  "WHERE id = $1 AND status = 'pending'", 5 },
 	{ "photo_pose",
 	  "SELECT pose, pose_mask FROM photos WHERE id = $1", 1 },
