@@ -123,19 +123,22 @@ pose_stored_lm_parse(struct pose_stored *s, const char *text)
 }
 
 int
-pose_stored_person(const struct pose_stored *s, int w, int h,
-    struct pose_person *p)
+pose_stored_person(const struct pose_stored *s, struct pose_person *p)
 {
 	struct image	 m = { 0 };
 	size_t		 i, n;
-	float		 x0 = w, y0 = h, x1 = 0, y1 = 0;
-	int		 k;
+	float		 x0, y0, x1 = 0, y1 = 0;
+	int		 k, w, h;
 
 	memset(p, 0, sizeof(*p));
-	if (!s->done || s->mask_png == NULL || w <= 0 || h <= 0)
+	if (!s->done || s->mask_png == NULL)
 		return -1;
 	if (image_decode(s->mask_png, s->mask_len, NULL, &m) != IMAGE_OK)
 		return -1;
+	w = m.w;
+	h = m.h;
+	x0 = (float)w;
+	y0 = (float)h;
 	n = (size_t)m.w * m.h;
 	p->mask = malloc(n);
 	if (p->mask == NULL) {

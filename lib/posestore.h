@@ -54,14 +54,14 @@ int	pose_stored_lm_text(const struct pose_stored *s, char *buf,
 int	pose_stored_lm_parse(struct pose_stored *s, const char *text);
 
 /*
- * The stored pose as a struct pose_person for an image of w x h pixels
- * (the same framing as the one it was found on, at any size): landmarks
- * in its pixels, the mask decoded at its stored size (mask_w, mask_h;
- * lib/body.c resamples it).  0, or -1 when s holds no person, its mask
- * is missing or cannot be decoded, or on allocation failure (p is then
- * cleared).  The caller frees p with pose_person_free().
+ * The stored pose as a struct pose_person: the mask decoded at its
+ * stored size (mask_w x mask_h), the landmarks and box in pixels of that
+ * frame, as lib/compose.h takes a pose with a mask (it brings both to
+ * the photo, of the same framing at any size).  0, or -1 when s holds no
+ * person, its mask is missing or cannot be decoded, or on allocation
+ * failure (p is then cleared).  The caller frees p with
+ * pose_person_free().
  */
-int	pose_stored_person(const struct pose_stored *s, int w, int h,
-	    struct pose_person *p);
+int	pose_stored_person(const struct pose_stored *s, struct pose_person *p);
 
 #endif /* PRIMERKA_POSESTORE_H */

@@ -1126,12 +1126,13 @@ test_pose_stored(void)
 	fprintf(stderr, "stored mask: %zu bytes of PNG, landmarks %zu "
 	    "bytes of text\n", ps.mask_len, strlen(text));
 	CU_ASSERT(ps.mask_len < 16 * 1024);
-	CU_ASSERT_FATAL(pose_stored_person(&ps, w * 2, h * 2, &pp) == 0);
+	CU_ASSERT_FATAL(pose_stored_person(&ps, &pp) == 0);
 	CU_ASSERT(pose_person_has_landmarks(&pp));
-	CU_ASSERT(pp.mask_w <= POSE_STORE_MASK_SIDE &&
-	    pp.mask_h <= POSE_STORE_MASK_SIDE);
+	CU_ASSERT(pp.mask_w == POSE_STORE_MASK_SIDE &&
+	    pp.mask_h < POSE_STORE_MASK_SIDE);
+	CU_ASSERT(abs(pp.mask_h - POSE_STORE_MASK_SIDE * h / w) <= 1);
 	CU_ASSERT(fabsf(pp.lm[POSE_LEFT_HIP].x - ps.lm[POSE_LEFT_HIP][0] *
-	    w * 2) < 0.01f);
+	    pp.mask_w) < 0.01f);
 	/* The person covers some of the frame, not all of it. */
 	for (i = 0; i < (size_t)pp.mask_w * pp.mask_h; i++)
 		on += pp.mask[i] >= 128;
@@ -1139,7 +1140,7 @@ test_pose_stored(void)
 	    on < pp.mask_w * pp.mask_h / 2);
 	pose_person_free(&pp);
 	back.mask_png = NULL;
-	CU_ASSERT(pose_stored_person(&back, w, h, &pp) == -1);
+	CU_ASSERT(pose_stored_person(&back, &pp) == -1);
 	pose_stored_free(&ps);
 }
 
@@ -1215,6 +1216,84 @@ test_place_found(void)
 	CU_ASSERT(found_iou > guess_iou + 0.2);
 	pose_persons_free(ps, n);
 	image_free(&img);
+}
+
+/* Pixels of a and b (same size) that differ by more than 40 in sum. */
+static unsigned char *
+changed(const struct image *a, const struct image *b)
+{
+	unsigned char	*m;
+	size_t		 i, n = (size_t)a->w * a->h;
+
+	if (a->w != b->w || a->h != b->h || (m = calloc(n, 1)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		m[i] = abs(a->px[4 * i] - b->px[4 * i]) +
+		    abs(a->px[4 * i + 1] - b->px[4 * i + 1]) +
+		    abs(a->px[4 * i + 2] - b->px[4 * i + 2]) > 40;
+	return m;
+}
+
+/*
+ * The offline try-on on the pose stored with a photo's verdict dresses
+ * the person as it does on the pose found afresh: a garment drawn over a
+ * good part of the photo, in nearly the same pixels.
+ */
+static void
+test_tryon_stored(void)
+{
+	struct pose_stored	 ps;
+	struct pose_person	 stored, *found = NULL;
+	struct image		 person, outfit, a, b, plain;
+	unsigned char		*buf, *ma, *mb;
+	size_t			 len, i, n, na = 0, nb = 0, both = 0, any = 0;
+	char			 err[128];
+	int			 nf = 0, w, h;
+
+	CU_ASSERT_FATAL(kept_file("people_interior_pool_hall.jpg", &ps, &w,
+	    &h) == QC_OK);
+	CU_ASSERT_FATAL(pose_stored_person(&ps, &stored) == 0);
+	CU_ASSERT_FATAL(tu_read_file(tu_fixture(srcdir,
+	    "people_interior_pool_hall.jpg"), &buf, &len) == 0);
+	CU_ASSERT_FATAL(image_decode(buf, len, NULL, &person) == IMAGE_OK);
+	free(buf);
+	CU_ASSERT_FATAL(tu_read_file(tu_fixture(srcdir, "garment_jacket.png"),
+	    &buf, &len) == 0);
+	CU_ASSERT_FATAL(image_decode(buf, len, NULL, &outfit) == IMAGE_OK);
+	free(buf);
+	CU_ASSERT_FATAL(pose_detect(pose, &person, &found, &nf, err,
+	    sizeof(err)) == 0 && nf > 0);
+	CU_ASSERT_FATAL(compose_tryon(&person, &stored, &outfit,
+	    COMPOSE_CAT_TOPS, NULL, NULL, &a) == COMPOSE_OK);
+	CU_ASSERT_FATAL(compose_tryon(&person, &found[0], &outfit,
+	    COMPOSE_CAT_TOPS, NULL, NULL, &b) == COMPOSE_OK);
+	CU_ASSERT_FATAL(image_fit(&person, a.w > a.h ? a.w : a.h, &plain) ==
+	    IMAGE_OK);
+	ma = changed(&a, &plain);
+	mb = changed(&b, &plain);
+	CU_ASSERT_FATAL(ma != NULL && mb != NULL);
+	n = (size_t)a.w * a.h;
+	for (i = 0; i < n; i++) {
+		na += ma[i];
+		nb += mb[i];
+		both += ma[i] && mb[i];
+		any += ma[i] || mb[i];
+	}
+	fprintf(stderr, "dressed from the stored pose: %.3f of the photo, "
+	    "afresh %.3f, overlap (IoU) %.3f\n", (double)na / n,
+	    (double)nb / n, any ? (double)both / any : 0.0);
+	CU_ASSERT((double)na / n > 0.05);
+	CU_ASSERT(any > 0 && (double)both / any > 0.8);
+	free(ma);
+	free(mb);
+	image_free(&a);
+	image_free(&b);
+	image_free(&plain);
+	image_free(&person);
+	image_free(&outfit);
+	pose_person_free(&stored);
+	pose_persons_free(found, nf);
+	pose_stored_free(&ps);
 }
 
 static int
@@ -1294,6 +1373,8 @@ main(void)
 	    CU_add_test(s, "fit: lying down, turned away", test_fit_pose) ==
 	    NULL ||
 	    CU_add_test(s, "pose: the stored form", test_pose_stored) == NULL ||
+	    CU_add_test(s, "try-on on the stored pose", test_tryon_stored) ==
+	    NULL ||
 	    CU_add_test(s, "place: a found person on a location",
 	    test_place_found) == NULL) {
 		CU_cleanup_registry();

@@ -138,8 +138,8 @@ local_tryon(struct provider *p, const struct provider_tryon_req *rq,
 	 */
 	if (rq->pose != NULL) {
 		people = calloc(1, sizeof(*people));
-		if (people != NULL && pose_stored_person(rq->pose, person.w,
-		    person.h, people) == 0)
+		if (people != NULL && pose_stored_person(rq->pose,
+		    people) == 0)
 			npeople = 1;
 		else {
 			free(people);
