@@ -314,7 +314,15 @@ read_opts(struct app *a, struct opts *o, char *err, size_t errlen)
 	}
 	/* A stage name: the worker stops there (fault tests only). */
 	pa = config_get(a->cfg, "worker", "pause_at", NULL);
-	o->pause_at = pa ? job_status_parse(pa) : -1;
+	o->pause_at = -1;
+#ifdef PRIMERKA_TEST_HOOKS
+	if (pa != NULL)
+		o->pause_at = job_status_parse(pa);
+#else
+	if (pa != NULL)
+		log_warnx("[worker] pause_at ignored: a build without "
+		    "--enable-test-hooks");
+#endif
 	return 0;
 }
 

@@ -1722,28 +1722,3 @@ s3_client_stats(const struct s3_client *c, struct s3_stats *st)
 	else
 		*st = c->stats;
 }
-
-const char *
-s3_strerror(int rc)
-{
-	switch (rc) {
-	case S3_OK:
-		return "success";
-	case S3_EINVAL:
-		return "invalid argument";
-	case S3_ENOMEM:
-		return "out of memory";
-	case S3_ENET:
-		return "network error";
-	case S3_EHTTP:
-		return "storage error";
-	case S3_ENOTFOUND:
-		return "not found";
-	case S3_ETOOBIG:
-		return "object too large";
-	case S3_EPROTO:
-		return "bad response from storage";
-	default:
-		return "unknown error";
-	}
-}
