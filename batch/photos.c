@@ -23,7 +23,8 @@
 
 const struct db_stmt photo_statements[] = {
 	{ "photo_claim_pending",
-	  "UPDATE photos SET checking_until = now() + make_interval(secs => $1) "
+	  "UPDATE photos "
+	  "SET checking_until = now() + make_interval(secs => $1) "
 	  "WHERE id = (SELECT id FROM photos WHERE status = 'pending' "
 	  "AND (checking_until IS NULL OR checking_until < now()) "
 	  "ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) "

@@ -1225,7 +1225,10 @@ changed(const struct image *a, const struct image *b)
 	unsigned char	*m;
 	size_t		 i, n = (size_t)a->w * a->h;
 
-	if (a->w != b->w || a->h != b->h || (m = calloc(n, 1)) == NULL)
+	if (a->w != b->w || a->h != b->h)
+		return NULL;
+	m = calloc(n, 1);
+	if (m == NULL)
 		return NULL;
 	for (i = 0; i < n; i++)
 		m[i] = abs(a->px[4 * i] - b->px[4 * i]) +
