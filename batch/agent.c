@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "conftab.h"
 #include "log.h"
 #include "outputs.h"
 #include "util.h"
@@ -422,13 +423,15 @@ agent_loop(struct app *a, const char *url, const char *token, int poll)
 static int
 uses_local(struct app *a)
 {
-	static const char *const keys[] = { "tryon", "animate" };
 	const char	*def, *list, *p;
 	size_t		 i;
 
-	def = config_get(a->cfg, "worker", "provider", "local");
+	def = conf_get(a->cfg, CONF_WORKER_PROVIDER);
 	for (i = 0; i < 2; i++) {
-		list = config_get(a->cfg, "providers", keys[i], def);
+		list = conf_get(a->cfg, i == 0 ? CONF_PROVIDERS_TRYON :
+		    CONF_PROVIDERS_ANIMATE);
+		if (list == NULL)
+			list = def;
 		for (p = strstr(list, "local"); p != NULL;
 		    p = strstr(p + 1, "local"))
 			if ((p == list || p[-1] == ',' || p[-1] == ' ' ||
@@ -505,8 +508,10 @@ agent_main(const char *url, const char *token_file, int n)
 		app_free(&a);
 		return 1;
 	}
-	if (config_get_int(a.cfg, "worker", "poll_interval", 2, 1, 3600,
-	    &poll) == -1) {
+	/* An idle agent asks every 2 s unless [worker] poll_interval says. */
+	poll = 2;
+	if (conf_get_set(a.cfg, CONF_WORKER_POLL_INTERVAL) != NULL &&
+	    conf_get_int(a.cfg, CONF_WORKER_POLL_INTERVAL, &poll) == -1) {
 		log_errx("bad [worker] poll_interval");
 		app_free(&a);
 		return 1;

@@ -30,6 +30,7 @@
 
 #include "deletes.h"
 #include "confcheck.h"
+#include "conftab.h"
 #include "log.h"
 #include "outbox.h"
 #include "retention.h"
@@ -170,7 +171,7 @@ worker_loop(struct app *a, const struct opts *o, int index)
 	host[sizeof(host) - 1] = '\0';
 	snprintf(worker, sizeof(worker), "%s:%ld:%d", host, (long)getpid(),
 	    index);
-	if (app_open_db(a, batch_tables) == -1)
+	if (app_open_db_as(a, CONF_DATABASE_WORKER_URL, batch_tables) == -1)
 		return 1;
 	if (a->nsfw == NULL && app_load_nsfw(a, err, sizeof(err)) == -1) {
 		log_errx("NSFW model: %s", err);
@@ -180,9 +181,9 @@ worker_loop(struct app *a, const struct opts *o, int index)
 		log_errx("pose models: %s", err);
 		return 1;
 	}
-	if (config_get_int(a->cfg, "retention", "reconcile_hours", 24, 0,
-	    24 * 365, &reconcile_h) == -1 || config_get_int(a->cfg,
-	    "retention", "orphan_grace", 3600, 0, 86400 * 30, &grace) == -1) {
+	if (conf_get_int(a->cfg, CONF_RETENTION_RECONCILE_HOURS,
+	    &reconcile_h) == -1 ||
+	    conf_get_int(a->cfg, CONF_RETENTION_ORPHAN_GRACE, &grace) == -1) {
 		log_errx("bad [retention] reconcile_hours or orphan_grace");
 		return 1;
 	}
@@ -270,7 +271,7 @@ worker_loop(struct app *a, const struct opts *o, int index)
 		 * images waiting for their verdict, then objects whose rows
 		 * are gone. */
 		if (outbox_send_one(a, worker, 0) == 1 ||
-		    photos_check_pending(a) == 1 ||
+		    photos_check_pending(a, (int)o->lease) == 1 ||
 		    catalog_check_pending(a) == 1 ||
 		    deletes_sweep(a, 100, &dc_n) > 0)
 			continue;
@@ -306,22 +307,19 @@ read_opts(struct app *a, struct opts *o, char *err, size_t errlen)
 {
 	const char	*pa;
 
-	if (config_get_int(a->cfg, "worker", "lease", 60, 1, 3600,
-	    &o->lease) == -1 ||
-	    config_get_int(a->cfg, "worker", "poll_interval", 5, 1, 3600,
-	    &o->poll) == -1 ||
-	    config_get_int(a->cfg, "worker", "slot_wait", 600, 1, 86400,
-	    &o->slot_wait) == -1) {
+	if (conf_get_int(a->cfg, CONF_WORKER_LEASE, &o->lease) == -1 ||
+	    conf_get_int(a->cfg, CONF_WORKER_POLL_INTERVAL, &o->poll) == -1 ||
+	    conf_get_int(a->cfg, CONF_WORKER_SLOT_WAIT, &o->slot_wait) == -1) {
 		snprintf(err, errlen, "bad [worker] lease, poll_interval or "
 		    "slot_wait");
 		return -1;
 	}
-	if (config_get_bool(a->cfg, "worker", "agents", 0, &o->agents) == -1) {
+	if (conf_get_bool(a->cfg, CONF_WORKER_AGENTS, &o->agents) == -1) {
 		snprintf(err, errlen, "bad [worker] agents (yes or no)");
 		return -1;
 	}
 	/* A stage name: the worker stops there (fault tests only). */
-	pa = config_get(a->cfg, "worker", "pause_at", NULL);
+	pa = conf_get(a->cfg, CONF_WORKER_PAUSE_AT);
 	o->pause_at = -1;
 #ifdef PRIMERKA_TEST_HOOKS
 	if (pa != NULL)
@@ -356,18 +354,19 @@ follow_child(void *arg, int i)
 	_exit(worker_loop(f->app, f->o, i));
 }
 
-/* The metrics file ([worker] metrics_path), every 10 s. */
+/* The metrics file ([worker] metrics_path), every [metrics] cache_ttl
+ * seconds: the counters change no faster than a scraper reads them. */
 static void
 follow_tick(void *arg)
 {
 	struct follow	*f = arg;
 	static time_t	 last;
 
-	if (time(NULL) - last < 10)
+	if (time(NULL) - last < f->app->metrics_ttl)
 		return;
 	last = time(NULL);
-	(void)wm_write(config_get(f->app->cfg, "worker", "metrics_path",
-	    NULL), (int)f->o->concurrency);
+	(void)wm_write(conf_get(f->app->cfg, CONF_WORKER_METRICS_PATH),
+	    (int)f->o->concurrency);
 }
 
 /* SIGHUP: the configuration anew; a bad one keeps the old. */
@@ -455,7 +454,7 @@ main(int argc, char *argv[])
 		case 'C':
 			/* Every problem, by key; the units run it first. */
 			return confcheck_run("primerka-batch", CONFCHECK_WORKER,
-			    stderr) == 0 ? 0 : 1;
+			    provider_check, stderr) == 0 ? 0 : 1;
 		case 'b':
 			if (util_parse_i64(optarg, 1, 64, &o.batch) == -1)
 				usage();

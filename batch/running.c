@@ -98,6 +98,7 @@ running_call(struct job_ctx *c, const struct provider_hooks *h)
 			.prompt = c->prompt,
 			.description = c->outfit_title,
 			.seed = c->job.seed,
+			.pose = c->pose.done ? &c->pose : NULL,
 		};
 		rc = c->prov->tryon(c->prov, &rq, h, &c->result_url,
 		    &c->err);

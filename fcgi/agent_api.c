@@ -29,6 +29,7 @@
 
 #include "agents.h"
 #include "api.h"
+#include "conftab.h"
 #include "deletes.h"
 #include "log.h"
 #include "outputs.h"
@@ -47,11 +48,11 @@ const struct db_stmt agent_statements[] = {
 	  "SELECT kind, user_id, attempts, max_attempts FROM jobs "
 	  "WHERE id = $1 AND locked_by = $2 AND "
 	  "NOT job_status_terminal(status) AND agent_input IS NOT NULL", 2 },
+	/* As the owner (db/027_agents.sql): charges are not the API's. */
 	{ "agent_credits",
-	  "INSERT INTO job_credits (provider, ref, job_id, credits) "
-	  "VALUES ($1, $2, $3, $4) ON CONFLICT (provider, ref) DO NOTHING", 4 },
+	  "SELECT agent_record_credits($1, $2, $3, $4)", 4 },
 	{ "agent_alert",
-	  "INSERT INTO provider_alerts (provider, kind) VALUES ($1, $2)", 2 },
+	  "SELECT agent_record_alert($1, $2)", 2 },
 	{ NULL, NULL, 0 }
 };
 
@@ -88,8 +89,7 @@ lease_seconds(struct req *r)
 {
 	int64_t	 v;
 
-	if (config_get_int(r->app->cfg, "worker", "lease", 60, 1, 3600,
-	    &v) == -1)
+	if (conf_get_int(r->app->cfg, CONF_WORKER_LEASE, &v) == -1)
 		v = 60;
 	return (int)v;
 }
@@ -449,14 +449,14 @@ stage_record(struct req *r, json_object *cr, json_object *al)
 			    json_object_get_double(v));
 		p[3] = amount[0] ? amount : "0";
 		(void)db_run(r->app->db, "agent_credits", 4, p,
-		    PGRES_COMMAND_OK, NULL);
+		    PGRES_TUPLES_OK, NULL);
 	}
 	if (al != NULL) {
 		json_object_object_get_ex(al, "provider", &v);
 		p[0] = json_object_get_string(v);
 		json_object_object_get_ex(al, "kind", &v);
 		p[1] = json_object_get_string(v);
-		(void)db_run(r->app->db, "agent_alert", 2, p, PGRES_COMMAND_OK,
+		(void)db_run(r->app->db, "agent_alert", 2, p, PGRES_TUPLES_OK,
 		    NULL);
 	}
 }

@@ -17,7 +17,7 @@ setup_user() {
 	local u=$1 h
 	"$ROOT/scripts/demo-data" "$u" 500 >/dev/null
 	h=$(auth "$u")
-	req POST /photos -H "$h" -H "Content-Type: image/jpeg" --data-binary "@$D/people_grace_hopper_portrait.jpg"
+	req POST /photos -H "$h" -H "Content-Type: image/jpeg" --data-binary "@$D/people_interior_pool_hall.jpg"
 	P=$(jget .id)
 	req GET /outfits -H "$h"
 	O=$(jget '.items[0].id')
@@ -279,6 +279,16 @@ for who in api worker; do
 	out=$(psql -qtAX "$url" -c "SELECT ledger_credit($U3, 'grant', 1000, 'x')" 2>&1)
 	check "...nor call ledger_credit()" grep -q "permission denied" <<<"$out"
 done
+# Writes are exactly db/025_role_writes.sql's rows: the API may not
+# record provider charges (the worker's), and a migrate run names no
+# table left without rows (which the services could then only read).
+out=$(psql -qtAX "$API_URL" -c "INSERT INTO job_credits (provider, ref, credits) VALUES ('x', 'x', 1)" 2>&1)
+check "the API role cannot record a provider charge" grep -q "permission denied" <<<"$out"
+out=$(psql -qtAX "$WRK_URL" -c "INSERT INTO shops (name) VALUES ('x')" 2>&1)
+check "...the worker role cannot make a shop" grep -q "permission denied" <<<"$out"
+out=$(PRIMERKA_DATABASE_URL="$PRIMERKA_DATABASE_URL" "$ROOT/scripts/migrate" 2>&1)
+check "every table's writes are granted to a role or kept for the owner (migrate: ${out:0:200})" \
+	bash -c '! grep -q "has no rows in role_writes" <<<"$1"' _ "$out"
 user_with_photo $((470000000 + n))
 b0=$($PSQL -c "SELECT balance FROM users WHERE id = $U")
 pause_stack_worker
@@ -328,10 +338,12 @@ check "the stack's configuration passes (rc $rc)" [ "$rc:$out" = "0:configuratio
 # Each kind of problem, each reported by the key's name.
 { grep -v -e '^bot_token' -e '^access_key' "$PRIMERKA_CONFIG"
   printf '[s3]\nendpint = http://x\n[limits]\nphoto_min_side = 9999999\n[nonsense]\nkey = 1\n'
+  printf '[worker]\nlease = soon\n[log]\nrequests = some\n'
 } > "$TMP/bad.conf"
 out=$(ADMIN_CC "$TMP/bad.conf"); rc=$?
 for want in "s3.endpint: unknown key" "nonsense.key: unknown section" \
-    "telegram.bot_token: required" "s3.access_key: required" "photo_min_side"; do
+    "telegram.bot_token: required" "s3.access_key: required" "photo_min_side" \
+    "worker.lease: not an integer" "log.requests: one of all|writes|errors"; do
 	check "check-config reports $want (rc $rc)" bash -c '[ "$1" = 1 ] && grep -qF "$2" <<<"$3"' _ "$rc" "$want" "$out"
 done
 out=$(PRIMERKA_CONFIG="$TMP/bad.conf" "$ROOT/primerka.fcgi" --check-config 2>&1); rc=$?

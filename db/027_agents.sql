@@ -24,20 +24,48 @@ CREATE INDEX jobs_agent_ready ON jobs (run_after, id)
     WHERE agent_input IS NOT NULL AND status IN ('QUEUED', 'RUNNING',
                                                  'UPLOADING');
 
+-- The API's writes for the agents (db/025_role_writes.sql): an agent's
+-- last_seen_at, and the jobs it claims and reports on (already the
+-- API's).  Provider charges and alerts stay the worker's to write; the
+-- agent API records an agent's through these two functions, which run
+-- as the owner and write one row each.
+INSERT INTO role_writes (tbl, service, privs) VALUES ('agents', 'api', 'UPDATE');
+
+CREATE FUNCTION agent_record_credits(p_provider text, p_ref text,
+    p_job bigint, p_credits numeric) RETURNS void
+LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    INSERT INTO job_credits (provider, ref, job_id, credits)
+    VALUES (p_provider, p_ref, p_job, p_credits)
+    ON CONFLICT (provider, ref) DO NOTHING;
+$$;
+
+CREATE FUNCTION agent_record_alert(p_provider text, p_kind text)
+RETURNS void
+LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    INSERT INTO provider_alerts (provider, kind) VALUES (p_provider, p_kind);
+$$;
+
 -- The API completes a job for an agent through the same function the
 -- worker uses (one transaction with the debit, once).  primerka_grants()
--- revokes it from PUBLIC only, so this grant stays.
+-- revokes job_complete() from PUBLIC only, so these grants stay.
 DO $$
 DECLARE
     api text := current_database() || '_api';
     f text;
 BEGIN
+    FOR f IN SELECT p.oid::regprocedure::text FROM pg_proc p
+              WHERE p.pronamespace = 'public'::regnamespace
+                AND p.proname IN ('agent_record_credits',
+                                  'agent_record_alert') LOOP
+        EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f);
+    END LOOP;
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = api) THEN
         RETURN;
     END IF;
     FOR f IN SELECT p.oid::regprocedure::text FROM pg_proc p
               WHERE p.pronamespace = 'public'::regnamespace
-                AND p.proname = 'job_complete' LOOP
+                AND p.proname IN ('job_complete', 'agent_record_credits',
+                                  'agent_record_alert') LOOP
         EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %I', f, api);
     END LOOP;
 END $$;
