@@ -11,6 +11,7 @@
 
 #include "auth.h"
 #include "config.h"
+#include "conftab.h"
 #include "db.h"
 #include "nsfw.h"
 #include "pose.h"
@@ -99,11 +100,11 @@ int	 app_parse_packs(const char *s, struct app_pack *packs, int *n);
 int	 app_open_db(struct app *, const struct db_stmt *const *tables);
 
 /*
- * The same to [database] key when it is set ("worker_url": the worker's
- * role, "admin_url": the schema owner, for primerka-admin), else to
- * [database] url.  0 or -1.
+ * The same to key when it is set (CONF_DATABASE_WORKER_URL: the
+ * worker's role, CONF_DATABASE_ADMIN_URL: the schema owner, for
+ * primerka-admin), else to [database] url.  0 or -1.
  */
-int	 app_open_db_as(struct app *, const char *key,
+int	 app_open_db_as(struct app *, enum conf_key key,
 	    const struct db_stmt *const *tables);
 
 /*

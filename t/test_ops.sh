@@ -338,10 +338,12 @@ check "the stack's configuration passes (rc $rc)" [ "$rc:$out" = "0:configuratio
 # Each kind of problem, each reported by the key's name.
 { grep -v -e '^bot_token' -e '^access_key' "$PRIMERKA_CONFIG"
   printf '[s3]\nendpint = http://x\n[limits]\nphoto_min_side = 9999999\n[nonsense]\nkey = 1\n'
+  printf '[worker]\nlease = soon\n[log]\nrequests = some\n'
 } > "$TMP/bad.conf"
 out=$(ADMIN_CC "$TMP/bad.conf"); rc=$?
 for want in "s3.endpint: unknown key" "nonsense.key: unknown section" \
-    "telegram.bot_token: required" "s3.access_key: required" "photo_min_side"; do
+    "telegram.bot_token: required" "s3.access_key: required" "photo_min_side" \
+    "worker.lease: not an integer" "log.requests: one of all|writes|errors"; do
 	check "check-config reports $want (rc $rc)" bash -c '[ "$1" = 1 ] && grep -qF "$2" <<<"$3"' _ "$rc" "$want" "$out"
 done
 out=$(PRIMERKA_CONFIG="$TMP/bad.conf" "$ROOT/primerka.fcgi" --check-config 2>&1); rc=$?
