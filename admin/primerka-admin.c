@@ -28,6 +28,7 @@
 #include "image.h"
 #include "ingest.h"
 #include "log.h"
+#include "providers/provider.h"
 #include "qc.h"
 #include "deletes.h"
 #include "retention.h"
@@ -413,7 +414,7 @@ cmd_check_config(struct app *a, int argc, char *argv[])
 	(void)argc;
 	(void)argv;
 	bad = confcheck_run("primerka-admin", CONFCHECK_API |
-	    CONFCHECK_WORKER, stdout);
+	    CONFCHECK_WORKER, provider_check, stdout);
 	if (bad > 0) {
 		fprintf(stderr, "primerka-admin: check-config: %d problem%s\n",
 		    bad, bad == 1 ? "" : "s");

@@ -169,8 +169,7 @@ worker_loop(struct app *a, const struct opts *o, int index)
 	host[sizeof(host) - 1] = '\0';
 	snprintf(worker, sizeof(worker), "%s:%ld:%d", host, (long)getpid(),
 	    index);
-	if (app_open_db_as(a, CONF_DATABASE_WORKER_URL, batch_tables) ==
-	    -1)
+	if (app_open_db_as(a, CONF_DATABASE_WORKER_URL, batch_tables) == -1)
 		return 1;
 	if (a->nsfw == NULL && app_load_nsfw(a, err, sizeof(err)) == -1) {
 		log_errx("NSFW model: %s", err);
@@ -436,7 +435,7 @@ main(int argc, char *argv[])
 		case 'C':
 			/* Every problem, by key; the units run it first. */
 			return confcheck_run("primerka-batch", CONFCHECK_WORKER,
-			    stderr) == 0 ? 0 : 1;
+			    provider_check, stderr) == 0 ? 0 : 1;
 		case 'b':
 			if (util_parse_i64(optarg, 1, 64, &o.batch) == -1)
 				usage();

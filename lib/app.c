@@ -225,7 +225,7 @@ app_open_db_as(struct app *a, enum conf_key key,
 	const char	*conninfo;
 
 	conninfo = conf_get(a->cfg, key);
-	if (conninfo == NULL || conninfo[0] == '\0')
+	if (conninfo == NULL)
 		conninfo = conf_get(a->cfg, CONF_DATABASE_URL);
 	a->db = db_open(conninfo, tables);
 	return a->db == NULL ? -1 : 0;

@@ -100,7 +100,7 @@ int	 app_parse_packs(const char *s, struct app_pack *packs, int *n);
 int	 app_open_db(struct app *, const struct db_stmt *const *tables);
 
 /*
- * The same to key when it is set (CONF_DATABASE_WORKER_URL: the
+ * The same to [database] key when it is set (CONF_DATABASE_WORKER_URL: the
  * worker's role, CONF_DATABASE_ADMIN_URL: the schema owner, for
  * primerka-admin), else to [database] url.  0 or -1.
  */

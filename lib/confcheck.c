@@ -11,7 +11,6 @@
 #include "confcheck.h"
 #include "config.h"
 #include "conftab.h"
-#include "providers/provider.h"
 
 /* Where the shipped units load credentials from. */
 #define CONFCHECK_CREDENTIALS	"/etc/primerka/credentials"
@@ -116,10 +115,10 @@ confcheck_credentials(void)
 }
 
 int
-confcheck_run(const char *prog, unsigned what, FILE *out)
+confcheck_run(const char *prog, unsigned what, confcheck_worker_fn worker,
+    FILE *out)
 {
 	struct config	*cfg;
-	struct provider	*prov;
 	struct app	 a;
 	const char	*path = getenv("PRIMERKA_CONFIG");
 	char		 err[512];
@@ -144,13 +143,10 @@ confcheck_run(const char *prog, unsigned what, FILE *out)
 		fprintf(out, "%s\n", err);
 		return bad + 1;
 	}
-	if (what & CONFCHECK_WORKER) {
-		prov = provider_new(&a, err, sizeof(err));
-		if (prov == NULL) {
-			fprintf(out, "%s\n", err);
-			bad++;
-		}
-		provider_free(prov);
+	if ((what & CONFCHECK_WORKER) && worker != NULL &&
+	    worker(&a, err, sizeof(err)) == -1) {
+		fprintf(out, "%s\n", err);
+		bad++;
 	}
 	app_free(&a);
 	return bad;

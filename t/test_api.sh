@@ -305,6 +305,16 @@ check "after the TTL they run again and show it (counter $rn)" \
 	bash -c '[ "$2" -gt "$3" ] && grep -qE "provider=\"cachecheck\"\} 7(\.0*)?$" <<<"$1"' _ "$m" "${rn:-0}" "$ra"
 db "DELETE FROM job_credits WHERE provider = 'cachecheck'" >/dev/null
 
+echo "transport"
+# nginx keeps its FastCGI connections to the pool open between requests
+# (fastcgi_keep_conn, upstream keepalive): after a few requests one at a
+# time, the pool's socket still has connected peers.  Without keep_conn
+# nginx closes each one after its answer.
+for _ in 1 2 3 4 5; do req GET /me -H "$HU"; done
+sock=$PRIMERKA_VAR/run/primerka.sock
+kept=$(awk -v p="$sock" '$NF == p && $6 == "03"' /proc/net/unix | wc -l)
+check "nginx keeps FastCGI connections open between requests ($kept held)" [ "$kept" -ge 1 ]
+
 echo "rate limit"
 # One curl, 32 connections at once: fast enough to exceed the limit even
 # on a loaded machine (400 separate processes were not always).
