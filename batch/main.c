@@ -267,7 +267,7 @@ worker_loop(struct app *a, const struct opts *o, int index)
 		 * images waiting for their verdict, then objects whose rows
 		 * are gone. */
 		if (outbox_send_one(a, worker, 0) == 1 ||
-		    photos_check_pending(a) == 1 ||
+		    photos_check_pending(a, (int)o->lease) == 1 ||
 		    catalog_check_pending(a) == 1 ||
 		    deletes_sweep(a, 100, &dc_n) > 0)
 			continue;

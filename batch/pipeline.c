@@ -39,6 +39,7 @@ job_ctx_clear(struct job_ctx *c)
 	free(c->source_url);
 	free(c->photo);
 	free(c->result_url);
+	pose_stored_free(&c->pose);
 	c->photo_url = c->outfit_url = c->location_url = c->source_url = NULL;
 	c->photo = NULL;
 	c->result_url = NULL;

@@ -88,6 +88,7 @@ stage_running(struct job_ctx *c)
 			.prompt = c->prompt,
 			.description = c->outfit_title,
 			.seed = c->job.seed,
+			.pose = c->pose.done ? &c->pose : NULL,
 		};
 		rc = c->prov->tryon(c->prov, &rq, &hooks, &c->result_url,
 		    &c->err);

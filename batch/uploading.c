@@ -36,12 +36,11 @@ place_on_location(struct job_ctx *c, const unsigned char *buf, size_t len,
 {
 	struct app	*a = c->app;
 	struct image	 person = { 0 }, loc = { 0 }, out = { 0 };
-	struct pose_person pp;		/* no mask: nothing to free */
 	unsigned char	*lbuf = NULL;
 	char		*lurl = NULL, id[24];
 	size_t		 llen;
 	struct s3_error	 s3e;
-	int		 rc = -1;
+	int		 rc = -1, found;
 
 	if (image_decode_scaled(buf, len, NULL, 2048, &person) != IMAGE_OK) {
 		job_error_set(&c->err, JOB_ERR_PROVIDER_ERROR,
@@ -63,12 +62,12 @@ place_on_location(struct job_ctx *c, const unsigned char *buf, size_t len,
 		goto done;
 	}
 	/*
-	 * The vendor's result keeps the photo's framing; no pose of it is
-	 * known here, so compose's guess stands in for one.
+	 * The person as the pose networks find them in the vendor's result
+	 * (the photo's pose would not do: a vendor may reframe), cut out by
+	 * their mask; compose's guess only when nobody is found there.
 	 */
-	compose_pose_nominal(person.w, person.h, &pp);
 	if (image_decode_scaled(lbuf, llen, NULL, 2048, &loc) != IMAGE_OK ||
-	    compose_place_person(&person, &pp, &loc, NULL, &out) !=
+	    compose_place_found(a->pose, &person, &loc, NULL, &out, &found) !=
 	    COMPOSE_OK ||
 	    image_encode_jpeg(&out, 90, jpg, jlen) != IMAGE_OK) {
 		job_error_set(&c->err, JOB_ERR_INTERNAL,
@@ -77,7 +76,7 @@ place_on_location(struct job_ctx *c, const unsigned char *buf, size_t len,
 	}
 	snprintf(id, sizeof(id), "%lld", (long long)c->job.id);
 	log_kv(LOG_LVL_INFO, "result placed in the location", "job_id", id,
-	    (char *)NULL);
+	    "person", found ? "found" : "guessed", (char *)NULL);
 	rc = 0;
 done:
 	free(lurl);

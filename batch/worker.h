@@ -37,6 +37,10 @@ struct job_ctx {
 	unsigned char		*photo;		/* the user photo's bytes */
 	size_t			 photo_len;
 
+	/* MODERATING */
+	struct pose_stored	 pose;		/* the photo's person, stored
+						   with its verdict */
+
 	/* PROMPTING */
 	char			 prompt[2048];
 
@@ -63,8 +67,17 @@ extern const struct db_stmt photo_statements[];
 /* Judge a photo and store the verdict (photos.c).  0 or -1. */
 int	photo_judge(struct app *, int64_t photo_id, const unsigned char *,
 	    size_t, struct qc_report *);
-/* Judge one pending photo: 1 judged, 0 none pending, -1 error. */
-int	photos_check_pending(struct app *);
+/*
+ * Judge one pending photo, claimed for lease seconds: 1 judged, 0 none
+ * pending, -1 error.
+ */
+int	photos_check_pending(struct app *, int lease);
+/*
+ * The pose stored with a photo's verdict into *s (s->done 0 when none
+ * is stored); 0, or -1 on a database or memory failure.  The caller
+ * frees s with pose_stored_free().
+ */
+int	photo_pose_load(struct app *, int64_t photo_id, struct pose_stored *s);
 /* The job error code for a rejected photo. */
 enum job_err photo_reject_code(const struct qc_report *);
 

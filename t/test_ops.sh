@@ -17,7 +17,7 @@ setup_user() {
 	local u=$1 h
 	"$ROOT/scripts/demo-data" "$u" 500 >/dev/null
 	h=$(auth "$u")
-	req POST /photos -H "$h" -H "Content-Type: image/jpeg" --data-binary "@$D/people_grace_hopper_portrait.jpg"
+	req POST /photos -H "$h" -H "Content-Type: image/jpeg" --data-binary "@$D/people_interior_pool_hall.jpg"
 	P=$(jget .id)
 	req GET /outfits -H "$h"
 	O=$(jget '.items[0].id')
