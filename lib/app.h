@@ -67,6 +67,7 @@ struct app {
 						   between table gauge runs */
 	struct qc_config	 qc;		/* [qc] thresholds */
 	int			 log_requests;	/* [log] requests: LOG_REQ_* */
+	int			 flags;		/* app_init_flags(): APP_* */
 	struct nsfw_model	*nsfw;		/* loaded by app_load_nsfw() only */
 	struct pose_model	*pose;		/* loaded by app_load_pose() only */
 	struct app_pack		 packs[APP_MAX_PACKS];	/* [payments] packs */
