@@ -258,11 +258,7 @@ upload_image(struct app *a, enum bucket b, enum qc_kind kind,
 		return -1;
 	}
 	/* No limits of an upload: an operator's file, checked by qc. */
-	memset(&spec, 0, sizeof(spec));
-	spec.s3 = a->s3;
-	spec.bucket = a->bucket[b];
-	spec.prefix = prefix;
-	spec.nrand = 8;
+	ingest_spec_init(&spec, a->s3, a->bucket[b], prefix, 8);
 	spec.vet = upload_vet;
 	spec.vet_arg = &v;
 	rc = ingest_image(&spec, buf, len, &in);
@@ -486,27 +482,33 @@ cmd_set_role(struct app *a, int argc, char *argv[])
 	return user_then(a, "admin_set_role", p);
 }
 
+/* The header line, then every row of res, its columns tab-separated. */
+static void
+print_rows(const char *header, const PGresult *res)
+{
+	int	 i, j, n = PQnfields(res);
+
+	printf("%s\n", header);
+	for (i = 0; i < PQntuples(res); i++)
+		for (j = 0; j < n; j++)
+			printf("%s%c", PQgetvalue(res, i, j),
+			    j + 1 < n ? '\t' : '\n');
+}
+
 /* Newest first, one a line, tab-separated, with a header. */
 static int
 cmd_purchases(struct app *a, int argc, char *argv[])
 {
 	const char	*p[1] = { argv[0] };
 	PGresult	*res;
-	int		 i;
 
 	(void)argc;
 	(void)arg_id(argv[0]);
 	if (db_run(a->db, "admin_purchases", 1, p, PGRES_TUPLES_OK,
 	    &res) == -1)
 		return fail(db_error(a->db));
-	printf("id\tstatus\ttokens\tstars\tcharge\tcreated (UTC)\t"
-	    "refunded tokens\n");
-	for (i = 0; i < PQntuples(res); i++)
-		printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
-		    PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
-		    PQgetvalue(res, i, 2), PQgetvalue(res, i, 3),
-		    PQgetvalue(res, i, 4), PQgetvalue(res, i, 5),
-		    PQgetvalue(res, i, 6));
+	print_rows("id\tstatus\ttokens\tstars\tcharge\tcreated (UTC)\t"
+	    "refunded tokens", res);
 	PQclear(res);
 	return 0;
 }
@@ -522,17 +524,13 @@ cmd_stats(struct app *a, int argc, char *argv[])
 	const char	*p[1] = { argc == 1 ? argv[0] : "30" };
 	PGresult	*res;
 	int64_t		 v;
-	int		 i;
 
 	if (argc == 1 && util_parse_i64(argv[0], 1, 3660, &v) == -1)
 		usage();
 	if (db_run(a->db, "admin_stats", 1, p, PGRES_TUPLES_OK, &res) == -1)
 		return fail(db_error(a->db));
-	printf("day\tjobs charged\ttokens charged\tprovider credits/calls\n");
-	for (i = 0; i < PQntuples(res); i++)
-		printf("%s\t%s\t%s\t%s\n", PQgetvalue(res, i, 0),
-		    PQgetvalue(res, i, 1), PQgetvalue(res, i, 2),
-		    PQgetvalue(res, i, 3));
+	print_rows("day\tjobs charged\ttokens charged\tprovider credits/calls",
+	    res);
 	PQclear(res);
 	return 0;
 }
@@ -567,6 +565,7 @@ cmd_add_outfit(struct app *a, int argc, char *argv[])
 	if (opt.title == NULL)
 		usage();
 	(void)arg_id(argv[0]);
+	memset(&rep, 0, sizeof(rep));
 	if (upload_image(a, BUCKET_OUTFITS, QC_OUTFIT, "catalog/", argv[1],
 	    key, sizeof(key), &w, &h, &rep, &qcj) == -1)
 		return 1;
@@ -594,6 +593,7 @@ cmd_add_location(struct app *a, int argc, char *argv[])
 	(void)argc;
 	if (opt.title == NULL)
 		usage();
+	memset(&rep, 0, sizeof(rep));
 	if (upload_image(a, BUCKET_LOCATIONS, QC_LOCATION, "catalog/",
 	    argv[0], key, sizeof(key), &w, &h, &rep, &qcj) == -1)
 		return 1;

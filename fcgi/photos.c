@@ -142,11 +142,8 @@ h_photos_create(struct req *r)
 	ingest_upload_limits(a, &lim);
 	lim.min_width = lim.min_height = (int)a->photo_min_side;
 	snprintf(prefix, sizeof(prefix), "u/%lld/", (long long)r->user.id);
-	memset(&spec, 0, sizeof(spec));
-	spec.s3 = a->s3;
-	spec.bucket = a->bucket[BUCKET_USER_PHOTOS];
-	spec.prefix = prefix;
-	spec.nrand = 12;
+	ingest_spec_init(&spec, a->s3, a->bucket[BUCKET_USER_PHOTOS], prefix,
+	    12);
 	spec.lim = &lim;
 	rc = ingest_image(&spec, body, len, &in);
 	if (rc != INGEST_OK) {

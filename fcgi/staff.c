@@ -458,11 +458,7 @@ put_image(struct req *r, enum bucket b, const char *stmt, const char *what)
 	ingest_upload_limits(a, &lim);
 	snprintf(prefix, sizeof(prefix), "catalog/%s/%lld-", what,
 	    (long long)r->path_id);
-	memset(&spec, 0, sizeof(spec));
-	spec.s3 = a->s3;
-	spec.bucket = a->bucket[b];
-	spec.prefix = prefix;
-	spec.nrand = 8;
+	ingest_spec_init(&spec, a->s3, a->bucket[b], prefix, 8);
 	spec.lim = &lim;
 	spec.vet = put_vet;
 	spec.vet_arg = &v;

@@ -32,6 +32,17 @@ ingest_format_ext(enum image_format f)
 }
 
 void
+ingest_spec_init(struct ingest_spec *spec, struct s3_client *s3,
+    const char *bucket, const char *prefix, size_t nrand)
+{
+	memset(spec, 0, sizeof(*spec));
+	spec->s3 = s3;
+	spec->bucket = bucket;
+	spec->prefix = prefix;
+	spec->nrand = nrand;
+}
+
+void
 ingest_upload_limits(const struct app *a, struct image_limits *lim)
 {
 	image_limits_default(lim);

@@ -55,6 +55,14 @@ struct ingest_result {
 };
 
 /*
+ * A spec that stores in bucket of s3 under prefix with nrand random
+ * bytes; no limits, no decode, no vet hook (set lim and vet after).
+ */
+void		 ingest_spec_init(struct ingest_spec *spec,
+		    struct s3_client *s3, const char *bucket,
+		    const char *prefix, size_t nrand);
+
+/*
  * Take the image buf (len bytes) through every step of spec: probe,
  * then with spec->lim the limits and a decode at 1/8 scale, then
  * spec->vet, then store it in spec->bucket under spec->prefix followed

@@ -211,11 +211,7 @@ suite_cleanup(void)
 static void
 spec_init(struct ingest_spec *spec, const struct image_limits *lim)
 {
-	memset(spec, 0, sizeof(*spec));
-	spec->s3 = s3;
-	spec->bucket = "photos";
-	spec->prefix = "u/7/";
-	spec->nrand = 12;
+	ingest_spec_init(spec, s3, "photos", "u/7/", 12);
 	spec->lim = lim;
 }
 
