@@ -22,12 +22,14 @@
 
 #include <json-c/json.h>
 
+#include "agents.h"
 #include "app.h"
 #include "confcheck.h"
 #include "conftab.h"
 #include "image.h"
 #include "ingest.h"
 #include "log.h"
+#include "providers/provider.h"
 #include "qc.h"
 #include "deletes.h"
 #include "retention.h"
@@ -86,7 +88,7 @@ static const struct db_stmt admin_statements[] = {
 };
 
 static const struct db_stmt *const admin_tables[] = { admin_statements,
-    retention_statements, deletes_statements, NULL };
+    retention_statements, deletes_statements, agents_statements, NULL };
 
 static struct {
 	const char	*lang, *name, *note, *shop, *title, *description;
@@ -413,7 +415,7 @@ cmd_check_config(struct app *a, int argc, char *argv[])
 	(void)argc;
 	(void)argv;
 	bad = confcheck_run("primerka-admin", CONFCHECK_API |
-	    CONFCHECK_WORKER, stdout);
+	    CONFCHECK_WORKER, provider_check, stdout);
 	if (bad > 0) {
 		fprintf(stderr, "primerka-admin: check-config: %d problem%s\n",
 		    bad, bad == 1 ? "" : "s");
@@ -697,6 +699,48 @@ cmd_reconcile(struct app *a, int argc, char *argv[])
 	return rc == -1 ? 1 : 0;
 }
 
+/*
+ * add-agent NAME: a contour-B agent and its token, printed once (only
+ * its hash is kept).
+ */
+static int
+cmd_add_agent(struct app *a, int argc, char *argv[])
+{
+	char	 tok[AGENT_TOKEN_LEN + 1];
+	int	 rc;
+
+	(void)argc;
+	if (!agents_name_valid(argv[0]))
+		return fail("agent name: 1-64 of A-Z a-z 0-9 _ . -");
+	rc = agents_add(a->db, argv[0], tok, sizeof(tok));
+	if (rc == -1)
+		return fail(db_error(a->db));
+	if (rc == 1)
+		return fail("an agent of that name exists (revoked ones too: "
+		    "pick another name)");
+	printf("%s\n", tok);
+	explicit_bzero(tok, sizeof(tok));
+	return 0;
+}
+
+/* revoke-agent NAME: the agent's token is refused from now on. */
+static int
+cmd_revoke_agent(struct app *a, int argc, char *argv[])
+{
+	int	 rc;
+
+	(void)argc;
+	if (!agents_name_valid(argv[0]))
+		return fail("agent name: 1-64 of A-Z a-z 0-9 _ . -");
+	rc = agents_revoke(a->db, argv[0]);
+	if (rc == -1)
+		return fail(db_error(a->db));
+	if (rc == 1)
+		return fail("no such agent, or already revoked");
+	printf("agent %s revoked\n", argv[0]);
+	return 0;
+}
+
 static int	 cmd_help(struct app *, int, char *[]);
 
 /* What a command needs before it runs. */
@@ -753,6 +797,10 @@ static const struct command commands[] = {
 	  "delete the objects whose rows are gone" },
 	{ "reconcile", "", 0, 0, CMD_DB, cmd_reconcile,
 	  "delete the objects no row names (older than orphan_grace)" },
+	{ "add-agent", "NAME", 1, 1, CMD_DB, cmd_add_agent,
+	  "register a contour-B agent; prints its token (once)" },
+	{ "revoke-agent", "NAME", 1, 1, CMD_DB, cmd_revoke_agent,
+	  "refuse the agent's token from now on" },
 	{ "help", "", 0, 0, CMD_NONE, cmd_help,
 	  "this list" },
 };
@@ -822,12 +870,14 @@ command_run(const struct command *c, int argc, char *argv[])
 		usage();
 	if (c->needs == CMD_NONE)
 		return c->run(NULL, argc, argv);
+	/* Run by root: the secrets the units get (S3 keys, the bot token). */
+	confcheck_credentials();
 	if (app_init(&a, "primerka-admin", err, sizeof(err)) == -1) {
 		fprintf(stderr, "primerka-admin: %s\n", err);
 		return 1;
 	}
-	if (c->needs == CMD_DB && (app_open_db(&a, admin_tables) == -1 ||
-	    !db_ready(a.db)))
+	if (c->needs == CMD_DB && (app_open_db_as(&a, CONF_DATABASE_ADMIN_URL,
+	    admin_tables) == -1 || !db_ready(a.db)))
 		rc = fail("cannot reach the database");
 	else
 		rc = c->run(&a, argc, argv);

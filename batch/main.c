@@ -38,6 +38,7 @@
 #include "wmetrics.h"
 #include "util.h"
 #include "video.h"
+#include "agent.h"
 #include "worker.h"
 
 static volatile sig_atomic_t stopping;	/* SIGTERM: stop after the stage */
@@ -68,6 +69,7 @@ struct opts {
 	int	 pause_at;
 	int	 noop;		/* bench/queue: claim and complete, no stages */
 	int64_t	 batch;		/* jobs claimed at once (--batch) */
+	int	 agents;	/* [worker] agents: QUEUED jobs are agents' */
 };
 
 static const struct db_stmt *const batch_tables[] = {
@@ -169,7 +171,7 @@ worker_loop(struct app *a, const struct opts *o, int index)
 	host[sizeof(host) - 1] = '\0';
 	snprintf(worker, sizeof(worker), "%s:%ld:%d", host, (long)getpid(),
 	    index);
-	if (app_open_db(a, batch_tables) == -1)
+	if (app_open_db_as(a, CONF_DATABASE_WORKER_URL, batch_tables) == -1)
 		return 1;
 	if (a->nsfw == NULL && app_load_nsfw(a, err, sizeof(err)) == -1) {
 		log_errx("NSFW model: %s", err);
@@ -204,6 +206,7 @@ worker_loop(struct app *a, const struct opts *o, int index)
 		c.slot = -1;
 		c.slot_wait = (int)o->slot_wait;
 		c.pause_at = o->pause_at;
+		c.agents = o->agents;
 		if (time(NULL) - last_rescue >= o->poll) {
 			int n = queue_rescue(a->db);
 			if (n > 0)
@@ -230,7 +233,8 @@ worker_loop(struct app *a, const struct opts *o, int index)
 				continue;
 			last_catalog = time(NULL);
 		}
-		qr = queue_claim_many(a->db, worker, (int)o->lease, claimed,
+		qr = queue_claim_which(a->db, o->agents ? QUEUE_CLAIM_OWN :
+		    QUEUE_CLAIM_ALL, worker, (int)o->lease, claimed,
 		    (int)o->batch, &nclaimed);
 		if (qr == QUEUE_OK && o->noop) {
 			wm_busy(nclaimed);
@@ -267,7 +271,7 @@ worker_loop(struct app *a, const struct opts *o, int index)
 		 * images waiting for their verdict, then objects whose rows
 		 * are gone. */
 		if (outbox_send_one(a, worker, 0) == 1 ||
-		    photos_check_pending(a) == 1 ||
+		    photos_check_pending(a, (int)o->lease) == 1 ||
 		    catalog_check_pending(a) == 1 ||
 		    deletes_sweep(a, 100, &dc_n) > 0)
 			continue;
@@ -310,6 +314,10 @@ read_opts(struct app *a, struct opts *o, char *err, size_t errlen)
 		    "slot_wait");
 		return -1;
 	}
+	if (conf_get_bool(a->cfg, CONF_WORKER_AGENTS, &o->agents) == -1) {
+		snprintf(err, errlen, "bad [worker] agents (yes or no)");
+		return -1;
+	}
 	/* A stage name: the worker stops there (fault tests only). */
 	pa = conf_get(a->cfg, CONF_WORKER_PAUSE_AT);
 	o->pause_at = -1;
@@ -346,14 +354,15 @@ follow_child(void *arg, int i)
 	_exit(worker_loop(f->app, f->o, i));
 }
 
-/* The metrics file ([worker] metrics_path), every 10 s. */
+/* The metrics file ([worker] metrics_path), every [metrics] cache_ttl
+ * seconds: the counters change no faster than a scraper reads them. */
 static void
 follow_tick(void *arg)
 {
 	struct follow	*f = arg;
 	static time_t	 last;
 
-	if (time(NULL) - last < 10)
+	if (time(NULL) - last < f->app->metrics_ttl)
 		return;
 	last = time(NULL);
 	(void)wm_write(conf_get(f->app->cfg, CONF_WORKER_METRICS_PATH),
@@ -388,6 +397,8 @@ usage(void)
 	fprintf(stderr, "usage: primerka-batch (--once | --follow) "
 	    "[--concurrency N] [--max-jobs N] [--max-seconds N] [--batch N]\n"
 	    "       [--noop]\n"
+	    "       primerka-batch --agent URL [--agent-token-file FILE] "
+	    "[--concurrency N]\n"
 	    "       primerka-batch --check-config\n");
 	exit(2);
 }
@@ -404,10 +415,13 @@ main(int argc, char *argv[])
 		{ "noop", no_argument, NULL, 'n' },
 		{ "batch", required_argument, NULL, 'b' },
 		{ "check-config", no_argument, NULL, 'C' },
+		{ "agent", required_argument, NULL, 'A' },
+		{ "agent-token-file", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct opts	 o = { 0, 1, 0, 300, 60, 5, 600, -1, 0, 1 };
+	struct opts	 o = { 0, 1, 0, 300, 60, 5, 600, -1, 0, 1, 0 };
+	const char	*agent_url = NULL, *agent_token_file = NULL;
 	struct app	 a;
 	char		 err[256];
 	int		 ch, mode = 0, i, status, rc = 0;
@@ -431,10 +445,16 @@ main(int argc, char *argv[])
 		case 'n':
 			o.noop = 1;
 			break;
+		case 'A':
+			agent_url = optarg;
+			break;
+		case 'T':
+			agent_token_file = optarg;
+			break;
 		case 'C':
 			/* Every problem, by key; the units run it first. */
 			return confcheck_run("primerka-batch", CONFCHECK_WORKER,
-			    stderr) == 0 ? 0 : 1;
+			    provider_check, stderr) == 0 ? 0 : 1;
 		case 'b':
 			if (util_parse_i64(optarg, 1, 64, &o.batch) == -1)
 				usage();
@@ -455,7 +475,15 @@ main(int argc, char *argv[])
 			usage();
 		}
 	}
-	if (mode == 0)
+	if (agent_url != NULL) {
+		/* Contour B: no database, no storage (batch/agent.c). */
+		if (mode != 0)
+			usage();
+		video_quiet_logs();
+		return agent_main(agent_url, agent_token_file,
+		    (int)o.concurrency);
+	}
+	if (agent_token_file != NULL || mode == 0)
 		usage();
 	video_quiet_logs();
 	o.follow = mode == 2;

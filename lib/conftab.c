@@ -79,6 +79,10 @@
 const struct confdef confdefs[CONF__MAX] = {
 	[CONF_DATABASE_URL] = STR("database", "url",
 	    "postgresql:///primerka", 0),
+	/* The worker's role and the schema owner (primerka-admin); each
+	 * falls back to url when unset (app_open_db_as()). */
+	[CONF_DATABASE_WORKER_URL] = STR("database", "worker_url", NULL, 0),
+	[CONF_DATABASE_ADMIN_URL] = STR("database", "admin_url", NULL, 0),
 
 	[CONF_TELEGRAM_BOT_TOKEN] = SECRET("telegram", "bot_token", "", REQ),
 	[CONF_TELEGRAM_BOT_ID] = INT("telegram", "bot_id", 0, INT64_MAX, "0"),
@@ -160,6 +164,8 @@ const struct confdef confdefs[CONF__MAX] = {
 	[CONF_WORKER_INPUT_URL_TTL] = APPINT("worker", "input_url_ttl", 1,
 	    7 * 86400, "900", input_url_ttl),
 	[CONF_WORKER_SLOT_WAIT] = INT("worker", "slot_wait", 1, 86400, "600"),
+	/* yes: QUEUED jobs are left to contour-B agents. */
+	[CONF_WORKER_AGENTS] = BOOL("worker", "agents", "no"),
 
 	[CONF_PROVIDER_LOCAL_MAX_CONCURRENCY] = INT("provider_local",
 	    "max_concurrency", 0, 1000, "0"),
@@ -282,6 +288,15 @@ const struct confdef confdefs[CONF__MAX] = {
 	    person_min_size),
 	[CONF_QC_PERSON_DOMINANCE] = QCDBL("person_dominance", 1, 100, "1.5",
 	    person_dominance),
+	/* At try-on time, for the outfit's category (lib/qcfit.c). */
+	[CONF_QC_BODY_MIN_VISIBILITY] = QCDBL("body_min_visibility", 0, 1,
+	    "0.5", body_min_visibility),
+	[CONF_QC_BODY_FRAME_MARGIN] = QCDBL("body_frame_margin", 0, 1, "0.02",
+	    body_frame_margin),
+	[CONF_QC_POSE_MAX_TILT] = QCDBL("pose_max_tilt", 0, 180, "50",
+	    pose_max_tilt),
+	[CONF_QC_POSE_BACK_WIDTH] = QCDBL("pose_back_width", 0, 10, "0.3",
+	    pose_back_width),
 
 	[CONF_RETENTION_PHOTO_DAYS] = INT("retention", "photo_days", 0, 36500,
 	    "30"),
@@ -302,6 +317,12 @@ const struct confdef confdefs[CONF__MAX] = {
 	    "debug|info|warn|error", 0),
 	[CONF_LOG_REQUESTS] = ENUM("log", "requests", "writes",
 	    "all|writes|errors", 0),
+
+	/* /metrics: the table gauges are computed once per this many
+	 * seconds for the whole pool (fcgi/metrics.c); the worker's file
+	 * is written as often (batch/wmetrics.c). */
+	[CONF_METRICS_CACHE_TTL] = APPINT("metrics", "cache_ttl", 1, 3600,
+	    "10", metrics_ttl),
 };
 
 const char *const conf_type_names[CONF_T__MAX] = {

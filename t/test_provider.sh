@@ -24,7 +24,9 @@ stop_all() {
 trap stop_all EXIT
 
 KEY="emu-$RANDOM$RANDOM"
-# start_emu NAME: the vendor's emulator on a free port; prints its URL.
+# start_emu NAME VAR: the vendor's emulator on a free port, its URL in
+# VAR.  Not in a $(...) subshell: its pid must reach EMUS, which
+# stop_all kills on the way out.
 start_emu() {
 	node "$ROOT/t/emulators/$1/server.js" 0 --key "$KEY" --queue-ms 50 \
 		--run-ms 150 >"$TMP/$1.port" 2>"$TMP/$1.log" &
@@ -33,11 +35,11 @@ start_emu() {
 		[ -s "$TMP/$1.port" ] && break
 		sleep 0.05
 	done
-	echo "http://127.0.0.1:$(head -1 "$TMP/$1.port")"
+	printf -v "$2" 'http://127.0.0.1:%s' "$(head -1 "$TMP/$1.port")"
 }
-FASHN=$(start_emu fashn)
-FAL=$(start_emu fal)
-REP=$(start_emu replicate)
+start_emu fashn FASHN
+start_emu fal FAL
+start_emu replicate REP
 for u in "$FASHN" "$FAL" "$REP"; do
 	if ! [[ $u =~ :[0-9]+$ ]]; then
 		bad "an emulator did not start ($u)"
@@ -127,6 +129,8 @@ check "FASHN got only the inputs it documents" \
 	[ "$(jq -r '.inputs | keys | join(",")' <<<"$b")" = "category,garment_image,model_image" ]
 check "primerka placed the person in the location" \
 	grep -q "\"msg\":\"result placed in the location\",\"job_id\":\"$job\"" "$TMP/worker.log"
+check "the person was found in FASHN's result (their mask cut them out), not guessed" \
+	grep -q "\"msg\":\"result placed in the location\",\"job_id\":\"$job\",\"person\":\"found\"" "$TMP/worker.log"
 download tryons "$job" "$TMP/placed.jpg"
 check "the stored result is the placed one, not the vendor's" \
 	[ "$(md5sum <"$TMP/placed.jpg")" != "$(md5sum <"$TMP/plain.jpg")" ]
@@ -168,7 +172,35 @@ verdict ContentModerationError photo_nsfw
 verdict InputValidationError provider_rejected
 verdict ThirdPartyError provider_rejected
 
-echo "FASHN: 429s (rate limit and concurrency are waited out)"
+echo "a waist-up photo: bottoms fail body_cut_off before FASHN is called, a top passes"
+reset_all
+req POST /photos -H "$H" -H "Content-Type: image/jpeg" --data-binary "@$D/people_waist_up_pool_hall.jpg"
+wphoto=$(jget .id)
+req GET "/outfits?category=bottoms" -H "$H"
+bottoms=$(jget '.items[0].id')
+req GET "/outfits?category=tops" -H "$H"
+tops=$(jget '.items[0].id')
+b0=$(balance)
+req POST /tryons -H "$H" -H "$JSON" --data "{\"user_photo_id\":$wphoto,\"outfit_id\":$bottoms}"
+job=$(jget .id)
+worker
+check "bottoms: FAILED body_cut_off in one attempt (got $(state "$job"))" [ "$(state "$job")" = FAILED:body_cut_off:1 ]
+check "bottoms: not charged, nothing held" [ "$(debits "$job"):$(balance)" = "0:$b0" ]
+emu "$FASHN" GET /__stats >"$TMP/stats"
+check "bottoms: FASHN was never called (no request, no download)" \
+	[ "$(jq '([.paths // {} | .[]] | add // 0) + ([.downloads // {} | .[]] | add // 0)' "$TMP/stats")" = 0 ]
+check "bottoms: no provider credits" [ -z "$(credits "$job")" ]
+check "bottoms: the user is told what to photograph" grep -q "from the shoulders to the knees" <<<"$(message "$job")"
+check "the photo's pose and mask are stored with its verdict" \
+	[ "$(db "SELECT status || ':' || cardinality(pose) || ':' || (length(pose_mask) BETWEEN 100 AND 65536) FROM photos WHERE id = $wphoto")" = accepted:165:true ]
+req GET /me -H "$H"
+check "bottoms: /me holds no tokens for it" [ "$(jget .reserved)" = 0 ]
+req POST /tryons -H "$H" -H "$JSON" --data "{\"user_photo_id\":$wphoto,\"outfit_id\":$tops}"
+job=$(jget .id)
+worker
+check "tops: COMPLETED (got $(state "$job"))" [ "$(state "$job")" = COMPLETED::1 ]
+check "tops: FASHN made it" [ "$(stat "$FASHN" '[.created // {} | .[]] | add // 0')" = 1 ]
+
 reset_all
 script "$FASHN" '"submit":["RateLimitExceeded","ConcurrencyLimitExceeded","ConcurrencyLimitExceeded"],"retry_after":"0"'
 job=$(tryon_job)
@@ -187,8 +219,7 @@ check "FAILED provider_unavailable at once (got $(state "$job"))" [ "$(state "$j
 check "one submission, no retry" [ "$(stat "$FASHN" '.submits[$k] // 0')" = 1 ]
 check "not charged" [ "$(debits "$job"):$(balance)" = "0:$b0" ]
 check "an operator alert in the log" grep -q '"alert":"out_of_credits"' "$TMP/worker.log"
-m=$(curl -sS "${PRIMERKA_URL%/}/metrics")
-check "and in /metrics" grep -q 'primerka_provider_alerts{provider="fashn",kind="out_of_credits"} [1-9]' <<<"$m"
+check "and in /metrics" metrics_until 'primerka_provider_alerts\{provider="fashn",kind="out_of_credits"\} [1-9]'
 check "the user is told to come back later" grep -q "not available right now" <<<"$(message "$job")"
 
 echo "FASHN: an input URL expired before FASHN fetched it (ImageLoadError)"
@@ -290,7 +321,7 @@ check "402: FAILED provider_unavailable (got $(state "$job"))" [ "$(state "$job"
 unset PRIMERKA_PROVIDERS_TRYON PRIMERKA_PROVIDERS_ANIMATE
 
 echo "credits for the operator"
-m=$(curl -sS "${PRIMERKA_URL%/}/metrics")
+metrics_until '^primerka_provider_credits_total\{provider="fal"\} [1-9]'
 check "/metrics: primerka_provider_credits_total for fashn and fal" \
 	[ "$(grep -cE '^primerka_provider_credits_total\{provider="(fashn|fal)"\} [1-9]' <<<"$m")" = 2 ]
 "$ROOT/primerka-admin" stats 2 >"$TMP/stats.txt" 2>&1

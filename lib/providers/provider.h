@@ -17,6 +17,7 @@
 #include "jobs.h"
 
 struct app;
+struct pose_stored;
 
 struct provider_tryon_req {
 	int64_t		 job_id;
@@ -27,6 +28,9 @@ struct provider_tryon_req {
 	const char	*prompt;	/* built in PROMPTING */
 	int64_t		 seed;		/* "try again": 1.., 0 the provider's own */
 	const char	*description;	/* the outfit's title, or NULL */
+	const struct pose_stored *pose;	/* the photo's person as stored
+					   with its verdict (lib/posestore.h),
+					   or NULL: found afresh if needed */
 };
 
 struct provider_animate_req {
@@ -85,6 +89,12 @@ struct provider {
  */
 struct provider	*provider_new(struct app *, char *err, size_t errlen);
 void		 provider_free(struct provider *);
+
+/*
+ * Build the configured providers as provider_new() does, then free them:
+ * check-config's worker check (confcheck_worker_fn).  0, or -1 and err.
+ */
+int		 provider_check(struct app *, char *err, size_t errlen);
 
 /* One provider by name, configured from its section; NULL and err. */
 struct provider	*provider_by_name(struct app *, const char *name, char *err,
