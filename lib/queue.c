@@ -13,8 +13,10 @@ const struct db_stmt queue_statements[] = {
 	{ "queue_claim",
 	  "UPDATE jobs j SET locked_by = $1, "
 	  "locked_until = now() + make_interval(secs => $2), "
-	  "attempts = j.attempts + 1 "
-	  "FROM (SELECT id FROM jobs WHERE job_status_claimable(status) "
+	  "attempts = j.attempts + CASE WHEN c.parked THEN 0 ELSE 1 END, "
+	  "parked = false "
+	  "FROM (SELECT id, parked FROM jobs WHERE "
+	  "job_status_claimable(status) "
 	  "AND run_after <= now() AND (locked_until IS NULL OR "
 	  "locked_until < now()) ORDER BY run_after, id LIMIT $3 "
 	  "FOR UPDATE SKIP LOCKED) c WHERE j.id = c.id "
@@ -24,7 +26,22 @@ const struct db_stmt queue_statements[] = {
 	  "j.attempts, j.max_attempts, coalesce(j.provider_ref, ''), "
 	  "coalesce(j.error_code, ''), "
 	  "(SELECT language FROM users u WHERE u.id = j.user_id), "
-	  "coalesce((j.params->>'seed')::bigint, 0)", 3 },
+	  "coalesce((j.params->>'seed')::bigint, 0), c.parked, "
+	  "j.park_checks, "
+	  "coalesce(extract(epoch FROM now() - j.park_since) * 1000, 0)"
+	  "::bigint", 3 },
+	/* Parked: let go of the job until its next check (see 019). */
+	{ "queue_park",
+	  "UPDATE jobs SET parked = true, locked_by = NULL, "
+	  "locked_until = NULL, run_after = now() + make_interval(secs => "
+	  "$3::double precision / 1000), park_checks = $4, "
+	  "park_since = CASE WHEN $4 = 0 THEN now() ELSE park_since END "
+	  "WHERE id = $1 AND locked_by = $2 AND "
+	  "NOT job_status_terminal(status) RETURNING id", 4 },
+	{ "queue_next_parked",
+	  "SELECT coalesce(greatest(0, extract(epoch FROM min(run_after) - "
+	  "now()) * 1000), -1)::bigint FROM jobs WHERE parked AND "
+	  "NOT job_status_terminal(status)", 0 },
 	{ "queue_advance",
 	  "UPDATE jobs SET status = $3, "
 	  "locked_until = now() + make_interval(secs => $4) "
@@ -40,7 +57,8 @@ const struct db_stmt queue_statements[] = {
 	{ "queue_retry",
 	  "UPDATE jobs SET locked_by = NULL, locked_until = NULL, "
 	  "run_after = now() + make_interval(secs => $3), error_code = $4, "
-	  "error_message = $5 WHERE id = $1 AND locked_by = $2 AND "
+	  "error_message = $5, slot_provider = NULL, slot_wanted = NULL, "
+	  "slot_wanted_at = NULL WHERE id = $1 AND locked_by = $2 AND "
 	  "NOT job_status_terminal(status) RETURNING id", 5 },
 	{ "queue_fail",
 	  "UPDATE jobs SET status = 'FAILED', error_code = $3, "
@@ -132,6 +150,9 @@ queue_claim_many(struct db *db, const char *worker, int lease,
 		    PQgetvalue(res, i, 11));
 		j->lang = lang_parse(PQgetvalue(res, i, 12));
 		j->seed = db_get_i64(res, i, 13);
+		j->parked = strcmp(PQgetvalue(res, i, 14), "t") == 0;
+		j->park_checks = (int)db_get_i64(res, i, 15);
+		j->parked_ms = db_get_i64(res, i, 16);
 	}
 	*nclaimed = i;
 	PQclear(res);
@@ -171,6 +192,33 @@ queue_set_provider_ref(struct db *db, const struct queue_job *j,
 
 	id_str(j, id, sizeof(id));
 	return update_held(db, "queue_provider_ref", 3, p);
+}
+
+enum queue_result
+queue_park(struct db *db, const struct queue_job *j, const char *worker,
+    int64_t delay_ms, int checks)
+{
+	char		 id[24], d[24], n[16];
+	const char	*p[4] = { id, worker, d, n };
+
+	id_str(j, id, sizeof(id));
+	snprintf(d, sizeof(d), "%lld", (long long)delay_ms);
+	snprintf(n, sizeof(n), "%d", checks);
+	return update_held(db, "queue_park", 4, p);
+}
+
+int64_t
+queue_next_parked(struct db *db)
+{
+	PGresult	*res;
+	int64_t		 ms;
+
+	if (db_run(db, "queue_next_parked", 0, NULL, PGRES_TUPLES_OK,
+	    &res) == -1)
+		return -1;
+	ms = db_get_i64(res, 0, 0);
+	PQclear(res);
+	return ms;
 }
 
 enum queue_result

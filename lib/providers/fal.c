@@ -378,6 +378,25 @@ fal_run(struct provider *p, const char *what, const char *model, int video,
 	return rc;
 }
 
+/* One status call on a parked job (see provider.h). */
+static int
+fal_check_job(struct provider *p, enum job_kind kind,
+    const struct provider_hooks *hooks, char **url, struct job_error *err)
+{
+	struct fal		*f = p->ctx;
+	struct remote_call	 c;
+	struct fal_job		 j;
+
+	remote_call_init(&c, f->r, "fal", kind == JOB_KIND_TRYON ? "tryon" :
+	    "animate", hooks, err);
+	c.auth = f->auth;
+	memset(&j, 0, sizeof(j));
+	j.f = f;
+	j.video = kind != JOB_KIND_TRYON;
+	j.model = j.video ? f->video_model : f->tryon_model;
+	return remote_check(&c, &fal_ops, &j, url);
+}
+
 static int
 fal_tryon(struct provider *p, const struct provider_tryon_req *rq,
     const struct provider_hooks *hooks, char **url,
@@ -512,11 +531,12 @@ provider_fal_new(struct app *a, char *err, size_t errlen)
 	p->name = "fal";
 	p->tryon = fal_tryon;
 	p->animate = fal_animate;
+	p->check = fal_check_job;
 	p->free = fal_free;
 	remote_config_default(&rc);
 	if (remote_config_read(a, FAL_SECTION, &rc, err, errlen) == -1)
 		goto fail;
-	p->max_concurrency = rc.max_concurrency;
+	remote_provider_timing(p, &rc);
 	f->r = remote_new(&rc, msg, sizeof(msg));
 	if (f->r == NULL) {
 		snprintf(err, errlen, "[fal]: %s", msg);

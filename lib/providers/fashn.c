@@ -390,6 +390,22 @@ fashn_run(struct provider *p, const char *what, struct json_object *top,
 	return rc;
 }
 
+/* One status call on a parked job (see provider.h). */
+static int
+fashn_check_job(struct provider *p, enum job_kind kind,
+    const struct provider_hooks *hooks, char **url, struct job_error *err)
+{
+	struct fashn		*f = p->ctx;
+	struct remote_call	 c;
+	struct fashn_job	 j = { f, NULL };
+
+	remote_call_init(&c, f->r, "fashn", kind == JOB_KIND_TRYON ?
+	    "tryon" : "animate", hooks, err);
+	c.auth = f->auth;
+	c.classify = fashn_classify;
+	return remote_check(&c, &fashn_ops, &j, url);
+}
+
 /* {"model_name": model, "inputs": {}}: top and *in, or NULL (ENOMEM). */
 static struct json_object *
 new_body(const char *model, struct json_object **in)
@@ -566,6 +582,7 @@ provider_fashn_new(struct app *a, char *err, size_t errlen)
 	p->name = "fashn";
 	p->tryon = fashn_tryon;
 	p->animate = fashn_animate;
+	p->check = fashn_check_job;
 	p->free = fashn_free;
 	p->places_location = 0;
 
@@ -573,7 +590,7 @@ provider_fashn_new(struct app *a, char *err, size_t errlen)
 	if (remote_config_read(a, FASHN_LEGACY, &rc, err, errlen) == -1 ||
 	    remote_config_read(a, FASHN_SECTION, &rc, err, errlen) == -1)
 		goto fail;
-	p->max_concurrency = rc.max_concurrency;
+	remote_provider_timing(p, &rc);
 	f->r = remote_new(&rc, msg, sizeof(msg));
 	if (f->r == NULL) {
 		snprintf(err, errlen, "[fashn]: %s", msg);

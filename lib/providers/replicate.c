@@ -376,7 +376,9 @@ rep_run(struct provider *p, const char *what, struct rep_model *m,
 
 	remote_call_init(&c, f->r, "replicate", what, hooks, err);
 	c.auth = f->auth;
-	c.extra[0] = f->prefer[0] ? f->prefer : NULL;
+	/* A parked job does not wait in the request either. */
+	c.extra[0] = f->prefer[0] && (hooks == NULL || !hooks->park) ?
+	    f->prefer : NULL;
 	c.extra[1] = f->cancel_after[0] ? f->cancel_after : NULL;
 	top = json_object_new_object();
 	if (top != NULL && in != NULL &&
@@ -399,6 +401,24 @@ rep_run(struct provider *p, const char *what, struct rep_model *m,
 	rc = remote_run(&c, &rep_ops, &j, url);
 	free(body);
 	return rc;
+}
+
+/* One status call on a parked job (see provider.h). */
+static int
+rep_check_job(struct provider *p, enum job_kind kind,
+    const struct provider_hooks *hooks, char **url, struct job_error *err)
+{
+	struct replicate	*f = p->ctx;
+	struct remote_call	 c;
+	struct rep_job		 j;
+
+	remote_call_init(&c, f->r, "replicate", kind == JOB_KIND_TRYON ?
+	    "tryon" : "animate", hooks, err);
+	c.auth = f->auth;
+	j.f = f;
+	j.m = kind == JOB_KIND_TRYON ? &f->tryon : &f->video;
+	j.body = NULL;
+	return remote_check(&c, &rep_ops, &j, url);
 }
 
 static int
@@ -555,11 +575,12 @@ provider_replicate_new(struct app *a, char *err, size_t errlen)
 	p->name = "replicate";
 	p->tryon = rep_tryon;
 	p->animate = rep_animate;
+	p->check = rep_check_job;
 	p->free = rep_free;
 	remote_config_default(&rc);
 	if (remote_config_read(a, REP_SECTION, &rc, err, errlen) == -1)
 		goto fail;
-	p->max_concurrency = rc.max_concurrency;
+	remote_provider_timing(p, &rc);
 	f->r = remote_new(&rc, msg, sizeof(msg));
 	if (f->r == NULL) {
 		snprintf(err, errlen, "[replicate]: %s", msg);
