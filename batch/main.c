@@ -196,6 +196,7 @@ worker_loop(struct app *a, const struct opts *o, int index)
 	char		*hook_base = NULL;
 	const char	*pub;
 	int64_t		 due;
+	int		 full;
 	struct parked_set mine = { { 0 }, 0 };	/* --once: parked here */
 
 	if (gethostname(host, sizeof(host)) != 0)
@@ -238,8 +239,11 @@ worker_loop(struct app *a, const struct opts *o, int index)
 	while (!stopping && !draining) {
 		if (o->follow && !listening)
 			listening = db_command(a->db, "LISTEN primerka_jobs") == 0;
-		if (!o->follow && ((o->max_jobs > 0 && done >= o->max_jobs &&
-		    mine.n == 0) || time(NULL) - start >= o->max_seconds))
+		/* --once --max-jobs: the jobs it parked count as taken. */
+		full = !o->follow && o->max_jobs > 0 &&
+		    done + mine.n >= o->max_jobs;
+		if (!o->follow && ((full && mine.n == 0) ||
+		    time(NULL) - start >= o->max_seconds))
 			break;
 		memset(&c, 0, sizeof(c));
 		c.app = a;
@@ -276,8 +280,9 @@ worker_loop(struct app *a, const struct opts *o, int index)
 				continue;
 			last_catalog = time(NULL);
 		}
-		qr = queue_claim_many(a->db, worker, (int)o->lease, claimed,
-		    (int)o->batch, &nclaimed);
+		qr = queue_claim_ids(a->db, worker, (int)o->lease,
+		    full ? mine.id : NULL, mine.n, claimed, (int)o->batch,
+		    &nclaimed);
 		if (qr == QUEUE_OK && o->noop) {
 			wm_busy(nclaimed);
 			noop_complete(a, worker, claimed, nclaimed);
@@ -338,16 +343,21 @@ worker_loop(struct app *a, const struct opts *o, int index)
 			last_reconcile = time(NULL);
 		}
 		/* Parked jobs: the next one's check is due in due ms. */
-		due = queue_next_parked(a->db);
 		if (!o->follow) {
-			/* A timer run waits for the jobs parked meanwhile,
-			 * within its --max-seconds. */
-			if (mine.n == 0 || due < 0 ||
+			/* A timer run waits for the jobs it parked, within
+			 * its --max-seconds; ended elsewhere, they are
+			 * forgotten. */
+			due = mine.n == 0 ? -1 :
+			    queue_next_parked(a->db, mine.id, mine.n);
+			if (due < 0)
+				mine.n = 0;
+			if (due < 0 ||
 			    time(NULL) + due / 1000 - start >= o->max_seconds)
 				break;
 			wait_for_work(a, due + 10);
 			continue;
 		}
+		due = queue_next_parked(a->db, NULL, 0);
 		wait_for_work(a, due >= 0 && due < o->poll * 1000 ? due + 10 :
 		    o->poll * 1000);
 	}

@@ -20,8 +20,6 @@
 #include "outbox.h"
 #include "worker.h"
 
-#define SLOT_RECHECK_MS	5000	/* a job in a slot's line looks again */
-
 struct stage {
 	enum job_status	 status;
 	int		(*run)(struct job_ctx *);
@@ -157,9 +155,6 @@ resume_parked(struct job_ctx *c, size_t *first, size_t *quiet, int *checks)
 	}
 	if (c->job.status == JOB_QUEUED) {
 		rc = slot_acquire(c);
-		if (rc == STAGE_PARKED)
-			c->park_ms = c->slot_wait * 1000L < SLOT_RECHECK_MS ?
-			    c->slot_wait * 1000L : SLOT_RECHECK_MS;
 		*quiet = stage_index(JOB_QUEUED) + 1;
 		return rc;
 	}

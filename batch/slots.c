@@ -19,6 +19,8 @@
 #include "log.h"
 #include "worker.h"
 
+#define SLOT_RECHECK_MS	5000	/* a job in a slot's line looks again */
+
 const struct db_stmt slot_statements[] = {
 	{ "slot_acquire",
 	  "SELECT slot_acquire($1, $2, $3, $4, $5)", 5 },
@@ -60,8 +62,13 @@ slot_acquire(struct job_ctx *c)
 	if (strcmp(v, "acquired") == 0) {
 		c->slot = 1;
 		rc = 0;
-	} else if (strcmp(v, "wait") == 0)
+	} else if (strcmp(v, "wait") == 0) {
+		/* In line: woken when a slot is given back; meanwhile a
+		 * look now and then for the slot_wait deadline. */
+		c->park_ms = c->slot_wait * 1000L < SLOT_RECHECK_MS ?
+		    c->slot_wait * 1000L : SLOT_RECHECK_MS;
 		rc = STAGE_PARKED;
+	}
 	else if (strcmp(v, "timeout") == 0)
 		job_error_set_final(&c->err, JOB_ERR_PROVIDER_TIMEOUT,
 		    "queued: no provider slot free within %d s", c->slot_wait);

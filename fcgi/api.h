@@ -44,7 +44,9 @@ struct api_state {
 
 struct route {
 	const char	*method;
-	const char	*pattern;	/* '#' stands for a positive integer id */
+	const char	*pattern;	/* '#' stands for a positive integer id,
+					   {name} for one segment of
+					   [A-Za-z0-9_-], 1..64 (at most 2) */
 	int		 flags;
 	handler_fn	 fn;
 };
@@ -138,6 +140,7 @@ void	 get_answer(struct req *, const char *stmt, int owned, row_json_fn fn,
 	    const char *what);
 
 /* Handlers. */
+void	 h_hooks(struct req *);
 void	 h_me(struct req *);
 void	 h_ledger_list(struct req *);
 void	 h_photos_create(struct req *);
@@ -193,5 +196,6 @@ extern const struct db_stmt payments_statements[];
 extern const struct db_stmt settings_statements[];
 extern const struct db_stmt shares_statements[];
 extern const struct db_stmt poll_statements[];
+extern const struct db_stmt hooks_statements[];
 
 #endif /* PRIMERKA_API_H */

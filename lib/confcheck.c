@@ -29,7 +29,8 @@ static const char *const keys_s3[] = { "endpoint", "public_endpoint",
 	"max_retries", "presign_ttl", "bucket_prefix", NULL };
 static const char *const keys_tokens[] = { "tryon_price",
 	"animation_price", "welcome_grant", NULL };
-static const char *const keys_api[] = { "workers", "user_refresh", NULL };
+static const char *const keys_api[] = { "workers", "user_refresh",
+	"public_url", NULL };
 static const char *const keys_limits[] = { "photo_max_bytes",
 	"photo_max_pixels", "photo_max_side", "photo_min_side", "photos_max",
 	"photo_uploads_per_hour", "pending_purchases_max", "events_per_minute",
@@ -51,7 +52,8 @@ static const char *const keys_fal[] = { "base_url", "api_key",
 	"tryon_model", "video_model", "video_duration", TIMING_KEYS, NULL };
 static const char *const keys_replicate[] = { "base_url", "api_token",
 	"tryon_model", "input_map", "category_values", "video_model",
-	"video_input_map", "wait_seconds", "cancel_after", TIMING_KEYS, NULL };
+	"video_input_map", "wait_seconds", "cancel_after", "webhook_secret",
+	TIMING_KEYS, NULL };
 /* The section [fashn] replaced; still read for these. */
 static const char *const keys_provider_http[] = { "base_url", "api_key",
 	"model_name", "mode", TIMING_KEYS, NULL };

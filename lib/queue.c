@@ -18,7 +18,8 @@ const struct db_stmt queue_statements[] = {
 	  "FROM (SELECT id, parked FROM jobs WHERE "
 	  "job_status_claimable(status) "
 	  "AND run_after <= now() AND (locked_until IS NULL OR "
-	  "locked_until < now()) ORDER BY run_after, id LIMIT $3 "
+	  "locked_until < now()) AND ($4::bigint[] IS NULL OR "
+	  "id = ANY ($4::bigint[])) ORDER BY run_after, id LIMIT $3 "
 	  "FOR UPDATE SKIP LOCKED) c WHERE j.id = c.id "
 	  "RETURNING j.id, j.kind, j.user_id, j.status, "
 	  "coalesce(j.photo_id, 0), coalesce(j.outfit_id, 0), "
@@ -29,7 +30,7 @@ const struct db_stmt queue_statements[] = {
 	  "coalesce((j.params->>'seed')::bigint, 0), c.parked, "
 	  "j.park_checks, "
 	  "coalesce(extract(epoch FROM now() - j.park_since) * 1000, 0)"
-	  "::bigint", 3 },
+	  "::bigint", 4 },
 	/* Parked: let go of the job until its next check (see 019). */
 	{ "queue_park",
 	  "UPDATE jobs SET parked = true, locked_by = NULL, "
@@ -41,7 +42,8 @@ const struct db_stmt queue_statements[] = {
 	{ "queue_next_parked",
 	  "SELECT coalesce(greatest(0, extract(epoch FROM min(run_after) - "
 	  "now()) * 1000), -1)::bigint FROM jobs WHERE parked AND "
-	  "NOT job_status_terminal(status)", 0 },
+	  "NOT job_status_terminal(status) AND ($1::bigint[] IS NULL OR "
+	  "id = ANY ($1::bigint[]))", 1 },
 	{ "queue_advance",
 	  "UPDATE jobs SET status = $3, "
 	  "locked_until = now() + make_interval(secs => $4) "
@@ -109,20 +111,52 @@ queue_claim(struct db *db, const char *worker, int lease,
 	return queue_claim_many(db, worker, lease, j, 1, &n);
 }
 
+/* ids as a PostgreSQL array literal into b ("{1,2}"); NULL when none. */
+static const char *
+id_array(struct buf *b, const int64_t *ids, int n)
+{
+	char	 id[24];
+	int	 i;
+
+	if (ids == NULL)
+		return NULL;
+	buf_addc(b, '{');
+	for (i = 0; i < n; i++) {
+		snprintf(id, sizeof(id), "%s%lld", i > 0 ? "," : "",
+		    (long long)ids[i]);
+		buf_adds(b, id);
+	}
+	buf_add(b, "}", 2);
+	return b->err ? "{}" : b->p;
+}
+
 enum queue_result
 queue_claim_many(struct db *db, const char *worker, int lease,
     struct queue_job *jobs, int max, int *nclaimed)
 {
+	return queue_claim_ids(db, worker, lease, NULL, 0, jobs, max,
+	    nclaimed);
+}
+
+enum queue_result
+queue_claim_ids(struct db *db, const char *worker, int lease,
+    const int64_t *ids, int nids, struct queue_job *jobs, int max,
+    int *nclaimed)
+{
 	char		 l[16], m[16];
-	const char	*p[3] = { worker, l, m };
+	const char	*p[4] = { worker, l, m, NULL };
+	struct buf	 b = { 0 };
 	PGresult	*res;
 	struct queue_job *j;
-	int		 k, s, i, n;
+	int		 k, s, i, n, rc;
 
 	*nclaimed = 0;
 	snprintf(l, sizeof(l), "%d", lease);
 	snprintf(m, sizeof(m), "%d", max);
-	if (db_run(db, "queue_claim", 3, p, PGRES_TUPLES_OK, &res) == -1)
+	p[3] = id_array(&b, ids, nids);
+	rc = db_run(db, "queue_claim", 4, p, PGRES_TUPLES_OK, &res);
+	buf_free(&b);
+	if (rc == -1)
 		return QUEUE_DB;
 	n = PQntuples(res);
 	if (n == 0) {
@@ -208,13 +242,18 @@ queue_park(struct db *db, const struct queue_job *j, const char *worker,
 }
 
 int64_t
-queue_next_parked(struct db *db)
+queue_next_parked(struct db *db, const int64_t *ids, int nids)
 {
 	PGresult	*res;
+	struct buf	 b = { 0 };
+	const char	*p[1];
 	int64_t		 ms;
+	int		 rc;
 
-	if (db_run(db, "queue_next_parked", 0, NULL, PGRES_TUPLES_OK,
-	    &res) == -1)
+	p[0] = id_array(&b, ids, nids);
+	rc = db_run(db, "queue_next_parked", 1, p, PGRES_TUPLES_OK, &res);
+	buf_free(&b);
+	if (rc == -1)
 		return -1;
 	ms = db_get_i64(res, 0, 0);
 	PQclear(res);

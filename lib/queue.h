@@ -53,6 +53,11 @@ enum queue_result queue_claim(struct db *, const char *worker, int lease,
 enum queue_result queue_claim_many(struct db *, const char *worker, int lease,
 		    struct queue_job *jobs, int max, int *nclaimed);
 
+/* queue_claim_many() among the jobs ids only (all when ids is NULL). */
+enum queue_result queue_claim_ids(struct db *, const char *worker, int lease,
+		    const int64_t *ids, int nids, struct queue_job *jobs,
+		    int max, int *nclaimed);
+
 /* Move a held job to status and renew its lease. */
 enum queue_result queue_advance(struct db *, const struct queue_job *,
 		    const char *worker, enum job_status, int lease);
@@ -74,9 +79,9 @@ enum queue_result queue_set_provider_ref(struct db *, const struct queue_job *,
 enum queue_result queue_park(struct db *, const struct queue_job *,
 		    const char *worker, int64_t delay_ms, int checks);
 
-/* Milliseconds until the next parked job is due (0 when one is due
- * now), -1 when none is parked or on error. */
-int64_t		 queue_next_parked(struct db *);
+/* Milliseconds until the next parked job (of ids, when not NULL) is
+ * due (0 when one is due now), -1 when none is parked or on error. */
+int64_t		 queue_next_parked(struct db *, const int64_t *ids, int nids);
 
 /* Release a held job to run again after delay seconds (and give back
  * its provider slot). */

@@ -62,6 +62,7 @@ struct fal_job {
 	const char	*model;
 	const char	*body;
 	int		 video;
+	char		*hook;		/* fal_webhook, or NULL */
 };
 
 /* "{base}/{owner}/{app}/requests/{id}{tail}", malloc'd, or NULL. */
@@ -211,7 +212,14 @@ fal_submit(struct remote_call *c, void *arg, char *id, size_t idlen)
 	char			*url;
 	int			 rc = -1;
 
-	url = remote_cat(j->f->base, "/", j->model, (char *)NULL);
+	/* fal's webhook: ?fal_webhook= on the queue submission. */
+	if (j->hook != NULL) {
+		char *q = remote_escape(j->hook);
+		url = q == NULL ? NULL : remote_cat(j->f->base, "/", j->model,
+		    "?fal_webhook=", q, (char *)NULL);
+		free(q);
+	} else
+		url = remote_cat(j->f->base, "/", j->model, (char *)NULL);
 	if (url == NULL) {
 		job_error_set(c->err, JOB_ERR_INTERNAL, "fal: out of memory");
 		return -1;
@@ -373,7 +381,9 @@ fal_run(struct provider *p, const char *what, const char *model, int video,
 	j.model = model;
 	j.body = body;
 	j.video = video;
+	j.hook = remote_hook_url(&c);
 	rc = remote_run(&c, &fal_ops, &j, url);
+	free(j.hook);
 	free(body);
 	return rc;
 }

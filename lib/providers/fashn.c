@@ -90,6 +90,7 @@ struct fashn {
 struct fashn_job {
 	struct fashn	*f;
 	const char	*body;
+	const char	*hook;		/* webhook_url, or NULL */
 };
 
 /* Runtime failures that are a verdict on the inputs. */
@@ -260,12 +261,24 @@ fashn_submit(struct remote_call *c, void *arg, char *id, size_t idlen)
 {
 	struct fashn_job	*j = arg;
 	struct remote_resp	 resp = { 0 };
+	char			*url = NULL, *q = NULL;
 	int			 rc = -1;
 
-	if (remote_request(c, "submit", "POST", j->f->run_url, j->body,
-	    &resp) == 0)
+	/* FASHN's webhook: ?webhook_url= on the run request. */
+	if (j->hook != NULL && ((q = remote_escape(j->hook)) == NULL ||
+	    (url = remote_cat(j->f->run_url, "?webhook_url=", q,
+	    (char *)NULL)) == NULL)) {
+		free(q);
+		job_error_set(c->err, JOB_ERR_INTERNAL, "fashn: out of "
+		    "memory");
+		return -1;
+	}
+	if (remote_request(c, "submit", "POST", url != NULL ? url :
+	    j->f->run_url, j->body, &resp) == 0)
 		rc = fashn_read_submit(c, &resp, id, idlen);
 	free(resp.body);
+	free(url);
+	free(q);
 	return rc;
 }
 
@@ -371,7 +384,7 @@ fashn_run(struct provider *p, const char *what, struct json_object *top,
 	struct fashn		*f = p->ctx;
 	struct remote_call	 c;
 	struct fashn_job	 j;
-	char			*body;
+	char			*body, *hook;
 	int			 rc;
 
 	remote_call_init(&c, f->r, "fashn", what, hooks, err);
@@ -385,8 +398,10 @@ fashn_run(struct provider *p, const char *what, struct json_object *top,
 	}
 	j.f = f;
 	j.body = body;
+	j.hook = hook = remote_hook_url(&c);
 	rc = remote_run(&c, &fashn_ops, &j, url);
 	free(body);
+	free(hook);
 	return rc;
 }
 
@@ -397,7 +412,7 @@ fashn_check_job(struct provider *p, enum job_kind kind,
 {
 	struct fashn		*f = p->ctx;
 	struct remote_call	 c;
-	struct fashn_job	 j = { f, NULL };
+	struct fashn_job	 j = { f, NULL, NULL };
 
 	remote_call_init(&c, f->r, "fashn", kind == JOB_KIND_TRYON ?
 	    "tryon" : "animate", hooks, err);

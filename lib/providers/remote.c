@@ -711,6 +711,19 @@ remote_provider_timing(struct provider *p, const struct remote_config *cfg)
 }
 
 char *
+remote_escape(const char *s)
+{
+	char	*e, *out;
+
+	e = curl_easy_escape(NULL, s, 0);
+	if (e == NULL)
+		return NULL;
+	out = strdup(e);
+	curl_free(e);
+	return out;
+}
+
+char *
 remote_hook_url(const struct remote_call *c)
 {
 	const struct provider_hooks	*h = c->hooks;

@@ -170,6 +170,9 @@ int		 remote_check(struct remote_call *, const struct remote_ops *,
  */
 char		*remote_hook_url(const struct remote_call *);
 
+/* s percent-encoded for a query parameter (malloc'd), NULL on ENOMEM. */
+char		*remote_escape(const char *);
+
 /* Wait ms (capped by the deadline) with heartbeats; 0 or -1 (job lost). */
 int		 remote_wait(struct remote_call *, int64_t ms);
 

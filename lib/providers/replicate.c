@@ -362,6 +362,22 @@ add_mapped(struct json_object *in, const struct rep_map *m, const char *ours,
 	return remote_add_str(in, k, val);
 }
 
+/* "webhook_events_filter": ["completed"]; 0 or -1 (ENOMEM). */
+static int
+hook_filter(struct json_object *top)
+{
+	struct json_object	*a;
+
+	a = json_object_new_array();
+	if (a == NULL || json_object_array_add(a,
+	    json_object_new_string("completed")) != 0 ||
+	    json_object_object_add(top, "webhook_events_filter", a) != 0) {
+		json_object_put(a);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 rep_run(struct provider *p, const char *what, struct rep_model *m,
     struct json_object *in, const struct provider_hooks *hooks, char **url,
@@ -371,7 +387,7 @@ rep_run(struct provider *p, const char *what, struct rep_model *m,
 	struct remote_call	 c;
 	struct rep_job		 j;
 	struct json_object	*top;
-	char			*body = NULL;
+	char			*body = NULL, *hook;
 	int			 rc;
 
 	remote_call_init(&c, f->r, "replicate", what, hooks, err);
@@ -381,13 +397,18 @@ rep_run(struct provider *p, const char *what, struct rep_model *m,
 	    f->prefer : NULL;
 	c.extra[1] = f->cancel_after[0] ? f->cancel_after : NULL;
 	top = json_object_new_object();
+	hook = remote_hook_url(&c);
 	if (top != NULL && in != NULL &&
 	    (m->version == NULL || remote_add_str(top, "version",
 	    m->version) == 0) && json_object_object_add(top, "input",
 	    in) == 0) {
 		in = NULL;
-		body = remote_json_text(top);
+		/* Replicate's webhook: called once the prediction ends. */
+		if (hook == NULL || (remote_add_str(top, "webhook",
+		    hook) == 0 && hook_filter(top) == 0))
+			body = remote_json_text(top);
 	}
+	free(hook);
 	json_object_put(in);
 	json_object_put(top);
 	if (body == NULL) {
