@@ -111,9 +111,13 @@ hook_replicate_verify(const char *secret, const char *id,
 	char		 digest[] = "SHA256";
 	int		 klen, wlen, rc = HOOK_SIG_BAD;
 
-	if (secret == NULL || strncmp(secret, "whsec_", 6) != 0 ||
-	    (klen = b64_decode(secret + 6, key, sizeof(key))) <= 0)
+	if (secret == NULL || strncmp(secret, "whsec_", 6) != 0)
 		return HOOK_SIG_SECRET;
+	klen = b64_decode(secret + 6, key, sizeof(key));
+	if (klen <= 0) {
+		explicit_bzero(key, sizeof(key));
+		return HOOK_SIG_SECRET;
+	}
 	if (id == NULL || timestamp == NULL || signature == NULL ||
 	    id[0] == '\0' || strlen(id) > HOOK_MAX_ID ||
 	    strchr(id, '.') != NULL) {

@@ -24,20 +24,21 @@ stop_all() {
 trap stop_all EXIT
 
 KEY="emu-$RANDOM$RANDOM"
-# start_emu NAME: the vendor's emulator on a free port; prints its URL.
+# start_emu VAR NAME: the vendor's emulator on a free port, its URL in
+# VAR (not in a subshell: stop_all must know its pid).
 start_emu() {
-	node "$ROOT/t/emulators/$1/server.js" 0 --key "$KEY" --queue-ms 50 \
-		--run-ms 150 >"$TMP/$1.port" 2>"$TMP/$1.log" &
+	node "$ROOT/t/emulators/$2/server.js" 0 --key "$KEY" --queue-ms 50 \
+		--run-ms 150 >"$TMP/$2.port" 2>"$TMP/$2.log" &
 	EMUS="$EMUS $!"
 	for _ in $(seq 1 100); do
-		[ -s "$TMP/$1.port" ] && break
+		[ -s "$TMP/$2.port" ] && break
 		sleep 0.05
 	done
-	echo "http://127.0.0.1:$(head -1 "$TMP/$1.port")"
+	printf -v "$1" 'http://127.0.0.1:%s' "$(head -1 "$TMP/$2.port")"
 }
-FASHN=$(start_emu fashn)
-FAL=$(start_emu fal)
-REP=$(start_emu replicate)
+start_emu FASHN fashn
+start_emu FAL fal
+start_emu REP replicate
 for u in "$FASHN" "$FAL" "$REP"; do
 	if ! [[ $u =~ :[0-9]+$ ]]; then
 		bad "an emulator did not start ($u)"

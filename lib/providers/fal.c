@@ -181,36 +181,19 @@ int
 fal_read_submit(struct remote_call *c, const struct remote_resp *resp,
     char *id, size_t idlen)
 {
-	struct json_object	*o;
-	const char		*s;
-	int			 rc = -1;
-
 	if (resp->status < 200 || resp->status > 299) {
 		map_status(c, "submit", resp);
 		return -1;
 	}
-	o = remote_json(resp);
-	s = remote_str(o, "request_id");
-	if (s == NULL || !remote_is_token(s, REMOTE_MAX_ID) ||
-	    strlen(s) >= idlen)
-		job_error_set(c->err, JOB_ERR_PROVIDER_ERROR,
-		    "fal: %s submit: no valid request_id in the answer",
-		    c->what);
-	else {
-		util_strlcpy(id, s, idlen);
-		rc = 0;
-	}
-	json_object_put(o);
-	return rc;
+	return remote_read_id(c, resp, "request_id", id, idlen);
 }
 
 static int
 fal_submit(struct remote_call *c, void *arg, char *id, size_t idlen)
 {
 	struct fal_job		*j = arg;
-	struct remote_resp	 resp = { 0 };
 	char			*url;
-	int			 rc = -1;
+	int			 rc;
 
 	/* fal's webhook: ?fal_webhook= on the queue submission. */
 	if (j->hook != NULL) {
@@ -224,9 +207,7 @@ fal_submit(struct remote_call *c, void *arg, char *id, size_t idlen)
 		job_error_set(c->err, JOB_ERR_INTERNAL, "fal: out of memory");
 		return -1;
 	}
-	if (remote_request(c, "submit", "POST", url, j->body, &resp) == 0)
-		rc = fal_read_submit(c, &resp, id, idlen);
-	free(resp.body);
+	rc = remote_submit(c, url, j->body, fal_read_submit, id, idlen);
 	free(url);
 	return rc;
 }

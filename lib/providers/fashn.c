@@ -260,23 +260,24 @@ static int
 fashn_submit(struct remote_call *c, void *arg, char *id, size_t idlen)
 {
 	struct fashn_job	*j = arg;
-	struct remote_resp	 resp = { 0 };
 	char			*url = NULL, *q = NULL;
-	int			 rc = -1;
+	int			 rc;
 
 	/* FASHN's webhook: ?webhook_url= on the run request. */
-	if (j->hook != NULL && ((q = remote_escape(j->hook)) == NULL ||
-	    (url = remote_cat(j->f->run_url, "?webhook_url=", q,
-	    (char *)NULL)) == NULL)) {
-		free(q);
-		job_error_set(c->err, JOB_ERR_INTERNAL, "fashn: out of "
-		    "memory");
-		return -1;
+	if (j->hook != NULL) {
+		q = remote_escape(j->hook);
+		if (q != NULL)
+			url = remote_cat(j->f->run_url, "?webhook_url=", q,
+			    (char *)NULL);
+		if (url == NULL) {
+			free(q);
+			job_error_set(c->err, JOB_ERR_INTERNAL, "fashn: out "
+			    "of memory");
+			return -1;
+		}
 	}
-	if (remote_request(c, "submit", "POST", url != NULL ? url :
-	    j->f->run_url, j->body, &resp) == 0)
-		rc = fashn_read_submit(c, &resp, id, idlen);
-	free(resp.body);
+	rc = remote_submit(c, url != NULL ? url : j->f->run_url, j->body,
+	    fashn_read_submit, id, idlen);
 	free(url);
 	free(q);
 	return rc;

@@ -710,6 +710,43 @@ remote_provider_timing(struct provider *p, const struct remote_config *cfg)
 	p->park_timeout_ms = cfg->job_timeout_ms;
 }
 
+int
+remote_read_id(struct remote_call *c, const struct remote_resp *resp,
+    const char *key, char *id, size_t idlen)
+{
+	struct json_object	*o;
+	const char		*s;
+	int			 rc = -1;
+
+	o = remote_json(resp);
+	s = remote_str(o, key);
+	if (s == NULL || !remote_is_token(s, REMOTE_MAX_ID) ||
+	    strlen(s) >= idlen)
+		job_error_set(c->err, JOB_ERR_PROVIDER_ERROR,
+		    "%s: %s submit: no valid %s in the answer", c->vendor,
+		    c->what, key);
+	else {
+		util_strlcpy(id, s, idlen);
+		rc = 0;
+	}
+	json_object_put(o);
+	return rc;
+}
+
+int
+remote_submit(struct remote_call *c, const char *url, const char *body,
+    int (*read)(struct remote_call *, const struct remote_resp *, char *,
+    size_t), char *id, size_t idlen)
+{
+	struct remote_resp	 resp = { 0 };
+	int			 rc = -1;
+
+	if (remote_request(c, "submit", "POST", url, body, &resp) == 0)
+		rc = read(c, &resp, id, idlen);
+	free(resp.body);
+	return rc;
+}
+
 char *
 remote_escape(const char *s)
 {

@@ -170,6 +170,23 @@ int		 remote_check(struct remote_call *, const struct remote_ops *,
  */
 char		*remote_hook_url(const struct remote_call *);
 
+/*
+ * The submit answer's id: the string member key of resp's JSON, a plain
+ * token, into id; 0, or -1 with err set (provider_error).  The caller
+ * has checked the status.
+ */
+int		 remote_read_id(struct remote_call *, const struct remote_resp *,
+		    const char *key, char *id, size_t idlen);
+
+/*
+ * POST body to url with the retry policy and hand the final answer to
+ * read (a vendor's *_read_submit()); its result, or -1 with err set.
+ */
+int		 remote_submit(struct remote_call *, const char *url,
+		    const char *body, int (*read)(struct remote_call *,
+		    const struct remote_resp *, char *, size_t), char *id,
+		    size_t idlen);
+
 /* s percent-encoded for a query parameter (malloc'd), NULL on ENOMEM. */
 char		*remote_escape(const char *);
 

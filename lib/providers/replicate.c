@@ -212,41 +212,20 @@ int
 replicate_read_submit(struct remote_call *c, const struct remote_resp *resp,
     char *id, size_t idlen)
 {
-	struct json_object	*o;
-	const char		*s;
-	int			 rc = -1;
-
 	if (resp->status < 200 || resp->status > 299) {
 		map_status(c, "submit", resp);
 		return -1;
 	}
-	o = remote_json(resp);
-	s = remote_str(o, "id");
-	if (s == NULL || !remote_is_token(s, REMOTE_MAX_ID) ||
-	    strlen(s) >= idlen)
-		job_error_set(c->err, JOB_ERR_PROVIDER_ERROR,
-		    "replicate: %s submit: no valid id in the answer",
-		    c->what);
-	else {
-		util_strlcpy(id, s, idlen);
-		rc = 0;
-	}
-	json_object_put(o);
-	return rc;
+	return remote_read_id(c, resp, "id", id, idlen);
 }
 
 static int
 rep_submit(struct remote_call *c, void *arg, char *id, size_t idlen)
 {
 	struct rep_job		*j = arg;
-	struct remote_resp	 resp = { 0 };
-	int			 rc = -1;
 
-	if (remote_request(c, "submit", "POST", j->m->create_url, j->body,
-	    &resp) == 0)
-		rc = replicate_read_submit(c, &resp, id, idlen);
-	free(resp.body);
-	return rc;
+	return remote_submit(c, j->m->create_url, j->body,
+	    replicate_read_submit, id, idlen);
 }
 
 /* The first output URL of a succeeded prediction, or NULL. */
