@@ -30,6 +30,7 @@
 
 #include "deletes.h"
 #include "confcheck.h"
+#include "conftab.h"
 #include "log.h"
 #include "outbox.h"
 #include "retention.h"
@@ -214,9 +215,9 @@ worker_loop(struct app *a, const struct opts *o, int index)
 		log_errx("pose models: %s", err);
 		return 1;
 	}
-	if (config_get_int(a->cfg, "retention", "reconcile_hours", 24, 0,
-	    24 * 365, &reconcile_h) == -1 || config_get_int(a->cfg,
-	    "retention", "orphan_grace", 3600, 0, 86400 * 30, &grace) == -1) {
+	if (conf_get_int(a->cfg, CONF_RETENTION_RECONCILE_HOURS,
+	    &reconcile_h) == -1 ||
+	    conf_get_int(a->cfg, CONF_RETENTION_ORPHAN_GRACE, &grace) == -1) {
 		log_errx("bad [retention] reconcile_hours or orphan_grace");
 		return 1;
 	}
@@ -226,7 +227,7 @@ worker_loop(struct app *a, const struct opts *o, int index)
 		return 1;
 	}
 	/* Webhooks: on with [api] public_url, the site's external base. */
-	pub = config_get(a->cfg, "api", "public_url", NULL);
+	pub = conf_get(a->cfg, CONF_API_PUBLIC_URL);
 	if (pub != NULL && pub[0] != '\0') {
 		size_t n = strlen(pub);
 		while (n > 0 && pub[n - 1] == '/')
@@ -373,19 +374,24 @@ read_opts(struct app *a, struct opts *o, char *err, size_t errlen)
 {
 	const char	*pa;
 
-	if (config_get_int(a->cfg, "worker", "lease", 60, 1, 3600,
-	    &o->lease) == -1 ||
-	    config_get_int(a->cfg, "worker", "poll_interval", 5, 1, 3600,
-	    &o->poll) == -1 ||
-	    config_get_int(a->cfg, "worker", "slot_wait", 600, 1, 86400,
-	    &o->slot_wait) == -1) {
+	if (conf_get_int(a->cfg, CONF_WORKER_LEASE, &o->lease) == -1 ||
+	    conf_get_int(a->cfg, CONF_WORKER_POLL_INTERVAL, &o->poll) == -1 ||
+	    conf_get_int(a->cfg, CONF_WORKER_SLOT_WAIT, &o->slot_wait) == -1) {
 		snprintf(err, errlen, "bad [worker] lease, poll_interval or "
 		    "slot_wait");
 		return -1;
 	}
 	/* A stage name: the worker stops there (fault tests only). */
-	pa = config_get(a->cfg, "worker", "pause_at", NULL);
-	o->pause_at = pa ? job_status_parse(pa) : -1;
+	pa = conf_get(a->cfg, CONF_WORKER_PAUSE_AT);
+	o->pause_at = -1;
+#ifdef PRIMERKA_TEST_HOOKS
+	if (pa != NULL)
+		o->pause_at = job_status_parse(pa);
+#else
+	if (pa != NULL)
+		log_warnx("[worker] pause_at ignored: a build without "
+		    "--enable-test-hooks");
+#endif
 	return 0;
 }
 
@@ -421,8 +427,8 @@ follow_tick(void *arg)
 	if (time(NULL) - last < 10)
 		return;
 	last = time(NULL);
-	(void)wm_write(config_get(f->app->cfg, "worker", "metrics_path",
-	    NULL), (int)f->o->concurrency);
+	(void)wm_write(conf_get(f->app->cfg, CONF_WORKER_METRICS_PATH),
+	    (int)f->o->concurrency);
 }
 
 /* SIGHUP: the configuration anew; a bad one keeps the old. */

@@ -86,7 +86,8 @@ job_failed(struct job_ctx *c)
 		char detail[320];
 		snprintf(detail, sizeof(detail), "%s: %s",
 		    job_error_name(c->err.code), c->err.detail);
-		snprintf(c->err.detail, sizeof(c->err.detail), "%.255s", detail);
+		snprintf(c->err.detail, sizeof(c->err.detail), "%.255s",
+		    detail);
 		/* (Never snprintf a buffer into itself: undefined.) */
 		if (c->err.code == JOB_ERR_INTERNAL ||
 		    c->err.code == JOB_ERR_STORAGE_ERROR)
@@ -98,6 +99,33 @@ job_failed(struct job_ctx *c)
 		wm_outcome(WM_FAILED, (int)c->err.code);
 	}
 }
+
+#ifdef PRIMERKA_TEST_HOOKS
+/*
+ * Fault injection for the crash and delivery tests ([worker] pause_at,
+ * compiled in by --enable-test-hooks only).  After a stage's work
+ * (where is that stage: a slot held in QUEUED, say) the worker stops
+ * itself until SIGCONT or SIGKILL; where is COMPLETED, once the job is
+ * finished and committed but its bot message not sent, it sleeps.
+ */
+static void
+test_pause(struct job_ctx *c, enum job_status where)
+{
+	if (c->pause_at != (int)where)
+		return;
+	if (where == JOB_COMPLETED) {
+		log_job(c, "pausing before the bot message",
+		    "COMPLETED");
+		sleep(3600);
+		return;
+	}
+	log_job(c, "pausing for a fault test",
+	    job_status_name(where));
+	raise(SIGSTOP);
+}
+#else
+#define test_pause(c, where)	do { } while (0)
+#endif
 
 /* Microseconds on the monotonic clock. */
 static uint64_t
@@ -173,8 +201,9 @@ pipeline_run(struct job_ctx *c)
 
 	if (c->job.attempts > c->job.max_attempts) {
 		/* Claimed again after dying in every attempt. */
-		if (queue_fail(db, &c->job, c->worker, JOB_ERR_ATTEMPTS_EXHAUSTED,
-		    c->job.last_error) == QUEUE_OK) {
+		if (queue_fail(db, &c->job, c->worker,
+		    JOB_ERR_ATTEMPTS_EXHAUSTED, c->job.last_error) ==
+		    QUEUE_OK) {
 			log_job(c, "job failed", "FAILED");
 			wm_outcome(WM_FAILED, JOB_ERR_ATTEMPTS_EXHAUSTED);
 		}
@@ -199,7 +228,8 @@ pipeline_run(struct job_ctx *c)
 		if (qr != QUEUE_OK) {
 			/* Cancelled, rescued by another worker, or the
 			 * database is gone: the job is not ours to touch. */
-			log_job(c, "job dropped", job_status_name(stages[i].status));
+			log_job(c, "job dropped",
+			    job_status_name(stages[i].status));
 			goto out;
 		}
 		at = stages[i].status;
@@ -214,19 +244,13 @@ pipeline_run(struct job_ctx *c)
 			job_failed(c);
 			goto out;
 		}
-		if (c->pause_at == (int)stages[i].status) {
-			/* Fault injection for the crash tests only: stop
-			 * with the stage's work done (a slot held in
-			 * QUEUED), until SIGCONT or SIGKILL. */
-			log_job(c, "pausing for a fault test",
-			    job_status_name(stages[i].status));
-			raise(SIGSTOP);
-		}
+		test_pause(c, stages[i].status);
 	}
 	qr = queue_complete(db, &c->job, c->worker, c->result_key,
 	    c->thumb_key[0] ? c->thumb_key : NULL);
 	if (qr == QUEUE_OK) {
-		job_error_clear(&c->err);	/* an earlier attempt's, resolved */
+		/* An earlier attempt's error, resolved. */
+		job_error_clear(&c->err);
 		log_job(c, "job completed", "COMPLETED");
 		wm_outcome(WM_COMPLETED, -1);
 	}
@@ -251,18 +275,14 @@ park:
 	    QUEUE_OK && checks == 0)
 		log_job(c, "job parked", job_status_name(at));
 out:
-	slot_release(c);	/* cancelled, lost or failed while holding one */
+	/* Cancelled, lost or failed while holding a slot. */
+	slot_release(c);
 	if (c->prov->release != NULL && c->result_url != NULL)
 		c->prov->release(c->prov, c->job.id);
 	job_ctx_clear(c);
 	if (parked)
 		return STAGE_PARKED;
-	if (c->pause_at == (int)JOB_COMPLETED) {
-		/* Fault injection for the delivery tests only: the job is
-		 * finished and committed, its message not sent yet. */
-		log_job(c, "pausing before the bot message", "COMPLETED");
-		sleep(3600);
-	}
+	test_pause(c, JOB_COMPLETED);
 	/* The bot's message, if the job just finished and the user wants
 	 * one; a failure here is retried from the outbox later. */
 	(void)outbox_send_one(c->app, c->worker, c->job.id);

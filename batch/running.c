@@ -29,7 +29,8 @@ const struct db_stmt running_statements[] = {
 	/* The hash of this submission's webhook token (see hooks.c). */
 	{ "running_hook_token",
 	  "UPDATE jobs SET hook_token_hash = $3 WHERE id = $1 AND "
-	  "locked_by = $2 AND NOT job_status_terminal(status) RETURNING id", 3 },
+	  "locked_by = $2 AND NOT job_status_terminal(status) "
+	  "RETURNING id", 3 },
 	{ NULL, NULL, 0 }
 };
 

@@ -45,16 +45,16 @@ struct job_ctx {
 	char			 prompt[2048];
 
 	/* QUEUED */
-	int			 slot;		/* 1: the job took a provider slot */
+	int			 slot;		/* 1: took a provider slot */
 	int			 slot_wait;	/* [worker] slot_wait, seconds */
 
 	/* RUNNING */
 	char			*result_url;
 	int			 place_location; /* the provider did not */
-	const char		*hook_base;	/* webhooks: {public_url}/api/v1/hooks/ */
-	char			 hook_token[48]; /* this submission's, "" none */
-	int64_t			 park_ms;	/* parked: until the next check */
-	char			 unavailable[64]; /* could not finish it: skip */
+	const char		*hook_base;	/* {public_url}/api/v1/hooks/ */
+	char			 hook_token[48]; /* this submission's, or "" */
+	int64_t			 park_ms;	/* parked: to the next check */
+	char			 unavailable[64]; /* did not finish it: skip */
 
 	/* UPLOADING */
 	char			 result_key[256];

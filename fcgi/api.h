@@ -103,7 +103,7 @@ int64_t	 poll_after_ms(struct req *, enum job_kind, enum job_status,
 /* Send 503 for a database failure. */
 void	 api_db_down(struct req *);
 
-/* A job as JSON (jobs_view.c): row from the job_* statements. */
+/* A job as JSON (jobs_api.c): row from the job_* statements. */
 json_object *job_to_json(struct req *, const PGresult *, int row);
 
 /*

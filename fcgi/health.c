@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "conftab.h"
 #include "jobs.h"
 #include "metrics.h"
 
@@ -154,9 +155,8 @@ put_retention(struct req *r, char *buf, size_t *off)
 	const char	*p[2] = { p1, p2 };
 	int		 w;
 
-	if (config_get_int(r->app->cfg, "retention", "photo_days", 30, 0,
-	    36500, &pd) == -1 || config_get_int(r->app->cfg, "retention",
-	    "result_days", 90, 0, 36500, &rd) == -1)
+	if (conf_get_int(r->app->cfg, CONF_RETENTION_PHOTO_DAYS, &pd) == -1 ||
+	    conf_get_int(r->app->cfg, CONF_RETENTION_RESULT_DAYS, &rd) == -1)
 		return;
 	snprintf(p1, sizeof(p1), "%lld", (long long)pd);
 	snprintf(p2, sizeof(p2), "%lld", (long long)rd);
@@ -273,8 +273,7 @@ h_metrics(struct req *r)
 		PQclear(res);
 	}
 	metrics_write(buf, METRICS_LEN, &off, api_route_label);
-	put_file(buf, &off, config_get(r->app->cfg, "worker", "metrics_path",
-	    NULL));
+	put_file(buf, &off, conf_get(r->app->cfg, CONF_WORKER_METRICS_PATH));
 #undef PUT
 	resp_raw(r, 200, "text/plain; version=0.0.4", buf, off, NULL);
 }

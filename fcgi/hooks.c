@@ -46,7 +46,7 @@ replicate_signed(struct req *r, const unsigned char *body, size_t len)
 	const char	*secret;
 	enum hook_sig	 v;
 
-	secret = config_get(r->app->cfg, "replicate", "webhook_secret", NULL);
+	secret = conf_get(r->app->cfg, CONF_REPLICATE_WEBHOOK_SECRET);
 	if (secret == NULL || secret[0] == '\0')
 		return 0;
 	v = hook_replicate_verify(secret, req_param(r, "HTTP_WEBHOOK_ID"),

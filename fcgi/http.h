@@ -34,7 +34,6 @@ struct req {
 	enum lang	 lang;
 	int		 status;	/* status sent, for logs and metrics */
 	int64_t		 path_id;	/* the {id} of the route, if any */
-	const char	*path_rest;	/* text after {id}, e.g. "/cancel" */
 	char		 path_args[2][65]; /* {name} segments of the route */
 };
 

@@ -27,6 +27,7 @@
 
 #include "api.h"
 #include "confcheck.h"
+#include "conftab.h"
 #include "log.h"
 #include "metrics.h"
 #include "supervise.h"
@@ -306,8 +307,7 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	if (nworkers == 0) {
-		if (config_get_int(app.cfg, "api", "workers", 4, 1, MAX_WORKERS,
-		    &v) == -1) {
+		if (conf_get_int(app.cfg, CONF_API_WORKERS, &v) == -1) {
 			fprintf(stderr, "primerka.fcgi: [api] workers: not a "
 			    "number in 1..%d\n", MAX_WORKERS);
 			return 1;

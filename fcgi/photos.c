@@ -11,12 +11,11 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/rand.h>
-
 #include "api.h"
 #include "deletes.h"
 #include "quota.h"
 #include "image.h"
+#include "ingest.h"
 #include "log.h"
 #include "util.h"
 
@@ -42,28 +41,6 @@ const struct db_stmt photos_statements[] = {
 	  "RETURNING object_key", 2 },
 	{ NULL, NULL, 0 }
 };
-
-static const char *
-format_mime(enum image_format f)
-{
-	switch (f) {
-	case IMAGE_FMT_JPEG: return "image/jpeg";
-	case IMAGE_FMT_PNG: return "image/png";
-	case IMAGE_FMT_WEBP: return "image/webp";
-	default: return NULL;
-	}
-}
-
-static const char *
-format_ext(enum image_format f)
-{
-	switch (f) {
-	case IMAGE_FMT_JPEG: return "jpg";
-	case IMAGE_FMT_PNG: return "png";
-	case IMAGE_FMT_WEBP: return "webp";
-	default: return "bin";
-	}
-}
 
 /* A photo row (photo_get / photo_list columns) as JSON. */
 static json_object *
@@ -100,20 +77,52 @@ photo_to_json(struct req *r, const PGresult *res, int row)
 	return o;
 }
 
+/*
+ * Answer an upload the ingest refused (nothing stored); 503 when the
+ * key could not be made, as for the database.
+ */
+static void
+ingest_refused(struct req *r, enum ingest_err rc,
+    const struct ingest_result *in)
+{
+	switch (rc) {
+	case INGEST_E_FORMAT:
+		resp_error(r, API_ERR_UNSUPPORTED_MEDIA_TYPE, NULL);
+		break;
+	case INGEST_E_TOO_LARGE:
+		resp_error(r, API_ERR_IMAGE_TOO_LARGE, NULL);
+		break;
+	case INGEST_E_TOO_SMALL:
+		resp_error(r, API_ERR_PHOTO_TOO_SMALL, NULL);
+		break;
+	case INGEST_E_STORE:
+		log_warnx("photos: s3 put failed: %ld %s", in->s3err.status,
+		    in->s3err.code);
+		resp_error(r, API_ERR_STORAGE_UNAVAILABLE, NULL);
+		break;
+	case INGEST_E_KEY:
+		api_db_down(r);
+		break;
+	default:
+		resp_error(r, API_ERR_BAD_IMAGE, NULL);
+		break;
+	}
+}
+
 void
 h_photos_create(struct req *r)
 {
 	struct app		*a = r->app;
-	unsigned char		*body = NULL, rnd[12];
-	size_t			 len, i;
-	struct image_info	 info;
-	struct s3_error		 s3err;
-	char			 key[128], id[24], bytes[24], w[24], h[24];
-	char			 hex[sizeof(rnd) * 2 + 1];
-	const char		*p[6], *mime;
+	unsigned char		*body = NULL;
+	size_t			 len;
+	struct image_limits	 lim;
+	struct ingest_spec	 spec;
+	struct ingest_result	 in;
+	char			 prefix[48], id[24], bytes[24], w[24], h[24];
+	const char		*p[6], *key = in.key;
 	PGresult		*res = NULL;
 	json_object		*o;
-	int			 rc;
+	enum ingest_err		 rc;
 
 	if (users_touch(r) == -1 || quota_take(r, QUOTA_PHOTOS, 1) == -1 ||
 	    quota_take(r, QUOTA_UPLOADS, 1) == -1)
@@ -124,67 +133,29 @@ h_photos_create(struct req *r)
 		resp_error(r, API_ERR_EMPTY_BODY, NULL);
 		goto done;
 	}
-	rc = image_probe(body, len, &info);
-	mime = NULL;
-	if (rc != IMAGE_E_FORMAT)
-		mime = format_mime(info.format);
-	if (mime == NULL) {
-		resp_error(r, API_ERR_UNSUPPORTED_MEDIA_TYPE, NULL);
-		goto done;
-	}
-	if (rc != IMAGE_OK) {
-		resp_error(r, API_ERR_BAD_IMAGE, NULL);
-		goto done;
-	}
-	if (info.width > a->photo_max_side || info.height > a->photo_max_side ||
-	    (int64_t)info.width * info.height > a->photo_max_pixels) {
-		resp_error(r, API_ERR_IMAGE_TOO_LARGE, NULL);
-		goto done;
-	}
-	if (info.width < a->photo_min_side || info.height < a->photo_min_side) {
-		resp_error(r, API_ERR_PHOTO_TOO_SMALL, NULL);
-		goto done;
-	}
 	/*
-	 * A complete decode at the smallest size the codec allows (JPEG's
-	 * 1/8 DCT scaling): a truncated or corrupt body is refused now
-	 * rather than failing a try-on later.
+	 * The header's size within [limits], then a complete decode at the
+	 * smallest size the codec allows (JPEG's 1/8 DCT scaling): a
+	 * truncated or corrupt body is refused now rather than failing a
+	 * try-on later.
 	 */
-	{
-		struct image_limits lim;
-		struct image tiny = { 0 };
-		image_limits_default(&lim);
-		lim.max_bytes = (size_t)a->photo_max_bytes;
-		lim.max_pixels = (uint64_t)a->photo_max_pixels;
-		lim.max_width = lim.max_height = (int)a->photo_max_side;
-		rc = image_decode_scaled(body, len, &lim, 64, &tiny);
-		image_free(&tiny);
-		if (rc != IMAGE_OK) {
-			resp_error(r, rc == IMAGE_E_TOO_LARGE ?
-			    API_ERR_IMAGE_TOO_LARGE : API_ERR_BAD_IMAGE, NULL);
-			goto done;
-		}
-	}
-	if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
-		api_db_down(r);
-		goto done;
-	}
-	for (i = 0; i < sizeof(rnd); i++)
-		snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
-	snprintf(key, sizeof(key), "u/%lld/%s.%s", (long long)r->user.id, hex,
-	    format_ext(info.format));
-	if (s3_put(a->s3, a->bucket[BUCKET_USER_PHOTOS], key, body, len, mime,
-	    &s3err) != 0) {
-		log_warnx("photos: s3 put failed: %ld %s", s3err.status,
-		    s3err.code);
-		resp_error(r, API_ERR_STORAGE_UNAVAILABLE, NULL);
+	ingest_upload_limits(a, &lim);
+	lim.min_width = lim.min_height = (int)a->photo_min_side;
+	snprintf(prefix, sizeof(prefix), "u/%lld/", (long long)r->user.id);
+	ingest_spec_init(&spec, a->s3, a->bucket[BUCKET_USER_PHOTOS], prefix,
+	    12);
+	spec.lim = &lim;
+	rc = ingest_image(&spec, body, len, &in);
+	if (rc != INGEST_OK) {
+		ingest_refused(r, rc, &in);
 		goto done;
 	}
 	snprintf(id, sizeof(id), "%lld", (long long)r->user.id);
 	snprintf(bytes, sizeof(bytes), "%zu", len);
-	snprintf(w, sizeof(w), "%d", info.width);
-	snprintf(h, sizeof(h), "%d", info.height);
-	p[0] = id; p[1] = key; p[2] = mime; p[3] = bytes; p[4] = w; p[5] = h;
+	snprintf(w, sizeof(w), "%d", in.info.width);
+	snprintf(h, sizeof(h), "%d", in.info.height);
+	p[0] = id; p[1] = key; p[2] = in.mime; p[3] = bytes; p[4] = w;
+	p[5] = h;
 	if (db_run(a->db, "photo_insert", 6, p, PGRES_TUPLES_OK, &res) == -1) {
 		/* No row names the object: it must not stay. */
 		(void)deletes_object(a, BUCKET_USER_PHOTOS, key);
@@ -194,10 +165,13 @@ h_photos_create(struct req *r)
 	o = json_object_new_object();
 	json_object_object_add(o, "id",
 	    json_object_new_int64(db_get_i64(res, 0, 0)));
-	json_object_object_add(o, "content_type", json_object_new_string(mime));
+	json_object_object_add(o, "content_type",
+	    json_object_new_string(in.mime));
 	json_object_object_add(o, "bytes", json_object_new_int64((int64_t)len));
-	json_object_object_add(o, "width", json_object_new_int64(info.width));
-	json_object_object_add(o, "height", json_object_new_int64(info.height));
+	json_object_object_add(o, "width",
+	    json_object_new_int64(in.info.width));
+	json_object_object_add(o, "height",
+	    json_object_new_int64(in.info.height));
 	json_object_object_add(o, "status", json_object_new_string("pending"));
 	json_object_object_add(o, "quality", NULL);
 	json_object_object_add(o, "created_at",

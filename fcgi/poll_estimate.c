@@ -40,7 +40,7 @@ const struct db_stmt poll_statements[] = {
 	  "SELECT count(*) FILTER (WHERE locked_by IS NULL AND id < $1 "
 	  "AND run_after <= now()), count(*) FILTER (WHERE locked_by IS NOT "
 	  "NULL AND locked_until > now()) FROM jobs "
-	  "WHERE status NOT IN ('COMPLETED', 'FAILED')", 1 },
+	  "WHERE NOT job_status_terminal(status)", 1 },
 	{ NULL, NULL, 0 }
 };
 

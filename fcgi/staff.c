@@ -15,12 +15,12 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/rand.h>
-
 #include "api.h"
 #include "image.h"
+#include "ingest.h"
 #include "qc.h"
 #include "log.h"
+#include "staff_fields.h"
 #include "validate.h"
 
 const struct db_stmt staff_statements[] = {
@@ -195,50 +195,6 @@ admin_only(struct req *r)
 	return 0;
 }
 
-static const char *const categories[] = { "tops", "bottoms", "one-pieces",
-    NULL };
-static const char *const outfit_fields[] = { "shop_id", "title",
-    "description", "category", "product_url", "price", "currency", NULL };
-static const char *const location_fields[] = { "title", "description",
-    "tags", NULL };
-
-/* Read the outfit fields into p[1..6] (as statement parameters). */
-static int
-outfit_fields_read(struct req *r, json_object *b, int creating,
-    const char **p, char *price, size_t pricelen)
-{
-	int64_t		 v;
-	int		 rc;
-	const char	*cur;
-
-	if (v_only(r, b, outfit_fields) == -1 ||
-	    v_str(r, b, "title", creating, 1, 200, &p[1]) == -1 ||
-	    v_str(r, b, "description", 0, 0, 2000, &p[2]) == -1 ||
-	    v_enum(r, b, "category", 0, categories, &p[3]) == -1 ||
-	    v_url(r, b, "product_url", 0, &p[4]) == -1)
-		return -1;
-	rc = v_int(r, b, "price", 0, 0, INT64_C(1000000000000), &v);
-	if (rc == -1)
-		return -1;
-	if (rc == 1) {
-		snprintf(price, pricelen, "%lld", (long long)v);
-		p[5] = price;
-	}
-	rc = v_str(r, b, "currency", 0, 3, 3, &cur);
-	if (rc == -1)
-		return -1;
-	if (rc == 1) {
-		if (cur[0] < 'A' || cur[0] > 'Z' || cur[1] < 'A' ||
-		    cur[1] > 'Z' || cur[2] < 'A' || cur[2] > 'Z') {
-			resp_error(r, API_ERR_INVALID_FIELD,
-			    "currency must be an ISO 4217 code like RUB");
-			return -1;
-		}
-		p[6] = cur;
-	}
-	return 0;
-}
-
 /*
  * Answer a write: the item as the catalogue shows it once it has an
  * image, else its id with published false (GET would say 404).
@@ -339,7 +295,8 @@ h_outfits_update(struct req *r)
 	if (b == NULL)
 		return;
 	if (json_object_object_get_ex(b, "shop_id", NULL)) {
-		resp_error(r, API_ERR_INVALID_FIELD, "shop_id cannot be changed");
+		resp_error(r, API_ERR_INVALID_FIELD,
+		    "shop_id cannot be changed");
 		goto done;
 	}
 	if (outfit_fields_read(r, b, 0, p, price, sizeof(price)) == -1)
@@ -400,6 +357,72 @@ qc_reject(struct req *r, const struct qc_report *rep)
 	json_object_put(o);
 }
 
+/* What put_image()'s vet hook checks with and leaves behind. */
+struct put_vet {
+	struct req		*r;
+	enum qc_kind		 kind;
+	struct qc_report	 rep;
+	json_object		*qcj;	/* the report, once checked */
+};
+
+/*
+ * The quality and composition checks.  No NSFW network here (it would
+ * cost every API process its weights): the new image waits for the
+ * worker's verdict (batch/catalog.c), which withdraws the item if the
+ * classifier rejects it.  Locations also get their automatic tags and
+ * description.  0, or -1 after answering.
+ */
+static int
+put_vet(void *arg, const unsigned char *buf, size_t len,
+    const struct image_info *info)
+{
+	struct put_vet	*v = arg;
+
+	(void)info;
+	if (qc_check(&v->r->app->qc, NULL, v->kind, buf, len, &v->rep) !=
+	    QC_OK) {
+		api_db_down(v->r);
+		return -1;
+	}
+	v->qcj = qc_report_to_json(&v->rep);
+	if (v->qcj == NULL) {
+		api_db_down(v->r);
+		return -1;
+	}
+	if (!v->rep.accepted) {
+		qc_reject(v->r, &v->rep);
+		return -1;
+	}
+	return 0;
+}
+
+/* Answer an image the ingest refused before its vet hook ran or after. */
+static void
+put_refused(struct req *r, enum ingest_err rc, const struct ingest_result *in)
+{
+	switch (rc) {
+	case INGEST_E_VETO:
+		break;		/* answered by put_vet() */
+	case INGEST_E_FORMAT:
+		resp_error(r, API_ERR_UNSUPPORTED_MEDIA_TYPE, NULL);
+		break;
+	case INGEST_E_TOO_LARGE:
+		resp_error(r, API_ERR_IMAGE_TOO_LARGE,
+		    image_strerror(in->image_err));
+		break;
+	case INGEST_E_KEY:
+		api_db_down(r);
+		break;
+	case INGEST_E_STORE:
+		resp_error(r, API_ERR_STORAGE_UNAVAILABLE,
+		    "could not store the image, try again shortly");
+		break;
+	default:
+		resp_error(r, API_ERR_BAD_IMAGE, image_strerror(in->image_err));
+		break;
+	}
+}
+
 /*
  * Store an uploaded catalogue image and point the row at it.  The old
  * object is deleted once the row no longer refers to it.
@@ -408,91 +431,55 @@ static void
 put_image(struct req *r, enum bucket b, const char *stmt, const char *what)
 {
 	struct app		*a = r->app;
-	unsigned char		*body = NULL, rnd[8];
+	unsigned char		*body = NULL;
 	size_t			 len, i;
-	struct image_info	 info;
 	struct image_limits	 lim;
-	struct image		 tiny = { 0 };
+	struct ingest_spec	 spec;
+	struct ingest_result	 in;
+	struct put_vet		 v;
 	struct s3_error		 err;
-	char			 key[128], hex[17], id[24], w[16], h[16];
-	char			 old[256], tags[QC_MAX_TAGS * (QC_TAG_LEN + 1) + 1];
-	const char		*p[7], *qctext;
-	struct qc_report	 rep;
-	json_object		*qcj = NULL;
+	char			 prefix[128], id[24], w[16], h[16];
+	char			 old[256];
+	char			 tags[QC_MAX_TAGS * (QC_TAG_LEN + 1) + 1];
+	const char		*p[7], *qctext, *key = in.key;
+	struct qc_report	*rep = &v.rep;
+	enum ingest_err		 irc;
 	int			 rc;
 
+	memset(&v, 0, sizeof(v));
 	if (req_read_body(r, (size_t)a->photo_max_bytes, &body, &len) == -1)
 		return;
 	if (len == 0) {
 		resp_error(r, API_ERR_EMPTY_BODY, NULL);
 		goto done;
 	}
-	rc = image_probe(body, len, &info);
-	if (rc == IMAGE_E_FORMAT || info.format == IMAGE_FMT_UNKNOWN) {
-		resp_error(r, API_ERR_UNSUPPORTED_MEDIA_TYPE, NULL);
+	v.r = r;
+	v.kind = b == BUCKET_OUTFITS ? QC_OUTFIT : QC_LOCATION;
+	ingest_upload_limits(a, &lim);
+	snprintf(prefix, sizeof(prefix), "catalog/%s/%lld-", what,
+	    (long long)r->path_id);
+	ingest_spec_init(&spec, a->s3, a->bucket[b], prefix, 8);
+	spec.lim = &lim;
+	spec.vet = put_vet;
+	spec.vet_arg = &v;
+	irc = ingest_image(&spec, body, len, &in);
+	if (irc != INGEST_OK) {
+		put_refused(r, irc, &in);
 		goto done;
 	}
-	image_limits_default(&lim);
-	lim.max_bytes = (size_t)a->photo_max_bytes;
-	lim.max_pixels = (uint64_t)a->photo_max_pixels;
-	lim.max_width = lim.max_height = (int)a->photo_max_side;
-	if (rc == IMAGE_OK)
-		rc = image_decode_scaled(body, len, &lim, 64, &tiny);
-	image_free(&tiny);
-	if (rc != IMAGE_OK) {
-		resp_error(r, rc == IMAGE_E_TOO_LARGE ? API_ERR_IMAGE_TOO_LARGE :
-		    API_ERR_BAD_IMAGE, image_strerror(rc));
-		goto done;
-	}
-	/*
-	 * The quality and composition checks.  No NSFW network here (it
-	 * would cost every API process its weights): the new image waits
-	 * for the worker's verdict (batch/catalog.c), which withdraws the
-	 * item if the classifier rejects it.  Locations also get their
-	 * automatic tags and description.
-	 */
-	if (qc_check(&a->qc, NULL, b == BUCKET_OUTFITS ? QC_OUTFIT :
-	    QC_LOCATION, body, len, &rep) != QC_OK) {
-		api_db_down(r);
-		goto done;
-	}
-	qcj = qc_report_to_json(&rep);
-	if (qcj == NULL) {
-		api_db_down(r);
-		goto done;
-	}
-	if (!rep.accepted) {
-		qc_reject(r, &rep);
-		goto done;
-	}
-	qctext = json_object_to_json_string_ext(qcj, JSON_C_TO_STRING_PLAIN);
+	qctext = json_object_to_json_string_ext(v.qcj, JSON_C_TO_STRING_PLAIN);
 	tags[0] = '\0';
-	for (i = 0; i < (size_t)rep.ntags; i++) {
+	for (i = 0; i < (size_t)rep->ntags; i++) {
 		size_t l = strlen(tags);
 		snprintf(tags + l, sizeof(tags) - l, "%s%s", l ? "," : "",
-		    rep.tags[i]);
-	}
-	if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
-		api_db_down(r);
-		goto done;
-	}
-	for (i = 0; i < sizeof(rnd); i++)
-		snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
-	snprintf(key, sizeof(key), "catalog/%s/%lld-%s.%s", what,
-	    (long long)r->path_id, hex, info.format == IMAGE_FMT_JPEG ? "jpg" :
-	    info.format == IMAGE_FMT_PNG ? "png" : "webp");
-	if (s3_put(a->s3, a->bucket[b], key, body, len,
-	    image_format_mime(info.format), &err) != 0) {
-		resp_error(r, API_ERR_STORAGE_UNAVAILABLE,
-		    "could not store the image, try again shortly");
-		goto done;
+		    rep->tags[i]);
 	}
 	snprintf(id, sizeof(id), "%lld", (long long)r->path_id);
-	snprintf(w, sizeof(w), "%d", info.out_width);
-	snprintf(h, sizeof(h), "%d", info.out_height);
+	snprintf(w, sizeof(w), "%d", in.info.out_width);
+	snprintf(h, sizeof(h), "%d", in.info.out_height);
 	p[0] = id; p[1] = key; p[2] = w; p[3] = h; p[4] = qctext;
 	p[5] = tags;
-	p[6] = rep.description[r->lang];
+	p[6] = rep->description[r->lang];
 	old[0] = '\0';
 	rc = one_row(r, stmt, b == BUCKET_OUTFITS ? 5 : 7, p, old, sizeof(old));
 	if (rc != 1) {
@@ -509,7 +496,7 @@ put_image(struct req *r, enum bucket b, const char *stmt, const char *what)
 	else
 		h_locations_get(r);
 done:
-	json_object_put(qcj);
+	json_object_put(v.qcj);
 	free(body);
 }
 
@@ -526,23 +513,15 @@ h_locations_create(struct req *r)
 {
 	json_object	*b;
 	const char	*p[3] = { NULL };
-	char		 tags[1024], id[24];
-	int		 rc;
+	char		 tags[STAFF_TAGS_LEN], id[24];
 
 	if (admin_only(r) == -1)
 		return;
 	b = req_read_json(r, 16384);
 	if (b == NULL)
 		return;
-	if (v_only(r, b, location_fields) == -1 ||
-	    v_str(r, b, "title", 1, 1, 200, &p[0]) == -1 ||
-	    v_str(r, b, "description", 0, 0, 2000, &p[1]) == -1)
+	if (location_fields_read(r, b, 1, p, tags, sizeof(tags)) == -1)
 		goto done;
-	rc = v_tags(r, b, "tags", 0, 20, tags, sizeof(tags));
-	if (rc == -1)
-		goto done;
-	if (rc == 1)
-		p[2] = tags;
 	if (one_row(r, "staff_location_insert", 3, p, id, sizeof(id)) == 1)
 		created(r, id, "locations");
 done:
@@ -568,7 +547,7 @@ h_locations_update(struct req *r)
 {
 	json_object	*b;
 	const char	*p[4] = { NULL };
-	char		 id[24], tags[1024];
+	char		 id[24], tags[STAFF_TAGS_LEN];
 	int		 rc;
 
 	if (admin_only(r) == -1 || location_exists(r) == -1)
@@ -576,15 +555,8 @@ h_locations_update(struct req *r)
 	b = req_read_json(r, 16384);
 	if (b == NULL)
 		return;
-	if (v_only(r, b, location_fields) == -1 ||
-	    v_str(r, b, "title", 0, 1, 200, &p[1]) == -1 ||
-	    v_str(r, b, "description", 0, 0, 2000, &p[2]) == -1)
+	if (location_fields_read(r, b, 0, p + 1, tags, sizeof(tags)) == -1)
 		goto done;
-	rc = v_tags(r, b, "tags", 0, 20, tags, sizeof(tags));
-	if (rc == -1)
-		goto done;
-	if (rc == 1)
-		p[3] = tags;
 	snprintf(id, sizeof(id), "%lld", (long long)r->path_id);
 	p[0] = id;
 	rc = one_row(r, "staff_location_update", 4, p, NULL, 0);

@@ -1,19 +1,22 @@
 /*
- * libFuzzer target for the INI parser (lib/config.c).
+ * libFuzzer target for the INI parser (lib/config.c) and the readers of
+ * the configuration table (lib/conftab.c).
  *
  * Each input is a configuration file: config_parse() on it (with a
  * roomy and a tiny error buffer), then config_get(), config_get_int()
- * and config_get_bool() on keys the service reads and on the first
- * section.key the input itself names.  PRIMERKA_* environment variables
- * are removed first so that the file alone answers.
+ * and config_get_bool() on every key of the table and on the first
+ * section.key the input itself names, and the table's typed readers and
+ * struct loaders.  PRIMERKA_* environment variables are removed first so
+ * that the file alone answers.
  *
  * Checked: a parse either succeeds or explains itself; values never hold
  * a newline; the integer and boolean readers return 0 or -1 and leave
  * the default on -1; the first "[section]" / "key =" pair of an accepted
- * file can be looked up.
+ * file can be looked up; conf_check() and the typed readers agree, and a
+ * value they accept is within the table's bounds.
  *
- * fuzz-sources: lib/config.c lib/util.c
- * fuzz-pkgs: libcrypto
+ * fuzz-sources: lib/config.c lib/conftab.c lib/util.c
+ * fuzz-pkgs: libcrypto libpq json-c
  * fuzz-corpus: fuzz/corpus/config
  */
 #include <stddef.h>
@@ -23,6 +26,9 @@
 #include <string.h>
 
 #include "config.h"
+#include "conftab.h"
+#include "providers/remote.h"
+#include "qc.h"
 
 /* A broken promise: say where, then abort (libFuzzer saves the input). */
 #define FUZZ_FAIL()	fuzz_fail(__LINE__)
@@ -68,15 +74,60 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/* Names no table has. */
 static const struct {
 	const char	*section, *key;
 } keys[] = {
-	{ "database", "url" }, { "telegram", "bot_token" },
-	{ "telegram", "bot_id" }, { "auth", "max_age" },
-	{ "s3", "path_style" }, { "tokens", "tryon_price" },
-	{ "limits", "photo_max_bytes" }, { "log", "level" },
 	{ "a", "b" }, { "", "" }
 };
+
+/* The table's readers of key k agree with conf_check() on its value. */
+static void
+typed(const struct config *c, enum conf_key k)
+{
+	const struct confdef	*d = &confdefs[k];
+	const char		*v = conf_get_set(c, k);
+	char			 msg[128];
+	int64_t			 i;
+	int			 b, ok, rc;
+
+	ok = v == NULL || conf_check(k, v, msg, sizeof(msg)) == 0;
+	if (!ok && (msg[0] == '\0' || strlen(msg) >= sizeof(msg)))
+		FUZZ_FAIL();
+	if (d->type == CONF_T_INT) {
+		rc = conf_get_int(c, k, &i);
+		if ((rc == 0) != ok || i < d->min || i > d->max)
+			FUZZ_FAIL();
+	} else if (d->type == CONF_T_BOOL) {
+		rc = conf_get_bool(c, k, &b);
+		if ((rc == 0) != ok || (b != 0 && b != 1))
+			FUZZ_FAIL();
+	}
+	if (conf_get(c, k) != (v != NULL ? v : d->def))
+		FUZZ_FAIL();
+}
+
+/* The struct loaders: 0, or -1 naming a section in err. */
+static void
+loaders(const struct config *c)
+{
+	struct qc_config	 q;
+	struct remote_config	 r;
+	char			 err[256];
+
+	memset(&q, 0, sizeof(q));
+	conf_fill_defaults(CONF_TGT_QC, NULL, &q);
+	if (conf_fill(c, CONF_TGT_QC, NULL, &q, err, sizeof(err)) == -1 &&
+	    strncmp(err, "[qc] ", 5) != 0)
+		FUZZ_FAIL();
+	memset(&r, 0, sizeof(r));
+	conf_fill_defaults(CONF_TGT_REMOTE, NULL, &r);
+	if (conf_fill(c, CONF_TGT_REMOTE, "fal", &r, err, sizeof(err)) == -1 &&
+	    strncmp(err, "[fal] ", 6) != 0)
+		FUZZ_FAIL();
+	if (r.max_retries < 0 || r.max_retries > 20 || r.poll_min_ms < 1)
+		FUZZ_FAIL();
+}
 
 /* Look one key up every way and check the answers agree. */
 static void
@@ -188,6 +239,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		lookup(c, keys[i].section, keys[i].key, 0);
+	for (i = 0; i < CONF__MAX; i++) {
+		lookup(c, confdefs[i].section, confdefs[i].key, 0);
+		typed(c, (enum conf_key)i);
+	}
+	loaders(c);
 	if (first_pair((const char *)data, size, sec, key, sizeof(sec)))
 		lookup(c, sec, key, 1);
 	config_free(c);

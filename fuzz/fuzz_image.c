@@ -8,8 +8,12 @@
  * ask for more memory than a real upload could), then qc_check() and the
  * JSON report for one of the three kinds, chosen by the input's length.
  *
- * fuzz-sources: lib/image.c lib/qc.c lib/nsfw.c lib/nn/graph.c lib/nn/kernels.c lib/jsonv.c lib/pose.c lib/nn/tflite.c lib/nn/tflite_run.c lib/nn/tflite_kern.c lib/nn/tflite_xnn.c
- * fuzz-pkgs: json-c libjpeg libpng libwebp
+ * fuzz-sources: lib/image.c lib/image_resize.c lib/image_encode.c
+ * fuzz-sources: lib/qc.c lib/qc_json.c lib/scene.c lib/nsfw.c
+ * fuzz-sources: lib/conftab.c lib/config.c lib/util.c lib/nn/graph.c
+ * fuzz-sources: lib/nn/kernels.c lib/jsonv.c lib/pose.c lib/nn/tflite.c
+ * fuzz-sources: lib/nn/tflite_run.c lib/nn/tflite_kern.c lib/nn/tflite_xnn.c
+ * fuzz-pkgs: json-c libjpeg libpng libwebp libpq libcrypto
  * fuzz-corpus: fuzz/corpus/image
  */
 #include <stddef.h>

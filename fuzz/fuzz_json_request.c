@@ -10,29 +10,32 @@
  *
  *   POST /tryons          user_photo_id, outfit_id, location_id (v_id)
  *   POST /animations      tryon_id (v_id)
- *   POST /outfits         shop_id and staff.c's outfit fields, as admin
- *                         (shop_id required) and as staff
+ *   POST /outfits         shop_id and staff_fields.c's outfit fields, as
+ *                         admin (shop_id required) and as staff
  *   PATCH /outfits/#      the same, shop_id refused
  *   POST /locations       title, description, tags (v_only, v_str, v_tags)
  *   PATCH /locations/#    the same, title optional
  *   POST /events          fcgi/events.c's own h_events_create(), one event
  *                         or a batch, linked as is
  *
- * with each endpoint's body limit (4096, 16384, 65536 bytes).  The field
- * sequences of jobs_api.c and staff.c are copied here because their
- * helpers are static (jobs_api.c even has its own json_id_field(), which
- * v_id() stands in for).  Responses go to link-time shims of
+ * with each endpoint's body limit (4096, 16384, 65536 bytes).  The
+ * catalogue bodies go through staff_fields.c's own readers and tables
+ * (outfit_fields_read(), location_fields_read()), and then field by
+ * field through the same tables to check each validator's contract;
+ * jobs_api.c's sequence is copied (its json_id_field() is static, v_id()
+ * stands in for it).  Responses go to link-time shims of
  * resp_error(), resp_json() and resp_raw() that record the status, so
  * fcgi/http.c and libfcgi are not linked; req_read_json(), users_touch(),
- * quota_take(), api_db_down() and db_run() are shims too (db_run() checks the lists
- * h_events_create() would send to PostgreSQL and answers with an empty
- * libpq result).
+ * quota_take(), api_db_down() and db_run() are shims too (db_run() checks
+ * the lists h_events_create() would send to PostgreSQL and answers with
+ * an empty libpq result).
  *
  * Checked: a validator returns -1 exactly when it sent one response and
  * 1 only with a value that obeys its contract; a handler sends exactly
  * one response; the events lists match the body.
  *
- * fuzz-sources: fcgi/validate.c fcgi/events.c fcgi/errors.c lib/jobs.c lib/jsonv.c
+ * fuzz-sources: fcgi/validate.c fcgi/staff_fields.c fcgi/events.c
+ * fuzz-sources: fcgi/errors.c lib/jobs.c lib/jsonv.c
  * fuzz-pkgs: json-c libpq
  * fuzz-includes: fcgi
  * fuzz-corpus: fuzz/corpus/json_request
@@ -50,6 +53,7 @@
 #include "api.h"
 #include "jsonv.h"
 #include "quota.h"
+#include "staff_fields.h"
 #include "validate.h"
 
 #define FUZZ_BODY_MAX	65536	/* the largest endpoint limit (events) */
@@ -484,24 +488,27 @@ ep_jobs(struct fuzz_req *fr)
 	(void)c_id(fr, "tryon_id", 1);
 }
 
-static const char *const categories[] = { "tops", "bottoms", "one-pieces",
-    NULL };
-static const char *const outfit_fields[] = { "shop_id", "title",
-    "description", "category", "product_url", "price", "currency", NULL };
-static const char *const location_fields[] = { "title", "description",
-    "tags", NULL };
-
-/* staff.c outfit_fields_read() (static there), field by field. */
+/*
+ * staff_fields.c outfit_fields_read() itself: -1 with exactly one 400,
+ * else nothing sent and the title present when creating; then the same
+ * fields one by one, each validator against its contract.
+ */
 static int
-outfit_fields_read(struct fuzz_req *fr, int creating)
+c_outfit_fields(struct fuzz_req *fr, int creating)
 {
-	const char	*cur = NULL;
+	const char	*cur = NULL, *p[7] = { NULL };
+	char		 price[24];
 	int		 rc;
 
-	if (c_only(fr, outfit_fields) == -1 ||
+	before(fr);
+	rc = after(fr, outfit_fields_read(&fr->r, fr->obj, creating, p, price,
+	    sizeof(price)), -1, 0);
+	if (rc == 0 && creating && p[1] == NULL)
+		FUZZ_FAIL();
+	if (c_only(fr, staff_outfit_fields) == -1 ||
 	    c_str(fr, "title", creating, 1, 200, NULL) == -1 ||
 	    c_str(fr, "description", 0, 0, 2000, NULL) == -1 ||
-	    c_enum(fr, "category", categories) == -1 ||
+	    c_enum(fr, "category", staff_categories) == -1 ||
 	    c_url(fr, "product_url") == -1 ||
 	    c_int(fr, "price", 0, INT64_C(1000000000000)) == -1)
 		return -1;
@@ -521,11 +528,11 @@ ep_outfits(struct fuzz_req *fr)
 	if (fr->len > 16384)
 		return;
 	if (c_id(fr, "shop_id", 1) != -1)		/* admin */
-		(void)outfit_fields_read(fr, 1);
+		(void)c_outfit_fields(fr, 1);
 	if (c_id(fr, "shop_id", 0) != -1)		/* staff */
-		(void)outfit_fields_read(fr, 1);
+		(void)c_outfit_fields(fr, 1);
 	if (!json_object_object_get_ex(fr->obj, "shop_id", NULL))
-		(void)outfit_fields_read(fr, 0);		/* update */
+		(void)c_outfit_fields(fr, 0);		/* update */
 }
 
 /* staff.c h_locations_create() and h_locations_update(). */
@@ -537,11 +544,20 @@ ep_locations(struct fuzz_req *fr)
 	if (fr->len > 16384)
 		return;
 	for (creating = 1; creating >= 0; creating--) {
-		if (c_only(fr, location_fields) == -1 ||
+		const char	*p[3] = { NULL };
+		char		 tags[STAFF_TAGS_LEN];
+
+		/* staff_fields.c location_fields_read() itself. */
+		before(fr);
+		if (after(fr, location_fields_read(&fr->r, fr->obj, creating,
+		    p, tags, sizeof(tags)), -1, 0) == 0 && creating &&
+		    p[0] == NULL)
+			FUZZ_FAIL();
+		if (c_only(fr, staff_location_fields) == -1 ||
 		    c_str(fr, "title", creating, 1, 200, NULL) == -1 ||
 		    c_str(fr, "description", 0, 0, 2000, NULL) == -1)
 			continue;
-		(void)c_tags(fr, "tags", 20, 1024);
+		(void)c_tags(fr, "tags", 20, STAFF_TAGS_LEN);
 	}
 }
 

@@ -21,7 +21,8 @@
  * ASan/UBSan see every byte touched.  libFuzzer's -timeout and
  * -rss_limit_mb catch a probe that hangs or balloons.
  *
- * fuzz-sources: lib/video.c lib/image.c lib/util.c
+ * fuzz-sources: lib/video.c lib/video_mp4.c lib/image.c lib/image_resize.c
+ * fuzz-sources: lib/image_encode.c lib/util.c
  * fuzz-pkgs: libavcodec libavformat libavutil libswscale libjpeg libpng libwebp
  * fuzz-corpus: fuzz/corpus/mp4
  */

@@ -15,7 +15,7 @@
  * whatever the body held); credits reported are finite and positive.
  * ASan/UBSan see every byte touched.
  *
- * fuzz-sources: lib/providers/remote.c lib/providers/fashn.c lib/providers/fal.c lib/providers/replicate.c lib/providers/provider.c lib/jobs.c lib/config.c lib/log.c lib/jsonv.c lib/buf.c lib/util.c
+ * fuzz-sources: lib/providers/remote.c lib/conftab.c lib/providers/fashn.c lib/providers/fal.c lib/providers/replicate.c lib/providers/provider.c lib/jobs.c lib/config.c lib/log.c lib/jsonv.c lib/buf.c lib/util.c
  * fuzz-pkgs: libcurl json-c libpq
  * fuzz-corpus: fuzz/corpus/provider
  */

@@ -9,6 +9,7 @@
 #include <curl/curl.h>
 
 #include "app.h"
+#include "conftab.h"
 #include "log.h"
 #include "telegram.h"
 #include "util.h"
@@ -17,48 +18,11 @@ const char *const app_bucket_names[BUCKET_COUNT] = {
 	"user-photos", "outfits", "locations", "results", "videos"
 };
 
-/* Config key for a bucket: "bucket_user_photos" etc. */
-static void
-bucket_key(enum bucket b, char *buf, size_t len)
-{
-	size_t	 i;
-
-	snprintf(buf, len, "bucket_%s", app_bucket_names[b]);
-	for (i = 0; buf[i] != '\0'; i++)
-		if (buf[i] == '-')
-			buf[i] = '_';
-}
-
-struct intkey {
-	const char	*section, *key;
-	int64_t		 def, min, max;
-	size_t		 off;
-};
-
-#define OFF(f) offsetof(struct app, f)
-static const struct intkey intkeys[] = {
-	{ "tokens", "tryon_price", 10, 0, 1000000, OFF(price_tryon) },
-	{ "tokens", "animation_price", 30, 0, 1000000, OFF(price_animation) },
-	{ "tokens", "welcome_grant", 0, 0, 1000000, OFF(welcome_grant) },
-	{ "worker", "max_attempts", 5, 1, 100, OFF(max_attempts) },
-	{ "worker", "input_url_ttl", 900, 1, 7 * 86400, OFF(input_url_ttl) },
-	{ "limits", "photo_max_bytes", 15 * 1024 * 1024, 1024,
-	    200 * 1024 * 1024, OFF(photo_max_bytes) },
-	{ "limits", "photo_max_pixels", 40000000, 10000, 400000000,
-	    OFF(photo_max_pixels) },
-	{ "limits", "photo_max_side", 12000, 100, 65535, OFF(photo_max_side) },
-	{ "limits", "photo_min_side", 256, 1, 4096, OFF(photo_min_side) },
-	{ "s3", "presign_ttl", 3600, 60, 7 * 86400, OFF(presign_ttl) },
-	{ "api", "user_refresh", 300, 0, 86400, OFF(user_refresh) },
-	/* Per-user quotas (0: none); fcgi/quota.c. */
-	{ "limits", "photos_max", 100, 0, 100000, OFF(quota_photos) },
-	{ "limits", "photo_uploads_per_hour", 30, 0, 100000,
-	    OFF(quota_uploads_hour) },
-	{ "limits", "pending_purchases_max", 5, 0, 1000,
-	    OFF(quota_pending_purchases) },
-	{ "limits", "events_per_minute", 300, 0, 1000000,
-	    OFF(quota_events_minute) },
-	{ NULL, NULL, 0, 0, 0, 0 }
+/* The key of each bucket's name, indexed by enum bucket. */
+static const enum conf_key bucket_keys[BUCKET_COUNT] = {
+	CONF_S3_BUCKET_USER_PHOTOS, CONF_S3_BUCKET_OUTFITS,
+	CONF_S3_BUCKET_LOCATIONS, CONF_S3_BUCKET_RESULTS,
+	CONF_S3_BUCKET_VIDEOS
 };
 
 /* One number of a pack at *s, up to a delimiter; 0 or -1. */
@@ -109,10 +73,8 @@ int
 app_init(struct app *a, const char *prog, char *err, size_t errlen)
 {
 	const char		*path, *prefix;
-	const struct intkey	*k;
 	struct s3_config	 s3c;
 	struct s3_error		 s3e;
-	char			 key[64];
 	int64_t			 maxage, botid, v;
 	int			 b, pathstyle, testkey;
 	const char		*aerr = NULL;
@@ -123,41 +85,21 @@ app_init(struct app *a, const char *prog, char *err, size_t errlen)
 	    err, errlen);
 	if (a->cfg == NULL)
 		return -1;
-	log_init(prog, config_get(a->cfg, "log", "level", "info"));
+	log_init(prog, conf_get(a->cfg, CONF_LOG_LEVEL));
 
-	for (k = intkeys; k->section != NULL; k++) {
-		if (config_get_int(a->cfg, k->section, k->key, k->def, k->min,
-		    k->max, &v) == -1) {
-			snprintf(err, errlen, "[%s] %s: not a number in "
-			    "%lld..%lld", k->section, k->key,
-			    (long long)k->min, (long long)k->max);
-			return -1;
-		}
-		*(int64_t *)(void *)((char *)a + k->off) = v;
-	}
-
+	/* The keys the table loads into struct app and struct qc_config. */
+	conf_fill_defaults(CONF_TGT_APP, NULL, a);
+	if (conf_fill(a->cfg, CONF_TGT_APP, NULL, a, err, errlen) == -1)
+		return -1;
 	qc_config_default(&a->qc);
-	{
-		const char	*qk, *val;
-		size_t		 i;
-
-		for (i = 0;; i++) {
-			qk = qc_config_key(i);
-			if (qk == NULL)
-				break;
-			val = config_get(a->cfg, "qc", qk, NULL);
-			if (val != NULL && qc_config_set(&a->qc, qk, val) == -1) {
-				snprintf(err, errlen, "[qc] %s: bad value", qk);
-				return -1;
-			}
-		}
-	}
+	if (conf_fill(a->cfg, CONF_TGT_QC, NULL, &a->qc, err, errlen) == -1)
+		return -1;
 
 	{
 		/* Which API requests get a log line: all, writes (every
 		 * request but successful reads: polls stay out of the log,
 		 * nginx's access log has them) or errors. */
-		const char *lr = config_get(a->cfg, "log", "requests", "writes");
+		const char *lr = conf_get(a->cfg, CONF_LOG_REQUESTS);
 		if (strcmp(lr, "all") == 0)
 			a->log_requests = LOG_REQ_ALL;
 		else if (strcmp(lr, "writes") == 0)
@@ -170,19 +112,14 @@ app_init(struct app *a, const char *prog, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	if (app_parse_packs(config_get(a->cfg, "payments", "packs", ""),
+	if (app_parse_packs(conf_get(a->cfg, CONF_PAYMENTS_PACKS),
 	    a->packs, &a->npacks) == -1) {
 		snprintf(err, errlen, "[payments] packs: TOKENS:STARS, ... "
 		    "(each 1..1000000000, at most %d)", APP_MAX_PACKS);
 		return -1;
 	}
-	a->tg_api_base = config_get(a->cfg, "telegram", "api_base",
-	    "https://api.telegram.org");
-	a->tg_bot_token = config_get(a->cfg, "telegram", "bot_token", "");
-	a->tg_webhook_secret = config_get(a->cfg, "telegram",
-	    "webhook_secret", "");
-	a->tg_webapp_url = config_get(a->cfg, "telegram", "webapp_url", "");
-	a->tg_app_link = config_get(a->cfg, "telegram", "app_link", "");
+	a->tg_bot_token = conf_get(a->cfg, CONF_TELEGRAM_BOT_TOKEN);
+	a->tg_webhook_secret = conf_get(a->cfg, CONF_TELEGRAM_WEBHOOK_SECRET);
 	if ((a->tg_webapp_url[0] != '\0' &&
 	    strncmp(a->tg_webapp_url, "https://", 8) != 0) ||
 	    (a->tg_app_link[0] != '\0' &&
@@ -205,14 +142,14 @@ app_init(struct app *a, const char *prog, char *err, size_t errlen)
 		    APP_WEBHOOK_SECRET_MIN);
 		return -1;
 	}
-	prefix = config_get(a->cfg, "s3", "bucket_prefix", "");
+	prefix = conf_get(a->cfg, CONF_S3_BUCKET_PREFIX);
 	for (b = 0; b < BUCKET_COUNT; b++) {
 		const char *name;
-		bucket_key((enum bucket)b, key, sizeof(key));
-		name = config_get(a->cfg, "s3", key, app_bucket_names[b]);
+		name = conf_get(a->cfg, bucket_keys[b]);
 		if ((size_t)snprintf(a->bucket[b], sizeof(a->bucket[b]), "%s%s",
 		    prefix, name) >= sizeof(a->bucket[b])) {
-			snprintf(err, errlen, "[s3] %s: name too long", key);
+			snprintf(err, errlen, "[s3] %s: name too long",
+			    confdefs[bucket_keys[b]].key);
 			return -1;
 		}
 	}
@@ -224,29 +161,28 @@ app_init(struct app *a, const char *prog, char *err, size_t errlen)
 	s3_config_init(&s3c);
 	/* No built-in storage: the local stack's settings live in the
 	 * configuration scripts/dev-stack writes. */
-	s3c.endpoint = config_get(a->cfg, "s3", "endpoint", NULL);
+	s3c.endpoint = conf_get(a->cfg, CONF_S3_ENDPOINT);
 	if (s3c.endpoint == NULL || s3c.endpoint[0] == '\0') {
 		snprintf(err, errlen, "[s3] endpoint: required");
 		return -1;
 	}
-	s3c.public_endpoint = config_get(a->cfg, "s3", "public_endpoint",
-	    NULL);
-	s3c.region = config_get(a->cfg, "s3", "region", "us-east-1");
-	s3c.access_key = config_get(a->cfg, "s3", "access_key", "");
-	s3c.secret_key = config_get(a->cfg, "s3", "secret_key", "");
-	if (config_get_bool(a->cfg, "s3", "path_style", 1, &pathstyle) == -1) {
+	s3c.public_endpoint = conf_get(a->cfg, CONF_S3_PUBLIC_ENDPOINT);
+	s3c.region = conf_get(a->cfg, CONF_S3_REGION);
+	s3c.access_key = conf_get(a->cfg, CONF_S3_ACCESS_KEY);
+	s3c.secret_key = conf_get(a->cfg, CONF_S3_SECRET_KEY);
+	if (conf_get_bool(a->cfg, CONF_S3_PATH_STYLE, &pathstyle) == -1) {
 		snprintf(err, errlen, "[s3] path_style: not a boolean");
 		return -1;
 	}
 	s3c.path_style = pathstyle;
-	if (config_get_int(a->cfg, "s3", "timeout", 120, 1, 3600, &v) == -1) {
+	if (conf_get_int(a->cfg, CONF_S3_TIMEOUT, &v) == -1) {
 		snprintf(err, errlen, "[s3] timeout: seconds, 1..3600");
 		return -1;
 	}
 	s3c.timeout_ms = (long)v * 1000;
 	if (s3c.connect_timeout_ms > s3c.timeout_ms)
 		s3c.connect_timeout_ms = s3c.timeout_ms;
-	if (config_get_int(a->cfg, "s3", "max_retries", 3, 0, 10, &v) == -1) {
+	if (conf_get_int(a->cfg, CONF_S3_MAX_RETRIES, &v) == -1) {
 		snprintf(err, errlen, "[s3] max_retries: 0..10");
 		return -1;
 	}
@@ -257,19 +193,17 @@ app_init(struct app *a, const char *prog, char *err, size_t errlen)
 		return -1;
 	}
 
-	if (config_get_int(a->cfg, "auth", "max_age", 86400, 0, INT32_MAX,
-	    &maxage) == -1 ||
-	    config_get_int(a->cfg, "telegram", "bot_id", 0, 0, INT64_MAX,
-	    &botid) == -1 ||
-	    config_get_bool(a->cfg, "telegram", "test_environment", 0,
+	if (conf_get_int(a->cfg, CONF_AUTH_MAX_AGE, &maxage) == -1 ||
+	    conf_get_int(a->cfg, CONF_TELEGRAM_BOT_ID, &botid) == -1 ||
+	    conf_get_bool(a->cfg, CONF_TELEGRAM_TEST_ENVIRONMENT,
 	    &testkey) == -1) {
 		snprintf(err, errlen, "bad [auth] max_age or [telegram] "
 		    "bot_id / test_environment");
 		return -1;
 	}
 	if (auth_config_init(&a->auth,
-	    config_get(a->cfg, "telegram", "bot_token", ""), maxage,
-	    botid, config_get(a->cfg, "telegram", "public_key", NULL),
+	    conf_get(a->cfg, CONF_TELEGRAM_BOT_TOKEN), maxage,
+	    botid, conf_get(a->cfg, CONF_TELEGRAM_PUBLIC_KEY),
 	    testkey, &aerr) != 0) {
 		snprintf(err, errlen, "[telegram]: %s", aerr ? aerr :
 		    "bad configuration");
@@ -283,8 +217,7 @@ app_open_db(struct app *a, const struct db_stmt *const *tables)
 {
 	const char	*conninfo;
 
-	conninfo = config_get(a->cfg, "database", "url",
-	    "postgresql:///primerka");
+	conninfo = conf_get(a->cfg, CONF_DATABASE_URL);
 	a->db = db_open(conninfo, tables);
 	return a->db == NULL ? -1 : 0;
 }
@@ -294,8 +227,7 @@ app_load_nsfw(struct app *a, char *err, size_t errlen)
 {
 	const char	*path;
 
-	path = config_get(a->cfg, "qc", "model",
-	    PRIMERKA_DATADIR "/nsfw_mobilenet_v2.bin");
+	path = conf_get(a->cfg, CONF_QC_MODEL);
 	a->nsfw = nsfw_load(path, err, errlen);
 	return a->nsfw == NULL ? -1 : 0;
 }
@@ -305,7 +237,7 @@ app_load_pose(struct app *a, char *err, size_t errlen)
 {
 	const char	*dir;
 
-	dir = config_get(a->cfg, "qc", "pose_models", PRIMERKA_DATADIR);
+	dir = conf_get(a->cfg, CONF_QC_POSE_MODELS);
 	a->pose = pose_load(dir, err, errlen);
 	return a->pose == NULL ? -1 : 0;
 }

@@ -6,6 +6,10 @@
  * upper-cased, with every character that is not a letter or digit turned
  * into '_' (e.g. [telegram] bot_token -> PRIMERKA_TELEGRAM_BOT_TOKEN).
  *
+ * This is the storage; the keys themselves (types, bounds, defaults) are
+ * in the configuration table, and code reads them through it by enum
+ * (conftab.h): config_get*() are for conftab.c and the tests.
+ *
  * The loaded configuration is one of the two pieces of process-wide state
  * (the other is the logger): it is loaded once at start-up and read-only
  * afterwards.

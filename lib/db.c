@@ -191,17 +191,6 @@ db_command(struct db *db, const char *sql)
 }
 
 const char *
-db_sqlstate(const PGresult *res)
-{
-	const char	*s;
-
-	if (res == NULL)
-		return "";
-	s = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-	return s ? s : "";
-}
-
-const char *
 db_error(struct db *db)
 {
 	return db->conn ? PQerrorMessage(db->conn) : "no connection";

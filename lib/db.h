@@ -62,9 +62,6 @@ void		 db_idle_input(struct db *);
 /* Plain command without parameters (BEGIN, COMMIT, LISTEN ...). 0/-1. */
 int		 db_command(struct db *, const char *sql);
 
-/* The SQLSTATE of an error result, or "" */
-const char	*db_sqlstate(const PGresult *);
-
 /* Last error message of the connection (for logs). */
 const char	*db_error(struct db *);
 

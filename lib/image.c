@@ -1,18 +1,14 @@
 /*
  * image.c: JPEG (libjpeg-turbo), PNG (libpng 1.6) and WebP (libwebp)
- * probing, decoding, resampling and encoding.  See image.h.
+ * probing and decoding.  See image.h.  The resampler and the geometry
+ * (resize, fit, crop, orientation) are image_resize.c's, the encoders
+ * image_encode.c's.
  *
  * Layout of this file:
  *   - error strings, limits, sniffing
  *   - header parsers (EXIF TIFF IFD0, JPEG markers, PNG chunks, RIFF)
- *   - the resampler (struct rowscaler): area average when shrinking,
- *     bilinear when enlarging, fixed-point so results are bit-exact
- *     on every build; fed one source row at a time so the scaled
- *     decoders never hold the full-size image
- *   - orientation
+ *   - image_new/free
  *   - per-format decoders and the two decode entry points
- *   - image_new/free/resize/fit/crop
- *   - encoders
  *
  * CMYK/YCCK JPEGs are supported: libjpeg hands out CMYK and we convert
  * naively (no ICC), assuming Adobe's inverted CMYK when an Adobe marker
@@ -31,13 +27,9 @@
 #include <jerror.h>
 #include <png.h>
 #include <webp/decode.h>
-#include <webp/encode.h>
 
 #include "image.h"
-
-/* Fixed-point weight precision of the resampler. */
-#define RS_WBITS	14
-#define RS_ONE		(1 << RS_WBITS)
+#include "image_int.h"
 
 /* A progressive JPEG needs ~10 scans; thousands are a CPU bomb. */
 #define JPEG_MAX_SCANS	500
@@ -462,263 +454,6 @@ image_check_limits(const struct image_info *info, size_t len,
 		return IMAGE_E_TOO_SMALL;
 	return IMAGE_OK;
 }
-
-/*
- * Resampler.  One axis maps src samples to dst samples with, per output
- * sample, a run of n source samples from start and fixed-point weights
- * summing to RS_ONE.  Shrinking uses exact box (area) coverage, growing
- * uses bilinear interpolation between pixel centres.
- */
-struct rs_axis {
-	int	*start;
-	int	*n;
-	int32_t	*w;		/* maxn weights per output sample */
-	int	 maxn;
-};
-
-struct rowscaler {
-	int		 sw, sh, dw, dh;
-	int		 premul;	/* weight colour by alpha */
-	struct rs_axis	 h, v;
-	uint32_t	*ring;		/* v.maxn rows of dw * 4 sums */
-	const uint32_t	**rows;		/* v.maxn row pointers, scratch */
-	int		 y;		/* next source row to push */
-	int		 oy;		/* next output row to produce */
-	unsigned char	*dst;		/* dh rows of dw * 4 bytes */
-};
-
-static void
-axis_free(struct rs_axis *a)
-{
-	free(a->start);
-	free(a->n);
-	free(a->w);
-	a->start = NULL;
-	a->n = NULL;
-	a->w = NULL;
-	a->maxn = 0;
-}
-
-/*
- * Build the weights of one axis.  Returns 0 or IMAGE_E_NOMEM.
- */
-static int
-axis_init(struct rs_axis *a, int src, int dst)
-{
-	int64_t	 lo, hi, ov, num, den, i0, frac;
-	int	 o, k, first, last, best;
-	int32_t	*w, sum;
-
-	memset(a, 0, sizeof(*a));
-	a->maxn = dst <= src ? src / dst + 2 : 2;
-	a->start = calloc((size_t)dst, sizeof(int));
-	a->n = calloc((size_t)dst, sizeof(int));
-	a->w = calloc((size_t)dst * (size_t)a->maxn, sizeof(int32_t));
-	if (a->start == NULL || a->n == NULL || a->w == NULL) {
-		axis_free(a);
-		return IMAGE_E_NOMEM;
-	}
-	for (o = 0; o < dst; o++) {
-		w = a->w + (size_t)o * a->maxn;
-		if (dst <= src) {
-			/* Output o covers [o*src, (o+1)*src) in 1/dst units. */
-			lo = (int64_t)o * src;
-			hi = lo + src;
-			first = (int)(lo / dst);
-			last = (int)((hi - 1) / dst);
-			a->start[o] = first;
-			a->n[o] = last - first + 1;
-			sum = 0;
-			best = 0;
-			for (k = 0; k < a->n[o]; k++) {
-				ov = ((int64_t)(first + k + 1) * dst < hi ?
-				    (int64_t)(first + k + 1) * dst : hi) -
-				    ((int64_t)(first + k) * dst > lo ?
-				    (int64_t)(first + k) * dst : lo);
-				w[k] = (int32_t)((ov * RS_ONE + src / 2) / src);
-				sum += w[k];
-				if (w[k] > w[best])
-					best = k;
-			}
-			w[best] += RS_ONE - sum;
-		} else {
-			/* Centre of output o in source pixel coordinates. */
-			num = (int64_t)(2 * o + 1) * src - dst;
-			den = 2 * (int64_t)dst;
-			if (num <= 0) {
-				a->start[o] = 0;
-				a->n[o] = 1;
-				w[0] = RS_ONE;
-				continue;
-			}
-			i0 = num / den;
-			frac = (num % den) * RS_ONE / den;
-			if (i0 >= src - 1) {
-				a->start[o] = src - 1;
-				a->n[o] = 1;
-				w[0] = RS_ONE;
-				continue;
-			}
-			a->start[o] = (int)i0;
-			a->n[o] = 2;
-			w[0] = (int32_t)(RS_ONE - frac);
-			w[1] = (int32_t)frac;
-		}
-	}
-	return 0;
-}
-
-static void
-rs_free(struct rowscaler *rs)
-{
-	axis_free(&rs->h);
-	axis_free(&rs->v);
-	free(rs->ring);
-	free(rs->rows);
-	rs->ring = NULL;
-	rs->rows = NULL;
-}
-
-/*
- * Prepare to scale sw x sh RGBA rows into dst (dw x dh, owned by the
- * caller).  Returns 0 or IMAGE_E_NOMEM; rs_free() in every case.
- */
-static int
-rs_init(struct rowscaler *rs, int sw, int sh, int dw, int dh, int premul,
-    unsigned char *dst)
-{
-	memset(rs, 0, sizeof(*rs));
-	rs->sw = sw;
-	rs->sh = sh;
-	rs->dw = dw;
-	rs->dh = dh;
-	rs->premul = premul;
-	rs->dst = dst;
-	if (axis_init(&rs->h, sw, dw) != 0 || axis_init(&rs->v, sh, dh) != 0)
-		return IMAGE_E_NOMEM;
-	rs->ring = calloc((size_t)rs->v.maxn * (size_t)dw * 4,
-	    sizeof(uint32_t));
-	rs->rows = calloc((size_t)rs->v.maxn, sizeof(*rs->rows));
-	if (rs->ring == NULL || rs->rows == NULL)
-		return IMAGE_E_NOMEM;
-	return 0;
-}
-
-/* Horizontal pass of one source row into sums of RS_WBITS precision. */
-static void
-rs_hpass(const struct rowscaler *rs, const unsigned char *row, uint32_t *o)
-{
-	const struct rs_axis	*a = &rs->h;
-	const unsigned char	*s;
-	const int32_t		*w;
-	uint32_t		 r, g, b, al, wk;
-	int			 x, k;
-
-	for (x = 0; x < rs->dw; x++, o += 4) {
-		s = row + (size_t)a->start[x] * 4;
-		w = a->w + (size_t)x * a->maxn;
-		r = g = b = al = 0;
-		if (rs->premul) {
-			for (k = 0; k < a->n[x]; k++, s += 4) {
-				wk = (uint32_t)w[k] * s[3];
-				r += wk * s[0];
-				g += wk * s[1];
-				b += wk * s[2];
-				al += wk;
-			}
-		} else {
-			for (k = 0; k < a->n[x]; k++, s += 4) {
-				wk = (uint32_t)w[k];
-				r += wk * s[0];
-				g += wk * s[1];
-				b += wk * s[2];
-				al += wk * s[3];
-			}
-		}
-		o[0] = r;
-		o[1] = g;
-		o[2] = b;
-		o[3] = al;
-	}
-}
-
-/* Vertical pass: output row oy from the ring. */
-static void
-rs_vpass(struct rowscaler *rs, int oy)
-{
-	const struct rs_axis	*a = &rs->v;
-	const int32_t		*w = a->w + (size_t)oy * a->maxn;
-	const uint32_t		**rows = rs->rows, *src;
-	unsigned char		*d = rs->dst + (size_t)oy * rs->dw * 4;
-	uint64_t		 acc[4], wk;
-	size_t			 row4 = (size_t)rs->dw * 4;
-	int			 x, k, c, n = a->n[oy];
-
-	for (k = 0; k < n; k++)
-		rows[k] = rs->ring +
-		    (size_t)((a->start[oy] + k) % a->maxn) * row4;
-	for (x = 0; x < rs->dw; x++) {
-		acc[0] = acc[1] = acc[2] = acc[3] = 0;
-		for (k = 0; k < n; k++) {
-			src = rows[k] + (size_t)x * 4;
-			wk = (uint64_t)w[k];
-			acc[0] += wk * src[0];
-			acc[1] += wk * src[1];
-			acc[2] += wk * src[2];
-			acc[3] += wk * src[3];
-		}
-		if (rs->premul) {
-			/* acc[c] ~ c*a << 28, acc[3] ~ a << 28 */
-			for (c = 0; c < 3; c++) {
-				uint64_t v = acc[3] == 0 ? 0 :
-				    (acc[c] + acc[3] / 2) / acc[3];
-				d[c] = (unsigned char)(v > 255 ? 255 : v);
-			}
-			acc[3] = (acc[3] + ((uint64_t)1 << 27)) >> 28;
-			d[3] = (unsigned char)(acc[3] > 255 ? 255 : acc[3]);
-		} else {
-			for (c = 0; c < 4; c++) {
-				uint64_t v = (acc[c] + ((uint64_t)1 << 27)) >>
-				    28;
-				d[c] = (unsigned char)(v > 255 ? 255 : v);
-			}
-		}
-		d += 4;
-	}
-}
-
-/*
- * Feed the next source row (sw * 4 bytes RGBA); emits every output row
- * whose last source row this is.
- */
-static void
-rs_push(struct rowscaler *rs, const unsigned char *row)
-{
-	int	y = rs->y++;
-
-	if (rs->oy >= rs->dh || y < rs->v.start[rs->oy])
-		return;		/* no output needs this row */
-	rs_hpass(rs, row, rs->ring +
-	    (size_t)(y % rs->v.maxn) * (size_t)rs->dw * 4);
-	while (rs->oy < rs->dh &&
-	    rs->v.start[rs->oy] + rs->v.n[rs->oy] - 1 <= y) {
-		rs_vpass(rs, rs->oy);
-		rs->oy++;
-	}
-}
-
-/* Does any pixel have alpha below 255? */
-static int
-has_alpha(const struct image *img)
-{
-	size_t	i, n = (size_t)img->w * img->h * 4;
-
-	for (i = 3; i < n; i += 4)
-		if (img->px[i] != 255)
-			return 1;
-	return 0;
-}
-
 /*
  * Allocate a w x h RGBA image, zero-filled (transparent black) into
  * *out.  Returns IMAGE_OK, IMAGE_E_INVAL (size out of range) or
@@ -755,182 +490,11 @@ image_free(struct image *img)
 	img->w = img->h = 0;
 }
 
-static int
+int
 image_valid(const struct image *img)
 {
 	return img != NULL && img->px != NULL && img->w > 0 && img->h > 0 &&
 	    img->w <= IMAGE_HARD_MAX_SIDE && img->h <= IMAGE_HARD_MAX_SIDE;
-}
-
-/*
- * Resample src into a new w x h image (area average when shrinking,
- * bilinear when enlarging, per axis; alpha-weighted when src has
- * transparency so transparent pixels do not bleed colour).  Results are
- * bit-exact across builds.  Returns IMAGE_OK, IMAGE_E_INVAL or
- * IMAGE_E_NOMEM; on success the caller frees *out.
- */
-int
-image_resize(const struct image *src, int w, int h, struct image *out)
-{
-	struct rowscaler	 rs;
-	int			 rc, y;
-
-	if (out == NULL)
-		return IMAGE_E_INVAL;
-	memset(out, 0, sizeof(*out));
-	if (!image_valid(src))
-		return IMAGE_E_INVAL;
-	rc = image_new(w, h, out);
-	if (rc != IMAGE_OK)
-		return rc;
-	if (w == src->w && h == src->h) {
-		memcpy(out->px, src->px, (size_t)w * h * 4);
-		return IMAGE_OK;
-	}
-	rc = rs_init(&rs, src->w, src->h, w, h, has_alpha(src), out->px);
-	if (rc == IMAGE_OK) {
-		for (y = 0; y < src->h; y++)
-			rs_push(&rs, src->px + (size_t)y * src->w * 4);
-	}
-	rs_free(&rs);
-	if (rc != IMAGE_OK)
-		image_free(out);
-	return rc;
-}
-
-/*
- * Fit src into max_side x max_side keeping the aspect ratio (area
- * average); never enlarges: a copy when it already fits.  Returns
- * IMAGE_OK, IMAGE_E_INVAL or IMAGE_E_NOMEM; the caller frees *out.
- */
-int
-image_fit(const struct image *src, int max_side, struct image *out)
-{
-	int	w, h;
-
-	if (out == NULL)
-		return IMAGE_E_INVAL;
-	memset(out, 0, sizeof(*out));
-	if (!image_valid(src) || max_side <= 0)
-		return IMAGE_E_INVAL;
-	w = src->w;
-	h = src->h;
-	if (w > max_side || h > max_side) {
-		if (w >= h) {
-			h = (int)(((int64_t)h * max_side + w / 2) / w);
-			w = max_side;
-		} else {
-			w = (int)(((int64_t)w * max_side + h / 2) / h);
-			h = max_side;
-		}
-		if (w < 1)
-			w = 1;
-		if (h < 1)
-			h = 1;
-	}
-	return image_resize(src, w, h, out);
-}
-
-/*
- * Copy the w x h rectangle at (x, y) of src into a new image.  The
- * rectangle must lie inside src.  Returns IMAGE_OK, IMAGE_E_INVAL or
- * IMAGE_E_NOMEM; the caller frees *out.
- */
-int
-image_crop(const struct image *src, int x, int y, int w, int h,
-    struct image *out)
-{
-	int	rc, r;
-
-	if (out == NULL)
-		return IMAGE_E_INVAL;
-	memset(out, 0, sizeof(*out));
-	if (!image_valid(src) || x < 0 || y < 0 || w <= 0 || h <= 0 ||
-	    x > src->w - w || y > src->h - h)
-		return IMAGE_E_INVAL;
-	rc = image_new(w, h, out);
-	if (rc != IMAGE_OK)
-		return rc;
-	for (r = 0; r < h; r++)
-		memcpy(out->px + (size_t)r * w * 4,
-		    src->px + ((size_t)(y + r) * src->w + x) * 4,
-		    (size_t)w * 4);
-	return IMAGE_OK;
-}
-
-/*
- * Apply EXIF orientation o (1..8) to img in place: afterwards img is as
- * displayed (w and h swapped for 5..8).  1 and out-of-range values are
- * no-ops.  Returns IMAGE_OK, IMAGE_E_INVAL or IMAGE_E_NOMEM (img is
- * unchanged on error).
- */
-int
-image_orient(struct image *img, int o)
-{
-	unsigned char	*dst, *d;
-	const unsigned char *s;
-	int		 sw, sh, dw, dh, ox, oy, bx, by, ix, iy, ex, ey;
-
-	if (!image_valid(img))
-		return IMAGE_E_INVAL;
-	if (o < 2 || o > 8)
-		return IMAGE_OK;
-	sw = img->w;
-	sh = img->h;
-	dw = o >= 5 ? sh : sw;
-	dh = o >= 5 ? sw : sh;
-	dst = malloc((size_t)sw * sh * 4);
-	if (dst == NULL)
-		return IMAGE_E_NOMEM;
-	/* 32x32 tiles keep the transposing cases cache-friendly. */
-	for (by = 0; by < dh; by += 32) {
-		ey = by + 32 < dh ? by + 32 : dh;
-		for (bx = 0; bx < dw; bx += 32) {
-			ex = bx + 32 < dw ? bx + 32 : dw;
-			for (oy = by; oy < ey; oy++) {
-				d = dst + ((size_t)oy * dw + bx) * 4;
-				for (ox = bx; ox < ex; ox++, d += 4) {
-					switch (o) {
-					case 2:
-						ix = sw - 1 - ox;
-						iy = oy;
-						break;
-					case 3:
-						ix = sw - 1 - ox;
-						iy = sh - 1 - oy;
-						break;
-					case 4:
-						ix = ox;
-						iy = sh - 1 - oy;
-						break;
-					case 5:
-						ix = oy;
-						iy = ox;
-						break;
-					case 6:
-						ix = oy;
-						iy = sh - 1 - ox;
-						break;
-					case 7:
-						ix = sw - 1 - oy;
-						iy = sh - 1 - ox;
-						break;
-					default: /* 8 */
-						ix = sw - 1 - oy;
-						iy = ox;
-						break;
-					}
-					s = img->px + ((size_t)iy * sw + ix) * 4;
-					memcpy(d, s, 4);
-				}
-			}
-		}
-	}
-	free(img->px);
-	img->px = dst;
-	img->w = dw;
-	img->h = dh;
-	return IMAGE_OK;
 }
 
 /*
@@ -958,12 +522,6 @@ scaled_size(int w, int h, int max_side, int *tw, int *th)
 }
 
 /* ---------------------------------------------------------------- JPEG */
-
-struct jpeg_err {
-	struct jpeg_error_mgr	pub;
-	jmp_buf			jb;
-	int			rc;	/* image_err for the longjmp */
-};
 
 /*
  * Everything a JPEG decode owns, so that the setjmp function keeps no
@@ -1001,8 +559,8 @@ jpeg_code_err(int code)
 	}
 }
 
-static void
-jpeg_on_error(j_common_ptr c)
+void
+image_jpeg_on_error(j_common_ptr c)
 {
 	struct jpeg_err	*e = (struct jpeg_err *)c->err;
 
@@ -1045,8 +603,8 @@ jpeg_on_message(j_common_ptr c, int level)
 	}
 }
 
-static void
-jpeg_on_output(j_common_ptr c)
+void
+image_jpeg_on_output(j_common_ptr c)
 {
 	(void)c;		/* lib/ never prints */
 }
@@ -1137,9 +695,9 @@ jpeg_run(struct jpeg_dec *d, const unsigned char *buf, size_t len,
 	int		 m, k, n, cmyk, y0;
 
 	ci->err = jpeg_std_error(&d->err.pub);
-	d->err.pub.error_exit = jpeg_on_error;
+	d->err.pub.error_exit = image_jpeg_on_error;
 	d->err.pub.emit_message = jpeg_on_message;
-	d->err.pub.output_message = jpeg_on_output;
+	d->err.pub.output_message = image_jpeg_on_output;
 	d->err.rc = IMAGE_E_CORRUPT;
 	if (setjmp(d->err.jb))
 		return d->err.rc;
@@ -1286,8 +844,8 @@ png_on_error(png_structp png, png_const_charp msg)
 	png_longjmp(png, 1);
 }
 
-static void
-png_on_warning(png_structp png, png_const_charp msg)
+void
+image_png_on_warning(png_structp png, png_const_charp msg)
 {
 	(void)png;
 	(void)msg;
@@ -1312,7 +870,7 @@ png_run(struct png_dec *d, int w, int h, int tw, int th, int alpha)
 
 	d->rc = IMAGE_E_CORRUPT;
 	d->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, d,
-	    png_on_error, png_on_warning);
+	    png_on_error, image_png_on_warning);
 	if (d->png == NULL)
 		return IMAGE_E_NOMEM;
 	d->info = png_create_info_struct(d->png);
@@ -1563,306 +1121,4 @@ image_decode_scaled(const unsigned char *buf, size_t len,
 		return IMAGE_E_INVAL;
 	}
 	return decode_any(buf, len, lim, max_side, out);
-}
-
-/* ------------------------------------------------------------- encoders */
-
-struct growbuf {
-	unsigned char	*p;
-	size_t		 len, cap;
-};
-
-/* Make room for n more bytes.  Returns 0 or -1. */
-static int
-growbuf_reserve(struct growbuf *g, size_t n)
-{
-	unsigned char	*np;
-	size_t		 ncap;
-
-	if (n <= g->cap - g->len)
-		return 0;
-	ncap = g->cap ? g->cap : 65536;
-	while (ncap - g->len < n) {
-		if (ncap > SIZE_MAX / 2)
-			return -1;
-		ncap *= 2;
-	}
-	np = realloc(g->p, ncap);
-	if (np == NULL)
-		return -1;
-	g->p = np;
-	g->cap = ncap;
-	return 0;
-}
-
-struct jpeg_enc {
-	struct jpeg_compress_struct	 ci;
-	struct jpeg_err			 err;
-	struct jpeg_destination_mgr	 dst;
-	struct growbuf			 gb;
-	int				 created;
-};
-
-static void
-jpeg_dst_init(j_compress_ptr c)
-{
-	struct jpeg_enc	*e = (struct jpeg_enc *)c;	/* ci is first */
-
-	if (growbuf_reserve(&e->gb, 65536) != 0)
-		ERREXIT1(c, JERR_OUT_OF_MEMORY, 0);
-	c->dest->next_output_byte = e->gb.p;
-	c->dest->free_in_buffer = e->gb.cap;
-}
-
-static boolean
-jpeg_dst_empty(j_compress_ptr c)
-{
-	struct jpeg_enc	*e = (struct jpeg_enc *)c;
-
-	/* libjpeg hands back a completely full buffer here. */
-	e->gb.len = e->gb.cap;
-	if (growbuf_reserve(&e->gb, e->gb.cap) != 0)
-		ERREXIT1(c, JERR_OUT_OF_MEMORY, 0);
-	c->dest->next_output_byte = e->gb.p + e->gb.len;
-	c->dest->free_in_buffer = e->gb.cap - e->gb.len;
-	return TRUE;
-}
-
-static void
-jpeg_dst_term(j_compress_ptr c)
-{
-	struct jpeg_enc	*e = (struct jpeg_enc *)c;
-
-	e->gb.len = e->gb.cap - c->dest->free_in_buffer;
-}
-
-static int
-jpeg_enc_run(struct jpeg_enc *e, const struct image *img, int quality)
-{
-	JSAMPROW	row;
-
-	e->ci.err = jpeg_std_error(&e->err.pub);
-	e->err.pub.error_exit = jpeg_on_error;
-	e->err.pub.output_message = jpeg_on_output;
-	e->err.rc = IMAGE_E_NOMEM;
-	if (setjmp(e->err.jb))
-		return e->err.rc == IMAGE_E_NOMEM ? IMAGE_E_NOMEM :
-		    IMAGE_E_INVAL;
-	jpeg_create_compress(&e->ci);
-	e->created = 1;
-	e->dst.init_destination = jpeg_dst_init;
-	e->dst.empty_output_buffer = jpeg_dst_empty;
-	e->dst.term_destination = jpeg_dst_term;
-	e->ci.dest = &e->dst;
-	e->ci.image_width = (JDIMENSION)img->w;
-	e->ci.image_height = (JDIMENSION)img->h;
-	e->ci.input_components = 4;
-	e->ci.in_color_space = JCS_EXT_RGBA;
-	jpeg_set_defaults(&e->ci);
-	jpeg_set_quality(&e->ci, quality, TRUE);
-	e->ci.optimize_coding = TRUE;
-	jpeg_start_compress(&e->ci, TRUE);
-	while (e->ci.next_scanline < e->ci.image_height) {
-		row = img->px + (size_t)e->ci.next_scanline * img->w * 4;
-		jpeg_write_scanlines(&e->ci, &row, 1);
-	}
-	jpeg_finish_compress(&e->ci);
-	return IMAGE_OK;
-}
-
-/*
- * Encode img as a baseline JPEG (quality 1..100, 4:2:0, optimised
- * Huffman tables).  Alpha is ignored: flatten first if it matters.
- * On IMAGE_OK *buf is malloc'd (caller frees) and *len its size;
- * otherwise IMAGE_E_INVAL or IMAGE_E_NOMEM and *buf is NULL.
- */
-int
-image_encode_jpeg(const struct image *img, int quality, unsigned char **buf,
-    size_t *len)
-{
-	struct jpeg_enc	*e;
-	int		 rc;
-
-	if (buf == NULL || len == NULL)
-		return IMAGE_E_INVAL;
-	*buf = NULL;
-	*len = 0;
-	if (!image_valid(img) || quality < 1 || quality > 100)
-		return IMAGE_E_INVAL;
-	/* ci must stay the first member: the callbacks cast back. */
-	e = calloc(1, sizeof(*e));
-	if (e == NULL)
-		return IMAGE_E_NOMEM;
-	rc = jpeg_enc_run(e, img, quality);
-	if (e->created)
-		jpeg_destroy_compress(&e->ci);
-	if (rc == IMAGE_OK) {
-		*buf = e->gb.p;
-		*len = e->gb.len;
-	} else
-		free(e->gb.p);
-	free(e);
-	return rc;
-}
-
-struct png_enc {
-	png_structp	png;
-	png_infop	info;
-	struct growbuf	gb;
-	int		rc;
-	int		opaque;
-};
-
-static void
-png_enc_on_error(png_structp png, png_const_charp msg)
-{
-	struct png_enc	*e = png_get_error_ptr(png);
-
-	(void)msg;
-	e->rc = IMAGE_E_NOMEM;
-	png_longjmp(png, 1);
-}
-
-static void
-png_write_mem(png_structp png, png_bytep data, size_t n)
-{
-	struct png_enc	*e = png_get_io_ptr(png);
-
-	if (growbuf_reserve(&e->gb, n) != 0)
-		png_error(png, "out of memory");
-	memcpy(e->gb.p + e->gb.len, data, n);
-	e->gb.len += n;
-}
-
-static void
-png_flush_mem(png_structp png)
-{
-	(void)png;
-}
-
-static int
-png_enc_run(struct png_enc *e, const struct image *img)
-{
-	int	y;
-
-	e->rc = IMAGE_E_NOMEM;
-	e->opaque = !has_alpha(img);
-	e->png = png_create_write_struct(PNG_LIBPNG_VER_STRING, e,
-	    png_enc_on_error, png_on_warning);
-	if (e->png == NULL)
-		return IMAGE_E_NOMEM;
-	e->info = png_create_info_struct(e->png);
-	if (e->info == NULL)
-		return IMAGE_E_NOMEM;
-	if (setjmp(png_jmpbuf(e->png)))
-		return e->rc;
-	png_set_write_fn(e->png, e, png_write_mem, png_flush_mem);
-	png_set_compression_level(e->png, 6);
-	png_set_IHDR(e->png, e->info, (png_uint_32)img->w, (png_uint_32)img->h,
-	    8, e->opaque ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_RGBA,
-	    PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
-	    PNG_FILTER_TYPE_DEFAULT);
-	png_write_info(e->png, e->info);
-	if (e->opaque)
-		png_set_filler(e->png, 0, PNG_FILLER_AFTER);	/* strip A */
-	for (y = 0; y < img->h; y++)
-		png_write_row(e->png, img->px + (size_t)y * img->w * 4);
-	png_write_end(e->png, NULL);
-	return IMAGE_OK;
-}
-
-/*
- * Encode img as a non-interlaced 8-bit PNG (RGB when fully opaque,
- * else RGBA; zlib level 6).  On IMAGE_OK *buf is malloc'd (caller
- * frees); otherwise IMAGE_E_INVAL or IMAGE_E_NOMEM and *buf is NULL.
- */
-int
-image_encode_png(const struct image *img, unsigned char **buf, size_t *len)
-{
-	struct png_enc	*e;
-	int		 rc;
-
-	if (buf == NULL || len == NULL)
-		return IMAGE_E_INVAL;
-	*buf = NULL;
-	*len = 0;
-	if (!image_valid(img))
-		return IMAGE_E_INVAL;
-	e = calloc(1, sizeof(*e));
-	if (e == NULL)
-		return IMAGE_E_NOMEM;
-	rc = png_enc_run(e, img);
-	if (e->png != NULL)
-		png_destroy_write_struct(&e->png,
-		    e->info != NULL ? &e->info : NULL);
-	if (rc == IMAGE_OK) {
-		*buf = e->gb.p;
-		*len = e->gb.len;
-	} else
-		free(e->gb.p);
-	free(e);
-	return rc;
-}
-
-/*
- * Encode img as WebP: lossy with quality 0..100 (alpha kept), or
- * lossless with IMAGE_WEBP_LOSSLESS (exact RGB under transparency).
- * On IMAGE_OK *buf is malloc'd (caller frees with free()); otherwise
- * IMAGE_E_INVAL or IMAGE_E_NOMEM and *buf is NULL.
- */
-int
-image_encode_webp(const struct image *img, int quality, unsigned char **buf,
-    size_t *len)
-{
-	WebPConfig		cfg;
-	WebPPicture		pic;
-	WebPMemoryWriter	wr;
-	int			rc = IMAGE_E_NOMEM;
-
-	if (buf == NULL || len == NULL)
-		return IMAGE_E_INVAL;
-	*buf = NULL;
-	*len = 0;
-	if (!image_valid(img) || img->w > WEBP_MAX_DIMENSION ||
-	    img->h > WEBP_MAX_DIMENSION ||
-	    (quality != IMAGE_WEBP_LOSSLESS && (quality < 0 || quality > 100)))
-		return IMAGE_E_INVAL;
-	if (!WebPConfigInit(&cfg) || !WebPPictureInit(&pic))
-		return IMAGE_E_INVAL;
-	if (quality == IMAGE_WEBP_LOSSLESS) {
-		if (!WebPConfigLosslessPreset(&cfg, 6))
-			return IMAGE_E_INVAL;
-		cfg.exact = 1;
-	} else {
-		if (!WebPConfigPreset(&cfg, WEBP_PRESET_DEFAULT,
-		    (float)quality))
-			return IMAGE_E_INVAL;
-		cfg.method = 4;
-	}
-	if (!WebPValidateConfig(&cfg))
-		return IMAGE_E_INVAL;
-	pic.use_argb = cfg.lossless;
-	pic.width = img->w;
-	pic.height = img->h;
-	WebPMemoryWriterInit(&wr);
-	pic.writer = WebPMemoryWrite;
-	pic.custom_ptr = &wr;
-	if (!WebPPictureImportRGBA(&pic, img->px, img->w * 4))
-		goto fail;
-	if (!WebPEncode(&cfg, &pic)) {
-		rc = pic.error_code == VP8_ENC_ERROR_OUT_OF_MEMORY ?
-		    IMAGE_E_NOMEM : IMAGE_E_INVAL;
-		goto fail;
-	}
-	/* Our own malloc'd copy so the caller's free() is always right. */
-	*buf = malloc(wr.size);
-	if (*buf == NULL)
-		goto fail;
-	memcpy(*buf, wr.mem, wr.size);
-	*len = wr.size;
-	rc = IMAGE_OK;
-fail:
-	WebPPictureFree(&pic);
-	WebPMemoryWriterClear(&wr);
-	return rc;
 }

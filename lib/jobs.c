@@ -168,19 +168,6 @@ job_status_claimable(enum job_status s)
 	return (unsigned)s < JOB_STATUS__MAX && !statuses[s].terminal;
 }
 
-int
-job_status_can_move(enum job_status from, enum job_status to)
-{
-	if ((unsigned)from >= JOB_STATUS__MAX ||
-	    (unsigned)to >= JOB_STATUS__MAX || job_status_terminal(from))
-		return 0;
-	if (to == JOB_FAILED)
-		return 1;
-	if (to == JOB_VALIDATING)
-		return 1;	/* first step, or a retry restarting */
-	return (int)to == (int)from + 1;
-}
-
 const char *
 job_kind_name(enum job_kind k)
 {

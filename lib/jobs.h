@@ -44,13 +44,6 @@ int		 job_status_terminal(enum job_status);
 int		 job_status_cancellable(enum job_status);
 int		 job_status_claimable(enum job_status);
 
-/*
- * Whether from -> to is a legal transition: one step forward along the
- * pipeline, or to FAILED from any non-terminal status.  A retried job
- * may restart at VALIDATING from any non-terminal status.
- */
-int		 job_status_can_move(enum job_status from, enum job_status to);
-
 const char	*job_kind_name(enum job_kind);
 int		 job_kind_parse(const char *name);
 

@@ -2,8 +2,9 @@
  * Image quality control and moderation.  See qc.h.
  *
  * Layout: configuration table; reason table (codes and ru/en texts); the
- * analysis image; per-check functions (statistics, composition, tags);
- * qc_check()/qc_check_image(); JSON.
+ * analysis image; per-check functions (statistics, composition);
+ * qc_check()/qc_check_image().  The scene tags are scene.c's, the report
+ * as JSON qc_json.c's.
  */
 #include <assert.h>
 #include <errno.h>
@@ -16,10 +17,12 @@
 
 #include <json-c/json.h>
 
+#include "conftab.h"
 #include "image.h"
 #include "jsonv.h"
 #include "nsfw.h"
 #include "qc.h"
+#include "scene.h"
 
 #define QC_TILES	8	/* blur tiles per side */
 #define QC_BLUR_PCT	0.90	/* tile percentile used as the blur score */
@@ -27,166 +30,39 @@
 
 /* ------------------------------------------------------------ config */
 
-enum qc_ftype { F_INT, F_SIZE, F_U64, F_DBL };
-
-static const struct qc_field {
-	const char	*key;
-	enum qc_ftype	 type;
-	size_t		 off;
-	double		 min, max;
-} qc_fields[] = {
-	{ "max_bytes", F_SIZE, offsetof(struct qc_config, max_bytes),
-	    1, 1024.0 * 1024 * 1024 },
-	{ "min_width", F_INT, offsetof(struct qc_config, min_width),
-	    1, 65535 },
-	{ "min_height", F_INT, offsetof(struct qc_config, min_height),
-	    1, 65535 },
-	{ "max_width", F_INT, offsetof(struct qc_config, max_width),
-	    1, 65535 },
-	{ "max_height", F_INT, offsetof(struct qc_config, max_height),
-	    1, 65535 },
-	{ "max_pixels", F_U64, offsetof(struct qc_config, max_pixels),
-	    1, 268435456.0 },
-	{ "analysis_side", F_INT, offsetof(struct qc_config, analysis_side),
-	    64, 2048 },
-	{ "blank_min_stddev", F_DBL,
-	    offsetof(struct qc_config, blank_min_stddev), 0, 255 },
-	{ "blur_min", F_DBL, offsetof(struct qc_config, blur_min), 0, 1e6 },
-	{ "dark_max_p95", F_DBL, offsetof(struct qc_config, dark_max_p95),
-	    0, 255 },
-	{ "bright_min_p5", F_DBL, offsetof(struct qc_config, bright_min_p5),
-	    0, 256 },
-	{ "nsfw_max", F_DBL, offsetof(struct qc_config, nsfw_max), 0, 1 },
-	{ "result_nsfw_max", F_DBL, offsetof(struct qc_config,
-	    result_nsfw_max), 0, 1 },
-	{ "sexy_max", F_DBL, offsetof(struct qc_config, sexy_max), 0, 1 },
-	{ "catalog_sexy_max", F_DBL,
-	    offsetof(struct qc_config, catalog_sexy_max), 0, 1 },
-	{ "bg_tolerance", F_DBL, offsetof(struct qc_config, bg_tolerance),
-	    1, 442 },
-	{ "bg_min_uniform", F_DBL, offsetof(struct qc_config, bg_min_uniform),
-	    0, 1 },
-	{ "fragment_max", F_DBL, offsetof(struct qc_config, fragment_max),
-	    0, 1 },
-	{ "fill_min", F_DBL, offsetof(struct qc_config, fill_min), 0, 1 },
-	{ "cut_max", F_DBL, offsetof(struct qc_config, cut_max), 0, 1 },
-	{ "person_min_size", F_DBL,
-	    offsetof(struct qc_config, person_min_size), 0, 1 },
-	{ "person_dominance", F_DBL,
-	    offsetof(struct qc_config, person_dominance), 1, 100 },
-};
-#define QC_NFIELDS	(sizeof(qc_fields) / sizeof(qc_fields[0]))
-
 /*
- * Defaults.  The blur, exposure and composition values were set on the
- * fixtures in ../shared/fixtures (see t/test_qc.c and the README): every
- * ordinary photo passes with a margin, the Gaussian-blurred street photo
- * fails next to its sharp original.
+ * The thresholds are keys of the configuration table (lib/conftab.c):
+ * their defaults, bounds and fields are there, once.
  */
 void
 qc_config_default(struct qc_config *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->max_bytes = 32u * 1024 * 1024;
-	c->min_width = 256;
-	c->min_height = 256;
-	c->max_width = 12000;
-	c->max_height = 12000;
-	c->max_pixels = 50u * 1000 * 1000;
-	c->analysis_side = 512;
-	c->blank_min_stddev = 6.0;
-	c->blur_min = 30.0;
-	c->dark_max_p95 = 50.0;
-	c->bright_min_p5 = 215.0;
-	c->nsfw_max = 0.60;
-	c->result_nsfw_max = 0.60;
-	c->sexy_max = 0.90;
-	c->catalog_sexy_max = 0.90;
-	c->bg_tolerance = 40.0;
-	c->bg_min_uniform = 0.60;
-	c->fragment_max = 0.25;
-	c->person_min_size = 0.45;
-	c->person_dominance = 1.5;
-	c->fill_min = 0.08;
-	c->cut_max = 0.35;
+	conf_fill_defaults(CONF_TGT_QC, NULL, c);
 }
 
 const char *
 qc_config_key(size_t i)
 {
-	return i < QC_NFIELDS ? qc_fields[i].key : NULL;
-}
+	size_t	 k;
 
-/*
- * Parse value for field f: the whole string must be a number in range.
- * Returns 0 and the number in *d, or -1.
- */
-static int
-parse_number(const struct qc_field *f, const char *value, double *d)
-{
-	char		*end;
-	long long	 ll;
-	double		 v;
-
-	if (value == NULL || *value == '\0')
-		return -1;
-	errno = 0;
-	if (f->type == F_DBL) {
-		v = strtod(value, &end);
-		if (errno != 0 || *end != '\0' || !isfinite(v))
-			return -1;
-	} else {
-		ll = strtoll(value, &end, 10);
-		if (errno != 0 || *end != '\0' || end == value)
-			return -1;
-		v = (double)ll;
-	}
-	if (v < f->min || v > f->max)
-		return -1;
-	*d = v;
-	return 0;
+	for (k = 0; k < CONF__MAX; k++)
+		if (confdefs[k].target == CONF_TGT_QC && i-- == 0)
+			return confdefs[k].key;
+	return NULL;
 }
 
 int
 qc_config_set(struct qc_config *c, const char *key, const char *value)
 {
-	const struct qc_field	*f = NULL;
-	double			 v;
-	size_t			 i;
-	char			*p;
+	enum conf_key	 k;
 
-	if (c == NULL || key == NULL)
+	if (c == NULL || key == NULL || value == NULL)
 		return -1;
-	for (i = 0; i < QC_NFIELDS; i++)
-		if (strcmp(qc_fields[i].key, key) == 0)
-			f = &qc_fields[i];
-	if (f == NULL || parse_number(f, value, &v) != 0)
+	k = conf_find("qc", key);
+	if (k == CONF__MAX || confdefs[k].target != CONF_TGT_QC)
 		return -1;
-	p = (char *)c + f->off;
-	switch (f->type) {
-	case F_INT: {
-		int	 x = (int)v;
-
-		memcpy(p, &x, sizeof(x));
-		break;
-	}
-	case F_SIZE: {
-		size_t	 x = (size_t)v;
-
-		memcpy(p, &x, sizeof(x));
-		break;
-	}
-	case F_U64: {
-		uint64_t x = (uint64_t)v;
-
-		memcpy(p, &x, sizeof(x));
-		break;
-	}
-	case F_DBL:
-		memcpy(p, &v, sizeof(v));
-		break;
-	}
-	return 0;
+	return conf_store_value(k, value, c);
 }
 
 /* ----------------------------------------------------------- reasons */
@@ -751,333 +627,6 @@ fail:
 	return rc;
 }
 
-/* -------------------------------------------------------------- tags */
-
-/* Named colours: en, ru (nominative masculine, for "... цвета"). */
-enum qc_cname {
-	CN_BLACK, CN_GREY, CN_WHITE, CN_RED, CN_ORANGE, CN_BROWN, CN_YELLOW,
-	CN_GREEN, CN_TEAL, CN_BLUE, CN_PURPLE, CN_PINK, CN_COUNT
-};
-
-static const char *const cname_en[CN_COUNT] = {
-	"black", "grey", "white", "red", "orange", "brown", "yellow",
-	"green", "teal", "blue", "purple", "pink"
-};
-static const char *const cname_ru[CN_COUNT] = {
-	"чёрный", "серый", "белый", "красный", "оранжевый", "коричневый",
-	"жёлтый", "зелёный", "бирюзовый", "синий", "фиолетовый", "розовый"
-};
-
-/* RGB to hue (degrees), saturation and value (0..1). */
-static void
-rgb_hsv(const unsigned char *p, double *hue, double *sat, double *val)
-{
-	int	 mx = p[0], mn = p[0], d;
-	double	 hh;
-
-	if (p[1] > mx)
-		mx = p[1];
-	if (p[2] > mx)
-		mx = p[2];
-	if (p[1] < mn)
-		mn = p[1];
-	if (p[2] < mn)
-		mn = p[2];
-	d = mx - mn;
-	*val = mx / 255.0;
-	*sat = mx > 0 ? (double)d / mx : 0;
-	if (d == 0)
-		hh = 0;
-	else if (mx == p[0])
-		hh = 60.0 * fmod((double)(p[1] - p[2]) / d + 6.0, 6.0);
-	else if (mx == p[1])
-		hh = 60.0 * ((double)(p[2] - p[0]) / d + 2.0);
-	else
-		hh = 60.0 * ((double)(p[0] - p[1]) / d + 4.0);
-	*hue = hh;
-}
-
-static enum qc_cname
-colour_name(double hue, double sat, double val)
-{
-	if (val < 0.18)
-		return CN_BLACK;
-	if (sat < 0.18 || (sat < 0.3 && val < 0.35))
-		return val > 0.82 ? CN_WHITE : CN_GREY;
-	if (hue < 15 || hue >= 345)
-		return val < 0.45 ? CN_BROWN : CN_RED;
-	if (hue < 45)
-		return val < 0.65 ? CN_BROWN : CN_ORANGE;
-	if (hue < 70)
-		return val < 0.45 ? CN_BROWN : CN_YELLOW;
-	if (hue < 165)
-		return CN_GREEN;
-	if (hue < 195)
-		return CN_TEAL;
-	if (hue < 255)
-		return CN_BLUE;
-	if (hue < 290)
-		return CN_PURPLE;
-	return CN_PINK;
-}
-
-static void
-add_tag(struct qc_report *r, const char *t)
-{
-	if (r->ntags >= QC_MAX_TAGS)
-		return;
-	snprintf(r->tags[r->ntags], QC_TAG_LEN, "%s", t);
-	r->ntags++;
-}
-
-/* Append to a description buffer; silently stops when full. */
-static void
-cat(char *buf, size_t len, const char *s)
-{
-	size_t	 n = strlen(buf);
-
-	if (n + 1 < len)
-		snprintf(buf + n, len - n, "%s", s);
-}
-
-/*
- * Location tags and description, from cheap and honest cues: colour
- * names (HSV bins), brightness, colourfulness (Hasler-Suesstrunk),
- * smooth light blue in the top third ("sky"; a blue studio backdrop
- * counts too), textured green ("greenery"), warm/cool cast, detail (edge
- * density), contrast, orientation.  Time of day is claimed only when the
- * cues are strong (blue sky and light: day; a black top third with light
- * sources: night).  Nothing is claimed that these numbers cannot show
- * (no "indoor"/"outdoor", no objects).
- */
-static void
-tags(const struct image *img, const unsigned char *luma,
-    struct qc_report *r)
-{
-	const size_t	 n = (size_t)img->w * img->h;
-	double		 share[CN_COUNT] = { 0 }, sum[CN_COUNT][3];
-	double		 rg, yb, srg = 0, syb = 0, qrg = 0, qyb = 0, mr, my;
-	double		 sr = 0, sb = 0, hue, sat, val, top = 0, sky = 0;
-	double		 green = 0, greentex = 0, topdark = 0, lsd;
-	const int	 w = img->w, h = img->h;
-	int		 px, py;
-	const char	*cf_en = NULL, *cf_ru = NULL, *or_en, *or_ru, *br_ru;
-	const char	*br_en;
-	size_t		 i;
-	int		 k, j, used[CN_COUNT] = { 0 };
-	char		*de = r->description[LANG_EN];
-	char		*dr = r->description[LANG_RU];
-
-	memset(sum, 0, sizeof(sum));
-	for (i = 0; i < n; i++) {
-		const unsigned char *p = img->px + i * 4;
-		enum qc_cname	 cn;
-
-		rgb_hsv(p, &hue, &sat, &val);
-		cn = colour_name(hue, sat, val);
-		share[cn]++;
-		sum[cn][0] += p[0];
-		sum[cn][1] += p[1];
-		sum[cn][2] += p[2];
-		rg = (double)p[0] - p[1];
-		yb = 0.5 * ((double)p[0] + p[1]) - p[2];
-		srg += rg;
-		syb += yb;
-		qrg += rg * rg;
-		qyb += yb * yb;
-		sr += p[0];
-		sb += p[2];
-		px = (int)(i % (size_t)w);
-		py = (int)(i / (size_t)w);
-		if (hue >= 70 && hue < 170 && sat >= 0.25 && val >= 0.15) {
-			green++;
-			/* Foliage is textured; felt, paint and cloth are not. */
-			if (px > 0 && px < w - 1 && py > 0 && py < h - 1 &&
-			    abs(luma[i + 1] - luma[i - 1]) +
-			    abs(luma[i + (size_t)w] - luma[i - (size_t)w]) > 20)
-				greentex++;
-		}
-		if (py < h / 3) {
-			top++;
-			/* Sky: light blue and smooth (flags, walls have
-			 * edges more often). */
-			if (hue >= 190 && hue < 250 && sat >= 0.12 &&
-			    val >= 0.62 && px > 0 && px < w - 1 && py > 0 &&
-			    abs(luma[i + 1] - luma[i - 1]) +
-			    abs(luma[i + (size_t)w] - luma[i - (size_t)w]) <= 12)
-				sky++;
-			if (luma[i] < 40)
-				topdark++;
-		}
-	}
-	mr = srg / (double)n;
-	my = syb / (double)n;
-	r->colourfulness = sqrt(fmax(qrg / (double)n - mr * mr, 0) +
-	    fmax(qyb / (double)n - my * my, 0)) + 0.3 * sqrt(mr * mr + my * my);
-	r->warmth = (sr - sb) / (double)n;
-	r->sky_share = top > 0 ? sky / top : 0;
-	/* Green counts as vegetation only when a third of it is textured. */
-	r->green_share = green > 0 && greentex / green >= 0.33 ?
-	    green / (double)n : 0;
-
-	/* Dominant colours: up to three with at least 8% of the pixels. */
-	r->ncolours = 0;
-	for (k = 0; k < QC_MAX_COLOURS; k++) {
-		int	 bi = -1;
-
-		for (j = 0; j < CN_COUNT; j++)
-			if (!used[j] && (bi < 0 || share[j] > share[bi]))
-				bi = j;
-		if (bi < 0 || share[bi] / (double)n < 0.08)
-			break;
-		used[bi] = 1;
-		r->colours[k].name = cname_en[bi];
-		r->colours[k].name_ru = cname_ru[bi];
-		r->colours[k].share = share[bi] / (double)n;
-		for (j = 0; j < 3; j++)
-			r->colours[k].rgb[j] = (unsigned char)lround(
-			    sum[bi][j] / share[bi]);
-		r->ncolours++;
-	}
-
-	if (r->luma_mean < 60) {
-		r->brightness = "dark";
-		br_en = "Dark";
-		br_ru = "Тёмная";
-	} else if (r->luma_mean < 100) {
-		r->brightness = "dim";
-		br_en = "Dim";
-		br_ru = "Сумрачная";
-	} else if (r->luma_mean < 165) {
-		r->brightness = "moderate";
-		br_en = "Moderately lit";
-		br_ru = "Умеренно освещённая";
-	} else {
-		r->brightness = "bright";
-		br_en = "Bright";
-		br_ru = "Светлая";
-	}
-	/*
-	 * Day: blue sky in a reasonably lit picture.  Night: the top third
-	 * mostly black while light sources shine somewhere.  Otherwise we
-	 * do not guess.
-	 */
-	if (r->sky_share >= 0.2 && r->luma_mean >= 90)
-		r->time_of_day = "day";
-	else if (top > 0 && topdark / top >= 0.6 && r->luma_p50 < 60 &&
-	    r->bright_share >= 0.002)
-		r->time_of_day = "night";
-	else
-		r->time_of_day = "unknown";
-	if (r->colourfulness >= 55) {
-		cf_en = "colourful";
-		cf_ru = "красочная";
-	} else if (r->colourfulness < 8) {
-		cf_en = "monochrome";
-		cf_ru = "почти монохромная";
-	} else if (r->colourfulness < 20) {
-		cf_en = "muted";
-		cf_ru = "приглушённая";
-	}
-	if (img->w * 10 > img->h * 11) {
-		or_en = "landscape";
-		or_ru = "горизонтальная";
-	} else if (img->h * 10 > img->w * 11) {
-		or_en = "portrait";
-		or_ru = "вертикальная";
-	} else {
-		or_en = "square";
-		or_ru = "квадратная";
-	}
-	/* Luma spread from the percentiles: cheap contrast cue. */
-	lsd = r->luma_p95 - r->luma_p5;
-
-	r->ntags = 0;
-	add_tag(r, r->brightness);
-	if (cf_en != NULL)
-		add_tag(r, cf_en);
-	if (r->warmth > 20)
-		add_tag(r, "warm");
-	else if (r->warmth < -10)
-		add_tag(r, "cool");
-	if (r->sky_share >= 0.2)
-		add_tag(r, "sky");
-	if (r->green_share >= 0.15)
-		add_tag(r, "greenery");
-	if (strcmp(r->time_of_day, "unknown") != 0)
-		add_tag(r, r->time_of_day);
-	if (r->edge_density >= 0.12)
-		add_tag(r, "detailed");
-	else if (r->edge_density < 0.03)
-		add_tag(r, "minimal");
-	if (lsd >= 200)
-		add_tag(r, "high_contrast");
-	else if (lsd < 80)
-		add_tag(r, "low_contrast");
-	add_tag(r, or_en);
-	for (k = 0; k < r->ncolours; k++)
-		add_tag(r, r->colours[k].name);
-
-	/* "Bright, colourful landscape scene with sky and greenery, ..." */
-	de[0] = '\0';
-	dr[0] = '\0';
-	cat(de, QC_DESC_LEN, br_en);
-	cat(dr, QC_DESC_LEN, br_ru);
-	if (cf_en != NULL) {
-		cat(de, QC_DESC_LEN, ", ");
-		cat(de, QC_DESC_LEN, cf_en);
-		cat(dr, QC_DESC_LEN, ", ");
-		cat(dr, QC_DESC_LEN, cf_ru);
-	}
-	cat(de, QC_DESC_LEN, " ");
-	cat(de, QC_DESC_LEN, or_en);
-	cat(de, QC_DESC_LEN, " scene");
-	cat(dr, QC_DESC_LEN, " ");
-	cat(dr, QC_DESC_LEN, or_ru);
-	cat(dr, QC_DESC_LEN, " сцена");
-	if (r->sky_share >= 0.2 && r->green_share >= 0.15) {
-		cat(de, QC_DESC_LEN, " with sky and greenery");
-		cat(dr, QC_DESC_LEN, " с небом и зеленью");
-	} else if (r->sky_share >= 0.2) {
-		cat(de, QC_DESC_LEN, " with sky");
-		cat(dr, QC_DESC_LEN, " с небом");
-	} else if (r->green_share >= 0.15) {
-		cat(de, QC_DESC_LEN, " with greenery");
-		cat(dr, QC_DESC_LEN, " с зеленью");
-	}
-	if (r->ncolours > 0) {
-		cat(de, QC_DESC_LEN, ", mostly ");
-		cat(dr, QC_DESC_LEN, "; преобладают цвета: ");
-		for (k = 0; k < r->ncolours; k++) {
-			if (k > 0) {
-				cat(de, QC_DESC_LEN, k == r->ncolours - 1 ?
-				    " and " : ", ");
-				cat(dr, QC_DESC_LEN, k == r->ncolours - 1 ?
-				    " и " : ", ");
-			}
-			cat(de, QC_DESC_LEN, r->colours[k].name);
-			cat(dr, QC_DESC_LEN, r->colours[k].name_ru);
-		}
-	}
-	if (r->warmth > 20) {
-		cat(de, QC_DESC_LEN, ", in warm tones");
-		cat(dr, QC_DESC_LEN, ", тёплые тона");
-	} else if (r->warmth < -10) {
-		cat(de, QC_DESC_LEN, ", in cool tones");
-		cat(dr, QC_DESC_LEN, ", холодные тона");
-	}
-	if (strcmp(r->time_of_day, "day") == 0) {
-		cat(de, QC_DESC_LEN, "; probably daytime");
-		cat(dr, QC_DESC_LEN, "; вероятно, днём");
-	} else if (strcmp(r->time_of_day, "night") == 0) {
-		cat(de, QC_DESC_LEN, "; probably at night");
-		cat(dr, QC_DESC_LEN, "; вероятно, ночью");
-	}
-	cat(de, QC_DESC_LEN, ".");
-	cat(dr, QC_DESC_LEN, ".");
-	r->tags_done = 1;
-}
-
 /* ------------------------------------------------------------ checks */
 
 static void
@@ -1262,7 +811,7 @@ analyse(const struct qc_config *c, const struct nsfw_model *model,
 			add_reason(r, QC_R_GARMENT_CUT_OFF);
 	}
 	if (r->kind == QC_LOCATION)
-		tags(&a, luma, r);
+		scene_tags(&a, luma, r);
 	free(luma);
 	r->ms_checks = now_ms() - t0;
 	if (pose != NULL && r->kind == QC_USER_PHOTO &&
@@ -1394,261 +943,4 @@ qc_check_people(const struct qc_config *c, const struct nsfw_model *model,
 	image_free(&img);
 	finish(out);
 	return rc;
-}
-
-/* -------------------------------------------------------------- JSON */
-
-static json_object *jnum(double v, int decimals);
-
-/*
- * "people": {"count", "size", "dominance", "landmarks": [[x, y,
- * visibility] x 33] in 0..1 of the image, or null}.  Returns nonzero when
- * something could not be added.
- */
-static int
-people_json(json_object *x, const struct qc_report *r)
-{
-	json_object	*a, *p;
-	int		 bad = 0, k, j;
-
-	bad |= jsonv_add(x, "count", json_object_new_int(r->npersons));
-	bad |= jsonv_add(x, "size", jnum(r->person_size, 4));
-	bad |= jsonv_add(x, "dominance", jnum(r->person_dominance, 3));
-	if (!r->landmarks_done) {
-		/* JSON null: json-c takes a NULL value as null. */
-		if (json_object_object_add(x, "landmarks", NULL) != 0)
-			bad = 1;
-		return bad;
-	}
-	a = json_object_new_array();
-	bad |= jsonv_add(x, "landmarks", a);
-	for (k = 0; a != NULL && k < POSE_LM__MAX; k++) {
-		p = json_object_new_array();
-		if (p == NULL || json_object_array_add(a, p) != 0) {
-			json_object_put(p);
-			return 1;
-		}
-		for (j = 0; j < 3; j++)
-			if (json_object_array_add(p,
-			    jnum(r->landmarks[k][j], 4)) != 0)
-				bad = 1;
-	}
-	return bad;
-}
-
-/*
- * A number with a fixed count of decimals, serialised exactly as
- * printed ("0.0123", "566.18", "16") rather than with 17 digits.
- */
-static json_object *
-jnum(double v, int decimals)
-{
-	char	 buf[64];
-	size_t	 n;
-
-	if (!isfinite(v))
-		v = 0;
-	snprintf(buf, sizeof(buf), "%.*f", decimals, v);
-	n = strlen(buf);
-	if (strchr(buf, '.') != NULL) {
-		while (n > 0 && buf[n - 1] == '0')
-			buf[--n] = '\0';
-		if (n > 0 && buf[n - 1] == '.')
-			buf[--n] = '\0';
-	}
-	if (strcmp(buf, "-0") == 0)
-		snprintf(buf, sizeof(buf), "0");
-	return json_object_new_double_s(strtod(buf, NULL), buf);
-}
-
-static json_object *
-jrgb(const unsigned char rgb[3])
-{
-	char	 buf[8];
-
-	snprintf(buf, sizeof(buf), "#%02x%02x%02x", rgb[0], rgb[1], rgb[2]);
-	return json_object_new_string(buf);
-}
-
-json_object *
-qc_report_to_json(const struct qc_report *r)
-{
-	json_object	*o, *a, *x, *s, *y;
-	int		 i, k, bad = 0;
-
-	if (r == NULL)
-		return NULL;
-	o = json_object_new_object();
-	if (o == NULL)
-		return NULL;
-	bad |= jsonv_add(o, "kind",
-	    json_object_new_string(qc_kind_name(r->kind)));
-	bad |= jsonv_add(o, "verdict", json_object_new_string(r->accepted ?
-	    "accept" : "reject"));
-	a = json_object_new_array();
-	bad |= jsonv_add(o, "reasons", a);
-	for (i = 0; a != NULL && i < r->nreasons; i++) {
-		x = json_object_new_object();
-		if (x == NULL || json_object_array_add(a, x) != 0) {
-			json_object_put(x);
-			bad = 1;
-			break;
-		}
-		bad |= jsonv_add(x, "code", json_object_new_string(
-		    qc_reason_code(r->reasons[i])));
-		y = json_object_new_object();
-		bad |= jsonv_add(x, "message", y);
-		if (y != NULL) {
-			bad |= jsonv_add(y, "en", json_object_new_string(
-			    qc_reason_message(r->reasons[i], LANG_EN)));
-			bad |= jsonv_add(y, "ru", json_object_new_string(
-			    qc_reason_message(r->reasons[i], LANG_RU)));
-		}
-	}
-
-	x = json_object_new_object();
-	bad |= jsonv_add(o, "image", x);
-	if (x != NULL) {
-		bad |= jsonv_add(x, "format",
-		    json_object_new_string(r->format));
-		bad |= jsonv_add(x, "bytes",
-		    json_object_new_int64((int64_t)r->bytes));
-		bad |= jsonv_add(x, "width", json_object_new_int(r->width));
-		bad |= jsonv_add(x, "height", json_object_new_int(r->height));
-		bad |= jsonv_add(x, "orientation",
-		    json_object_new_int(r->orientation));
-		bad |= jsonv_add(x, "decoded",
-		    json_object_new_boolean(r->decoded));
-		if (r->decode_error != NULL)
-			bad |= jsonv_add(x, "error",
-			    json_object_new_string(r->decode_error));
-		if (r->decoded) {
-			bad |= jsonv_add(x, "analysis_width",
-			    json_object_new_int(r->analysis_w));
-			bad |= jsonv_add(x, "analysis_height",
-			    json_object_new_int(r->analysis_h));
-		}
-	}
-	if (!r->decoded)
-		goto done;
-
-	s = json_object_new_object();
-	bad |= jsonv_add(o, "scores", s);
-	if (s != NULL) {
-		bad |= jsonv_add(s, "stddev", jnum(r->stddev, 3));
-		bad |= jsonv_add(s, "blur", jnum(r->blur_score, 2));
-		bad |= jsonv_add(s, "laplacian_var", jnum(r->lap_var, 2));
-		bad |= jsonv_add(s, "luma_mean", jnum(r->luma_mean, 2));
-		bad |= jsonv_add(s, "luma_p5", jnum(r->luma_p5, 0));
-		bad |= jsonv_add(s, "luma_p50", jnum(r->luma_p50, 0));
-		bad |= jsonv_add(s, "luma_p95", jnum(r->luma_p95, 0));
-		bad |= jsonv_add(s, "dark_share", jnum(r->dark_share, 4));
-		bad |= jsonv_add(s, "bright_share", jnum(r->bright_share, 4));
-	}
-	x = json_object_new_object();
-	bad |= jsonv_add(o, "nsfw", x);
-	if (x != NULL) {
-		bad |= jsonv_add(x, "checked",
-		    json_object_new_boolean(r->nsfw_done));
-		for (k = 0; r->nsfw_done && k < NSFW_NCLASSES; k++)
-			bad |= jsonv_add(x, nsfw_class_name(k),
-			    jnum(r->nsfw[k], 5));
-	}
-	if (r->person_done) {
-		x = json_object_new_object();
-		bad |= jsonv_add(o, "people", x);
-		if (x != NULL)
-			bad |= people_json(x, r);
-	}
-	if (r->comp_done) {
-		x = json_object_new_object();
-		bad |= jsonv_add(o, "composition", x);
-		if (x != NULL) {
-			bad |= jsonv_add(x, "background", jrgb(r->bg_rgb));
-			bad |= jsonv_add(x, "background_uniform",
-			    jnum(r->bg_uniform, 4));
-			bad |= jsonv_add(x, "fragmented",
-			    jnum(r->fragmented, 4));
-			bad |= jsonv_add(x, "item_luma_p5",
-			    jnum(r->item_p5, 0));
-			bad |= jsonv_add(x, "fill", jnum(r->fill, 4));
-			y = json_object_new_array();
-			bad |= jsonv_add(x, "bbox", y);
-			for (k = 0; y != NULL && k < 4; k++)
-				bad |= json_object_array_add(y,
-				    jnum(r->bbox[k], 4)) != 0;
-			y = json_object_new_object();
-			bad |= jsonv_add(x, "edges", y);
-			if (y != NULL) {
-				bad |= jsonv_add(y, "top", jnum(r->edge[0], 4));
-				bad |= jsonv_add(y, "right",
-				    jnum(r->edge[1], 4));
-				bad |= jsonv_add(y, "bottom",
-				    jnum(r->edge[2], 4));
-				bad |= jsonv_add(y, "left",
-				    jnum(r->edge[3], 4));
-			}
-		}
-	}
-	if (r->tags_done) {
-		a = json_object_new_array();
-		bad |= jsonv_add(o, "tags", a);
-		for (k = 0; a != NULL && k < r->ntags; k++)
-			bad |= json_object_array_add(a,
-			    json_object_new_string(r->tags[k])) != 0;
-		a = json_object_new_array();
-		bad |= jsonv_add(o, "colours", a);
-		for (k = 0; a != NULL && k < r->ncolours; k++) {
-			y = json_object_new_object();
-			if (y == NULL || json_object_array_add(a, y) != 0) {
-				json_object_put(y);
-				bad = 1;
-				break;
-			}
-			bad |= jsonv_add(y, "name", json_object_new_string(
-			    r->colours[k].name));
-			bad |= jsonv_add(y, "name_ru", json_object_new_string(
-			    r->colours[k].name_ru));
-			bad |= jsonv_add(y, "share",
-			    jnum(r->colours[k].share, 3));
-			bad |= jsonv_add(y, "rgb", jrgb(r->colours[k].rgb));
-		}
-		x = json_object_new_object();
-		bad |= jsonv_add(o, "cues", x);
-		if (x != NULL) {
-			bad |= jsonv_add(x, "brightness",
-			    json_object_new_string(r->brightness));
-			bad |= jsonv_add(x, "time_of_day",
-			    json_object_new_string(r->time_of_day));
-			bad |= jsonv_add(x, "colourfulness",
-			    jnum(r->colourfulness, 2));
-			bad |= jsonv_add(x, "sky_share", jnum(r->sky_share, 4));
-			bad |= jsonv_add(x, "green_share",
-			    jnum(r->green_share, 4));
-			bad |= jsonv_add(x, "warmth", jnum(r->warmth, 2));
-			bad |= jsonv_add(x, "edge_density",
-			    jnum(r->edge_density, 4));
-		}
-		x = json_object_new_object();
-		bad |= jsonv_add(o, "description", x);
-		if (x != NULL) {
-			bad |= jsonv_add(x, "en",
-			    json_object_new_string(r->description[LANG_EN]));
-			bad |= jsonv_add(x, "ru",
-			    json_object_new_string(r->description[LANG_RU]));
-		}
-	}
-	x = json_object_new_object();
-	bad |= jsonv_add(o, "ms", x);
-	if (x != NULL) {
-		bad |= jsonv_add(x, "decode", jnum(r->ms_decode, 3));
-		bad |= jsonv_add(x, "checks", jnum(r->ms_checks, 3));
-		bad |= jsonv_add(x, "nsfw", jnum(r->ms_nsfw, 3));
-	}
-done:
-	if (bad) {
-		json_object_put(o);
-		return NULL;
-	}
-	return o;
 }

@@ -34,7 +34,7 @@ struct queue_job {
 	char		 provider_ref[256];
 	char		 last_error[64];
 	int64_t		 seed;		/* params.seed of a try-again, 0 none */
-	int		 parked;	/* claimed from parked: not an attempt */
+	int		 parked;	/* claimed parked: not an attempt */
 	int		 park_checks;	/* status checks since it was parked */
 	int64_t		 parked_ms;	/* since the vendor accepted it */
 };

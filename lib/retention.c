@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "conftab.h"
 #include "deletes.h"
 #include "log.h"
 #include "retention.h"
@@ -51,21 +52,21 @@ const struct db_stmt retention_statements[] = {
 /* One kind of row retention removes: its statement and setting. */
 struct ret_kind {
 	const char	*stmt;
-	const char	*key;		/* [retention] key, in days */
-	int64_t		 def;		/* its default (0 keeps forever) */
+	enum conf_key	 key;		/* [retention] key, in days (0 keeps
+					   forever) */
 	size_t		 off;		/* the counter in retention_counts */
 };
 
 static const struct ret_kind kinds[] = {
-	{ "ret_old_photos", "photo_days", 30,
+	{ "ret_old_photos", CONF_RETENTION_PHOTO_DAYS,
 	  offsetof(struct retention_counts, photos) },
-	{ "ret_old_results", "result_days", 90,
+	{ "ret_old_results", CONF_RETENTION_RESULT_DAYS,
 	  offsetof(struct retention_counts, results) },
-	{ "ret_old_purchases", "pending_purchase_days", 7,
+	{ "ret_old_purchases", CONF_RETENTION_PENDING_PURCHASE_DAYS,
 	  offsetof(struct retention_counts, purchases) },
-	{ "ret_old_job_events", "job_event_days", 180,
+	{ "ret_old_job_events", CONF_RETENTION_JOB_EVENT_DAYS,
 	  offsetof(struct retention_counts, job_events) },
-	{ "ret_old_events", "event_days", 400,
+	{ "ret_old_events", CONF_RETENTION_EVENT_DAYS,
 	  offsetof(struct retention_counts, events) },
 };
 
@@ -102,9 +103,9 @@ retention_sweep(struct app *a, int64_t max_items, struct retention_counts *n)
 
 	memset(n, 0, sizeof(*n));
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		if (config_get_int(a->cfg, "retention", kinds[i].key,
-		    kinds[i].def, 0, 36500, &days) == -1) {
-			log_warnx("retention: bad [retention] %s", kinds[i].key);
+		if (conf_get_int(a->cfg, kinds[i].key, &days) == -1) {
+			log_warnx("retention: bad [retention] %s",
+			    confdefs[kinds[i].key].key);
 			return -1;
 		}
 		if (days > 0 && sweep_kind(a, &kinds[i], days, max_items,

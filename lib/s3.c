@@ -1,6 +1,7 @@
 /*
  * S3 client (see s3.h): URL building, SigV4-signed requests over one
- * reused CURL easy handle, retries, multipart upload, presigned URLs.
+ * reused CURL easy handle, retries, the object calls.  Multipart upload
+ * is s3_multipart.c's, presigned URLs s3_presign.c's.
  *
  * Response bodies are untrusted: a success body is capped by the caller's
  * limit (checked against Content-Length before reading and again while
@@ -25,71 +26,7 @@
 #include "buf.h"
 #include "s3.h"
 #include "sigv4.h"
-
-#define S3_ERRBODY_MAX		(64 * 1024)	/* kept of an error body */
-#define S3_XMLBODY_MAX		(1024 * 1024)	/* multipart answers */
-#define S3_MIN_PART		(5 * 1024 * 1024)
-#define S3_MAX_PARTS		10000
-#define S3_MAX_KEY		1024
-#define S3_ETAG_MAX		128
-
-/* A parsed endpoint URL. */
-struct endpoint {
-	char	*scheme;	/* "http" or "https" */
-	char	*host;		/* lower-case, IPv6 in brackets */
-	char	*port;		/* ":9000", or "" for the scheme's default */
-	char	*base;		/* path prefix without trailing '/', or "" */
-	int	 is_ip;
-};
-
-struct s3_client {
-	CURL		*curl;
-	struct sigv4_key_cache keycache;	/* today's signing key */
-	struct endpoint	 ep;
-	struct endpoint	 pub;
-	char		*region;
-	char		*access_key;
-	char		*secret_key;
-	char		*user_agent;
-	int		 path_style;
-	long		 connect_timeout_ms;
-	long		 timeout_ms;
-	long		 low_speed_time_s;
-	int		 max_retries;
-	long		 retry_base_ms;
-	long		 retry_max_ms;
-	size_t		 multipart_threshold;
-	size_t		 part_size;
-	uint64_t	 rng;
-	struct s3_stats	 stats;
-	char		 curl_err[CURL_ERROR_SIZE];
-};
-
-/* One logical request (retried as a whole). */
-struct s3_req {
-	const char			*method;
-	const char			*bucket;	/* signed mode */
-	const char			*key;		/* signed mode, or NULL */
-	const char			*url;		/* raw mode (unsigned) */
-	const struct sigv4_param	*query;
-	size_t				 nquery;
-	const struct sigv4_header	*headers;	/* signed in signed mode */
-	size_t				 nheaders;
-	const unsigned char		*body;
-	size_t				 len;
-	size_t				 max_bytes;	/* cap on a 2xx body */
-	int				 follow;	/* raw mode: redirects */
-	const char			*notfound_code;	/* 404 without a body */
-};
-
-/* The answer to one attempt. */
-struct s3_resp {
-	long		 status;
-	struct buf	 body;
-	char		 etag[S3_ETAG_MAX];
-	long long	 content_length;	/* -1: not given */
-	long		 retry_after_s;		/* -1: not given */
-};
+#include "s3_int.h"
 
 /* State shared with the libcurl callbacks during one attempt. */
 struct xfer {
@@ -107,8 +44,8 @@ struct xfer {
 /* ---- small helpers ------------------------------------------------- */
 
 /* Fill err (if not NULL); code and message are truncated to fit. */
-static void
-set_err(struct s3_error *err, long status, const char *code,
+void
+s3i_set_err(struct s3_error *err, long status, const char *code,
     const char *fmt, ...)
 {
 	va_list	 ap;
@@ -243,8 +180,8 @@ endpoint_parse(const char *url, struct endpoint *e)
 }
 
 /* Bucket names we accept at all (legacy names included). */
-static int
-valid_bucket(const char *b)
+int
+s3i_valid_bucket(const char *b)
 {
 	size_t	 n;
 
@@ -279,8 +216,8 @@ dns_bucket(const char *b)
 	return 1;
 }
 
-static int
-valid_key(const char *k)
+int
+s3i_valid_key(const char *k)
 {
 	return k != NULL && k[0] != '\0' && strlen(k) <= S3_MAX_KEY;
 }
@@ -290,8 +227,8 @@ valid_key(const char *k)
  * and scheme://host/path.  key may be NULL (bucket request); bucket may
  * be NULL (service request).  All three strings are allocated.
  */
-static int
-build_target(const struct s3_client *c, const struct endpoint *e,
+int
+s3i_build_target(const struct s3_client *c, const struct endpoint *e,
     const char *bucket, const char *key, char **hostp, char **pathp,
     char **urlp)
 {
@@ -312,7 +249,8 @@ build_target(const struct s3_client *c, const struct endpoint *e,
 	buf_adds(&path, e->base);
 	if (bucket != NULL && !vhost) {
 		buf_adds(&path, "/");
-		buf_adds(&path, bucket);	/* valid_bucket(): no encoding */
+		/* s3i_valid_bucket(): no encoding needed. */
+		buf_adds(&path, bucket);
 	}
 	if (key != NULL) {
 		enc = sigv4_uri_encode(key, strlen(key), 1);
@@ -493,8 +431,8 @@ on_header(char *p, size_t size, size_t n, void *arg)
 			v++;
 			vlen--;
 		}
-		while (vlen > 0 && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n' ||
-		    v[vlen - 1] == ' '))
+		while (vlen > 0 && (v[vlen - 1] == '\r' ||
+		    v[vlen - 1] == '\n' || v[vlen - 1] == ' '))
 			vlen--;
 		if (vlen < sizeof(x->resp->etag)) {
 			memcpy(x->resp->etag, v, vlen);
@@ -587,115 +525,101 @@ curl_retryable(CURLcode cc)
 	}
 }
 
+/* What one attempt builds and frees: the URL, the headers, signing. */
+struct attempt {
+	struct buf		 url;
+	struct curl_slist	*hl;
+	struct sigv4_signed	 sig;
+	char			*host, *path, *base, *q;
+};
+
+static void
+attempt_free(struct attempt *at)
+{
+	curl_slist_free_all(at->hl);
+	sigv4_signed_free(&at->sig);
+	buf_free(&at->url);
+	free(at->host);
+	free(at->path);
+	free(at->base);
+	free(at->q);
+}
+
+/* req's own headers onto the attempt's list. */
+static int
+attempt_headers(const struct s3_req *req, struct attempt *at)
+{
+	size_t	 i;
+	int	 rc;
+
+	for (i = 0; i < req->nheaders; i++) {
+		rc = add_header(&at->hl, req->headers[i].name,
+		    req->headers[i].value);
+		if (rc != S3_OK)
+			return rc;
+	}
+	return S3_OK;
+}
+
 /*
- * One attempt of req.  hash is the payload hash (signed mode).  Returns
- * S3_OK when an HTTP answer arrived (any status, in resp), S3_ENET with
- * *retryable set for transport failures, or another negative result.
+ * Signed mode: the URL of req's bucket and key with its query, and its
+ * headers with the SigV4 ones (hash is the payload hash).
  */
 static int
-perform_once(struct s3_client *c, const struct s3_req *req,
-    const char *hash, struct s3_resp *resp, int *retryable,
-    struct s3_error *err)
+attempt_sign(struct s3_client *c, const struct s3_req *req,
+    const char *hash, struct attempt *at)
 {
 	struct sigv4_creds	 creds;
 	struct sigv4_request	 sr;
-	struct sigv4_signed	 sig;
-	struct curl_slist	*hl = NULL, *nl;
-	struct xfer		 x;
-	char			*host = NULL, *path = NULL, *base = NULL;
-	char			*q = NULL;
-	struct buf		 url = { 0 };
-	curl_off_t		 up = 0, down = 0;
-	long			 conns = 0;
-	CURLcode		 cc;
-	size_t			 i;
 	int			 rc;
 
-	memset(&sig, 0, sizeof(sig));
-	memset(&x, 0, sizeof(x));
-	*retryable = 0;
-	buf_free(&resp->body);
-	resp->status = 0;
-	resp->etag[0] = '\0';
-	resp->content_length = -1;
-	resp->retry_after_s = -1;
-
-	if (req->url != NULL) {
-		buf_adds(&url, req->url);
-		for (i = 0; i < req->nheaders; i++) {
-			rc = add_header(&hl, req->headers[i].name,
-			    req->headers[i].value);
-			if (rc != S3_OK)
-				goto fail;
-		}
-	} else {
-		rc = build_target(c, &c->ep, req->bucket, req->key, &host,
-		    &path, &base);
-		if (rc != S3_OK)
-			goto fail;
-		rc = S3_ENOMEM;
-		q = sigv4_canonical_query(req->query, req->nquery);
-		if (q == NULL)
-			goto fail;
-		buf_adds(&url, base);
-		if (q[0] != '\0') {
-			buf_adds(&url, "?");
-			buf_adds(&url, q);
-		}
-		creds.access_key = c->access_key;
-		creds.secret_key = c->secret_key;
-		creds.region = c->region;
-		creds.service = "s3";
-		creds.cache = &c->keycache;
-		memset(&sr, 0, sizeof(sr));
-		sr.method = req->method;
-		sr.host = host;
-		sr.path = path;
-		sr.query = req->query;
-		sr.nquery = req->nquery;
-		sr.headers = req->headers;
-		sr.nheaders = req->nheaders;
-		sr.payload_hash = hash;
-		rc = sigv4_sign_headers(&creds, &sr, time(NULL), &sig);
-		if (rc != SIGV4_OK) {
-			rc = rc == SIGV4_ENOMEM ? S3_ENOMEM : S3_EINVAL;
-			goto fail;
-		}
-		for (i = 0; i < req->nheaders; i++) {
-			rc = add_header(&hl, req->headers[i].name,
-			    req->headers[i].value);
-			if (rc != S3_OK)
-				goto fail;
-		}
-		rc = add_header(&hl, "x-amz-date", sig.amz_date);
-		if (rc == S3_OK)
-			rc = add_header(&hl, "x-amz-content-sha256",
-			    sig.content_sha256);
-		if (rc == S3_OK)
-			rc = add_header(&hl, "Authorization",
-			    sig.authorization);
-		if (rc != S3_OK)
-			goto fail;
+	rc = s3i_build_target(c, &c->ep, req->bucket, req->key, &at->host,
+	    &at->path, &at->base);
+	if (rc != S3_OK)
+		return rc;
+	at->q = sigv4_canonical_query(req->query, req->nquery);
+	if (at->q == NULL)
+		return S3_ENOMEM;
+	buf_adds(&at->url, at->base);
+	if (at->q[0] != '\0') {
+		buf_adds(&at->url, "?");
+		buf_adds(&at->url, at->q);
 	}
-	rc = S3_ENOMEM;
-	if (url.err)
-		goto fail;
-	/* No "Expect: 100-continue" round trip on uploads. */
-	nl = curl_slist_append(hl, "Expect:");
-	if (nl == NULL)
-		goto fail;
-	hl = nl;
+	creds.access_key = c->access_key;
+	creds.secret_key = c->secret_key;
+	creds.region = c->region;
+	creds.service = "s3";
+	creds.cache = &c->keycache;
+	memset(&sr, 0, sizeof(sr));
+	sr.method = req->method;
+	sr.host = at->host;
+	sr.path = at->path;
+	sr.query = req->query;
+	sr.nquery = req->nquery;
+	sr.headers = req->headers;
+	sr.nheaders = req->nheaders;
+	sr.payload_hash = hash;
+	rc = sigv4_sign_headers(&creds, &sr, time(NULL), &at->sig);
+	if (rc != SIGV4_OK)
+		return rc == SIGV4_ENOMEM ? S3_ENOMEM : S3_EINVAL;
+	rc = attempt_headers(req, at);
+	if (rc == S3_OK)
+		rc = add_header(&at->hl, "x-amz-date", at->sig.amz_date);
+	if (rc == S3_OK)
+		rc = add_header(&at->hl, "x-amz-content-sha256",
+		    at->sig.content_sha256);
+	if (rc == S3_OK)
+		rc = add_header(&at->hl, "Authorization",
+		    at->sig.authorization);
+	return rc;
+}
 
-	x.resp = resp;
-	x.body = req->body;
-	x.len = req->len;
-	x.max_bytes = req->max_bytes;
-	x.is_head = strcmp(req->method, "HEAD") == 0;
-
-	curl_easy_reset(c->curl);	/* keeps the connection cache */
-	c->curl_err[0] = '\0';
-	rc = S3_EINVAL;
-	if (curl_easy_setopt(c->curl, CURLOPT_URL, url.p) != CURLE_OK ||
+/* The options every attempt sets: URL, limits, headers, callbacks. */
+static int
+curl_common(struct s3_client *c, const struct s3_req *req,
+    struct attempt *at, struct xfer *x)
+{
+	if (curl_easy_setopt(c->curl, CURLOPT_URL, at->url.p) != CURLE_OK ||
 	    curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https") !=
 	    CURLE_OK ||
 	    curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
@@ -708,60 +632,66 @@ perform_once(struct s3_client *c, const struct s3_req *req,
 	    CURLE_OK ||
 	    curl_easy_setopt(c->curl, CURLOPT_USERAGENT, c->user_agent) !=
 	    CURLE_OK ||
-	    curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, hl) != CURLE_OK ||
+	    curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, at->hl) !=
+	    CURLE_OK ||
 	    curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_body) !=
 	    CURLE_OK ||
-	    curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &x) != CURLE_OK ||
+	    curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, x) != CURLE_OK ||
 	    curl_easy_setopt(c->curl, CURLOPT_HEADERFUNCTION, on_header) !=
 	    CURLE_OK ||
-	    curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, &x) != CURLE_OK ||
+	    curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, x) != CURLE_OK ||
 	    curl_easy_setopt(c->curl, CURLOPT_TCP_KEEPALIVE, 1L) != CURLE_OK)
-		goto fail;
+		return S3_EINVAL;
 	if (c->low_speed_time_s > 0 &&
 	    (curl_easy_setopt(c->curl, CURLOPT_LOW_SPEED_LIMIT, 1024L) !=
 	    CURLE_OK ||
 	    curl_easy_setopt(c->curl, CURLOPT_LOW_SPEED_TIME,
 	    c->low_speed_time_s) != CURLE_OK))
-		goto fail;
+		return S3_EINVAL;
 	if (req->follow &&
 	    (curl_easy_setopt(c->curl, CURLOPT_FOLLOWLOCATION, 1L) !=
 	    CURLE_OK ||
 	    curl_easy_setopt(c->curl, CURLOPT_MAXREDIRS, 5L) != CURLE_OK ||
 	    curl_easy_setopt(c->curl, CURLOPT_REDIR_PROTOCOLS_STR,
 	    "http,https") != CURLE_OK))
-		goto fail;
+		return S3_EINVAL;
+	return S3_OK;
+}
 
-	if (strcmp(req->method, "GET") == 0) {
-		if (curl_easy_setopt(c->curl, CURLOPT_HTTPGET, 1L) != CURLE_OK)
-			goto fail;
-	} else if (x.is_head) {
-		if (curl_easy_setopt(c->curl, CURLOPT_NOBODY, 1L) != CURLE_OK)
-			goto fail;
-	} else if (strcmp(req->method, "PUT") == 0 ||
-	    strcmp(req->method, "POST") == 0) {
-		/* Upload from memory; rewindable for retries and redirects. */
-		if (curl_easy_setopt(c->curl, CURLOPT_UPLOAD, 1L) != CURLE_OK ||
-		    curl_easy_setopt(c->curl, CURLOPT_READFUNCTION, on_read) !=
-		    CURLE_OK ||
-		    curl_easy_setopt(c->curl, CURLOPT_READDATA, &x) !=
-		    CURLE_OK ||
-		    curl_easy_setopt(c->curl, CURLOPT_SEEKFUNCTION, on_seek) !=
-		    CURLE_OK ||
-		    curl_easy_setopt(c->curl, CURLOPT_SEEKDATA, &x) !=
-		    CURLE_OK ||
-		    curl_easy_setopt(c->curl, CURLOPT_INFILESIZE_LARGE,
-		    (curl_off_t)req->len) != CURLE_OK ||
-		    curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST,
-		    req->method) != CURLE_OK)
-			goto fail;
-	} else {
-		if (curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST,
-		    req->method) != CURLE_OK)
-			goto fail;
-	}
+/* The options of req's method; uploads read from memory, rewindable. */
+static int
+curl_method(struct s3_client *c, const struct s3_req *req, struct xfer *x)
+{
+	if (strcmp(req->method, "GET") == 0)
+		return curl_easy_setopt(c->curl, CURLOPT_HTTPGET, 1L) !=
+		    CURLE_OK ? S3_EINVAL : S3_OK;
+	if (x->is_head)
+		return curl_easy_setopt(c->curl, CURLOPT_NOBODY, 1L) !=
+		    CURLE_OK ? S3_EINVAL : S3_OK;
+	if ((strcmp(req->method, "PUT") == 0 ||
+	    strcmp(req->method, "POST") == 0) &&
+	    (curl_easy_setopt(c->curl, CURLOPT_UPLOAD, 1L) != CURLE_OK ||
+	    curl_easy_setopt(c->curl, CURLOPT_READFUNCTION, on_read) !=
+	    CURLE_OK ||
+	    curl_easy_setopt(c->curl, CURLOPT_READDATA, x) != CURLE_OK ||
+	    curl_easy_setopt(c->curl, CURLOPT_SEEKFUNCTION, on_seek) !=
+	    CURLE_OK ||
+	    curl_easy_setopt(c->curl, CURLOPT_SEEKDATA, x) != CURLE_OK ||
+	    curl_easy_setopt(c->curl, CURLOPT_INFILESIZE_LARGE,
+	    (curl_off_t)req->len) != CURLE_OK))
+		return S3_EINVAL;
+	return curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST,
+	    req->method) != CURLE_OK ? S3_EINVAL : S3_OK;
+}
+
+/* The transfer's bytes and connections into the client's stats. */
+static void
+count_transfer(struct s3_client *c)
+{
+	curl_off_t	 up = 0, down = 0;
+	long		 conns = 0;
 
 	c->stats.requests++;
-	cc = curl_easy_perform(c->curl);
 	if (curl_easy_getinfo(c->curl, CURLINFO_SIZE_UPLOAD_T, &up) ==
 	    CURLE_OK && up > 0)
 		c->stats.bytes_sent += (uint64_t)up;
@@ -771,44 +701,101 @@ perform_once(struct s3_client *c, const struct s3_req *req,
 	if (curl_easy_getinfo(c->curl, CURLINFO_NUM_CONNECTS, &conns) ==
 	    CURLE_OK && conns > 0)
 		c->stats.connections += (uint64_t)conns;
+}
 
-	if (x.nomem) {
-		rc = S3_ENOMEM;
-		set_err(err, 0, "OutOfMemory", "out of memory reading body");
-		goto fail;
+/* What a finished transfer amounts to (see perform_once()). */
+static int
+transfer_result(struct s3_client *c, const struct s3_req *req, CURLcode cc,
+    const struct xfer *x, struct s3_resp *resp, int *retryable,
+    struct s3_error *err)
+{
+	if (x->nomem) {
+		s3i_set_err(err, 0, "OutOfMemory",
+		    "out of memory reading body");
+		return S3_ENOMEM;
 	}
-	if (x.too_big) {
-		rc = S3_ETOOBIG;
-		set_err(err, x.cur_status, "TooLarge",
+	if (x->too_big) {
+		s3i_set_err(err, x->cur_status, "TooLarge",
 		    "body larger than %zu bytes", req->max_bytes);
-		goto fail;
+		return S3_ETOOBIG;
 	}
 	if (cc != CURLE_OK) {
-		rc = S3_ENET;
 		*retryable = curl_retryable(cc);
-		set_err(err, 0, "NetworkError", "%s",
+		s3i_set_err(err, 0, "NetworkError", "%s",
 		    c->curl_err[0] ? c->curl_err : curl_easy_strerror(cc));
-		goto fail;
+		return S3_ENET;
 	}
 	if (curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE,
 	    &resp->status) != CURLE_OK || resp->status < 100) {
-		rc = S3_EPROTO;
-		set_err(err, 0, "BadResponse", "no HTTP status");
-		goto fail;
+		s3i_set_err(err, 0, "BadResponse", "no HTTP status");
+		return S3_EPROTO;
 	}
-	rc = S3_OK;
+	return S3_OK;
+}
+
+/*
+ * One attempt of req.  hash is the payload hash (signed mode).  Returns
+ * S3_OK when an HTTP answer arrived (any status, in resp), S3_ENET with
+ * *retryable set for transport failures, or another negative result.
+ */
+static int
+perform_once(struct s3_client *c, const struct s3_req *req,
+    const char *hash, struct s3_resp *resp, int *retryable,
+    struct s3_error *err)
+{
+	struct attempt		 at;
+	struct curl_slist	*nl;
+	struct xfer		 x;
+	CURLcode		 cc;
+	int			 rc;
+
+	memset(&at, 0, sizeof(at));
+	memset(&x, 0, sizeof(x));
+	*retryable = 0;
+	buf_free(&resp->body);
+	resp->status = 0;
+	resp->etag[0] = '\0';
+	resp->content_length = -1;
+	resp->retry_after_s = -1;
+
+	if (req->url != NULL) {
+		buf_adds(&at.url, req->url);
+		rc = attempt_headers(req, &at);
+	} else
+		rc = attempt_sign(c, req, hash, &at);
+	if (rc != S3_OK)
+		goto fail;
+	rc = S3_ENOMEM;
+	if (at.url.err)
+		goto fail;
+	/* No "Expect: 100-continue" round trip on uploads. */
+	nl = curl_slist_append(at.hl, "Expect:");
+	if (nl == NULL)
+		goto fail;
+	at.hl = nl;
+
+	x.resp = resp;
+	x.body = req->body;
+	x.len = req->len;
+	x.max_bytes = req->max_bytes;
+	x.is_head = strcmp(req->method, "HEAD") == 0;
+
+	curl_easy_reset(c->curl);	/* keeps the connection cache */
+	c->curl_err[0] = '\0';
+	rc = curl_common(c, req, &at, &x);
+	if (rc == S3_OK)
+		rc = curl_method(c, req, &x);
+	if (rc != S3_OK)
+		goto fail;
+	cc = curl_easy_perform(c->curl);
+	count_transfer(c);
+	rc = transfer_result(c, req, cc, &x, resp, retryable, err);
 fail:
 	if (rc == S3_EINVAL && err != NULL && err->code[0] == '\0')
-		set_err(err, 0, "InvalidArgument", "request refused");
+		s3i_set_err(err, 0, "InvalidArgument", "request refused");
 	if (rc == S3_ENOMEM && err != NULL && err->code[0] == '\0')
-		set_err(err, 0, "OutOfMemory", "out of memory");
-	curl_slist_free_all(hl);
-	sigv4_signed_free(&sig);
-	buf_free(&url);
-	free(host);
-	free(path);
-	free(base);
-	free(q);
+		s3i_set_err(err, 0, "OutOfMemory", "out of memory");
+	attempt_free(&at);
 	return rc;
 }
 
@@ -817,8 +804,8 @@ fail:
  * &amp; &lt; &gt; &quot; &apos; decoded, truncated to fit).  Returns 1 if
  * the element was found.
  */
-static int
-xml_text(const char *xml, const char *tag, char *out, size_t outsz)
+int
+s3i_xml_text(const char *xml, const char *tag, char *out, size_t outsz)
 {
 	char		 open[64], close[64];
 	const char	*s, *e;
@@ -878,7 +865,7 @@ http_error(const struct s3_req *req, const struct s3_resp *resp,
 {
 	char	 code[64], msg[256];
 
-	if (!xml_text(resp->body.p, "Code", code, sizeof(code)) ||
+	if (!s3i_xml_text(resp->body.p, "Code", code, sizeof(code)) ||
 	    code[0] == '\0') {
 		if (resp->status == 404)
 			(void)snprintf(code, sizeof(code), "%s",
@@ -890,11 +877,11 @@ http_error(const struct s3_req *req, const struct s3_resp *resp,
 			(void)snprintf(code, sizeof(code), "HTTP%ld",
 			    resp->status);
 	}
-	if (!xml_text(resp->body.p, "Message", msg, sizeof(msg)) ||
+	if (!s3i_xml_text(resp->body.p, "Message", msg, sizeof(msg)) ||
 	    msg[0] == '\0')
 		(void)snprintf(msg, sizeof(msg), "HTTP status %ld",
 		    resp->status);
-	set_err(err, resp->status, code, "%s", msg);
+	s3i_set_err(err, resp->status, code, "%s", msg);
 	return resp->status == 404 ? S3_ENOTFOUND : S3_EHTTP;
 }
 
@@ -902,8 +889,8 @@ http_error(const struct s3_req *req, const struct s3_resp *resp,
  * Run req with retries.  On S3_OK resp holds a 2xx answer; on failure err
  * says why.  Counts a failure in the stats.
  */
-static int
-perform(struct s3_client *c, const struct s3_req *req, struct s3_resp *resp,
+int
+s3i_perform(struct s3_client *c, const struct s3_req *req, struct s3_resp *resp,
     struct s3_error *err)
 {
 	char	 hash[SIGV4_HEX_SIZE] = "";
@@ -914,7 +901,7 @@ perform(struct s3_client *c, const struct s3_req *req, struct s3_resp *resp,
 	if (req->url == NULL &&
 	    sigv4_sha256_hex(req->len ? req->body : NULL, req->len, hash) !=
 	    SIGV4_OK) {
-		set_err(err, 0, "InvalidArgument", "cannot hash the body");
+		s3i_set_err(err, 0, "InvalidArgument", "cannot hash the body");
 		c->stats.failures++;
 		return S3_EINVAL;
 	}
@@ -941,8 +928,8 @@ perform(struct s3_client *c, const struct s3_req *req, struct s3_resp *resp,
 	return rc;
 }
 
-static void
-resp_free(struct s3_resp *resp)
+void
+s3i_resp_free(struct s3_resp *resp)
 {
 	buf_free(&resp->body);
 }
@@ -957,7 +944,7 @@ take_body(struct s3_resp *resp, unsigned char **data, size_t *len,
 
 	p = buf_take(&resp->body);
 	if (p == NULL) {
-		set_err(err, resp->status, "OutOfMemory", "out of memory");
+		s3i_set_err(err, resp->status, "OutOfMemory", "out of memory");
 		return S3_ENOMEM;
 	}
 	*data = (unsigned char *)p;
@@ -969,20 +956,20 @@ static int
 check_object_args(const char *bucket, const char *key, struct s3_error *err)
 {
 	clear_err(err);
-	if (!valid_bucket(bucket)) {
-		set_err(err, 0, "InvalidBucketName", "invalid bucket name");
+	if (!s3i_valid_bucket(bucket)) {
+		s3i_set_err(err, 0, "InvalidBucketName", "invalid bucket name");
 		return S3_EINVAL;
 	}
-	if (key != NULL && !valid_key(key)) {
-		set_err(err, 0, "KeyTooLongError", "key empty or too long");
+	if (key != NULL && !s3i_valid_key(key)) {
+		s3i_set_err(err, 0, "KeyTooLongError", "key empty or too long");
 		return S3_EINVAL;
 	}
 	return S3_OK;
 }
 
 /* A request of method on bucket (and key, or NULL), nothing else set. */
-static void
-req_init(struct s3_req *req, const char *method, const char *bucket,
+void
+s3i_req_init(struct s3_req *req, const char *method, const char *bucket,
     const char *key)
 {
 	memset(req, 0, sizeof(*req));
@@ -1005,8 +992,29 @@ object_req(const struct s3_client *c, struct s3_req *req, const char *method,
 		return S3_EINVAL;
 	rc = check_object_args(bucket, key, err);
 	if (rc == S3_OK)
-		req_init(req, method, bucket, key);
+		s3i_req_init(req, method, bucket, key);
 	return rc;
+}
+
+/* Append s to b with XML escaping. */
+void
+s3i_buf_add_xml(struct buf *b, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		switch (*s) {
+		case '&':
+			buf_adds(b, "&amp;");
+			break;
+		case '<':
+			buf_adds(b, "&lt;");
+			break;
+		case '>':
+			buf_adds(b, "&gt;");
+			break;
+		default:
+			buf_add(b, s, 1);
+		}
+	}
 }
 
 /* ---- public API ---------------------------------------------------- */
@@ -1039,7 +1047,8 @@ s3_client_new(const struct s3_config *cfg, struct s3_error *err)
 	if (cfg == NULL || cfg->access_key == NULL ||
 	    cfg->access_key[0] == '\0' || cfg->secret_key == NULL ||
 	    cfg->secret_key[0] == '\0') {
-		set_err(err, 0, "InvalidConfig", "access and secret key needed");
+		s3i_set_err(err, 0, "InvalidConfig",
+		    "access and secret key needed");
 		return NULL;
 	}
 	if (cfg->connect_timeout_ms <= 0 || cfg->timeout_ms <= 0 ||
@@ -1048,20 +1057,21 @@ s3_client_new(const struct s3_config *cfg, struct s3_error *err)
 	    cfg->retry_max_ms < cfg->retry_base_ms ||
 	    cfg->retry_max_ms > 600000 || cfg->multipart_threshold < 1 ||
 	    cfg->part_size < S3_MIN_PART) {
-		set_err(err, 0, "InvalidConfig", "timeouts, retries or part "
-		    "size out of range (was s3_config_init() called?)");
+		s3i_set_err(err, 0, "InvalidConfig", "timeouts, retries or "
+		    "part size out of range (was s3_config_init() called?)");
 		return NULL;
 	}
 	if ((cfg->region != NULL && (cfg->region[0] == '\0' ||
 	    strpbrk(cfg->region, "/ \t\r\n") != NULL)) ||
 	    (cfg->user_agent != NULL && strpbrk(cfg->user_agent, "\r\n") !=
 	    NULL)) {
-		set_err(err, 0, "InvalidConfig", "bad region or user agent");
+		s3i_set_err(err, 0, "InvalidConfig",
+		    "bad region or user agent");
 		return NULL;
 	}
 	c = calloc(1, sizeof(*c));
 	if (c == NULL) {
-		set_err(err, 0, "OutOfMemory", "out of memory");
+		s3i_set_err(err, 0, "OutOfMemory", "out of memory");
 		return NULL;
 	}
 	rc = endpoint_parse(cfg->endpoint, &c->ep);
@@ -1069,7 +1079,7 @@ s3_client_new(const struct s3_config *cfg, struct s3_error *err)
 		rc = endpoint_parse(cfg->public_endpoint ?
 		    cfg->public_endpoint : cfg->endpoint, &c->pub);
 	if (rc != S3_OK) {
-		set_err(err, 0, "InvalidConfig", "bad endpoint URL (want "
+		s3i_set_err(err, 0, "InvalidConfig", "bad endpoint URL (want "
 		    "http[s]://host[:port][/path])");
 		goto fail;
 	}
@@ -1081,7 +1091,7 @@ s3_client_new(const struct s3_config *cfg, struct s3_error *err)
 	c->curl = curl_easy_init();
 	if (c->region == NULL || c->access_key == NULL ||
 	    c->secret_key == NULL || c->user_agent == NULL || c->curl == NULL) {
-		set_err(err, 0, "OutOfMemory", "out of memory or libcurl "
+		s3i_set_err(err, 0, "OutOfMemory", "out of memory or libcurl "
 		    "failure");
 		goto fail;
 	}
@@ -1135,178 +1145,14 @@ put_single(struct s3_client *c, const char *bucket, const char *key,
 	struct s3_resp		 resp;
 	int			 rc;
 
-	req_init(&req, "PUT", bucket, key);
+	s3i_req_init(&req, "PUT", bucket, key);
 	req.headers = h;
 	req.nheaders = 1;
 	req.body = data;
 	req.len = len;
 	req.max_bytes = S3_ERRBODY_MAX;
-	rc = perform(c, &req, &resp, err);
-	resp_free(&resp);
-	return rc;
-}
-
-/* Append s to b with XML escaping. */
-static void
-buf_add_xml(struct buf *b, const char *s)
-{
-	for (; *s != '\0'; s++) {
-		switch (*s) {
-		case '&':
-			buf_adds(b, "&amp;");
-			break;
-		case '<':
-			buf_adds(b, "&lt;");
-			break;
-		case '>':
-			buf_adds(b, "&gt;");
-			break;
-		default:
-			buf_add(b, s, 1);
-		}
-	}
-}
-
-/* Multipart upload: initiate, parts, complete; abort on failure. */
-static int
-put_multipart(struct s3_client *c, const char *bucket, const char *key,
-    const unsigned char *data, size_t len, const char *ctype,
-    struct s3_error *err)
-{
-	struct sigv4_header	 h[1] = { { "Content-Type", ctype } };
-	struct sigv4_header	 hx[1] = { { "Content-Type",
-	    "application/xml" } };
-	struct sigv4_param	 q[2];
-	struct s3_req		 req;
-	struct s3_resp		 resp;
-	struct s3_error		 aerr;
-	struct buf		 xml = { 0 };
-	char			 upload_id[1024], num[24], code[64];
-	char			(*etags)[S3_ETAG_MAX] = NULL;
-	size_t			 psize, nparts, i, off, n;
-	int			 rc;
-
-	psize = c->part_size;
-	if (len / psize >= S3_MAX_PARTS)
-		psize = len / (S3_MAX_PARTS - 1) + 1;
-	nparts = (len + psize - 1) / psize;
-	if (nparts == 0)
-		nparts = 1;
-
-	/* Initiate. */
-	q[0].name = "uploads";
-	q[0].value = "";
-	req_init(&req, "POST", bucket, key);
-	req.query = q;
-	req.nquery = 1;
-	req.headers = h;
-	req.nheaders = 1;
-	req.max_bytes = S3_XMLBODY_MAX;
-	rc = perform(c, &req, &resp, err);
-	if (rc != S3_OK) {
-		resp_free(&resp);
-		return rc;
-	}
-	if (!xml_text(resp.body.p, "UploadId", upload_id, sizeof(upload_id)) ||
-	    upload_id[0] == '\0' || strlen(upload_id) >= sizeof(upload_id) - 1) {
-		resp_free(&resp);
-		set_err(err, resp.status, "BadResponse",
-		    "no UploadId in the initiate answer");
-		c->stats.failures++;
-		return S3_EPROTO;
-	}
-	resp_free(&resp);
-	c->stats.multipart_uploads++;
-
-	etags = calloc(nparts, sizeof(*etags));
-	if (etags == NULL) {
-		set_err(err, 0, "OutOfMemory", "out of memory");
-		rc = S3_ENOMEM;
-		goto abort;
-	}
-
-	/* Parts. */
-	for (i = 0, off = 0; i < nparts; i++, off += n) {
-		n = len - off < psize ? len - off : psize;
-		(void)snprintf(num, sizeof(num), "%zu", i + 1);
-		q[0].name = "partNumber";
-		q[0].value = num;
-		q[1].name = "uploadId";
-		q[1].value = upload_id;
-		req_init(&req, "PUT", bucket, key);
-		req.query = q;
-		req.nquery = 2;
-		req.body = data + off;
-		req.len = n;
-		req.max_bytes = S3_ERRBODY_MAX;
-		rc = perform(c, &req, &resp, err);
-		if (rc == S3_OK && resp.etag[0] == '\0') {
-			set_err(err, resp.status, "BadResponse",
-			    "no ETag for part %zu", i + 1);
-			c->stats.failures++;
-			rc = S3_EPROTO;
-		}
-		if (rc == S3_OK)
-			(void)snprintf(etags[i], sizeof(etags[i]), "%s",
-			    resp.etag);
-		resp_free(&resp);
-		if (rc != S3_OK)
-			goto abort;
-	}
-
-	/* Complete. */
-	buf_adds(&xml, "<CompleteMultipartUpload>");
-	for (i = 0; i < nparts; i++) {
-		(void)snprintf(num, sizeof(num), "%zu", i + 1);
-		buf_adds(&xml, "<Part><PartNumber>");
-		buf_adds(&xml, num);
-		buf_adds(&xml, "</PartNumber><ETag>");
-		buf_add_xml(&xml, etags[i]);
-		buf_adds(&xml, "</ETag></Part>");
-	}
-	buf_adds(&xml, "</CompleteMultipartUpload>");
-	if (xml.err) {
-		set_err(err, 0, "OutOfMemory", "out of memory");
-		rc = S3_ENOMEM;
-		goto abort;
-	}
-	q[0].name = "uploadId";
-	q[0].value = upload_id;
-	req_init(&req, "POST", bucket, key);
-	req.query = q;
-	req.nquery = 1;
-	req.headers = hx;
-	req.nheaders = 1;
-	req.body = (const unsigned char *)xml.p;
-	req.len = xml.len;
-	req.max_bytes = S3_XMLBODY_MAX;
-	rc = perform(c, &req, &resp, err);
-	/* S3 may report a failed completion inside a 200 answer. */
-	if (rc == S3_OK && resp.body.p != NULL &&
-	    strstr(resp.body.p, "<Error>") != NULL) {
-		if (!xml_text(resp.body.p, "Code", code, sizeof(code)))
-			(void)snprintf(code, sizeof(code), "InternalError");
-		set_err(err, resp.status, code,
-		    "multipart completion failed");
-		c->stats.failures++;
-		rc = S3_EHTTP;
-	}
-	resp_free(&resp);
-	if (rc == S3_OK)
-		goto done;
-abort:
-	/* Best effort; the original error is what the caller sees. */
-	q[0].name = "uploadId";
-	q[0].value = upload_id;
-	req_init(&req, "DELETE", bucket, key);
-	req.query = q;
-	req.nquery = 1;
-	req.max_bytes = S3_ERRBODY_MAX;
-	(void)perform(c, &req, &resp, &aerr);
-	resp_free(&resp);
-done:
-	buf_free(&xml);
-	free(etags);
+	rc = s3i_perform(c, &req, &resp, err);
+	s3i_resp_free(&resp);
 	return rc;
 }
 
@@ -1325,11 +1171,12 @@ s3_put(struct s3_client *c, const char *bucket, const char *key,
 	if (rc != S3_OK)
 		return rc;
 	if ((data == NULL && len > 0) || strpbrk(ct, "\r\n") != NULL) {
-		set_err(err, 0, "InvalidArgument", "bad data or content type");
+		s3i_set_err(err, 0, "InvalidArgument",
+		    "bad data or content type");
 		return S3_EINVAL;
 	}
 	if (len >= c->multipart_threshold && len > 0)
-		return put_multipart(c, bucket, key, data, len, ct, err);
+		return s3i_put_multipart(c, bucket, key, data, len, ct, err);
 	return put_single(c, bucket, key, data, len, ct, err);
 }
 
@@ -1351,10 +1198,10 @@ s3_get(struct s3_client *c, const char *bucket, const char *key,
 		return rc;
 	req.max_bytes = max_bytes;
 	req.notfound_code = "NoSuchKey";
-	rc = perform(c, &req, &resp, err);
+	rc = s3i_perform(c, &req, &resp, err);
 	if (rc == S3_OK)
 		rc = take_body(&resp, data, len, err);
-	resp_free(&resp);
+	s3i_resp_free(&resp);
 	return rc;
 }
 
@@ -1370,8 +1217,8 @@ s3_delete(struct s3_client *c, const char *bucket, const char *key,
 	if (rc != S3_OK)
 		return rc;
 	req.max_bytes = S3_ERRBODY_MAX;
-	rc = perform(c, &req, &resp, err);
-	resp_free(&resp);
+	rc = s3i_perform(c, &req, &resp, err);
+	s3i_resp_free(&resp);
 	return rc;
 }
 
@@ -1432,9 +1279,9 @@ s3_list(struct s3_client *c, const char *bucket, const char *token,
 	req.nquery = token != NULL && token[0] != '\0' ? 3 : 2;
 	req.max_bytes = S3_LIST_MAX;
 	req.notfound_code = "NoSuchBucket";
-	rc = perform(c, &req, &resp, err);
+	rc = s3i_perform(c, &req, &resp, err);
 	if (rc != S3_OK || resp.body.p == NULL) {
-		resp_free(&resp);
+		s3i_resp_free(&resp);
 		return rc;
 	}
 	for (p = strstr(resp.body.p, "<Contents>"); p != NULL;
@@ -1448,21 +1295,22 @@ s3_list(struct s3_client *c, const char *bucket, const char *token,
 			continue;	/* not a key we ever write */
 		memcpy(item, p, n);
 		item[n] = '\0';
-		if (!xml_text(item, "Key", key, sizeof(key)) || key[0] == '\0')
+		if (!s3i_xml_text(item, "Key", key, sizeof(key)) ||
+		    key[0] == '\0')
 			continue;
-		if (!xml_text(item, "LastModified", mod, sizeof(mod)))
+		if (!s3i_xml_text(item, "LastModified", mod, sizeof(mod)))
 			mod[0] = '\0';
 		if (fn(arg, key, iso_time(mod)) != 0)
 			break;
 	}
-	if (xml_text(resp.body.p, "IsTruncated", trunc, sizeof(trunc)) &&
-	    strcmp(trunc, "true") == 0 && !xml_text(resp.body.p,
+	if (s3i_xml_text(resp.body.p, "IsTruncated", trunc, sizeof(trunc)) &&
+	    strcmp(trunc, "true") == 0 && !s3i_xml_text(resp.body.p,
 	    "NextContinuationToken", next, nextlen)) {
-		set_err(err, resp.status, "MalformedXML",
+		s3i_set_err(err, resp.status, "MalformedXML",
 		    "a truncated listing without a continuation token");
 		rc = S3_EPROTO;
 	}
-	resp_free(&resp);
+	s3i_resp_free(&resp);
 	return rc;
 }
 
@@ -1478,17 +1326,17 @@ s3_head(struct s3_client *c, const char *bucket, const char *key,
 	if (rc != S3_OK)
 		return rc;
 	req.notfound_code = "NoSuchKey";
-	rc = perform(c, &req, &resp, err);
+	rc = s3i_perform(c, &req, &resp, err);
 	if (rc == S3_OK && len != NULL) {
 		if (resp.content_length < 0 ||
 		    (unsigned long long)resp.content_length > SIZE_MAX) {
-			set_err(err, resp.status, "BadResponse",
+			s3i_set_err(err, resp.status, "BadResponse",
 			    "no usable Content-Length");
 			rc = S3_EPROTO;
 		} else
 			*len = (size_t)resp.content_length;
 	}
-	resp_free(&resp);
+	s3i_resp_free(&resp);
 	return rc;
 }
 
@@ -1504,8 +1352,8 @@ s3_bucket_exists(struct s3_client *c, const char *bucket,
 	if (rc != S3_OK)
 		return rc;
 	req.notfound_code = "NoSuchBucket";
-	rc = perform(c, &req, &resp, err);
-	resp_free(&resp);
+	rc = s3i_perform(c, &req, &resp, err);
+	s3i_resp_free(&resp);
 	if (rc == S3_OK)
 		return 1;
 	if (rc == S3_ENOTFOUND) {
@@ -1536,11 +1384,11 @@ s3_create_bucket(struct s3_client *c, const char *bucket,
 		buf_adds(&xml, "<CreateBucketConfiguration xmlns=\""
 		    "http://s3.amazonaws.com/doc/2006-03-01/\">"
 		    "<LocationConstraint>");
-		buf_add_xml(&xml, c->region);
+		s3i_buf_add_xml(&xml, c->region);
 		buf_adds(&xml, "</LocationConstraint>"
 		    "</CreateBucketConfiguration>");
 		if (xml.err) {
-			set_err(err, 0, "OutOfMemory", "out of memory");
+			s3i_set_err(err, 0, "OutOfMemory", "out of memory");
 			return S3_ENOMEM;
 		}
 		req.headers = h;
@@ -1548,8 +1396,8 @@ s3_create_bucket(struct s3_client *c, const char *bucket,
 		req.body = (const unsigned char *)xml.p;
 		req.len = xml.len;
 	}
-	rc = perform(c, &req, &resp, err);
-	resp_free(&resp);
+	rc = s3i_perform(c, &req, &resp, err);
+	s3i_resp_free(&resp);
 	buf_free(&xml);
 	if (rc == S3_OK || err == NULL || err->status != 409)
 		return rc;
@@ -1563,78 +1411,6 @@ s3_create_bucket(struct s3_client *c, const char *bucket,
 		clear_err(err);
 	}
 	return rc;
-}
-
-/* Presign method on bucket/key for the public endpoint. */
-static char *
-presign(struct s3_client *c, const char *method, const char *bucket,
-    const char *key, const char *content_type, int expires_s, time_t now)
-{
-	struct sigv4_creds	 creds;
-	struct sigv4_presign	 p;
-	struct sigv4_header	 h[1];
-	char			*host = NULL, *path = NULL, *url = NULL;
-	char			*out = NULL;
-
-	if (c == NULL || !valid_bucket(bucket) || !valid_key(key) ||
-	    expires_s < 1 || expires_s > SIGV4_MAX_EXPIRES)
-		return NULL;
-	if (build_target(c, &c->pub, bucket, key, &host, &path, &url) !=
-	    S3_OK)
-		return NULL;
-	creds.access_key = c->access_key;
-	creds.secret_key = c->secret_key;
-	creds.region = c->region;
-	creds.service = "s3";
-	creds.cache = &c->keycache;
-	memset(&p, 0, sizeof(p));
-	p.method = method;
-	p.scheme = c->pub.scheme;
-	p.host = host;
-	p.path = path;
-	p.expires = expires_s;
-	if (content_type != NULL) {
-		h[0].name = "Content-Type";
-		h[0].value = content_type;
-		p.headers = h;
-		p.nheaders = 1;
-	}
-	out = sigv4_presign_url(&creds, &p, now, NULL);
-	free(host);
-	free(path);
-	free(url);
-	return out;
-}
-
-char *
-s3_presign_get(struct s3_client *c, const char *bucket, const char *key,
-    int expires_s, time_t now)
-{
-	return presign(c, "GET", bucket, key, NULL, expires_s, now);
-}
-
-char *
-s3_presign_put(struct s3_client *c, const char *bucket, const char *key,
-    const char *content_type, int expires_s, time_t now)
-{
-	return presign(c, "PUT", bucket, key, content_type, expires_s, now);
-}
-
-char *
-s3_object_url(struct s3_client *c, const char *bucket, const char *key,
-    int public)
-{
-	char	*host = NULL, *path = NULL, *url = NULL;
-
-	if (c == NULL || !valid_bucket(bucket) ||
-	    (key != NULL && !valid_key(key)))
-		return NULL;
-	if (build_target(c, public ? &c->pub : &c->ep, bucket, key, &host,
-	    &path, &url) != S3_OK)
-		return NULL;
-	free(host);
-	free(path);
-	return url;
 }
 
 /* An absolute http(s) URL without whitespace or control characters. */
@@ -1664,7 +1440,7 @@ s3_fetch_url(struct s3_client *c, const char *url, size_t max_bytes,
 	*len = 0;
 	clear_err(err);
 	if (!valid_url(url)) {
-		set_err(err, 0, "InvalidArgument", "not an http(s) URL");
+		s3i_set_err(err, 0, "InvalidArgument", "not an http(s) URL");
 		return S3_EINVAL;
 	}
 	memset(&req, 0, sizeof(req));
@@ -1672,10 +1448,10 @@ s3_fetch_url(struct s3_client *c, const char *url, size_t max_bytes,
 	req.url = url;
 	req.max_bytes = max_bytes;
 	req.follow = 1;
-	rc = perform(c, &req, &resp, err);
+	rc = s3i_perform(c, &req, &resp, err);
 	if (rc == S3_OK)
 		rc = take_body(&resp, data, len, err);
-	resp_free(&resp);
+	s3i_resp_free(&resp);
 	return rc;
 }
 
@@ -1692,7 +1468,7 @@ s3_put_url(struct s3_client *c, const char *url, const void *data,
 		return S3_EINVAL;
 	clear_err(err);
 	if (!valid_url(url) || (data == NULL && len > 0)) {
-		set_err(err, 0, "InvalidArgument", "bad URL or data");
+		s3i_set_err(err, 0, "InvalidArgument", "bad URL or data");
 		return S3_EINVAL;
 	}
 	memset(&req, 0, sizeof(req));
@@ -1707,8 +1483,8 @@ s3_put_url(struct s3_client *c, const char *url, const void *data,
 		req.headers = h;
 		req.nheaders = 1;
 	}
-	rc = perform(c, &req, &resp, err);
-	resp_free(&resp);
+	rc = s3i_perform(c, &req, &resp, err);
+	s3i_resp_free(&resp);
 	return rc;
 }
 
@@ -1721,29 +1497,4 @@ s3_client_stats(const struct s3_client *c, struct s3_stats *st)
 		memset(st, 0, sizeof(*st));
 	else
 		*st = c->stats;
-}
-
-const char *
-s3_strerror(int rc)
-{
-	switch (rc) {
-	case S3_OK:
-		return "success";
-	case S3_EINVAL:
-		return "invalid argument";
-	case S3_ENOMEM:
-		return "out of memory";
-	case S3_ENET:
-		return "network error";
-	case S3_EHTTP:
-		return "storage error";
-	case S3_ENOTFOUND:
-		return "not found";
-	case S3_ETOOBIG:
-		return "object too large";
-	case S3_EPROTO:
-		return "bad response from storage";
-	default:
-		return "unknown error";
-	}
 }

@@ -185,7 +185,4 @@ int		 s3_put_url(struct s3_client *, const char *url,
 
 void		 s3_client_stats(const struct s3_client *, struct s3_stats *);
 
-/* A short static description of an s3_result. */
-const char	*s3_strerror(int);
-
 #endif /* PRIMERKA_S3_H */

@@ -31,6 +31,7 @@
 #include <json-c/json.h>
 
 #include "config.h"
+#include "conftab.h"
 #include "image.h"
 #include "nsfw.h"
 #include "qc.h"
@@ -197,28 +198,20 @@ load_config(const char *path, struct qc_config *c, const char **model)
 {
 	struct config	*cfg;
 	char		 err[256];
-	const char	*v, *key;
-	size_t		 i;
+	const char	*v;
 
 	cfg = config_load(path, 0, err, sizeof(err));
 	if (cfg == NULL) {
 		fprintf(stderr, "primerka-qc: %s\n", err);
 		return -1;
 	}
-	for (i = 0;; i++) {
-		key = qc_config_key(i);
-		if (key == NULL)
-			break;
-		v = config_get(cfg, "qc", key, NULL);
-		if (v != NULL && qc_config_set(c, key, v) != 0) {
-			fprintf(stderr, "primerka-qc: %s: bad [qc] %s = %s\n",
-			    path, key, v);
-			config_free(cfg);
-			return -1;
-		}
+	if (conf_fill(cfg, CONF_TGT_QC, NULL, c, err, sizeof(err)) == -1) {
+		fprintf(stderr, "primerka-qc: %s: %s\n", path, err);
+		config_free(cfg);
+		return -1;
 	}
 	/* [qc] model, as the services read it. */
-	v = config_get(cfg, "qc", "model", NULL);
+	v = conf_get_set(cfg, CONF_QC_MODEL);
 	if (v != NULL && *model == NULL) {
 		*model = strdup(v);
 		if (*model == NULL) {

@@ -301,6 +301,26 @@ check "the API as ${dbname}_api welcomes a new user with the grant (user_touch a
 	grep -q "\"balance\":$($PSQL -c "SELECT coalesce(max(amount), -1) FROM ledger WHERE user_id = $U5")" <<<"$out"
 kill -TERM "$(cat "$TMP/role.pid")" 2>/dev/null
 
+echo "primerka-admin's command table"
+# Every command the usage lines name has a help line, and the other way
+# round; no command, or an unknown one, is the usage and exit 2.
+help=$(ADMIN help); rc=$?
+usage=$(ADMIN 2>&1); urc=$?
+names() { sed -n 's/^\(usage: \| *\)primerka-admin \([a-z-]*\).*/\2/p' | sort; }
+help_ok() {
+	[ "$rc" = 0 ] && [ -n "$usage" ] &&
+	[ "$(names <<<"$help" | grep -vx help)" = "$(names <<<"$usage")" ] &&
+	[ "$(grep -c '^        [a-z]' <<<"$help")" = "$(names <<<"$help" | wc -l)" ]
+}
+is_usage() { [ "$1" = 2 ] && [ "$2" = "$usage" ]; }
+check "help lists the commands of the usage, each with its help (rc $rc)" help_ok
+check "...no command: the usage on stderr, exit 2 ($urc)" grep -q "^usage: primerka-admin check-config" <<<"$usage"
+check "...exit status 2" [ "$urc" = 2 ]
+out=$(ADMIN frobnicate 2>&1); rc=$?
+check "...an unknown command: the same ($rc)" is_usage "$rc" "$out"
+out=$(ADMIN grant 1 2>&1); rc=$?
+check "...too few arguments: the same ($rc)" is_usage "$rc" "$out"
+
 echo "check-config"
 ADMIN_CC() { PRIMERKA_CONFIG="$1" "$ROOT/primerka-admin" check-config 2>&1; }
 out=$(ADMIN_CC "$PRIMERKA_CONFIG"); rc=$?
@@ -308,10 +328,12 @@ check "the stack's configuration passes (rc $rc)" [ "$rc:$out" = "0:configuratio
 # Each kind of problem, each reported by the key's name.
 { grep -v -e '^bot_token' -e '^access_key' "$PRIMERKA_CONFIG"
   printf '[s3]\nendpint = http://x\n[limits]\nphoto_min_side = 9999999\n[nonsense]\nkey = 1\n'
+  printf '[worker]\nlease = soon\n[log]\nrequests = some\n'
 } > "$TMP/bad.conf"
 out=$(ADMIN_CC "$TMP/bad.conf"); rc=$?
 for want in "s3.endpint: unknown key" "nonsense.key: unknown section" \
-    "telegram.bot_token: required" "s3.access_key: required" "photo_min_side"; do
+    "telegram.bot_token: required" "s3.access_key: required" "photo_min_side" \
+    "worker.lease: not an integer" "log.requests: one of all|writes|errors"; do
 	check "check-config reports $want (rc $rc)" bash -c '[ "$1" = 1 ] && grep -qF "$2" <<<"$3"' _ "$rc" "$want" "$out"
 done
 out=$(PRIMERKA_CONFIG="$TMP/bad.conf" "$ROOT/primerka.fcgi" --check-config 2>&1); rc=$?

@@ -39,6 +39,7 @@
 #include <json-c/json.h>
 
 #include "app.h"
+#include "conftab.h"
 #include "jsonv.h"
 #include "provider.h"
 #include "remote.h"
@@ -470,13 +471,12 @@ fal_free(struct provider *p)
  * strdup of it, or NULL with a message in err.
  */
 static char *
-model_id(struct app *a, const char *key, const char *def, char *err,
-    size_t errlen)
+model_id(struct app *a, enum conf_key k, char *err, size_t errlen)
 {
 	const char	*v, *s;
 	int		 segs = 1, prev_slash = 1;
 
-	v = config_get(a->cfg, FAL_SECTION, key, def);
+	v = conf_get(a->cfg, k);
 	for (s = v; *s != '\0'; s++) {
 		if (prev_slash && *s == '.')
 			break;		/* no "." or ".." segments */
@@ -494,8 +494,8 @@ model_id(struct app *a, const char *key, const char *def, char *err,
 		prev_slash = 0;
 	}
 	if (*s != '\0' || prev_slash || segs < 2 || s - v > 200) {
-		snprintf(err, errlen, "[fal] %s: a model id such as %s", key,
-		    def);
+		snprintf(err, errlen, "[fal] %s: a model id such as %s",
+		    confdefs[k].key, confdefs[k].def);
 		return NULL;
 	}
 	return strdup(v);
@@ -533,23 +533,21 @@ provider_fal_new(struct app *a, char *err, size_t errlen)
 		snprintf(err, errlen, "[fal]: %s", msg);
 		goto fail;
 	}
-	f->base = remote_base(config_get(a->cfg, FAL_SECTION, "base_url",
-	    "https://queue.fal.run"), NULL, "[fal] base_url", err, errlen);
+	f->base = remote_base(conf_get(a->cfg, CONF_FAL_BASE_URL), NULL,
+	    "[fal] base_url", err, errlen);
 	if (f->base == NULL)
 		goto fail;
-	f->auth = remote_auth("Key", config_get(a->cfg, FAL_SECTION,
-	    "api_key", NULL), "[fal] api_key", err, errlen);
+	f->auth = remote_auth("Key", conf_get(a->cfg, CONF_FAL_API_KEY),
+	    "[fal] api_key", err, errlen);
 	if (f->auth == NULL)
 		goto fail;
-	f->tryon_model = model_id(a, "tryon_model", "fal-ai/fashn/tryon/v1.6",
-	    err, errlen);
+	f->tryon_model = model_id(a, CONF_FAL_TRYON_MODEL, err, errlen);
 	if (f->tryon_model == NULL)
 		goto fail;
-	f->video_model = model_id(a, "video_model",
-	    "fal-ai/kling-video/v1/standard/image-to-video", err, errlen);
+	f->video_model = model_id(a, CONF_FAL_VIDEO_MODEL, err, errlen);
 	if (f->video_model == NULL)
 		goto fail;
-	d = config_get(a->cfg, FAL_SECTION, "video_duration", "5");
+	d = conf_get(a->cfg, CONF_FAL_VIDEO_DURATION);
 	if (strcmp(d, "5") != 0 && strcmp(d, "10") != 0 && d[0] != '\0') {
 		snprintf(err, errlen, "[fal] video_duration: 5 or 10 (or "
 		    "empty: not sent)");

@@ -61,6 +61,7 @@
 #include <json-c/json.h>
 
 #include "app.h"
+#include "conftab.h"
 #include "jsonv.h"
 #include "provider.h"
 #include "remote.h"
@@ -534,47 +535,41 @@ fashn_free(struct provider *p)
 	free(p);
 }
 
-/* [fashn] key, else the same key (or legacy) of [provider_http], else def. */
+/*
+ * [fashn] key k, else legacy (its [provider_http] name, CONF__MAX for
+ * none), else k's default.
+ */
 static const char *
-get(struct app *a, const char *key, const char *legacy, const char *def)
+get(struct app *a, enum conf_key k, enum conf_key legacy)
 {
 	const char	*v;
 
-	v = config_get(a->cfg, FASHN_SECTION, key, NULL);
-	if (v == NULL && legacy != NULL)
-		v = config_get(a->cfg, FASHN_LEGACY, legacy, NULL);
-	return v == NULL ? def : v;
+	v = conf_get_set(a->cfg, k);
+	if (v == NULL && legacy != CONF__MAX)
+		v = conf_get_set(a->cfg, legacy);
+	return v == NULL ? confdefs[k].def : v;
 }
 
 /*
- * [fashn] key into buf when it is one of the '|'-separated choices (""
- * always allowed when allow_empty); 0, or -1 with a message in err.
+ * [fashn] key k into buf when it is one of its choices (the table's; ""
+ * allowed when that is its default, meaning "not sent"); 0, or -1 with
+ * a message in err.
  */
 static int
-choice(struct app *a, const char *key, const char *legacy, const char *def,
-    const char *choices, int allow_empty, char *buf, size_t len, char *err,
-    size_t errlen)
+choice(struct app *a, enum conf_key k, enum conf_key legacy, char *buf,
+    size_t len, char *err, size_t errlen)
 {
-	const char	*v, *p;
-	size_t		 n;
+	const char	*v = get(a, k, legacy);
+	char		 msg[128];
 
-	v = get(a, key, legacy, def);
-	n = strlen(v);
-	if (n == 0 && allow_empty) {
-		buf[0] = '\0';
-		return 0;
+	if (conf_check(k, v, msg, sizeof(msg)) == -1 || strlen(v) >= len) {
+		snprintf(err, errlen, "[fashn] %s: one of %s%s",
+		    confdefs[k].key, confdefs[k].choices,
+		    confdefs[k].def[0] == '\0' ? " (or empty: not sent)" : "");
+		return -1;
 	}
-	for (p = choices; n > 0 && n < len; p += strcspn(p, "|") + 1) {
-		if (strncmp(p, v, n) == 0 && (p[n] == '|' || p[n] == '\0')) {
-			util_strlcpy(buf, v, len);
-			return 0;
-		}
-		if (p[strcspn(p, "|")] == '\0')
-			break;
-	}
-	snprintf(err, errlen, "[fashn] %s: one of %s%s", key, choices,
-	    allow_empty ? " (or empty: not sent)" : "");
-	return -1;
+	util_strlcpy(buf, v, len);
+	return 0;
 }
 
 struct provider *
@@ -612,14 +607,15 @@ provider_fashn_new(struct app *a, char *err, size_t errlen)
 		snprintf(err, errlen, "[fashn]: %s", msg);
 		goto fail;
 	}
-	base = remote_base(get(a, "base_url", "base_url",
-	    "https://api.fashn.ai/v1"), "/v1", "[fashn] base_url", err,
+	base = remote_base(get(a, CONF_FASHN_BASE_URL,
+	    CONF_PROVIDER_HTTP_BASE_URL), "/v1", "[fashn] base_url", err,
 	    errlen);
 	if (base == NULL)
 		goto fail;
 	f->run_url = remote_cat(base, "/v1/run", (char *)NULL);
 	f->status_url = remote_cat(base, "/v1/status/", (char *)NULL);
-	f->auth = remote_auth("Bearer", get(a, "api_key", "api_key", NULL),
+	f->auth = remote_auth("Bearer", get(a, CONF_FASHN_API_KEY,
+	    CONF_PROVIDER_HTTP_API_KEY),
 	    "[fashn] api_key", err, errlen);
 	if (f->auth == NULL)
 		goto fail;
@@ -627,34 +623,30 @@ provider_fashn_new(struct app *a, char *err, size_t errlen)
 		snprintf(err, errlen, "[fashn]: out of memory");
 		goto fail;
 	}
-	if (choice(a, "tryon_model", "model_name", "tryon-v1.6",
-	    "tryon-v1.6|tryon-max", 0, f->tryon_model,
-	    sizeof(f->tryon_model), err, errlen) == -1 ||
-	    choice(a, "mode", "mode", "", "performance|balanced|quality", 1,
-	    f->mode, sizeof(f->mode), err, errlen) == -1 ||
-	    choice(a, "garment_photo_type", NULL, "", "auto|flat-lay|model",
-	    1, f->photo_type, sizeof(f->photo_type), err, errlen) == -1 ||
-	    choice(a, "moderation_level", NULL, "",
-	    "conservative|permissive|none", 1, f->moderation,
+	if (choice(a, CONF_FASHN_TRYON_MODEL, CONF_PROVIDER_HTTP_MODEL_NAME,
+	    f->tryon_model, sizeof(f->tryon_model), err, errlen) == -1 ||
+	    choice(a, CONF_FASHN_MODE, CONF_PROVIDER_HTTP_MODE, f->mode,
+	    sizeof(f->mode), err, errlen) == -1 ||
+	    choice(a, CONF_FASHN_GARMENT_PHOTO_TYPE, CONF__MAX,
+	    f->photo_type, sizeof(f->photo_type), err, errlen) == -1 ||
+	    choice(a, CONF_FASHN_MODERATION_LEVEL, CONF__MAX, f->moderation,
 	    sizeof(f->moderation), err, errlen) == -1 ||
-	    choice(a, "output_format", NULL, "", "png|jpeg", 1, f->format,
+	    choice(a, CONF_FASHN_OUTPUT_FORMAT, CONF__MAX, f->format,
 	    sizeof(f->format), err, errlen) == -1 ||
-	    choice(a, "video_model", NULL, "image-to-video",
-	    "image-to-video", 0, f->video_model, sizeof(f->video_model), err,
-	    errlen) == -1 ||
-	    choice(a, "video_resolution", NULL, "", "480p|720p|1080p", 1,
+	    choice(a, CONF_FASHN_VIDEO_MODEL, CONF__MAX, f->video_model,
+	    sizeof(f->video_model), err, errlen) == -1 ||
+	    choice(a, CONF_FASHN_VIDEO_RESOLUTION, CONF__MAX,
 	    f->video_resolution, sizeof(f->video_resolution), err,
 	    errlen) == -1)
 		goto fail;
-	if (config_get_int(a->cfg, FASHN_SECTION, "seed", -1, -1,
-	    4294967295LL, &v) == -1) {
+	if (conf_get_int(a->cfg, CONF_FASHN_SEED, &v) == -1) {
 		snprintf(err, errlen, "[fashn] seed: 0..4294967295, or -1 "
 		    "for a random one");
 		goto fail;
 	}
 	f->seed = v;
-	if (config_get_int(a->cfg, FASHN_SECTION, "video_duration", 5, 5, 10,
-	    &v) == -1 || (v != 5 && v != 10)) {
+	if (conf_get_int(a->cfg, CONF_FASHN_VIDEO_DURATION, &v) == -1 ||
+	    (v != 5 && v != 10)) {
 		snprintf(err, errlen, "[fashn] video_duration: 5 or 10");
 		goto fail;
 	}

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "app.h"
+#include "conftab.h"
 #include "compose.h"
 #include "image.h"
 #include "log.h"
@@ -240,8 +241,8 @@ provider_local_new(struct app *a)
 	int64_t			 slots;
 
 	/* Slots as for a hosted API: 0 (the default) is unlimited. */
-	if (config_get_int(a->cfg, "provider_local", "max_concurrency", 0, 0,
-	    1000, &slots) == -1)
+	if (conf_get_int(a->cfg, CONF_PROVIDER_LOCAL_MAX_CONCURRENCY,
+	    &slots) == -1)
 		return NULL;
 	p = calloc(1, sizeof(*p));
 	c = calloc(1, sizeof(*c));

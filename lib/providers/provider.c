@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "conftab.h"
 #include "log.h"
 #include "provider.h"
 #include "util.h"
@@ -363,9 +364,9 @@ provider_new(struct app *a, char *err, size_t errlen)
 	rp->check = route_check;
 	rp->release = route_release;
 	rp->free = route_free;
-	dflt = config_get(a->cfg, "worker", "provider", "local");
-	t = config_get(a->cfg, "providers", "tryon", NULL);
-	an = config_get(a->cfg, "providers", "animate", NULL);
+	dflt = conf_get(a->cfg, CONF_WORKER_PROVIDER);
+	t = conf_get_set(a->cfg, CONF_PROVIDERS_TRYON);
+	an = conf_get_set(a->cfg, CONF_PROVIDERS_ANIMATE);
 	if (route_list(a, r, t != NULL ? t : dflt, t != NULL ?
 	    "[providers] tryon" : "[worker] provider", r->tryon, &r->ntryon,
 	    err, errlen) == -1 ||

@@ -26,6 +26,7 @@
 
 #include "app.h"
 #include "buf.h"
+#include "conftab.h"
 #include "jsonv.h"
 #include "log.h"
 #include "provider.h"
@@ -772,68 +773,22 @@ remote_hook_url(const struct remote_call *c)
 	    (char *)NULL);
 }
 
+/*
+ * The timing keys are in the configuration table (lib/conftab.c), once
+ * for every vendor section, with the same defaults.
+ */
 void
 remote_config_default(struct remote_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->connect_timeout_ms = 10000;
-	cfg->request_timeout_ms = 60000;
-	cfg->job_timeout_ms = 300000;
-	cfg->poll_min_ms = 1000;
-	cfg->poll_max_ms = 5000;
-	cfg->retry_base_ms = 500;
-	cfg->retry_max_ms = 30000;
-	cfg->max_retries = 4;
-	cfg->max_concurrency = 4;
+	conf_fill_defaults(CONF_TGT_REMOTE, NULL, cfg);
 }
-
-#define ROFF(f) offsetof(struct remote_config, f)
-
-/* The timing keys every vendor section has. */
-static const struct {
-	const char	*key;
-	int64_t		 min, max;
-	size_t		 off;
-	int		 is_int;	/* int rather than long */
-} timing_keys[] = {
-	{ "connect_timeout_ms", 1, 3600000, ROFF(connect_timeout_ms), 0 },
-	{ "request_timeout_ms", 1, 3600000, ROFF(request_timeout_ms), 0 },
-	{ "job_timeout_ms", 1, 86400000, ROFF(job_timeout_ms), 0 },
-	{ "poll_min_ms", 1, 600000, ROFF(poll_min_ms), 0 },
-	{ "poll_max_ms", 1, 600000, ROFF(poll_max_ms), 0 },
-	{ "retry_base_ms", 1, 600000, ROFF(retry_base_ms), 0 },
-	{ "retry_max_ms", 1, 3600000, ROFF(retry_max_ms), 0 },
-	{ "max_retries", 0, 20, ROFF(max_retries), 1 },
-	{ "max_concurrency", 0, 1000, ROFF(max_concurrency), 1 },
-};
 
 int
 remote_config_read(struct app *a, const char *section,
     struct remote_config *cfg, char *err, size_t errlen)
 {
-	size_t	 i;
-	int64_t	 v;
-
-	for (i = 0; i < sizeof(timing_keys) / sizeof(timing_keys[0]); i++) {
-		const char	*k = timing_keys[i].key;
-		char		*f = (char *)cfg + timing_keys[i].off;
-
-		if (config_get(a->cfg, section, k, NULL) == NULL)
-			continue;
-		if (config_get_int(a->cfg, section, k, 0,
-		    timing_keys[i].min, timing_keys[i].max, &v) == -1) {
-			snprintf(err, errlen, "[%s] %s: a number in "
-			    "%lld..%lld", section, k,
-			    (long long)timing_keys[i].min,
-			    (long long)timing_keys[i].max);
-			return -1;
-		}
-		if (timing_keys[i].is_int)
-			*(int *)(void *)f = (int)v;
-		else
-			*(long *)(void *)f = (long)v;
-	}
-	return 0;
+	return conf_fill(a->cfg, CONF_TGT_REMOTE, section, cfg, err, errlen);
 }
 
 struct remote *

@@ -175,8 +175,9 @@ char		*remote_hook_url(const struct remote_call *);
  * token, into id; 0, or -1 with err set (provider_error).  The caller
  * has checked the status.
  */
-int		 remote_read_id(struct remote_call *, const struct remote_resp *,
-		    const char *key, char *id, size_t idlen);
+int		 remote_read_id(struct remote_call *,
+		    const struct remote_resp *, const char *key, char *id,
+		    size_t idlen);
 
 /*
  * POST body to url with the retry policy and hand the final answer to

@@ -42,6 +42,7 @@
 #include <json-c/json.h>
 
 #include "app.h"
+#include "conftab.h"
 #include "jsonv.h"
 #include "provider.h"
 #include "remote.h"
@@ -510,15 +511,14 @@ rep_free(struct provider *p)
  * into m; 0, or -1 with a message in err.
  */
 static int
-model_read(struct app *a, const char *base, const char *key,
-    const char *def, const char *mapkey, const char *mapdef,
-    struct rep_model *m, char *err, size_t errlen)
+model_read(struct app *a, const char *base, enum conf_key k,
+    enum conf_key mapk, struct rep_model *m, char *err, size_t errlen)
 {
 	const char	*v, *colon, *s;
 	char		 name[160];
 	int		 slashes = 0;
 
-	v = config_get(a->cfg, REP_SECTION, key, def);
+	v = conf_get(a->cfg, k);
 	colon = strchr(v, ':');
 	if (util_strlcpy(name, v, sizeof(name)) >= sizeof(name))
 		goto bad;
@@ -545,11 +545,11 @@ model_read(struct app *a, const char *base, const char *key,
 		snprintf(err, errlen, "[replicate]: out of memory");
 		return -1;
 	}
-	return map_parse(config_get(a->cfg, REP_SECTION, mapkey, mapdef),
-	    mapkey, &m->inputs, err, errlen);
+	return map_parse(conf_get(a->cfg, mapk), confdefs[mapk].key,
+	    &m->inputs, err, errlen);
 bad:
 	snprintf(err, errlen, "[replicate] %s: owner/name or "
-	    "owner/name:version", key);
+	    "owner/name:version", confdefs[k].key);
 	return -1;
 }
 
@@ -586,9 +586,8 @@ provider_replicate_new(struct app *a, char *err, size_t errlen)
 		snprintf(err, errlen, "[replicate]: %s", msg);
 		goto fail;
 	}
-	base = remote_base(config_get(a->cfg, REP_SECTION, "base_url",
-	    "https://api.replicate.com/v1"), "/v1", "[replicate] base_url",
-	    err, errlen);
+	base = remote_base(conf_get(a->cfg, CONF_REPLICATE_BASE_URL), "/v1",
+	    "[replicate] base_url", err, errlen);
 	if (base == NULL)
 		goto fail;
 	f->get_url = remote_cat(base, "/v1/predictions/", (char *)NULL);
@@ -596,31 +595,26 @@ provider_replicate_new(struct app *a, char *err, size_t errlen)
 		snprintf(err, errlen, "[replicate]: out of memory");
 		goto fail;
 	}
-	f->auth = remote_auth("Bearer", config_get(a->cfg, REP_SECTION,
-	    "api_token", NULL), "[replicate] api_token", err, errlen);
+	f->auth = remote_auth("Bearer", conf_get(a->cfg,
+	    CONF_REPLICATE_API_TOKEN), "[replicate] api_token", err, errlen);
 	if (f->auth == NULL)
 		goto fail;
-	if (model_read(a, base, "tryon_model", "cuuupid/idm-vton:"
-	    "c871bb9b046607b680449ecbae55fd8c6d945e0a1948644bf2361b3d021d3ff4",
-	    "input_map", "photo=human_img, garment=garm_img, "
-	    "description=garment_des, category=category", &f->tryon, err,
-	    errlen) == -1 ||
-	    model_read(a, base, "video_model", "wan-video/wan-2.2-i2v-fast",
-	    "video_input_map", "image=image, prompt=prompt", &f->video, err,
-	    errlen) == -1 ||
-	    map_parse(config_get(a->cfg, REP_SECTION, "category_values",
-	    "tops=upper_body, bottoms=lower_body, one-pieces=dresses"),
-	    "category_values", &f->categories, err, errlen) == -1)
+	if (model_read(a, base, CONF_REPLICATE_TRYON_MODEL,
+	    CONF_REPLICATE_INPUT_MAP, &f->tryon, err, errlen) == -1 ||
+	    model_read(a, base, CONF_REPLICATE_VIDEO_MODEL,
+	    CONF_REPLICATE_VIDEO_INPUT_MAP, &f->video, err, errlen) == -1 ||
+	    map_parse(conf_get(a->cfg, CONF_REPLICATE_CATEGORY_VALUES),
+	    confdefs[CONF_REPLICATE_CATEGORY_VALUES].key, &f->categories,
+	    err, errlen) == -1)
 		goto fail;
-	if (config_get_int(a->cfg, REP_SECTION, "wait_seconds", 0, 0, 60,
-	    &w) == -1) {
+	if (conf_get_int(a->cfg, CONF_REPLICATE_WAIT_SECONDS, &w) == -1) {
 		snprintf(err, errlen, "[replicate] wait_seconds: 0 (off) to 60");
 		goto fail;
 	}
 	if (w > 0)
 		snprintf(f->prefer, sizeof(f->prefer), "Prefer: wait=%d",
 		    (int)w);
-	ca = config_get(a->cfg, REP_SECTION, "cancel_after", "");
+	ca = conf_get(a->cfg, CONF_REPLICATE_CANCEL_AFTER);
 	if (ca[0] != '\0') {
 		size_t n = strspn(ca, "0123456789hms");
 		if (n != strlen(ca) || n > 16 || ca[0] < '0' || ca[0] > '9') {
