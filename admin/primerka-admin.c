@@ -28,6 +28,7 @@
 #include "image.h"
 #include "ingest.h"
 #include "log.h"
+#include "providers/provider.h"
 #include "qc.h"
 #include "deletes.h"
 #include "retention.h"
@@ -413,7 +414,7 @@ cmd_check_config(struct app *a, int argc, char *argv[])
 	(void)argc;
 	(void)argv;
 	bad = confcheck_run("primerka-admin", CONFCHECK_API |
-	    CONFCHECK_WORKER, stdout);
+	    CONFCHECK_WORKER, provider_check, stdout);
 	if (bad > 0) {
 		fprintf(stderr, "primerka-admin: check-config: %d problem%s\n",
 		    bad, bad == 1 ? "" : "s");
@@ -822,12 +823,14 @@ command_run(const struct command *c, int argc, char *argv[])
 		usage();
 	if (c->needs == CMD_NONE)
 		return c->run(NULL, argc, argv);
+	/* Run by root: the secrets the units get (S3 keys, the bot token). */
+	confcheck_credentials();
 	if (app_init(&a, "primerka-admin", err, sizeof(err)) == -1) {
 		fprintf(stderr, "primerka-admin: %s\n", err);
 		return 1;
 	}
-	if (c->needs == CMD_DB && (app_open_db(&a, admin_tables) == -1 ||
-	    !db_ready(a.db)))
+	if (c->needs == CMD_DB && (app_open_db_as(&a, CONF_DATABASE_ADMIN_URL,
+	    admin_tables) == -1 || !db_ready(a.db)))
 		rc = fail("cannot reach the database");
 	else
 		rc = c->run(&a, argc, argv);

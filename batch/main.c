@@ -205,7 +205,7 @@ worker_loop(struct app *a, const struct opts *o, int index)
 	host[sizeof(host) - 1] = '\0';
 	snprintf(worker, sizeof(worker), "%s:%ld:%d", host, (long)getpid(),
 	    index);
-	if (app_open_db(a, batch_tables) == -1)
+	if (app_open_db_as(a, CONF_DATABASE_WORKER_URL, batch_tables) == -1)
 		return 1;
 	if (a->nsfw == NULL && app_load_nsfw(a, err, sizeof(err)) == -1) {
 		log_errx("NSFW model: %s", err);
@@ -417,14 +417,15 @@ follow_child(void *arg, int i)
 	_exit(worker_loop(f->app, f->o, i));
 }
 
-/* The metrics file ([worker] metrics_path), every 10 s. */
+/* The metrics file ([worker] metrics_path), every [metrics] cache_ttl
+ * seconds: the counters change no faster than a scraper reads them. */
 static void
 follow_tick(void *arg)
 {
 	struct follow	*f = arg;
 	static time_t	 last;
 
-	if (time(NULL) - last < 10)
+	if (time(NULL) - last < f->app->metrics_ttl)
 		return;
 	last = time(NULL);
 	(void)wm_write(conf_get(f->app->cfg, CONF_WORKER_METRICS_PATH),
@@ -505,7 +506,7 @@ main(int argc, char *argv[])
 		case 'C':
 			/* Every problem, by key; the units run it first. */
 			return confcheck_run("primerka-batch", CONFCHECK_WORKER,
-			    stderr) == 0 ? 0 : 1;
+			    provider_check, stderr) == 0 ? 0 : 1;
 		case 'b':
 			if (util_parse_i64(optarg, 1, 64, &o.batch) == -1)
 				usage();

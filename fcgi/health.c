@@ -13,6 +13,12 @@
 
 #define METRICS_LEN sizeof(((struct api_state *)0)->metrics)
 
+/*
+ * The table gauges' queries: each one an index scan of recent rows
+ * (job_events_at, jobs_ready, provider_alerts_at, jobs_results_finished,
+ * photos_created) or an index-only scan (db/026_metrics_indexes.sql);
+ * "the last hour" is the jobs with an event in it.
+ */
 const struct db_stmt health_statements[] = {
 	{ "health_ping", "SELECT 1", 0 },
 	{ "metrics_jobs",
@@ -25,13 +31,14 @@ const struct db_stmt health_statements[] = {
 	{ "metrics_stages",
 	  "SELECT status, count(*), coalesce(sum(secs), 0) FROM ("
 	  "SELECT status, extract(epoch FROM lead(at) OVER w - at) AS secs "
-	  "FROM job_events WHERE job_id IN (SELECT id FROM jobs WHERE "
-	  "updated_at > now() - interval '1 hour') WINDOW w AS "
+	  "FROM job_events WHERE job_id IN (SELECT job_id FROM job_events "
+	  "WHERE at > now() - interval '1 hour') WINDOW w AS "
 	  "(PARTITION BY job_id ORDER BY id)) s WHERE secs IS NOT NULL "
 	  "GROUP BY status", 0 },
 	{ "metrics_errors",
 	  "SELECT error_code, count(*) FROM jobs WHERE error_code IS NOT NULL "
-	  "AND updated_at > now() - interval '1 hour' GROUP BY error_code", 0 },
+	  "AND id IN (SELECT job_id FROM job_events WHERE at > now() - "
+	  "interval '1 hour') GROUP BY error_code", 0 },
 	/* Past their retention period and still stored: the sweep's
 	 * backlog (indexed by db/011_erasure.sql). */
 	{ "metrics_retention",
@@ -106,15 +113,16 @@ h_livez(struct req *r)
  * buf at *off (what does not fit is left out).
  */
 static void
-put_by(char *buf, size_t *off, const PGresult *res, const char *name,
-    const char *label, int col)
+put_by(char *buf, size_t len, size_t *off, const PGresult *res,
+    const char *name, const char *label, int col)
 {
 	int	 i, w;
 
 	for (i = 0; i < PQntuples(res); i++) {
-		w = snprintf(buf + *off, METRICS_LEN - *off, "%s{%s=\"%s\"} %s\n",
-		    name, label, PQgetvalue(res, i, 0), PQgetvalue(res, i, col));
-		if (w > 0 && (size_t)w < METRICS_LEN - *off)
+		w = snprintf(buf + *off, len - *off, "%s{%s=\"%s\"} %s\n",
+		    name, label, PQgetvalue(res, i, 0),
+		    PQgetvalue(res, i, col));
+		if (w > 0 && (size_t)w < len - *off)
 			*off += (size_t)w;
 	}
 }
@@ -147,7 +155,7 @@ put_file(char *buf, size_t *off, const char *path)
  * them), which the hourly sweep should have deleted.
  */
 static void
-put_retention(struct req *r, char *buf, size_t *off)
+put_retention(struct req *r, char *buf, size_t len, size_t *off)
 {
 	PGresult	*res;
 	int64_t		 pd, rd;
@@ -163,34 +171,37 @@ put_retention(struct req *r, char *buf, size_t *off)
 	if (db_run(r->app->db, "metrics_retention", 2, p, PGRES_TUPLES_OK,
 	    &res) != 0)
 		return;
-	w = snprintf(buf + *off, METRICS_LEN - *off,
+	w = snprintf(buf + *off, len - *off,
 	    "# HELP primerka_retention_overdue Objects more than a day past "
 	    "their retention period, by kind.\n"
 	    "# TYPE primerka_retention_overdue gauge\n"
 	    "primerka_retention_overdue{kind=\"photo\"} %s\n"
 	    "primerka_retention_overdue{kind=\"result\"} %s\n",
 	    PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
-	if (w > 0 && (size_t)w < METRICS_LEN - *off)
+	if (w > 0 && (size_t)w < len - *off)
 		*off += (size_t)w;
 	PQclear(res);
 }
 
-void
-h_metrics(struct req *r)
+/*
+ * The gauges that query tables (metrics_gauges()' fill): each query is
+ * indexed (db/026_metrics_indexes.sql) and runs once per [metrics]
+ * cache_ttl for the whole pool.
+ */
+static void
+table_gauges(void *arg, char *buf, size_t len, size_t *offp)
 {
+	struct req	*r = arg;
 	PGresult	*res;
-	char		*buf = r->state->metrics;
-	size_t		 off = 0;
+	size_t		 off = *offp;
 	int		 i, n;
 
 #define PUT(...) do {							\
-	int w_ = snprintf(buf + off, METRICS_LEN - off, __VA_ARGS__);	\
-	if (w_ > 0 && (size_t)w_ < METRICS_LEN - off)			\
+	int w_ = snprintf(buf + off, len - off, __VA_ARGS__);		\
+	if (w_ > 0 && (size_t)w_ < len - off)				\
 		off += (size_t)w_;					\
 } while (0)
 
-	PUT("# HELP primerka_up Whether the API answered.\n"
-	    "# TYPE primerka_up gauge\nprimerka_up 1\n");
 	if (db_run(r->app->db, "metrics_jobs", 0, NULL, PGRES_TUPLES_OK,
 	    &res) == 0) {
 		PUT("# HELP primerka_jobs Jobs by kind and status.\n"
@@ -216,7 +227,7 @@ h_metrics(struct req *r)
 	if (db_run(r->app->db, "metrics_stages", 0, NULL, PGRES_TUPLES_OK,
 	    &res) == 0) {
 		PUT("# HELP primerka_stage_seconds Time jobs spent in each "
-		    "status (jobs updated in the last hour).\n"
+		    "status (jobs with an event in the last hour).\n"
 		    "# TYPE primerka_stage_seconds summary\n");
 		n = PQntuples(res);
 		for (i = 0; i < n; i++)
@@ -229,25 +240,29 @@ h_metrics(struct req *r)
 	if (db_run(r->app->db, "metrics_errors", 0, NULL, PGRES_TUPLES_OK,
 	    &res) == 0) {
 		PUT("# HELP primerka_job_errors Jobs whose last error was code "
-		    "(updated in the last hour): provider_*, storage_error "
+		    "(with an event in the last hour): provider_*, storage_error "
 		    "(S3), photo_* ...\n# TYPE primerka_job_errors gauge\n");
-		put_by(buf, &off, res, "primerka_job_errors", "code", 1);
+		put_by(buf, len, &off, res, "primerka_job_errors", "code",
+		    1);
 		PQclear(res);
 	}
-	put_retention(r, buf, &off);
+	put_retention(r, buf, len, &off);
 	if (db_run(r->app->db, "metrics_purchases", 0, NULL, PGRES_TUPLES_OK,
 	    &res) == 0) {
 		PUT("# HELP primerka_purchases Token purchases by status "
 		    "(pending, paid, refunded).\n"
 		    "# TYPE primerka_purchases gauge\n");
-		put_by(buf, &off, res, "primerka_purchases", "status", 1);
+		put_by(buf, len, &off, res, "primerka_purchases", "status",
+		    1);
 		PUT("# HELP primerka_purchase_stars Telegram Stars of the "
 		    "purchases by status.\n"
 		    "# TYPE primerka_purchase_stars gauge\n");
-		put_by(buf, &off, res, "primerka_purchase_stars", "status", 2);
+		put_by(buf, len, &off, res, "primerka_purchase_stars",
+		    "status", 2);
 		PUT("# HELP primerka_purchase_tokens Tokens of the purchases "
 		    "by status.\n# TYPE primerka_purchase_tokens gauge\n");
-		put_by(buf, &off, res, "primerka_purchase_tokens", "status", 3);
+		put_by(buf, len, &off, res, "primerka_purchase_tokens",
+		    "status", 3);
 		PQclear(res);
 	}
 	if (db_run(r->app->db, "metrics_credits", 0, NULL, PGRES_TUPLES_OK,
@@ -256,7 +271,7 @@ h_metrics(struct req *r)
 		    "providers charged, in their own units (FASHN credits, "
 		    "Replicate seconds, fal requests).\n"
 		    "# TYPE primerka_provider_credits_total counter\n");
-		put_by(buf, &off, res, "primerka_provider_credits_total",
+		put_by(buf, len, &off, res, "primerka_provider_credits_total",
 		    "provider", 1);
 		PQclear(res);
 	}
@@ -272,8 +287,24 @@ h_metrics(struct req *r)
 			    PQgetvalue(res, i, 1), PQgetvalue(res, i, 2));
 		PQclear(res);
 	}
+#undef PUT
+	*offp = off;
+}
+
+void
+h_metrics(struct req *r)
+{
+	char		*buf = r->state->metrics;
+	size_t		 off = 0;
+	int		 w;
+
+	w = snprintf(buf, METRICS_LEN, "# HELP primerka_up Whether the API "
+	    "answered.\n# TYPE primerka_up gauge\nprimerka_up 1\n");
+	if (w > 0 && (size_t)w < METRICS_LEN)
+		off = (size_t)w;
+	metrics_gauges(buf, METRICS_LEN, &off, r->app->metrics_ttl,
+	    table_gauges, r);
 	metrics_write(buf, METRICS_LEN, &off, api_route_label);
 	put_file(buf, &off, conf_get(r->app->cfg, CONF_WORKER_METRICS_PATH));
-#undef PUT
 	resp_raw(r, 200, "text/plain; version=0.0.4", buf, off, NULL);
 }

@@ -297,7 +297,7 @@ main(int argc, char *argv[])
 		case 'C':
 			/* Every problem, by key; the unit runs it first. */
 			return confcheck_run("primerka.fcgi", CONFCHECK_API,
-			    stderr) == 0 ? 0 : 1;
+			    NULL, stderr) == 0 ? 0 : 1;
 		default:
 			usage();
 		}

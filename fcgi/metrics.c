@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "metrics.h"
 
@@ -23,6 +24,24 @@ struct route_metrics {
 static struct route_metrics	*shm;
 static size_t			 nslots;
 
+/*
+ * The table gauges' text, shared by the pool.  seq is odd while the
+ * text is rewritten (readers retry or fall back); busy_ms is taken by
+ * the one process that refreshes it (and taken over after BUSY_MS, in
+ * case that process died meanwhile).
+ */
+#define BUSY_MS		60000
+#define GAUGES_LEN	(64 * 1024)
+struct gauges {
+	uint64_t	 seq;
+	uint64_t	 refreshes;
+	int64_t		 at_ms;		/* CLOCK_MONOTONIC; 0: never */
+	int64_t		 busy_ms;	/* 0: free */
+	size_t		 len;
+	char		 text[GAUGES_LEN];
+};
+static struct gauges		*gshm;
+
 int
 metrics_init(size_t nroutes)
 {
@@ -36,6 +55,13 @@ metrics_init(size_t nroutes)
 		return -1;
 	}
 	shm = p;
+	p = mmap(NULL, sizeof(*gshm), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		gshm = NULL;
+		return -1;
+	}
+	gshm = p;
 	return 0;
 }
 
@@ -116,4 +142,91 @@ metrics_write(char *buf, size_t len, size_t *off,
 		PUT("primerka_http_request_duration_seconds_count{route=\"%s\"} "
 		    "%llu\n", label, (unsigned long long)v);
 	}
+}
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Copy the shared text to buf at *off: 0, or -1 (none yet, or torn). */
+static int
+gauges_copy(char *buf, size_t len, size_t *off)
+{
+	uint64_t	 s1, s2;
+	size_t		 n;
+	int		 try;
+
+	for (try = 0; try < 3; try++) {
+		s1 = __atomic_load_n(&gshm->seq, __ATOMIC_ACQUIRE);
+		if (s1 == 0 || (s1 & 1) != 0)
+			continue;
+		n = __atomic_load_n(&gshm->len, __ATOMIC_RELAXED);
+		if (n > len - *off)
+			return -1;
+		memcpy(buf + *off, gshm->text, n);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		s2 = __atomic_load_n(&gshm->seq, __ATOMIC_RELAXED);
+		if (s1 == s2) {
+			*off += n;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Run fill into the shared text (the caller holds busy_ms). */
+static void
+gauges_refresh(void (*fill)(void *, char *, size_t, size_t *), void *arg,
+    char *tmp, size_t tmplen)
+{
+	size_t	 n = 0;
+
+	fill(arg, tmp, tmplen, &n);
+	__atomic_add_fetch(&gshm->seq, 1, __ATOMIC_ACQ_REL);
+	memcpy(gshm->text, tmp, n);
+	__atomic_store_n(&gshm->len, n, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&gshm->seq, 1, __ATOMIC_RELEASE);
+	__atomic_add_fetch(&gshm->refreshes, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&gshm->at_ms, mono_ms(), __ATOMIC_RELEASE);
+}
+
+void
+metrics_gauges(char *buf, size_t len, size_t *off, int64_t ttl,
+    void (*fill)(void *, char *, size_t, size_t *), void *arg)
+{
+	static char	 tmp[GAUGES_LEN];
+	int64_t		 at, now, busy;
+
+	if (gshm == NULL) {
+		fill(arg, buf, len, off);
+		return;
+	}
+	now = mono_ms();
+	at = __atomic_load_n(&gshm->at_ms, __ATOMIC_ACQUIRE);
+	busy = __atomic_load_n(&gshm->busy_ms, __ATOMIC_ACQUIRE);
+	if ((at == 0 || now - at >= ttl * 1000) &&
+	    (busy == 0 || now - busy > BUSY_MS) &&
+	    __atomic_compare_exchange_n(&gshm->busy_ms, &busy, now, 0,
+	    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+		/* Another process may have refreshed it meanwhile. */
+		at = __atomic_load_n(&gshm->at_ms, __ATOMIC_ACQUIRE);
+		if (at == 0 || mono_ms() - at >= ttl * 1000)
+			gauges_refresh(fill, arg, tmp, sizeof(tmp));
+		__atomic_store_n(&gshm->busy_ms, 0, __ATOMIC_RELEASE);
+	}
+	/* Nothing shared yet (the first scrape while another refreshes):
+	 * this scrape computes its own. */
+	if (gauges_copy(buf, len, off) == -1)
+		fill(arg, buf, len, off);
+	PUT("# HELP primerka_metrics_gauge_refreshes_total Times the table "
+	    "gauges were computed ([metrics] cache_ttl apart at most).\n"
+	    "# TYPE primerka_metrics_gauge_refreshes_total counter\n"
+	    "primerka_metrics_gauge_refreshes_total %llu\n",
+	    (unsigned long long)__atomic_load_n(&gshm->refreshes,
+	    __ATOMIC_RELAXED));
 }

@@ -23,4 +23,15 @@ void	 metrics_observe(size_t route, int status, uint64_t usec);
 void	 metrics_write(char *buf, size_t len, size_t *off,
 	    const char *(*route_label)(size_t, char *, size_t));
 
+/*
+ * The gauges that query tables, computed at most once per ttl seconds
+ * for every process of the pool together: fill(arg, gbuf, glen, &goff)
+ * appends their text when the shared copy is older than ttl (and no
+ * other process is refreshing it), every other scrape gets the copy.
+ * Appends the text and primerka_metrics_gauge_refreshes_total (how many
+ * times fill ran) to buf at *off.
+ */
+void	 metrics_gauges(char *buf, size_t len, size_t *off, int64_t ttl,
+	    void (*fill)(void *, char *, size_t, size_t *), void *arg);
+
 #endif /* PRIMERKA_METRICS_H */

@@ -215,9 +215,18 @@ app_init(struct app *a, const char *prog, char *err, size_t errlen)
 int
 app_open_db(struct app *a, const struct db_stmt *const *tables)
 {
+	return app_open_db_as(a, CONF_DATABASE_URL, tables);
+}
+
+int
+app_open_db_as(struct app *a, enum conf_key key,
+    const struct db_stmt *const *tables)
+{
 	const char	*conninfo;
 
-	conninfo = conf_get(a->cfg, CONF_DATABASE_URL);
+	conninfo = conf_get(a->cfg, key);
+	if (conninfo == NULL)
+		conninfo = conf_get(a->cfg, CONF_DATABASE_URL);
 	a->db = db_open(conninfo, tables);
 	return a->db == NULL ? -1 : 0;
 }

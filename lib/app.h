@@ -11,6 +11,7 @@
 
 #include "auth.h"
 #include "config.h"
+#include "conftab.h"
 #include "db.h"
 #include "nsfw.h"
 #include "pose.h"
@@ -62,6 +63,8 @@ struct app {
 	int64_t			 quota_uploads_hour;
 	int64_t			 quota_pending_purchases;
 	int64_t			 quota_events_minute;
+	int64_t			 metrics_ttl;	/* [metrics] cache_ttl, seconds
+						   between table gauge runs */
 	struct qc_config	 qc;		/* [qc] thresholds */
 	int			 log_requests;	/* [log] requests: LOG_REQ_* */
 	struct nsfw_model	*nsfw;		/* loaded by app_load_nsfw() only */
@@ -92,8 +95,17 @@ int	 app_init(struct app *, const char *prog, char *err, size_t errlen);
  */
 int	 app_parse_packs(const char *s, struct app_pack *packs, int *n);
 
-/* Open this process's database connection with the given statements. */
+/* Open this process's database connection with the given statements,
+ * to [database] url (the API's role). */
 int	 app_open_db(struct app *, const struct db_stmt *const *tables);
+
+/*
+ * The same to [database] key when it is set (CONF_DATABASE_WORKER_URL: the
+ * worker's role, CONF_DATABASE_ADMIN_URL: the schema owner, for
+ * primerka-admin), else to [database] url.  0 or -1.
+ */
+int	 app_open_db_as(struct app *, enum conf_key key,
+	    const struct db_stmt *const *tables);
 
 /*
  * Load the NSFW network from [qc] model (default: the installed weights).

@@ -11,7 +11,6 @@
 #include "confcheck.h"
 #include "config.h"
 #include "conftab.h"
-#include "providers/provider.h"
 
 /* Where the shipped units load credentials from. */
 #define CONFCHECK_CREDENTIALS	"/etc/primerka/credentials"
@@ -107,11 +106,19 @@ check_production(const struct config *cfg, unsigned what, FILE *out)
 	return bad;
 }
 
+void
+confcheck_credentials(void)
+{
+	if (getenv("CREDENTIALS_DIRECTORY") == NULL &&
+	    access(CONFCHECK_CREDENTIALS, R_OK | X_OK) == 0)
+		setenv("CREDENTIALS_DIRECTORY", CONFCHECK_CREDENTIALS, 1);
+}
+
 int
-confcheck_run(const char *prog, unsigned what, FILE *out)
+confcheck_run(const char *prog, unsigned what, confcheck_worker_fn worker,
+    FILE *out)
 {
 	struct config	*cfg;
-	struct provider	*prov;
 	struct app	 a;
 	const char	*path = getenv("PRIMERKA_CONFIG");
 	char		 err[512];
@@ -119,11 +126,7 @@ confcheck_run(const char *prog, unsigned what, FILE *out)
 
 	if (path == NULL)
 		path = CONFIG_DEFAULT_PATH;
-	/* Run by hand (as root), outside the unit: the secrets the units
-	 * would load count as well. */
-	if (getenv("CREDENTIALS_DIRECTORY") == NULL &&
-	    access(CONFCHECK_CREDENTIALS, R_OK | X_OK) == 0)
-		setenv("CREDENTIALS_DIRECTORY", CONFCHECK_CREDENTIALS, 1);
+	confcheck_credentials();
 	cfg = config_load(path, 0, err, sizeof(err));
 	if (cfg == NULL) {
 		fprintf(out, "%s\n", err);
@@ -140,13 +143,10 @@ confcheck_run(const char *prog, unsigned what, FILE *out)
 		fprintf(out, "%s\n", err);
 		return bad + 1;
 	}
-	if (what & CONFCHECK_WORKER) {
-		prov = provider_new(&a, err, sizeof(err));
-		if (prov == NULL) {
-			fprintf(out, "%s\n", err);
-			bad++;
-		}
-		provider_free(prov);
+	if ((what & CONFCHECK_WORKER) && worker != NULL &&
+	    worker(&a, err, sizeof(err)) == -1) {
+		fprintf(out, "%s\n", err);
+		bad++;
 	}
 	app_free(&a);
 	return bad;

@@ -79,6 +79,10 @@
 const struct confdef confdefs[CONF__MAX] = {
 	[CONF_DATABASE_URL] = STR("database", "url",
 	    "postgresql:///primerka", 0),
+	/* The worker's role and the schema owner (primerka-admin); each
+	 * falls back to url when unset (app_open_db_as()). */
+	[CONF_DATABASE_WORKER_URL] = STR("database", "worker_url", NULL, 0),
+	[CONF_DATABASE_ADMIN_URL] = STR("database", "admin_url", NULL, 0),
 
 	[CONF_TELEGRAM_BOT_TOKEN] = SECRET("telegram", "bot_token", "", REQ),
 	[CONF_TELEGRAM_BOT_ID] = INT("telegram", "bot_id", 0, INT64_MAX, "0"),
@@ -305,6 +309,12 @@ const struct confdef confdefs[CONF__MAX] = {
 	    "debug|info|warn|error", 0),
 	[CONF_LOG_REQUESTS] = ENUM("log", "requests", "writes",
 	    "all|writes|errors", 0),
+
+	/* /metrics: the table gauges are computed once per this many
+	 * seconds for the whole pool (fcgi/metrics.c); the worker's file
+	 * is written as often (batch/wmetrics.c). */
+	[CONF_METRICS_CACHE_TTL] = APPINT("metrics", "cache_ttl", 1, 3600,
+	    "10", metrics_ttl),
 };
 
 const char *const conf_type_names[CONF_T__MAX] = {

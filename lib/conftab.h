@@ -31,6 +31,8 @@
 /* Every key, CONF_<SECTION>_<KEY>; confdefs[] is indexed by it. */
 enum conf_key {
 	CONF_DATABASE_URL = 0,
+	CONF_DATABASE_WORKER_URL,
+	CONF_DATABASE_ADMIN_URL,
 
 	CONF_TELEGRAM_BOT_TOKEN,
 	CONF_TELEGRAM_BOT_ID,
@@ -166,6 +168,8 @@ enum conf_key {
 
 	CONF_LOG_LEVEL,
 	CONF_LOG_REQUESTS,
+
+	CONF_METRICS_CACHE_TTL,
 
 	CONF__MAX
 };

@@ -48,6 +48,9 @@ pg_paths() {
 	PG_LOG=$PG_BASE/postgres.log
 	[ "$PG_BASE" = "$PRIMERKA_VAR" ] && PG_LOG=$LOGDIR/postgres.log
 	DATABASE_URL="postgresql://primerka@/primerka?host=$PG_RUN"
+	# The services' least-privilege roles (db/018_roles.sql).
+	API_DATABASE_URL="postgresql://primerka_api@/primerka?host=$PG_RUN"
+	WORKER_DATABASE_URL="postgresql://primerka_worker@/primerka?host=$PG_RUN"
 }
 pg_paths
 CONF=$PRIMERKA_VAR/primerka.conf

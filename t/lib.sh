@@ -97,6 +97,21 @@ new_tryon() {
 	jget .id
 }
 
+# metrics_until ERE [SECONDS]: scrape /metrics into $m until a line
+# matches ERE (the table gauges are computed once per [metrics]
+# cache_ttl, 2 s on the stack), for up to SECONDS (default 8).
+metrics_until() {
+	local i
+	for i in $(seq 1 $((${2:-8} * 4))); do
+		m=$(curl -sS "${PRIMERKA_URL%/}/metrics")
+		grep -qE "$1" <<<"$m" && return 0
+		sleep 0.25
+	done
+	return 1
+}
+# The counter of table gauge runs in the scrape $1.
+gauge_runs() { sed -n 's/^primerka_metrics_gauge_refreshes_total //p' <<<"$1"; }
+
 summary() {
 	echo "$pass passed, $fail failed"
 	[ "$fail" = 0 ]

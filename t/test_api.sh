@@ -267,7 +267,7 @@ post429 "analytics events over the per-minute quota" /events -H "$JSON" --data "
 check "...none recorded" [ "$(db "SELECT count(*) FROM events WHERE user_id = $UQ")" = 0 ]
 
 echo "metrics"
-m=$(curl -sS "${PRIMERKA_URL%/}/metrics")
+metrics_until '^primerka_job_errors\{code="cancelled"\} [1-9]'
 check "requests counted by route and class" grep -q '^primerka_http_requests_total{route="POST /api/v1/outfits",code="4xx"} [1-9]' <<<"$m"
 check "latency histogram per route" grep -q '^primerka_http_request_duration_seconds_bucket{route="GET /api/v1/me",le="+Inf"} [1-9]' <<<"$m"
 check "queue depth and age" grep -q '^primerka_queue_oldest_seconds ' <<<"$m"
@@ -280,6 +280,40 @@ check "the worker's jobs finished, by outcome" wm_seen
 check "...time per stage" grep -qE '^primerka_worker_stage_seconds_count\{stage="VALIDATING"\} [1-9]' <<<"$m"
 check "the retention backlog, by kind" grep -qE '^primerka_retention_overdue\{kind="photo"\} [0-9]+$' <<<"$m"
 check "...slots in use and processes" bash -c 'grep -q "^primerka_worker_slots_busy [0-9]" <<<"$1" && grep -q "^primerka_worker_processes [1-9]" <<<"$1"' _ "$m"
+# The table gauges run once per [metrics] cache_ttl (2 s here) for the
+# whole pool: right after a scrape that ran them, a new row does not show
+# and the run counter stays; after the TTL both move.
+ttl=$(sed -n '/^\[metrics\]/,/^\[/s/^cache_ttl = //p' "$PRIMERKA_CONFIG")
+r0=$(gauge_runs "$(curl -sS "${PRIMERKA_URL%/}/metrics")")
+for _ in $(seq 1 40); do
+	a=$(curl -sS "${PRIMERKA_URL%/}/metrics"); ra=$(gauge_runs "$a")
+	[ "${ra:-0}" -gt "${r0:-0}" ] && break
+	sleep 0.1
+done
+t0=$(date +%s%N)
+db "INSERT INTO job_credits (provider, ref, credits) VALUES ('cachecheck', 'cachecheck', 7)" >/dev/null
+b=$(curl -sS "${PRIMERKA_URL%/}/metrics"); c=$(curl -sS "${PRIMERKA_URL%/}/metrics")
+within=$(( ($(date +%s%N) - t0) / 1000000 < ${ttl:-0} * 1000 - 500 ))
+check "the table gauges ran (counter $r0 -> $ra)" [ "${ra:-0}" -gt "${r0:-0}" ]
+check "two more scrapes within the TTL ($ttl s) run them no more (counter $ra, $(gauge_runs "$b"), $(gauge_runs "$c"))" \
+	[ "$within:$(gauge_runs "$b"):$(gauge_runs "$c")" = "1:$ra:$ra" ]
+check "...and show the cached figures (no new row)" \
+	bash -c '! grep -q "provider=\"cachecheck\"" <<<"$1$2"' _ "$b" "$c"
+metrics_until '^primerka_provider_credits_total\{provider="cachecheck"\} 7(\.0*)?$' $((ttl + 4))
+rn=$(gauge_runs "$m")
+check "after the TTL they run again and show it (counter $rn)" \
+	bash -c '[ "$2" -gt "$3" ] && grep -qE "provider=\"cachecheck\"\} 7(\.0*)?$" <<<"$1"' _ "$m" "${rn:-0}" "$ra"
+db "DELETE FROM job_credits WHERE provider = 'cachecheck'" >/dev/null
+
+echo "transport"
+# nginx keeps its FastCGI connections to the pool open between requests
+# (fastcgi_keep_conn, upstream keepalive): after a few requests one at a
+# time, the pool's socket still has connected peers.  Without keep_conn
+# nginx closes each one after its answer.
+for _ in 1 2 3 4 5; do req GET /me -H "$HU"; done
+sock=$PRIMERKA_VAR/run/primerka.sock
+kept=$(awk -v p="$sock" '$NF == p && $6 == "03"' /proc/net/unix | wc -l)
+check "nginx keeps FastCGI connections open between requests ($kept held)" [ "$kept" -ge 1 ]
 
 echo "rate limit"
 # One curl, 32 connections at once: fast enough to exceed the limit even

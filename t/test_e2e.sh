@@ -11,6 +11,18 @@ AUTH1="Authorization: tma $("$ROOT/scripts/dev-initdata" $U1 --lang en)"
 AUTH1RU="Authorization: tma $("$ROOT/scripts/dev-initdata" $U1 --lang ru)"
 AUTH2="Authorization: tma $("$ROOT/scripts/dev-initdata" $U2 --lang en)"
 
+echo "the demo catalogue's artwork notice"
+# As Debian's copyright file for tuxpaint-stamps-default states it (the
+# "Files: *" stanza): the holder and the licence, on every demo outfit.
+cf=/usr/share/doc/tuxpaint-stamps-default/copyright
+holder=$(awk '/^Files: \*$/ { f = 1; next } /^$/ { f = 0 } f && /^Copyright:/ { sub(/^Copyright: */, ""); print; exit }' "$cf")
+lic=$(awk '/^Files: \*$/ { f = 1; next } /^$/ { f = 0 } f && /^License:/ { sub(/^License: */, ""); print; exit }' "$cf")
+demo=$(db "SELECT count(*) FROM outfits o JOIN shops s ON s.id = o.shop_id WHERE s.name = 'Demo Boutique'")
+noted=$(db "SELECT count(*) FROM outfits o JOIN shops s ON s.id = o.shop_id WHERE s.name = 'Demo Boutique' AND strpos(o.description, 'Copyright $holder. Licence: $lic, version 2 or (at your option) any later version') > 0")
+check "every demo outfit carries the Debian copyright line and licence ($noted of $demo; $holder, $lic)" \
+	[ -n "$holder" ] -a "$lic" = GPL-2 -a "$demo" -gt 0 -a "$noted" = "$demo"
+check "...as does the demo manifest" grep -qF "Copyright $holder. Licence: $lic" "$PRIMERKA_VAR/demo/MANIFEST.tsv"
+
 echo "auth"
 req GET /me
 check "no Authorization -> 401 JSON" [ "$code" = 401 ]

@@ -279,6 +279,16 @@ for who in api worker; do
 	out=$(psql -qtAX "$url" -c "SELECT ledger_credit($U3, 'grant', 1000, 'x')" 2>&1)
 	check "...nor call ledger_credit()" grep -q "permission denied" <<<"$out"
 done
+# Writes are exactly db/025_role_writes.sql's rows: the API may not
+# record provider charges (the worker's), and a migrate run names no
+# table left without rows (which the services could then only read).
+out=$(psql -qtAX "$API_URL" -c "INSERT INTO job_credits (provider, ref, credits) VALUES ('x', 'x', 1)" 2>&1)
+check "the API role cannot record a provider charge" grep -q "permission denied" <<<"$out"
+out=$(psql -qtAX "$WRK_URL" -c "INSERT INTO shops (name) VALUES ('x')" 2>&1)
+check "...the worker role cannot make a shop" grep -q "permission denied" <<<"$out"
+out=$(PRIMERKA_DATABASE_URL="$PRIMERKA_DATABASE_URL" "$ROOT/scripts/migrate" 2>&1)
+check "every table's writes are granted to a role or kept for the owner (migrate: ${out:0:200})" \
+	bash -c '! grep -q "has no rows in role_writes" <<<"$1"' _ "$out"
 user_with_photo $((470000000 + n))
 b0=$($PSQL -c "SELECT balance FROM users WHERE id = $U")
 pause_stack_worker

@@ -73,6 +73,22 @@ check "the site serves the installed Mini App" \
 check "the Mini App, the migrations, the model" \
 	test -f "$R/usr/share/primerka/web/index.html" -a -f "$R/usr/share/primerka/db/001_init.sql" \
 	-a -s "$R/usr/share/primerka/nsfw_mobilenet_v2.bin"
+check "the pose models" test -s "$R/usr/share/primerka/pose_detection.tflite" \
+	-a -s "$R/usr/share/primerka/pose_landmark_full.tflite"
+# Every model file shipped has its own stanza in the package's copyright
+# file (the models' licences are not the code's).
+uncovered=""
+for m in "$R"/usr/share/primerka/*.bin "$R"/usr/share/primerka/*.tflite; do
+	[ -e "$m" ] || continue
+	grep -qE "^Files:.* models/$(basename "$m")( |$)" "$R/usr/share/doc/primerka/copyright" ||
+		uncovered="$uncovered $(basename "$m")"
+done
+check "the copyright file has a stanza for every model file${uncovered:+ (not:$uncovered)}" \
+	[ -z "$uncovered" ]
+check "...with their licences, Expat for the NSFW weights and Apache-2.0 for the pose models" \
+	bash -c 'awk "/^Files: models\/nsfw/ { f = 1 } f && /^License:/ { print; exit }" "$1" | grep -q Expat &&
+	    awk "/^Files: models\/pose/ { f = 1 } f && /^License:/ { print; exit }" "$1" | grep -q Apache-2.0' \
+	    _ "$R/usr/share/doc/primerka/copyright"
 conffiles=$(in_root dpkg-query -W -f='${Conffiles}' primerka)
 check "the config and the nginx site are conffiles" \
 	bash -c 'grep -q " /etc/primerka/primerka.conf " <<<"$1" && grep -q " /etc/nginx/sites-available/primerka " <<<"$1"' _ "$conffiles"

@@ -256,9 +256,14 @@ req GET "/ledger?limit=2" -H "$HW"
 check "the buyer's token history shows the refund after the purchase ($(jq -c '[.items[] | [.kind, .amount]]' <<<"$body"))" \
 	[ "$(jq -c '[.items[] | [.kind, .amount, .job]]' <<<"$body")" = '[["refund",-100,null],["purchase",100,null]]' ]
 
-m=$(curl -sS "${PRIMERKA_URL%/}/metrics")
+# The table gauges are cached for [metrics] cache_ttl: wait for a fresh run.
 want=$(db "SELECT string_agg(format('primerka_purchases{status=\"%s\"} %s', status, n), ' ' ORDER BY status) FROM (SELECT status, count(*) n FROM purchases GROUP BY status) s")
-got=$(grep '^primerka_purchases{' <<<"$m" | sort | tr '\n' ' ' | sed 's/ $//')
+for _ in $(seq 1 32); do
+	m=$(curl -sS "${PRIMERKA_URL%/}/metrics")
+	got=$(grep '^primerka_purchases{' <<<"$m" | sort | tr '\n' ' ' | sed 's/ $//')
+	[ "$got" = "$want" ] && break
+	sleep 0.25
+done
 check "/metrics counts purchases by status ($got)" [ "$got" = "$want" ]
 check "...with their stars" grep -q '^primerka_purchase_stars{status="refunded"} [1-9]' <<<"$m"
 

@@ -188,8 +188,7 @@ check "FAILED provider_unavailable at once (got $(state "$job"))" [ "$(state "$j
 check "one submission, no retry" [ "$(stat "$FASHN" '.submits[$k] // 0')" = 1 ]
 check "not charged" [ "$(debits "$job"):$(balance)" = "0:$b0" ]
 check "an operator alert in the log" grep -q '"alert":"out_of_credits"' "$TMP/worker.log"
-m=$(curl -sS "${PRIMERKA_URL%/}/metrics")
-check "and in /metrics" grep -q 'primerka_provider_alerts{provider="fashn",kind="out_of_credits"} [1-9]' <<<"$m"
+check "and in /metrics" metrics_until 'primerka_provider_alerts\{provider="fashn",kind="out_of_credits"\} [1-9]'
 check "the user is told to come back later" grep -q "not available right now" <<<"$(message "$job")"
 
 echo "FASHN: an input URL expired before FASHN fetched it (ImageLoadError)"
@@ -294,7 +293,7 @@ check "402: FAILED provider_unavailable (got $(state "$job"))" [ "$(state "$job"
 unset PRIMERKA_PROVIDERS_TRYON PRIMERKA_PROVIDERS_ANIMATE
 
 echo "credits for the operator"
-m=$(curl -sS "${PRIMERKA_URL%/}/metrics")
+metrics_until '^primerka_provider_credits_total\{provider="fal"\} [1-9]'
 check "/metrics: primerka_provider_credits_total for fashn and fal" \
 	[ "$(grep -cE '^primerka_provider_credits_total\{provider="(fashn|fal)"\} [1-9]' <<<"$m")" = 2 ]
 "$ROOT/primerka-admin" stats 2 >"$TMP/stats.txt" 2>&1

@@ -138,6 +138,62 @@ tu_fixture(const char *srcdir, const char *name)
 	return p;
 }
 
+/*
+ * Every emulator this test started and has not reaped: stopped by
+ * tu_node_stop(), and by the exit handler and the watchdog whatever path
+ * the test leaves by (a suite that returns early, a failed start).
+ */
+#define TU_NODE_MAX	8
+static pid_t	 node_pids[TU_NODE_MAX];
+static int	 node_atexit;
+
+static void
+node_forget(pid_t pid)
+{
+	int	 i;
+
+	for (i = 0; i < TU_NODE_MAX; i++)
+		if (node_pids[i] == pid)
+			node_pids[i] = 0;
+}
+
+/*
+ * Kill a child's process group: SIGTERM, up to 5 s for the child to end,
+ * then SIGKILL to whatever is left of the group (anything the emulator
+ * started), before the child is reaped so that its id is not reused.
+ */
+static void
+node_kill(pid_t pid)
+{
+	siginfo_t	 si;
+	int		 st, i;
+
+	if (pid <= 0)
+		return;
+	(void)kill(-pid, SIGTERM);
+	(void)kill(pid, SIGTERM);
+	for (i = 0; i < 500; i++) {
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG |
+		    WNOWAIT) == -1 || si.si_pid == pid)
+			break;
+		usleep(10000);
+	}
+	(void)kill(-pid, SIGKILL);
+	(void)waitpid(pid, &st, 0);
+	node_forget(pid);
+}
+
+static void
+node_kill_all(void)
+{
+	int	 i;
+
+	for (i = 0; i < TU_NODE_MAX; i++)
+		if (node_pids[i] > 0)
+			node_kill(node_pids[i]);
+}
+
 int
 tu_node_start(const char *script, const char *const args[], pid_t *pid,
     char *base, size_t baselen)
@@ -149,8 +205,16 @@ tu_node_start(const char *script, const char *const args[], pid_t *pid,
 	struct pollfd	 pfd;
 	size_t		 n = 0, i;
 	long		 port;
+	pid_t		 parent = getpid();
+	int		 slot;
 
 	*pid = -1;
+	for (slot = 0; slot < TU_NODE_MAX && node_pids[slot] > 0; slot++)
+		continue;
+	if (slot == TU_NODE_MAX)
+		return -1;
+	if (!node_atexit && atexit(node_kill_all) == 0)
+		node_atexit = 1;
 	if (srcdir == NULL || srcdir[0] == '\0')
 		srcdir = ".";
 	snprintf(path, sizeof(path), "%s/t/%s", srcdir, script);
@@ -169,14 +233,23 @@ tu_node_start(const char *script, const char *const args[], pid_t *pid,
 		return -1;
 	}
 	if (*pid == 0) {
-		/* Never outlive the test, however it ends. */
+		/*
+		 * Never outlive the test, however it ends: its own process
+		 * group (stopped as one), a signal when the test dies, and
+		 * no start at all if it died before the request was made.
+		 */
+		(void)setpgid(0, 0);
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != parent)
+			_exit(127);
 		dup2(fd[1], STDOUT_FILENO);
 		close(fd[0]);
 		close(fd[1]);
 		execvp("node", (char *const *)argv);
 		_exit(127);
 	}
+	(void)setpgid(*pid, *pid);
+	node_pids[slot] = *pid;
 	close(fd[1]);
 	while (n < sizeof(line) - 1) {
 		pfd.fd = fd[0];
@@ -202,30 +275,29 @@ tu_node_start(const char *script, const char *const args[], pid_t *pid,
 void
 tu_node_stop(pid_t *pid)
 {
-	int	 st;
-
-	if (*pid > 0) {
-		kill(*pid, SIGTERM);
-		waitpid(*pid, &st, 0);
-	}
+	if (*pid > 0)
+		node_kill(*pid);
 	*pid = -1;
 }
-
-static pid_t	*watched;
 
 static void
 on_alarm(int sig)
 {
+	int	 i;
+
 	(void)sig;
-	if (watched != NULL && *watched > 0)
-		kill(*watched, SIGTERM);
+	for (i = 0; i < TU_NODE_MAX; i++)
+		if (node_pids[i] > 0) {
+			(void)kill(-node_pids[i], SIGKILL);
+			(void)kill(node_pids[i], SIGKILL);
+		}
 	_exit(2);
 }
 
 void
 tu_node_watchdog(pid_t *pid, unsigned int seconds)
 {
-	watched = pid;
+	(void)pid;
 	signal(SIGALRM, on_alarm);
 	alarm(seconds);
 }

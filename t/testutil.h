@@ -45,12 +45,17 @@ const char *tu_fixture(const char *srcdir, const char *name);
 int	 tu_node_start(const char *script, const char *const args[],
 	    pid_t *pid, char *base, size_t baselen);
 
-/* Stop and reap a child from tu_node_start(); *pid becomes -1. */
+/*
+ * Stop and reap a child from tu_node_start() and its process group
+ * (SIGTERM, SIGKILL after 5 s); *pid becomes -1.  The ones a test leaves
+ * running are stopped the same way when it exits.
+ */
 void	 tu_node_stop(pid_t *pid);
 
 /*
- * A hung request must fail the run, not stall it: after seconds, stop
- * the child *pid (when it runs) and exit 2.
+ * A hung request must fail the run, not stall it: after seconds, kill
+ * every emulator tu_node_start() started (pid is one of them, kept for
+ * the callers) and exit 2.
  */
 void	 tu_node_watchdog(pid_t *pid, unsigned int seconds);
 

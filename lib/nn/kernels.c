@@ -55,6 +55,9 @@ s_act(float x, int act)
  * only called after the CPU check in nn_kernels_set().
  */
 #define K_SFX	generic
+#define K_NP	1
+#define K_DX	4
+#define K_CX	1
 #define K_VT	vf4
 #define K_MR	2
 #define K_ATTR
@@ -62,10 +65,16 @@ s_act(float x, int act)
 #undef K_SFX
 #undef K_VT
 #undef K_MR
+#undef K_NP
+#undef K_DX
+#undef K_CX
 #undef K_ATTR
 
 #ifdef NN_X86
 #define K_SFX	avx2
+#define K_NP	1
+#define K_DX	4
+#define K_CX	2
 #define K_VT	vf8
 #define K_MR	6
 #define K_ATTR	__attribute__((target("avx2,fma")))
@@ -73,9 +82,15 @@ s_act(float x, int act)
 #undef K_SFX
 #undef K_VT
 #undef K_MR
+#undef K_NP
+#undef K_DX
+#undef K_CX
 #undef K_ATTR
 
 #define K_SFX	avx512
+#define K_NP	2
+#define K_DX	8
+#define K_CX	4
 #define K_VT	vf16
 #define K_MR	12
 #define K_ATTR	__attribute__((target("avx512f,fma")))
@@ -83,6 +98,9 @@ s_act(float x, int act)
 #undef K_SFX
 #undef K_VT
 #undef K_MR
+#undef K_NP
+#undef K_DX
+#undef K_CX
 #undef K_ATTR
 #endif
 

@@ -389,3 +389,15 @@ provider_free(struct provider *p)
 	if (p != NULL && p->free != NULL)
 		p->free(p);
 }
+
+int
+provider_check(struct app *a, char *err, size_t errlen)
+{
+	struct provider	*p;
+
+	p = provider_new(a, err, errlen);
+	if (p == NULL)
+		return -1;
+	provider_free(p);
+	return 0;
+}

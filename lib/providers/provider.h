@@ -128,6 +128,12 @@ struct provider {
 struct provider	*provider_new(struct app *, char *err, size_t errlen);
 void		 provider_free(struct provider *);
 
+/*
+ * Build the configured providers as provider_new() does, then free them:
+ * check-config's worker check (confcheck_worker_fn).  0, or -1 and err.
+ */
+int		 provider_check(struct app *, char *err, size_t errlen);
+
 /* One provider by name, configured from its section; NULL and err. */
 struct provider	*provider_by_name(struct app *, const char *name, char *err,
 		    size_t errlen);
