@@ -253,7 +253,7 @@ check_config(const char *text, char *out, size_t outlen)
 	f = tmpfile();
 	if (f == NULL)
 		return -1;
-	bad = confcheck_run("test_conftab", CONFCHECK_API, f);
+	bad = confcheck_run("test_conftab", CONFCHECK_API, NULL, f);
 	rewind(f);
 	n = fread(out, 1, outlen - 1, f);
 	out[n] = '\0';

@@ -1182,7 +1182,8 @@ test_hooks(void)
 	const char	*secret = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
 	const char	*id = "msg_p5jXN8AQM9LWM0D4loKWxJek";
 	const char	*ts = "1614265330";
-	const char	*sig = "v1,78nXHjpFP0tVJQW5D0SBwmVyyW87BV/rL6MgfM/Bw44=";
+	const char	*sig =
+	    "v1,78nXHjpFP0tVJQW5D0SBwmVyyW87BV/rL6MgfM/Bw44=";
 	const char	*body = "{\"test\": 2432232314}";
 	time_t		 now = 1614265330 + 10;
 	char		 t1[64], t2[64], h1[HOOK_HASH_LEN + 1];
