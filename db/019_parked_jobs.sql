@@ -34,6 +34,8 @@ CREATE INDEX jobs_slot_waiting ON jobs (slot_wanted, slot_wanted_at, id)
     WHERE slot_wanted IS NOT NULL;
 CREATE UNIQUE INDEX jobs_hook_token ON jobs (hook_token_hash)
     WHERE hook_token_hash IS NOT NULL;
+-- When the next parked job is due (an idle worker's wait).
+CREATE INDEX jobs_parked ON jobs (run_after) WHERE parked;
 
 -- A job that ends gives back its slot and its place in a slot's line.
 CREATE FUNCTION job_slot_end() RETURNS trigger
