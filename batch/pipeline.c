@@ -43,6 +43,7 @@ job_ctx_clear(struct job_ctx *c)
 	free(c->source_url);
 	free(c->photo);
 	free(c->result_url);
+	pose_stored_free(&c->pose);
 	c->photo_url = c->outfit_url = c->location_url = c->source_url = NULL;
 	c->photo = NULL;
 	c->result_url = NULL;
@@ -219,6 +220,16 @@ pipeline_run(struct job_ctx *c)
 		}
 	}
 	for (i = first; i < sizeof(stages) / sizeof(stages[0]); i++) {
+		if (c->agents && stages[i].status == JOB_QUEUED) {
+			/* Contour A's part is done: the rest is an agent's. */
+			rc = agent_hand_over(c);
+			if (rc == -1)
+				job_failed(c);
+			else
+				log_job(c, rc == 0 ? "job handed over" :
+				    "job dropped", "QUEUED");
+			goto out;
+		}
 		/* Stages already passed (a resumed job): not recorded again. */
 		if (i < quiet)
 			qr = queue_heartbeat(db, &c->job, c->worker, c->lease);

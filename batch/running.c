@@ -133,6 +133,20 @@ stage_running(struct job_ctx *c)
 	hooks.unavailable = c->unavailable;
 	hooks.hook_base = c->hook_base;
 	hooks.hook_token = c->hook_token;
+	rc = running_call(c, &hooks);
+	if (rc == PROVIDER_PARKED) {
+		c->park_ms = park_delay(c, 0);
+		return STAGE_PARKED;	/* the slot stays with the job */
+	}
+	slot_release(c);	/* the provider is done with us */
+	return rc;
+}
+
+int
+running_call(struct job_ctx *c, const struct provider_hooks *h)
+{
+	int	 rc;
+
 	if (c->job.kind == JOB_KIND_TRYON) {
 		struct provider_tryon_req rq = {
 			.job_id = c->job.id,
@@ -143,8 +157,9 @@ stage_running(struct job_ctx *c)
 			.prompt = c->prompt,
 			.description = c->outfit_title,
 			.seed = c->job.seed,
+			.pose = c->pose.done ? &c->pose : NULL,
 		};
-		rc = c->prov->tryon(c->prov, &rq, &hooks, &c->result_url,
+		rc = c->prov->tryon(c->prov, &rq, h, &c->result_url,
 		    &c->err);
 		/* Whether the person still has to be put in the location. */
 		c->place_location = rc == 0 && c->location_url != NULL &&
@@ -155,14 +170,9 @@ stage_running(struct job_ctx *c)
 			.image_url = c->source_url,
 			.prompt = c->prompt,
 		};
-		rc = c->prov->animate(c->prov, &rq, &hooks, &c->result_url,
+		rc = c->prov->animate(c->prov, &rq, h, &c->result_url,
 		    &c->err);
 	}
-	if (rc == PROVIDER_PARKED) {
-		c->park_ms = park_delay(c, 0);
-		return STAGE_PARKED;	/* the slot stays with the job */
-	}
-	slot_release(c);	/* the provider is done with us */
 	return rc;
 }
 

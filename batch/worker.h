@@ -23,6 +23,9 @@ struct job_ctx {
 	const char		*worker;	/* worker id, locked_by */
 	int			 lease;		/* seconds */
 	int			 pause_at;	/* [worker] pause_at: tests only, -1 off */
+	int			 agents;	/* [worker] agents */
+	/* An agent's job (batch/agent.c): outputs go to presigned PUTs. */
+	const char		*put_url[2];	/* by enum job_output */
 	struct queue_job	 job;
 
 	/* VALIDATING */
@@ -40,6 +43,10 @@ struct job_ctx {
 	char			*source_url;
 	unsigned char		*photo;		/* the user photo's bytes */
 	size_t			 photo_len;
+
+	/* MODERATING */
+	struct pose_stored	 pose;		/* the photo's person, stored
+						   with its verdict */
 
 	/* PROMPTING */
 	char			 prompt[2048];
@@ -72,8 +79,17 @@ extern const struct db_stmt photo_statements[];
 /* Judge a photo and store the verdict (photos.c).  0 or -1. */
 int	photo_judge(struct app *, int64_t photo_id, const unsigned char *,
 	    size_t, struct qc_report *);
-/* Judge one pending photo: 1 judged, 0 none pending, -1 error. */
-int	photos_check_pending(struct app *);
+/*
+ * Judge one pending photo, claimed for lease seconds: 1 judged, 0 none
+ * pending, -1 error.
+ */
+int	photos_check_pending(struct app *, int lease);
+/*
+ * The pose stored with a photo's verdict into *s (s->done 0 when none
+ * is stored); 0, or -1 on a database or memory failure.  The caller
+ * frees s with pose_stored_free().
+ */
+int	photo_pose_load(struct app *, int64_t photo_id, struct pose_stored *s);
 /* The job error code for a rejected photo. */
 enum job_err photo_reject_code(const struct qc_report *);
 
@@ -98,6 +114,14 @@ int	running_check(struct job_ctx *);
 int	stage_uploading(struct job_ctx *);
 
 /*
+ * The provider's tryon or animate call of RUNNING with the given hooks
+ * (running.c): the worker's keep the job in the database, an agent's
+ * report to contour A.  0, PROVIDER_PARKED (hooks->park only), or -1
+ * with c->err set.
+ */
+int	running_call(struct job_ctx *, const struct provider_hooks *);
+
+/*
  * Provider slots (slots.c).  slot_acquire() takes a slot of the
  * provider's max_concurrency (none needed when it is 0) and sets c->slot:
  * 0; STAGE_PARKED when the job has to wait in line (parked in QUEUED);
@@ -107,6 +131,12 @@ int	stage_uploading(struct job_ctx *);
  */
 int	slot_acquire(struct job_ctx *);
 void	slot_release(struct job_ctx *);
+
+/*
+ * Hand a job at QUEUED over to the agents (handover.c): 0 handed over,
+ * 1 no longer ours (cancelled or lost), -1 with c->err set.
+ */
+int	agent_hand_over(struct job_ctx *);
 
 /* Run one claimed job to its end, or until it is parked (pipeline.c):
  * STAGE_PARKED when it was, else 0. */

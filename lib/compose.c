@@ -843,6 +843,46 @@ compose_place_person(const struct image *person, const struct pose_person *pp,
 }
 
 /*
+ * compose_place_person() for a finished try-on whose pose is not known
+ * (a hosted provider's result): the person pm finds in it (the main
+ * one; their mask cuts them out), or compose_pose_nominal()'s guess when
+ * pm is NULL or finds nobody.  *found (if not NULL) is 1 for a person
+ * found, 0 for the guess.  Returns as compose_place_person().
+ */
+int
+compose_place_found(struct pose_model *pm, const struct image *person,
+    const struct image *location, const struct compose_params *p,
+    struct image *out, int *found)
+{
+	struct pose_person	*ps = NULL, guess;
+	char			 err[128];
+	int			 n = 0, rc;
+
+	if (found != NULL)
+		*found = 0;
+	if (!valid(person)) {
+		if (out != NULL)
+			memset(out, 0, sizeof(*out));
+		return COMPOSE_E_INVAL;
+	}
+	if (pm != NULL && pose_detect(pm, person, &ps, &n, err,
+	    sizeof(err)) != 0) {
+		ps = NULL;
+		n = 0;
+	}
+	if (n > 0 && pose_person_has_landmarks(&ps[0])) {
+		if (found != NULL)
+			*found = 1;
+		rc = compose_place_person(person, &ps[0], location, p, out);
+	} else {
+		compose_pose_nominal(person->w, person->h, &guess);
+		rc = compose_place_person(person, &guess, location, p, out);
+	}
+	pose_persons_free(ps, n);
+	return rc;
+}
+
+/*
  * The `local` try-on: compose_dress(), then compose_place_person() on
  * location when it is not NULL.  pp NULL means no pose is known:
  * compose_pose_nominal() guesses one.  Returns as compose_dress(); on

@@ -74,6 +74,10 @@ int		 compose_dress(const struct image *person,
 int		 compose_place_person(const struct image *person,
 		    const struct pose_person *pp, const struct image *location,
 		    const struct compose_params *p, struct image *out);
+int		 compose_place_found(struct pose_model *pm,
+		    const struct image *person, const struct image *location,
+		    const struct compose_params *p, struct image *out,
+		    int *found);
 int		 compose_tryon(const struct image *person,
 		    const struct pose_person *pp, const struct image *outfit,
 		    enum compose_cat cat, const struct image *location,

@@ -165,6 +165,8 @@ const struct confdef confdefs[CONF__MAX] = {
 	[CONF_WORKER_INPUT_URL_TTL] = APPINT("worker", "input_url_ttl", 1,
 	    7 * 86400, "900", input_url_ttl),
 	[CONF_WORKER_SLOT_WAIT] = INT("worker", "slot_wait", 1, 86400, "600"),
+	/* yes: QUEUED jobs are left to contour-B agents. */
+	[CONF_WORKER_AGENTS] = BOOL("worker", "agents", "no"),
 
 	[CONF_PROVIDER_LOCAL_MAX_CONCURRENCY] = INT("provider_local",
 	    "max_concurrency", 0, 1000, "0"),
@@ -289,6 +291,15 @@ const struct confdef confdefs[CONF__MAX] = {
 	    person_min_size),
 	[CONF_QC_PERSON_DOMINANCE] = QCDBL("person_dominance", 1, 100, "1.5",
 	    person_dominance),
+	/* At try-on time, for the outfit's category (lib/qcfit.c). */
+	[CONF_QC_BODY_MIN_VISIBILITY] = QCDBL("body_min_visibility", 0, 1,
+	    "0.5", body_min_visibility),
+	[CONF_QC_BODY_FRAME_MARGIN] = QCDBL("body_frame_margin", 0, 1, "0.02",
+	    body_frame_margin),
+	[CONF_QC_POSE_MAX_TILT] = QCDBL("pose_max_tilt", 0, 180, "50",
+	    pose_max_tilt),
+	[CONF_QC_POSE_BACK_WIDTH] = QCDBL("pose_back_width", 0, 10, "0.3",
+	    pose_back_width),
 
 	[CONF_RETENTION_PHOTO_DAYS] = INT("retention", "photo_days", 0, 36500,
 	    "30"),

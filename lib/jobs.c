@@ -103,6 +103,20 @@ const struct job_error_info job_errors[JOB_ERR__MAX] = {
 	[JOB_ERR_PHOTO_POSE] = { "photo_pose", 0, {
 	    "We could not make out your pose in this photo. Try one where you stand facing the camera, your whole figure in view.",
 	    "Не удалось распознать позу на фото. Попробуйте снимок, где вы стоите лицом к камере и видны целиком." } },
+	[JOB_ERR_BODY_CUT_OFF] = { "body_cut_off", 0, {
+	    "The photo does not show the part of the body this outfit is "
+	    "worn on. Try one where you are seen from the shoulders to the "
+	    "knees. No tokens were charged.",
+	    "На фото не видно той части тела, на которую надевается этот "
+	    "образ. Попробуйте снимок, где вы видны от плеч до колен. "
+	    "Токены не списаны." } },
+	[JOB_ERR_POSE_UNSUITABLE] = { "pose_unsuitable", 0, {
+	    "In this photo you are lying down or turned away from the "
+	    "camera. Try one where you stand facing the camera. No tokens "
+	    "were charged.",
+	    "На этом фото вы лежите или стоите спиной к камере. "
+	    "Попробуйте снимок, где вы стоите лицом к камере. Токены не "
+	    "списаны." } },
 	[JOB_ERR_STORAGE_ERROR] = { "storage_error", 1, {
 	    "We could not save the result. Please try again later.",
 	    "Не удалось сохранить результат. Попробуйте позже." } },

@@ -74,6 +74,8 @@ enum job_err {
 	JOB_ERR_PROVIDER_TIMEOUT,
 	JOB_ERR_PROVIDER_UNAVAILABLE,	/* out of credits, vendor down */
 	JOB_ERR_PHOTO_POSE,		/* the provider found no usable pose */
+	JOB_ERR_BODY_CUT_OFF,		/* the outfit's body parts not seen */
+	JOB_ERR_POSE_UNSUITABLE,	/* lying down, back to the camera */
 	JOB_ERR_STORAGE_ERROR,
 	JOB_ERR_CANCELLED,
 	JOB_ERR_INSUFFICIENT_TOKENS,

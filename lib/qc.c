@@ -19,6 +19,7 @@
 
 #include "conftab.h"
 #include "image.h"
+#include "jobs.h"
 #include "jsonv.h"
 #include "nsfw.h"
 #include "qc.h"
@@ -67,9 +68,14 @@ qc_config_set(struct qc_config *c, const char *key, const char *value)
 
 /* ----------------------------------------------------------- reasons */
 
+/*
+ * Codes and messages; an entry without a code is a job error code's
+ * (job_err), spelled once in lib/jobs.c.
+ */
 static const struct {
 	const char	*code;
 	const char	*message[LANG__MAX];	/* en, ru */
+	enum job_err	 job_err;
 } qc_reasons[QC_R_COUNT] = {
 	[QC_R_UNSUPPORTED_FORMAT] = { "unsupported_format", {
 	    "This file type is not supported. Please upload a photo in "
@@ -147,6 +153,9 @@ static const struct {
 	    "Человек на фото слишком маленький. Пожалуйста, загрузите "
 	    "снимок, сделанный ближе, где вы занимаете большую часть "
 	    "кадра." } },
+	[QC_R_BODY_CUT_OFF] = { NULL, { NULL, NULL }, JOB_ERR_BODY_CUT_OFF },
+	[QC_R_POSE_UNSUITABLE] = { NULL, { NULL, NULL },
+	    JOB_ERR_POSE_UNSUITABLE },
 };
 
 const char *
@@ -154,6 +163,8 @@ qc_reason_code(enum qc_reason r)
 {
 	if ((int)r < 0 || r >= QC_R_COUNT)
 		return "unknown";
+	if (qc_reasons[r].code == NULL)
+		return job_error_name(qc_reasons[r].job_err);
 	return qc_reasons[r].code;
 }
 
@@ -164,6 +175,8 @@ qc_reason_message(enum qc_reason r, enum lang l)
 		return "";
 	if ((unsigned)l >= LANG__MAX)
 		l = LANG_EN;
+	if (qc_reasons[r].code == NULL)
+		return job_errors[qc_reasons[r].job_err].message[l];
 	return qc_reasons[r].message[l];
 }
 
@@ -701,7 +714,7 @@ landmark_span(const struct pose_person *p, int w, int h)
  */
 static int
 people(const struct qc_config *c, struct pose_model *pose,
-    const struct image *a, struct qc_report *r)
+    const struct image *a, struct qc_report *r, struct pose_stored *keep)
 {
 	struct pose_person	*ps = NULL;
 	char			 err[128];
@@ -742,6 +755,11 @@ people(const struct qc_config *c, struct pose_model *pose,
 			r->landmarks[k][1] = ps[0].lm[k].y / a->h;
 			r->landmarks[k][2] = ps[0].lm[k].visibility;
 		}
+		if (keep != NULL &&
+		    pose_stored_set(keep, &ps[0], a->w, a->h) == -1) {
+			pose_persons_free(ps, n);
+			return QC_ENOMEM;
+		}
 	}
 	pose_persons_free(ps, n);
 	return QC_OK;
@@ -749,7 +767,8 @@ people(const struct qc_config *c, struct pose_model *pose,
 
 static int
 analyse(const struct qc_config *c, const struct nsfw_model *model,
-    struct pose_model *pose, const struct image *img, struct qc_report *r)
+    struct pose_model *pose, const struct image *img, struct qc_report *r,
+    struct pose_stored *keep)
 {
 	struct image	 a;
 	unsigned char	*luma = NULL;
@@ -816,7 +835,7 @@ analyse(const struct qc_config *c, const struct nsfw_model *model,
 	r->ms_checks = now_ms() - t0;
 	if (pose != NULL && r->kind == QC_USER_PHOTO &&
 	    !qc_has_reason(r, QC_R_BLANK) &&
-	    people(c, pose, &a, r) != QC_OK) {
+	    people(c, pose, &a, r, keep) != QC_OK) {
 		image_free(&a);
 		return QC_ENOMEM;
 	}
@@ -857,7 +876,7 @@ qc_check_image(const struct qc_config *c, const struct nsfw_model *model,
 	out->width = img->w;
 	out->height = img->h;
 	check_size(c, out);
-	rc = analyse(c, model, NULL, img, out);
+	rc = analyse(c, model, NULL, img, out, NULL);
 	finish(out);
 	return rc;
 }
@@ -875,12 +894,22 @@ qc_check_people(const struct qc_config *c, const struct nsfw_model *model,
     struct pose_model *pose, enum qc_kind kind, const unsigned char *buf,
     size_t len, struct qc_report *out)
 {
+	return qc_check_people_keep(c, model, pose, kind, buf, len, out, NULL);
+}
+
+int
+qc_check_people_keep(const struct qc_config *c, const struct nsfw_model *model,
+    struct pose_model *pose, enum qc_kind kind, const unsigned char *buf,
+    size_t len, struct qc_report *out, struct pose_stored *keep)
+{
 	struct image_limits	 lim;
 	struct image_info	 ii;
 	struct image		 img;
 	double			 t0;
 	int			 rc;
 
+	if (keep != NULL)
+		memset(keep, 0, sizeof(*keep));
 	if (c == NULL || out == NULL)
 		return QC_EINVAL;
 	report_init(out, kind);
@@ -939,7 +968,7 @@ qc_check_people(const struct qc_config *c, const struct nsfw_model *model,
 		finish(out);
 		return QC_OK;
 	}
-	rc = analyse(c, model, pose, &img, out);
+	rc = analyse(c, model, pose, &img, out, keep);
 	image_free(&img);
 	finish(out);
 	return rc;

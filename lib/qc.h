@@ -32,9 +32,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "compose.h"
 #include "lang.h"
 #include "nsfw.h"
 #include "pose.h"
+#include "posestore.h"
 
 struct image;
 struct json_object;
@@ -63,6 +65,12 @@ enum qc_reason {
 	QC_R_NO_PERSON,			/* "no_person" */
 	QC_R_SEVERAL_PEOPLE,		/* "several_people" */
 	QC_R_PERSON_TOO_SMALL,		/* "person_too_small" */
+	/*
+	 * The per-outfit checks, at try-on time (qc_check_fit()); their
+	 * codes and messages are the job error codes' (lib/jobs.c).
+	 */
+	QC_R_BODY_CUT_OFF,		/* "body_cut_off" */
+	QC_R_POSE_UNSUITABLE,		/* "pose_unsuitable" */
 	QC_R_COUNT
 };
 
@@ -103,6 +111,20 @@ struct qc_config {
 						 * the frame it spans */
 	double		person_dominance;	/* person_dominance: largest
 						 * body area over the next */
+	/* The outfit's body parts, at try-on time (qc_check_fit()). */
+	double		body_min_visibility;	/* body_min_visibility: a
+						 * pair of landmarks is seen
+						 * when one of them is */
+	double		body_frame_margin;	/* body_frame_margin: how far
+						 * past the frame's edge a
+						 * landmark may lie */
+	double		pose_max_tilt;		/* pose_max_tilt: degrees of
+						 * the torso from upright
+						 * (lying down past it) */
+	double		pose_back_width;	/* pose_back_width: shoulders
+						 * reversed by this share of
+						 * the torso, face unseen:
+						 * back to the camera */
 };
 
 #define QC_MAX_TAGS	16
@@ -241,6 +263,29 @@ int		 qc_check_people(const struct qc_config *c,
 		    const struct nsfw_model *model, struct pose_model *pose,
 		    enum qc_kind kind, const unsigned char *buf, size_t len,
 		    struct qc_report *out);
+
+/*
+ * qc_check_people(), keeping the main person's pose in *keep (cleared
+ * first; keep->done stays 0 when nobody with landmarks was found) for
+ * storing with the photo.  The caller frees it with pose_stored_free().
+ */
+int		 qc_check_people_keep(const struct qc_config *c,
+		    const struct nsfw_model *model, struct pose_model *pose,
+		    enum qc_kind kind, const unsigned char *buf, size_t len,
+		    struct qc_report *out, struct pose_stored *keep);
+
+/*
+ * The per-outfit person checks of a user photo (w x h pixels, its main
+ * person's stored pose s) for a garment category: QC_R_BODY_CUT_OFF when
+ * a body part the category needs is out of the frame or unseen
+ * (shoulders and hips for tops, hips and knees for bottoms, shoulders to
+ * knees for one-pieces), QC_R_POSE_UNSUITABLE when the person lies
+ * down or turns their back to the camera, QC_R_COUNT when the photo
+ * suits the outfit (or s holds no person: nothing to judge by).
+ */
+enum qc_reason	 qc_check_fit(const struct qc_config *c,
+		    const struct pose_stored *s, int w, int h,
+		    enum compose_cat cat);
 int		 qc_check_image(const struct qc_config *c,
 		    const struct nsfw_model *model, enum qc_kind kind,
 		    const struct image *img, struct qc_report *out);

@@ -9,28 +9,50 @@
 
 #include "queue.h"
 
+/*
+ * The claim: ready, unheld (or with an expired lease) jobs, oldest first,
+ * each with a lease and one more attempt (not for a parked job: parking
+ * is not a failure); the middle part narrows which, and $4 (an array of
+ * ids, or NULL) to those.
+ */
+#define CLAIM_HEAD \
+	"UPDATE jobs j SET locked_by = $1, " \
+	"locked_until = now() + make_interval(secs => $2), " \
+	"attempts = j.attempts + CASE WHEN c.parked THEN 0 ELSE 1 END, " \
+	"parked = false " \
+	"FROM (SELECT id, parked FROM jobs WHERE " \
+	"job_status_claimable(status) " \
+	"AND run_after <= now() AND (locked_until IS NULL OR " \
+	"locked_until < now()) AND ($4::bigint[] IS NULL OR " \
+	"id = ANY ($4::bigint[])) "
+#define CLAIM_TAIL \
+	"ORDER BY run_after, id LIMIT $3 " \
+	"FOR UPDATE SKIP LOCKED) c WHERE j.id = c.id " \
+	"RETURNING j.id, j.kind, j.user_id, j.status, " \
+	"coalesce(j.photo_id, 0), coalesce(j.outfit_id, 0), " \
+	"coalesce(j.location_id, 0), coalesce(j.source_job_id, 0), " \
+	"j.attempts, j.max_attempts, coalesce(j.provider_ref, ''), " \
+	"coalesce(j.error_code, ''), " \
+	"(SELECT language FROM users u WHERE u.id = j.user_id), " \
+	"coalesce((j.params->>'seed')::bigint, 0), c.parked, " \
+	"j.park_checks, " \
+	"coalesce(extract(epoch FROM now() - j.park_since) * 1000, 0)" \
+	"::bigint"
+
 const struct db_stmt queue_statements[] = {
-	{ "queue_claim",
-	  "UPDATE jobs j SET locked_by = $1, "
-	  "locked_until = now() + make_interval(secs => $2), "
-	  "attempts = j.attempts + CASE WHEN c.parked THEN 0 ELSE 1 END, "
-	  "parked = false "
-	  "FROM (SELECT id, parked FROM jobs WHERE "
-	  "job_status_claimable(status) "
-	  "AND run_after <= now() AND (locked_until IS NULL OR "
-	  "locked_until < now()) AND ($4::bigint[] IS NULL OR "
-	  "id = ANY ($4::bigint[])) ORDER BY run_after, id LIMIT $3 "
-	  "FOR UPDATE SKIP LOCKED) c WHERE j.id = c.id "
-	  "RETURNING j.id, j.kind, j.user_id, j.status, "
-	  "coalesce(j.photo_id, 0), coalesce(j.outfit_id, 0), "
-	  "coalesce(j.location_id, 0), coalesce(j.source_job_id, 0), "
-	  "j.attempts, j.max_attempts, coalesce(j.provider_ref, ''), "
-	  "coalesce(j.error_code, ''), "
-	  "(SELECT language FROM users u WHERE u.id = j.user_id), "
-	  "coalesce((j.params->>'seed')::bigint, 0), c.parked, "
-	  "j.park_checks, "
-	  "coalesce(extract(epoch FROM now() - j.park_since) * 1000, 0)"
-	  "::bigint", 4 },
+	{ "queue_claim", CLAIM_HEAD "" CLAIM_TAIL, 4 },
+	/* [worker] agents = yes: contour A's stages only. */
+	{ "queue_claim_own", CLAIM_HEAD "AND agent_input IS NULL " CLAIM_TAIL,
+	  4 },
+	/* An agent: the jobs handed over at QUEUED (db/021_agents.sql). */
+	{ "queue_claim_agent", CLAIM_HEAD "AND agent_input IS NOT NULL AND "
+	  "status IN ('QUEUED', 'RUNNING', 'UPLOADING') " CLAIM_TAIL, 4 },
+	{ "queue_hand_over",
+	  "UPDATE jobs SET status = 'QUEUED', agent_input = $3::jsonb, "
+	  "attempts = greatest(attempts - 1, 0), locked_by = NULL, "
+	  "locked_until = NULL, run_after = now() "
+	  "WHERE id = $1 AND locked_by = $2 AND "
+	  "NOT job_status_terminal(status) RETURNING id", 3 },
 	/* Parked: let go of the job until its next check (see 019). */
 	{ "queue_park",
 	  "UPDATE jobs SET parked = true, locked_by = NULL, "
@@ -134,15 +156,26 @@ enum queue_result
 queue_claim_many(struct db *db, const char *worker, int lease,
     struct queue_job *jobs, int max, int *nclaimed)
 {
-	return queue_claim_ids(db, worker, lease, NULL, 0, jobs, max,
+	return queue_claim_which(db, QUEUE_CLAIM_ALL, worker, lease, jobs,
+	    max, nclaimed);
+}
+
+enum queue_result
+queue_claim_which(struct db *db, enum queue_claim which, const char *worker,
+    int lease, struct queue_job *jobs, int max, int *nclaimed)
+{
+	return queue_claim_ids(db, which, worker, lease, NULL, 0, jobs, max,
 	    nclaimed);
 }
 
 enum queue_result
-queue_claim_ids(struct db *db, const char *worker, int lease,
-    const int64_t *ids, int nids, struct queue_job *jobs, int max,
-    int *nclaimed)
+queue_claim_ids(struct db *db, enum queue_claim which, const char *worker,
+    int lease, const int64_t *ids, int nids, struct queue_job *jobs,
+    int max, int *nclaimed)
 {
+	static const char *const stmts[QUEUE_CLAIM__MAX] = {
+		"queue_claim", "queue_claim_own", "queue_claim_agent"
+	};
 	char		 l[16], m[16];
 	const char	*p[4] = { worker, l, m, NULL };
 	struct buf	 b = { 0 };
@@ -151,10 +184,12 @@ queue_claim_ids(struct db *db, const char *worker, int lease,
 	int		 k, s, i, n, rc;
 
 	*nclaimed = 0;
+	if ((unsigned)which >= QUEUE_CLAIM__MAX)
+		return QUEUE_DB;
 	snprintf(l, sizeof(l), "%d", lease);
 	snprintf(m, sizeof(m), "%d", max);
 	p[3] = id_array(&b, ids, nids);
-	rc = db_run(db, "queue_claim", 4, p, PGRES_TUPLES_OK, &res);
+	rc = db_run(db, stmts[which], 4, p, PGRES_TUPLES_OK, &res);
 	buf_free(&b);
 	if (rc == -1)
 		return QUEUE_DB;
@@ -215,6 +250,17 @@ queue_heartbeat(struct db *db, const struct queue_job *j, const char *worker,
 	id_str(j, id, sizeof(id));
 	snprintf(l, sizeof(l), "%d", lease);
 	return update_held(db, "queue_heartbeat", 3, p);
+}
+
+enum queue_result
+queue_hand_over(struct db *db, const struct queue_job *j, const char *worker,
+    const char *input_json)
+{
+	char		 id[24];
+	const char	*p[3] = { id, worker, input_json };
+
+	id_str(j, id, sizeof(id));
+	return update_held(db, "queue_hand_over", 3, p);
 }
 
 enum queue_result

@@ -113,9 +113,46 @@ set_kv(struct qc_config *c, const char *kv)
 	return qc_config_set(c, key, eq + 1);
 }
 
+/*
+ * The per-outfit verdict for category cat (qc_check_fit()): the reason's
+ * code, or "ok".
+ */
+static const char *
+fit_code(const struct qc_config *c, const struct pose_stored *ps,
+    const struct qc_report *r, int cat)
+{
+	enum qc_reason	 why;
+
+	why = qc_check_fit(c, ps, r->width, r->height, (enum compose_cat)cat);
+	return why == QC_R_COUNT ? "ok" : qc_reason_code(why);
+}
+
+/* "fit": {"tops": "ok"|code, ...}, for a user photo with a person. */
+static int
+fit_json(json_object *o, const struct qc_config *c,
+    const struct pose_stored *ps, const struct qc_report *r)
+{
+	json_object	*f;
+	int		 k;
+
+	if (!ps->done)
+		return 0;
+	f = json_object_new_object();
+	if (f == NULL || json_object_object_add(o, "fit", f) != 0) {
+		json_object_put(f);
+		return -1;
+	}
+	for (k = 0; k < COMPOSE_CAT__MAX; k++)
+		if (json_object_object_add(f, compose_cat_names[k],
+		    json_object_new_string(fit_code(c, ps, r, k))) != 0)
+			return -1;
+	return 0;
+}
+
 static void
 print_text(const char *file, const struct qc_config *c,
-    const struct qc_report *r, const char *lang)
+    const struct qc_report *r, const struct pose_stored *ps,
+    const char *lang)
 {
 	int	 i;
 
@@ -159,6 +196,13 @@ print_text(const char *file, const struct qc_config *c,
 		    r->landmarks_done ? "yes" : "no", r->ms_pose);
 	} else if (r->kind == QC_USER_PHOTO && r->decoded)
 		printf("  people not checked (no pose model)\n");
+	if (ps->done) {
+		printf("  outfits (at try-on):");
+		for (i = 0; i < COMPOSE_CAT__MAX; i++)
+			printf(" %s %s", compose_cat_names[i],
+			    fit_code(c, ps, r, i));
+		printf("\n");
+	}
 	if (r->comp_done) {
 		printf("  composition: background #%02x%02x%02x uniform %.3f "
 		    "(min %.2f), fill %.3f (min %.2f)\n", r->bg_rgb[0],
@@ -228,6 +272,7 @@ main(int argc, char *argv[])
 {
 	struct qc_config	 cfg;
 	struct qc_report	 rep;
+	struct pose_stored	 ps;
 	struct nsfw_model	*model = NULL;
 	struct pose_model	*pose = NULL;
 	const char		*posedir = NULL;
@@ -341,9 +386,11 @@ main(int argc, char *argv[])
 			status = 2;
 			continue;
 		}
-		rc = qc_check_people(&cfg, model, pose, kind, buf, len, &rep);
+		rc = qc_check_people_keep(&cfg, model, pose, kind, buf, len,
+		    &rep, &ps);
 		free(buf);
 		if (rc != QC_OK) {
+			pose_stored_free(&ps);
 			fprintf(stderr, "primerka-qc: %s: internal error %d\n",
 			    argv[i], rc);
 			status = 2;
@@ -352,16 +399,20 @@ main(int argc, char *argv[])
 		if (!rep.accepted && status == 0)
 			status = 1;
 		if (!json) {
-			print_text(argv[i], &cfg, &rep, lang);
+			print_text(argv[i], &cfg, &rep, &ps, lang);
+			pose_stored_free(&ps);
 			continue;
 		}
 		o = qc_report_to_json(&rep);
 		if (o == NULL || json_object_object_add(o, "file",
-		    json_object_new_string(argv[i])) != 0) {
+		    json_object_new_string(argv[i])) != 0 ||
+		    fit_json(o, &cfg, &ps, &rep) != 0) {
 			json_object_put(o);
+			pose_stored_free(&ps);
 			status = 2;
 			continue;
 		}
+		pose_stored_free(&ps);
 		printf("%s\n", json_object_to_json_string_ext(o,
 		    (pretty ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN) |
 		    JSON_C_TO_STRING_NOSLASHESCAPE));

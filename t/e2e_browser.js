@@ -303,7 +303,7 @@ async function run(browser) {
 	});
 
 	await check('upload a photo: it is listed, selected, with its quality verdict', async () => {
-		const up = await uploadVia(page, tid('file-gallery'), path.join(DATA, 'people_grace_hopper_portrait.jpg'));
+		const up = await uploadVia(page, tid('file-gallery'), path.join(DATA, 'people_interior_pool_hall.jpg'));
 		assert(up.status === 201, 'upload answered ' + up.status + ' ' + JSON.stringify(up.data));
 		photoId = up.data.id;
 		await page.waitForSelector(`[data-photo-id="${photoId}"].selected img`, { timeout: 10000 });

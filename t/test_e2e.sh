@@ -39,10 +39,10 @@ check "/me shows prices" [ "$(jget .prices.tryon)" = 10 ]
 check "/me language" [ "$(jget .language)" = en ]
 
 echo "photos"
-req POST /photos -H "$AUTH1" -H "Content-Type: image/jpeg" --data-binary "@$D/people_grace_hopper_portrait.jpg"
+req POST /photos -H "$AUTH1" -H "Content-Type: image/jpeg" --data-binary "@$D/people_interior_pool_hall.jpg"
 check "upload JPEG -> 201" [ "$code" = 201 ]
 photo=$(jget .id)
-check "photo has width/height" [ "$(jget .width)x$(jget .height)" = 512x600 ]
+check "photo has width/height" [ "$(jget .width)x$(jget .height)" = 800x600 ]
 req POST /photos -H "$AUTH1" -H "Content-Type: image/png" --data-binary "@$D/people_astronaut_portrait.png"
 check "upload PNG -> 201" [ "$code" = 201 ]
 req POST /photos -H "$AUTH1" -H "Content-Type: image/jpeg" --data-binary "this is not an image"

@@ -42,7 +42,7 @@ req GET /me -H "$H1"
 expect 200 "user 1 exists"
 req GET /me -H "$H2"
 expect 200 "user 2 exists"
-req POST /photos -H "$H1" -H "Content-Type: image/jpeg" --data-binary "@$D/people_grace_hopper_portrait.jpg"
+req POST /photos -H "$H1" -H "Content-Type: image/jpeg" --data-binary "@$D/people_interior_pool_hall.jpg"
 expect 201 "user 1's JPEG photo"
 P1=$(jget .id)
 req POST /photos -H "$H1" -H "Content-Type: image/png" --data-binary "@$D/people_astronaut_portrait.png"

@@ -116,7 +116,7 @@ call 200 GET "$V/locations/{id}" "$V/locations/$location" -H "$HU"
 
 echo "live answers: photos"
 call 201 POST $V/photos $V/photos -H "$HU" -H "Content-Type: image/jpeg" \
-	--data-binary "@$D/people_grace_hopper_portrait.jpg"
+	--data-binary "@$D/people_interior_pool_hall.jpg"
 photo=$(jget .id)
 call 415 POST $V/photos $V/photos -H "$HU" -H "Content-Type: image/jpeg" \
 	--data-binary "not an image"

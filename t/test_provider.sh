@@ -24,21 +24,22 @@ stop_all() {
 trap stop_all EXIT
 
 KEY="emu-$RANDOM$RANDOM"
-# start_emu VAR NAME: the vendor's emulator on a free port, its URL in
-# VAR (not in a subshell: stop_all must know its pid).
+# start_emu NAME VAR: the vendor's emulator on a free port, its URL in
+# VAR.  Not in a $(...) subshell: its pid must reach EMUS, which
+# stop_all kills on the way out.
 start_emu() {
-	node "$ROOT/t/emulators/$2/server.js" 0 --key "$KEY" --queue-ms 50 \
-		--run-ms 150 >"$TMP/$2.port" 2>"$TMP/$2.log" &
+	node "$ROOT/t/emulators/$1/server.js" 0 --key "$KEY" --queue-ms 50 \
+		--run-ms 150 >"$TMP/$1.port" 2>"$TMP/$1.log" &
 	EMUS="$EMUS $!"
 	for _ in $(seq 1 100); do
-		[ -s "$TMP/$2.port" ] && break
+		[ -s "$TMP/$1.port" ] && break
 		sleep 0.05
 	done
-	printf -v "$1" 'http://127.0.0.1:%s' "$(head -1 "$TMP/$2.port")"
+	printf -v "$2" 'http://127.0.0.1:%s' "$(head -1 "$TMP/$1.port")"
 }
-start_emu FASHN fashn
-start_emu FAL fal
-start_emu REP replicate
+start_emu fashn FASHN
+start_emu fal FAL
+start_emu replicate REP
 for u in "$FASHN" "$FAL" "$REP"; do
 	if ! [[ $u =~ :[0-9]+$ ]]; then
 		bad "an emulator did not start ($u)"
@@ -128,6 +129,8 @@ check "FASHN got only the inputs it documents" \
 	[ "$(jq -r '.inputs | keys | join(",")' <<<"$b")" = "category,garment_image,model_image" ]
 check "primerka placed the person in the location" \
 	grep -q "\"msg\":\"result placed in the location\",\"job_id\":\"$job\"" "$TMP/worker.log"
+check "the person was found in FASHN's result (their mask cut them out), not guessed" \
+	grep -q "\"msg\":\"result placed in the location\",\"job_id\":\"$job\",\"person\":\"found\"" "$TMP/worker.log"
 download tryons "$job" "$TMP/placed.jpg"
 check "the stored result is the placed one, not the vendor's" \
 	[ "$(md5sum <"$TMP/placed.jpg")" != "$(md5sum <"$TMP/plain.jpg")" ]
@@ -169,7 +172,35 @@ verdict ContentModerationError photo_nsfw
 verdict InputValidationError provider_rejected
 verdict ThirdPartyError provider_rejected
 
-echo "FASHN: 429s (rate limit and concurrency are waited out)"
+echo "a waist-up photo: bottoms fail body_cut_off before FASHN is called, a top passes"
+reset_all
+req POST /photos -H "$H" -H "Content-Type: image/jpeg" --data-binary "@$D/people_waist_up_pool_hall.jpg"
+wphoto=$(jget .id)
+req GET "/outfits?category=bottoms" -H "$H"
+bottoms=$(jget '.items[0].id')
+req GET "/outfits?category=tops" -H "$H"
+tops=$(jget '.items[0].id')
+b0=$(balance)
+req POST /tryons -H "$H" -H "$JSON" --data "{\"user_photo_id\":$wphoto,\"outfit_id\":$bottoms}"
+job=$(jget .id)
+worker
+check "bottoms: FAILED body_cut_off in one attempt (got $(state "$job"))" [ "$(state "$job")" = FAILED:body_cut_off:1 ]
+check "bottoms: not charged, nothing held" [ "$(debits "$job"):$(balance)" = "0:$b0" ]
+emu "$FASHN" GET /__stats >"$TMP/stats"
+check "bottoms: FASHN was never called (no request, no download)" \
+	[ "$(jq '([.paths // {} | .[]] | add // 0) + ([.downloads // {} | .[]] | add // 0)' "$TMP/stats")" = 0 ]
+check "bottoms: no provider credits" [ -z "$(credits "$job")" ]
+check "bottoms: the user is told what to photograph" grep -q "from the shoulders to the knees" <<<"$(message "$job")"
+check "the photo's pose and mask are stored with its verdict" \
+	[ "$(db "SELECT status || ':' || cardinality(pose) || ':' || (length(pose_mask) BETWEEN 100 AND 65536) FROM photos WHERE id = $wphoto")" = accepted:165:true ]
+req GET /me -H "$H"
+check "bottoms: /me holds no tokens for it" [ "$(jget .reserved)" = 0 ]
+req POST /tryons -H "$H" -H "$JSON" --data "{\"user_photo_id\":$wphoto,\"outfit_id\":$tops}"
+job=$(jget .id)
+worker
+check "tops: COMPLETED (got $(state "$job"))" [ "$(state "$job")" = COMPLETED::1 ]
+check "tops: FASHN made it" [ "$(stat "$FASHN" '[.created // {} | .[]] | add // 0')" = 1 ]
+
 reset_all
 script "$FASHN" '"submit":["RateLimitExceeded","ConcurrencyLimitExceeded","ConcurrencyLimitExceeded"],"retry_after":"0"'
 job=$(tryon_job)

@@ -983,6 +983,322 @@ test_people_generated(void)
 	image_free(&src);
 }
 
+/* The pose qc_check_people_keep() stores for a fixture, and its size. */
+static int
+kept_file(const char *name, struct pose_stored *ps, int *w, int *h)
+{
+	struct qc_report	 r;
+	unsigned char		*buf;
+	size_t			 len;
+	int			 rc;
+
+	if (tu_read_file(tu_fixture(srcdir, name), &buf, &len) != 0)
+		return -1;
+	rc = qc_check_people_keep(&cfg, NULL, pose, QC_USER_PHOTO, buf, len,
+	    &r, ps);
+	free(buf);
+	*w = r.width;
+	*h = r.height;
+	return rc;
+}
+
+/*
+ * The per-outfit checks on the fixtures' stored poses: the full-body
+ * photo suits every category; the pool-hall man cropped above the knees
+ * suits tops only (body_cut_off for bottoms and one-pieces); the
+ * astronaut and Grace Hopper, cut at or above the hips, suit none.
+ */
+static void
+test_fit_fixtures(void)
+{
+	static const struct {
+		const char	*file;
+		enum qc_reason	 want[COMPOSE_CAT__MAX];
+	} f[] = {
+		{ "people_fullbody_outdoor.jpg",
+		    { QC_R_COUNT, QC_R_COUNT, QC_R_COUNT } },
+		{ "people_waist_up_pool_hall.jpg",
+		    { QC_R_COUNT, QC_R_BODY_CUT_OFF, QC_R_BODY_CUT_OFF } },
+		{ "people_interior_pool_hall.jpg",
+		    { QC_R_COUNT, QC_R_COUNT, QC_R_COUNT } },
+		{ "people_astronaut_portrait.png", { QC_R_BODY_CUT_OFF,
+		    QC_R_BODY_CUT_OFF, QC_R_BODY_CUT_OFF } },
+		{ "people_grace_hopper_portrait.jpg", { QC_R_BODY_CUT_OFF,
+		    QC_R_BODY_CUT_OFF, QC_R_BODY_CUT_OFF } },
+	};
+	struct pose_stored	 ps;
+	size_t			 i;
+	int			 c, w, h;
+	enum qc_reason		 got;
+
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		CU_ASSERT_FATAL(kept_file(f[i].file, &ps, &w, &h) == QC_OK);
+		CU_ASSERT_FATAL(ps.done);
+		CU_ASSERT(ps.mask_png != NULL && ps.mask_len > 0);
+		for (c = 0; c < COMPOSE_CAT__MAX; c++) {
+			got = qc_check_fit(&cfg, &ps, w, h, c);
+			if (got != f[i].want[c])
+				fprintf(stderr, "%s, %s: got %s\n", f[i].file,
+				    compose_cat_names[c], qc_reason_code(got));
+			CU_ASSERT_EQUAL(got, f[i].want[c]);
+		}
+		pose_stored_free(&ps);
+	}
+	/* Nothing stored: nothing to judge by. */
+	memset(&ps, 0, sizeof(ps));
+	CU_ASSERT_EQUAL(qc_check_fit(&cfg, &ps, 100, 100, COMPOSE_CAT_TOPS),
+	    QC_R_COUNT);
+	CU_ASSERT_STRING_EQUAL(qc_reason_code(QC_R_BODY_CUT_OFF),
+	    "body_cut_off");
+	CU_ASSERT_STRING_EQUAL(qc_reason_code(QC_R_POSE_UNSUITABLE),
+	    "pose_unsuitable");
+}
+
+/*
+ * pose_unsuitable on the full-body pose made to lie down (turned a
+ * quarter about the image's centre, in a square frame) and turned away
+ * (shoulders and hips swapped across the body's axis, the face unseen);
+ * a face seen over the swapped shoulders is only looking aside.
+ */
+static void
+test_fit_pose(void)
+{
+	struct pose_stored	 ps, t;
+	int			 w, h, k;
+	float			 cx;
+
+	CU_ASSERT_FATAL(kept_file("people_fullbody_outdoor.jpg", &ps, &w,
+	    &h) == QC_OK);
+	CU_ASSERT_FATAL(ps.done);
+	t = ps;
+	for (k = 0; k < POSE_LM__MAX; k++) {
+		t.lm[k][0] = 1.0f - ps.lm[k][1];
+		t.lm[k][1] = ps.lm[k][0];
+	}
+	CU_ASSERT_EQUAL(qc_check_fit(&cfg, &t, 1000, 1000, COMPOSE_CAT_TOPS),
+	    QC_R_POSE_UNSUITABLE);
+	CU_ASSERT_EQUAL(qc_check_fit(&cfg, &ps, 1000, 1000, COMPOSE_CAT_TOPS),
+	    QC_R_COUNT);
+	t = ps;
+	cx = (ps.lm[POSE_LEFT_HIP][0] + ps.lm[POSE_RIGHT_HIP][0]) / 2;
+	for (k = POSE_LEFT_SHOULDER; k <= POSE_RIGHT_HIP; k++)
+		if (k <= POSE_RIGHT_SHOULDER || k >= POSE_LEFT_HIP)
+			t.lm[k][0] = cx + (k % 2 == 1 ? -1 : 1) *
+			    0.15f * (float)h / (float)w;
+	t.lm[POSE_NOSE][3] = t.lm[POSE_LEFT_EYE][3] =
+	    t.lm[POSE_RIGHT_EYE][3] = 0.1f;
+	CU_ASSERT_EQUAL(qc_check_fit(&cfg, &t, w, h, COMPOSE_CAT_TOPS),
+	    QC_R_POSE_UNSUITABLE);
+	t.lm[POSE_NOSE][3] = 0.9f;
+	CU_ASSERT_EQUAL(qc_check_fit(&cfg, &t, w, h, COMPOSE_CAT_TOPS),
+	    QC_R_COUNT);
+	pose_stored_free(&ps);
+}
+
+/*
+ * The stored form: the landmarks through their SQL text and back, the
+ * mask through its PNG, and the person rebuilt at another size.
+ */
+static void
+test_pose_stored(void)
+{
+	struct pose_stored	 ps, back;
+	struct pose_person	 pp;
+	char			 text[POSE_STORE_TEXT_MAX];
+	int			 w, h, k, on = 0;
+	size_t			 i;
+
+	CU_ASSERT_FATAL(kept_file("people_fullbody_outdoor.jpg", &ps, &w,
+	    &h) == QC_OK);
+	CU_ASSERT_FATAL(ps.done);
+	CU_ASSERT(pose_stored_lm_text(&ps, text, sizeof(text)) == 0);
+	CU_ASSERT(pose_stored_lm_text(&ps, text, 40) == -1);
+	CU_ASSERT(pose_stored_lm_text(&ps, text, sizeof(text)) == 0);
+	memset(&back, 0, sizeof(back));
+	CU_ASSERT_FATAL(pose_stored_lm_parse(&back, text) == 0);
+	for (k = 0; k < POSE_LM__MAX; k++)
+		CU_ASSERT(fabsf(back.lm[k][0] - ps.lm[k][0]) < 1e-4f &&
+		    fabsf(back.lm[k][1] - ps.lm[k][1]) < 1e-4f &&
+		    fabsf(back.lm[k][3] - ps.lm[k][3]) < 1e-4f);
+	CU_ASSERT(pose_stored_lm_parse(&back, "{1,2,3}") == -1);
+	CU_ASSERT(!back.done);
+	CU_ASSERT(pose_stored_lm_parse(&back, "") == -1);
+	fprintf(stderr, "stored mask: %zu bytes of PNG, landmarks %zu "
+	    "bytes of text\n", ps.mask_len, strlen(text));
+	CU_ASSERT(ps.mask_len < 16 * 1024);
+	CU_ASSERT_FATAL(pose_stored_person(&ps, &pp) == 0);
+	CU_ASSERT(pose_person_has_landmarks(&pp));
+	CU_ASSERT(pp.mask_w == POSE_STORE_MASK_SIDE &&
+	    pp.mask_h < POSE_STORE_MASK_SIDE);
+	CU_ASSERT(abs(pp.mask_h - POSE_STORE_MASK_SIDE * h / w) <= 1);
+	CU_ASSERT(fabsf(pp.lm[POSE_LEFT_HIP].x - ps.lm[POSE_LEFT_HIP][0] *
+	    pp.mask_w) < 0.01f);
+	/* The person covers some of the frame, not all of it. */
+	for (i = 0; i < (size_t)pp.mask_w * pp.mask_h; i++)
+		on += pp.mask[i] >= 128;
+	CU_ASSERT(on > pp.mask_w * pp.mask_h / 50 &&
+	    on < pp.mask_w * pp.mask_h / 2);
+	pose_person_free(&pp);
+	back.mask_png = NULL;
+	CU_ASSERT(pose_stored_person(&back, &pp) == -1);
+	pose_stored_free(&ps);
+}
+
+/*
+ * A hosted provider's result placed on a location (compose_place_found()):
+ * the person the networks find in it is cut out by their mask.  On a
+ * plain green location, the pixels left unlike it (the person) must
+ * match the pose mask of the result (IoU); the nominal guess that stood
+ * in before does not.
+ */
+static double
+placed_iou(struct pose_model *pm, const struct image *person,
+    const struct pose_person *ref, int *found)
+{
+	struct image	 loc, out;
+	size_t		 i, inter = 0, uni = 0;
+	int		 a, b, x, y, mx, my;
+
+	if (image_new(person->w, person->h, &loc) != IMAGE_OK)
+		return -1;
+	for (i = 0; i < (size_t)loc.w * loc.h; i++) {
+		loc.px[4 * i] = 20;
+		loc.px[4 * i + 1] = 200;
+		loc.px[4 * i + 2] = 40;
+		loc.px[4 * i + 3] = 255;
+	}
+	if (compose_place_found(pm, person, &loc, NULL, &out, found) !=
+	    COMPOSE_OK) {
+		image_free(&loc);
+		return -1;
+	}
+	for (y = 0; y < out.h; y++)
+		for (x = 0; x < out.w; x++) {
+			i = ((size_t)y * out.w + x) * 4;
+			a = abs(out.px[i] - 20) + abs(out.px[i + 1] - 200) +
+			    abs(out.px[i + 2] - 40) > 60;
+			mx = x * ref->mask_w / out.w;
+			my = y * ref->mask_h / out.h;
+			b = ref->mask[(size_t)my * ref->mask_w + mx] >= 128;
+			inter += a && b;
+			uni += a || b;
+		}
+	image_free(&loc);
+	image_free(&out);
+	return uni > 0 ? (double)inter / uni : 0.0;
+}
+
+static void
+test_place_found(void)
+{
+	struct image		 img;
+	struct pose_person	*ps = NULL;
+	unsigned char		*buf;
+	size_t			 len;
+	char			 err[128];
+	double			 found_iou, guess_iou;
+	int			 n = 0, found = -1;
+
+	CU_ASSERT_FATAL(tu_read_file(tu_fixture(srcdir,
+	    "people_interior_pool_hall.jpg"), &buf, &len) == 0);
+	CU_ASSERT_FATAL(image_decode(buf, len, NULL, &img) == IMAGE_OK);
+	free(buf);
+	CU_ASSERT_FATAL(pose_detect(pose, &img, &ps, &n, err,
+	    sizeof(err)) == 0);
+	CU_ASSERT_FATAL(n > 0 && pose_person_has_landmarks(&ps[0]));
+	found_iou = placed_iou(pose, &img, &ps[0], &found);
+	CU_ASSERT(found == 1);
+	guess_iou = placed_iou(NULL, &img, &ps[0], &found);
+	CU_ASSERT(found == 0);
+	fprintf(stderr, "placed person vs its mask: IoU %.3f found, %.3f "
+	    "guessed\n", found_iou, guess_iou);
+	CU_ASSERT(found_iou >= 0.8);
+	CU_ASSERT(found_iou > guess_iou + 0.2);
+	pose_persons_free(ps, n);
+	image_free(&img);
+}
+
+/* Pixels of a and b (same size) that differ by more than 40 in sum. */
+static unsigned char *
+changed(const struct image *a, const struct image *b)
+{
+	unsigned char	*m;
+	size_t		 i, n = (size_t)a->w * a->h;
+
+	if (a->w != b->w || a->h != b->h)
+		return NULL;
+	m = calloc(n, 1);
+	if (m == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		m[i] = abs(a->px[4 * i] - b->px[4 * i]) +
+		    abs(a->px[4 * i + 1] - b->px[4 * i + 1]) +
+		    abs(a->px[4 * i + 2] - b->px[4 * i + 2]) > 40;
+	return m;
+}
+
+/*
+ * The offline try-on on the pose stored with a photo's verdict dresses
+ * the person as it does on the pose found afresh: a garment drawn over a
+ * good part of the photo, in nearly the same pixels.
+ */
+static void
+test_tryon_stored(void)
+{
+	struct pose_stored	 ps;
+	struct pose_person	 stored, *found = NULL;
+	struct image		 person, outfit, a, b, plain;
+	unsigned char		*buf, *ma, *mb;
+	size_t			 len, i, n, na = 0, nb = 0, both = 0, any = 0;
+	char			 err[128];
+	int			 nf = 0, w, h;
+
+	CU_ASSERT_FATAL(kept_file("people_interior_pool_hall.jpg", &ps, &w,
+	    &h) == QC_OK);
+	CU_ASSERT_FATAL(pose_stored_person(&ps, &stored) == 0);
+	CU_ASSERT_FATAL(tu_read_file(tu_fixture(srcdir,
+	    "people_interior_pool_hall.jpg"), &buf, &len) == 0);
+	CU_ASSERT_FATAL(image_decode(buf, len, NULL, &person) == IMAGE_OK);
+	free(buf);
+	CU_ASSERT_FATAL(tu_read_file(tu_fixture(srcdir, "garment_jacket.png"),
+	    &buf, &len) == 0);
+	CU_ASSERT_FATAL(image_decode(buf, len, NULL, &outfit) == IMAGE_OK);
+	free(buf);
+	CU_ASSERT_FATAL(pose_detect(pose, &person, &found, &nf, err,
+	    sizeof(err)) == 0 && nf > 0);
+	CU_ASSERT_FATAL(compose_tryon(&person, &stored, &outfit,
+	    COMPOSE_CAT_TOPS, NULL, NULL, &a) == COMPOSE_OK);
+	CU_ASSERT_FATAL(compose_tryon(&person, &found[0], &outfit,
+	    COMPOSE_CAT_TOPS, NULL, NULL, &b) == COMPOSE_OK);
+	CU_ASSERT_FATAL(image_fit(&person, a.w > a.h ? a.w : a.h, &plain) ==
+	    IMAGE_OK);
+	ma = changed(&a, &plain);
+	mb = changed(&b, &plain);
+	CU_ASSERT_FATAL(ma != NULL && mb != NULL);
+	n = (size_t)a.w * a.h;
+	for (i = 0; i < n; i++) {
+		na += ma[i];
+		nb += mb[i];
+		both += ma[i] && mb[i];
+		any += ma[i] || mb[i];
+	}
+	fprintf(stderr, "dressed from the stored pose: %.3f of the photo, "
+	    "afresh %.3f, overlap (IoU) %.3f\n", (double)na / n,
+	    (double)nb / n, any ? (double)both / any : 0.0);
+	CU_ASSERT((double)na / n > 0.05);
+	CU_ASSERT(any > 0 && (double)both / any > 0.8);
+	free(ma);
+	free(mb);
+	image_free(&a);
+	image_free(&b);
+	image_free(&plain);
+	image_free(&person);
+	image_free(&outfit);
+	pose_person_free(&stored);
+	pose_persons_free(found, nf);
+	pose_stored_free(&ps);
+}
+
 static int
 suite_init(void)
 {
@@ -1054,7 +1370,16 @@ main(void)
 	    CU_add_test(s, "people: fixtures", test_people_fixtures) ==
 	    NULL ||
 	    CU_add_test(s, "people: a group, a small person",
-	    test_people_generated) == NULL) {
+	    test_people_generated) == NULL ||
+	    CU_add_test(s, "fit: fixtures and categories", test_fit_fixtures) ==
+	    NULL ||
+	    CU_add_test(s, "fit: lying down, turned away", test_fit_pose) ==
+	    NULL ||
+	    CU_add_test(s, "pose: the stored form", test_pose_stored) == NULL ||
+	    CU_add_test(s, "try-on on the stored pose", test_tryon_stored) ==
+	    NULL ||
+	    CU_add_test(s, "place: a found person on a location",
+	    test_place_found) == NULL) {
 		CU_cleanup_registry();
 		return 2;
 	}

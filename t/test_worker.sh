@@ -7,6 +7,8 @@
 # once; with provider slots limited, jobs cancelled at QUEUED (waiting for
 # a slot, or holding one) give their slot back and the next jobs still
 # run, and a slot wait past [worker] slot_wait fails the job uncharged.
+# A pending photo claimed by another checker is left alone until its
+# lease runs out.
 # The stack's own --follow worker is paused meanwhile.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -332,6 +334,17 @@ PRIMERKA_QC_RESULT_NSFW_MAX=0 "$BATCH" --once --max-seconds 60 >>"$TMP/worker.lo
 st=$(db "SELECT status || ':' || error_code || ':' || (result_key IS NULL) FROM jobs WHERE id = $anim")
 check "a video whose preview is over the threshold: FAILED, uncharged, nothing stored ($st)" \
 	[ "$st:$(balance):$(ls "$PRIMERKA_VAR/s3/videos/animations/$U/" 2>/dev/null | grep -c "^$anim\.")" = "FAILED:result_nsfw:true:$b0:0" ]
+
+echo "photo checks: claimed with a lease, re-checked when a checker died"
+req POST /photos -H "$H" -H "Content-Type: image/jpeg" --data-binary "@$D/people_fullbody_outdoor.jpg"
+p1=$(jget .id)
+photo_state() { db "SELECT status || ':' || (checking_until IS NULL) || ':' || coalesce(cardinality(pose), 0) FROM photos WHERE id = $p1"; }
+db "UPDATE photos SET checking_until = now() + interval '1 hour' WHERE id = $p1" >/dev/null
+"$BATCH" --once --max-seconds 20 >>"$TMP/worker.log" 2>&1
+check "a photo another checker holds is left alone ($(photo_state))" [ "$(photo_state)" = pending:false:0 ]
+db "UPDATE photos SET checking_until = now() - interval '1 second' WHERE id = $p1" >/dev/null
+"$BATCH" --once --max-seconds 20 >>"$TMP/worker.log" 2>&1
+check "...checked once its lease has run out, the pose stored ($(photo_state))" [ "$(photo_state)" = accepted:true:165 ]
 
 if [ "$fail" != 0 ]; then echo "--- worker log"; tail -30 "$TMP/worker.log"; fi
 summary

@@ -1,8 +1,10 @@
 /*
  * The `local` provider: offline, deterministic, no generative AI.  It
  * reads its inputs through the presigned URLs it is given, as a hosted
- * provider would, finds the person's pose (lib/pose.c, the worker's
- * loaded networks), fits the outfit's garment to it (lib/compose.c), and
+ * provider would, takes the person's pose stored with the photo's
+ * verdict (lib/posestore.h; found afresh with lib/pose.c and the
+ * worker's loaded networks when none is), fits the outfit's garment to
+ * it (lib/compose.c), and
  * publishes the result as a staging object in the results bucket, handing
  * back a presigned GET URL to it.
  */
@@ -17,6 +19,7 @@
 #include "image.h"
 #include "log.h"
 #include "pose.h"
+#include "posestore.h"
 #include "provider.h"
 #include "video.h"
 
@@ -128,13 +131,24 @@ local_tryon(struct provider *p, const struct provider_tryon_req *rq,
 		goto done;
 	}
 	/*
-	 * The main person (pose_detect() sorts the largest first) with
-	 * their landmarks and mask: the garment is fitted to them.  Nobody
-	 * found (QC turns such photos away before) or no networks loaded:
-	 * compose guesses a pose.
+	 * The main person with their landmarks and mask: the garment is
+	 * fitted to them.  As stored with the photo's verdict, else found
+	 * now (pose_detect() sorts the largest first).  Nobody found (QC
+	 * turns such photos away before) or no networks loaded: compose
+	 * guesses a pose.
 	 */
-	if (a->pose != NULL && pose_detect(a->pose, &person, &people,
-	    &npeople, perr, sizeof(perr)) != 0) {
+	if (rq->pose != NULL) {
+		people = calloc(1, sizeof(*people));
+		if (people != NULL && pose_stored_person(rq->pose,
+		    people) == 0)
+			npeople = 1;
+		else {
+			free(people);
+			people = NULL;
+		}
+	}
+	if (npeople == 0 && a->pose != NULL && pose_detect(a->pose, &person,
+	    &people, &npeople, perr, sizeof(perr)) != 0) {
 		log_warnx("local: pose: %s", perr);
 		people = NULL;
 		npeople = 0;

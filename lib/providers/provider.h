@@ -23,6 +23,7 @@
 #include "jobs.h"
 
 struct app;
+struct pose_stored;
 
 /* tryon(), animate() and check(): the vendor has the job, not done yet. */
 #define PROVIDER_PARKED	1
@@ -36,6 +37,9 @@ struct provider_tryon_req {
 	const char	*prompt;	/* built in PROMPTING */
 	int64_t		 seed;		/* "try again": 1.., 0 the provider's own */
 	const char	*description;	/* the outfit's title, or NULL */
+	const struct pose_stored *pose;	/* the photo's person as stored
+					   with its verdict (lib/posestore.h),
+					   or NULL: found afresh if needed */
 };
 
 struct provider_animate_req {
