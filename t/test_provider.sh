@@ -25,8 +25,8 @@ trap stop_all EXIT
 
 KEY="emu-$RANDOM$RANDOM"
 # start_emu NAME VAR: the vendor's emulator on a free port, its URL in
-# VAR.  Not in a command substitution: its subshell would keep the pid
-# from EMUS, and the emulator would outlive the test.
+# VAR.  Not in a $(...) subshell: its pid must reach EMUS, which
+# stop_all kills on the way out.
 start_emu() {
 	node "$ROOT/t/emulators/$1/server.js" 0 --key "$KEY" --queue-ms 50 \
 		--run-ms 150 >"$TMP/$1.port" 2>"$TMP/$1.log" &
