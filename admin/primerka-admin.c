@@ -22,6 +22,7 @@
 
 #include <json-c/json.h>
 
+#include "agents.h"
 #include "app.h"
 #include "confcheck.h"
 #include "conftab.h"
@@ -87,7 +88,7 @@ static const struct db_stmt admin_statements[] = {
 };
 
 static const struct db_stmt *const admin_tables[] = { admin_statements,
-    retention_statements, deletes_statements, NULL };
+    retention_statements, deletes_statements, agents_statements, NULL };
 
 static struct {
 	const char	*lang, *name, *note, *shop, *title, *description;
@@ -698,6 +699,48 @@ cmd_reconcile(struct app *a, int argc, char *argv[])
 	return rc == -1 ? 1 : 0;
 }
 
+/*
+ * add-agent NAME: a contour-B agent and its token, printed once (only
+ * its hash is kept).
+ */
+static int
+cmd_add_agent(struct app *a, int argc, char *argv[])
+{
+	char	 tok[AGENT_TOKEN_LEN + 1];
+	int	 rc;
+
+	(void)argc;
+	if (!agents_name_valid(argv[0]))
+		return fail("agent name: 1-64 of A-Z a-z 0-9 _ . -");
+	rc = agents_add(a->db, argv[0], tok, sizeof(tok));
+	if (rc == -1)
+		return fail(db_error(a->db));
+	if (rc == 1)
+		return fail("an agent of that name exists (revoked ones too: "
+		    "pick another name)");
+	printf("%s\n", tok);
+	explicit_bzero(tok, sizeof(tok));
+	return 0;
+}
+
+/* revoke-agent NAME: the agent's token is refused from now on. */
+static int
+cmd_revoke_agent(struct app *a, int argc, char *argv[])
+{
+	int	 rc;
+
+	(void)argc;
+	if (!agents_name_valid(argv[0]))
+		return fail("agent name: 1-64 of A-Z a-z 0-9 _ . -");
+	rc = agents_revoke(a->db, argv[0]);
+	if (rc == -1)
+		return fail(db_error(a->db));
+	if (rc == 1)
+		return fail("no such agent, or already revoked");
+	printf("agent %s revoked\n", argv[0]);
+	return 0;
+}
+
 static int	 cmd_help(struct app *, int, char *[]);
 
 /* What a command needs before it runs. */
@@ -754,6 +797,10 @@ static const struct command commands[] = {
 	  "delete the objects whose rows are gone" },
 	{ "reconcile", "", 0, 0, CMD_DB, cmd_reconcile,
 	  "delete the objects no row names (older than orphan_grace)" },
+	{ "add-agent", "NAME", 1, 1, CMD_DB, cmd_add_agent,
+	  "register a contour-B agent; prints its token (once)" },
+	{ "revoke-agent", "NAME", 1, 1, CMD_DB, cmd_revoke_agent,
+	  "refuse the agent's token from now on" },
 	{ "help", "", 0, 0, CMD_NONE, cmd_help,
 	  "this list" },
 };

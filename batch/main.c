@@ -38,6 +38,7 @@
 #include "wmetrics.h"
 #include "util.h"
 #include "video.h"
+#include "agent.h"
 #include "worker.h"
 
 static volatile sig_atomic_t stopping;	/* SIGTERM: stop after the stage */
@@ -68,6 +69,7 @@ struct opts {
 	int	 pause_at;
 	int	 noop;		/* bench/queue: claim and complete, no stages */
 	int64_t	 batch;		/* jobs claimed at once (--batch) */
+	int	 agents;	/* [worker] agents: QUEUED jobs are agents' */
 };
 
 static const struct db_stmt *const batch_tables[] = {
@@ -204,6 +206,7 @@ worker_loop(struct app *a, const struct opts *o, int index)
 		c.slot = -1;
 		c.slot_wait = (int)o->slot_wait;
 		c.pause_at = o->pause_at;
+		c.agents = o->agents;
 		if (time(NULL) - last_rescue >= o->poll) {
 			int n = queue_rescue(a->db);
 			if (n > 0)
@@ -230,7 +233,8 @@ worker_loop(struct app *a, const struct opts *o, int index)
 				continue;
 			last_catalog = time(NULL);
 		}
-		qr = queue_claim_many(a->db, worker, (int)o->lease, claimed,
+		qr = queue_claim_which(a->db, o->agents ? QUEUE_CLAIM_OWN :
+		    QUEUE_CLAIM_ALL, worker, (int)o->lease, claimed,
 		    (int)o->batch, &nclaimed);
 		if (qr == QUEUE_OK && o->noop) {
 			wm_busy(nclaimed);
@@ -308,6 +312,10 @@ read_opts(struct app *a, struct opts *o, char *err, size_t errlen)
 	    conf_get_int(a->cfg, CONF_WORKER_SLOT_WAIT, &o->slot_wait) == -1) {
 		snprintf(err, errlen, "bad [worker] lease, poll_interval or "
 		    "slot_wait");
+		return -1;
+	}
+	if (conf_get_bool(a->cfg, CONF_WORKER_AGENTS, &o->agents) == -1) {
+		snprintf(err, errlen, "bad [worker] agents (yes or no)");
 		return -1;
 	}
 	/* A stage name: the worker stops there (fault tests only). */
@@ -389,6 +397,8 @@ usage(void)
 	fprintf(stderr, "usage: primerka-batch (--once | --follow) "
 	    "[--concurrency N] [--max-jobs N] [--max-seconds N] [--batch N]\n"
 	    "       [--noop]\n"
+	    "       primerka-batch --agent URL [--agent-token-file FILE] "
+	    "[--concurrency N]\n"
 	    "       primerka-batch --check-config\n");
 	exit(2);
 }
@@ -405,10 +415,13 @@ main(int argc, char *argv[])
 		{ "noop", no_argument, NULL, 'n' },
 		{ "batch", required_argument, NULL, 'b' },
 		{ "check-config", no_argument, NULL, 'C' },
+		{ "agent", required_argument, NULL, 'A' },
+		{ "agent-token-file", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct opts	 o = { 0, 1, 0, 300, 60, 5, 600, -1, 0, 1 };
+	struct opts	 o = { 0, 1, 0, 300, 60, 5, 600, -1, 0, 1, 0 };
+	const char	*agent_url = NULL, *agent_token_file = NULL;
 	struct app	 a;
 	char		 err[256];
 	int		 ch, mode = 0, i, status, rc = 0;
@@ -431,6 +444,12 @@ main(int argc, char *argv[])
 			break;
 		case 'n':
 			o.noop = 1;
+			break;
+		case 'A':
+			agent_url = optarg;
+			break;
+		case 'T':
+			agent_token_file = optarg;
 			break;
 		case 'C':
 			/* Every problem, by key; the units run it first. */
@@ -456,7 +475,15 @@ main(int argc, char *argv[])
 			usage();
 		}
 	}
-	if (mode == 0)
+	if (agent_url != NULL) {
+		/* Contour B: no database, no storage (batch/agent.c). */
+		if (mode != 0)
+			usage();
+		video_quiet_logs();
+		return agent_main(agent_url, agent_token_file,
+		    (int)o.concurrency);
+	}
+	if (agent_token_file != NULL || mode == 0)
 		usage();
 	video_quiet_logs();
 	o.follow = mode == 2;

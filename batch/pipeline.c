@@ -154,6 +154,16 @@ pipeline_run(struct job_ctx *c)
 		return;
 	}
 	for (i = 0; i < sizeof(stages) / sizeof(stages[0]); i++) {
+		if (c->agents && stages[i].status == JOB_QUEUED) {
+			/* Contour A's part is done: the rest is an agent's. */
+			rc = agent_hand_over(c);
+			if (rc == -1)
+				job_failed(c);
+			else
+				log_job(c, rc == 0 ? "job handed over" :
+				    "job dropped", "QUEUED");
+			goto out;
+		}
 		qr = queue_advance(db, &c->job, c->worker, stages[i].status,
 		    c->lease);
 		if (qr != QUEUE_OK) {

@@ -78,6 +78,16 @@ stage_running(struct job_ctx *c)
 	};
 	int			 rc;
 
+	rc = running_call(c, &hooks);
+	slot_release(c);	/* the provider is done with us */
+	return rc;
+}
+
+int
+running_call(struct job_ctx *c, const struct provider_hooks *h)
+{
+	int	 rc;
+
 	if (c->job.kind == JOB_KIND_TRYON) {
 		struct provider_tryon_req rq = {
 			.job_id = c->job.id,
@@ -90,7 +100,7 @@ stage_running(struct job_ctx *c)
 			.seed = c->job.seed,
 			.pose = c->pose.done ? &c->pose : NULL,
 		};
-		rc = c->prov->tryon(c->prov, &rq, &hooks, &c->result_url,
+		rc = c->prov->tryon(c->prov, &rq, h, &c->result_url,
 		    &c->err);
 		/* Whether the person still has to be put in the location. */
 		c->place_location = rc == 0 && c->location_url != NULL &&
@@ -101,9 +111,8 @@ stage_running(struct job_ctx *c)
 			.image_url = c->source_url,
 			.prompt = c->prompt,
 		};
-		rc = c->prov->animate(c->prov, &rq, &hooks, &c->result_url,
+		rc = c->prov->animate(c->prov, &rq, h, &c->result_url,
 		    &c->err);
 	}
-	slot_release(c);	/* the provider is done with us */
 	return rc;
 }

@@ -16,6 +16,7 @@
 #include "compose.h"
 #include "image.h"
 #include "log.h"
+#include "outputs.h"
 #include "util.h"
 #include "video.h"
 #include "worker.h"
@@ -23,6 +24,34 @@
 #define RESULT_MAX	(200 * 1024 * 1024)
 #define THUMB_SIDE	384
 #define LOCATION_MAX	(40 * 1024 * 1024)
+
+/*
+ * Store output o of the job (its key set in c->result_key or
+ * c->thumb_key): with the worker's own credentials, or, for an agent's
+ * job, through the presigned PUT contour A gave for it.  0 or -1 with
+ * s3e filled.
+ */
+static int
+store_output(struct job_ctx *c, enum job_output o, const void *buf,
+    size_t len, struct s3_error *s3e)
+{
+	struct app	*a = c->app;
+	const char	*key;
+	const char	*type = output_type(c->job.kind, o);
+
+	key = o == JOB_OUT_RESULT ? c->result_key : c->thumb_key;
+	if (output_key(c->job.kind, c->job.user_id, c->job.id, o,
+	    o == JOB_OUT_RESULT ? c->result_key : c->thumb_key,
+	    sizeof(c->result_key)) == -1) {
+		memset(s3e, 0, sizeof(*s3e));
+		util_strlcpy(s3e->code, "key", sizeof(s3e->code));
+		return -1;
+	}
+	if (c->put_url[o] != NULL)
+		return s3_put_url(a->s3, c->put_url[o], buf, len, type, s3e);
+	return s3_put(a->s3, a->bucket[output_bucket(c->job.kind)], key, buf,
+	    len, type, s3e);
+}
 
 /*
  * The provider dressed the person but could not put them in the chosen
@@ -47,9 +76,13 @@ place_on_location(struct job_ctx *c, const unsigned char *buf, size_t len,
 		    "uploading: the result is not an image");
 		goto done;
 	}
-	/* A fresh URL: the provider may have outlived the first one. */
-	lurl = s3_presign_get(a->s3, a->bucket[BUCKET_LOCATIONS],
-	    c->location_key, 300, time(NULL));
+	/* A fresh URL: the provider may have outlived the first one.  (An
+	 * agent has only the one it was given.) */
+	if (c->put_url[JOB_OUT_RESULT] != NULL)
+		lurl = c->location_url ? strdup(c->location_url) : NULL;
+	else
+		lurl = s3_presign_get(a->s3, a->bucket[BUCKET_LOCATIONS],
+		    c->location_key, 300, time(NULL));
 	if (lurl == NULL || s3_fetch_url(a->s3, lurl, LOCATION_MAX, &lbuf,
 	    &llen, &s3e) != 0) {
 		if (lurl == NULL) {
@@ -123,7 +156,6 @@ result_nsfw(struct job_ctx *c, const struct image *img)
 static int
 upload_tryon(struct job_ctx *c, unsigned char *buf, size_t len)
 {
-	struct app	*a = c->app;
 	struct image	 img = { 0 }, thumb = { 0 };
 	unsigned char	*jpg = NULL, *webp = NULL;
 	size_t		 jlen, wlen;
@@ -165,15 +197,8 @@ upload_tryon(struct job_ctx *c, unsigned char *buf, size_t len)
 		buf = jpg;
 		len = jlen;
 	}
-	snprintf(c->result_key, sizeof(c->result_key), "tryons/%lld/%lld.jpg",
-	    (long long)c->job.user_id, (long long)c->job.id);
-	snprintf(c->thumb_key, sizeof(c->thumb_key),
-	    "tryons/%lld/%lld.thumb.webp", (long long)c->job.user_id,
-	    (long long)c->job.id);
-	if (s3_put(a->s3, a->bucket[BUCKET_RESULTS], c->result_key, buf, len,
-	    "image/jpeg", &s3e) != 0 ||
-	    s3_put(a->s3, a->bucket[BUCKET_RESULTS], c->thumb_key, webp, wlen,
-	    "image/webp", &s3e) != 0) {
+	if (store_output(c, JOB_OUT_RESULT, buf, len, &s3e) != 0 ||
+	    store_output(c, JOB_OUT_THUMB, webp, wlen, &s3e) != 0) {
 		job_error_set(&c->err, JOB_ERR_STORAGE_ERROR,
 		    "uploading: %ld %s", s3e.status, s3e.code);
 		goto done;
@@ -314,7 +339,6 @@ probe_contained(const unsigned char *buf, size_t len, struct video_info *vi,
 static int
 upload_animation(struct job_ctx *c, unsigned char *buf, size_t len)
 {
-	struct app		*a = c->app;
 	struct video_info	 vi;
 	unsigned char		*jpg = NULL;
 	size_t			 jlen;
@@ -348,16 +372,8 @@ upload_animation(struct job_ctx *c, unsigned char *buf, size_t len)
 		if (bad != 0)
 			goto done;	/* nothing stored */
 	}
-	snprintf(c->result_key, sizeof(c->result_key),
-	    "animations/%lld/%lld.mp4", (long long)c->job.user_id,
-	    (long long)c->job.id);
-	snprintf(c->thumb_key, sizeof(c->thumb_key),
-	    "animations/%lld/%lld.preview.jpg", (long long)c->job.user_id,
-	    (long long)c->job.id);
-	if (s3_put(a->s3, a->bucket[BUCKET_VIDEOS], c->result_key, buf, len,
-	    "video/mp4", &s3e) != 0 ||
-	    s3_put(a->s3, a->bucket[BUCKET_VIDEOS], c->thumb_key, jpg, jlen,
-	    "image/jpeg", &s3e) != 0) {
+	if (store_output(c, JOB_OUT_RESULT, buf, len, &s3e) != 0 ||
+	    store_output(c, JOB_OUT_THUMB, jpg, jlen, &s3e) != 0) {
 		job_error_set(&c->err, JOB_ERR_STORAGE_ERROR,
 		    "uploading: %ld %s", s3e.status, s3e.code);
 		goto done;

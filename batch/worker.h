@@ -19,6 +19,9 @@ struct job_ctx {
 	const char		*worker;	/* worker id, locked_by */
 	int			 lease;		/* seconds */
 	int			 pause_at;	/* [worker] pause_at: tests only, -1 off */
+	int			 agents;	/* [worker] agents */
+	/* An agent's job (batch/agent.c): outputs go to presigned PUTs. */
+	const char		*put_url[2];	/* by enum job_output */
 	struct queue_job	 job;
 
 	/* VALIDATING */
@@ -96,6 +99,13 @@ int	stage_running(struct job_ctx *);
 int	stage_uploading(struct job_ctx *);
 
 /*
+ * The provider's tryon or animate call of RUNNING with the given hooks
+ * (running.c): the worker's keep the job in the database, an agent's
+ * report to contour A.  0, or -1 with c->err set.
+ */
+int	running_call(struct job_ctx *, const struct provider_hooks *);
+
+/*
  * Provider slots (slots.c).  slot_acquire() waits for a free slot of the
  * provider's max_concurrency (none needed when it is 0) and sets c->slot;
  * past c->slot_wait seconds, or when the job is lost meanwhile, it
@@ -104,6 +114,12 @@ int	stage_uploading(struct job_ctx *);
  */
 int	slot_acquire(struct job_ctx *);
 void	slot_release(struct job_ctx *);
+
+/*
+ * Hand a job at QUEUED over to the agents (handover.c): 0 handed over,
+ * 1 no longer ours (cancelled or lost), -1 with c->err set.
+ */
+int	agent_hand_over(struct job_ctx *);
 
 /* Run one claimed job to its end (pipeline.c). */
 void	pipeline_run(struct job_ctx *);

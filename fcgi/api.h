@@ -41,6 +41,7 @@ struct api_state {
 #define ROUTE_AUTH	0x1	/* needs Authorization: tma ... */
 #define ROUTE_LOCAL	0x2	/* loopback clients only (healthz, metrics) */
 #define ROUTE_OPEN	0x0	/* no initData: the handler authenticates */
+#define ROUTE_AGENT	0x4	/* Authorization: Bearer <agent token> */
 
 struct route {
 	const char	*method;
@@ -137,6 +138,12 @@ void	 list_own(struct req *, const char *stmt, row_json_fn fn);
 void	 get_answer(struct req *, const char *stmt, int owned, row_json_fn fn,
 	    const char *what);
 
+/*
+ * An agent's bearer token (agent_api.c): 0 with r->agent set, or -1
+ * after a 401 (unknown, revoked, missing) or 503.
+ */
+int	 agent_authenticate(struct req *);
+
 /* Handlers. */
 void	 h_me(struct req *);
 void	 h_ledger_list(struct req *);
@@ -177,6 +184,11 @@ void	 h_settings_get(struct req *);
 void	 h_settings_update(struct req *);
 void	 h_tryons_share(struct req *);
 void	 h_animations_share(struct req *);
+void	 h_agent_claim(struct req *);
+void	 h_agent_heartbeat(struct req *);
+void	 h_agent_stage(struct req *);
+void	 h_agent_complete(struct req *);
+void	 h_agent_fail(struct req *);
 void	 h_healthz(struct req *);
 void	 h_livez(struct req *);
 void	 h_readyz(struct req *);
@@ -193,5 +205,6 @@ extern const struct db_stmt payments_statements[];
 extern const struct db_stmt settings_statements[];
 extern const struct db_stmt shares_statements[];
 extern const struct db_stmt poll_statements[];
+extern const struct db_stmt agent_statements[];
 
 #endif /* PRIMERKA_API_H */

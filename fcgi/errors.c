@@ -72,6 +72,11 @@ const struct api_error_info api_errors[API_ERR__MAX] = {
 	    "only a finished result can be shared", -1 },
 	[API_ERR_QUOTA_EXCEEDED] = { "quota_exceeded", 429,
 	    "over your quota, try again later", -1 },
+	[API_ERR_LEASE_LOST] = { "lease_lost", 409,
+	    "this agent no longer holds the job (its lease expired, or it "
+	    "was cancelled or finished)", -1 },
+	[API_ERR_OUTPUT_MISSING] = { "output_missing", 409,
+	    "an output of the job was not uploaded", -1 },
 };
 
 const char *

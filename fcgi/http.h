@@ -31,6 +31,7 @@ struct req {
 	char		 request_id[24];
 	int		 authed;
 	struct auth_user user;
+	char		 agent[72];	/* an agent's name (ROUTE_AGENT) */
 	enum lang	 lang;
 	int		 status;	/* status sent, for logs and metrics */
 	int64_t		 path_id;	/* the {id} of the route, if any */

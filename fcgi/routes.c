@@ -8,8 +8,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "agents.h"
 #include "api.h"
 #include "deletes.h"
+#include "queue.h"
 #include "quota.h"
 #include "log.h"
 #include "metrics.h"
@@ -55,6 +57,11 @@ static const struct route routes[] = {
 	{ "POST",   "/api/v1/purchases",		ROUTE_AUTH, h_purchases_create },
 	{ "GET",    "/api/v1/purchases/#",		ROUTE_AUTH, h_purchases_get },
 	{ "POST",   "/api/v1/telegram/webhook",		ROUTE_OPEN, h_telegram_webhook },
+	{ "POST",   "/api/v1/agent/claim",		ROUTE_AGENT, h_agent_claim },
+	{ "POST",   "/api/v1/agent/jobs/#/heartbeat",	ROUTE_AGENT, h_agent_heartbeat },
+	{ "POST",   "/api/v1/agent/jobs/#/stage",	ROUTE_AGENT, h_agent_stage },
+	{ "POST",   "/api/v1/agent/jobs/#/complete",	ROUTE_AGENT, h_agent_complete },
+	{ "POST",   "/api/v1/agent/jobs/#/fail",	ROUTE_AGENT, h_agent_fail },
 	{ "GET",    "/healthz",				ROUTE_LOCAL, h_healthz },
 	{ "GET",    "/livez",				ROUTE_LOCAL, h_livez },
 	{ "GET",    "/readyz",				ROUTE_LOCAL, h_readyz },
@@ -107,6 +114,9 @@ const struct db_stmt *const api_statements[] = {
 	settings_statements,
 	shares_statements,
 	poll_statements,
+	agents_statements,
+	agent_statements,
+	queue_statements,
 	NULL
 };
 
@@ -331,6 +341,8 @@ api_dispatch(struct req *r)
 		goto done;
 	}
 	if ((rt->flags & ROUTE_AUTH) && authenticate(r) == -1)
+		goto done;
+	if ((rt->flags & ROUTE_AGENT) && agent_authenticate(r) == -1)
 		goto done;
 	rt->fn(r);
 done:

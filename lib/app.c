@@ -69,48 +69,39 @@ app_parse_packs(const char *s, struct app_pack *packs, int *n)
 	return 0;
 }
 
-int
-app_init(struct app *a, const char *prog, char *err, size_t errlen)
+/* The keys the configuration table loads into struct app and qc. */
+static int
+app_read_table(struct app *a, char *err, size_t errlen)
 {
-	const char		*path, *prefix;
-	struct s3_config	 s3c;
-	struct s3_error		 s3e;
-	int64_t			 maxage, botid, v;
-	int			 b, pathstyle, testkey;
-	const char		*aerr = NULL;
-
-	memset(a, 0, sizeof(*a));
-	path = getenv("PRIMERKA_CONFIG");
-	a->cfg = config_load(path ? path : CONFIG_DEFAULT_PATH, path == NULL,
-	    err, errlen);
-	if (a->cfg == NULL)
-		return -1;
-	log_init(prog, conf_get(a->cfg, CONF_LOG_LEVEL));
-
-	/* The keys the table loads into struct app and struct qc_config. */
 	conf_fill_defaults(CONF_TGT_APP, NULL, a);
 	if (conf_fill(a->cfg, CONF_TGT_APP, NULL, a, err, errlen) == -1)
 		return -1;
 	qc_config_default(&a->qc);
 	if (conf_fill(a->cfg, CONF_TGT_QC, NULL, &a->qc, err, errlen) == -1)
 		return -1;
+	return 0;
+}
 
-	{
-		/* Which API requests get a log line: all, writes (every
-		 * request but successful reads: polls stay out of the log,
-		 * nginx's access log has them) or errors. */
-		const char *lr = conf_get(a->cfg, CONF_LOG_REQUESTS);
-		if (strcmp(lr, "all") == 0)
-			a->log_requests = LOG_REQ_ALL;
-		else if (strcmp(lr, "writes") == 0)
-			a->log_requests = LOG_REQ_WRITES;
-		else if (strcmp(lr, "errors") == 0)
-			a->log_requests = LOG_REQ_ERRORS;
-		else {
-			snprintf(err, errlen, "[log] requests: all, writes or "
-			    "errors");
-			return -1;
-		}
+/*
+ * [log] requests: which API requests get a log line: all, writes (every
+ * request but successful reads: polls stay out of the log, nginx's
+ * access log has them) or errors.  And [payments] packs.
+ */
+static int
+app_read_log_packs(struct app *a, char *err, size_t errlen)
+{
+	const char	*lr;
+
+	lr = conf_get(a->cfg, CONF_LOG_REQUESTS);
+	if (strcmp(lr, "all") == 0)
+		a->log_requests = LOG_REQ_ALL;
+	else if (strcmp(lr, "writes") == 0)
+		a->log_requests = LOG_REQ_WRITES;
+	else if (strcmp(lr, "errors") == 0)
+		a->log_requests = LOG_REQ_ERRORS;
+	else {
+		snprintf(err, errlen, "[log] requests: all, writes or errors");
+		return -1;
 	}
 	if (app_parse_packs(conf_get(a->cfg, CONF_PAYMENTS_PACKS),
 	    a->packs, &a->npacks) == -1) {
@@ -118,6 +109,13 @@ app_init(struct app *a, const char *prog, char *err, size_t errlen)
 		    "(each 1..1000000000, at most %d)", APP_MAX_PACKS);
 		return -1;
 	}
+	return 0;
+}
+
+/* [telegram]: the bot's token, the webhook's secret, the Mini App's URLs. */
+static int
+app_read_telegram(struct app *a, char *err, size_t errlen)
+{
 	a->tg_bot_token = conf_get(a->cfg, CONF_TELEGRAM_BOT_TOKEN);
 	a->tg_webhook_secret = conf_get(a->cfg, CONF_TELEGRAM_WEBHOOK_SECRET);
 	if ((a->tg_webapp_url[0] != '\0' &&
@@ -142,9 +140,18 @@ app_init(struct app *a, const char *prog, char *err, size_t errlen)
 		    APP_WEBHOOK_SECRET_MIN);
 		return -1;
 	}
+	return 0;
+}
+
+/* [s3] bucket_prefix and bucket_*: the five buckets' names. */
+static int
+app_read_buckets(struct app *a, char *err, size_t errlen)
+{
+	const char	*prefix, *name;
+	int		 b;
+
 	prefix = conf_get(a->cfg, CONF_S3_BUCKET_PREFIX);
 	for (b = 0; b < BUCKET_COUNT; b++) {
-		const char *name;
 		name = conf_get(a->cfg, bucket_keys[b]);
 		if ((size_t)snprintf(a->bucket[b], sizeof(a->bucket[b]), "%s%s",
 		    prefix, name) >= sizeof(a->bucket[b])) {
@@ -153,6 +160,17 @@ app_init(struct app *a, const char *prog, char *err, size_t errlen)
 			return -1;
 		}
 	}
+	return 0;
+}
+
+/* [s3]: the storage client (libcurl set up first). */
+static int
+app_open_s3(struct app *a, char *err, size_t errlen)
+{
+	struct s3_config	 s3c;
+	struct s3_error		 s3e;
+	int64_t			 v;
+	int			 pathstyle;
 
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		snprintf(err, errlen, "curl_global_init failed");
@@ -162,6 +180,11 @@ app_init(struct app *a, const char *prog, char *err, size_t errlen)
 	/* No built-in storage: the local stack's settings live in the
 	 * configuration scripts/dev-stack writes. */
 	s3c.endpoint = conf_get(a->cfg, CONF_S3_ENDPOINT);
+	if ((a->flags & APP_AGENT) && (s3c.endpoint == NULL ||
+	    s3c.endpoint[0] == '\0'))
+		/* Only presigned URLs are fetched and PUT: the client's
+		 * endpoint is never used (and names nothing). */
+		s3c.endpoint = "http://storage.invalid";
 	if (s3c.endpoint == NULL || s3c.endpoint[0] == '\0') {
 		snprintf(err, errlen, "[s3] endpoint: required");
 		return -1;
@@ -170,6 +193,9 @@ app_init(struct app *a, const char *prog, char *err, size_t errlen)
 	s3c.region = conf_get(a->cfg, CONF_S3_REGION);
 	s3c.access_key = conf_get(a->cfg, CONF_S3_ACCESS_KEY);
 	s3c.secret_key = conf_get(a->cfg, CONF_S3_SECRET_KEY);
+	if ((a->flags & APP_AGENT) && strcmp(s3c.endpoint,
+	    "http://storage.invalid") == 0)
+		s3c.access_key = s3c.secret_key = "none"; /* never used */
 	if (conf_get_bool(a->cfg, CONF_S3_PATH_STYLE, &pathstyle) == -1) {
 		snprintf(err, errlen, "[s3] path_style: not a boolean");
 		return -1;
@@ -192,7 +218,19 @@ app_init(struct app *a, const char *prog, char *err, size_t errlen)
 		snprintf(err, errlen, "[s3]: %s", s3e.message);
 		return -1;
 	}
+	return 0;
+}
 
+/* [auth] and [telegram]: how initData is checked. */
+static int
+app_read_auth(struct app *a, char *err, size_t errlen)
+{
+	int64_t		 maxage, botid;
+	int		 testkey;
+	const char	*aerr = NULL;
+
+	if (a->flags & APP_AGENT)
+		return 0;	/* serves no Telegram user */
 	if (conf_get_int(a->cfg, CONF_AUTH_MAX_AGE, &maxage) == -1 ||
 	    conf_get_int(a->cfg, CONF_TELEGRAM_BOT_ID, &botid) == -1 ||
 	    conf_get_bool(a->cfg, CONF_TELEGRAM_TEST_ENVIRONMENT,
@@ -209,6 +247,43 @@ app_init(struct app *a, const char *prog, char *err, size_t errlen)
 		    "bad configuration");
 		return -1;
 	}
+	return 0;
+}
+
+/* The steps of app_init() after loading the file, in order. */
+static int (*const app_steps[])(struct app *, char *, size_t) = {
+	app_read_table,
+	app_read_log_packs,
+	app_read_telegram,
+	app_read_buckets,
+	app_open_s3,
+	app_read_auth,
+};
+
+int
+app_init(struct app *a, const char *prog, char *err, size_t errlen)
+{
+	return app_init_flags(a, prog, 0, err, errlen);
+}
+
+int
+app_init_flags(struct app *a, const char *prog, int flags, char *err,
+    size_t errlen)
+{
+	const char	*path;
+	size_t		 i;
+
+	memset(a, 0, sizeof(*a));
+	a->flags = flags;
+	path = getenv("PRIMERKA_CONFIG");
+	a->cfg = config_load(path ? path : CONFIG_DEFAULT_PATH, path == NULL,
+	    err, errlen);
+	if (a->cfg == NULL)
+		return -1;
+	log_init(prog, conf_get(a->cfg, CONF_LOG_LEVEL));
+	for (i = 0; i < sizeof(app_steps) / sizeof(app_steps[0]); i++)
+		if (app_steps[i](a, err, errlen) == -1)
+			return -1;
 	return 0;
 }
 

@@ -67,6 +67,7 @@ struct app {
 						   between table gauge runs */
 	struct qc_config	 qc;		/* [qc] thresholds */
 	int			 log_requests;	/* [log] requests: LOG_REQ_* */
+	int			 flags;		/* app_init_flags(): APP_* */
 	struct nsfw_model	*nsfw;		/* loaded by app_load_nsfw() only */
 	struct pose_model	*pose;		/* loaded by app_load_pose() only */
 	struct app_pack		 packs[APP_MAX_PACKS];	/* [payments] packs */
@@ -88,6 +89,15 @@ extern const char *const app_bucket_names[BUCKET_COUNT];
  * message in err.
  */
 int	 app_init(struct app *, const char *prog, char *err, size_t errlen);
+
+/*
+ * app_init() with flags: APP_AGENT for the contour-B agent, which only
+ * fetches and PUTs presigned URLs and serves no Telegram user: no [s3]
+ * endpoint or keys and no [telegram] bot token needed.
+ */
+#define APP_AGENT	0x1
+int	 app_init_flags(struct app *, const char *prog, int flags, char *err,
+	    size_t errlen);
 
 /*
  * Parse [payments] packs, "TOKENS:STARS[, TOKENS:STARS...]" (each 1 to

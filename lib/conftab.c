@@ -164,6 +164,8 @@ const struct confdef confdefs[CONF__MAX] = {
 	[CONF_WORKER_INPUT_URL_TTL] = APPINT("worker", "input_url_ttl", 1,
 	    7 * 86400, "900", input_url_ttl),
 	[CONF_WORKER_SLOT_WAIT] = INT("worker", "slot_wait", 1, 86400, "600"),
+	/* yes: QUEUED jobs are left to contour-B agents. */
+	[CONF_WORKER_AGENTS] = BOOL("worker", "agents", "no"),
 
 	[CONF_PROVIDER_LOCAL_MAX_CONCURRENCY] = INT("provider_local",
 	    "max_concurrency", 0, 1000, "0"),

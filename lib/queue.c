@@ -9,22 +9,42 @@
 
 #include "queue.h"
 
+/*
+ * The claim: ready, unheld (or with an expired lease) jobs, oldest first,
+ * each with a lease and one more attempt; the middle part narrows which.
+ */
+#define CLAIM_HEAD \
+	"UPDATE jobs j SET locked_by = $1, " \
+	"locked_until = now() + make_interval(secs => $2), " \
+	"attempts = j.attempts + 1 " \
+	"FROM (SELECT id FROM jobs WHERE job_status_claimable(status) " \
+	"AND run_after <= now() AND (locked_until IS NULL OR " \
+	"locked_until < now()) "
+#define CLAIM_TAIL \
+	"ORDER BY run_after, id LIMIT $3 " \
+	"FOR UPDATE SKIP LOCKED) c WHERE j.id = c.id " \
+	"RETURNING j.id, j.kind, j.user_id, j.status, " \
+	"coalesce(j.photo_id, 0), coalesce(j.outfit_id, 0), " \
+	"coalesce(j.location_id, 0), coalesce(j.source_job_id, 0), " \
+	"j.attempts, j.max_attempts, coalesce(j.provider_ref, ''), " \
+	"coalesce(j.error_code, ''), " \
+	"(SELECT language FROM users u WHERE u.id = j.user_id), " \
+	"coalesce((j.params->>'seed')::bigint, 0)"
+
 const struct db_stmt queue_statements[] = {
-	{ "queue_claim",
-	  "UPDATE jobs j SET locked_by = $1, "
-	  "locked_until = now() + make_interval(secs => $2), "
-	  "attempts = j.attempts + 1 "
-	  "FROM (SELECT id FROM jobs WHERE job_status_claimable(status) "
-	  "AND run_after <= now() AND (locked_until IS NULL OR "
-	  "locked_until < now()) ORDER BY run_after, id LIMIT $3 "
-	  "FOR UPDATE SKIP LOCKED) c WHERE j.id = c.id "
-	  "RETURNING j.id, j.kind, j.user_id, j.status, "
-	  "coalesce(j.photo_id, 0), coalesce(j.outfit_id, 0), "
-	  "coalesce(j.location_id, 0), coalesce(j.source_job_id, 0), "
-	  "j.attempts, j.max_attempts, coalesce(j.provider_ref, ''), "
-	  "coalesce(j.error_code, ''), "
-	  "(SELECT language FROM users u WHERE u.id = j.user_id), "
-	  "coalesce((j.params->>'seed')::bigint, 0)", 3 },
+	{ "queue_claim", CLAIM_HEAD "" CLAIM_TAIL, 3 },
+	/* [worker] agents = yes: contour A's stages only. */
+	{ "queue_claim_own", CLAIM_HEAD "AND agent_input IS NULL " CLAIM_TAIL,
+	  3 },
+	/* An agent: the jobs handed over at QUEUED (db/021_agents.sql). */
+	{ "queue_claim_agent", CLAIM_HEAD "AND agent_input IS NOT NULL AND "
+	  "status IN ('QUEUED', 'RUNNING', 'UPLOADING') " CLAIM_TAIL, 3 },
+	{ "queue_hand_over",
+	  "UPDATE jobs SET status = 'QUEUED', agent_input = $3::jsonb, "
+	  "attempts = greatest(attempts - 1, 0), locked_by = NULL, "
+	  "locked_until = NULL, run_after = now() "
+	  "WHERE id = $1 AND locked_by = $2 AND "
+	  "NOT job_status_terminal(status) RETURNING id", 3 },
 	{ "queue_advance",
 	  "UPDATE jobs SET status = $3, "
 	  "locked_until = now() + make_interval(secs => $4) "
@@ -95,6 +115,17 @@ enum queue_result
 queue_claim_many(struct db *db, const char *worker, int lease,
     struct queue_job *jobs, int max, int *nclaimed)
 {
+	return queue_claim_which(db, QUEUE_CLAIM_ALL, worker, lease, jobs,
+	    max, nclaimed);
+}
+
+enum queue_result
+queue_claim_which(struct db *db, enum queue_claim which, const char *worker,
+    int lease, struct queue_job *jobs, int max, int *nclaimed)
+{
+	static const char *const stmts[QUEUE_CLAIM__MAX] = {
+		"queue_claim", "queue_claim_own", "queue_claim_agent"
+	};
 	char		 l[16], m[16];
 	const char	*p[3] = { worker, l, m };
 	PGresult	*res;
@@ -102,9 +133,11 @@ queue_claim_many(struct db *db, const char *worker, int lease,
 	int		 k, s, i, n;
 
 	*nclaimed = 0;
+	if ((unsigned)which >= QUEUE_CLAIM__MAX)
+		return QUEUE_DB;
 	snprintf(l, sizeof(l), "%d", lease);
 	snprintf(m, sizeof(m), "%d", max);
-	if (db_run(db, "queue_claim", 3, p, PGRES_TUPLES_OK, &res) == -1)
+	if (db_run(db, stmts[which], 3, p, PGRES_TUPLES_OK, &res) == -1)
 		return QUEUE_DB;
 	n = PQntuples(res);
 	if (n == 0) {
@@ -160,6 +193,17 @@ queue_heartbeat(struct db *db, const struct queue_job *j, const char *worker,
 	id_str(j, id, sizeof(id));
 	snprintf(l, sizeof(l), "%d", lease);
 	return update_held(db, "queue_heartbeat", 3, p);
+}
+
+enum queue_result
+queue_hand_over(struct db *db, const struct queue_job *j, const char *worker,
+    const char *input_json)
+{
+	char		 id[24];
+	const char	*p[3] = { id, worker, input_json };
+
+	id_str(j, id, sizeof(id));
+	return update_held(db, "queue_hand_over", 3, p);
 }
 
 enum queue_result

@@ -50,6 +50,32 @@ enum queue_result queue_claim(struct db *, const char *worker, int lease,
 enum queue_result queue_claim_many(struct db *, const char *worker, int lease,
 		    struct queue_job *jobs, int max, int *nclaimed);
 
+/*
+ * Which ready jobs a claim takes: any (the default), only those of
+ * contour A's own stages ([worker] agents = yes: not the ones handed
+ * over to agents), or only those handed over (an agent's claim).
+ */
+enum queue_claim {
+	QUEUE_CLAIM_ALL = 0,
+	QUEUE_CLAIM_OWN,
+	QUEUE_CLAIM_AGENT,
+	QUEUE_CLAIM__MAX
+};
+
+/* queue_claim_many() of the jobs which selects. */
+enum queue_result queue_claim_which(struct db *, enum queue_claim which,
+		    const char *worker, int lease, struct queue_job *jobs,
+		    int max, int *nclaimed);
+
+/*
+ * Hand a held job over to the agents ([worker] agents = yes): QUEUED,
+ * unheld, ready now, with input_json (a JSON object: what PROMPTING
+ * prepared) for the agent's claim.  The attempt is given back, so the
+ * agent's claim counts as the same one.
+ */
+enum queue_result queue_hand_over(struct db *, const struct queue_job *,
+		    const char *worker, const char *input_json);
+
 /* Move a held job to status and renew its lease. */
 enum queue_result queue_advance(struct db *, const struct queue_job *,
 		    const char *worker, enum job_status, int lease);

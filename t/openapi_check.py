@@ -226,7 +226,9 @@ def static(spec_path, root, out_json):
                 why.append("loopback route must have security []")
             if op.get("x-loopback-only") is not True:
                 why.append("x-loopback-only: true missing")
-        if "ROUTE_AUTH" not in flags and sec:
+        if "ROUTE_AGENT" in flags and sec != [{"agent": []}]:
+            why.append("agent route needs security agent, has %r" % (sec,))
+        if "ROUTE_AUTH" not in flags and "ROUTE_AGENT" not in flags and sec:
             why.append("route needs no auth but the spec asks for %r" %
                        (sec,))
         emit(not why, what, "; ".join(why))
@@ -358,7 +360,8 @@ def static(spec_path, root, out_json):
                 op_errs.append("%s: statuses %s not documented" %
                                (name, sorted(missing)))
         if p.startswith("/api/") and m == "post" and \
-                not op.get("requestBody") and not p.endswith(("/cancel", "/share")):
+                not op.get("requestBody") and \
+                not p.endswith(("/cancel", "/share", "/claim")):
             op_errs.append("%s: POST without a request body" % name)
     emit(not op_errs, "operations: ids, parameters, statuses, error shape "
          "(%d operations)" % len(op_ids), "; ".join(op_errs[:6]))

@@ -182,8 +182,8 @@ if make -C "$ROOT" -s install DESTDIR="$inst" >"$TMP/install.log" 2>&1; then
 	check "make install DESTDIR= installs the four programs ($nprog)" [ "$nprog" = 4 ]
 	nman=$(find "$inst" -path '*/share/man/man[158]/*' -type f -name '*primerka*' | wc -l)
 	nunit=$(find "$inst" -path '*/systemd/system/primerka-*' -type f | wc -l)
-	check "...five man pages, seven systemd units, the example config ($nman, $nunit)" \
-		[ "$nman:$nunit:$(find "$inst" -path '*/etc/primerka/primerka.conf.example' | wc -l)" = 5:7:1 ]
+	check "...five man pages, eight systemd units, the example config ($nman, $nunit)" \
+		[ "$nman:$nunit:$(find "$inst" -path '*/etc/primerka/primerka.conf.example' | wc -l)" = 5:8:1 ]
 	# systemd's own rating of the shipped units' sandboxing (<= 2.5).
 	for u in "$ROOT"/systemd/*.service; do
 		e=$(systemd-analyze security --offline=yes "$u" 2>/dev/null |

@@ -63,7 +63,7 @@ check "the four programs" \
 	[ "$(ls "$R"/usr/bin/primerka* 2>/dev/null | wc -l)" = 4 ]
 check "the man pages" \
 	[ "$(ls "$R"/usr/share/man/man*/primerka* 2>/dev/null | wc -l)" = 5 ]
-check "the units" [ "$(ls "$R"/lib/systemd/system/primerka-* | wc -l)" = 7 ]
+check "the units" [ "$(ls "$R"/lib/systemd/system/primerka-* | wc -l)" = 8 ]
 check "the units run the installed programs" \
 	grep -q "^ExecStart=/usr/bin/primerka.fcgi" "$R/lib/systemd/system/primerka-api.service"
 check "the nginx site and snippets" \

@@ -24,7 +24,9 @@ stop_all() {
 trap stop_all EXIT
 
 KEY="emu-$RANDOM$RANDOM"
-# start_emu NAME: the vendor's emulator on a free port; prints its URL.
+# start_emu NAME VAR: the vendor's emulator on a free port, its URL in
+# VAR.  Not in a $(...) subshell: its pid must reach EMUS, which
+# stop_all kills on the way out.
 start_emu() {
 	node "$ROOT/t/emulators/$1/server.js" 0 --key "$KEY" --queue-ms 50 \
 		--run-ms 150 >"$TMP/$1.port" 2>"$TMP/$1.log" &
@@ -33,11 +35,11 @@ start_emu() {
 		[ -s "$TMP/$1.port" ] && break
 		sleep 0.05
 	done
-	echo "http://127.0.0.1:$(head -1 "$TMP/$1.port")"
+	printf -v "$2" 'http://127.0.0.1:%s' "$(head -1 "$TMP/$1.port")"
 }
-FASHN=$(start_emu fashn)
-FAL=$(start_emu fal)
-REP=$(start_emu replicate)
+start_emu fashn FASHN
+start_emu fal FAL
+start_emu replicate REP
 for u in "$FASHN" "$FAL" "$REP"; do
 	if ! [[ $u =~ :[0-9]+$ ]]; then
 		bad "an emulator did not start ($u)"
