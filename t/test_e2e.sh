@@ -20,7 +20,7 @@ lic=$(awk '/^Files: \*$/ { f = 1; next } /^$/ { f = 0 } f && /^License:/ { sub(/
 demo=$(db "SELECT count(*) FROM outfits o JOIN shops s ON s.id = o.shop_id WHERE s.name = 'Demo Boutique'")
 noted=$(db "SELECT count(*) FROM outfits o JOIN shops s ON s.id = o.shop_id WHERE s.name = 'Demo Boutique' AND strpos(o.description, 'Copyright $holder. Licence: $lic, version 2 or (at your option) any later version') > 0")
 check "every demo outfit carries the Debian copyright line and licence ($noted of $demo; $holder, $lic)" \
-	[ -n "$holder" ] -a "$lic" = GPL-2 -a "$demo" -gt 0 -a "$noted" = "$demo"
+	[ -n "$holder" -a "$lic" = GPL-2 -a "$demo" -gt 0 -a "$noted" = "$demo" ]
 check "...as does the demo manifest" grep -qF "Copyright $holder. Licence: $lic" "$PRIMERKA_VAR/demo/MANIFEST.tsv"
 
 echo "auth"
