@@ -13,6 +13,7 @@
  * fuzz-sources: lib/conftab.c lib/config.c lib/util.c lib/nn/graph.c
  * fuzz-sources: lib/nn/kernels.c lib/jsonv.c lib/pose.c lib/nn/tflite.c
  * fuzz-sources: lib/nn/tflite_run.c lib/nn/tflite_kern.c lib/nn/tflite_xnn.c
+ * fuzz-sources: lib/jobs.c lib/posestore.c
  * fuzz-pkgs: json-c libjpeg libpng libwebp libpq libcrypto
  * fuzz-corpus: fuzz/corpus/image
  */
