@@ -365,6 +365,8 @@ op_binary(struct tfl_model *m, struct tfl_op *o, char *err, size_t errlen)
 	if (y->n != a->n || (nb != a->n && nb != 1 &&
 	    (nb != (size_t)C(a) || b->dim[3] != C(a))))
 		return run_fail(err, errlen, o, "binary shapes");
+	if (nb == 0)
+		return 0;	/* both empty: nothing to compute */
 	if (nb == a->n && o->code == TFL_ADD)
 		vadd(y->data, a->data, b->data, a->n);
 	else if (nb == (size_t)C(a) && nb > 1)
