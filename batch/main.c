@@ -76,6 +76,7 @@ static const struct db_stmt *const batch_tables[] = {
 	queue_statements,
 	worker_statements,
 	running_statements,
+	slot_statements,
 	photo_statements,
 	catalog_statements,
 	retention_statements,
@@ -84,9 +85,9 @@ static const struct db_stmt *const batch_tables[] = {
 	NULL
 };
 
-/* Wait for a NOTIFY or the poll interval; returns early on SIGTERM. */
+/* Wait for a NOTIFY or ms; returns early on SIGTERM. */
 static void
-wait_for_work(struct app *a, int seconds)
+wait_for_work(struct app *a, int64_t ms)
 {
 	PGconn		*conn = db_conn(a->db);
 	PGnotify	*n;
@@ -98,13 +99,13 @@ wait_for_work(struct app *a, int seconds)
 	if (conn != NULL && PQstatus(conn) == CONNECTION_OK)
 		fd = PQsocket(conn);
 	if (fd < 0) {
-		sleep((unsigned)seconds);
+		usleep((useconds_t)(ms > 1000 ? 1000000 : ms * 1000));
 		return;
 	}
 	FD_ZERO(&rfds);
 	FD_SET(fd, &rfds);
-	tv.tv_sec = seconds;
-	tv.tv_usec = 0;
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
 	if (select(fd + 1, &rfds, NULL, NULL, &tv) > 0)
 		PQconsumeInput(conn);
 	for (;;) {
@@ -149,6 +150,36 @@ noop_complete(struct app *a, const char *worker, struct queue_job *jobs,
 		    db_error(a->db));
 }
 
+/*
+ * --once: the jobs this run parked, so that it waits for them (and only
+ * them) to be due again before it exits.  Past PARKED_SET_MAX the rest
+ * are left to the next run.
+ */
+#define PARKED_SET_MAX	256
+struct parked_set {
+	int64_t	 id[PARKED_SET_MAX];
+	int	 n;
+};
+
+static void
+parked_add(struct parked_set *s, int64_t id)
+{
+	if (s->n < PARKED_SET_MAX)
+		s->id[s->n++] = id;
+}
+
+static void
+parked_forget(struct parked_set *s, int64_t id)
+{
+	int	 i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->id[i] == id) {
+			s->id[i] = s->id[--s->n];
+			return;
+		}
+}
+
 static int
 worker_loop(struct app *a, const struct opts *o, int index)
 {
@@ -165,6 +196,11 @@ worker_loop(struct app *a, const struct opts *o, int index)
 	int		 listening = 0, exitcode = 0, nclaimed, i;
 	enum queue_result qr;
 	struct queue_job claimed[64];
+	char		*hook_base = NULL;
+	const char	*pub;
+	int64_t		 due;
+	int		 full;
+	struct parked_set mine = { { 0 }, 0 };	/* --once: parked here */
 
 	if (gethostname(host, sizeof(host)) != 0)
 		snprintf(host, sizeof(host), "localhost");
@@ -192,10 +228,24 @@ worker_loop(struct app *a, const struct opts *o, int index)
 		log_errx("%s", err);
 		return 1;
 	}
+	/* Webhooks: on with [api] public_url, the site's external base. */
+	pub = conf_get(a->cfg, CONF_API_PUBLIC_URL);
+	if (pub != NULL && pub[0] != '\0') {
+		size_t n = strlen(pub);
+		while (n > 0 && pub[n - 1] == '/')
+			n--;
+		hook_base = malloc(n + sizeof("/api/v1/hooks/"));
+		if (hook_base != NULL)
+			snprintf(hook_base, n + sizeof("/api/v1/hooks/"),
+			    "%.*s/api/v1/hooks/", (int)n, pub);
+	}
 	while (!stopping && !draining) {
 		if (o->follow && !listening)
 			listening = db_command(a->db, "LISTEN primerka_jobs") == 0;
-		if (!o->follow && ((o->max_jobs > 0 && done >= o->max_jobs) ||
+		/* --once --max-jobs: the jobs it parked count as taken. */
+		full = !o->follow && o->max_jobs > 0 &&
+		    done + mine.n >= o->max_jobs;
+		if (!o->follow && ((full && mine.n == 0) ||
 		    time(NULL) - start >= o->max_seconds))
 			break;
 		memset(&c, 0, sizeof(c));
@@ -203,8 +253,9 @@ worker_loop(struct app *a, const struct opts *o, int index)
 		c.prov = prov;
 		c.worker = worker;
 		c.lease = (int)o->lease;
-		c.slot = -1;
+		c.slot = 0;
 		c.slot_wait = (int)o->slot_wait;
+		c.hook_base = hook_base;
 		c.pause_at = o->pause_at;
 		c.agents = o->agents;
 		if (time(NULL) - last_rescue >= o->poll) {
@@ -233,9 +284,10 @@ worker_loop(struct app *a, const struct opts *o, int index)
 				continue;
 			last_catalog = time(NULL);
 		}
-		qr = queue_claim_which(a->db, o->agents ? QUEUE_CLAIM_OWN :
-		    QUEUE_CLAIM_ALL, worker, (int)o->lease, claimed,
-		    (int)o->batch, &nclaimed);
+		qr = queue_claim_ids(a->db, o->agents ? QUEUE_CLAIM_OWN :
+		    QUEUE_CLAIM_ALL, worker, (int)o->lease,
+		    full ? mine.id : NULL, mine.n, claimed, (int)o->batch,
+		    &nclaimed);
 		if (qr == QUEUE_OK && o->noop) {
 			wm_busy(nclaimed);
 			noop_complete(a, worker, claimed, nclaimed);
@@ -247,9 +299,12 @@ worker_loop(struct app *a, const struct opts *o, int index)
 			for (i = 0; i < nclaimed; i++) {
 				c.job = claimed[i];
 				wm_busy(1);
-				pipeline_run(&c);
+				parked_forget(&mine, claimed[i].id);
+				if (pipeline_run(&c) != STAGE_PARKED)
+					done++;
+				else if (!o->follow)
+					parked_add(&mine, claimed[i].id);
 				wm_busy(-1);
-				done++;
 			}
 			continue;
 		}
@@ -292,10 +347,26 @@ worker_loop(struct app *a, const struct opts *o, int index)
 				    (long long)dc_n.deleted);
 			last_reconcile = time(NULL);
 		}
-		if (!o->follow)
-			break;
-		wait_for_work(a, (int)o->poll);
+		/* Parked jobs: the next one's check is due in due ms. */
+		if (!o->follow) {
+			/* A timer run waits for the jobs it parked, within
+			 * its --max-seconds; ended elsewhere, they are
+			 * forgotten. */
+			due = mine.n == 0 ? -1 :
+			    queue_next_parked(a->db, mine.id, mine.n);
+			if (due < 0)
+				mine.n = 0;
+			if (due < 0 ||
+			    time(NULL) + due / 1000 - start >= o->max_seconds)
+				break;
+			wait_for_work(a, due + 10);
+			continue;
+		}
+		due = queue_next_parked(a->db, NULL, 0);
+		wait_for_work(a, due >= 0 && due < o->poll * 1000 ? due + 10 :
+		    o->poll * 1000);
 	}
+	free(hook_base);
 	provider_free(prov);
 	log_info("worker %s stopping after %lld jobs", worker, (long long)done);
 	return exitcode;

@@ -1,7 +1,11 @@
 /*
  * Drive one claimed job through its stages, recording each transition,
  * and finish it exactly once: COMPLETED with its debit, FAILED, or
- * released for a later attempt with backoff.
+ * released for a later attempt with backoff; or park it (a hosted
+ * provider working on it, or no provider slot free yet) until it is due
+ * again.  A parked job claimed again resumes where it was parked: in
+ * RUNNING with one status call, in QUEUED with its place in the slot
+ * line (the stages before rebuild what the job needs, unrecorded).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -134,14 +138,67 @@ mono_usec(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-void
+/* The index of st in stages[] (st is one of them). */
+static size_t
+stage_index(enum job_status st)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(stages) / sizeof(stages[0]); i++)
+		if (stages[i].status == st)
+			break;
+	return i;
+}
+
+/*
+ * A parked job claimed again: where the stage loop goes on (*first) and
+ * up to which stage it only rebuilds context (*quiet).  0, STAGE_PARKED
+ * (park it again) or -1 (c->err set).
+ */
+static int
+resume_parked(struct job_ctx *c, size_t *first, size_t *quiet, int *checks)
+{
+	int	 rc;
+
+	*first = *quiet = 0;
+	*checks = 0;
+	if (c->job.status == JOB_RUNNING) {
+		c->slot = 1;	/* the job may hold one: given back when done */
+		rc = running_check(c);
+		*checks = c->job.park_checks + 1;
+		*first = stage_index(JOB_UPLOADING);
+		if (rc == -1 && c->err.unavailable) {
+			/* Its provider could not finish it: the next one in
+			 * this attempt, as a synchronous call would have. */
+			snprintf(c->unavailable, sizeof(c->unavailable),
+			    "%.*s", (int)strcspn(c->job.provider_ref, ":"),
+			    c->job.provider_ref);
+			c->job.provider_ref[0] = '\0';
+			job_error_clear(&c->err);
+			job_ctx_clear(c);
+			*first = 0;
+			*quiet = stage_index(JOB_QUEUED) + 1;
+			return 0;
+		}
+		return rc;
+	}
+	if (c->job.status == JOB_QUEUED) {
+		rc = slot_acquire(c);
+		*quiet = stage_index(JOB_QUEUED) + 1;
+		return rc;
+	}
+	return 0;
+}
+
+int
 pipeline_run(struct job_ctx *c)
 {
 	struct db	*db = c->app->db;
-	size_t		 i;
+	size_t		 i, first = 0, quiet = 0;
 	enum queue_result qr;
 	uint64_t	 t0;
-	int		 rc;
+	int		 rc, parked = 0, checks = 0;
+	enum job_status	 at = c->job.status;
 
 	if (c->job.attempts > c->job.max_attempts) {
 		/* Claimed again after dying in every attempt. */
@@ -151,9 +208,18 @@ pipeline_run(struct job_ctx *c)
 			log_job(c, "job failed", "FAILED");
 			wm_outcome(WM_FAILED, JOB_ERR_ATTEMPTS_EXHAUSTED);
 		}
-		return;
+		return 0;
 	}
-	for (i = 0; i < sizeof(stages) / sizeof(stages[0]); i++) {
+	if (c->job.parked) {
+		rc = resume_parked(c, &first, &quiet, &checks);
+		if (rc == STAGE_PARKED)
+			goto park;
+		if (rc == -1) {
+			job_failed(c);
+			goto out;
+		}
+	}
+	for (i = first; i < sizeof(stages) / sizeof(stages[0]); i++) {
 		if (c->agents && stages[i].status == JOB_QUEUED) {
 			/* Contour A's part is done: the rest is an agent's. */
 			rc = agent_hand_over(c);
@@ -164,8 +230,12 @@ pipeline_run(struct job_ctx *c)
 				    "job dropped", "QUEUED");
 			goto out;
 		}
-		qr = queue_advance(db, &c->job, c->worker, stages[i].status,
-		    c->lease);
+		/* Stages already passed (a resumed job): not recorded again. */
+		if (i < quiet)
+			qr = queue_heartbeat(db, &c->job, c->worker, c->lease);
+		else
+			qr = queue_advance(db, &c->job, c->worker,
+			    stages[i].status, c->lease);
 		if (qr != QUEUE_OK) {
 			/* Cancelled, rescued by another worker, or the
 			 * database is gone: the job is not ours to touch. */
@@ -173,9 +243,14 @@ pipeline_run(struct job_ctx *c)
 			    job_status_name(stages[i].status));
 			goto out;
 		}
+		at = stages[i].status;
 		t0 = mono_usec();
 		rc = stages[i].run(c);
 		wm_stage(stages[i].status, mono_usec() - t0);
+		if (rc == STAGE_PARKED) {
+			checks = 0;
+			goto park;
+		}
 		if (rc == -1) {
 			job_failed(c);
 			goto out;
@@ -203,14 +278,24 @@ pipeline_run(struct job_ctx *c)
 	}
 	else
 		log_job(c, "job completion lost", "");
+	goto out;
+park:
+	c->slot = 0;	/* the slot, if any, stays with the job */
+	parked = 1;
+	if (queue_park(db, &c->job, c->worker, c->park_ms, checks) ==
+	    QUEUE_OK && checks == 0)
+		log_job(c, "job parked", job_status_name(at));
 out:
 	/* Cancelled, lost or failed while holding a slot. */
 	slot_release(c);
 	if (c->prov->release != NULL && c->result_url != NULL)
 		c->prov->release(c->prov, c->job.id);
 	job_ctx_clear(c);
+	if (parked)
+		return STAGE_PARKED;
 	test_pause(c, JOB_COMPLETED);
 	/* The bot's message, if the job just finished and the user wants
 	 * one; a failure here is retried from the outbox later. */
 	(void)outbox_send_one(c->app, c->worker, c->job.id);
+	return 0;
 }

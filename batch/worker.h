@@ -13,6 +13,10 @@
 #include "providers/provider.h"
 #include "queue.h"
 
+/* A stage's answer besides 0 and -1: park the job (let go of it until
+ * its next check, a webhook or a freed slot). */
+#define STAGE_PARKED	1
+
 struct job_ctx {
 	struct app		*app;
 	struct provider		*prov;
@@ -48,12 +52,16 @@ struct job_ctx {
 	char			 prompt[2048];
 
 	/* QUEUED */
-	int			 slot;		/* provider slot held, -1 none */
+	int			 slot;		/* 1: took a provider slot */
 	int			 slot_wait;	/* [worker] slot_wait, seconds */
 
 	/* RUNNING */
 	char			*result_url;
 	int			 place_location; /* the provider did not */
+	const char		*hook_base;	/* {public_url}/api/v1/hooks/ */
+	char			 hook_token[48]; /* this submission's, or "" */
+	int64_t			 park_ms;	/* parked: to the next check */
+	char			 unavailable[64]; /* did not finish it: skip */
 
 	/* UPLOADING */
 	char			 result_key[256];
@@ -65,6 +73,7 @@ struct job_ctx {
 
 extern const struct db_stmt worker_statements[];
 extern const struct db_stmt running_statements[];
+extern const struct db_stmt slot_statements[];
 extern const struct db_stmt photo_statements[];
 
 /* Judge a photo and store the verdict (photos.c).  0 or -1. */
@@ -96,21 +105,29 @@ int	stage_moderating(struct job_ctx *);
 int	stage_prompting(struct job_ctx *);
 int	stage_queued(struct job_ctx *);
 int	stage_running(struct job_ctx *);
+/*
+ * A parked job in RUNNING: one status call.  0 with c->result_url (the
+ * job goes on to UPLOADING), STAGE_PARKED with c->park_ms set, or -1
+ * with c->err.
+ */
+int	running_check(struct job_ctx *);
 int	stage_uploading(struct job_ctx *);
 
 /*
  * The provider's tryon or animate call of RUNNING with the given hooks
  * (running.c): the worker's keep the job in the database, an agent's
- * report to contour A.  0, or -1 with c->err set.
+ * report to contour A.  0, PROVIDER_PARKED (hooks->park only), or -1
+ * with c->err set.
  */
 int	running_call(struct job_ctx *, const struct provider_hooks *);
 
 /*
- * Provider slots (slots.c).  slot_acquire() waits for a free slot of the
- * provider's max_concurrency (none needed when it is 0) and sets c->slot;
- * past c->slot_wait seconds, or when the job is lost meanwhile, it
- * returns -1 with c->err set.  slot_release() gives back the slot held,
- * if any; safe to call on every way out.
+ * Provider slots (slots.c).  slot_acquire() takes a slot of the
+ * provider's max_concurrency (none needed when it is 0) and sets c->slot:
+ * 0; STAGE_PARKED when the job has to wait in line (parked in QUEUED);
+ * -1 with c->err set past c->slot_wait seconds in line, or when the job
+ * was lost.  slot_release() gives back the slot the job holds, if this
+ * worker still holds the job; safe to call on every way out.
  */
 int	slot_acquire(struct job_ctx *);
 void	slot_release(struct job_ctx *);
@@ -121,8 +138,9 @@ void	slot_release(struct job_ctx *);
  */
 int	agent_hand_over(struct job_ctx *);
 
-/* Run one claimed job to its end (pipeline.c). */
-void	pipeline_run(struct job_ctx *);
+/* Run one claimed job to its end, or until it is parked (pipeline.c):
+ * STAGE_PARKED when it was, else 0. */
+int	pipeline_run(struct job_ctx *);
 
 /* Free what a job context holds. */
 void	job_ctx_clear(struct job_ctx *);

@@ -45,7 +45,9 @@ struct api_state {
 
 struct route {
 	const char	*method;
-	const char	*pattern;	/* '#' stands for a positive integer id */
+	const char	*pattern;	/* '#' stands for a positive integer id,
+					   {name} for one segment of
+					   [A-Za-z0-9_-], 1..64 (at most 2) */
 	int		 flags;
 	handler_fn	 fn;
 };
@@ -145,6 +147,7 @@ void	 get_answer(struct req *, const char *stmt, int owned, row_json_fn fn,
 int	 agent_authenticate(struct req *);
 
 /* Handlers. */
+void	 h_hooks(struct req *);
 void	 h_me(struct req *);
 void	 h_ledger_list(struct req *);
 void	 h_photos_create(struct req *);
@@ -205,6 +208,7 @@ extern const struct db_stmt payments_statements[];
 extern const struct db_stmt settings_statements[];
 extern const struct db_stmt shares_statements[];
 extern const struct db_stmt poll_statements[];
+extern const struct db_stmt hooks_statements[];
 extern const struct db_stmt agent_statements[];
 
 #endif /* PRIMERKA_API_H */

@@ -35,6 +35,7 @@ struct req {
 	enum lang	 lang;
 	int		 status;	/* status sent, for logs and metrics */
 	int64_t		 path_id;	/* the {id} of the route, if any */
+	char		 path_args[2][65]; /* {name} segments of the route */
 };
 
 /* A request header by its CGI name ("HTTP_AUTHORIZATION"), or NULL. */

@@ -57,6 +57,7 @@ static const struct route routes[] = {
 	{ "POST",   "/api/v1/purchases",		ROUTE_AUTH, h_purchases_create },
 	{ "GET",    "/api/v1/purchases/#",		ROUTE_AUTH, h_purchases_get },
 	{ "POST",   "/api/v1/telegram/webhook",		ROUTE_OPEN, h_telegram_webhook },
+	{ "POST",   "/api/v1/hooks/{provider}/{token}",	ROUTE_OPEN, h_hooks },
 	{ "POST",   "/api/v1/agent/claim",		ROUTE_AGENT, h_agent_claim },
 	{ "POST",   "/api/v1/agent/jobs/#/heartbeat",	ROUTE_AGENT, h_agent_heartbeat },
 	{ "POST",   "/api/v1/agent/jobs/#/stage",	ROUTE_AGENT, h_agent_stage },
@@ -114,6 +115,7 @@ const struct db_stmt *const api_statements[] = {
 	settings_statements,
 	shares_statements,
 	poll_statements,
+	hooks_statements,
 	agents_statements,
 	agent_statements,
 	queue_statements,
@@ -124,10 +126,43 @@ const struct db_stmt *const api_statements[] = {
  * Match path against pattern; '#' matches a positive decimal id that is
  * stored in r->path_id.  Returns 1 on a match.
  */
+/*
+ * Match path against a pattern of {name} segments: each one of 1..64
+ * characters of [A-Za-z0-9_-] into r->path_args.  1 on a match.
+ */
+static int
+route_match_args(const char *pattern, const char *path, struct req *r)
+{
+	size_t	 n, k = 0;
+
+	while (*pattern != '\0') {
+		if (*pattern != '{') {
+			if (*pattern++ != *path++)
+				return 0;
+			continue;
+		}
+		pattern = strchr(pattern, '}');
+		if (pattern == NULL || k >= 2)
+			return 0;
+		pattern++;
+		n = strspn(path, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "abcdefghijklmnopqrstuvwxyz0123456789_-");
+		if (n == 0 || n > 64)
+			return 0;
+		memcpy(r->path_args[k], path, n);
+		r->path_args[k++][n] = '\0';
+		path += n;
+	}
+	return *path == '\0';
+}
+
 static int
 route_match(const char *pattern, const char *path, struct req *r)
 {
 	const char	*hash = strchr(pattern, '#');
+
+	if (strchr(pattern, '{') != NULL)
+		return route_match_args(pattern, path, r);
 	size_t		 plen;
 	char		 digits[24];
 	size_t		 n = 0;

@@ -132,6 +132,7 @@ const struct confdef confdefs[CONF__MAX] = {
 	[CONF_API_WORKERS] = INT("api", "workers", 1, SV_MAX_CHILDREN, "4"),
 	[CONF_API_USER_REFRESH] = APPINT("api", "user_refresh", 0, 86400,
 	    "300", user_refresh),
+	[CONF_API_PUBLIC_URL] = URL("api", "public_url", NULL, 0),
 
 	[CONF_LIMITS_PHOTO_MAX_BYTES] = APPINT("limits", "photo_max_bytes",
 	    1024, 200 * 1024 * 1024, "15728640", photo_max_bytes),
@@ -227,6 +228,8 @@ const struct confdef confdefs[CONF__MAX] = {
 	    60, "0"),
 	[CONF_REPLICATE_CANCEL_AFTER] = STR("replicate", "cancel_after", "",
 	    0),
+	[CONF_REPLICATE_WEBHOOK_SECRET] = SECRET("replicate", "webhook_secret",
+	    NULL, 0),
 	TIMING(REPLICATE, "replicate", 0),
 
 	[CONF_PROVIDER_HTTP_BASE_URL] = URL("provider_http", "base_url", NULL,

@@ -11,15 +11,20 @@
 
 /*
  * The claim: ready, unheld (or with an expired lease) jobs, oldest first,
- * each with a lease and one more attempt; the middle part narrows which.
+ * each with a lease and one more attempt (not for a parked job: parking
+ * is not a failure); the middle part narrows which, and $4 (an array of
+ * ids, or NULL) to those.
  */
 #define CLAIM_HEAD \
 	"UPDATE jobs j SET locked_by = $1, " \
 	"locked_until = now() + make_interval(secs => $2), " \
-	"attempts = j.attempts + 1 " \
-	"FROM (SELECT id FROM jobs WHERE job_status_claimable(status) " \
+	"attempts = j.attempts + CASE WHEN c.parked THEN 0 ELSE 1 END, " \
+	"parked = false " \
+	"FROM (SELECT id, parked FROM jobs WHERE " \
+	"job_status_claimable(status) " \
 	"AND run_after <= now() AND (locked_until IS NULL OR " \
-	"locked_until < now()) "
+	"locked_until < now()) AND ($4::bigint[] IS NULL OR " \
+	"id = ANY ($4::bigint[])) "
 #define CLAIM_TAIL \
 	"ORDER BY run_after, id LIMIT $3 " \
 	"FOR UPDATE SKIP LOCKED) c WHERE j.id = c.id " \
@@ -29,22 +34,38 @@
 	"j.attempts, j.max_attempts, coalesce(j.provider_ref, ''), " \
 	"coalesce(j.error_code, ''), " \
 	"(SELECT language FROM users u WHERE u.id = j.user_id), " \
-	"coalesce((j.params->>'seed')::bigint, 0)"
+	"coalesce((j.params->>'seed')::bigint, 0), c.parked, " \
+	"j.park_checks, " \
+	"coalesce(extract(epoch FROM now() - j.park_since) * 1000, 0)" \
+	"::bigint"
 
 const struct db_stmt queue_statements[] = {
-	{ "queue_claim", CLAIM_HEAD "" CLAIM_TAIL, 3 },
+	{ "queue_claim", CLAIM_HEAD "" CLAIM_TAIL, 4 },
 	/* [worker] agents = yes: contour A's stages only. */
 	{ "queue_claim_own", CLAIM_HEAD "AND agent_input IS NULL " CLAIM_TAIL,
-	  3 },
+	  4 },
 	/* An agent: the jobs handed over at QUEUED (db/021_agents.sql). */
 	{ "queue_claim_agent", CLAIM_HEAD "AND agent_input IS NOT NULL AND "
-	  "status IN ('QUEUED', 'RUNNING', 'UPLOADING') " CLAIM_TAIL, 3 },
+	  "status IN ('QUEUED', 'RUNNING', 'UPLOADING') " CLAIM_TAIL, 4 },
 	{ "queue_hand_over",
 	  "UPDATE jobs SET status = 'QUEUED', agent_input = $3::jsonb, "
 	  "attempts = greatest(attempts - 1, 0), locked_by = NULL, "
 	  "locked_until = NULL, run_after = now() "
 	  "WHERE id = $1 AND locked_by = $2 AND "
 	  "NOT job_status_terminal(status) RETURNING id", 3 },
+	/* Parked: let go of the job until its next check (see 019). */
+	{ "queue_park",
+	  "UPDATE jobs SET parked = true, locked_by = NULL, "
+	  "locked_until = NULL, run_after = now() + make_interval(secs => "
+	  "$3::double precision / 1000), park_checks = $4, "
+	  "park_since = CASE WHEN $4 = 0 THEN now() ELSE park_since END "
+	  "WHERE id = $1 AND locked_by = $2 AND "
+	  "NOT job_status_terminal(status) RETURNING id", 4 },
+	{ "queue_next_parked",
+	  "SELECT coalesce(greatest(0, extract(epoch FROM min(run_after) - "
+	  "now()) * 1000), -1)::bigint FROM jobs WHERE parked AND "
+	  "NOT job_status_terminal(status) AND ($1::bigint[] IS NULL OR "
+	  "id = ANY ($1::bigint[]))", 1 },
 	{ "queue_advance",
 	  "UPDATE jobs SET status = $3, "
 	  "locked_until = now() + make_interval(secs => $4) "
@@ -60,7 +81,8 @@ const struct db_stmt queue_statements[] = {
 	{ "queue_retry",
 	  "UPDATE jobs SET locked_by = NULL, locked_until = NULL, "
 	  "run_after = now() + make_interval(secs => $3), error_code = $4, "
-	  "error_message = $5 WHERE id = $1 AND locked_by = $2 AND "
+	  "error_message = $5, slot_provider = NULL, slot_wanted = NULL, "
+	  "slot_wanted_at = NULL WHERE id = $1 AND locked_by = $2 AND "
 	  "NOT job_status_terminal(status) RETURNING id", 5 },
 	{ "queue_fail",
 	  "UPDATE jobs SET status = 'FAILED', error_code = $3, "
@@ -111,6 +133,25 @@ queue_claim(struct db *db, const char *worker, int lease,
 	return queue_claim_many(db, worker, lease, j, 1, &n);
 }
 
+/* ids as a PostgreSQL array literal into b ("{1,2}"); NULL when none. */
+static const char *
+id_array(struct buf *b, const int64_t *ids, int n)
+{
+	char	 id[24];
+	int	 i;
+
+	if (ids == NULL)
+		return NULL;
+	buf_addc(b, '{');
+	for (i = 0; i < n; i++) {
+		snprintf(id, sizeof(id), "%s%lld", i > 0 ? "," : "",
+		    (long long)ids[i]);
+		buf_adds(b, id);
+	}
+	buf_add(b, "}", 2);
+	return b->err ? "{}" : b->p;
+}
+
 enum queue_result
 queue_claim_many(struct db *db, const char *worker, int lease,
     struct queue_job *jobs, int max, int *nclaimed)
@@ -123,21 +164,34 @@ enum queue_result
 queue_claim_which(struct db *db, enum queue_claim which, const char *worker,
     int lease, struct queue_job *jobs, int max, int *nclaimed)
 {
+	return queue_claim_ids(db, which, worker, lease, NULL, 0, jobs, max,
+	    nclaimed);
+}
+
+enum queue_result
+queue_claim_ids(struct db *db, enum queue_claim which, const char *worker,
+    int lease, const int64_t *ids, int nids, struct queue_job *jobs,
+    int max, int *nclaimed)
+{
 	static const char *const stmts[QUEUE_CLAIM__MAX] = {
 		"queue_claim", "queue_claim_own", "queue_claim_agent"
 	};
 	char		 l[16], m[16];
-	const char	*p[3] = { worker, l, m };
+	const char	*p[4] = { worker, l, m, NULL };
+	struct buf	 b = { 0 };
 	PGresult	*res;
 	struct queue_job *j;
-	int		 k, s, i, n;
+	int		 k, s, i, n, rc;
 
 	*nclaimed = 0;
 	if ((unsigned)which >= QUEUE_CLAIM__MAX)
 		return QUEUE_DB;
 	snprintf(l, sizeof(l), "%d", lease);
 	snprintf(m, sizeof(m), "%d", max);
-	if (db_run(db, stmts[which], 3, p, PGRES_TUPLES_OK, &res) == -1)
+	p[3] = id_array(&b, ids, nids);
+	rc = db_run(db, stmts[which], 4, p, PGRES_TUPLES_OK, &res);
+	buf_free(&b);
+	if (rc == -1)
 		return QUEUE_DB;
 	n = PQntuples(res);
 	if (n == 0) {
@@ -165,6 +219,9 @@ queue_claim_which(struct db *db, enum queue_claim which, const char *worker,
 		    PQgetvalue(res, i, 11));
 		j->lang = lang_parse(PQgetvalue(res, i, 12));
 		j->seed = db_get_i64(res, i, 13);
+		j->parked = strcmp(PQgetvalue(res, i, 14), "t") == 0;
+		j->park_checks = (int)db_get_i64(res, i, 15);
+		j->parked_ms = db_get_i64(res, i, 16);
 	}
 	*nclaimed = i;
 	PQclear(res);
@@ -215,6 +272,38 @@ queue_set_provider_ref(struct db *db, const struct queue_job *j,
 
 	id_str(j, id, sizeof(id));
 	return update_held(db, "queue_provider_ref", 3, p);
+}
+
+enum queue_result
+queue_park(struct db *db, const struct queue_job *j, const char *worker,
+    int64_t delay_ms, int checks)
+{
+	char		 id[24], d[24], n[16];
+	const char	*p[4] = { id, worker, d, n };
+
+	id_str(j, id, sizeof(id));
+	snprintf(d, sizeof(d), "%lld", (long long)delay_ms);
+	snprintf(n, sizeof(n), "%d", checks);
+	return update_held(db, "queue_park", 4, p);
+}
+
+int64_t
+queue_next_parked(struct db *db, const int64_t *ids, int nids)
+{
+	PGresult	*res;
+	struct buf	 b = { 0 };
+	const char	*p[1];
+	int64_t		 ms;
+	int		 rc;
+
+	p[0] = id_array(&b, ids, nids);
+	rc = db_run(db, "queue_next_parked", 1, p, PGRES_TUPLES_OK, &res);
+	buf_free(&b);
+	if (rc == -1)
+		return -1;
+	ms = db_get_i64(res, 0, 0);
+	PQclear(res);
+	return ms;
 }
 
 enum queue_result

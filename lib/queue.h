@@ -34,6 +34,9 @@ struct queue_job {
 	char		 provider_ref[256];
 	char		 last_error[64];
 	int64_t		 seed;		/* params.seed of a try-again, 0 none */
+	int		 parked;	/* claimed parked: not an attempt */
+	int		 park_checks;	/* status checks since it was parked */
+	int64_t		 parked_ms;	/* since the vendor accepted it */
 };
 
 extern const struct db_stmt queue_statements[];
@@ -67,6 +70,11 @@ enum queue_result queue_claim_which(struct db *, enum queue_claim which,
 		    const char *worker, int lease, struct queue_job *jobs,
 		    int max, int *nclaimed);
 
+/* queue_claim_which() among the jobs ids only (all when ids is NULL). */
+enum queue_result queue_claim_ids(struct db *, enum queue_claim which,
+		    const char *worker, int lease, const int64_t *ids,
+		    int nids, struct queue_job *jobs, int max, int *nclaimed);
+
 /*
  * Hand a held job over to the agents ([worker] agents = yes): QUEUED,
  * unheld, ready now, with input_json (a JSON object: what PROMPTING
@@ -88,7 +96,21 @@ enum queue_result queue_heartbeat(struct db *, const struct queue_job *,
 enum queue_result queue_set_provider_ref(struct db *, const struct queue_job *,
 		    const char *worker, const char *ref);
 
-/* Release a held job to run again after delay seconds. */
+/*
+ * Park a held job: let go of it, its status kept, to be claimed again
+ * in delay_ms (or sooner, by a webhook or a freed slot) without that
+ * claim counting as an attempt.  checks: the status calls made since
+ * the vendor accepted it (0 starts the clock of parked_ms anew).
+ */
+enum queue_result queue_park(struct db *, const struct queue_job *,
+		    const char *worker, int64_t delay_ms, int checks);
+
+/* Milliseconds until the next parked job (of ids, when not NULL) is
+ * due (0 when one is due now), -1 when none is parked or on error. */
+int64_t		 queue_next_parked(struct db *, const int64_t *ids, int nids);
+
+/* Release a held job to run again after delay seconds (and give back
+ * its provider slot). */
 enum queue_result queue_retry(struct db *, const struct queue_job *,
 		    const char *worker, int delay, enum job_err code,
 		    const char *detail);

@@ -26,6 +26,7 @@
 
 #include "app.h"
 #include "config.h"
+#include "hooks.h"
 #include "providers/provider.h"
 #include "testutil.h"
 #include "util.h"
@@ -1171,6 +1172,65 @@ test_emulators_strict(void)
 	free(b.p);
 }
 
+/*
+ * lib/hooks.c: tokens, and Replicate's signature against the delivery
+ * in t/emulators/replicate/examples/webhook-signed.json.
+ */
+static void
+test_hooks(void)
+{
+	const char	*secret = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
+	const char	*id = "msg_p5jXN8AQM9LWM0D4loKWxJek";
+	const char	*ts = "1614265330";
+	const char	*sig =
+	    "v1,78nXHjpFP0tVJQW5D0SBwmVyyW87BV/rL6MgfM/Bw44=";
+	const char	*body = "{\"test\": 2432232314}";
+	time_t		 now = 1614265330 + 10;
+	char		 t1[64], t2[64], h1[HOOK_HASH_LEN + 1];
+	char		 h2[HOOK_HASH_LEN + 1];
+
+	CU_ASSERT_EQUAL(hook_token_new(t1, sizeof(t1)), 0);
+	CU_ASSERT_EQUAL(hook_token_new(t2, sizeof(t2)), 0);
+	CU_ASSERT_EQUAL(strlen(t1), HOOK_TOKEN_LEN);
+	CU_ASSERT(hook_token_valid(t1));
+	CU_ASSERT(strcmp(t1, t2) != 0);
+	CU_ASSERT_EQUAL(hook_token_new(t2, HOOK_TOKEN_LEN), -1);
+	CU_ASSERT(!hook_token_valid("short"));
+	CU_ASSERT(!hook_token_valid(NULL));
+	hook_token_hash(t1, h1);
+	hook_token_hash("abc", h2);
+	CU_ASSERT_EQUAL(strlen(h1), HOOK_HASH_LEN);
+	CU_ASSERT_STRING_EQUAL(h2, "ba7816bf8f01cfea414140de5dae2223"
+	    "b00361a396177a9cb410ff61f20015ad");
+
+	CU_ASSERT_EQUAL(hook_replicate_verify(secret, id, ts, sig, body,
+	    strlen(body), now), HOOK_SIG_OK);
+	/* One of several signatures is enough. */
+	CU_ASSERT_EQUAL(hook_replicate_verify(secret, id, ts,
+	    "v1,AAAA v1,78nXHjpFP0tVJQW5D0SBwmVyyW87BV/rL6MgfM/Bw44=", body,
+	    strlen(body), now), HOOK_SIG_OK);
+	/* Another body, id or time: no match. */
+	CU_ASSERT_EQUAL(hook_replicate_verify(secret, id, ts, sig,
+	    "{\"test\": 1}", 12, now), HOOK_SIG_BAD);
+	CU_ASSERT_EQUAL(hook_replicate_verify(secret, "msg_other", ts, sig,
+	    body, strlen(body), now), HOOK_SIG_BAD);
+	CU_ASSERT_EQUAL(hook_replicate_verify(secret, id, "1614265331", sig,
+	    body, strlen(body), now), HOOK_SIG_BAD);
+	/* Replayed later than the tolerance, or from the future. */
+	CU_ASSERT_EQUAL(hook_replicate_verify(secret, id, ts, sig, body,
+	    strlen(body), now + HOOK_TOLERANCE), HOOK_SIG_STALE);
+	CU_ASSERT_EQUAL(hook_replicate_verify(secret, id, ts, sig, body,
+	    strlen(body), 1614265330 - HOOK_TOLERANCE - 1), HOOK_SIG_STALE);
+	CU_ASSERT_EQUAL(hook_replicate_verify(secret, NULL, ts, sig, body,
+	    strlen(body), now), HOOK_SIG_MISSING);
+	CU_ASSERT_EQUAL(hook_replicate_verify(secret, id, ts, "v2,abc",
+	    body, strlen(body), now), HOOK_SIG_BAD);
+	CU_ASSERT_EQUAL(hook_replicate_verify("C2FVsBQIhrsc", id, ts, sig,
+	    body, strlen(body), now), HOOK_SIG_SECRET);
+	CU_ASSERT_EQUAL(hook_replicate_verify("whsec_", id, ts, sig, body,
+	    strlen(body), now), HOOK_SIG_SECRET);
+}
+
 int
 main(void)
 {
@@ -1214,6 +1274,8 @@ main(void)
 	    CU_add_test(s, "replicate", test_replicate) == NULL ||
 	    CU_add_test(s, "route", test_route) == NULL ||
 	    CU_add_test(s, "emulators strict", test_emulators_strict) ==
+	    NULL ||
+	    CU_add_test(s, "webhook tokens and signatures", test_hooks) ==
 	    NULL) {
 		CU_cleanup_registry();
 		for (i = 0; i < EMU__MAX; i++)

@@ -251,8 +251,8 @@ echo "provider slots: jobs cancelled at QUEUED, the slot wait's deadline"
 user_with_photo $((368000000 + RANDOM))
 b0=$(balance)
 export PRIMERKA_PROVIDER_LOCAL_MAX_CONCURRENCY=1
-slot_locks() {
-	db "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = $((0x70726b)) AND granted"
+slot_locks() {	# provider slots held (db/019_parked_jobs.sql)
+	db "SELECT count(*) FROM jobs WHERE slot_provider IS NOT NULL"
 }
 status_of() { db "SELECT status || ':' || coalesce(error_code, '') FROM jobs WHERE id = $1"; }
 wait_for() {	# wait_for JOB STATUS: up to 15 s

@@ -63,6 +63,7 @@ struct fal_job {
 	const char	*model;
 	const char	*body;
 	int		 video;
+	char		*hook;		/* fal_webhook, or NULL */
 };
 
 /* "{base}/{owner}/{app}/requests/{id}{tail}", malloc'd, or NULL. */
@@ -181,45 +182,33 @@ int
 fal_read_submit(struct remote_call *c, const struct remote_resp *resp,
     char *id, size_t idlen)
 {
-	struct json_object	*o;
-	const char		*s;
-	int			 rc = -1;
-
 	if (resp->status < 200 || resp->status > 299) {
 		map_status(c, "submit", resp);
 		return -1;
 	}
-	o = remote_json(resp);
-	s = remote_str(o, "request_id");
-	if (s == NULL || !remote_is_token(s, REMOTE_MAX_ID) ||
-	    strlen(s) >= idlen)
-		job_error_set(c->err, JOB_ERR_PROVIDER_ERROR,
-		    "fal: %s submit: no valid request_id in the answer",
-		    c->what);
-	else {
-		util_strlcpy(id, s, idlen);
-		rc = 0;
-	}
-	json_object_put(o);
-	return rc;
+	return remote_read_id(c, resp, "request_id", id, idlen);
 }
 
 static int
 fal_submit(struct remote_call *c, void *arg, char *id, size_t idlen)
 {
 	struct fal_job		*j = arg;
-	struct remote_resp	 resp = { 0 };
 	char			*url;
-	int			 rc = -1;
+	int			 rc;
 
-	url = remote_cat(j->f->base, "/", j->model, (char *)NULL);
+	/* fal's webhook: ?fal_webhook= on the queue submission. */
+	if (j->hook != NULL) {
+		char *q = remote_escape(j->hook);
+		url = q == NULL ? NULL : remote_cat(j->f->base, "/", j->model,
+		    "?fal_webhook=", q, (char *)NULL);
+		free(q);
+	} else
+		url = remote_cat(j->f->base, "/", j->model, (char *)NULL);
 	if (url == NULL) {
 		job_error_set(c->err, JOB_ERR_INTERNAL, "fal: out of memory");
 		return -1;
 	}
-	if (remote_request(c, "submit", "POST", url, j->body, &resp) == 0)
-		rc = fal_read_submit(c, &resp, id, idlen);
-	free(resp.body);
+	rc = remote_submit(c, url, j->body, fal_read_submit, id, idlen);
 	free(url);
 	return rc;
 }
@@ -374,9 +363,30 @@ fal_run(struct provider *p, const char *what, const char *model, int video,
 	j.model = model;
 	j.body = body;
 	j.video = video;
+	j.hook = remote_hook_url(&c);
 	rc = remote_run(&c, &fal_ops, &j, url);
+	free(j.hook);
 	free(body);
 	return rc;
+}
+
+/* One status call on a parked job (see provider.h). */
+static int
+fal_check_job(struct provider *p, enum job_kind kind,
+    const struct provider_hooks *hooks, char **url, struct job_error *err)
+{
+	struct fal		*f = p->ctx;
+	struct remote_call	 c;
+	struct fal_job		 j;
+
+	remote_call_init(&c, f->r, "fal", kind == JOB_KIND_TRYON ? "tryon" :
+	    "animate", hooks, err);
+	c.auth = f->auth;
+	memset(&j, 0, sizeof(j));
+	j.f = f;
+	j.video = kind != JOB_KIND_TRYON;
+	j.model = j.video ? f->video_model : f->tryon_model;
+	return remote_check(&c, &fal_ops, &j, url);
 }
 
 static int
@@ -512,11 +522,12 @@ provider_fal_new(struct app *a, char *err, size_t errlen)
 	p->name = "fal";
 	p->tryon = fal_tryon;
 	p->animate = fal_animate;
+	p->check = fal_check_job;
 	p->free = fal_free;
 	remote_config_default(&rc);
 	if (remote_config_read(a, FAL_SECTION, &rc, err, errlen) == -1)
 		goto fail;
-	p->max_concurrency = rc.max_concurrency;
+	remote_provider_timing(p, &rc);
 	f->r = remote_new(&rc, msg, sizeof(msg));
 	if (f->r == NULL) {
 		snprintf(err, errlen, "[fal]: %s", msg);

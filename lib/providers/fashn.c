@@ -91,6 +91,7 @@ struct fashn {
 struct fashn_job {
 	struct fashn	*f;
 	const char	*body;
+	const char	*hook;		/* webhook_url, or NULL */
 };
 
 /* Runtime failures that are a verdict on the inputs. */
@@ -260,13 +261,26 @@ static int
 fashn_submit(struct remote_call *c, void *arg, char *id, size_t idlen)
 {
 	struct fashn_job	*j = arg;
-	struct remote_resp	 resp = { 0 };
-	int			 rc = -1;
+	char			*url = NULL, *q = NULL;
+	int			 rc;
 
-	if (remote_request(c, "submit", "POST", j->f->run_url, j->body,
-	    &resp) == 0)
-		rc = fashn_read_submit(c, &resp, id, idlen);
-	free(resp.body);
+	/* FASHN's webhook: ?webhook_url= on the run request. */
+	if (j->hook != NULL) {
+		q = remote_escape(j->hook);
+		if (q != NULL)
+			url = remote_cat(j->f->run_url, "?webhook_url=", q,
+			    (char *)NULL);
+		if (url == NULL) {
+			free(q);
+			job_error_set(c->err, JOB_ERR_INTERNAL, "fashn: out "
+			    "of memory");
+			return -1;
+		}
+	}
+	rc = remote_submit(c, url != NULL ? url : j->f->run_url, j->body,
+	    fashn_read_submit, id, idlen);
+	free(url);
+	free(q);
 	return rc;
 }
 
@@ -372,7 +386,7 @@ fashn_run(struct provider *p, const char *what, struct json_object *top,
 	struct fashn		*f = p->ctx;
 	struct remote_call	 c;
 	struct fashn_job	 j;
-	char			*body;
+	char			*body, *hook;
 	int			 rc;
 
 	remote_call_init(&c, f->r, "fashn", what, hooks, err);
@@ -386,9 +400,27 @@ fashn_run(struct provider *p, const char *what, struct json_object *top,
 	}
 	j.f = f;
 	j.body = body;
+	j.hook = hook = remote_hook_url(&c);
 	rc = remote_run(&c, &fashn_ops, &j, url);
 	free(body);
+	free(hook);
 	return rc;
+}
+
+/* One status call on a parked job (see provider.h). */
+static int
+fashn_check_job(struct provider *p, enum job_kind kind,
+    const struct provider_hooks *hooks, char **url, struct job_error *err)
+{
+	struct fashn		*f = p->ctx;
+	struct remote_call	 c;
+	struct fashn_job	 j = { f, NULL, NULL };
+
+	remote_call_init(&c, f->r, "fashn", kind == JOB_KIND_TRYON ?
+	    "tryon" : "animate", hooks, err);
+	c.auth = f->auth;
+	c.classify = fashn_classify;
+	return remote_check(&c, &fashn_ops, &j, url);
 }
 
 /* {"model_name": model, "inputs": {}}: top and *in, or NULL (ENOMEM). */
@@ -561,6 +593,7 @@ provider_fashn_new(struct app *a, char *err, size_t errlen)
 	p->name = "fashn";
 	p->tryon = fashn_tryon;
 	p->animate = fashn_animate;
+	p->check = fashn_check_job;
 	p->free = fashn_free;
 	p->places_location = 0;
 
@@ -568,7 +601,7 @@ provider_fashn_new(struct app *a, char *err, size_t errlen)
 	if (remote_config_read(a, FASHN_LEGACY, &rc, err, errlen) == -1 ||
 	    remote_config_read(a, FASHN_SECTION, &rc, err, errlen) == -1)
 		goto fail;
-	p->max_concurrency = rc.max_concurrency;
+	remote_provider_timing(p, &rc);
 	f->r = remote_new(&rc, msg, sizeof(msg));
 	if (f->r == NULL) {
 		snprintf(err, errlen, "[fashn]: %s", msg);

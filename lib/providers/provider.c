@@ -128,12 +128,30 @@ route_hooks_init(struct route_hooks *rh, const struct provider_hooks *up,
 	rh->h.alert = route_alert;
 	rh->h.last_error = up != NULL && up->last_error != NULL ?
 	    up->last_error : "";
+	if (up != NULL) {
+		rh->h.park = up->park;
+		rh->h.hook_base = up->hook_base;
+		rh->h.hook_token = up->hook_token;
+	}
 	if (strncmp(ref, p->name, n) == 0 && ref[n] == ':')
 		rh->h.ref = ref + n + 1;
 	else if (first && ref[0] != '\0' && strchr(ref, ':') == NULL)
 		rh->h.ref = ref;
 	else
 		rh->h.ref = "";
+}
+
+/* p served the last call: its traits are the router's now. */
+static void
+route_served(struct provider *rp, struct provider *p)
+{
+	struct route	*r = rp->ctx;
+
+	r->served = p;
+	rp->places_location = p->places_location;
+	rp->park_min_ms = p->park_min_ms;
+	rp->park_max_ms = p->park_max_ms;
+	rp->park_timeout_ms = p->park_timeout_ms;
 }
 
 /* Fall through the list while providers are unavailable. */
@@ -158,6 +176,25 @@ route_call(struct provider *rp, int animate, const void *rq,
 	}
 	if (hooks == NULL || hooks->ref == NULL || i == n)
 		i = 0;
+	/* A parked job its provider could not finish: the next one. */
+	if (hooks != NULL && hooks->unavailable != NULL &&
+	    hooks->unavailable[0] != '\0') {
+		for (i = 0; i < n; i++)
+			if (strcmp(list[i]->name, hooks->unavailable) == 0)
+				break;
+		if (i + 1 >= n) {
+			job_error_set(err, JOB_ERR_PROVIDER_UNAVAILABLE,
+			    "%s could not finish the job and no provider "
+			    "follows it", hooks->unavailable);
+			err->unavailable = 1;
+			return -1;
+		}
+		log_kv(LOG_LVL_WARN, "provider unavailable, trying the next",
+		    "provider", list[i]->name, "next", list[i + 1]->name,
+		    "error", "provider_timeout", "detail",
+		    "could not finish the parked job", (char *)NULL);
+		i++;
+	}
 	for (; i < n; i++) {
 		struct provider	*p = list[i];
 
@@ -165,10 +202,9 @@ route_call(struct provider *rp, int animate, const void *rq,
 		*url = NULL;
 		rc = animate ? p->animate(p, rq, &rh.h, url, err) :
 		    p->tryon(p, rq, &rh.h, url, err);
-		if (rc == 0) {
-			r->served = p;
-			rp->places_location = p->places_location;
-			return 0;
+		if (rc == 0 || rc == PROVIDER_PARKED) {
+			route_served(rp, p);
+			return rc;
 		}
 		if (!err->unavailable || i + 1 >= n || list[i + 1] == NULL)
 			return -1;
@@ -194,6 +230,35 @@ route_animate(struct provider *rp, const struct provider_animate_req *rq,
     struct job_error *err)
 {
 	return route_call(rp, 1, rq, hooks, url, err);
+}
+
+/* A parked job: the provider its ref names ("NAME:ID") checks it. */
+static int
+route_check(struct provider *rp, enum job_kind kind,
+    const struct provider_hooks *hooks, char **url, struct job_error *err)
+{
+	struct route		*r = rp->ctx;
+	struct route_hooks	 rh;
+	const char		*ref = hooks != NULL && hooks->ref != NULL ?
+				    hooks->ref : "";
+	size_t			 k;
+	int			 i;
+
+	*url = NULL;
+	r->served = NULL;
+	for (i = 0; i < r->nall; i++) {
+		k = strlen(r->all[i]->name);
+		if (strncmp(ref, r->all[i]->name, k) == 0 && ref[k] == ':')
+			break;
+	}
+	if (i == r->nall || r->all[i]->check == NULL) {
+		job_error_set(err, JOB_ERR_PROVIDER_ERROR,
+		    "parked job: no configured provider holds its remote id");
+		return -1;
+	}
+	route_hooks_init(&rh, hooks, r->all[i], 0);
+	route_served(rp, r->all[i]);
+	return r->all[i]->check(r->all[i], kind, &rh.h, url, err);
 }
 
 static void
@@ -296,6 +361,7 @@ provider_new(struct app *a, char *err, size_t errlen)
 	rp->ctx = r;
 	rp->tryon = route_tryon;
 	rp->animate = route_animate;
+	rp->check = route_check;
 	rp->release = route_release;
 	rp->free = route_free;
 	dflt = conf_get(a->cfg, CONF_WORKER_PROVIDER);
@@ -313,6 +379,7 @@ provider_new(struct app *a, char *err, size_t errlen)
 	/* Slots (batch/queued.c) follow the first try-on provider. */
 	rp->max_concurrency = r->tryon[0]->max_concurrency;
 	rp->places_location = r->tryon[0]->places_location;
+	rp->slot_name = r->tryon[0]->name;
 	return rp;
 }
 

@@ -8,6 +8,12 @@
  * worker downloads in its UPLOADING stage.  A provider may keep an id of
  * its own for the job (ref) so that a restarted worker resumes polling
  * instead of paying twice.
+ *
+ * Parked jobs: with hooks->park set, a hosted provider returns
+ * PROVIDER_PARKED as soon as the vendor accepted the job (its ref saved)
+ * instead of waiting for it; the worker lets go of the job and later
+ * calls check() once per due time (or webhook) until it ends.  A
+ * synchronous provider (local) ignores park and has no check().
  */
 #ifndef PRIMERKA_PROVIDER_H
 #define PRIMERKA_PROVIDER_H
@@ -18,6 +24,9 @@
 
 struct app;
 struct pose_stored;
+
+/* tryon(), animate() and check(): the vendor has the job, not done yet. */
+#define PROVIDER_PARKED	1
 
 struct provider_tryon_req {
 	int64_t		 job_id;
@@ -59,22 +68,55 @@ struct provider_hooks {
 		    double credits);
 	/* An operator alert (out_of_credits, key_refused); may be NULL. */
 	void	(*alert)(void *arg, const char *provider, const char *kind);
+	/* Return PROVIDER_PARKED once the vendor holds the job. */
+	int	 park;
+	/*
+	 * A provider that could not finish the parked job (timed out,
+	 * unavailable): a router starts after it, as if it had just failed
+	 * in this call.  NULL or "" for none.
+	 */
+	const char *unavailable;
+	/*
+	 * The vendor's webhook for this job: a URL ending in "/" to which
+	 * the provider appends its own name ("…/hooks/" then "fashn/TOKEN"
+	 * is built by the caller as hook_base + name + "/" + hook_token);
+	 * NULL or "" when webhooks are off.
+	 */
+	const char *hook_base;
+	const char *hook_token;
 };
 
 struct provider {
 	const char	*name;
 	void		*ctx;
 	int		 max_concurrency;	/* 0 = unlimited */
+	const char	*slot_name;	/* whose slots (the router's first
+					   try-on provider); NULL: name */
 	int		 places_location;	/* tryon puts the person in
 						   location_url itself; when
 						   0 the worker does it */
-	/* 0 and *url (malloc'd) on success; -1 and err filled on failure. */
+	/* 0 and *url (malloc'd) on success; -1 and err filled on failure;
+	 * PROVIDER_PARKED (hooks->park only) once the vendor holds it. */
 	int	(*tryon)(struct provider *, const struct provider_tryon_req *,
 		    const struct provider_hooks *, char **url,
 		    struct job_error *);
 	int	(*animate)(struct provider *, const struct provider_animate_req *,
 		    const struct provider_hooks *, char **url,
 		    struct job_error *);
+	/*
+	 * One status call on the job hooks->ref names (a parked job): 0 and
+	 * *url when done, PROVIDER_PARKED while the vendor works, -1 and
+	 * err (retryable when a new submission may do).  NULL for a
+	 * synchronous provider.
+	 */
+	int	(*check)(struct provider *, enum job_kind,
+		    const struct provider_hooks *, char **url,
+		    struct job_error *);
+	/* Parked: first and longest interval between checks, and how long
+	 * a job may stay at the vendor (ms). */
+	long		 park_min_ms;
+	long		 park_max_ms;
+	long		 park_timeout_ms;
 	/* Drop any temporary object behind a result URL; may be NULL. */
 	void	(*release)(struct provider *, int64_t job_id);
 	void	(*free)(struct provider *);

@@ -623,7 +623,12 @@ remote_run(struct remote_call *c, const struct remote_ops *ops, void *arg,
 	    remote_is_token(h->ref, REMOTE_MAX_ID)) {
 		c->resumed = 1;
 		c->resubmit = 0;
-		st = poll_until_done(c, ops, arg, h->ref, 1, url);
+		if (h->park) {
+			st = ops->check(c, arg, h->ref, url);
+			if (st == REMOTE_PENDING)
+				return PROVIDER_PARKED;
+		} else
+			st = poll_until_done(c, ops, arg, h->ref, 1, url);
 		if (st == REMOTE_DONE)
 			return 0;
 		if (st == REMOTE_ERROR ||
@@ -651,6 +656,8 @@ remote_run(struct remote_call *c, const struct remote_ops *ops, void *arg,
 		    "%s: %s: job lost (saving the ref)", c->vendor, c->what);
 		return -1;
 	}
+	if (h != NULL && h->park)
+		return PROVIDER_PARKED;
 	st = poll_until_done(c, ops, arg, id, 0, url);
 	if (st == REMOTE_NOTFOUND)
 		job_error_set(c->err, JOB_ERR_PROVIDER_ERROR,
@@ -660,6 +667,111 @@ remote_run(struct remote_call *c, const struct remote_ops *ops, void *arg,
 }
 
 /* ---- setup ------------------------------------------------------- */
+
+int
+remote_check(struct remote_call *c, const struct remote_ops *ops, void *arg,
+    char **url)
+{
+	const struct provider_hooks	*h = c->hooks;
+	enum remote_state		 st;
+
+	*url = NULL;
+	if (h == NULL || h->ref == NULL ||
+	    !remote_is_token(h->ref, REMOTE_MAX_ID)) {
+		job_error_set(c->err, JOB_ERR_PROVIDER_ERROR,
+		    "%s: %s check: no remote id", c->vendor, c->what);
+		return -1;
+	}
+	st = ops->check(c, arg, h->ref, url);
+	switch (st) {
+	case REMOTE_DONE:
+		return 0;
+	case REMOTE_PENDING:
+		return PROVIDER_PARKED;
+	case REMOTE_NOTFOUND:
+		/* Retried: the next attempt submits anew. */
+		job_error_set(c->err, JOB_ERR_PROVIDER_ERROR,
+		    "%s: %s check: the vendor does not know the id",
+		    c->vendor, c->what);
+		return -1;
+	default:
+		if (st == REMOTE_FAILED && c->resubmit && !c->err->set)
+			job_error_set(c->err, JOB_ERR_PROVIDER_ERROR,
+			    "%s: %s failed", c->vendor, c->what);
+		return -1;
+	}
+}
+
+void
+remote_provider_timing(struct provider *p, const struct remote_config *cfg)
+{
+	p->max_concurrency = cfg->max_concurrency;
+	p->park_min_ms = cfg->poll_min_ms;
+	p->park_max_ms = cfg->poll_max_ms;
+	p->park_timeout_ms = cfg->job_timeout_ms;
+}
+
+int
+remote_read_id(struct remote_call *c, const struct remote_resp *resp,
+    const char *key, char *id, size_t idlen)
+{
+	struct json_object	*o;
+	const char		*s;
+	int			 rc = -1;
+
+	o = remote_json(resp);
+	s = remote_str(o, key);
+	if (s == NULL || !remote_is_token(s, REMOTE_MAX_ID) ||
+	    strlen(s) >= idlen)
+		job_error_set(c->err, JOB_ERR_PROVIDER_ERROR,
+		    "%s: %s submit: no valid %s in the answer", c->vendor,
+		    c->what, key);
+	else {
+		util_strlcpy(id, s, idlen);
+		rc = 0;
+	}
+	json_object_put(o);
+	return rc;
+}
+
+int
+remote_submit(struct remote_call *c, const char *url, const char *body,
+    int (*read)(struct remote_call *, const struct remote_resp *, char *,
+    size_t), char *id, size_t idlen)
+{
+	struct remote_resp	 resp = { 0 };
+	int			 rc = -1;
+
+	if (remote_request(c, "submit", "POST", url, body, &resp) == 0)
+		rc = read(c, &resp, id, idlen);
+	free(resp.body);
+	return rc;
+}
+
+char *
+remote_escape(const char *s)
+{
+	char	*e, *out;
+
+	e = curl_easy_escape(NULL, s, 0);
+	if (e == NULL)
+		return NULL;
+	out = strdup(e);
+	curl_free(e);
+	return out;
+}
+
+char *
+remote_hook_url(const struct remote_call *c)
+{
+	const struct provider_hooks	*h = c->hooks;
+
+	if (h == NULL || h->hook_base == NULL || h->hook_base[0] == '\0' ||
+	    h->hook_token == NULL || h->hook_token[0] == '\0')
+		return NULL;
+	return remote_cat(h->hook_base, c->vendor, "/", h->hook_token,
+	    (char *)NULL);
+}
 
 /*
  * The timing keys are in the configuration table (lib/conftab.c), once

@@ -119,6 +119,11 @@ struct app;
 int		 remote_config_read(struct app *, const char *section,
 		    struct remote_config *, char *err, size_t errlen);
 
+/* p's slots and parked-job timing from cfg: max_concurrency, the poll
+ * interval bounds and the job timeout. */
+void		 remote_provider_timing(struct provider *,
+		    const struct remote_config *);
+
 /* A new transport (cfg copied); NULL with a reason in err. */
 struct remote	*remote_new(const struct remote_config *, char *err,
 		    size_t errlen);
@@ -144,10 +149,47 @@ int		 remote_request(struct remote_call *, const char *stage,
  * hooks->ref holds one (a new job only when the vendor does not know it,
  * or it failed in a way a new job may fix: c->resubmit), else submit,
  * save the id through hooks->save_ref, and poll to the end.  0 and *url
- * (malloc'd), or -1 and err.
+ * (malloc'd), or -1 and err.  With hooks->park, no waiting: the saved
+ * ref is checked once, and PROVIDER_PARKED returned while the vendor
+ * works on it (or once a new job was submitted and its id saved).
  */
 int		 remote_run(struct remote_call *, const struct remote_ops *,
 		    void *arg, char **url);
+
+/*
+ * One status call on the parked job hooks->ref names: 0 and *url when
+ * done, PROVIDER_PARKED while pending, -1 and err otherwise (retryable
+ * when a new submission may fix it: the next attempt submits anew).
+ */
+int		 remote_check(struct remote_call *, const struct remote_ops *,
+		    void *arg, char **url);
+
+/*
+ * The webhook URL for this call's job, hooks->hook_base + vendor + "/"
+ * + hook_token (malloc'd), or NULL when webhooks are off (or ENOMEM).
+ */
+char		*remote_hook_url(const struct remote_call *);
+
+/*
+ * The submit answer's id: the string member key of resp's JSON, a plain
+ * token, into id; 0, or -1 with err set (provider_error).  The caller
+ * has checked the status.
+ */
+int		 remote_read_id(struct remote_call *,
+		    const struct remote_resp *, const char *key, char *id,
+		    size_t idlen);
+
+/*
+ * POST body to url with the retry policy and hand the final answer to
+ * read (a vendor's *_read_submit()); its result, or -1 with err set.
+ */
+int		 remote_submit(struct remote_call *, const char *url,
+		    const char *body, int (*read)(struct remote_call *,
+		    const struct remote_resp *, char *, size_t), char *id,
+		    size_t idlen);
+
+/* s percent-encoded for a query parameter (malloc'd), NULL on ENOMEM. */
+char		*remote_escape(const char *);
 
 /* Wait ms (capped by the deadline) with heartbeats; 0 or -1 (job lost). */
 int		 remote_wait(struct remote_call *, int64_t ms);

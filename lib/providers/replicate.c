@@ -213,41 +213,20 @@ int
 replicate_read_submit(struct remote_call *c, const struct remote_resp *resp,
     char *id, size_t idlen)
 {
-	struct json_object	*o;
-	const char		*s;
-	int			 rc = -1;
-
 	if (resp->status < 200 || resp->status > 299) {
 		map_status(c, "submit", resp);
 		return -1;
 	}
-	o = remote_json(resp);
-	s = remote_str(o, "id");
-	if (s == NULL || !remote_is_token(s, REMOTE_MAX_ID) ||
-	    strlen(s) >= idlen)
-		job_error_set(c->err, JOB_ERR_PROVIDER_ERROR,
-		    "replicate: %s submit: no valid id in the answer",
-		    c->what);
-	else {
-		util_strlcpy(id, s, idlen);
-		rc = 0;
-	}
-	json_object_put(o);
-	return rc;
+	return remote_read_id(c, resp, "id", id, idlen);
 }
 
 static int
 rep_submit(struct remote_call *c, void *arg, char *id, size_t idlen)
 {
 	struct rep_job		*j = arg;
-	struct remote_resp	 resp = { 0 };
-	int			 rc = -1;
 
-	if (remote_request(c, "submit", "POST", j->m->create_url, j->body,
-	    &resp) == 0)
-		rc = replicate_read_submit(c, &resp, id, idlen);
-	free(resp.body);
-	return rc;
+	return remote_submit(c, j->m->create_url, j->body,
+	    replicate_read_submit, id, idlen);
 }
 
 /* The first output URL of a succeeded prediction, or NULL. */
@@ -363,6 +342,22 @@ add_mapped(struct json_object *in, const struct rep_map *m, const char *ours,
 	return remote_add_str(in, k, val);
 }
 
+/* "webhook_events_filter": ["completed"]; 0 or -1 (ENOMEM). */
+static int
+hook_filter(struct json_object *top)
+{
+	struct json_object	*a;
+
+	a = json_object_new_array();
+	if (a == NULL || json_object_array_add(a,
+	    json_object_new_string("completed")) != 0 ||
+	    json_object_object_add(top, "webhook_events_filter", a) != 0) {
+		json_object_put(a);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 rep_run(struct provider *p, const char *what, struct rep_model *m,
     struct json_object *in, const struct provider_hooks *hooks, char **url,
@@ -372,21 +367,28 @@ rep_run(struct provider *p, const char *what, struct rep_model *m,
 	struct remote_call	 c;
 	struct rep_job		 j;
 	struct json_object	*top;
-	char			*body = NULL;
+	char			*body = NULL, *hook;
 	int			 rc;
 
 	remote_call_init(&c, f->r, "replicate", what, hooks, err);
 	c.auth = f->auth;
-	c.extra[0] = f->prefer[0] ? f->prefer : NULL;
+	/* A parked job does not wait in the request either. */
+	c.extra[0] = f->prefer[0] && (hooks == NULL || !hooks->park) ?
+	    f->prefer : NULL;
 	c.extra[1] = f->cancel_after[0] ? f->cancel_after : NULL;
 	top = json_object_new_object();
+	hook = remote_hook_url(&c);
 	if (top != NULL && in != NULL &&
 	    (m->version == NULL || remote_add_str(top, "version",
 	    m->version) == 0) && json_object_object_add(top, "input",
 	    in) == 0) {
 		in = NULL;
-		body = remote_json_text(top);
+		/* Replicate's webhook: called once the prediction ends. */
+		if (hook == NULL || (remote_add_str(top, "webhook",
+		    hook) == 0 && hook_filter(top) == 0))
+			body = remote_json_text(top);
 	}
+	free(hook);
 	json_object_put(in);
 	json_object_put(top);
 	if (body == NULL) {
@@ -400,6 +402,24 @@ rep_run(struct provider *p, const char *what, struct rep_model *m,
 	rc = remote_run(&c, &rep_ops, &j, url);
 	free(body);
 	return rc;
+}
+
+/* One status call on a parked job (see provider.h). */
+static int
+rep_check_job(struct provider *p, enum job_kind kind,
+    const struct provider_hooks *hooks, char **url, struct job_error *err)
+{
+	struct replicate	*f = p->ctx;
+	struct remote_call	 c;
+	struct rep_job		 j;
+
+	remote_call_init(&c, f->r, "replicate", kind == JOB_KIND_TRYON ?
+	    "tryon" : "animate", hooks, err);
+	c.auth = f->auth;
+	j.f = f;
+	j.m = kind == JOB_KIND_TRYON ? &f->tryon : &f->video;
+	j.body = NULL;
+	return remote_check(&c, &rep_ops, &j, url);
 }
 
 static int
@@ -555,11 +575,12 @@ provider_replicate_new(struct app *a, char *err, size_t errlen)
 	p->name = "replicate";
 	p->tryon = rep_tryon;
 	p->animate = rep_animate;
+	p->check = rep_check_job;
 	p->free = rep_free;
 	remote_config_default(&rc);
 	if (remote_config_read(a, REP_SECTION, &rc, err, errlen) == -1)
 		goto fail;
-	p->max_concurrency = rc.max_concurrency;
+	remote_provider_timing(p, &rc);
 	f->r = remote_new(&rc, msg, sizeof(msg));
 	if (f->r == NULL) {
 		snprintf(err, errlen, "[replicate]: %s", msg);

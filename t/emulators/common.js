@@ -442,12 +442,14 @@ function keyOf(u) {
  */
 function parseArgs(argv, usage) {
 	const o = { port: 0, key: 'test-key', queueMs: 50, runMs: 100,
-	    concurrency: 0, credits: -1 };
+	    concurrency: 0, credits: -1, webhookSecret: null };
 	const num = { '--queue-ms': 'queueMs', '--run-ms': 'runMs',
 	    '--concurrency': 'concurrency', '--credits': 'credits' };
 	for (let i = 0; i < argv.length; i++) {
 		if (argv[i] === '--key' && i + 1 < argv.length)
 			o.key = argv[++i];
+		else if (argv[i] === '--webhook-secret' && i + 1 < argv.length)
+			o.webhookSecret = argv[++i];
 		else if (num[argv[i]] && i + 1 < argv.length &&
 		    /^-?\d+$/.test(argv[i + 1]))
 			o[num[argv[i]]] = parseInt(argv[++i], 10);
@@ -456,7 +458,8 @@ function parseArgs(argv, usage) {
 		else {
 			process.stderr.write('usage: ' + usage + ' [PORT] ' +
 			    '[--key KEY] [--queue-ms N] [--run-ms N] ' +
-			    '[--concurrency N] [--credits N]\n');
+			    '[--concurrency N] [--credits N] ' +
+			    '[--webhook-secret whsec_...]\n');
 			process.exit(2);
 		}
 	}
@@ -482,7 +485,7 @@ class Emulator {
 		this.credits = this.opts.credits;
 		this.stats = { submits: {}, created: {}, polls: {},
 		    fetches: {}, downloads: {}, bodies: {}, headers: {}, paths: {},
-		    unauthorized: 0, cancels: {} };
+		    unauthorized: 0, cancels: {}, hooks: {} };
 	}
 
 	bump(section, k) {
@@ -499,6 +502,55 @@ class Emulator {
 		if (s && Array.isArray(s[field]) && s[field].length > 0)
 			return s[field].shift();
 		return null;
+	}
+
+	/*
+	 * Once prediction p's time is up (never for "hang"; at once when
+	 * an input failed to load), fn() runs: a vendor's webhook call.
+	 */
+	whenDone(p, fn) {
+		p.loaded.then(() => {
+			if (p.outcome === 'hang' && p.loadError === null)
+				return;
+			const wait = p.loadError !== null ? 0 :
+			    p.queueMs + p.runMs;
+			setTimeout(fn, wait + 2);
+		});
+	}
+
+	/*
+	 * POST body (JSON) to a webhook URL with extra headers, retried on
+	 * a non-2xx answer or a network error (5 retries, as FASHN
+	 * documents; the waits here are short: 200 ms doubling).  Each
+	 * delivery's answer is counted in stats.hooks ("URL path -> 204").
+	 */
+	deliver(url, body, headers, attempt) {
+		const n = attempt || 0;
+		const text = typeof body === 'string' ? body :
+		    JSON.stringify(body);
+		let u;
+		try {
+			u = new URL(url);
+		} catch (err) {
+			return this.bump('hooks', 'bad url');
+		}
+		const q = http.request(u, { method: 'POST', headers:
+		    Object.assign({ 'Content-Type': 'application/json',
+		    'Content-Length': Buffer.byteLength(text) },
+		    headers || {}) }, (r) => {
+			r.resume();
+			this.bump('hooks', String(r.statusCode));
+			if ((r.statusCode < 200 || r.statusCode > 299) && n < 5)
+				setTimeout(() => this.deliver(url, body,
+				    headers, n + 1), 200 << n);
+		});
+		q.on('error', () => {
+			this.bump('hooks', 'error');
+			if (n < 5)
+				setTimeout(() => this.deliver(url, body,
+				    headers, n + 1), 200 << n);
+		});
+		q.end(text);
 	}
 
 	/* Predictions not yet terminal (for a concurrency limit). */

@@ -527,6 +527,7 @@ def gen_methods(c):
         ("/api/v1/purchases", {"POST"}),
         ("/api/v1/purchases/%d" % fx["nx"], {"GET"}),
         ("/api/v1/telegram/webhook", {"POST"}),
+        ("/api/v1/hooks/fashn/" + "A" * 43, {"POST"}),
         ("/healthz", {"GET"}),
         ("/livez", {"GET"}),
         ("/readyz", {"GET"}),
@@ -1257,6 +1258,53 @@ def gen_payments(c):
               "/api/v1/purchases/" + pid, [u2], None, "4xx")
 
 
+def gen_hooks(c):
+    """Vendor webhooks (POST /api/v1/hooks/{provider}/{token}) from
+    anyone: unknown, malformed and injected tokens and providers, each
+    vendor's completed payload pointing at a forged result, Replicate's
+    with bad signatures.  Every one 4xx (404 unknown, 401 unsigned), and
+    nothing stored changes: a webhook only wakes a job the token names."""
+    c.cat = "hooks"
+    tok = "hostileHostileHostileHostileHostileHostile"   # 43, no job's
+    forged = {
+        "fashn": {"id": "x", "status": "completed",
+                  "output": ["http://127.0.0.1:9/forged.png"], "error": None},
+        "fal": {"request_id": "x", "gateway_request_id": "x", "status": "OK",
+                "payload": {"images": [{"url": "http://127.0.0.1:9/f.png"}]}},
+        "replicate": {"id": "x", "status": "succeeded",
+                      "output": "http://127.0.0.1:9/forged.png"},
+    }
+    for prov, body in forged.items():
+        c.add("hook: %s, a forged completion, unknown token" % prov, "POST",
+              "/api/v1/hooks/%s/%s" % (prov, tok), [JSON_CT],
+              json.dumps(body).encode(), "4xx")
+    bad_tokens = ["", "a", "A" * 42, "A" * 44, "A" * 65, "A" * 4000,
+                  "..%2F..%2Fetc%2Fpasswd", "%00" + "A" * 40,
+                  "'%20OR%201=1--", "A" * 20 + "%2F" + "A" * 20, "é" * 43]
+    for t in bad_tokens:
+        c.add("hook: token %r" % t[:20], "POST",
+              "/api/v1/hooks/fashn/" + t, [JSON_CT], b"{}", "4xx")
+    for prov in ["acme", "FASHN", "fashn%00", "local", "", "a" * 100,
+                 "..", "fashn/extra"]:
+        c.add("hook: provider %r" % prov[:20], "POST",
+              "/api/v1/hooks/%s/%s" % (prov, tok), [JSON_CT], b"{}", "4xx")
+    sigs = [[], ["webhook-id: msg_1", "webhook-timestamp: 1",
+                 "webhook-signature: v1,AAAA"],
+            ["webhook-id: msg_1", "webhook-timestamp: 99999999999999999999",
+             "webhook-signature: v1,AAAA"],
+            ["webhook-id: " + "m" * 4000, "webhook-timestamp: 0",
+             "webhook-signature: " + "v1,A " * 500],
+            ["webhook-id: a.b", "webhook-timestamp: -1",
+             "webhook-signature: v2,===="]]
+    for h in sigs:
+        c.add("hook: replicate, signature %r" % (h[2][:30] if h else None),
+              "POST", "/api/v1/hooks/replicate/" + tok, [JSON_CT] + h,
+              json.dumps(forged["replicate"]).encode(), "4xx")
+    c.add("hook: a body over the limit", "POST",
+          "/api/v1/hooks/fashn/" + tok, [JSON_CT], b"{" + b" " * 300000 + b"}",
+          "4xx")
+
+
 def gen_crossuser(c):
     c.cat = "cross-user"
     fx = c.fx
@@ -1803,7 +1851,7 @@ def cmd_gen(fixture, out):
     with open(fixture) as f:
         fx = json.load(f)
     c = Corpus(fx, out)
-    for g in (gen_methods, gen_json, gen_types, gen_content_type,
+    for g in (gen_hooks, gen_methods, gen_json, gen_types, gen_content_type,
               gen_headers, gen_utf8, gen_sql,
               gen_paths, gen_auth, gen_crossuser, gen_payments, gen_images,
               gen_raw):

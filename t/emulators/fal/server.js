@@ -6,9 +6,12 @@
  * documented examples are in examples/ beside it (README.md gives their
  * addresses).
  *
- *   POST /{owner}/{app}[/{subpath}]            the model's input (JSON)
+ *   POST /{owner}/{app}[/{subpath}][?fal_webhook=URL]  the model's input
  *	-> 200 {"request_id", "response_url", "status_url", "cancel_url",
- *	   "queue_position"}
+ *	   "queue_position"}; with fal_webhook, the result is POSTed to
+ *	   URL once the request ends ({"request_id", "gateway_request_id",
+ *	   "status": "OK" | "ERROR", "payload", "error"?}, retried on a
+ *	   non-2xx)
  *   GET  /{owner}/{app}/requests/{id}/status[?logs=1]
  *	-> {"status": "IN_QUEUE", "queue_position": N, ...} |
  *	   {"status": "IN_PROGRESS", "logs": [...]} |
@@ -146,7 +149,7 @@ function urlsOf(p) {
 	    cancel_url: base + '/cancel' };
 }
 
-function submit(req, res, name) {
+function submit(req, res, name, u) {
 	const m = MODELS[name];
 	emu.readBody(req, (text) => {
 		const body = text === null ? null : emu.parseObject(text);
@@ -181,6 +184,20 @@ function submit(req, res, name) {
 		p.errorType = s.error_type || 'content_policy_violation';
 		p.requestError = s.request_error || null;
 		p.canceled = false;
+		/* fal's webhook (?fal_webhook=URL): once the request ends,
+		 * {"request_id", "gateway_request_id", "status": "OK" |
+		 * "ERROR", "payload", "error"?} is POSTed to URL. */
+		const hook = u.searchParams.get('fal_webhook');
+		if (hook !== null && /^https?:\/\//.test(hook))
+			e.whenDone(p, () => {
+				const f = finish(p);
+				e.deliver(hook, Object.assign({ request_id: p.id,
+				    gateway_request_id: p.id, status:
+				    f.status === 200 ? 'OK' : 'ERROR',
+				    payload: f.body }, f.status === 200 ? {} :
+				    { error: 'Invalid status code: ' +
+				    f.status }));
+			});
 		emu.send(res, 200, Object.assign({ request_id: p.id },
 		    urlsOf(p), { queue_position: e.running() - 1 }));
 	});
@@ -287,7 +304,7 @@ const e = new emu.Emulator(opts, (req, res, u) => {
 	const path = u.pathname.replace(/^\/+/, '');
 	let m;
 	if (req.method === 'POST' && MODELS[path] !== undefined)
-		return submit(req, res, path);
+		return submit(req, res, path, u);
 	m = /^([^/]+\/[^/]+)\/requests\/([^/]+)(\/status|\/cancel)?$/
 	    .exec(path);
 	if (m !== null && Object.values(MODELS).some((x) => x.app === m[1])) {

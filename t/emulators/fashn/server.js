@@ -6,7 +6,9 @@
  * against are in examples/ beside it, with their addresses in README.md.
  *
  *   POST /v1/run[?webhook_url=URL]   {"model_name": M, "inputs": {...}}
- *	-> 200 {"id": ID, "error": null}
+ *	-> 200 {"id": ID, "error": null}; once the prediction ends, its
+ *	   status object is POSTed to webhook_url (docs.fashn.ai
+ *	   api-overview/webhooks: retried up to 5 times on a non-2xx)
  *   GET  /v1/status/{id}
  *	-> 200 {"id", "status", "output", "error"} and, once completed,
  *	   the x-fashn-credits-used header
@@ -237,6 +239,11 @@ function submit(req, res, u) {
 		    s.error_name_any ? s.error_name : 'PoseError';
 		p.errorMessage = s.error_message || null;
 		p.pollAnswer = s.poll_answer || null;
+		/* FASHN's webhooks: the status object, POSTed once the
+		 * prediction ends, retried up to 5 times on a non-2xx. */
+		const hook = u.searchParams.get('webhook_url');
+		if (hook !== null && /^https?:\/\//.test(hook))
+			e.whenDone(p, () => e.deliver(hook, advance(p)));
 		emu.send(res, 200, { id: p.id, error: null });
 	});
 }

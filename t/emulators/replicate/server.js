@@ -12,6 +12,11 @@
  *	Cancel-After: DURATION (e.g. 90s, 5m) cancels it when still
  *	running then
  *	-> 201 the prediction object (200 when Prefer: wait saw it end)
+ *	"webhook": URL, "webhook_events_filter": ["completed", ...]: the
+ *	prediction object is POSTed to URL once it ends, signed with
+ *	--webhook-secret whsec_... as Replicate documents (webhook-id,
+ *	webhook-timestamp, webhook-signature) and retried on a non-2xx;
+ *	the last delivery is in /__stats last_hook
  *   GET  /v1/predictions/{id}                -> 200 the prediction
  *   POST /v1/predictions/{id}/cancel         -> 200 the prediction
  *
@@ -258,6 +263,16 @@ function create(req, res, name) {
 		p.error = s.error || 'Something went wrong in the model';
 		p.cancelAt = ca === undefined ? 0 : Date.now() +
 		    1000 * duration(ca);
+		/* Replicate's webhook: the prediction object POSTed once it
+		 * ends ("completed" in webhook_events_filter), signed as
+		 * Replicate signs (webhook-id, webhook-timestamp,
+		 * webhook-signature: v1,BASE64(HMAC-SHA256(key, "id.ts.body"))
+		 * with the key the base64 of --webhook-secret whsec_...). */
+		if (typeof body.webhook === 'string' &&
+		    /^https?:\/\//.test(body.webhook) &&
+		    (!Array.isArray(body.webhook_events_filter) ||
+		    body.webhook_events_filter.includes('completed')))
+			e.whenDone(p, () => sendHook(body.webhook, view(p)));
 		const pw = /^wait(?:=(\d+))?$/.exec(req.headers.prefer || '');
 		if (pw === null)
 			return emu.send(res, 201, view(p));
@@ -272,6 +287,25 @@ function create(req, res, name) {
 		};
 		tick();
 	});
+}
+
+/* One signed webhook delivery (see create()). */
+function sendHook(url, obj) {
+	const text = JSON.stringify(obj);
+	const id = 'msg_' + newId();
+	const ts = String(Math.floor(Date.now() / 1000));
+	const h = {};
+	if (opts.webhookSecret !== null) {
+		const key = Buffer.from(opts.webhookSecret.replace(/^whsec_/,
+		    ''), 'base64');
+		const sig = crypto.createHmac('sha256', key).update(id + '.' +
+		    ts + '.' + text).digest('base64');
+		h['webhook-id'] = id;
+		h['webhook-timestamp'] = ts;
+		h['webhook-signature'] = 'v1,' + sig;
+	}
+	e.stats.last_hook = { url, body: text, headers: h };
+	e.deliver(url, text, h);
 }
 
 function get(req, res, id, cancel) {
