@@ -408,6 +408,12 @@ normalize_radians(float a)
 	    (2.0f * (float)M_PI));
 }
 
+static int
+clampi(int v, int lo, int hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
 /*
  * pose_detection_to_roi: AlignmentPointsRectsCalculator (keypoint 0 the
  * centre, keypoint 1 the scale and rotation point, target angle 90
@@ -491,8 +497,8 @@ project_mask(const float *logits, const struct roi *r, int w, int h,
 {
 	float		*prob;
 	float		 cs = cosf(r->rot), sn = sinf(r->rot), dx, dy, u, v;
-	float		 fx, fy, acc, wgt;
-	int		 x, y, i, x0, y0, ax, ay, xx, yy;
+	float		 fx, fy, acc, wgt, ex, ey;
+	int		 x, y, i, x0, y0, ax, ay, xx, yy, xa, xb, ya, yb;
 
 	prob = malloc(LM_SIZE * LM_SIZE * sizeof(float));
 	if (prob == NULL)
@@ -504,8 +510,21 @@ project_mask(const float *logits, const struct roi *r, int w, int h,
 	}
 	for (i = 0; i < LM_SIZE * LM_SIZE; i++)
 		prob[i] = sigmoidf(logits[i]);
-	for (y = 0; y < h; y++)
-		for (x = 0; x < w; x++) {
+	/*
+	 * Outside the ROI (grown by a texel and two pixels) every sample
+	 * falls off the tensor: zero, and not computed.
+	 */
+	memset(p->mask, 0, (size_t)w * h);
+	ex = (fabsf(cs) * r->w + fabsf(sn) * r->h) / 2.0f *
+	    (1.0f + 2.0f / LM_SIZE) + 2.0f;
+	ey = (fabsf(sn) * r->w + fabsf(cs) * r->h) / 2.0f *
+	    (1.0f + 2.0f / LM_SIZE) + 2.0f;
+	xa = clampi((int)floorf(r->cx - ex), 0, w);
+	xb = clampi((int)ceilf(r->cx + ex), 0, w);
+	ya = clampi((int)floorf(r->cy - ey), 0, h);
+	yb = clampi((int)ceilf(r->cy + ey), 0, h);
+	for (y = ya; y < yb; y++)
+		for (x = xa; x < xb; x++) {
 			dx = x + 0.5f - r->cx;
 			dy = y + 0.5f - r->cy;
 			u = (cs * dx + sn * dy) / r->w + 0.5f;
