@@ -242,9 +242,13 @@ worker_loop(struct app *a, const struct opts *o, int index)
 	while (!stopping && !draining) {
 		if (o->follow && !listening)
 			listening = db_command(a->db, "LISTEN primerka_jobs") == 0;
-		/* --once --max-jobs: the jobs it parked count as taken. */
+		/* --once --max-jobs: the jobs it parked count as taken,
+		 * until they end here or elsewhere (cancelled, rescued). */
 		full = !o->follow && o->max_jobs > 0 &&
 		    done + mine.n >= o->max_jobs;
+		if (full && mine.n > 0 &&
+		    queue_next_parked(a->db, mine.id, mine.n) < 0)
+			mine.n = 0;
 		if (!o->follow && ((full && mine.n == 0) ||
 		    time(NULL) - start >= o->max_seconds))
 			break;
@@ -359,7 +363,10 @@ worker_loop(struct app *a, const struct opts *o, int index)
 			if (due < 0 ||
 			    time(NULL) + due / 1000 - start >= o->max_seconds)
 				break;
-			wait_for_work(a, due + 10);
+			/* At most a poll interval: a parked job may end
+			 * elsewhere (a cancel) before it is due. */
+			wait_for_work(a, due < o->poll * 1000 ? due + 10 :
+			    o->poll * 1000);
 			continue;
 		}
 		due = queue_next_parked(a->db, NULL, 0);
