@@ -114,22 +114,29 @@ alert(void *arg, const char *provider, const char *kind)
 	    NULL);
 }
 
+/* The worker's hooks for a provider call on c's job, parking allowed. */
+static void
+worker_hooks(struct job_ctx *c, struct provider_hooks *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->arg = c;
+	h->heartbeat = hb;
+	h->save_ref = save_ref;
+	h->ref = c->job.provider_ref;
+	h->last_error = c->job.last_error;
+	h->credits = credits;
+	h->alert = alert;
+	h->park = 1;
+}
+
 int
 stage_running(struct job_ctx *c)
 {
-	struct provider_hooks	 hooks = {
-		.arg = c,
-		.heartbeat = hb,
-		.save_ref = save_ref,
-		.ref = c->job.provider_ref,
-		.last_error = c->job.last_error,
-		.credits = credits,
-		.alert = alert,
-	};
+	struct provider_hooks	 hooks;
 	int			 rc;
 
 	new_hook_token(c);
-	hooks.park = 1;
+	worker_hooks(c, &hooks);
 	hooks.unavailable = c->unavailable;
 	hooks.hook_base = c->hook_base;
 	hooks.hook_token = c->hook_token;
@@ -179,21 +186,13 @@ running_call(struct job_ctx *c, const struct provider_hooks *h)
 int
 running_check(struct job_ctx *c)
 {
-	struct provider_hooks	 hooks = {
-		.arg = c,
-		.heartbeat = hb,
-		.save_ref = save_ref,
-		.ref = c->job.provider_ref,
-		.last_error = c->job.last_error,
-		.credits = credits,
-		.alert = alert,
-		.park = 1,
-	};
+	struct provider_hooks	 hooks;
 	PGresult		*res;
 	char			 id[24];
 	const char		*p[1] = { id };
 	int			 rc;
 
+	worker_hooks(c, &hooks);
 	if (c->prov->check == NULL) {
 		/* Parked by a provider this configuration no longer has. */
 		job_error_set(&c->err, JOB_ERR_PROVIDER_ERROR,
