@@ -506,9 +506,8 @@ provider_fal_new(struct app *a, char *err, size_t errlen)
 {
 	struct provider		*p;
 	struct fal		*f;
-	struct remote_config	 rc;
+	static const char *const sections[] = { FAL_SECTION, NULL };
 	const char		*d;
-	char			 msg[200];
 
 	p = calloc(1, sizeof(*p));
 	f = calloc(1, sizeof(*f));
@@ -524,15 +523,9 @@ provider_fal_new(struct app *a, char *err, size_t errlen)
 	p->animate = fal_animate;
 	p->check = fal_check_job;
 	p->free = fal_free;
-	remote_config_default(&rc);
-	if (remote_config_read(a, FAL_SECTION, &rc, err, errlen) == -1)
+	f->r = remote_open(a, p, sections, "fal", err, errlen);
+	if (f->r == NULL)
 		goto fail;
-	remote_provider_timing(p, &rc);
-	f->r = remote_new(&rc, msg, sizeof(msg));
-	if (f->r == NULL) {
-		snprintf(err, errlen, "[fal]: %s", msg);
-		goto fail;
-	}
 	f->base = remote_base(conf_get(a->cfg, CONF_FAL_BASE_URL), NULL,
 	    "[fal] base_url", err, errlen);
 	if (f->base == NULL)

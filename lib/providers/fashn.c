@@ -577,8 +577,10 @@ provider_fashn_new(struct app *a, char *err, size_t errlen)
 {
 	struct provider		*p;
 	struct fashn		*f;
-	struct remote_config	 rc;
-	char			*base = NULL, msg[200];
+	/* [provider_http], which [fashn] replaced, is still read. */
+	static const char *const sections[] = { FASHN_LEGACY, FASHN_SECTION,
+	    NULL };
+	char			*base = NULL;
 	int64_t			 v;
 
 	p = calloc(1, sizeof(*p));
@@ -597,16 +599,9 @@ provider_fashn_new(struct app *a, char *err, size_t errlen)
 	p->free = fashn_free;
 	p->places_location = 0;
 
-	remote_config_default(&rc);
-	if (remote_config_read(a, FASHN_LEGACY, &rc, err, errlen) == -1 ||
-	    remote_config_read(a, FASHN_SECTION, &rc, err, errlen) == -1)
+	f->r = remote_open(a, p, sections, "fashn", err, errlen);
+	if (f->r == NULL)
 		goto fail;
-	remote_provider_timing(p, &rc);
-	f->r = remote_new(&rc, msg, sizeof(msg));
-	if (f->r == NULL) {
-		snprintf(err, errlen, "[fashn]: %s", msg);
-		goto fail;
-	}
 	base = remote_base(get(a, CONF_FASHN_BASE_URL,
 	    CONF_PROVIDER_HTTP_BASE_URL), "/v1", "[fashn] base_url", err,
 	    errlen);

@@ -711,6 +711,25 @@ remote_provider_timing(struct provider *p, const struct remote_config *cfg)
 	p->park_timeout_ms = cfg->job_timeout_ms;
 }
 
+struct remote *
+remote_open(struct app *a, struct provider *p, const char *const *sections,
+    const char *name, char *err, size_t errlen)
+{
+	struct remote_config	 rc;
+	struct remote		*r;
+	char			 msg[200];
+
+	remote_config_default(&rc);
+	for (; *sections != NULL; sections++)
+		if (remote_config_read(a, *sections, &rc, err, errlen) == -1)
+			return NULL;
+	remote_provider_timing(p, &rc);
+	r = remote_new(&rc, msg, sizeof(msg));
+	if (r == NULL)
+		snprintf(err, errlen, "[%s]: %s", name, msg);
+	return r;
+}
+
 int
 remote_read_id(struct remote_call *c, const struct remote_resp *resp,
     const char *key, char *id, size_t idlen)

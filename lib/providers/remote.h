@@ -124,6 +124,16 @@ int		 remote_config_read(struct app *, const char *section,
 void		 remote_provider_timing(struct provider *,
 		    const struct remote_config *);
 
+/*
+ * A vendor's transport from its configuration: the defaults, then each of
+ * the NULL-terminated sections in order (a later one overrides), p's
+ * timing from them (remote_provider_timing()), and remote_new().  NULL
+ * with "[name]: reason" (or the bad key) in err.
+ */
+struct remote	*remote_open(struct app *, struct provider *p,
+		    const char *const *sections, const char *name, char *err,
+		    size_t errlen);
+
 /* A new transport (cfg copied); NULL with a reason in err. */
 struct remote	*remote_new(const struct remote_config *, char *err,
 		    size_t errlen);

@@ -558,9 +558,9 @@ provider_replicate_new(struct app *a, char *err, size_t errlen)
 {
 	struct provider		*p;
 	struct replicate	*f;
-	struct remote_config	 rc;
+	static const char *const sections[] = { REP_SECTION, NULL };
 	const char		*ca;
-	char			*base = NULL, msg[200];
+	char			*base = NULL;
 	int64_t			 w;
 
 	p = calloc(1, sizeof(*p));
@@ -577,15 +577,9 @@ provider_replicate_new(struct app *a, char *err, size_t errlen)
 	p->animate = rep_animate;
 	p->check = rep_check_job;
 	p->free = rep_free;
-	remote_config_default(&rc);
-	if (remote_config_read(a, REP_SECTION, &rc, err, errlen) == -1)
+	f->r = remote_open(a, p, sections, "replicate", err, errlen);
+	if (f->r == NULL)
 		goto fail;
-	remote_provider_timing(p, &rc);
-	f->r = remote_new(&rc, msg, sizeof(msg));
-	if (f->r == NULL) {
-		snprintf(err, errlen, "[replicate]: %s", msg);
-		goto fail;
-	}
 	base = remote_base(conf_get(a->cfg, CONF_REPLICATE_BASE_URL), "/v1",
 	    "[replicate] base_url", err, errlen);
 	if (base == NULL)
