@@ -14,15 +14,19 @@
 #include "util.h"
 #include "validate.h"
 
+/*
+ * The times as microseconds since 1970, written out here (util_iso_ms):
+ * two to_char() calls cost PostgreSQL more than the rest of the row.
+ */
 #define JOB_COLS \
-	"id, kind, status, to_char(created_at AT TIME ZONE 'UTC', " \
-	"'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), to_char(updated_at AT TIME " \
-	"ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), photo_id, " \
-	"outfit_id, location_id, source_job_id, cost, result_key, thumb_key, " \
-	"error_code, (extract(epoch from updated_at) * 1000000)::bigint "
+	"id, kind, status, " \
+	"(extract(epoch from created_at) * 1000000)::bigint, photo_id, " \
+	"outfit_id, location_id, source_job_id, cost, result_key, " \
+	"thumb_key, error_code, " \
+	"(extract(epoch from updated_at) * 1000000)::bigint "
 
 enum {
-	C_ID, C_KIND, C_STATUS, C_CREATED, C_UPDATED, C_PHOTO, C_OUTFIT,
+	C_ID, C_KIND, C_STATUS, C_CREATED_US, C_PHOTO, C_OUTFIT,
 	C_LOCATION, C_SOURCE, C_COST, C_RESULT, C_THUMB, C_ERROR, C_UPD_US
 };
 
@@ -81,6 +85,17 @@ static const struct {
 	[JOB_KIND_ANIMATION] = { "animations", "no such animation" },
 };
 
+/* A column of microseconds since 1970 as a JSON ISO 8601 string. */
+static json_object *
+iso_ms(const PGresult *res, int i, int col)
+{
+	char	 t[40];
+
+	if (util_iso_ms(db_get_i64(res, i, col), t, sizeof(t)) != UTIL_OK)
+		return NULL;
+	return json_object_new_string(t);
+}
+
 json_object *
 job_to_json(struct req *r, const PGresult *res, int i)
 {
@@ -106,10 +121,8 @@ job_to_json(struct req *r, const PGresult *res, int i)
 	    json_object_new_string(job_status_name((enum job_status)st)));
 	json_object_object_add(o, "status_text", json_object_new_string(
 	    job_status_text((enum job_status)st, (enum job_kind)kind, r->lang)));
-	json_object_object_add(o, "created_at",
-	    json_object_new_string(PQgetvalue(res, i, C_CREATED)));
-	json_object_object_add(o, "updated_at",
-	    json_object_new_string(PQgetvalue(res, i, C_UPDATED)));
+	json_object_object_add(o, "created_at", iso_ms(res, i, C_CREATED_US));
+	json_object_object_add(o, "updated_at", iso_ms(res, i, C_UPD_US));
 	if (kind == JOB_KIND_TRYON) {
 		json_object_object_add(o, "user_photo_id",
 		    PQgetisnull(res, i, C_PHOTO) ? NULL :

@@ -1,13 +1,14 @@
 /*
  * Small byte and string helpers: percent coding, base64url, hex,
- * constant-time comparison, strlcpy, strict integer parsing and freeing
- * secrets.
+ * constant-time comparison, strlcpy, strict integer parsing, ISO 8601
+ * times and freeing secrets.
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "util.h"
 
@@ -398,4 +399,30 @@ util_prompt_text(char *dst, size_t dstlen, const char *src, size_t maxchars)
 	}
 	dst[o] = '\0';
 	return chars;
+}
+
+int
+util_iso_ms(int64_t us, char *dst, size_t dstsz)
+{
+	int64_t		 s, frac;
+	time_t		 t;
+	struct tm	 tm;
+	int		 n;
+
+	/* Floor division: the fraction of a time before 1970 counts up. */
+	s = us / 1000000;
+	frac = us % 1000000;
+	if (frac < 0) {
+		frac += 1000000;
+		s--;
+	}
+	t = (time_t)s;
+	if (gmtime_r(&t, &tm) == NULL)
+		return UTIL_ERANGE;
+	n = snprintf(dst, dstsz, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, (int)(frac / 1000));
+	if (n < 0 || (size_t)n >= dstsz)
+		return UTIL_ERANGE;
+	return UTIL_OK;
 }

@@ -1,7 +1,7 @@
 /*
  * Small byte and string helpers shared by the lib/ modules: percent
- * coding, base64url, hex, constant-time comparison, bounded copying and
- * strict integer parsing.
+ * coding, base64url, hex, constant-time comparison, bounded copying,
+ * strict integer parsing and ISO 8601 times.
  *
  * None of them allocates, logs or keeps state.  Every output buffer is
  * given with its size and nothing is written past it; string outputs are
@@ -110,6 +110,15 @@ void	 util_free_secret(char *s);
  * 0 / -1, so "== -1" catches every failure.)
  */
 int	 util_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
+
+/*
+ * A time given in microseconds since 1970-01-01 UTC written as
+ * "YYYY-MM-DDTHH:MM:SS.mmmZ" (milliseconds truncated, as PostgreSQL's
+ * to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') writes
+ * them) into dst (dstsz bytes).  Returns UTIL_OK, or UTIL_ERANGE when
+ * the time is out of gmtime's range or dst is too small.
+ */
+int	 util_iso_ms(int64_t us, char *dst, size_t dstsz);
 
 /*
  * Staff-written text made fit for a provider prompt: letters and digits

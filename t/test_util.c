@@ -438,6 +438,34 @@ test_prompt_text(void)
 	CU_ASSERT_STRING_EQUAL(b, "");
 }
 
+/* The vectors are what PostgreSQL's to_char() gives for each time. */
+static void
+test_iso_ms(void)
+{
+	static const struct {
+		int64_t		 us;
+		const char	*iso;
+	} v[] = {
+		{ 0, "1970-01-01T00:00:00.000Z" },
+		{ 1796587200999999LL, "2026-12-06T20:00:00.999Z" },
+		{ -1, "1969-12-31T23:59:59.999Z" },
+		{ -1000001, "1969-12-31T23:59:58.999Z" },
+		{ 951782400000500LL, "2000-02-29T00:00:00.000Z" },
+	};
+	char	 out[32];
+	size_t	 i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		memset(out, 'x', sizeof(out));
+		CU_ASSERT_EQUAL(util_iso_ms(v[i].us, out, sizeof(out)),
+		    UTIL_OK);
+		CU_ASSERT_STRING_EQUAL(out, v[i].iso);
+	}
+	/* 24 characters and the NUL: one byte short is refused. */
+	CU_ASSERT_EQUAL(util_iso_ms(0, out, 24), UTIL_ERANGE);
+	CU_ASSERT_EQUAL(util_iso_ms(0, out, 25), UTIL_OK);
+}
+
 int
 main(void)
 {
@@ -460,7 +488,8 @@ main(void)
 	    CU_add_test(s, "strlcpy", test_strlcpy) == NULL ||
 	    CU_add_test(s, "parse_i64", test_parse_i64) == NULL ||
 	    CU_add_test(s, "buf and capped appends", test_buf) == NULL ||
-	    CU_add_test(s, "prompt text", test_prompt_text) == NULL) {
+	    CU_add_test(s, "prompt text", test_prompt_text) == NULL ||
+	    CU_add_test(s, "ISO 8601 times", test_iso_ms) == NULL) {
 		CU_cleanup_registry();
 		return 2;
 	}
