@@ -13,6 +13,8 @@
 #include "jobs.h"
 
 typedef void (*handler_fn)(struct req *);
+/* Answer n requests of one route together (each one as fn would). */
+typedef void (*many_fn)(struct req **, size_t n);
 
 /*
  * What one API process keeps between requests, besides its database
@@ -54,6 +56,19 @@ struct route {
 
 /* Dispatch a request to its handler (routes.c). */
 void	 api_dispatch(struct req *);
+
+/*
+ * api_dispatch() in steps, for a process that has several requests in
+ * hand: api_begin() routes and authenticates r and answers it, unless
+ * may_wait and its route answers several at once (then 1: pass it to
+ * api_many(), which answers it with the others); 0 when answered.
+ * api_done() counts and logs each request once it is answered.  A
+ * many_fn is given at most API_MANY_MAX requests at a time.
+ */
+#define API_MANY_MAX	256
+int	 api_begin(struct req *, int may_wait);
+void	 api_many(struct req **, size_t n);
+void	 api_done(struct req *);
 
 /* The number of routes and a route's label for metrics and logs. */
 size_t	 api_route_count(void);
@@ -160,6 +175,8 @@ void	 h_locations_list(struct req *);
 void	 h_locations_get(struct req *);
 void	 h_tryons_create(struct req *);
 void	 h_tryons_get(struct req *);
+/* GET /api/v1/tryons/{id} for several requests: one query. */
+void	 h_tryons_get_many(struct req **, size_t n);
 void	 h_tryons_list(struct req *);
 void	 h_animations_create(struct req *);
 void	 h_animations_get(struct req *);

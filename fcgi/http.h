@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include <fcgiapp.h>
 #include <json-c/json.h>
 
@@ -36,6 +37,8 @@ struct req {
 	int		 status;	/* status sent, for logs and metrics */
 	int64_t		 path_id;	/* the {id} of the route, if any */
 	char		 path_args[2][65]; /* {name} segments of the route */
+	size_t		 route;		/* index in the route table */
+	struct timespec	 t0;		/* when routing began */
 };
 
 /* A request header by its CGI name ("HTTP_AUTHORIZATION"), or NULL. */

@@ -27,13 +27,17 @@
 
 enum {
 	C_ID, C_KIND, C_STATUS, C_CREATED_US, C_PHOTO, C_OUTFIT,
-	C_LOCATION, C_SOURCE, C_COST, C_RESULT, C_THUMB, C_ERROR, C_UPD_US
+	C_LOCATION, C_SOURCE, C_COST, C_RESULT, C_THUMB, C_ERROR, C_UPD_US,
+	C_USER		/* job_get_many only */
 };
 
 const struct db_stmt jobs_api_statements[] = {
 	{ "job_get",
 	  "SELECT " JOB_COLS "FROM jobs WHERE id = $1 AND user_id = $2 "
 	  "AND kind = $3", 3 },
+	{ "job_get_many",
+	  "SELECT " JOB_COLS ", user_id FROM jobs WHERE id = ANY($1::bigint[]) "
+	  "AND user_id = ANY($2::bigint[]) AND kind = $3", 3 },
 	{ "job_list",
 	  "SELECT " JOB_COLS "FROM jobs WHERE user_id = $1 AND kind = $2 "
 	  "AND id < $3 AND ($5::bigint IS NULL OR source_job_id = $5) "
@@ -195,16 +199,40 @@ job_to_json(struct req *r, const PGresult *res, int i)
 	return o;
 }
 
+/* Answer r from row i of res, r's job, with its ETag (or a 304). */
+static void
+job_answer(struct req *r, int conditional, int status,
+    const char *more_headers, const PGresult *res, int i)
+{
+	char		 etag[96], hdr[256];
+	json_object	*o;
+	time_t		 t0;
+
+	/* The ETag covers everything the body depends on: the row version
+	 * (updated_at), the language and the presign window. */
+	t0 = time(NULL);
+	snprintf(etag, sizeof(etag), "W/\"%lld-%s-%lld-%s-%lld\"",
+	    (long long)r->path_id, PQgetvalue(res, i, C_STATUS),
+	    (long long)db_get_i64(res, i, C_UPD_US), lang_name(r->lang),
+	    (long long)(t0 / PRESIGN_QUANTUM));
+	if (conditional && req_etag_matches(r, etag)) {
+		resp_not_modified(r, etag);
+		return;
+	}
+	o = job_to_json(r, res, i);
+	snprintf(hdr, sizeof(hdr), "ETag: %s\r\n%s", etag,
+	    more_headers ? more_headers : "");
+	resp_json(r, status, o, hdr);
+	json_object_put(o);
+}
+
 static void
 job_get(struct req *r, enum job_kind kind, int conditional, int status,
     const char *more_headers)
 {
-	char		 id[24], uid[24], etag[96];
+	char		 id[24], uid[24];
 	const char	*p[3] = { id, uid, job_kind_name(kind) };
 	PGresult	*res;
-	json_object	*o;
-	time_t		 t0;
-	char		 hdr[256];
 
 	snprintf(id, sizeof(id), "%lld", (long long)r->path_id);
 	snprintf(uid, sizeof(uid), "%lld", (long long)r->user.id);
@@ -217,24 +245,69 @@ job_get(struct req *r, enum job_kind kind, int conditional, int status,
 		resp_error(r, API_ERR_NOT_FOUND, kind_api[kind].not_found);
 		return;
 	}
-	/* The ETag covers everything the body depends on: the row version
-	 * (updated_at), the language and the presign window. */
-	t0 = time(NULL);
-	snprintf(etag, sizeof(etag), "W/\"%s-%s-%lld-%s-%lld\"", id,
-	    PQgetvalue(res, 0, C_STATUS),
-	    (long long)db_get_i64(res, 0, C_UPD_US), lang_name(r->lang),
-	    (long long)(t0 / PRESIGN_QUANTUM));
-	if (conditional && req_etag_matches(r, etag)) {
-		PQclear(res);
-		resp_not_modified(r, etag);
+	job_answer(r, conditional, status, more_headers, res, 0);
+	PQclear(res);
+}
+
+/* Each request's id and user into "{1,2,...}" arrays. */
+#define MANY_TEXT	(API_MANY_MAX * 21 + 3)
+
+static void
+many_arrays(struct req **rs, size_t n, char *ids, char *uids)
+{
+	size_t	 i, a = 0, b = 0;
+
+	ids[a++] = '{';
+	uids[b++] = '{';
+	for (i = 0; i < n; i++) {
+		a += (size_t)snprintf(ids + a, MANY_TEXT - a, "%s%lld",
+		    i ? "," : "", (long long)rs[i]->path_id);
+		b += (size_t)snprintf(uids + b, MANY_TEXT - b, "%s%lld",
+		    i ? "," : "", (long long)rs[i]->user.id);
+	}
+	memcpy(ids + a, "}", 2);
+	memcpy(uids + b, "}", 2);
+}
+
+/*
+ * Several polls that came together: one query for all their rows, then
+ * each answered as h_tryons_get answers it.  A row goes only to a
+ * request for its id by its owner: anyone else's gets the 404.
+ */
+void
+h_tryons_get_many(struct req **rs, size_t n)
+{
+	static char	 ids[MANY_TEXT], uids[MANY_TEXT];
+	const char	*p[3] = { ids, uids, job_kind_name(JOB_KIND_TRYON) };
+	PGresult	*res;
+	size_t		 i;
+	int		 k, rows;
+
+	if (n == 1 || n > API_MANY_MAX) {
+		for (i = 0; i < n; i++)
+			h_tryons_get(rs[i]);
 		return;
 	}
-	o = job_to_json(r, res, 0);
+	many_arrays(rs, n, ids, uids);
+	if (db_run(rs[0]->app->db, "job_get_many", 3, p, PGRES_TUPLES_OK,
+	    &res) == -1) {
+		for (i = 0; i < n; i++)
+			api_db_down(rs[i]);
+		return;
+	}
+	rows = PQntuples(res);
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < rows; k++)
+			if (db_get_i64(res, k, C_ID) == rs[i]->path_id &&
+			    db_get_i64(res, k, C_USER) == rs[i]->user.id)
+				break;
+		if (k == rows)
+			resp_error(rs[i], API_ERR_NOT_FOUND,
+			    kind_api[JOB_KIND_TRYON].not_found);
+		else
+			job_answer(rs[i], 1, 200, NULL, res, k);
+	}
 	PQclear(res);
-	snprintf(hdr, sizeof(hdr), "ETag: %s\r\n%s", etag,
-	    more_headers ? more_headers : "");
-	resp_json(r, status, o, hdr);
-	json_object_put(o);
 }
 
 static void

@@ -106,14 +106,16 @@ listen_unix(const char *path, int backlog)
  */
 #define CONN_SLOTS 256
 
-/* Serve the next request on c (kept or new).  0, or -1 if none came. */
+/*
+ * Read the next request on c (kept or new) into r and answer it, unless
+ * it is one that api_many() answers together with others that came in
+ * the same wake-up: 0 answered, 1 waiting, -1 if none came.
+ */
 static int
-serve_one(struct app *app, struct api_state *state, FCGX_Request *c,
-    unsigned long *seq)
+begin_one(struct app *app, struct api_state *state, FCGX_Request *c,
+    struct req *r, unsigned long *seq)
 {
 	static char	 pid[10];
-	struct req	 r;
-	char		 drain[4096];
 
 	if (pid[0] == '\0')
 		snprintf(pid, sizeof(pid), "%lx",
@@ -123,31 +125,40 @@ serve_one(struct app *app, struct api_state *state, FCGX_Request *c,
 	if (FCGX_Accept_r(c) < 0)
 		return -1;
 	in_request = 1;
-	memset(&r, 0, sizeof(r));
-	r.fr = c;
-	r.app = app;
-	r.state = state;
-	snprintf(r.request_id, sizeof(r.request_id), "%s-%lx", pid,
+	memset(r, 0, sizeof(*r));
+	r->fr = c;
+	r->app = app;
+	r->state = state;
+	snprintf(r->request_id, sizeof(r->request_id), "%s-%lx", pid,
 	    ++*seq & 0xffffffffUL);
-	api_dispatch(&r);
+	return api_begin(r, 1);
+}
+
+/* Count and log the answered request r and finish its connection. */
+static void
+finish_one(struct req *r)
+{
+	char	 drain[4096];
+
+	api_done(r);
 	/* A kept connection must be at the next request's first record:
 	 * read what the handler left of the body. */
-	while (FCGX_GetStr(drain, sizeof(drain), c->in) > 0)
+	while (FCGX_GetStr(drain, sizeof(drain), r->fr->in) > 0)
 		;
-	FCGX_Finish_r(c);
-	in_request = 0;
-	return 0;
+	FCGX_Finish_r(r->fr);
 }
 
 static void
 child_loop(struct app *app, int fd)
 {
 	FCGX_Request	*conn;
+	struct req	*reqs, *waiting[CONN_SLOTS];
 	struct pollfd	 pfd[CONN_SLOTS + 2];
 	int		 slot[CONN_SLOTS + 2];
 	unsigned long	 seq = 0;
 	struct sigaction sa;
 	struct api_state *state;
+	size_t		 nw, w;
 	int		 i, n, k, fresh;
 
 	memset(&sa, 0, sizeof(sa));
@@ -164,7 +175,8 @@ child_loop(struct app *app, int fd)
 	}
 	state = calloc(1, sizeof(*state));
 	conn = calloc(CONN_SLOTS, sizeof(*conn));
-	if (state == NULL || conn == NULL) {
+	reqs = calloc(CONN_SLOTS, sizeof(*reqs));
+	if (state == NULL || conn == NULL || reqs == NULL) {
 		log_errx("out of memory");
 		_exit(1);
 	}
@@ -204,6 +216,12 @@ child_loop(struct app *app, int fd)
 			log_errx("poll: %s", strerror(errno));
 			break;
 		}
+		/*
+		 * Every request that is there: most are answered at once;
+		 * status polls wait for the others (api_many: one database
+		 * round trip for all of them).
+		 */
+		nw = 0;
 		for (k = 0; k < n && !stopping; k++) {
 			if (pfd[k].revents == 0)
 				continue;
@@ -214,8 +232,24 @@ child_loop(struct app *app, int fd)
 			}
 			if (i == -1)
 				i = fresh;
-			(void)serve_one(app, state, &conn[i], &seq);
+			switch (begin_one(app, state, &conn[i], &reqs[i],
+			    &seq)) {
+			case 1:
+				waiting[nw++] = &reqs[i];
+				break;
+			case 0:
+				finish_one(&reqs[i]);
+				break;
+			default:
+				break;
+			}
 		}
+		if (nw > 0) {
+			api_many(waiting, nw);
+			for (w = 0; w < nw; w++)
+				finish_one(waiting[w]);
+		}
+		in_request = 0;
 	}
 	db_close(app->db);
 	_exit(0);

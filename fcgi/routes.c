@@ -72,6 +72,25 @@ static const struct route routes[] = {
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]) - 1)
 
+/* The handlers that also answer several requests at once (api_many). */
+static const struct {
+	handler_fn	 one;
+	many_fn		 many;
+} manies[] = {
+	{ h_tryons_get, h_tryons_get_many },
+};
+
+static many_fn
+route_many(size_t route)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(manies) / sizeof(manies[0]); i++)
+		if (route < NROUTES && routes[route].fn == manies[i].one)
+			return manies[i].many;
+	return NULL;
+}
+
 size_t
 api_route_count(void)
 {
@@ -325,17 +344,16 @@ authenticate(struct req *r)
 	return 0;
 }
 
-void
-api_dispatch(struct req *r)
+int
+api_begin(struct req *r, int may_wait)
 {
 	const struct route	*rt;
 	const char		*uri;
 	int			 path_found = 0;
-	char			 idbuf[24], st[8], dur[24], allow[96];
-	struct timespec		 t0, t1;
-	uint64_t		 us;
+	char			 allow[96];
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	clock_gettime(CLOCK_MONOTONIC, &r->t0);
+	r->route = NROUTES;
 
 	r->method = req_param(r, "REQUEST_METHOD");
 	uri = req_param(r, "DOCUMENT_URI");
@@ -348,7 +366,7 @@ api_dispatch(struct req *r)
 	r->remote_addr = req_param(r, "REMOTE_ADDR");
 	if (r->method == NULL) {
 		resp_error(r, API_ERR_BAD_REQUEST, "no request method");
-		return;
+		return 0;
 	}
 
 	allow[0] = '\0';
@@ -369,31 +387,69 @@ api_dispatch(struct req *r)
 			resp_error_h(r, API_ERR_METHOD_NOT_ALLOWED, NULL, allow);
 		} else
 			resp_error(r, API_ERR_NOT_FOUND, NULL);
-		goto done;
+		return 0;
 	}
+	r->route = (size_t)(rt - routes);
 	if ((rt->flags & ROUTE_LOCAL) && !is_loopback(r->remote_addr)) {
 		resp_error(r, API_ERR_NOT_FOUND, NULL);
-		goto done;
+		return 0;
 	}
 	if ((rt->flags & ROUTE_AUTH) && authenticate(r) == -1)
-		goto done;
+		return 0;
 	if ((rt->flags & ROUTE_AGENT) && agent_authenticate(r) == -1)
-		goto done;
+		return 0;
+	if (may_wait && route_many(r->route) != NULL)
+		return 1;
 	rt->fn(r);
-done:
+	return 0;
+}
+
+void
+api_many(struct req **rs, size_t n)
+{
+	struct req	*same[API_MANY_MAX];
+	unsigned char	 taken[API_MANY_MAX];
+	size_t		 i, j, k;
+	many_fn		 many;
+
+	for (; n > API_MANY_MAX; rs += API_MANY_MAX, n -= API_MANY_MAX)
+		api_many(rs, API_MANY_MAX);
+	memset(taken, 0, sizeof(taken));
+	/* Each route's requests together, in the order they came. */
+	for (i = 0; i < n; i++) {
+		if (taken[i])
+			continue;
+		many = route_many(rs[i]->route);
+		for (k = 0, j = i; j < n; j++) {
+			if (taken[j] || rs[j]->route != rs[i]->route)
+				continue;
+			same[k++] = rs[j];
+			taken[j] = 1;
+		}
+		many(same, k);
+	}
+}
+
+void
+api_done(struct req *r)
+{
+	char			 idbuf[24], st[8], dur[24];
+	struct timespec		 t1;
+	uint64_t		 us;
+
+	if (r->method == NULL)		/* not a request nginx sends */
+		return;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	us = (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000 +
-	    (t1.tv_nsec - t0.tv_nsec) / 1000);
-	metrics_observe(rt->pattern != NULL ? (size_t)(rt - routes) : NROUTES,
-	    r->status, us);
+	us = (uint64_t)((t1.tv_sec - r->t0.tv_sec) * 1000000 +
+	    (t1.tv_nsec - r->t0.tv_nsec) / 1000);
+	metrics_observe(r->route, r->status, us);
 	if (r->status >= 400 || r->app->log_requests == LOG_REQ_ALL ||
 	    (r->app->log_requests == LOG_REQ_WRITES &&
 	    strcmp(r->method, "GET") != 0)) {
 		/* The route pattern, never the raw path or query: no ids
 		 * of other people's objects, no tokens in logs. */
 		char label[128];
-		api_route_label(rt->pattern != NULL ? (size_t)(rt - routes) :
-		    NROUTES, label, sizeof(label));
+		api_route_label(r->route, label, sizeof(label));
 		snprintf(idbuf, sizeof(idbuf), "%lld", (long long)r->user.id);
 		snprintf(st, sizeof(st), "%d", r->status);
 		snprintf(dur, sizeof(dur), "%.3f", (double)us / 1000.0);
@@ -402,4 +458,11 @@ done:
 		    "user_id", r->authed ? idbuf : "", "status", st,
 		    "duration_ms", dur, (char *)NULL);
 	}
+}
+
+void
+api_dispatch(struct req *r)
+{
+	(void)api_begin(r, 0);
+	api_done(r);
 }

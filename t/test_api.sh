@@ -314,6 +314,30 @@ for _ in 1 2 3 4 5; do req GET /me -H "$HU"; done
 sock=$PRIMERKA_VAR/run/primerka.sock
 kept=$(awk -v p="$sock" '$NF == p && $6 == "03"' /proc/net/unix | wc -l)
 check "nginx keeps FastCGI connections open between requests ($kept held)" [ "$kept" -ge 1 ]
+# Status polls that reach a pool process together are read with one
+# query for all of them: each still sees only its own try-on.  20 polls
+# of one job by its owner and 20 by a stranger, all at once.
+sleep 2		# the rate limit's bucket empties
+j=${jobs[1]}
+polls=()
+for i in $(seq 1 20); do
+	[ "$i" -gt 1 ] && polls+=(--next)
+	polls+=(-H "$HT" -w 'owner %{http_code}\n' -o "$TMP/po$i"
+	    "$API/tryons/$j?o=$i" --next
+	    -H "$HU" -w 'stranger %{http_code}\n' -o "$TMP/ps$i"
+	    "$API/tryons/$j?s=$i")
+done
+codes=$(curl -sS --parallel --parallel-max 40 "${polls[@]}" 2>/dev/null |
+	sort | uniq -c)
+codes=$(echo $codes)
+check "40 polls at once: the owner's 200s, the stranger's 404s ($codes)" \
+	[ "$codes" = "20 owner 200 20 stranger 404" ]
+ids=$(cat "$TMP"/po* | jq -r .id | sort -u)
+check "each of the owner's answers is the try-on asked for ($(echo $ids))" \
+	[ "$ids" = "$j" ]
+nf=$(cat "$TMP"/ps* | jq -r .error.code | sort -u)
+check "each of the stranger's is not_found ($(echo $nf))" \
+	[ "$nf" = not_found ]
 
 echo "rate limit"
 # One curl, 32 connections at once: fast enough to exceed the limit even
