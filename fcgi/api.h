@@ -30,6 +30,15 @@ struct poll_stats {
 	double		 left[JOB_KIND__MAX][JOB_STATUS__MAX]; /* from entering */
 	double		 total[JOB_KIND__MAX];	/* from creation */
 };
+/* A presigned GET URL and what it was signed for (presigned.c). */
+#define API_PRESIGN_SLOTS 256
+struct api_presigned {
+	char		*key;		/* NULL: empty */
+	char		*url;
+	enum bucket	 bucket;
+	int		 expires;
+	time_t		 t0;
+};
 struct api_state {
 	struct {
 		int64_t	 id;
@@ -37,6 +46,7 @@ struct api_state {
 	}		 touched[API_TOUCH_SLOTS];
 	char		 metrics[256 * 1024];
 	struct poll_stats poll;
+	struct api_presigned presigned[API_PRESIGN_SLOTS];
 };
 
 /* Route flags. */
@@ -115,6 +125,15 @@ json_object *shares_shop_stats(struct req *, const char *shop,
  */
 int64_t	 poll_after_ms(struct req *, enum job_kind, enum job_status,
 	    int64_t job_id, double in_status);
+
+/*
+ * s3_presign_get() for bucket b, remembered by this process: the same
+ * bucket, key, lifetime and signing time give the URL signed before.
+ * The string is the process's, valid until the next call; NULL when it
+ * could not be signed.
+ */
+const char *api_presign_get(struct req *, enum bucket, const char *key,
+	    int expires_s, time_t t0);
 
 /* Send 503 for a database failure. */
 void	 api_db_down(struct req *);

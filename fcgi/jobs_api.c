@@ -108,7 +108,7 @@ job_to_json(struct req *r, const PGresult *res, int i)
 	int		 st, kind;
 	const char	*code;
 	time_t		 t0;
-	char		*url;
+	const char	*url;
 
 	st = job_status_parse(PQgetvalue(res, i, C_STATUS));
 	kind = job_kind_parse(PQgetvalue(res, i, C_KIND));
@@ -149,23 +149,19 @@ job_to_json(struct req *r, const PGresult *res, int i)
 		t0 = time(NULL);
 		t0 -= t0 % PRESIGN_QUANTUM;
 		result = json_object_new_object();
-		url = s3_presign_get(a->s3, a->bucket[b],
-		    PQgetvalue(res, i, C_RESULT),
+		url = api_presign_get(r, b, PQgetvalue(res, i, C_RESULT),
 		    (int)a->presign_ttl + PRESIGN_QUANTUM, t0);
 		json_object_object_add(result, "url",
 		    url ? json_object_new_string(url) : NULL);
-		free(url);
 		json_object_object_add(result, "content_type",
 		    json_object_new_string(kind == JOB_KIND_TRYON ?
 		    "image/jpeg" : "video/mp4"));
 		if (!PQgetisnull(res, i, C_THUMB)) {
-			url = s3_presign_get(a->s3, a->bucket[b],
-			    PQgetvalue(res, i, C_THUMB),
+			url = api_presign_get(r, b, PQgetvalue(res, i, C_THUMB),
 			    (int)a->presign_ttl + PRESIGN_QUANTUM, t0);
 			json_object_object_add(result, kind == JOB_KIND_TRYON ?
 			    "thumbnail_url" : "preview_url",
 			    url ? json_object_new_string(url) : NULL);
-			free(url);
 		}
 		json_object_object_add(result, "expires_in",
 		    json_object_new_int64(a->presign_ttl));
