@@ -39,6 +39,13 @@ struct api_presigned {
 	int		 expires;
 	time_t		 t0;
 };
+/* A header that passed the initData check and its user (auth_cache.c). */
+#define API_AUTH_SLOTS	64
+struct api_authed {
+	char		*header;	/* NULL: empty */
+	size_t		 len;
+	struct auth_user user;
+};
 struct api_state {
 	struct {
 		int64_t	 id;
@@ -47,6 +54,7 @@ struct api_state {
 	char		 metrics[256 * 1024];
 	struct poll_stats poll;
 	struct api_presigned presigned[API_PRESIGN_SLOTS];
+	struct api_authed authed[API_AUTH_SLOTS];
 };
 
 /* Route flags. */
@@ -134,6 +142,13 @@ int64_t	 poll_after_ms(struct req *, enum job_kind, enum job_status,
  */
 const char *api_presign_get(struct req *, enum bucket, const char *key,
 	    int expires_s, time_t t0);
+
+/*
+ * auth_check_header() of the Authorization header h at now, remembered
+ * by this process: the same bytes that passed before are the same user
+ * again while auth_date is fresh.  Fills r->user as auth_check_header().
+ */
+enum auth_result api_auth_header(struct req *, const char *h, time_t now);
 
 /* Send 503 for a database failure. */
 void	 api_db_down(struct req *);

@@ -324,7 +324,7 @@ authenticate(struct req *r)
 		resp_error(r, API_ERR_UNAUTHORIZED, NULL);
 		return -1;
 	}
-	res = auth_check_header(&r->app->auth, h, time(NULL), &r->user);
+	res = api_auth_header(r, h, time(NULL));
 	if (res == AUTH_ERROR) {
 		/* Our failure (OpenSSL, memory), not the client's. */
 		api_db_down(r);

@@ -336,7 +336,7 @@ auth_check(const struct auth_config *cfg, const char *raw, size_t len,
 	uint8_t			 sig[AUTH_SIG_LEN];
 	size_t			 siglen;
 	long			 dlen;
-	int64_t			 date, diff;
+	int64_t			 date;
 	int			 hash_ok = 0, use_hash, use_sig, rc;
 	enum auth_result	 r;
 
@@ -397,12 +397,8 @@ auth_check(const struct auth_config *cfg, const char *raw, size_t len,
 	    p.auth_date->val[0] > '9' ||
 	    util_parse_i64(p.auth_date->val, 1, AUTH_DATE_MAX, &date) != 0)
 		goto fail;
-	r = AUTH_EXPIRED;
-	if (__builtin_sub_overflow((int64_t)now, date, &diff))
-		goto fail;
-	if (diff < -AUTH_CLOCK_SKEW)
-		goto fail;	/* from the future: a clock is wrong */
-	if (cfg->max_age > 0 && diff > cfg->max_age)
+	r = auth_fresh(cfg, date, now);
+	if (r != AUTH_OK)
 		goto fail;
 	if (p.user == NULL) {
 		r = AUTH_MALFORMED;
@@ -420,6 +416,20 @@ auth_check(const struct auth_config *cfg, const char *raw, size_t len,
 fail:
 	memset(user, 0, sizeof(*user));
 	return r;
+}
+
+enum auth_result
+auth_fresh(const struct auth_config *cfg, int64_t auth_date, time_t now)
+{
+	int64_t	 diff;
+
+	if (__builtin_sub_overflow((int64_t)now, auth_date, &diff))
+		return AUTH_EXPIRED;
+	if (diff < -AUTH_CLOCK_SKEW)
+		return AUTH_EXPIRED;	/* from the future: a clock is wrong */
+	if (cfg->max_age > 0 && diff > cfg->max_age)
+		return AUTH_EXPIRED;
+	return AUTH_OK;
 }
 
 enum auth_result

@@ -128,6 +128,14 @@ enum auth_result auth_check_initdata(const struct auth_config *cfg,
 		    const char *initdata, time_t now, struct auth_user *user);
 
 /*
+ * Whether initData dated auth_date (Unix seconds) is still fresh at now,
+ * as auth_check_*() judge it: AUTH_OK, or AUTH_EXPIRED when it is older
+ * than max_age or more than AUTH_CLOCK_SKEW seconds ahead.
+ */
+enum auth_result auth_fresh(const struct auth_config *cfg, int64_t auth_date,
+		    time_t now);
+
+/*
  * Check an Authorization header value: "tma <initData>", the scheme in
  * any case, one or more spaces or tabs after it; white space around the
  * value is ignored.  NULL, blank, "tma" alone or another scheme is
