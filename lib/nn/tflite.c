@@ -763,6 +763,99 @@ fold_pads(struct tfl_model *m)
 	}
 }
 
+/* The one live operator reading tensor t, or -1 (none, several, output). */
+static int
+sole_user(const struct tfl_model *m, int t)
+{
+	int	 j, k, user = -1;
+
+	for (k = 0; k < m->nout; k++)
+		if (m->out[k] == t)
+			return -1;
+	for (j = 0; j < m->nop; j++) {
+		if (m->op[j].code < 0)
+			continue;
+		for (k = 0; k < m->op[j].nin; k++)
+			if (m->op[j].in[k] == t) {
+				if (user >= 0 && user != j)
+					return -1;
+				user = j;
+			}
+	}
+	return user;
+}
+
+static int
+const_shape(const struct tfl_model *m, int t, int n, int h, int w, int c)
+{
+	const struct tfl_tensor	*x = &m->t[t];
+
+	return x->is_const && x->dim[0] == n && x->dim[1] == h &&
+	    x->dim[2] == w && x->dim[3] == c;
+}
+
+/* A bias operand: absent, or n constants. */
+static int
+bias_ok(const struct tfl_model *m, const struct tfl_op *o, size_t n)
+{
+	return o->nin < 3 || o->in[2] < 0 ||
+	    (m->t[o->in[2]].is_const && m->t[o->in[2]].n == n);
+}
+
+/*
+ * Inverted-residual blocks of 8 channels (the segmentation head's):
+ * DEPTHWISE 3x3 (stride 1, SAME) -> CONV 1x1 8 -> 8 -> ADD with the
+ * block's input, each intermediate read by the next operator only,
+ * become one operator (the depthwise's, which then writes the ADD's
+ * output; tflite_kern.c's block8), the two others marked TFL_BLOCK8.
+ */
+static void
+fuse_blocks(struct tfl_model *m)
+{
+	struct tfl_op		*d, *p, *a;
+	const struct tfl_tensor	*x;
+	int			 i, j, k;
+
+	for (i = 0; i < m->nop; i++) {
+		d = &m->op[i];
+		if (d->code != TFL_DEPTHWISE_CONV_2D || d->nin < 2)
+			continue;
+		x = &m->t[d->in[0]];
+		if (x->dim[0] != 1 || x->dim[3] != 8 || d->sh != 1 ||
+		    d->sw != 1 || !d->pad_same || d->xpad[0] || d->xpad[1] ||
+		    d->xpad[2] || d->xpad[3] ||
+		    !const_shape(m, d->in[1], 1, 3, 3, 8) ||
+		    !bias_ok(m, d, 8) ||
+		    m->t[d->out].n != x->n)
+			continue;
+		j = sole_user(m, d->out);
+		if (j <= i)
+			continue;
+		p = &m->op[j];
+		if (p->code != TFL_CONV_2D || p->nin < 2 ||
+		    p->in[0] != d->out ||
+		    p->sh != 1 || p->sw != 1 || p->xpad[0] || p->xpad[1] ||
+		    p->xpad[2] || p->xpad[3] ||
+		    !const_shape(m, p->in[1], 8, 1, 1, 8) ||
+		    !bias_ok(m, p, 8) ||
+		    m->t[p->out].n != x->n)
+			continue;
+		k = sole_user(m, p->out);
+		if (k <= j)
+			continue;
+		a = &m->op[k];
+		if (a->code != TFL_ADD || a->nin != 2 ||
+		    !((a->in[0] == d->in[0] && a->in[1] == p->out) ||
+		    (a->in[1] == d->in[0] && a->in[0] == p->out)) ||
+		    m->t[a->out].n != x->n || m->t[a->out].dim[3] != 8)
+			continue;
+		d->blk_pw = j;
+		d->blk_add = k;		/* > 0: the head of a block */
+		p->code = TFL_BLOCK8;
+		a->code = TFL_BLOCK8;
+	}
+}
+
 int
 tfl_load(struct tfl_model *m, const void *buf, size_t len, char *err,
     size_t errlen)
@@ -872,6 +965,7 @@ tfl_load(struct tfl_model *m, const void *buf, size_t len, char *err,
 	if (fold_constants(&f, m) < 0)
 		goto fail;
 	fold_pads(m);
+	fuse_blocks(m);
 	free(codes);
 	return 0;
 fail:

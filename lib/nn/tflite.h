@@ -73,7 +73,12 @@ struct tfl_op {
 	int		 xpad[4];		/* folded PAD: t, l, b, r */
 	void		*xop;			/* XNNPACK operator, or NULL */
 	int		 xfail;			/* XNNPACK refused it */
+	int		 blk_pw;		/* block8 head: pointwise op */
+	int		 blk_add;		/* block8 head: residual ADD */
 };
+
+/* Code of an operator run as part of a fused block8 (lib/nn/tflite.c). */
+#define TFL_BLOCK8	(-2)
 
 struct tfl_model {
 	struct tfl_tensor	*t;

@@ -152,6 +152,12 @@ op_conv(struct tfl_model *m, struct tfl_op *o, char *err, size_t errlen)
 	c.pl = pad_before(W(x), W(y), c.kw, c.sw, o->pad_same) + o->xpad[1];
 	c.b = b;
 	c.act = o->act;
+	/* Eight channels into one (the mask's logits): a kernel of its own. */
+	if (c.cin == 8 && c.cout == 1) {
+		c.w = w->data;
+		tfl_kern_conv_to1(&c);
+		return 0;
+	}
 	if (use_xnn(m, o)) {
 		if (tfl_xnn_conv(o, &c, 0, w->data, b) == 0)
 			return 0;
@@ -164,6 +170,35 @@ op_conv(struct tfl_model *m, struct tfl_op *o, char *err, size_t errlen)
 	c.zero = o->wpack + (size_t)c.kh * c.kw * c.cin *
 	    (((size_t)c.cout + 15) / 16 * 16) + ((size_t)c.cout + 15) / 16 * 16;
 	tfl_kern_conv(&c);
+	return 0;
+}
+
+/* A fused block8 (lib/nn/tflite.c's fuse_blocks), o its depthwise. */
+static int
+op_block8(struct tfl_model *m, struct tfl_op *o, char *err, size_t errlen)
+{
+	const struct tfl_op	*p = &m->op[o->blk_pw];
+	const struct tfl_op	*a = &m->op[o->blk_add];
+	struct tfl_tensor	*x = T(m, o->in[0]), *y = T(m, a->out);
+	struct tfl_block8	 k;
+
+	if (x->dim[0] != 1 || C(x) != 8 || y->n != x->n || C(y) != 8)
+		return run_fail(err, errlen, o, "block8 shapes");
+	k.in = x->data;
+	k.out = y->data;
+	k.h = H(x);
+	k.w = W(x);
+	k.dw_w = T(m, o->in[1])->data;
+	k.dw_b = bias_of(m, o, 8);
+	k.pw_w = T(m, p->in[1])->data;
+	k.pw_b = bias_of(m, p, 8);
+	if (k.dw_b == (const float *)-1 || k.pw_b == (const float *)-1)
+		return run_fail(err, errlen, o, "block8 bias");
+	k.dw_act = o->act;
+	k.pw_act = p->act;
+	k.add_act = a->act;
+	if (tfl_kern_block8(&k) < 0)
+		return run_fail(err, errlen, o, "out of memory");
 	return 0;
 }
 
@@ -678,13 +713,15 @@ tfl_run(struct tfl_model *m, char *err, size_t errlen)
 		o = &m->op[i];
 		switch (o->code) {
 		case -1:
+		case TFL_BLOCK8:
 			rc = 0;
 			break;
 		case TFL_CONV_2D:
 			rc = op_conv(m, o, err, errlen);
 			break;
 		case TFL_DEPTHWISE_CONV_2D:
-			rc = op_dw(m, o, err, errlen);
+			rc = o->blk_add > 0 ? op_block8(m, o, err, errlen) :
+			    op_dw(m, o, err, errlen);
 			break;
 		case TFL_MAX_POOL_2D:
 		case TFL_AVERAGE_POOL_2D:
