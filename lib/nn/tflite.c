@@ -856,6 +856,126 @@ fuse_blocks(struct tfl_model *m)
 	}
 }
 
+/* The tensor an operator writes (a fused block's: its ADD's), or -1. */
+static int
+op_writes(const struct tfl_model *m, const struct tfl_op *o)
+{
+	if (o->code < 0)
+		return -1;
+	if (o->code == TFL_DEPTHWISE_CONV_2D && o->blk_add > 0)
+		return m->op[o->blk_add].out;
+	return o->out;
+}
+
+/* Whether tensor t is one the arena may hold: computed, not in or out. */
+static int
+plannable(const struct tfl_model *m, int t)
+{
+	int	 k;
+
+	if (m->t[t].is_const || m->t[t].n == 0)
+		return 0;
+	for (k = 0; k < m->nin; k++)
+		if (m->in[k] == t)
+			return 0;
+	for (k = 0; k < m->nout; k++)
+		if (m->out[k] == t)
+			return 0;
+	return 1;
+}
+
+/* Whether planned tensors a and b are alive at the same operator. */
+static int
+overlap(const int *def, const int *last, int a, int b)
+{
+	return def[a] >= 0 && def[b] >= 0 && def[a] <= last[b] &&
+	    def[b] <= last[a];
+}
+
+/*
+ * Memory planning: each intermediate tensor lives from the operator
+ * that writes it to the last that reads it; they share one arena, each
+ * placed first-fit (by offset, 64-byte aligned) among those alive when
+ * it is written, an operator's output never over its own inputs.  The
+ * working set stays small enough to remain in cache from one operator
+ * to the next.  On failure (memory) the tensors keep their own buffers.
+ */
+static void
+plan_memory(struct tfl_model *m)
+{
+	int		*def, *last, i, j, k, t, u, ok;
+	size_t		*off, *sz, end = 0, cand, best;
+	const struct tfl_op *o;
+
+	def = malloc((size_t)m->nt * 2 * sizeof(int));
+	off = malloc((size_t)m->nt * 2 * sizeof(size_t));
+	if (def == NULL || off == NULL)
+		goto out;
+	last = def + m->nt;
+	sz = off + m->nt;
+	for (t = 0; t < m->nt; t++) {
+		def[t] = last[t] = -1;
+		sz[t] = (m->t[t].n + 15) / 16 * 16 * sizeof(float);
+	}
+	for (i = 0; i < m->nop; i++) {
+		o = &m->op[i];
+		t = op_writes(m, o);
+		if (t < 0)
+			continue;
+		if (plannable(m, t)) {
+			if (def[t] >= 0)
+				goto out;	/* written twice */
+			def[t] = last[t] = i;
+		}
+		for (k = 0; k < o->nin; k++)
+			if (o->in[k] >= 0)
+				last[o->in[k]] = i;
+	}
+	for (t = 0; t < m->nt; t++) {
+		if (def[t] < 0)
+			continue;
+		if (last[t] < def[t])
+			last[t] = def[t];
+		/*
+		 * First fit among the tensors placed so far (u < t) whose
+		 * lives overlap t's: offset 0 or the end of one of them.
+		 */
+		best = (size_t)-1;
+		for (j = -1; j < t; j++) {
+			if (j >= 0 && !overlap(def, last, j, t))
+				continue;
+			cand = j < 0 ? 0 : off[j] + sz[j];
+			if (cand >= best)
+				continue;
+			ok = 1;
+			for (u = 0; u < t && ok; u++)
+				if (overlap(def, last, u, t) &&
+				    cand < off[u] + sz[u] &&
+				    off[u] < cand + sz[t])
+					ok = 0;
+			if (ok)
+				best = cand;
+		}
+		off[t] = best;
+		end = best + sz[t] > end ? best + sz[t] : end;
+	}
+	if (end == 0 || posix_memalign((void **)&m->arena, 64, end) != 0) {
+		m->arena = NULL;
+		goto out;
+	}
+	memset(m->arena, 0, end);
+	for (t = 0; t < m->nt; t++) {
+		if (def[t] < 0)
+			continue;
+		free(m->t[t].data);
+		m->t[t].data = m->arena + off[t] / sizeof(float);
+		m->t[t].in_arena = 1;
+	}
+out:
+	free(def);
+	free(off);
+}
+
 int
 tfl_load(struct tfl_model *m, const void *buf, size_t len, char *err,
     size_t errlen)
@@ -966,6 +1086,7 @@ tfl_load(struct tfl_model *m, const void *buf, size_t len, char *err,
 		goto fail;
 	fold_pads(m);
 	fuse_blocks(m);
+	plan_memory(m);
 	free(codes);
 	return 0;
 fail:
@@ -982,9 +1103,11 @@ tfl_free(struct tfl_model *m)
 	if (m == NULL)
 		return;
 	for (i = 0; m->t != NULL && i < m->nt; i++) {
-		free(m->t[i].data);
+		if (!m->t[i].in_arena)
+			free(m->t[i].data);
 		free(m->t[i].idata);
 	}
+	free(m->arena);
 	for (i = 0; m->op != NULL && i < m->nop; i++) {
 		free(m->op[i].wpack);
 		tfl_xnn_free(&m->op[i]);

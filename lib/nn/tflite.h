@@ -54,6 +54,7 @@ struct tfl_tensor {
 	int		 type;			/* enum tfl_type as stored */
 	float		*data;
 	int32_t		*idata;			/* int32 constants (shapes) */
+	int		 in_arena;		/* data in tfl_model.arena */
 	char		 name[64];
 };
 
@@ -90,6 +91,7 @@ struct tfl_model {
 	int			 out[8];
 	int			 nout;
 	int			 own;		/* 1: never use XNNPACK */
+	float			*arena;		/* intermediate tensors */
 };
 
 /*
