@@ -790,8 +790,8 @@ const_shape(const struct tfl_model *m, int t, int n, int h, int w, int c)
 {
 	const struct tfl_tensor	*x = &m->t[t];
 
-	return x->is_const && x->dim[0] == n && x->dim[1] == h &&
-	    x->dim[2] == w && x->dim[3] == c;
+	return x->is_const && x->data != NULL && x->dim[0] == n &&
+	    x->dim[1] == h && x->dim[2] == w && x->dim[3] == c;
 }
 
 /* A bias operand: absent, or n constants. */
@@ -892,24 +892,40 @@ overlap(const int *def, const int *last, int a, int b)
 	    def[b] <= last[a];
 }
 
+/* An arena range [lo, hi) taken by a tensor. */
+struct span {
+	size_t		 lo, hi;
+};
+
+static int
+by_lo(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
 /*
  * Memory planning: each intermediate tensor lives from the operator
  * that writes it to the last that reads it; they share one arena, each
- * placed first-fit (by offset, 64-byte aligned) among those alive when
- * it is written, an operator's output never over its own inputs.  The
- * working set stays small enough to remain in cache from one operator
- * to the next.  On failure (memory) the tensors keep their own buffers.
+ * placed at the lowest offset (64-byte aligned) clear of the tensors
+ * placed before it whose lives overlap its own -- so an operator's
+ * output never lies over its inputs.  The working set stays small
+ * enough to remain in cache from one operator to the next.  On failure
+ * (memory) the tensors keep their own buffers.
  */
 static void
 plan_memory(struct tfl_model *m)
 {
-	int		*def, *last, i, j, k, t, u, ok;
-	size_t		*off, *sz, end = 0, cand, best;
+	int		*def, *last, i, k, t, u, nl;
+	size_t		*off, *sz, end = 0, pos;
+	struct span	*l;
 	const struct tfl_op *o;
 
 	def = malloc((size_t)m->nt * 2 * sizeof(int));
 	off = malloc((size_t)m->nt * 2 * sizeof(size_t));
-	if (def == NULL || off == NULL)
+	l = malloc((size_t)m->nt * sizeof(*l));
+	if (def == NULL || off == NULL || l == NULL)
 		goto out;
 	last = def + m->nt;
 	sz = off + m->nt;
@@ -936,28 +952,18 @@ plan_memory(struct tfl_model *m)
 			continue;
 		if (last[t] < def[t])
 			last[t] = def[t];
-		/*
-		 * First fit among the tensors placed so far (u < t) whose
-		 * lives overlap t's: offset 0 or the end of one of them.
-		 */
-		best = (size_t)-1;
-		for (j = -1; j < t; j++) {
-			if (j >= 0 && !overlap(def, last, j, t))
-				continue;
-			cand = j < 0 ? 0 : off[j] + sz[j];
-			if (cand >= best)
-				continue;
-			ok = 1;
-			for (u = 0; u < t && ok; u++)
-				if (overlap(def, last, u, t) &&
-				    cand < off[u] + sz[u] &&
-				    off[u] < cand + sz[t])
-					ok = 0;
-			if (ok)
-				best = cand;
-		}
-		off[t] = best;
-		end = best + sz[t] > end ? best + sz[t] : end;
+		nl = 0;
+		for (u = 0; u < t; u++)
+			if (overlap(def, last, u, t)) {
+				l[nl].lo = off[u];
+				l[nl++].hi = off[u] + sz[u];
+			}
+		qsort(l, (size_t)nl, sizeof(*l), by_lo);
+		pos = 0;
+		for (u = 0; u < nl && l[u].lo < pos + sz[t]; u++)
+			pos = l[u].hi > pos ? l[u].hi : pos;
+		off[t] = pos;
+		end = pos + sz[t] > end ? pos + sz[t] : end;
 	}
 	if (end == 0 || posix_memalign((void **)&m->arena, 64, end) != 0) {
 		m->arena = NULL;
@@ -974,6 +980,7 @@ plan_memory(struct tfl_model *m)
 out:
 	free(def);
 	free(off);
+	free(l);
 }
 
 int
