@@ -1010,55 +1010,6 @@ cells(int w, int h, unsigned seed, const double tint[3], struct image *img)
 	return 0;
 }
 
-/* BT.601-ish integer luma of an RGBA image (malloc'd w * h), or NULL. */
-static unsigned char *
-luma_plane(const struct image *img)
-{
-	unsigned char	*l;
-	size_t		 i, n = (size_t)img->w * img->h;
-	const unsigned char *p;
-
-	l = malloc(n);
-	if (l == NULL)
-		return NULL;
-	for (i = 0; i < n; i++) {
-		p = img->px + i * 4;
-		l[i] = (unsigned char)((77 * p[0] + 150 * p[1] + 29 * p[2]) >>
-		    8);
-	}
-	return l;
-}
-
-/*
- * tu_parallax() between the first and the last frame of mp4, with sel
- * (the person, in the frames' size) telling the blocks apart.  0 or -1.
- */
-static int
-measure(const unsigned char *mp4, size_t len, int last,
-    const unsigned char *sel, struct image *first, struct tu_parallax *m)
-{
-	struct image	 b = { 0 };
-	unsigned char	*la = NULL, *lb = NULL;
-	char		 err[256];
-	int		 rc = -1;
-
-	memset(first, 0, sizeof(*first));
-	if (video_decode_frame(mp4, len, 0, first, err, sizeof(err)) != 0 ||
-	    video_decode_frame(mp4, len, last, &b, err, sizeof(err)) != 0) {
-		fprintf(stderr, "decode: %s\n", err);
-		goto done;
-	}
-	la = luma_plane(first);
-	lb = luma_plane(&b);
-	if (la != NULL && lb != NULL)
-		rc = tu_parallax(la, lb, sel, b.w, b.h, 64, m);
-done:
-	image_free(&b);
-	free(la);
-	free(lb);
-	return rc;
-}
-
 /*
  * Parallax: a textured person (an upright ellipse left of the middle)
  * before a textured location.  Between the first frame and the last,
@@ -1102,7 +1053,7 @@ test_parallax(void)
 	p.crf = 12;
 	CU_ASSERT_EQUAL_FATAL(video_parallax_mp4(&img, &bg, alpha, &p, &a,
 	    &la, err, sizeof(err)), 0);
-	CU_ASSERT_FATAL(measure(a, la, 23, alpha, &f0, &m) == 0);
+	CU_ASSERT_FATAL(tu_parallax_mp4(a, la, 23, alpha, &f0, &m) == 0);
 	fprintf(stderr, "\n    parallax: person %.1f,%.1f px (%d blocks), "
 	    "background %.1f,%.1f px (%d), person beyond the "
 	    "background's motion %.1f,%.1f px\n", m.fg_dx, m.fg_dy, m.nfg,
@@ -1115,7 +1066,7 @@ test_parallax(void)
 	/* The plain pan and zoom moves everything alike. */
 	CU_ASSERT_EQUAL_FATAL(video_panzoom_mp4(&img, &p, &b, &lb, err,
 	    sizeof(err)), 0);
-	CU_ASSERT_FATAL(measure(b, lb, 23, alpha, &f0, &plain) == 0);
+	CU_ASSERT_FATAL(tu_parallax_mp4(b, lb, 23, alpha, &f0, &plain) == 0);
 	fprintf(stderr, "    pan and zoom: person beyond the background's "
 	    "motion %.1f,%.1f px\n", plain.rx, plain.ry);
 	CU_ASSERT(fabs(plain.rx) < 2.0 && fabs(plain.ry) < 2.0);

@@ -16,7 +16,9 @@
 
 #include <curl/curl.h>
 
+#include "image.h"
 #include "testutil.h"
+#include "video.h"
 
 int
 tu_read_file(const char *path, unsigned char **buf, size_t *len)
@@ -511,5 +513,50 @@ tu_parallax(const unsigned char *a, const unsigned char *b,
 	rc = 0;
 done:
 	free(bx);
+	return rc;
+}
+
+/* Integer luma of an RGBA image (malloc'd w * h), or NULL. */
+static unsigned char *
+luma_plane(const struct image *img)
+{
+	unsigned char		*l;
+	size_t			 i, n = (size_t)img->w * img->h;
+	const unsigned char	*p;
+
+	l = malloc(n);
+	if (l == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		p = img->px + i * 4;
+		l[i] = (unsigned char)((77 * p[0] + 150 * p[1] + 29 * p[2]) >>
+		    8);
+	}
+	return l;
+}
+
+int
+tu_parallax_mp4(const unsigned char *mp4, size_t len, int last,
+    const unsigned char *sel, struct image *first, struct tu_parallax *out)
+{
+	struct image	 b = { 0 };
+	unsigned char	*la = NULL, *lb = NULL;
+	char		 err[256];
+	int		 rc = -1;
+
+	memset(first, 0, sizeof(*first));
+	if (video_decode_frame(mp4, len, 0, first, err, sizeof(err)) != 0 ||
+	    video_decode_frame(mp4, len, last, &b, err, sizeof(err)) != 0) {
+		fprintf(stderr, "decode: %s\n", err);
+		goto done;
+	}
+	la = luma_plane(first);
+	lb = luma_plane(&b);
+	if (la != NULL && lb != NULL)
+		rc = tu_parallax(la, lb, sel, b.w, b.h, 64, out);
+done:
+	image_free(&b);
+	free(la);
+	free(lb);
 	return rc;
 }

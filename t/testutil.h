@@ -111,4 +111,15 @@ int	 tu_parallax(const unsigned char *a, const unsigned char *b,
 	    const unsigned char *sel, int w, int h, int range,
 	    struct tu_parallax *out);
 
+/*
+ * tu_parallax() within 64 px between frame 0 and frame last of an MP4,
+ * the person told apart by sel (in the frames' size).  *first gets
+ * frame 0 (the caller frees it with image_free()).  0, or -1 when a
+ * frame does not decode or tu_parallax() fails.
+ */
+struct image;
+int	 tu_parallax_mp4(const unsigned char *mp4, size_t len, int last,
+	    const unsigned char *sel, struct image *first,
+	    struct tu_parallax *out);
+
 #endif /* PRIMERKA_TESTUTIL_H */
