@@ -1225,6 +1225,11 @@ test_hooks(void)
 	    strlen(body), now), HOOK_SIG_MISSING);
 	CU_ASSERT_EQUAL(hook_replicate_verify(secret, id, ts, "v2,abc",
 	    body, strlen(body), now), HOOK_SIG_BAD);
+	/* The same MAC bytes spelt with other unused bits before the "=":
+	 * not the signature (found by fuzz/fuzz_hooks.c). */
+	CU_ASSERT_EQUAL(hook_replicate_verify(secret, id, ts,
+	    "v1,78nXHjpFP0tVJQW5D0SBwmVyyW87BV/rL6MgfM/Bw45=", body,
+	    strlen(body), now), HOOK_SIG_BAD);
 	CU_ASSERT_EQUAL(hook_replicate_verify("C2FVsBQIhrsc", id, ts, sig,
 	    body, strlen(body), now), HOOK_SIG_SECRET);
 	CU_ASSERT_EQUAL(hook_replicate_verify("whsec_", id, ts, sig, body,
