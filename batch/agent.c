@@ -3,6 +3,15 @@
  * call), UPLOADING (the result checked and its outputs PUT to presigned
  * URLs), complete; any failure reported as the worker would record it.
  *
+ * One process carries many jobs: once a vendor accepted a job it is
+ * parked in memory (the vendor's id, the next status call's time, the
+ * lease, the presigned URLs) and the process claims more, up to
+ * --agent-jobs.  Each held job gets its lease renewed, its presigned
+ * URLs refreshed before half their life is gone (the heartbeat with
+ * "urls"), one status call when due (the worker's running_poll(), with
+ * its growing interval), and is finished on its own.  Nothing is kept
+ * on disk: a killed agent's jobs are rescued by contour A.
+ *
  * The API being down is waited out: every call is retried with a growing
  * pause (1 s doubling to 30 s).  A job's calls are retried only while
  * its lease can still be alive; past that contour A rescues the job
@@ -29,6 +38,8 @@
 
 #define AGENT_TOKEN_MAX		256
 #define AGENT_BACKOFF_MAX	30	/* seconds */
+#define AGENT_URLS_TTL		900	/* seconds, when contour A says none */
+#define AGENT_TICK_MS		1000	/* the longest sleep with jobs held */
 
 static volatile sig_atomic_t stopping;
 
@@ -43,10 +54,26 @@ on_term(int sig)
 struct agent_job {
 	struct agent_api *api;
 	struct job_ctx	 c;
+	json_object	*urls;		/* the answer c->put_url points into */
 	char		 lease[32];
 	char		 path[96];	/* "/api/v1/agent/jobs/ID/" */
 	int		 lease_s;
 	time_t		 alive_until;	/* the lease, as last renewed */
+	int64_t		 urls_until;	/* ms: refresh the URLs by then */
+	int64_t		 check_at;	/* ms: the next status call */
+	int64_t		 parked_at;	/* ms: when the vendor took it */
+	struct agent_job *next;
+};
+
+/* One agent process: its provider, its API client, the jobs it holds. */
+struct agent {
+	struct app	*app;
+	struct provider	*prov;
+	struct agent_api *api;
+	struct agent_job *held;
+	int		 nheld;
+	int		 max;		/* --agent-jobs */
+	int		 urls_cap;	/* [worker] input_url_ttl here, or 0 */
 };
 
 /* Sleep s seconds unless SIGTERM comes first. */
@@ -55,6 +82,29 @@ nap(int s)
 {
 	while (s-- > 0 && !stopping)
 		sleep(1);
+}
+
+/* Milliseconds on the monotonic clock. */
+static int64_t
+mono_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Sleep ms milliseconds (a signal cuts it short). */
+static void
+nap_ms(int64_t ms)
+{
+	struct timespec	 ts;
+
+	if (ms <= 0 || stopping)
+		return;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000;
+	(void)nanosleep(&ts, NULL);
 }
 
 /*
@@ -119,6 +169,11 @@ hook_save_ref(void *arg, const char *ref)
 {
 	struct agent_job *aj = arg;
 	json_object	*b = json_object_new_object();
+
+	/* What the status calls of the parked job name. */
+	if (ref != aj->c.job.provider_ref)
+		util_strlcpy(aj->c.job.provider_ref, ref,
+		    sizeof(aj->c.job.provider_ref));
 
 	json_object_object_add(b, "provider_ref", json_object_new_string(ref));
 	return job_report(aj, "stage", b);
@@ -222,15 +277,95 @@ dup_of(json_object *o, const char *name, char **out)
 	return *out == NULL ? -1 : 0;
 }
 
+/* The X-Amz-Date of a presigned URL ("" when none) into buf: logged so
+ * that a refresh can be seen. */
+static void
+url_date(const char *url, char *buf, size_t len)
+{
+	const char	*p;
+	size_t		 n;
+
+	buf[0] = '\0';
+	if (url == NULL || (p = strstr(url, "X-Amz-Date=")) == NULL)
+		return;
+	p += strlen("X-Amz-Date=");
+	n = strcspn(p, "&");
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+}
+
+/*
+ * The presigned URLs of a claim's or a refresh's answer o ("inputs",
+ * "outputs", "urls_ttl_seconds") into the job, replacing the ones it
+ * had: 0, or -1 (the job keeps its old ones) when o lacks what the job's
+ * kind needs.
+ */
+static int
+job_urls(struct agent *ag, struct agent_job *aj, json_object *o)
+{
+	struct job_ctx	*c = &aj->c;
+	json_object	*in = NULL, *out = NULL, *one;
+	const char	*put[JOB_OUT__MAX];
+	char		*u[4] = { NULL, NULL, NULL, NULL };
+	int64_t		 ttl;
+	int		 k, rc = -1;
+
+	if (!json_object_object_get_ex(o, "inputs", &in) ||
+	    !json_object_object_get_ex(o, "outputs", &out))
+		return -1;
+	for (k = 0; k < JOB_OUT__MAX; k++) {
+		if (!json_object_object_get_ex(out, job_output_names[k], &one))
+			return -1;
+		put[k] = str_of(one, "url", NULL);
+		if (put[k] == NULL)
+			return -1;
+	}
+	if (dup_of(in, "user_photo", &u[0]) == -1 ||
+	    dup_of(in, "outfit", &u[1]) == -1 ||
+	    dup_of(in, "location", &u[2]) == -1 ||
+	    dup_of(in, "image", &u[3]) == -1)
+		goto out;
+	if (c->job.kind == JOB_KIND_TRYON ? u[0] == NULL || u[1] == NULL :
+	    u[3] == NULL)
+		goto out;
+	free(c->photo_url);
+	free(c->outfit_url);
+	free(c->location_url);
+	free(c->source_url);
+	c->photo_url = u[0];
+	c->outfit_url = u[1];
+	c->location_url = u[2];
+	c->source_url = u[3];
+	memset(u, 0, sizeof(u));
+	for (k = 0; k < JOB_OUT__MAX; k++)
+		c->put_url[k] = put[k];
+	json_object_get(o);
+	json_object_put(aj->urls);
+	aj->urls = o;
+	/* Refreshed once half their life is gone. */
+	ttl = int_of(o, "urls_ttl_seconds");
+	if (ttl <= 0)
+		ttl = AGENT_URLS_TTL;
+	if (ag->urls_cap > 0 && ttl > ag->urls_cap)
+		ttl = ag->urls_cap;
+	aj->urls_until = mono_ms() + ttl * 500;
+	rc = 0;
+out:
+	for (k = 0; k < 4; k++)
+		free(u[k]);
+	return rc;
+}
+
 /*
  * The claim's answer into aj: 0, or -1 when it lacks what the job's kind
  * needs (a contour A of another version).
  */
 static int
-job_parse(struct agent_job *aj, json_object *j)
+job_parse(struct agent *ag, struct agent_job *aj, json_object *j)
 {
 	struct job_ctx	*c = &aj->c;
-	json_object	*in = NULL, *out = NULL, *one;
 	int		 k;
 
 	c->job.id = int_of(j, "id");
@@ -250,169 +385,348 @@ job_parse(struct agent_job *aj, json_object *j)
 	util_strlcpy(c->outfit_title, str_of(j, "title", ""),
 	    sizeof(c->outfit_title));
 	if (c->job.id <= 0 || k < 0 || aj->lease_s <= 0 ||
-	    aj->lease[0] == '\0' ||
-	    !json_object_object_get_ex(j, "inputs", &in) ||
-	    !json_object_object_get_ex(j, "outputs", &out))
+	    aj->lease[0] == '\0')
 		return -1;
 	c->job.kind = (enum job_kind)k;
-	if (dup_of(in, "user_photo", &c->photo_url) == -1 ||
-	    dup_of(in, "outfit", &c->outfit_url) == -1 ||
-	    dup_of(in, "location", &c->location_url) == -1 ||
-	    dup_of(in, "image", &c->source_url) == -1)
+	if (job_urls(ag, aj, j) == -1)
 		return -1;
-	if (c->job.kind == JOB_KIND_TRYON ? c->photo_url == NULL ||
-	    c->outfit_url == NULL : c->source_url == NULL)
-		return -1;
-	for (k = 0; k < JOB_OUT__MAX; k++) {
-		if (!json_object_object_get_ex(out, job_output_names[k], &one))
-			return -1;
-		c->put_url[k] = str_of(one, "url", NULL);
-		if (c->put_url[k] == NULL)
-			return -1;
-	}
 	snprintf(aj->path, sizeof(aj->path), "/api/v1/agent/jobs/%lld/",
 	    (long long)c->job.id);
 	aj->alive_until = time(NULL) + aj->lease_s;
 	return 0;
 }
 
-/* Run one claimed job (j: the claim's "job") to its report. */
-static void
-job_run(struct app *a, struct provider *prov, struct agent_api *api,
-    json_object *j)
+/* Fresh presigned URLs from contour A (the lease renewed too): 0, or -1
+ * when the job is not ours any more. */
+static int
+job_refresh(struct agent *ag, struct agent_job *aj)
 {
-	struct agent_job aj;
-	struct job_ctx	*c = &aj.c;
-	struct provider_hooks hooks;
-	json_object	*out = NULL;
+	json_object	*b = json_object_new_object(), *out = NULL;
+	char		 id[24], date[32];
+	long		 st;
+	int		 rc = -1;
+
+	json_object_object_add(b, "urls", json_object_new_boolean(1));
+	st = job_call(aj, "heartbeat", b, &out);
+	json_object_put(b);
+	if (st == 200 && out != NULL && job_urls(ag, aj, out) == 0) {
+		snprintf(id, sizeof(id), "%lld", (long long)aj->c.job.id);
+		url_date(aj->c.put_url[JOB_OUT_RESULT], date, sizeof(date));
+		log_kv(LOG_LVL_INFO, "presigned URLs refreshed", "job_id", id,
+		    "amz_date", date, (char *)NULL);
+		rc = 0;
+	} else if (st == 200)
+		log_warnx("job %lld: the refreshed URLs were incomplete",
+		    (long long)aj->c.job.id);
+	json_object_put(out);
+	return rc;
+}
+
+/* The hooks of a provider call for aj. */
+static void
+job_hooks(struct agent_job *aj, struct provider_hooks *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->arg = aj;
+	h->heartbeat = hook_heartbeat;
+	h->save_ref = hook_save_ref;
+	h->ref = aj->c.job.provider_ref;
+	h->last_error = aj->c.job.last_error;
+	h->credits = hook_credits;
+	h->alert = hook_alert;
+	h->park = 1;
+}
+
+static void
+job_free(struct agent *ag, struct agent_job *aj)
+{
+	if (ag->prov->release != NULL && aj->c.result_url != NULL)
+		ag->prov->release(ag->prov, aj->c.job.id);
+	job_ctx_clear(&aj->c);
+	json_object_put(aj->urls);
+	free(aj);
+}
+
+/*
+ * The provider is done with the job (rc 0: c->result_url; -1: c->err):
+ * UPLOADING (outputs PUT to fresh URLs) and complete, or the failure
+ * reported.
+ */
+static void
+job_finish(struct agent *ag, struct agent_job *aj, int rc)
+{
+	struct job_ctx	*c = &aj->c;
+	json_object	*out = NULL, *e = NULL;
 	const char	*st;
 	long		 status;
-	int		 rc;
 
-	memset(&aj, 0, sizeof(aj));
-	aj.api = api;
-	c->app = a;
-	c->prov = prov;
-	c->worker = "agent";
-	c->slot = -1;
-	c->pause_at = -1;
-	if (job_parse(&aj, j) == -1) {
-		log_warnx("claim answer without what the job needs");
-		if (c->job.id > 0 && aj.lease[0] != '\0') {
-			job_error_set(&c->err, JOB_ERR_INTERNAL,
-			    "agent: the claim's answer was incomplete");
-			job_fail(&aj);
-		}
-		goto out;
-	}
-	log_info("job %lld: claimed (%s, attempt %d)", (long long)c->job.id,
-	    job_kind_name(c->job.kind), c->job.attempts);
-	if (job_stage(&aj, JOB_RUNNING) == -1)
-		goto lost;
-	memset(&hooks, 0, sizeof(hooks));
-	hooks.arg = &aj;
-	hooks.heartbeat = hook_heartbeat;
-	hooks.save_ref = hook_save_ref;
-	hooks.ref = c->job.provider_ref;
-	hooks.last_error = c->job.last_error;
-	hooks.credits = hook_credits;
-	hooks.alert = hook_alert;
-	wm_busy(1);
-	rc = running_call(c, &hooks);
 	c->place_location = rc == 0 && c->job.kind == JOB_KIND_TRYON &&
-	    c->location_url != NULL && !prov->places_location;
-	if (rc == 0 && job_stage(&aj, JOB_UPLOADING) == -1) {
-		wm_busy(-1);
-		goto lost;
+	    c->location_url != NULL && !ag->prov->places_location;
+	if (rc == 0 && ((mono_ms() >= aj->urls_until &&
+	    job_refresh(ag, aj) == -1) ||
+	    job_stage(aj, JOB_UPLOADING) == -1)) {
+		log_warnx("job %lld: lost (cancelled, rescued, or the API is "
+		    "unreachable)", (long long)c->job.id);
+		return;
 	}
-	if (rc == 0)
+	if (rc == 0) {
+		wm_busy(1);
 		rc = stage_uploading(c);
-	wm_busy(-1);
-	if (rc == -1) {
-		job_fail(&aj);
-		goto out;
+		wm_busy(-1);
 	}
-	status = job_call(&aj, "complete", json_object_new_object(), &out);
+	if (rc == -1) {
+		job_fail(aj);
+		return;
+	}
+	status = job_call(aj, "complete", json_object_new_object(), &out);
 	st = out != NULL ? str_of(out, "status", "") : "";
 	if (status == 200 && strcmp(st, "COMPLETED") == 0)
 		log_info("job %lld: completed", (long long)c->job.id);
 	else if (status == 409 && out != NULL) {
-		json_object *e = NULL;
 		json_object_object_get_ex(out, "error", &e);
 		if (e != NULL && strcmp(str_of(e, "code", ""),
 		    "output_missing") == 0) {
 			/* The PUTs answered yet nothing is there: retried. */
 			job_error_set(&c->err, JOB_ERR_STORAGE_ERROR,
 			    "agent: contour A did not find the outputs");
-			job_fail(&aj);
+			job_fail(aj);
 		} else
 			log_warnx("job %lld: no longer ours at completion",
 			    (long long)c->job.id);
 	} else
 		log_warnx("job %lld: completion not confirmed (HTTP %ld %s)",
 		    (long long)c->job.id, status, st);
-	goto out;
-lost:
-	log_warnx("job %lld: lost (cancelled, rescued, or the API is "
-	    "unreachable)", (long long)c->job.id);
-out:
 	json_object_put(out);
-	if (prov->release != NULL && c->result_url != NULL)
-		prov->release(prov, c->job.id);
-	job_ctx_clear(c);
 }
 
-/* One agent process: claim and run jobs until SIGTERM.  The exit code. */
+/*
+ * A claimed job (j: the claim's "job"): RUNNING, the provider's call.
+ * 1 when the vendor holds it (parked: keep it), 0 when it is over.
+ */
 static int
-agent_loop(struct app *a, const char *url, const char *token, int poll)
+job_start(struct agent *ag, struct agent_job *aj, json_object *j)
 {
-	struct agent_api *api;
-	struct provider	*prov;
-	json_object	*out, *job;
-	char		 err[256];
-	long		 st;
-	int		 pause = 1, rc = 0;
+	struct job_ctx	*c = &aj->c;
+	struct provider_hooks hooks;
+	char		 id[24], date[32];
+	int		 rc;
 
-	prov = provider_new(a, err, sizeof(err));
-	if (prov == NULL) {
+	aj->api = ag->api;
+	c->app = ag->app;
+	c->prov = ag->prov;
+	c->worker = "agent";
+	c->slot = -1;
+	c->pause_at = -1;
+	if (job_parse(ag, aj, j) == -1) {
+		log_warnx("claim answer without what the job needs");
+		if (c->job.id > 0 && aj->lease[0] != '\0') {
+			job_error_set(&c->err, JOB_ERR_INTERNAL,
+			    "agent: the claim's answer was incomplete");
+			job_fail(aj);
+		}
+		return 0;
+	}
+	snprintf(id, sizeof(id), "%lld", (long long)c->job.id);
+	url_date(c->put_url[JOB_OUT_RESULT], date, sizeof(date));
+	log_kv(LOG_LVL_INFO, "claimed", "job_id", id, "kind",
+	    job_kind_name(c->job.kind), "amz_date", date, (char *)NULL);
+	if (job_stage(aj, JOB_RUNNING) == -1) {
+		log_warnx("job %lld: lost (cancelled, rescued, or the API is "
+		    "unreachable)", (long long)c->job.id);
+		return 0;
+	}
+	job_hooks(aj, &hooks);
+	rc = running_call(c, &hooks);
+	if (rc == PROVIDER_PARKED) {
+		aj->parked_at = mono_ms();
+		aj->check_at = aj->parked_at +
+		    running_park_delay(ag->prov, 0);
+		return 1;
+	}
+	job_finish(ag, aj, rc);
+	return 0;
+}
+
+/*
+ * A held job's turn: its lease renewed (with fresh URLs when due) and,
+ * when due, one status call.  1 to keep holding it, 0 when it is over.
+ */
+static int
+job_tend(struct agent *ag, struct agent_job *aj)
+{
+	struct job_ctx	*c = &aj->c;
+	struct provider_hooks hooks;
+	int64_t		 now = mono_ms();
+	int		 rc;
+
+	if ((now >= aj->urls_until ? job_refresh(ag, aj) :
+	    hook_heartbeat(aj)) == -1) {
+		log_warnx("job %lld: lost while parked (cancelled, rescued, "
+		    "or the API is unreachable)", (long long)c->job.id);
+		return 0;
+	}
+	if (now < aj->check_at)
+		return 1;
+	job_hooks(aj, &hooks);
+	c->job.parked_ms = now - aj->parked_at;
+	rc = running_poll(c, &hooks);
+	if (rc == STAGE_PARKED) {
+		c->job.park_checks++;
+		aj->check_at = mono_ms() + c->park_ms;
+		return 1;
+	}
+	job_finish(ag, aj, rc);
+	return 0;
+}
+
+/* Every held job's turn; the ones over are let go. */
+static void
+agent_tend(struct agent *ag)
+{
+	struct agent_job **pp = &ag->held, *aj;
+
+	while ((aj = *pp) != NULL && !stopping) {
+		if (job_tend(ag, aj)) {
+			pp = &aj->next;
+			continue;
+		}
+		*pp = aj->next;
+		ag->nheld--;
+		job_free(ag, aj);
+	}
+}
+
+/* How long to sleep: to the next due check or URL refresh, a tick at
+ * most (leases are renewed on the tick), until claim_at when there is
+ * room for more. */
+static int64_t
+agent_idle_ms(const struct agent *ag, int64_t claim_at)
+{
+	const struct agent_job *aj;
+	int64_t		 now = mono_ms(), due = now + AGENT_TICK_MS;
+
+	if (ag->held == NULL)
+		due = claim_at;
+	if (ag->nheld < ag->max && claim_at < due)
+		due = claim_at;
+	for (aj = ag->held; aj != NULL; aj = aj->next) {
+		if (aj->check_at < due)
+			due = aj->check_at;
+		if (aj->urls_until < due)
+			due = aj->urls_until;
+	}
+	return due - now;
+}
+
+/* One claim: 1 with a job taken (held or over), 0 with none, -1 with
+ * the token refused, -2 with the API not answering (*stp: its status). */
+static int
+agent_claim(struct agent *ag, long *stp)
+{
+	struct agent_job *aj;
+	json_object	*body, *out = NULL, *job;
+	const char	*slots;
+	long		 st;
+	int		 rc = 0;
+
+	/* Whose provider slots the job takes at contour A. */
+	slots = ag->prov->slot_name != NULL ? ag->prov->slot_name :
+	    ag->prov->name;
+	body = json_object_new_object();
+	json_object_object_add(body, "provider", json_object_new_string(slots));
+	st = agent_api_post(ag->api, "/api/v1/agent/claim", body, &out);
+	json_object_put(body);
+	*stp = st;
+	if (st == 401 || st == 403) {
+		log_errx("agent: the API refused the token (HTTP %ld): "
+		    "revoked or wrong", st);
+		json_object_put(out);
+		return -1;
+	}
+	if (st != 200 || out == NULL) {
+		json_object_put(out);
+		return -2;
+	}
+	if (json_object_object_get_ex(out, "job", &job) && job != NULL &&
+	    json_object_is_type(job, json_type_object)) {
+		rc = 1;
+		aj = calloc(1, sizeof(*aj));
+		if (aj == NULL)
+			log_warnx("agent: no memory for a job; its lease "
+			    "will expire");
+		else if (job_start(ag, aj, job)) {
+			aj->next = ag->held;
+			ag->held = aj;
+			ag->nheld++;
+		} else
+			job_free(ag, aj);
+	}
+	json_object_put(out);
+	return rc;
+}
+
+/* One agent process: claim and carry jobs until SIGTERM.  The exit
+ * code. */
+static int
+agent_loop(struct app *a, const char *url, const char *token, int poll,
+    int max)
+{
+	struct agent	 ag;
+	struct agent_job *aj;
+	char		 err[256];
+	int64_t		 claim_at = 0, v;
+	long		 st;
+	int		 pause = 1, rc = 0, n;
+
+	memset(&ag, 0, sizeof(ag));
+	ag.app = a;
+	ag.max = max;
+	if (conf_get_set(a->cfg, CONF_WORKER_INPUT_URL_TTL) != NULL &&
+	    conf_get_int(a->cfg, CONF_WORKER_INPUT_URL_TTL, &v) == 0)
+		ag.urls_cap = (int)v;
+	ag.prov = provider_new(a, err, sizeof(err));
+	if (ag.prov == NULL) {
 		log_errx("%s", err);
 		return 1;
 	}
-	api = agent_api_new(url, token);
-	if (api == NULL) {
-		provider_free(prov);
+	ag.api = agent_api_new(url, token);
+	if (ag.api == NULL) {
+		provider_free(ag.prov);
 		log_errx("agent: no memory for the API client");
 		return 1;
 	}
 	while (!stopping) {
-		st = agent_api_post(api, "/api/v1/agent/claim", NULL, &out);
-		if (st == 401 || st == 403) {
-			log_errx("agent: the API refused the token (HTTP %ld): "
-			    "revoked or wrong", st);
-			json_object_put(out);
-			rc = 1;
-			break;
+		if (ag.nheld < ag.max && mono_ms() >= claim_at) {
+			n = agent_claim(&ag, &st);
+			if (n == -1) {
+				rc = 1;
+				break;
+			}
+			if (n == -2) {
+				/* Down, overloaded, or not answering. */
+				log_warnx("agent: claim failed (HTTP %ld), "
+				    "again in %d s", st, pause);
+				claim_at = mono_ms() + pause * 1000L;
+				if (pause < AGENT_BACKOFF_MAX)
+					pause *= 2;
+			} else {
+				pause = 1;
+				/* A job taken: ask again at once. */
+				claim_at = mono_ms() + (n == 1 ? 0 :
+				    poll * 1000L);
+			}
 		}
-		if (st != 200 || out == NULL) {
-			/* Down, overloaded, or not answering: wait it out. */
-			json_object_put(out);
-			log_warnx("agent: claim failed (HTTP %ld), again in "
-			    "%d s", st, pause);
-			nap(pause);
-			if (pause < AGENT_BACKOFF_MAX)
-				pause *= 2;
-			continue;
-		}
-		pause = 1;
-		if (json_object_object_get_ex(out, "job", &job) &&
-		    job != NULL && json_object_is_type(job, json_type_object))
-			job_run(a, prov, api, job);
-		else
-			nap(poll);
-		json_object_put(out);
+		agent_tend(&ag);
+		nap_ms(agent_idle_ms(&ag, claim_at));
 	}
-	agent_api_free(api);
-	provider_free(prov);
+	/* Held jobs are let go: their leases expire, contour A rescues
+	 * them and the next claim resumes each vendor's job by its id. */
+	while ((aj = ag.held) != NULL) {
+		ag.held = aj->next;
+		job_free(&ag, aj);
+	}
+	agent_api_free(ag.api);
+	provider_free(ag.prov);
 	return rc;
 }
 
@@ -476,7 +790,7 @@ read_token(const char *file, char *tok, size_t len)
 }
 
 int
-agent_main(const char *url, const char *token_file, int n)
+agent_main(const char *url, const char *token_file, int n, int jobs)
 {
 	struct app	 a;
 	struct sigaction sa;
@@ -527,9 +841,10 @@ agent_main(const char *url, const char *token_file, int n)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	log_info("agent for %s: %d process(es)", url, n);
+	log_info("agent for %s: %d process(es), each holding up to %d "
+	    "job(s)", url, n, jobs);
 	if (n <= 1) {
-		rc = agent_loop(&a, url, tok, (int)poll);
+		rc = agent_loop(&a, url, tok, (int)poll, jobs);
 		explicit_bzero(tok, sizeof(tok));
 		app_free(&a);
 		return rc;
@@ -542,7 +857,7 @@ agent_main(const char *url, const char *token_file, int n)
 			break;
 		}
 		if (pid == 0)
-			_exit(agent_loop(&a, url, tok, (int)poll));
+			_exit(agent_loop(&a, url, tok, (int)poll, jobs));
 		pids[i] = pid;
 		left++;
 	}

@@ -477,6 +477,7 @@ usage(void)
 	    "       [--noop]\n"
 	    "       primerka-batch --agent URL [--agent-token-file FILE] "
 	    "[--concurrency N]\n"
+	    "           [--agent-jobs N]\n"
 	    "       primerka-batch --check-config\n");
 	exit(2);
 }
@@ -495,11 +496,13 @@ main(int argc, char *argv[])
 		{ "check-config", no_argument, NULL, 'C' },
 		{ "agent", required_argument, NULL, 'A' },
 		{ "agent-token-file", required_argument, NULL, 'T' },
+		{ "agent-jobs", required_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct opts	 o = { 0, 1, 0, 300, 60, 5, 600, -1, 0, 1, 0 };
 	const char	*agent_url = NULL, *agent_token_file = NULL;
+	int64_t		 agent_jobs = AGENT_JOBS_DEFAULT;
 	struct app	 a;
 	char		 err[256];
 	int		 ch, mode = 0, i, status, rc = 0;
@@ -528,6 +531,11 @@ main(int argc, char *argv[])
 			break;
 		case 'T':
 			agent_token_file = optarg;
+			break;
+		case 'J':
+			if (util_parse_i64(optarg, 1, AGENT_JOBS_MAX,
+			    &agent_jobs) == -1)
+				usage();
 			break;
 		case 'C':
 			/* Every problem, by key; the units run it first. */
@@ -559,7 +567,7 @@ main(int argc, char *argv[])
 			usage();
 		video_quiet_logs();
 		return agent_main(agent_url, agent_token_file,
-		    (int)o.concurrency);
+		    (int)o.concurrency, (int)agent_jobs);
 	}
 	if (agent_token_file != NULL || mode == 0)
 		usage();
