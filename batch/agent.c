@@ -286,7 +286,8 @@ url_date(const char *url, char *buf, size_t len)
 	size_t		 n;
 
 	buf[0] = '\0';
-	if (url == NULL || (p = strstr(url, "X-Amz-Date=")) == NULL)
+	p = url != NULL ? strstr(url, "X-Amz-Date=") : NULL;
+	if (p == NULL)
 		return;
 	p += strlen("X-Amz-Date=");
 	n = strcspn(p, "&");
@@ -585,7 +586,7 @@ agent_tend(struct agent *ag)
 {
 	struct agent_job **pp = &ag->held, *aj;
 
-	while ((aj = *pp) != NULL && !stopping) {
+	for (aj = *pp; aj != NULL && !stopping; aj = *pp) {
 		if (job_tend(ag, aj)) {
 			pp = &aj->next;
 			continue;
@@ -721,7 +722,7 @@ agent_loop(struct app *a, const char *url, const char *token, int poll,
 	}
 	/* Held jobs are let go: their leases expire, contour A rescues
 	 * them and the next claim resumes each vendor's job by its id. */
-	while ((aj = ag.held) != NULL) {
+	for (aj = ag.held; aj != NULL; aj = ag.held) {
 		ag.held = aj->next;
 		job_free(&ag, aj);
 	}

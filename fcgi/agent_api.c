@@ -52,7 +52,8 @@
 #define AGENT_BODY_MAX	8192
 #define AGENT_LEASE_HEX	16	/* the lease id's hex characters */
 #define AGENT_CLAIM_TRIES 4	/* jobs failed for their attempts, then 200 */
-#define AGENT_SLOT_RECHECK 5	/* seconds: a job in a slot's line looks again */
+#define AGENT_SLOT_RECHECK 5	/* seconds: a job in a slot's line looks
+				   again */
 
 const struct db_stmt agent_statements[] = {
 	{ "agent_input",
