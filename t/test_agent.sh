@@ -337,6 +337,8 @@ check "one prediction (resumed), one debit" [ "$(created):$(debits "$job"):$(bal
 stop_agent
 
 echo "one agent process carries many parked jobs at once"
+# [fashn] max_concurrency is 4 unless set: room for all of them here.
+restart_fcgi PRIMERKA_FASHN_MAX_CONCURRENCY=100
 emu POST /__reset >/dev/null
 emu POST /__script -d "{\"key\":\"$GKEY\",\"run_ms\":3000}" >/dev/null
 N=16
@@ -351,9 +353,10 @@ ms=$((($(date +%s%N) - t0) / 1000000))
 check "all $N COMPLETED by one agent process ($(count "$ids" COMPLETED))" [ "$(count "$ids" COMPLETED)" = $N ]
 check "one debit each, $N prices" [ "$(ndebits "$ids"):$(balance)" = "$N:$((b0 - N * price))" ]
 check "$N predictions, none paid twice" [ "$(created)" = $N ]
-check "more than one held at once ($(maxrun) predictions in flight together)" [ "$(maxrun)" -ge 2 ]
-echo "  ($N jobs of 3 s through one agent process in $ms ms)"
+check "held at once: $(maxrun) predictions in flight together" [ "$(maxrun)" -ge 8 ]
+check "done in $ms ms, under half of $N one after another (3 s each)" [ "$ms" -lt $((N * 1500)) ]
 stop_agent
+restart_fcgi
 
 echo "presigned URLs refreshed while a job is parked"
 emu POST /__reset >/dev/null
