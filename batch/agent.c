@@ -59,6 +59,8 @@ struct agent_job {
 	char		 path[96];	/* "/api/v1/agent/jobs/ID/" */
 	int		 lease_s;
 	time_t		 alive_until;	/* the lease, as last renewed */
+	int64_t		 urls_at;	/* ms: when the URLs were signed */
+	int64_t		 urls_ttl;	/* ms: how long they live */
 	int64_t		 urls_until;	/* ms: refresh the URLs by then */
 	int64_t		 check_at;	/* ms: the next status call */
 	int64_t		 parked_at;	/* ms: when the vendor took it */
@@ -73,7 +75,6 @@ struct agent {
 	struct agent_job *held;
 	int		 nheld;
 	int		 max;		/* --agent-jobs */
-	int		 urls_cap;	/* [worker] input_url_ttl here, or 0 */
 };
 
 /* Sleep s seconds unless SIGTERM comes first. */
@@ -349,9 +350,9 @@ job_urls(struct agent *ag, struct agent_job *aj, json_object *o)
 	ttl = int_of(o, "urls_ttl_seconds");
 	if (ttl <= 0)
 		ttl = AGENT_URLS_TTL;
-	if (ag->urls_cap > 0 && ttl > ag->urls_cap)
-		ttl = ag->urls_cap;
-	aj->urls_until = mono_ms() + ttl * 500;
+	aj->urls_at = mono_ms();
+	aj->urls_ttl = ttl * 1000;
+	aj->urls_until = aj->urls_at + aj->urls_ttl / 2;
 	rc = 0;
 out:
 	for (k = 0; k < 4; k++)
@@ -463,7 +464,9 @@ job_finish(struct agent *ag, struct agent_job *aj, int rc)
 
 	c->place_location = rc == 0 && c->job.kind == JOB_KIND_TRYON &&
 	    c->location_url != NULL && !ag->prov->places_location;
-	if (rc == 0 && ((mono_ms() >= aj->urls_until &&
+	/* UPLOADING takes a while before the PUTs: URLs with most of their
+	 * life ahead. */
+	if (rc == 0 && ((mono_ms() - aj->urls_at > aj->urls_ttl / 4 &&
 	    job_refresh(ag, aj) == -1) ||
 	    job_stage(aj, JOB_UPLOADING) == -1)) {
 		log_warnx("job %lld: lost (cancelled, rescued, or the API is "
@@ -675,16 +678,13 @@ agent_loop(struct app *a, const char *url, const char *token, int poll,
 	struct agent	 ag;
 	struct agent_job *aj;
 	char		 err[256];
-	int64_t		 claim_at = 0, v;
+	int64_t		 claim_at = 0;
 	long		 st;
 	int		 pause = 1, rc = 0, n;
 
 	memset(&ag, 0, sizeof(ag));
 	ag.app = a;
 	ag.max = max;
-	if (conf_get_set(a->cfg, CONF_WORKER_INPUT_URL_TTL) != NULL &&
-	    conf_get_int(a->cfg, CONF_WORKER_INPUT_URL_TTL, &v) == 0)
-		ag.urls_cap = (int)v;
 	ag.prov = provider_new(a, err, sizeof(err));
 	if (ag.prov == NULL) {
 		log_errx("%s", err);

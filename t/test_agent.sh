@@ -359,18 +359,35 @@ stop_agent
 restart_fcgi
 
 echo "presigned URLs refreshed while a job is parked"
+# Contour A's URLs live 4 s; s3rver refuses an expired presigned URL.
+restart_fcgi PRIMERKA_WORKER_INPUT_URL_TTL=4
 emu POST /__reset >/dev/null
-emu POST /__script -d "{\"key\":\"$GKEY\",\"run_ms\":3500}" >/dev/null
-sed '/^\[worker\]/a input_url_ttl = 2' "$TMP/agent.conf" >"$TMP/agent-ttl.conf"
+emu POST /__script -d "{\"key\":\"$GKEY\",\"run_ms\":7000}" >/dev/null
 job=$(new_tryon)
 contour_a
-AGENT_CONF="$TMP/agent-ttl.conf" run_agent "$TMP/tok1"
+areq POST /claim "$T1"
+lease=$(jget .job.lease)
+put=$(jget .job.outputs.result.url)
+ctype=$(jget .job.outputs.result.content_type)
+check "the claim says how long its URLs live ($(jget .job.urls_ttl_seconds))" [ "$(jget .job.urls_ttl_seconds)" = 4 ]
+sleep 5
+code=$(curl -sS -o /dev/null -w '%{http_code}' -X PUT -H "Content-Type: $ctype" --data-binary "@$TMP/plain.jpg" "$put")
+check "a claim's PUT URL 5 s later is refused by the storage ($code)" [ "$code" = 403 ]
+areq POST "/jobs/$job/heartbeat" "$T1" -H "$JSON" --data "{\"lease\":\"$lease\",\"urls\":true}"
+expect 200 "fresh URLs under the lease"
+code=$(curl -sS -o /dev/null -w '%{http_code}' -X PUT -H "Content-Type: $ctype" --data-binary "@$TMP/plain.jpg" "$(jget .outputs.result.url)")
+check "...and the refreshed PUT URL is taken ($code)" [ "$code" = 200 ]
+areq POST "/jobs/$job/fail" "$T1" -H "$JSON" --data "{\"lease\":\"$lease\",\"code\":\"storage_error\",\"retryable\":true}"
+expect 200 "handed back"
+db "UPDATE jobs SET run_after = now() WHERE id = $job" >/dev/null
+run_agent "$TMP/tok1"
 wait_status "$job" COMPLETED FAILED
-check "COMPLETED (got $(state "$job"))" [ "$(state "$job")" = COMPLETED::1 ]
-c0=$(grep "\"msg\":\"claimed\",\"job_id\":\"$job\"" "$TMP/agent.log" | jq -r .amz_date)
+check "a 7 s job with 4 s URLs COMPLETED by the agent (got $(state "$job"))" [ "$(state "$job")" = COMPLETED::2 ]
+c0=$(grep "\"msg\":\"claimed\",\"job_id\":\"$job\"" "$TMP/agent.log" | tail -1 | jq -r .amz_date)
 c1=$(grep "\"msg\":\"presigned URLs refreshed\",\"job_id\":\"$job\"" "$TMP/agent.log" | tail -1 | jq -r .amz_date)
-check "the PUTs used URLs signed after the claim's ($c0, ${c1:-none})" [ -n "$c1" ] && [ "$c1" \> "$c0" ]
+check "its PUTs used URLs signed after the claim's ($c0, ${c1:-none})" [ -n "$c1" ] && [ "$c1" \> "$c0" ]
 stop_agent
+restart_fcgi
 
 echo "provider slots shared by agents and the worker"
 restart_fcgi PRIMERKA_FASHN_MAX_CONCURRENCY=2
