@@ -10,7 +10,14 @@
 # job: finished once, one prediction, one debit), a presigned PUT that
 # fails (nothing is completed without its output; the job is retried
 # cleanly), a revoked token (401, and the agent stops), an unreachable
-# API waited out, and bad agent API input (4xx JSON, never 5xx).
+# API waited out, and bad agent API input (4xx JSON, never 5xx).  One
+# agent process carrying 16 parked jobs at once (all complete once, one
+# debit each, faster than one after another; --agent-jobs bounds it),
+# presigned URLs refreshed under the lease (s3rver refuses an expired
+# one: a 7 s job with 4 s URLs completes only with fresh ones), and the
+# database's provider slots shared by the worker and an agent
+# ([fashn] max_concurrency 2: FASHN never sees more than 2), given back
+# on a cancel at QUEUED and after a killed agent's jobs are rescued.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 BATCH="$ROOT/primerka-batch"
@@ -75,7 +82,7 @@ EOF
 run_agent() {
 	env -i PATH="$PATH" PRIMERKA_CONFIG="${AGENT_CONF:-$TMP/agent.conf}" \
 		"$BATCH" --agent "${2:-$PRIMERKA_URL}" --agent-token-file "$1" \
-		>>"$TMP/agent.log" 2>&1 &
+		${AGENT_ARGS:-} >>"$TMP/agent.log" 2>&1 &
 	AGENT=$!
 }
 stop_agent() {
@@ -355,6 +362,15 @@ check "one debit each, $N prices" [ "$(ndebits "$ids"):$(balance)" = "$N:$((b0 -
 check "$N predictions, none paid twice" [ "$(created)" = $N ]
 check "held at once: $(maxrun) predictions in flight together" [ "$(maxrun)" -ge 8 ]
 check "done in $ms ms, under half of $N one after another (3 s each)" [ "$ms" -lt $((N * 1500)) ]
+stop_agent
+emu POST /__reset >/dev/null
+emu POST /__script -d "{\"key\":\"$GKEY\",\"run_ms\":1500}" >/dev/null
+ids=$(newjobs 4)
+contour_a_n 4
+AGENT_ARGS="--agent-jobs 2" run_agent "$TMP/tok1"
+wait_until 30 "SELECT bool_and(status IN ('COMPLETED', 'FAILED')) FROM jobs WHERE id IN ($ids)"
+check "--agent-jobs 2: 4 COMPLETED, never more than 2 held ($(maxrun) in flight)" \
+	[ "$(count "$ids" COMPLETED):$(maxrun)" = 4:2 ]
 stop_agent
 restart_fcgi
 
