@@ -116,7 +116,10 @@ wait_for_work(struct app *a, int64_t ms)
 	}
 }
 
-/* Order jobs by user, then id: see queue_complete_many(). */
+/* The most jobs claimed at once (--batch). */
+#define BATCH_MAX	256
+
+/* Order jobs by user, then id: each user's jobs debited oldest first. */
 static int
 by_user(const void *x, const void *y)
 {
@@ -135,12 +138,12 @@ static void
 noop_complete(struct app *a, const char *worker, struct queue_job *jobs,
     int n)
 {
-	const char	*keys[64];
-	enum queue_result out[64];
+	const char	*keys[BATCH_MAX];
+	enum queue_result out[BATCH_MAX];
 	int		 i;
 
-	if (n > 64)
-		n = 64;
+	if (n > BATCH_MAX)
+		n = BATCH_MAX;
 	qsort(jobs, n, sizeof(*jobs), by_user);
 	for (i = 0; i < n; i++)
 		keys[i] = "noop";
@@ -195,7 +198,7 @@ worker_loop(struct app *a, const struct opts *o, int index)
 	int64_t		 done = 0;
 	int		 listening = 0, exitcode = 0, nclaimed, i;
 	enum queue_result qr;
-	struct queue_job claimed[64];
+	struct queue_job claimed[BATCH_MAX];
 	char		*hook_base = NULL;
 	const char	*pub;
 	int64_t		 due;
@@ -534,7 +537,8 @@ main(int argc, char *argv[])
 			return confcheck_run("primerka-batch", CONFCHECK_WORKER,
 			    provider_check, stderr) == 0 ? 0 : 1;
 		case 'b':
-			if (util_parse_i64(optarg, 1, 64, &o.batch) == -1)
+			if (util_parse_i64(optarg, 1, BATCH_MAX,
+			    &o.batch) == -1)
 				usage();
 			break;
 		case 'c':

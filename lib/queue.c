@@ -96,11 +96,10 @@ const struct db_stmt queue_statements[] = {
 	  "AND locked_until < now() RETURNING id, locked_by", 0 },
 	{ "queue_complete",
 	  "SELECT job_complete($1, $2, $3, $4)", 4 },
-	/* Many held jobs in one statement: one transaction, one commit. */
+	/* Many held jobs in one statement, as a set (db/028). */
 	{ "queue_complete_many",
-	  "SELECT u.n, job_complete(u.id, $1, u.r, u.t) FROM "
-	  "unnest($2::bigint[], $3::text[], $4::text[]) WITH ORDINALITY "
-	  "AS u(id, r, t, n)", 4 },
+	  "SELECT n, result FROM job_complete_many($1, $2::bigint[], "
+	  "$3::text[], $4::text[])", 4 },
 	{ NULL, NULL, 0 }
 };
 

@@ -131,13 +131,14 @@ enum queue_result queue_complete(struct db *, const struct queue_job *,
 /*
  * queue_complete() for n held jobs in one statement, so one transaction
  * and one commit (one WAL flush) for all of them: for short jobs that
- * finish together.  thumb_keys may be NULL.  out[i] gets jobs[i]'s
+ * finish together.  The jobs are completed as a set (db/028
+ * job_complete_many(): a few statements for the whole batch, not four
+ * per job), with the results of queue_complete() called for each in
+ * the order given.  thumb_keys may be NULL.  out[i] gets jobs[i]'s
  * result as queue_complete() would return it; a job the statement did
  * not reach stays QUEUE_LOST.  Returns QUEUE_DB when nothing was
  * committed (every out[i] is then QUEUE_LOST and each job is still held,
- * to retry or let its lease expire), QUEUE_OK otherwise.  To keep
- * workers from locking the same users rows in opposite orders, pass the
- * jobs sorted by user_id.
+ * to retry or let its lease expire), QUEUE_OK otherwise.
  */
 enum queue_result queue_complete_many(struct db *, const struct queue_job *,
 		    int n, const char *worker, const char *const *result_keys,
