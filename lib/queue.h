@@ -145,6 +145,21 @@ enum queue_result queue_complete_many(struct db *, const struct queue_job *,
 		    const char *const *thumb_keys, enum queue_result *out);
 
 /*
+ * queue_complete_many() of n held jobs and queue_claim_which() of up to
+ * max more into next, in one round trip and one transaction (one
+ * commit): a worker whose jobs finish as soon as they are claimed
+ * (--noop) completes a batch and claims the next at once.  next may be
+ * jobs itself.  Returns QUEUE_DB when nothing was committed (every out[i]
+ * QUEUE_LOST with its job still held, *nclaimed 0), QUEUE_OK otherwise
+ * (*nclaimed may then be 0: the queue was empty).
+ */
+enum queue_result queue_complete_claim(struct db *, const struct queue_job *,
+		    int n, const char *worker, const char *const *result_keys,
+		    const char *const *thumb_keys, enum queue_result *out,
+		    enum queue_claim which, int lease, struct queue_job *next,
+		    int max, int *nclaimed);
+
+/*
  * Return jobs whose lease expired (their worker died or hung) to the
  * queue.  Claims take such jobs anyway; this makes the hand-over visible
  * and keeps locked_by honest.  Returns the number rescued, -1 on error.

@@ -4,9 +4,11 @@
 # exactly one debit; storage failures are retried with backoff and end
 # FAILED without a charge; a provider rejection fails at once; --once
 # drains and exits; jobs claimed together complete together, each debited
-# once; with provider slots limited, jobs cancelled at QUEUED (waiting for
-# a slot, or holding one) give their slot back and the next jobs still
-# run, and a slot wait past [worker] slot_wait fails the job uncharged.
+# once, also batch after batch (each completed with the next one's claim)
+# and as a set exactly as one by one; with provider slots limited, jobs
+# cancelled at QUEUED (waiting for a slot, or holding one) give their
+# slot back and the next jobs still run, and a slot wait past [worker]
+# slot_wait fails the job uncharged.
 # A pending photo claimed by another checker is left alone until its
 # lease runs out.
 # The stack's own --follow worker is paused meanwhile.
@@ -124,6 +126,12 @@ st=$(db "SELECT status || ':' || coalesce(error_code, '') || ':' || (SELECT coun
 check "the one the balance cannot cover FAILED, uncharged, in the same batch ($st)" [ "$st" = FAILED:insufficient_tokens:0 ]
 "$BATCH" --once --noop --batch 64 --max-seconds 20 >>"$TMP/worker.log" 2>&1
 check "a second run charges nothing more" [ "$(balance)" = $((b0 - 15)) ]
+b0=$(balance)
+ids=$(db "INSERT INTO jobs (kind, user_id, outfit_id, cost) SELECT 'tryon', $U, $outfit, 2 FROM generate_series(1, 9) RETURNING id" | paste -sd,)
+"$BATCH" --once --noop --batch 2 --concurrency 2 --max-seconds 60 >>"$TMP/worker.log" 2>&1
+st=$(db "SELECT count(*) FILTER (WHERE status = 'COMPLETED') || ':' || (SELECT count(*) FROM ledger l WHERE l.job_id IN ($ids) AND l.kind = 'debit') FROM jobs WHERE id IN ($ids)")
+check "batches of 2, each completed with the next one's claim: 9 COMPLETED, 9 debits ($st)" [ "$st" = 9:9 ]
+check "...the balance down by exactly their cost" [ "$(balance)" = $((b0 - 18)) ]
 
 echo "a batch completed as a set ends exactly as job_complete() one by one"
 # Per user, in the order given: costs 1, 5, 0, 2, 1 against a balance of
