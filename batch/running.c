@@ -176,6 +176,8 @@ running_call(struct job_ctx *c, const struct provider_hooks *h)
 			.job_id = c->job.id,
 			.image_url = c->source_url,
 			.prompt = c->prompt,
+			.location_url = c->location_url,
+			.pose = c->pose.done ? &c->pose : NULL,
 		};
 		rc = c->prov->animate(c->prov, &rq, h, &c->result_url,
 		    &c->err);

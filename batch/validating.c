@@ -24,8 +24,10 @@ const struct db_stmt worker_statements[] = {
 	  "LEFT JOIN locations l ON l.id = j.location_id "
 	  "WHERE j.id = $1", 1 },
 	{ "worker_animation_inputs",
-	  "SELECT s.result_key, s.status FROM jobs j "
+	  "SELECT s.result_key, s.status, coalesce(l.image_key, ''), "
+	  "coalesce(s.photo_id, 0) FROM jobs j "
 	  "JOIN jobs s ON s.id = j.source_job_id AND s.user_id = j.user_id "
+	  "LEFT JOIN locations l ON l.id = s.location_id "
 	  "WHERE j.id = $1", 1 },
 	{ "worker_photo_verdict",
 	  "UPDATE photos SET status = $2, qc = $3 WHERE id = $1", 3 },
@@ -133,6 +135,7 @@ validate_animation(struct job_ctx *c, const char *id)
 	struct app	*a = c->app;
 	const char	*p[1] = { id };
 	PGresult	*res;
+	long long	 photo_id;
 
 	if (db_run(a->db, "worker_animation_inputs", 1, p, PGRES_TUPLES_OK,
 	    &res) == -1) {
@@ -148,12 +151,30 @@ validate_animation(struct job_ctx *c, const char *id)
 		    "validating: source try-on not completed");
 		return -1;
 	}
+	copy_field(res, 2, c->location_key, sizeof(c->location_key));
+	photo_id = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
 	PQclear(res);
 	c->source_url = s3_presign_get(a->s3, a->bucket[BUCKET_RESULTS],
 	    c->source_key, a->input_url_ttl, time(NULL));
-	if (c->source_url == NULL) {
+	if (c->location_key[0] != '\0')
+		c->location_url = s3_presign_get(a->s3,
+		    a->bucket[BUCKET_LOCATIONS], c->location_key,
+		    a->input_url_ttl, time(NULL));
+	if (c->source_url == NULL ||
+	    (c->location_key[0] != '\0' && c->location_url == NULL)) {
 		job_error_set(&c->err, JOB_ERR_INTERNAL,
 		    "validating: presign failed");
+		return -1;
+	}
+	/*
+	 * A try-on on a location: the person and the location move apart
+	 * in the animation, the person cut out as the photo's stored pose
+	 * outlines them (the provider finds them afresh without it).
+	 */
+	if (c->location_url != NULL && photo_id > 0 &&
+	    photo_pose_load(a, photo_id, &c->pose) == -1) {
+		job_error_set(&c->err, JOB_ERR_INTERNAL,
+		    "validating: reading the photo's pose failed");
 		return -1;
 	}
 	return 0;

@@ -27,6 +27,7 @@
 
 #include <openssl/rand.h>
 
+#include "agent_body.h"
 #include "agents.h"
 #include "api.h"
 #include "conftab.h"
@@ -34,10 +35,7 @@
 #include "log.h"
 #include "outputs.h"
 #include "queue.h"
-#include "validate.h"
 
-#define AGENT_BODY_MAX	8192
-#define AGENT_LEASE_HEX	16	/* the lease id's hex characters */
 #define AGENT_CLAIM_TRIES 4	/* jobs failed for their attempts, then 200 */
 
 const struct db_stmt agent_statements[] = {
@@ -110,36 +108,25 @@ path_job(struct req *r, struct queue_job *j)
 }
 
 /*
- * The body of a call after the claim: a JSON object with only the
- * allowed fields and a well-formed "lease"; the holder's name into
- * who.  The object (caller puts) or NULL after a 4xx.
+ * The body of a call after the claim with only "lease" (agent_body.c),
+ * and the holder's name into who.  0, or -1 after a 4xx.
  */
-static json_object *
-read_call(struct req *r, const char *const *allowed, char *who, size_t len)
+static int
+read_lease_call(struct req *r, char *who, size_t len)
 {
+	static const char *const fields[] = { "lease", NULL };
 	json_object	*b;
 	const char	*lease;
-	size_t		 i;
+	int		 rc;
 
 	b = req_read_json(r, AGENT_BODY_MAX);
 	if (b == NULL)
-		return NULL;
-	if (v_only(r, b, allowed) == -1 ||
-	    v_str(r, b, "lease", 1, AGENT_LEASE_HEX, AGENT_LEASE_HEX,
-	    &lease) == -1)
-		goto bad;
-	for (i = 0; i < AGENT_LEASE_HEX; i++)
-		if (!((lease[i] >= '0' && lease[i] <= '9') ||
-		    (lease[i] >= 'a' && lease[i] <= 'f'))) {
-			resp_error(r, API_ERR_INVALID_FIELD,
-			    "lease: the id the claim answered");
-			goto bad;
-		}
-	holder(r, lease, who, len);
-	return b;
-bad:
+		return -1;
+	rc = agent_call_read(r, b, fields, &lease);
+	if (rc == 0)
+		holder(r, lease, who, len);
 	json_object_put(b);
-	return NULL;
+	return rc;
 }
 
 /* Answer a queue call's outcome that is not QUEUE_OK. */
@@ -348,17 +335,13 @@ h_agent_claim(struct req *r)
 void
 h_agent_heartbeat(struct req *r)
 {
-	static const char *const fields[] = { "lease", NULL };
 	struct queue_job j;
-	json_object	*b;
 	char		 who[128];
 	enum queue_result qr;
 	int		 lease_s = lease_seconds(r);
 
-	b = read_call(r, fields, who, sizeof(who));
-	if (b == NULL)
+	if (read_lease_call(r, who, sizeof(who)) == -1)
 		return;
-	json_object_put(b);
 	path_job(r, &j);
 	qr = queue_heartbeat(r->app->db, &j, who, lease_s);
 	if (qr != QUEUE_OK)
@@ -367,68 +350,7 @@ h_agent_heartbeat(struct req *r)
 		ok_answer(r, lease_s);
 }
 
-/* A JSON number >= 0 under name of o into *out: 1, 0 absent, -1 (400). */
-static int
-v_amount(struct req *r, json_object *o, const char *name, double *out)
-{
-	json_object	*v;
-
-	if (!json_object_object_get_ex(o, name, &v) || v == NULL)
-		return 0;
-	if ((!json_object_is_type(v, json_type_double) &&
-	    !json_object_is_type(v, json_type_int)) ||
-	    json_object_get_double(v) < 0 ||
-	    json_object_get_double(v) > 1e9) {
-		resp_error(r, API_ERR_INVALID_FIELD,
-		    "credits.amount: a number 0..1e9");
-		return -1;
-	}
-	*out = json_object_get_double(v);
-	return 1;
-}
-
-/* The optional "credits" {provider, ref, amount} and "alert" {provider,
- * kind} of a stage report, checked; 0 or -1 after a 400. */
-static int
-stage_extras(struct req *r, json_object *b, json_object **cr,
-    json_object **al)
-{
-	static const char *const cfields[] = { "provider", "ref", "amount",
-	    NULL };
-	static const char *const afields[] = { "provider", "kind", NULL };
-	static const char *const kinds[] = { "out_of_credits", "key_refused",
-	    NULL };
-	const char	*s;
-	double		 d;
-
-	*cr = *al = NULL;
-	if (json_object_object_get_ex(b, "credits", cr) && *cr != NULL) {
-		if (!json_object_is_type(*cr, json_type_object)) {
-			resp_error(r, API_ERR_INVALID_FIELD,
-			    "credits: an object");
-			return -1;
-		}
-		if (v_only(r, *cr, cfields) == -1 ||
-		    v_str(r, *cr, "provider", 1, 1, 32, &s) == -1 ||
-		    v_str(r, *cr, "ref", 1, 1, 255, &s) == -1 ||
-		    v_amount(r, *cr, "amount", &d) == -1)
-			return -1;
-	}
-	if (json_object_object_get_ex(b, "alert", al) && *al != NULL) {
-		if (!json_object_is_type(*al, json_type_object)) {
-			resp_error(r, API_ERR_INVALID_FIELD,
-			    "alert: an object");
-			return -1;
-		}
-		if (v_only(r, *al, afields) == -1 ||
-		    v_str(r, *al, "provider", 1, 1, 32, &s) == -1 ||
-		    v_enum(r, *al, "kind", 1, kinds, &s) == -1)
-			return -1;
-	}
-	return 0;
-}
-
-/* Record what stage_extras() checked; best effort, as the worker's. */
+/* Record what agent_stage_read() checked; best effort, as the worker's. */
 static void
 stage_record(struct req *r, json_object *cr, json_object *al)
 {
@@ -464,36 +386,33 @@ stage_record(struct req *r, json_object *cr, json_object *al)
 void
 h_agent_stage(struct req *r)
 {
-	static const char *const fields[] = { "lease", "status",
-	    "provider_ref", "credits", "alert", NULL };
-	static const char *const statuses[] = { "RUNNING", "UPLOADING", NULL };
 	struct queue_job j;
-	json_object	*b, *cr, *al;
-	const char	*st = NULL, *ref = NULL;
+	struct agent_stage s;
+	json_object	*b;
 	char		 who[128];
 	enum queue_result qr;
 	int		 lease_s = lease_seconds(r);
 
-	b = read_call(r, fields, who, sizeof(who));
+	b = req_read_json(r, AGENT_BODY_MAX);
 	if (b == NULL)
 		return;
-	if (v_enum(r, b, "status", 0, statuses, &st) == -1 ||
-	    v_str(r, b, "provider_ref", 0, 1, 255, &ref) == -1 ||
-	    stage_extras(r, b, &cr, &al) == -1)
+	if (agent_stage_read(r, b, &s) == -1)
 		goto done;
+	holder(r, s.lease, who, sizeof(who));
 	path_job(r, &j);
-	if (st != NULL)
+	if (s.status != NULL)
 		qr = queue_advance(r->app->db, &j, who,
-		    (enum job_status)job_status_parse(st), lease_s);
+		    (enum job_status)job_status_parse(s.status), lease_s);
 	else
 		qr = queue_heartbeat(r->app->db, &j, who, lease_s);
-	if (qr == QUEUE_OK && ref != NULL)
-		qr = queue_set_provider_ref(r->app->db, &j, who, ref);
+	if (qr == QUEUE_OK && s.provider_ref != NULL)
+		qr = queue_set_provider_ref(r->app->db, &j, who,
+		    s.provider_ref);
 	if (qr != QUEUE_OK) {
 		queue_answer(r, qr);
 		goto done;
 	}
-	stage_record(r, cr, al);
+	stage_record(r, s.credits, s.alert);
 	ok_answer(r, lease_s);
 done:
 	json_object_put(b);
@@ -549,9 +468,7 @@ status_answer(struct req *r, const char *st, int code, int retry_in)
 void
 h_agent_complete(struct req *r)
 {
-	static const char *const fields[] = { "lease", NULL };
 	struct queue_job j;
-	json_object	*b;
 	char		 who[128], key[JOB_OUT__MAX][256];
 	enum queue_result qr;
 	enum job_output	 k;
@@ -560,10 +477,8 @@ h_agent_complete(struct req *r)
 	size_t		 len;
 	int		 rc;
 
-	b = read_call(r, fields, who, sizeof(who));
-	if (b == NULL)
+	if (read_lease_call(r, who, sizeof(who)) == -1)
 		return;
-	json_object_put(b);
 	qr = held_job(r, who, &j);
 	if (qr != QUEUE_OK) {
 		queue_answer(r, qr);
@@ -612,45 +527,27 @@ h_agent_complete(struct req *r)
 void
 h_agent_fail(struct req *r)
 {
-	static const char *const fields[] = { "lease", "code", "detail",
-	    "retryable", NULL };
 	struct queue_job j;
-	json_object	*b, *v;
-	const char	*code, *detail = "";
+	struct agent_fail f;
+	json_object	*b;
 	char		 who[128], msg[320];
 	enum queue_result qr;
-	int		 e, retryable = 0, delay;
+	int		 e, delay;
 
-	b = read_call(r, fields, who, sizeof(who));
+	b = req_read_json(r, AGENT_BODY_MAX);
 	if (b == NULL)
 		return;
-	if (v_str(r, b, "code", 1, 1, 64, &code) == -1 ||
-	    v_str(r, b, "detail", 0, 0, 255, &detail) == -1)
+	if (agent_fail_read(r, b, &f) == -1)
 		goto done;
-	e = job_error_parse(code);
-	if (e < 0 || e == JOB_ERR_CANCELLED ||
-	    e == JOB_ERR_INSUFFICIENT_TOKENS) {
-		resp_error(r, API_ERR_INVALID_FIELD,
-		    "code: a job error code an agent may report");
-		goto done;
-	}
-	if (json_object_object_get_ex(b, "retryable", &v) && v != NULL) {
-		if (!json_object_is_type(v, json_type_boolean)) {
-			resp_error(r, API_ERR_INVALID_FIELD,
-			    "retryable: true or false");
-			goto done;
-		}
-		retryable = json_object_get_boolean(v);
-	}
-	if (detail == NULL)
-		detail = "";
+	holder(r, f.lease, who, sizeof(who));
+	e = f.code;
 	qr = held_job(r, who, &j);
 	if (qr != QUEUE_OK) {
 		queue_answer(r, qr);
 		goto done;
 	}
-	snprintf(msg, sizeof(msg), "agent %s: %s", r->agent, detail);
-	if (retryable && j.attempts < j.max_attempts) {
+	snprintf(msg, sizeof(msg), "agent %s: %s", r->agent, f.detail);
+	if (f.retryable && j.attempts < j.max_attempts) {
 		delay = queue_backoff(j.attempts, 2, 300,
 		    (double)(arc4random() % 1000) / 1000.0);
 		qr = queue_retry(r->app->db, &j, who, delay,
@@ -661,7 +558,8 @@ h_agent_fail(struct req *r)
 			status_answer(r, "RETRY", e, delay);
 		goto done;
 	}
-	if (retryable && (e == JOB_ERR_INTERNAL || e == JOB_ERR_STORAGE_ERROR))
+	if (f.retryable &&
+	    (e == JOB_ERR_INTERNAL || e == JOB_ERR_STORAGE_ERROR))
 		e = JOB_ERR_ATTEMPTS_EXHAUSTED;
 	qr = queue_fail(r->app->db, &j, who, (enum job_err)e, msg);
 	if (qr != QUEUE_OK)

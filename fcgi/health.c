@@ -3,6 +3,7 @@
  * up), GET /healthz (the same as /readyz, kept for existing checks) and
  * GET /metrics (Prometheus text).  Loopback clients only (routes.c).
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -109,25 +110,6 @@ h_livez(struct req *r)
 }
 
 /*
- * One sample a row of res: name{label="<column 0>"} <column col>, into
- * buf at *off (what does not fit is left out).
- */
-static void
-put_by(char *buf, size_t len, size_t *off, const PGresult *res,
-    const char *name, const char *label, int col)
-{
-	int	 i, w;
-
-	for (i = 0; i < PQntuples(res); i++) {
-		w = snprintf(buf + *off, len - *off, "%s{%s=\"%s\"} %s\n",
-		    name, label, PQgetvalue(res, i, 0),
-		    PQgetvalue(res, i, col));
-		if (w > 0 && (size_t)w < len - *off)
-			*off += (size_t)w;
-	}
-}
-
-/*
  * Append the worker's metrics file (what fits): on a host that runs both,
  * one scrape of /metrics has the API's and the worker's figures.
  */
@@ -149,146 +131,169 @@ put_file(char *buf, size_t *off, const char *path)
 		*off += n;
 }
 
-/*
- * primerka_retention_overdue: photos and results more than a day past
- * their retention period ([retention] photo_days, result_days; 0 keeps
- * them), which the hourly sweep should have deleted.
- */
-static void
-put_retention(struct req *r, char *buf, size_t len, size_t *off)
-{
-	PGresult	*res;
-	int64_t		 pd, rd;
-	char		 p1[24], p2[24];
-	const char	*p[2] = { p1, p2 };
-	int		 w;
+/* One sample a row of a gauge's query: its name's suffix, a fixed
+ * label (or NULL) and the column of its value. */
+struct sample {
+	const char	*suffix;
+	const char	*label;
+	int		 col;
+};
 
-	if (conf_get_int(r->app->cfg, CONF_RETENTION_PHOTO_DAYS, &pd) == -1 ||
-	    conf_get_int(r->app->cfg, CONF_RETENTION_RESULT_DAYS, &rd) == -1)
-		return;
-	snprintf(p1, sizeof(p1), "%lld", (long long)pd);
-	snprintf(p2, sizeof(p2), "%lld", (long long)rd);
-	if (db_run(r->app->db, "metrics_retention", 2, p, PGRES_TUPLES_OK,
-	    &res) != 0)
-		return;
-	w = snprintf(buf + *off, len - *off,
-	    "# HELP primerka_retention_overdue Objects more than a day past "
-	    "their retention period, by kind.\n"
-	    "# TYPE primerka_retention_overdue gauge\n"
-	    "primerka_retention_overdue{kind=\"photo\"} %s\n"
-	    "primerka_retention_overdue{kind=\"result\"} %s\n",
-	    PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
+/*
+ * A metric family from one of health_statements' queries: its name, type
+ * and help; the labels taken from the first columns of each row (nlabels
+ * of them, named in labels); and one or two samples a row.  Families in a
+ * row with the same query share its one run.
+ */
+struct gauge {
+	const char	*stmt;
+	const char	*name;
+	const char	*type;
+	const char	*help;
+	int		 nlabels;
+	const char	*labels[2];
+	struct sample	 samples[2];
+};
+
+static const struct gauge gauges[] = {
+	{ "metrics_jobs", "primerka_jobs", "gauge",
+	  "Jobs by kind and status.", 2, { "kind", "status" },
+	  { { "", NULL, 2 } } },
+	{ "metrics_queue", "primerka_queue_ready", "gauge",
+	  "Jobs ready to be claimed.", 0, { NULL },
+	  { { "", NULL, 0 } } },
+	{ "metrics_queue", "primerka_queue_oldest_seconds", "gauge",
+	  "Age of the oldest ready job.", 0, { NULL },
+	  { { "", NULL, 1 } } },
+	{ "metrics_stages", "primerka_stage_seconds", "summary",
+	  "Time jobs spent in each status (jobs with an event in the last "
+	  "hour).", 1, { "status" },
+	  { { "_sum", NULL, 2 }, { "_count", NULL, 1 } } },
+	{ "metrics_errors", "primerka_job_errors", "gauge",
+	  "Jobs whose last error was code (with an event in the last hour): "
+	  "provider_*, storage_error (S3), photo_* ...", 1, { "code" },
+	  { { "", NULL, 1 } } },
+	/* Photos and results more than a day past their retention period
+	 * ([retention] photo_days, result_days; 0 keeps them), which the
+	 * hourly sweep should have deleted. */
+	{ "metrics_retention", "primerka_retention_overdue", "gauge",
+	  "Objects more than a day past their retention period, by kind.",
+	  0, { NULL },
+	  { { "", "kind=\"photo\"", 0 }, { "", "kind=\"result\"", 1 } } },
+	{ "metrics_purchases", "primerka_purchases", "gauge",
+	  "Token purchases by status (pending, paid, refunded).",
+	  1, { "status" }, { { "", NULL, 1 } } },
+	{ "metrics_purchases", "primerka_purchase_stars", "gauge",
+	  "Telegram Stars of the purchases by status.",
+	  1, { "status" }, { { "", NULL, 2 } } },
+	{ "metrics_purchases", "primerka_purchase_tokens", "gauge",
+	  "Tokens of the purchases by status.",
+	  1, { "status" }, { { "", NULL, 3 } } },
+	{ "metrics_credits", "primerka_provider_credits_total", "counter",
+	  "What the hosted providers charged, in their own units (FASHN "
+	  "credits, Replicate seconds, fal requests).", 1, { "provider" },
+	  { { "", NULL, 1 } } },
+	{ "metrics_alerts", "primerka_provider_alerts", "gauge",
+	  "Operator alerts in the last hour: a provider out of credits or "
+	  "refusing the key.", 2, { "provider", "kind" },
+	  { { "", NULL, 2 } } },
+};
+
+/* Append to buf at *off what fits of the printf-style text. */
+static void __attribute__((format(printf, 4, 5)))
+put(char *buf, size_t len, size_t *off, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 w;
+
+	va_start(ap, fmt);
+	w = vsnprintf(buf + *off, len - *off, fmt, ap);
+	va_end(ap);
 	if (w > 0 && (size_t)w < len - *off)
 		*off += (size_t)w;
-	PQclear(res);
+}
+
+/* The labels of a sample in row i of res: {a="x",b="y"} or "". */
+static void
+labels_of(const struct gauge *g, const struct sample *sm,
+    const PGresult *res, int i, char *out, size_t len)
+{
+	size_t	 off = 0;
+	int	 k;
+
+	out[0] = '\0';
+	if (sm->label != NULL) {
+		snprintf(out, len, "{%s}", sm->label);
+		return;
+	}
+	for (k = 0; k < g->nlabels; k++)
+		put(out, len, &off, "%s%s=\"%s\"", k == 0 ? "{" : ",",
+		    g->labels[k], PQgetvalue(res, i, k));
+	if (g->nlabels > 0)
+		put(out, len, &off, "}");
+}
+
+/* The parameters of a gauge's query: [retention]'s days for
+ * metrics_retention, none for the others.  Their count, or -1. */
+static int
+gauge_params(struct req *r, const struct gauge *g, char p[2][24])
+{
+	int64_t	 pd, rd;
+
+	if (strcmp(g->stmt, "metrics_retention") != 0)
+		return 0;
+	if (conf_get_int(r->app->cfg, CONF_RETENTION_PHOTO_DAYS, &pd) == -1 ||
+	    conf_get_int(r->app->cfg, CONF_RETENTION_RESULT_DAYS, &rd) == -1)
+		return -1;
+	snprintf(p[0], sizeof(p[0]), "%lld", (long long)pd);
+	snprintf(p[1], sizeof(p[1]), "%lld", (long long)rd);
+	return 2;
 }
 
 /*
  * The gauges that query tables (metrics_gauges()' fill): each query is
  * indexed (db/026_metrics_indexes.sql) and runs once per [metrics]
- * cache_ttl for the whole pool.
+ * cache_ttl for the whole pool.  A query that fails leaves its families
+ * out.
  */
 static void
 table_gauges(void *arg, char *buf, size_t len, size_t *offp)
 {
-	struct req	*r = arg;
-	PGresult	*res;
-	size_t		 off = *offp;
-	int		 i, n;
+	struct req		*r = arg;
+	const struct gauge	*g;
+	const struct sample	*sm;
+	PGresult		*res = NULL;
+	const char		*last = NULL, *pp[2];
+	char			 p[2][24], lab[256];
+	size_t			 k;
+	int			 i, j, n, ok = 0;
 
-#define PUT(...) do {							\
-	int w_ = snprintf(buf + off, len - off, __VA_ARGS__);		\
-	if (w_ > 0 && (size_t)w_ < len - off)				\
-		off += (size_t)w_;					\
-} while (0)
-
-	if (db_run(r->app->db, "metrics_jobs", 0, NULL, PGRES_TUPLES_OK,
-	    &res) == 0) {
-		PUT("# HELP primerka_jobs Jobs by kind and status.\n"
-		    "# TYPE primerka_jobs gauge\n");
-		n = PQntuples(res);
-		for (i = 0; i < n; i++)
-			PUT("primerka_jobs{kind=\"%s\",status=\"%s\"} %s\n",
-			    PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
-			    PQgetvalue(res, i, 2));
-		PQclear(res);
+	pp[0] = p[0];
+	pp[1] = p[1];
+	for (k = 0; k < sizeof(gauges) / sizeof(gauges[0]); k++) {
+		g = &gauges[k];
+		if (last == NULL || strcmp(last, g->stmt) != 0) {
+			PQclear(res);
+			res = NULL;
+			last = g->stmt;
+			n = gauge_params(r, g, p);
+			ok = n >= 0 && db_run(r->app->db, g->stmt, n,
+			    n > 0 ? pp : NULL, PGRES_TUPLES_OK, &res) == 0;
+		}
+		if (!ok)
+			continue;
+		put(buf, len, offp, "# HELP %s %s\n# TYPE %s %s\n", g->name,
+		    g->help, g->name, g->type);
+		for (i = 0; i < PQntuples(res); i++)
+			for (j = 0; j < 2 && g->samples[j].suffix != NULL;
+			    j++) {
+				sm = &g->samples[j];
+				labels_of(g, sm, res, i, lab, sizeof(lab));
+				put(buf, len, offp, "%s%s%s %s\n", g->name,
+				    sm->suffix, lab, PQgetvalue(res, i, sm->col));
+			}
 	}
-	if (db_run(r->app->db, "metrics_queue", 0, NULL, PGRES_TUPLES_OK,
-	    &res) == 0) {
-		PUT("# HELP primerka_queue_ready Jobs ready to be claimed.\n"
-		    "# TYPE primerka_queue_ready gauge\n"
-		    "primerka_queue_ready %s\n"
-		    "# HELP primerka_queue_oldest_seconds Age of the oldest "
-		    "ready job.\n# TYPE primerka_queue_oldest_seconds gauge\n"
-		    "primerka_queue_oldest_seconds %s\n",
-		    PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
-		PQclear(res);
-	}
-	if (db_run(r->app->db, "metrics_stages", 0, NULL, PGRES_TUPLES_OK,
-	    &res) == 0) {
-		PUT("# HELP primerka_stage_seconds Time jobs spent in each "
-		    "status (jobs with an event in the last hour).\n"
-		    "# TYPE primerka_stage_seconds summary\n");
-		n = PQntuples(res);
-		for (i = 0; i < n; i++)
-			PUT("primerka_stage_seconds_sum{status=\"%s\"} %s\n"
-			    "primerka_stage_seconds_count{status=\"%s\"} %s\n",
-			    PQgetvalue(res, i, 0), PQgetvalue(res, i, 2),
-			    PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));
-		PQclear(res);
-	}
-	if (db_run(r->app->db, "metrics_errors", 0, NULL, PGRES_TUPLES_OK,
-	    &res) == 0) {
-		PUT("# HELP primerka_job_errors Jobs whose last error was code "
-		    "(with an event in the last hour): provider_*, storage_error "
-		    "(S3), photo_* ...\n# TYPE primerka_job_errors gauge\n");
-		put_by(buf, len, &off, res, "primerka_job_errors", "code",
-		    1);
-		PQclear(res);
-	}
-	put_retention(r, buf, len, &off);
-	if (db_run(r->app->db, "metrics_purchases", 0, NULL, PGRES_TUPLES_OK,
-	    &res) == 0) {
-		PUT("# HELP primerka_purchases Token purchases by status "
-		    "(pending, paid, refunded).\n"
-		    "# TYPE primerka_purchases gauge\n");
-		put_by(buf, len, &off, res, "primerka_purchases", "status",
-		    1);
-		PUT("# HELP primerka_purchase_stars Telegram Stars of the "
-		    "purchases by status.\n"
-		    "# TYPE primerka_purchase_stars gauge\n");
-		put_by(buf, len, &off, res, "primerka_purchase_stars",
-		    "status", 2);
-		PUT("# HELP primerka_purchase_tokens Tokens of the purchases "
-		    "by status.\n# TYPE primerka_purchase_tokens gauge\n");
-		put_by(buf, len, &off, res, "primerka_purchase_tokens",
-		    "status", 3);
-		PQclear(res);
-	}
-	if (db_run(r->app->db, "metrics_credits", 0, NULL, PGRES_TUPLES_OK,
-	    &res) == 0) {
-		PUT("# HELP primerka_provider_credits_total What the hosted "
-		    "providers charged, in their own units (FASHN credits, "
-		    "Replicate seconds, fal requests).\n"
-		    "# TYPE primerka_provider_credits_total counter\n");
-		put_by(buf, len, &off, res, "primerka_provider_credits_total",
-		    "provider", 1);
-		PQclear(res);
-	}
-	if (db_run(r->app->db, "metrics_alerts", 0, NULL, PGRES_TUPLES_OK,
-	    &res) == 0) {
-		PUT("# HELP primerka_provider_alerts Operator alerts in the "
-		    "last hour: a provider out of credits or refusing the key."
-		    "\n# TYPE primerka_provider_alerts gauge\n");
-		n = PQntuples(res);
-		for (i = 0; i < n; i++)
-			PUT("primerka_provider_alerts{provider=\"%s\","
-			    "kind=\"%s\"} %s\n", PQgetvalue(res, i, 0),
-			    PQgetvalue(res, i, 1), PQgetvalue(res, i, 2));
-		PQclear(res);
-	}
-#undef PUT
-	*offp = off;
+	PQclear(res);
 }
 
 void

@@ -293,16 +293,23 @@ app_open_db(struct app *a, const struct db_stmt *const *tables)
 	return app_open_db_as(a, CONF_DATABASE_URL, tables);
 }
 
+const char *
+app_conninfo(const struct config *cfg, enum conf_key key)
+{
+	const char	*conninfo;
+
+	/* Empty as unset: "" would be libpq's defaults, another role. */
+	conninfo = conf_get(cfg, key);
+	if (conninfo == NULL || conninfo[0] == '\0')
+		conninfo = conf_get(cfg, CONF_DATABASE_URL);
+	return conninfo;
+}
+
 int
 app_open_db_as(struct app *a, enum conf_key key,
     const struct db_stmt *const *tables)
 {
-	const char	*conninfo;
-
-	conninfo = conf_get(a->cfg, key);
-	if (conninfo == NULL)
-		conninfo = conf_get(a->cfg, CONF_DATABASE_URL);
-	a->db = db_open(conninfo, tables);
+	a->db = db_open(app_conninfo(a->cfg, key), tables);
 	return a->db == NULL ? -1 : 0;
 }
 

@@ -110,10 +110,13 @@ int	 app_parse_packs(const char *s, struct app_pack *packs, int *n);
 int	 app_open_db(struct app *, const struct db_stmt *const *tables);
 
 /*
- * The same to [database] key when it is set (CONF_DATABASE_WORKER_URL: the
- * worker's role, CONF_DATABASE_ADMIN_URL: the schema owner, for
- * primerka-admin), else to [database] url.  0 or -1.
+ * The conninfo of [database] key when it is set and not empty
+ * (CONF_DATABASE_WORKER_URL: the worker's role, CONF_DATABASE_ADMIN_URL:
+ * the schema owner, for primerka-admin), else [database] url's.
  */
+const char *app_conninfo(const struct config *, enum conf_key key);
+
+/* The same connection as app_open_db(), to app_conninfo(key).  0 or -1. */
 int	 app_open_db_as(struct app *, enum conf_key key,
 	    const struct db_stmt *const *tables);
 

@@ -48,5 +48,8 @@ int	dress_sized(struct image *out, const struct body *b,
 int	place_sized(const struct image *person, const struct body *b,
 	    const struct image *location, const struct compose_params *p,
 	    struct image *out);
+int	layers_sized(const struct image *result, const struct body *b,
+	    const struct image *location, struct image *bg,
+	    unsigned char **alpha);
 
 #endif /* PRIMERKA_BODY_H */

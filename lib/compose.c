@@ -883,6 +883,42 @@ compose_place_found(struct pose_model *pm, const struct image *person,
 }
 
 /*
+ * A try-on placed on location (by compose_tryon() or
+ * compose_place_person(), with pose pp) taken apart again into two
+ * layers, for an animation that moves the person and what is behind
+ * them differently (lib/video.h): *alpha (result->w * result->h bytes,
+ * malloc'd) is opaque over the person as the placement cut them out and
+ * a pixel beyond, softened; *bg (result's size, opaque) is result where
+ * the person is not and, behind them, the location as the placement
+ * scaled it.  result may be of any size of the photo's framing.
+ * Returns COMPOSE_OK, COMPOSE_E_INVAL, COMPOSE_E_NOMEM or
+ * COMPOSE_E_NO_BODY; on success the caller frees *bg with image_free()
+ * and *alpha with free(), else both are empty.
+ */
+int
+compose_layers(const struct image *result, const struct pose_person *pp,
+    const struct image *location, struct image *bg, unsigned char **alpha)
+{
+	struct body	b;
+	int		rc, sw, sh;
+
+	if (bg != NULL)
+		memset(bg, 0, sizeof(*bg));
+	if (alpha != NULL)
+		*alpha = NULL;
+	if (bg == NULL || alpha == NULL || !valid(result) ||
+	    !valid(location) || pp == NULL)
+		return COMPOSE_E_INVAL;
+	pose_frame(pp, result, &sw, &sh);
+	rc = body_init(&b, pp, sw, sh, result->w, result->h);
+	if (rc != 0)
+		return rc == -2 ? COMPOSE_E_NOMEM : COMPOSE_E_NO_BODY;
+	rc = layers_sized(result, &b, location, bg, alpha);
+	body_free(&b);
+	return rc;
+}
+
+/*
  * The `local` try-on: compose_dress(), then compose_place_person() on
  * location when it is not NULL.  pp NULL means no pose is known:
  * compose_pose_nominal() guesses one.  Returns as compose_dress(); on

@@ -78,6 +78,9 @@ int		 compose_place_found(struct pose_model *pm,
 		    const struct image *person, const struct image *location,
 		    const struct compose_params *p, struct image *out,
 		    int *found);
+int		 compose_layers(const struct image *result,
+		    const struct pose_person *pp, const struct image *location,
+		    struct image *bg, unsigned char **alpha);
 int		 compose_tryon(const struct image *person,
 		    const struct pose_person *pp, const struct image *outfit,
 		    enum compose_cat cat, const struct image *location,

@@ -300,6 +300,8 @@ const struct confdef confdefs[CONF__MAX] = {
 	    pose_max_tilt),
 	[CONF_QC_POSE_BACK_WIDTH] = QCDBL("pose_back_width", 0, 10, "0.3",
 	    pose_back_width),
+	[CONF_QC_POSE_BACK_MIRRORED] = QCINT("pose_back_mirrored", 0, 1, "0",
+	    pose_back_mirrored, CONF_S_INT),
 
 	[CONF_RETENTION_PHOTO_DAYS] = INT("retention", "photo_days", 0, 36500,
 	    "30"),

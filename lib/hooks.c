@@ -100,8 +100,7 @@ hook_replicate_verify(const char *secret, const char *id,
     size_t bodylen, time_t now)
 {
 	unsigned char	 key[HOOK_MAX_KEY], mac[EVP_MAX_MD_SIZE];
-	unsigned char	 want[64];
-	char		 b64[128], tok[128];
+	char		 b64[128];
 	const char	*p;
 	size_t		 maclen = 0, n;
 	int64_t		 ts;
@@ -144,21 +143,21 @@ hook_replicate_verify(const char *secret, const char *id,
 	    EVP_MAC_update(h, (const unsigned char *)body, bodylen) != 1 ||
 	    EVP_MAC_final(h, mac, &maclen, sizeof(mac)) != 1)
 		goto done;
-	/* "v1,SIG v1,SIG ...": any one of them. */
-	for (p = signature; *p != '\0'; p += n) {
+	/*
+	 * "v1,SIG v1,SIG ...": any one of them, compared as text with the
+	 * MAC's base64, as Replicate's own libraries do.  (Decoding SIG
+	 * instead would also take the spellings whose unused low bits
+	 * before the "=" differ.)
+	 */
+	wlen = EVP_EncodeBlock((unsigned char *)b64, mac, (int)maclen);
+	for (p = signature; wlen > 0 && *p != '\0'; p += n) {
 		p += strspn(p, " ");
 		n = strcspn(p, " ");
 		if (n == 0)
 			break;
-		if (n >= sizeof(tok) || strncmp(p, "v1,", 3) != 0)
+		if (n != (size_t)wlen + 3 || strncmp(p, "v1,", 3) != 0)
 			continue;
-		memcpy(tok, p + 3, n - 3);
-		tok[n - 3] = '\0';
-		if (util_strlcpy(b64, tok, sizeof(b64)) >= sizeof(b64))
-			continue;
-		wlen = b64_decode(b64, want, sizeof(want));
-		if (wlen > 0 && (size_t)wlen == maclen &&
-		    CRYPTO_memcmp(want, mac, maclen) == 0) {
+		if (CRYPTO_memcmp(p + 3, b64, (size_t)wlen) == 0) {
 			rc = HOOK_SIG_OK;
 			break;
 		}

@@ -92,6 +92,30 @@ contact_shadow(struct image *out, const struct body *b)
 }
 
 /*
+ * The person's cut-out alpha (b->w * b->h bytes into a): the mask
+ * through a smoothstep over 80..200, eroded by a pixel and softened (more
+ * for a mask drawn from the landmarks).
+ */
+static void
+cut_alpha(const struct body *b, unsigned char *a)
+{
+	size_t	i, n = (size_t)b->w * b->h;
+	double	t;
+
+	for (i = 0; i < n; i++) {
+		t = clampd((b->mask[i] - 80) / 120.0, 0, 1);
+		a[i] = (unsigned char)lrint(255 * t * t * (3 - 2 * t));
+	}
+	for (i = 0; i < n; i++)
+		a[i] = (unsigned char)(255 - a[i]);
+	plane_dilate(a, b->w, b->h, 1);
+	for (i = 0; i < n; i++)
+		a[i] = (unsigned char)(255 - a[i]);
+	plane_blur(a, b->w, b->h, b->mask_drawn ?
+	    (int)fmax(2, 0.06 * b->sw) : 1);
+}
+
+/*
  * Internal (body.h): person (already sized to the output) with body b
  * onto location; *out is person's size.  Returns an enum compose_err.
  */
@@ -117,18 +141,7 @@ place_sized(const struct image *person, const struct body *b,
 		image_free(out);
 		return COMPOSE_E_NOMEM;
 	}
-	/* Alpha: the mask through a smoothstep over 80..200, softened. */
-	for (i = 0; i < n; i++) {
-		t = clampd((b->mask[i] - 80) / 120.0, 0, 1);
-		a[i] = (unsigned char)lrint(255 * t * t * (3 - 2 * t));
-	}
-	for (i = 0; i < n; i++)
-		a[i] = (unsigned char)(255 - a[i]);
-	plane_dilate(a, person->w, person->h, 1);
-	for (i = 0; i < n; i++)
-		a[i] = (unsigned char)(255 - a[i]);
-	plane_blur(a, person->w, person->h, b->mask_drawn ?
-	    (int)fmax(2, 0.06 * b->sw) : 1);
+	cut_alpha(b, a);
 
 	/*
 	 * Light: grey world.  The photo's mean colour stands for the light
@@ -165,5 +178,46 @@ place_sized(const struct image *person, const struct body *b,
 		d[3] = 255;
 	}
 	free(a);
+	return COMPOSE_OK;
+}
+
+/*
+ * Internal (body.h): the layers of result, a try-on placed as
+ * place_sized() places it (body b brought to result's size), for
+ * compose_layers().  Returns an enum compose_err.
+ */
+int
+layers_sized(const struct image *result, const struct body *b,
+    const struct image *location, struct image *bg, unsigned char **alpha)
+{
+	unsigned char	*a;
+	size_t		 i, n = (size_t)result->w * result->h;
+	int		 rc;
+
+	*alpha = NULL;
+	rc = cover(location, result->w, result->h, bg);
+	if (rc != IMAGE_OK)
+		return rc == IMAGE_E_NOMEM ? COMPOSE_E_NOMEM : COMPOSE_E_INVAL;
+	a = malloc(n);
+	if (a == NULL) {
+		image_free(bg);
+		return COMPOSE_E_NOMEM;
+	}
+	/*
+	 * Opaque wherever the placement let any of the person show, and a
+	 * pixel beyond, softened: the layer then carries the person's whole
+	 * blend with the location, and nothing of them stays behind.
+	 */
+	cut_alpha(b, a);
+	for (i = 0; i < n; i++)
+		a[i] = a[i] > 0 ? 255 : 0;
+	plane_dilate(a, result->w, result->h, 1);
+	plane_blur(a, result->w, result->h, 1);
+	for (i = 0; i < n; i++) {
+		if (a[i] == 0)
+			memcpy(bg->px + i * 4, result->px + i * 4, 4);
+		bg->px[i * 4 + 3] = 255;
+	}
+	*alpha = a;
 	return COMPOSE_OK;
 }

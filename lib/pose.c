@@ -211,62 +211,98 @@ pose_model_free(struct pose_model *pm)
 	free(pm);
 }
 
+static int
+clampi(int v, int lo, int hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* floor() for the small values of a sampling position, without libm. */
+static int
+ifloor(float v)
+{
+	int	 i = (int)v;
+
+	return v < (float)i ? i - 1 : i;
+}
+
+/*
+ * One bilinear sample of img at (sx, sy) (pixel centres at .5 already
+ * subtracted), clamped to the edge, the three colours scaled into dst.
+ */
+static void
+sample_rgb(const struct image *img, float sx, float sy, float scale,
+    float lo, float *dst)
+{
+	const unsigned char	*p, *q;
+	size_t			 stride = (size_t)img->w * 4;
+	float			 fx, fy, a, b;
+	int			 x0, y0, x1, y1, c;
+
+	x0 = ifloor(sx);
+	y0 = ifloor(sy);
+	fx = sx - x0;
+	fy = sy - y0;
+	if (x0 >= 0 && y0 >= 0 && x0 + 1 < img->w && y0 + 1 < img->h) {
+		p = img->px + (size_t)y0 * stride + (size_t)x0 * 4;
+		q = p + stride;
+		for (c = 0; c < 3; c++) {
+			a = p[c] + fx * (p[4 + c] - p[c]);
+			b = q[c] + fx * (q[4 + c] - q[c]);
+			dst[c] = (a + fy * (b - a)) * scale + lo;
+		}
+		return;
+	}
+	x1 = clampi(x0 + 1, 0, img->w - 1);
+	y1 = clampi(y0 + 1, 0, img->h - 1);
+	x0 = clampi(x0, 0, img->w - 1);
+	y0 = clampi(y0, 0, img->h - 1);
+	p = img->px + (size_t)y0 * stride;
+	q = img->px + (size_t)y1 * stride;
+	for (c = 0; c < 3; c++) {
+		a = p[x0 * 4 + c] + fx * (p[x1 * 4 + c] - p[x0 * 4 + c]);
+		b = q[x0 * 4 + c] + fx * (q[x1 * 4 + c] - q[x0 * 4 + c]);
+		dst[c] = (a + fy * (b - a)) * scale + lo;
+	}
+}
+
 /*
  * ImageToTensorCalculator: sample the rotated rectangle r of img into an
  * sz x sz x 3 tensor with values in lo..hi, bilinear at pixel centres as
  * the GPU converter does, clamped to the edge; with zero_border
- * (BORDER_ZERO) samples outside the image are zero, i.e. lo.
+ * (BORDER_ZERO) samples outside the image are zero, i.e. lo.  The
+ * position is linear along a row: its start and step per row, each
+ * sample then in the image's interior takes no clamping.
  */
 static void
 roi_to_tensor(const struct image *img, const struct roi *r, int sz,
     float lo, float hi, int zero_border, float *dst)
 {
 	float		 cs = cosf(r->rot), sn = sinf(r->rot);
-	float		 scale = (hi - lo) / 255.0f, u, v, sx, sy, fx, fy;
-	float		 acc[3], wgt;
-	int		 i, j, x0, y0, dx, dy, xx, yy, c;
-	const unsigned char *p;
+	float		 scale = (hi - lo) / 255.0f, u, v, sx, sy, bx, by;
+	float		 ux = cs * r->w / sz, uy = sn * r->w / sz;
+	int		 i, j;
 
-	for (i = 0; i < sz; i++)
-		for (j = 0; j < sz; j++) {
-			u = ((j + 0.5f) / sz - 0.5f) * r->w;
-			v = ((i + 0.5f) / sz - 0.5f) * r->h;
-			sx = r->cx + cs * u - sn * v - 0.5f;
-			sy = r->cy + sn * u + cs * v - 0.5f;
-			acc[0] = acc[1] = acc[2] = 0.0f;
+	for (i = 0; i < sz; i++) {
+		v = ((i + 0.5f) / sz - 0.5f) * r->h;
+		u = (0.5f / sz - 0.5f) * r->w;
+		bx = r->cx + cs * u - sn * v - 0.5f;
+		by = r->cy + sn * u + cs * v - 0.5f;
+		for (j = 0; j < sz; j++, dst += 3) {
+			sx = bx + ux * j;
+			sy = by + uy * j;
 			/*
 			 * WebGL has no clamp-to-border: MediaPipe samples
 			 * clamped to the edge and zeroes what lies outside.
 			 */
 			if (zero_border && (sx < -0.5f || sy < -0.5f ||
 			    sx > img->w - 0.5f || sy > img->h - 0.5f)) {
-				for (c = 0; c < 3; c++)
-					dst[((size_t)i * sz + j) * 3 + c] = lo;
+				dst[0] = dst[1] = dst[2] = lo;
 				continue;
 			}
-			x0 = (int)floorf(sx);
-			y0 = (int)floorf(sy);
-			fx = sx - x0;
-			fy = sy - y0;
-			for (dy = 0; dy < 2; dy++)
-				for (dx = 0; dx < 2; dx++) {
-					xx = x0 + dx;
-					yy = y0 + dy;
-					wgt = (dx ? fx : 1 - fx) *
-					    (dy ? fy : 1 - fy);
-					xx = xx < 0 ? 0 : xx >= img->w ?
-					    img->w - 1 : xx;
-					yy = yy < 0 ? 0 : yy >= img->h ?
-					    img->h - 1 : yy;
-					p = img->px + ((size_t)yy * img->w +
-					    xx) * 4;
-					for (c = 0; c < 3; c++)
-						acc[c] += wgt * p[c];
-				}
-			for (c = 0; c < 3; c++)
-				dst[((size_t)i * sz + j) * 3 + c] =
-				    acc[c] * scale + lo;
+			sample_rgb(img, sx, sy, scale, lo, dst);
 		}
+	}
 }
 
 static float
@@ -408,12 +444,6 @@ normalize_radians(float a)
 	    (2.0f * (float)M_PI));
 }
 
-static int
-clampi(int v, int lo, int hi)
-{
-	return v < lo ? lo : v > hi ? hi : v;
-}
-
 /*
  * pose_detection_to_roi: AlignmentPointsRectsCalculator (keypoint 0 the
  * centre, keypoint 1 the scale and rotation point, target angle 90
@@ -487,18 +517,61 @@ project_landmarks(const float *raw, const float *hm, const struct roi *r,
 }
 
 /*
+ * One bilinear sample of the 256x256 probabilities at (u, v) in texels
+ * (centres at .5 already subtracted), zero outside, as 0..255.
+ */
+static unsigned char
+sample_mask(const float *prob, float u, float v)
+{
+	const float	*p;
+	float		 fx, fy, acc, a, b;
+	int		 x0, y0, ax, ay, xx, yy;
+
+	if (!(u > -1.0f && v > -1.0f && u < LM_SIZE && v < LM_SIZE))
+		return 0;
+	x0 = ifloor(u);
+	y0 = ifloor(v);
+	fx = u - x0;
+	fy = v - y0;
+	if (x0 >= 0 && y0 >= 0 && x0 + 1 < LM_SIZE && y0 + 1 < LM_SIZE) {
+		p = prob + y0 * LM_SIZE + x0;
+		a = p[0] + fx * (p[1] - p[0]);
+		b = p[LM_SIZE] + fx * (p[LM_SIZE + 1] - p[LM_SIZE]);
+		acc = a + fy * (b - a);
+	} else {
+		acc = 0.0f;
+		for (ay = 0; ay < 2; ay++)
+			for (ax = 0; ax < 2; ax++) {
+				xx = x0 + ax;
+				yy = y0 + ay;
+				if (xx < 0 || yy < 0 || xx >= LM_SIZE ||
+				    yy >= LM_SIZE)
+					continue;
+				acc += (ax ? fx : 1 - fx) * (ay ? fy : 1 - fy) *
+				    prob[yy * LM_SIZE + xx];
+			}
+	}
+	/* acc is in 0..1: rounding is adding a half. */
+	acc = acc * 255.0f + 0.5f;
+	return (unsigned char)(acc < 0.0f ? 0 : acc > 255.0f ? 255 : acc);
+}
+
+/*
  * The segmentation mask: sigmoid of the 256x256 logits, warped back onto
  * the source image (WarpAffineCalculator with the inverse ROI transform,
- * BORDER_ZERO), bilinear at pixel centres, as 0..255.
+ * BORDER_ZERO), bilinear at pixel centres, as 0..255.  The texel
+ * position is linear along an image row: its start and step per row.
  */
 static int
 project_mask(const float *logits, const struct roi *r, int w, int h,
     struct pose_person *p)
 {
 	float		*prob;
-	float		 cs = cosf(r->rot), sn = sinf(r->rot), dx, dy, u, v;
-	float		 fx, fy, acc, wgt, ex, ey;
-	int		 x, y, i, x0, y0, ax, ay, xx, yy, xa, xb, ya, yb;
+	float		 cs = cosf(r->rot), sn = sinf(r->rot), dx, dy;
+	float		 ku = LM_SIZE / r->w, kv = LM_SIZE / r->h;
+	float		 u0, v0, du, dv, ex, ey;
+	int		 x, y, i, xa, xb, ya, yb;
+	unsigned char	*row;
 
 	prob = malloc(LM_SIZE * LM_SIZE * sizeof(float));
 	if (prob == NULL)
@@ -523,38 +596,18 @@ project_mask(const float *logits, const struct roi *r, int w, int h,
 	xb = clampi((int)ceilf(r->cx + ex), 0, w);
 	ya = clampi((int)floorf(r->cy - ey), 0, h);
 	yb = clampi((int)ceilf(r->cy + ey), 0, h);
-	for (y = ya; y < yb; y++)
-		for (x = xa; x < xb; x++) {
-			dx = x + 0.5f - r->cx;
-			dy = y + 0.5f - r->cy;
-			u = (cs * dx + sn * dy) / r->w + 0.5f;
-			v = (-sn * dx + cs * dy) / r->h + 0.5f;
-			u = u * LM_SIZE - 0.5f;
-			v = v * LM_SIZE - 0.5f;
-			acc = 0.0f;
-			if (u > -1.0f && v > -1.0f && u < LM_SIZE &&
-			    v < LM_SIZE) {
-				x0 = (int)floorf(u);
-				y0 = (int)floorf(v);
-				fx = u - x0;
-				fy = v - y0;
-				for (ay = 0; ay < 2; ay++)
-					for (ax = 0; ax < 2; ax++) {
-						xx = x0 + ax;
-						yy = y0 + ay;
-						if (xx < 0 || yy < 0 ||
-						    xx >= LM_SIZE ||
-						    yy >= LM_SIZE)
-							continue;
-						wgt = (ax ? fx : 1 - fx) *
-						    (ay ? fy : 1 - fy);
-						acc += wgt * prob[yy * LM_SIZE +
-						    xx];
-					}
-			}
-			p->mask[(size_t)y * w + x] =
-			    (unsigned char)lrintf(acc * 255.0f);
-		}
+	du = cs * ku;
+	dv = -sn * kv;
+	for (y = ya; y < yb; y++) {
+		dx = xa + 0.5f - r->cx;
+		dy = y + 0.5f - r->cy;
+		u0 = (cs * dx + sn * dy) * ku + LM_SIZE / 2.0f - 0.5f;
+		v0 = (-sn * dx + cs * dy) * kv + LM_SIZE / 2.0f - 0.5f;
+		row = p->mask + (size_t)y * w;
+		for (x = xa; x < xb; x++)
+			row[x] = sample_mask(prob, u0 + du * (x - xa),
+			    v0 + dv * (x - xa));
+	}
 	p->mask_w = w;
 	p->mask_h = h;
 	free(prob);

@@ -125,6 +125,9 @@ struct qc_config {
 						 * reversed by this share of
 						 * the torso, face unseen:
 						 * back to the camera */
+	int		pose_back_mirrored;	/* pose_back_mirrored: 1, a
+						 * face seen mirrored like
+						 * the shoulders is no face */
 };
 
 #define QC_MAX_TAGS	16

@@ -76,8 +76,11 @@ tilt(const struct qc_config *c, const struct pose_stored *s, int w, int h)
 /*
  * Back to the camera: the person's left shoulder on the image's left
  * by pose_back_width of the torso or more (facing the camera it is on
- * the right), and no face seen (a face in profile over turned shoulders
- * is a person looking aside, not away).
+ * the right), and no face seen; with pose_back_mirrored, a face "seen"
+ * turned away too (its left eye and ear on the image's left) counts as
+ * none: the landmark network puts a face, with visibility, on the back
+ * of a head, mirrored like the shoulders.  A face turned to the camera
+ * over turned shoulders is a person looking aside, not away.
  */
 static int
 turned_away(const struct qc_config *c, const struct pose_stored *s, int w,
@@ -91,10 +94,13 @@ turned_away(const struct qc_config *c, const struct pose_stored *s, int w,
 	mid(s, POSE_LEFT_HIP, w, h, &hx, &hy);
 	across = (s->lm[POSE_LEFT_SHOULDER][0] -
 	    s->lm[POSE_RIGHT_SHOULDER][0]) * w;
+	if (across >= -c->pose_back_width * hypot(hx - sx, hy - sy))
+		return 0;
 	face = fmax(s->lm[POSE_NOSE][3], fmax(s->lm[POSE_LEFT_EYE][3],
 	    s->lm[POSE_RIGHT_EYE][3]));
-	return across < -c->pose_back_width * hypot(hx - sx, hy - sy) &&
-	    face < c->body_min_visibility;
+	return face < c->body_min_visibility || (c->pose_back_mirrored &&
+	    s->lm[POSE_LEFT_EYE][0] < s->lm[POSE_RIGHT_EYE][0] &&
+	    s->lm[POSE_LEFT_EAR][0] < s->lm[POSE_RIGHT_EAR][0]);
 }
 
 enum qc_reason

@@ -61,9 +61,11 @@ const struct db_stmt queue_statements[] = {
 	  "park_since = CASE WHEN $4 = 0 THEN now() ELSE park_since END "
 	  "WHERE id = $1 AND locked_by = $2 AND "
 	  "NOT job_status_terminal(status) RETURNING id", 4 },
+	/* -1 when none: greatest() skips a NULL, so it cannot wrap min(). */
 	{ "queue_next_parked",
-	  "SELECT coalesce(greatest(0, extract(epoch FROM min(run_after) - "
-	  "now()) * 1000), -1)::bigint FROM jobs WHERE parked AND "
+	  "SELECT CASE WHEN min(run_after) IS NULL THEN -1 ELSE "
+	  "greatest(0, extract(epoch FROM min(run_after) - now()) * 1000) "
+	  "END::bigint FROM jobs WHERE parked AND "
 	  "NOT job_status_terminal(status) AND ($1::bigint[] IS NULL OR "
 	  "id = ANY ($1::bigint[]))", 1 },
 	{ "queue_advance",

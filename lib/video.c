@@ -400,12 +400,20 @@ out_size(const struct image *img, const struct video_params *p, int *W,
 
 /* ------------------------------------------------------ the encoder */
 
+/* One layer's camera: its view at zoom 1 and the view centre's path. */
+struct cam {
+	double		 W0, H0;	/* the zoom 1 view, source pixels */
+	double		 cx0, cy0, cx1, cy1;	/* view centre, start/end */
+	double		 zend;		/* zoom at the last frame */
+};
+
 struct enc {
 	int		 W, H, fps, nframes;
 	const struct image *src;	/* what frames sample: img or own */
 	struct image	 own;		/* shrunk and/or flattened copy */
-	double		 W0, H0;	/* the zoom 1 view, source pixels */
-	double		 cx0, cy0, cx1, cy1;	/* view centre, start/end */
+	struct image	 fg;		/* parallax: the person layer (its
+					   alpha the cut-out), else empty */
+	struct cam	 cam[2];	/* of src, of fg */
 	int32_t		*xo0, *xo1, *xf;	/* per column: offsets, weight */
 	int32_t		*yr0, *yr1, *yf;	/* per row: rows, weight */
 	unsigned char	*rgb;		/* one frame, W * H * 3 */
@@ -437,16 +445,17 @@ view_size(int sw, int sh, int W, int H, double *W0, double *H0)
 /*
  * Prepare e->src: shrink img when frames would sample it sparsely,
  * compose it over white when it has transparency, else borrow it.
- * Sets W0/H0 and the start/end centres.  Returns 0 or -1.
+ * Sets the first camera's zoom 1 view.  Returns 0 or -1.
  */
 static int
 enc_source(struct enc *e, const struct image *img, char *err, size_t errlen)
 {
-	double	 f, z = VIDEO_ZOOM_END, sw, sh;
-	int	 nw, nh, rc, alpha;
+	struct cam	*c = &e->cam[0];
+	double		 f;
+	int		 nw, nh, rc, alpha;
 
-	view_size(img->w, img->h, e->W, e->H, &e->W0, &e->H0);
-	f = OVERSAMPLE * e->W / e->W0;
+	view_size(img->w, img->h, e->W, e->H, &c->W0, &c->H0);
+	f = OVERSAMPLE * e->W / c->W0;
 	alpha = has_alpha(img);
 	e->src = img;
 	if (f < 1.0) {
@@ -459,7 +468,7 @@ enc_source(struct enc *e, const struct image *img, char *err, size_t errlen)
 			return -1;
 		}
 		e->src = &e->own;
-		view_size(nw, nh, e->W, e->H, &e->W0, &e->H0);
+		view_size(nw, nh, e->W, e->H, &c->W0, &c->H0);
 	} else if (alpha) {
 		rc = image_crop(img, 0, 0, img->w, img->h, &e->own);
 		if (rc != IMAGE_OK) {
@@ -471,19 +480,98 @@ enc_source(struct enc *e, const struct image *img, char *err, size_t errlen)
 	}
 	if (alpha)
 		flatten_white(&e->own);
+	return 0;
+}
 
-	/*
-	 * Start a little above the middle, end nearer the upper centre
-	 * (where faces are), each clamped so its view lies inside the
-	 * source.  Views shrink as the zoom grows, so every frame's view
-	 * (a blend of the two) stays inside too.
-	 */
-	sw = e->src->w;
-	sh = e->src->h;
-	e->cx0 = clampd(sw / 2, e->W0 / 2, sw - e->W0 / 2);
-	e->cy0 = clampd(sh * 0.45, e->H0 / 2, sh - e->H0 / 2);
-	e->cx1 = clampd(sw / 2, e->W0 / z / 2, sw - e->W0 / z / 2);
-	e->cy1 = clampd(sh * 0.40, e->H0 / z / 2, sh - e->H0 / z / 2);
+/*
+ * The Ken Burns camera: start a little above the middle, end nearer
+ * the upper centre (where faces are), each clamped so its view lies
+ * inside the source.  Views shrink as the zoom grows, so every frame's
+ * view (a blend of the two) stays inside too.
+ */
+static void
+cam_panzoom(struct cam *c, double sw, double sh)
+{
+	double	z = VIDEO_ZOOM_END;
+
+	c->zend = z;
+	c->cx0 = clampd(sw / 2, c->W0 / 2, sw - c->W0 / 2);
+	c->cy0 = clampd(sh * 0.45, c->H0 / 2, sh - c->H0 / 2);
+	c->cx1 = clampd(sw / 2, c->W0 / z / 2, sw - c->W0 / z / 2);
+	c->cy1 = clampd(sh * 0.40, c->H0 / z / 2, sh - c->H0 / z / 2);
+}
+
+/*
+ * The parallax cameras, as if the camera moved forward and sideways
+ * past a person standing before the location: the background (camera
+ * 0) zooms and drifts a little, the nearer person (camera 1) zooms and
+ * drifts more, the same way.  side: -1 for a person left of the
+ * middle, whose view then drifts left so that they move in towards the
+ * middle, +1 otherwise.  Both start from the whole picture.
+ */
+static void
+cam_parallax(struct enc *e, int side)
+{
+	struct cam	*b = &e->cam[0], *f = &e->cam[1];
+	double		 sw = e->src->w, sh = e->src->h, z;
+
+	*f = *b;
+	cam_panzoom(b, sw, sh);
+	cam_panzoom(f, sw, sh);
+	z = b->zend = VIDEO_BG_ZOOM_END;
+	b->cx1 = clampd(sw / 2 + side * VIDEO_BG_DRIFT * sw, b->W0 / z / 2,
+	    sw - b->W0 / z / 2);
+	b->cy1 = clampd(sh * 0.44, b->H0 / z / 2, sh - b->H0 / z / 2);
+	z = f->zend = VIDEO_FG_ZOOM_END;
+	f->cx1 = clampd(sw / 2 + side * VIDEO_FG_DRIFT * sw, f->W0 / z / 2,
+	    sw - f->W0 / z / 2);
+	f->cy1 = clampd(sh * 0.40, f->H0 / z / 2, sh - f->H0 / z / 2);
+}
+
+/* -1 when the alpha-weighted centre of fg is left of its middle, +1. */
+static int
+person_side(const struct image *fg)
+{
+	double	sx = 0, sa = 0;
+	size_t	i, n = (size_t)fg->w * fg->h;
+
+	for (i = 0; i < n; i++) {
+		sx += (double)(i % (size_t)fg->w) * fg->px[i * 4 + 3];
+		sa += fg->px[i * 4 + 3];
+	}
+	return sa > 0 && sx / sa < fg->w / 2.0 ? -1 : 1;
+}
+
+/*
+ * e->fg: img (over white where it is transparent) with alpha as its
+ * alpha, brought to e->src's size.  0, or -1 with err filled.
+ */
+static int
+enc_person(struct enc *e, const struct image *img, const unsigned char *alpha,
+    char *err, size_t errlen)
+{
+	struct image	 copy;
+	size_t		 i, n = (size_t)img->w * img->h;
+	int		 rc;
+
+	rc = image_crop(img, 0, 0, img->w, img->h, &copy);
+	if (rc != IMAGE_OK) {
+		util_seterr(err, errlen, "copy: %s", image_strerror(rc));
+		return -1;
+	}
+	flatten_white(&copy);
+	for (i = 0; i < n; i++)
+		copy.px[i * 4 + 3] = alpha[i];
+	if (copy.w == e->src->w && copy.h == e->src->h) {
+		e->fg = copy;
+		return 0;
+	}
+	rc = image_resize(&copy, e->src->w, e->src->h, &e->fg);
+	image_free(&copy);
+	if (rc != IMAGE_OK) {
+		util_seterr(err, errlen, "shrink: %s", image_strerror(rc));
+		return -1;
+	}
 	return 0;
 }
 
@@ -515,48 +603,81 @@ axis_map(int n, double r0, double extent, int sn, int mul, int32_t *i0,
 	}
 }
 
-/* Render frame i (of nframes) into e->rgb. */
+/*
+ * Set e's sample maps for camera c over source s at frame i (of
+ * nframes).
+ */
 static void
-enc_render(struct enc *e, int i)
+enc_view(struct enc *e, const struct cam *c, const struct image *s, int i)
 {
-	const struct image	*s = e->src;
-	const unsigned char	*r0, *r1, *a, *b, *c, *d;
-	unsigned char		*o;
-	double			 t, k, z, cw, ch, cx, cy;
-	int			 x, y, n, fx, fy;
-	int32_t			 top, bot;
-	size_t			 stride = (size_t)s->w * 4;
+	double	 t, k, z, cw, ch, cx, cy;
 
 	t = e->nframes > 1 ? (double)i / (e->nframes - 1) : 0.0;
 	k = 0.5 - 0.5 * cos(M_PI * t);			/* ease in-out */
-	z = exp(k * log(VIDEO_ZOOM_END));		/* steady zoom rate */
-	cw = e->W0 / z;
-	ch = e->H0 / z;
-	cx = clampd(e->cx0 + (e->cx1 - e->cx0) * k, cw / 2, s->w - cw / 2);
-	cy = clampd(e->cy0 + (e->cy1 - e->cy0) * k, ch / 2, s->h - ch / 2);
+	z = exp(k * log(c->zend));			/* steady zoom rate */
+	cw = c->W0 / z;
+	ch = c->H0 / z;
+	cx = clampd(c->cx0 + (c->cx1 - c->cx0) * k, cw / 2, s->w - cw / 2);
+	cy = clampd(c->cy0 + (c->cy1 - c->cy0) * k, ch / 2, s->h - ch / 2);
 	axis_map(e->W, cx - cw / 2, cw, s->w, 4, e->xo0, e->xo1, e->xf);
 	axis_map(e->H, cy - ch / 2, ch, s->h, 1, e->yr0, e->yr1, e->yf);
+}
+
+/*
+ * Sample s through e's maps into e->rgb: channels 0..2 replace it, or
+ * (over) are laid over it by the bilinear sample of channel 3.
+ */
+static void
+enc_sample(struct enc *e, const struct image *s, int over)
+{
+	const unsigned char	*r0, *r1, *a, *b, *c, *d;
+	unsigned char		*o;
+	int			 x, y, n, fx, fy, nc = over ? 4 : 3;
+	int32_t			 top, bot, v[4];
+	size_t			 stride = (size_t)s->w * 4;
 
 	o = e->rgb;
 	for (y = 0; y < e->H; y++) {
 		r0 = s->px + (size_t)e->yr0[y] * stride;
 		r1 = s->px + (size_t)e->yr1[y] * stride;
 		fy = e->yf[y];
-		for (x = 0; x < e->W; x++) {
+		for (x = 0; x < e->W; x++, o += 3) {
 			a = r0 + e->xo0[x];
 			b = r0 + e->xo1[x];
 			c = r1 + e->xo0[x];
 			d = r1 + e->xo1[x];
 			fx = e->xf[x];
-			for (n = 0; n < 3; n++) {
+			for (n = 0; n < nc; n++) {
 				top = a[n] * (SUBPX - fx) + b[n] * fx;
 				bot = c[n] * (SUBPX - fx) + d[n] * fx;
-				*o++ = (unsigned char)((top * (SUBPX - fy) +
-				    bot * fy + (1 << (2 * SUBPX_BITS - 1))) >>
-				    (2 * SUBPX_BITS));
+				v[n] = (top * (SUBPX - fy) + bot * fy +
+				    (1 << (2 * SUBPX_BITS - 1))) >>
+				    (2 * SUBPX_BITS);
 			}
+			if (!over) {
+				for (n = 0; n < 3; n++)
+					o[n] = (unsigned char)v[n];
+				continue;
+			}
+			if (v[3] == 0)
+				continue;
+			for (n = 0; n < 3; n++)
+				o[n] = (unsigned char)((v[n] * v[3] + o[n] *
+				    (255 - v[3]) + 127) / 255);
 		}
 	}
+}
+
+/* Render frame i (of nframes) into e->rgb: src, then fg over it. */
+static void
+enc_render(struct enc *e, int i)
+{
+	enc_view(e, &e->cam[0], e->src, i);
+	enc_sample(e, e->src, 0);
+	if (e->fg.px == NULL)
+		return;
+	enc_view(e, &e->cam[1], &e->fg, i);
+	enc_sample(e, &e->fg, 1);
 }
 
 /* v limited to [lo, hi] as a byte. */
@@ -811,18 +932,18 @@ enc_free(struct enc *e)
 	free(e->yf);
 	free(e->rgb);
 	image_free(&e->own);
+	image_free(&e->fg);
 }
 
-/* See video.h.  p == NULL means the defaults. */
-int
-video_panzoom_mp4(const struct image *img, const struct video_params *p,
-    unsigned char **mp4, size_t *len, char *err, size_t errlen)
+/*
+ * The checks every encoding starts with: output pointers cleared, img
+ * usable, p or the defaults in *def.  0, or -1 with err filled.
+ */
+static int
+enc_start(const struct image *img, const struct video_params **p,
+    struct video_params *def, unsigned char **mp4, size_t *len, char *err,
+    size_t errlen)
 {
-	struct enc		 e;
-	struct video_params	 def;
-	unsigned char		*np;
-	int			 i, ret;
-
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
 	if (mp4 == NULL || len == NULL) {
@@ -835,82 +956,142 @@ video_panzoom_mp4(const struct image *img, const struct video_params *p,
 		util_seterr(err, errlen, "invalid image");
 		return -1;
 	}
-	if (p == NULL) {
-		video_params_default(&def);
-		p = &def;
+	if (*p == NULL) {
+		video_params_default(def);
+		*p = def;
 	}
-	memset(&e, 0, sizeof(e));
-	if (out_size(img, p, &e.W, &e.H, err, errlen) != 0)
-		return -1;
-	e.fps = p->fps;
-	e.nframes = (int)floor(p->seconds * p->fps + 0.5);
+	return 0;
+}
 
-	if (enc_source(&e, img, err, errlen) != 0)
-		goto fail;
-	e.xo0 = calloc((size_t)e.W, sizeof(*e.xo0));
-	e.xo1 = calloc((size_t)e.W, sizeof(*e.xo1));
-	e.xf = calloc((size_t)e.W, sizeof(*e.xf));
-	e.yr0 = calloc((size_t)e.H, sizeof(*e.yr0));
-	e.yr1 = calloc((size_t)e.H, sizeof(*e.yr1));
-	e.yf = calloc((size_t)e.H, sizeof(*e.yf));
-	e.rgb = malloc((size_t)e.W * e.H * 3);
-	if (e.xo0 == NULL || e.xo1 == NULL || e.xf == NULL ||
-	    e.yr0 == NULL || e.yr1 == NULL || e.yf == NULL || e.rgb == NULL) {
+/*
+ * Encode e's frames (its size, sources and cameras set) as p says.  e
+ * is freed either way.  0 with *mp4 (malloc'd) and *len, or -1 with err
+ * filled.
+ */
+static int
+enc_run(struct enc *e, const struct video_params *p, unsigned char **mp4,
+    size_t *len, char *err, size_t errlen)
+{
+	unsigned char	*np;
+	int		 i, ret;
+
+	e->fps = p->fps;
+	e->nframes = (int)floor(p->seconds * p->fps + 0.5);
+	e->xo0 = calloc((size_t)e->W, sizeof(*e->xo0));
+	e->xo1 = calloc((size_t)e->W, sizeof(*e->xo1));
+	e->xf = calloc((size_t)e->W, sizeof(*e->xf));
+	e->yr0 = calloc((size_t)e->H, sizeof(*e->yr0));
+	e->yr1 = calloc((size_t)e->H, sizeof(*e->yr1));
+	e->yf = calloc((size_t)e->H, sizeof(*e->yf));
+	e->rgb = malloc((size_t)e->W * e->H * 3);
+	if (e->xo0 == NULL || e->xo1 == NULL || e->xf == NULL ||
+	    e->yr0 == NULL || e->yr1 == NULL || e->yf == NULL ||
+	    e->rgb == NULL) {
 		util_seterr(err, errlen, "out of memory");
 		goto fail;
 	}
-	if (enc_open(&e, p, err, errlen) != 0)
+	if (enc_open(e, p, err, errlen) != 0)
 		goto fail;
 
-	for (i = 0; i < e.nframes; i++) {
-		ret = av_frame_make_writable(e.fr);
+	for (i = 0; i < e->nframes; i++) {
+		ret = av_frame_make_writable(e->fr);
 		if (ret < 0) {
 			seterr_av(err, errlen, "frame", ret);
 			goto fail;
 		}
-		enc_render(&e, i);
-		enc_to_yuv(&e);
-		e.fr->pts = i;
-		ret = avcodec_send_frame(e.cc, e.fr);
+		enc_render(e, i);
+		enc_to_yuv(e);
+		e->fr->pts = i;
+		ret = avcodec_send_frame(e->cc, e->fr);
 		if (ret < 0) {
 			seterr_av(err, errlen, "encode", ret);
 			goto fail;
 		}
-		if (enc_drain(&e, err, errlen) != 0)
+		if (enc_drain(e, err, errlen) != 0)
 			goto fail;
 	}
-	ret = avcodec_send_frame(e.cc, NULL);
+	ret = avcodec_send_frame(e->cc, NULL);
 	if (ret < 0) {
 		seterr_av(err, errlen, "encode flush", ret);
 		goto fail;
 	}
-	if (enc_drain(&e, err, errlen) != 0)
+	if (enc_drain(e, err, errlen) != 0)
 		goto fail;
-	ret = av_write_trailer(e.oc);
+	ret = av_write_trailer(e->oc);
 	if (ret < 0) {
 		seterr_av(err, errlen, "mp4 trailer", ret);
 		goto fail;
 	}
-	avio_flush(e.pb);
-	if (e.pb->error < 0) {
-		seterr_av(err, errlen, "mp4 write", e.pb->error);
+	avio_flush(e->pb);
+	if (e->pb->error < 0) {
+		seterr_av(err, errlen, "mp4 write", e->pb->error);
 		goto fail;
 	}
 
-	/* Hand over the buffer, trimmed to size. */
-	np = realloc(e.out.p, e.out.len > 0 ? e.out.len : 1);
+	/* Hand over the buffer, trimmed to size-> */
+	np = realloc(e->out.p, e->out.len > 0 ? e->out.len : 1);
 	if (np != NULL)
-		e.out.p = np;
-	*mp4 = e.out.p;
-	*len = e.out.len;
-	e.out.p = NULL;
-	enc_free(&e);
+		e->out.p = np;
+	*mp4 = e->out.p;
+	*len = e->out.len;
+	e->out.p = NULL;
+	enc_free(e);
 	return 0;
 fail:
 	if (err != NULL && errlen > 0 && err[0] == '\0')
 		util_seterr(err, errlen, "video encoding failed");
-	enc_free(&e);
+	enc_free(e);
 	return -1;
+}
+
+/* See video.h.  p == NULL means the defaults. */
+int
+video_panzoom_mp4(const struct image *img, const struct video_params *p,
+    unsigned char **mp4, size_t *len, char *err, size_t errlen)
+{
+	struct enc		 e;
+	struct video_params	 def;
+
+	if (enc_start(img, &p, &def, mp4, len, err, errlen) != 0)
+		return -1;
+	memset(&e, 0, sizeof(e));
+	if (out_size(img, p, &e.W, &e.H, err, errlen) != 0)
+		return -1;
+	if (enc_source(&e, img, err, errlen) != 0) {
+		enc_free(&e);
+		return -1;
+	}
+	cam_panzoom(&e.cam[0], e.src->w, e.src->h);
+	return enc_run(&e, p, mp4, len, err, errlen);
+}
+
+/* See video.h. */
+int
+video_parallax_mp4(const struct image *img, const struct image *bg,
+    const unsigned char *alpha, const struct video_params *p,
+    unsigned char **mp4, size_t *len, char *err, size_t errlen)
+{
+	struct enc		 e;
+	struct video_params	 def;
+
+	if (bg == NULL || alpha == NULL)
+		return video_panzoom_mp4(img, p, mp4, len, err, errlen);
+	if (enc_start(img, &p, &def, mp4, len, err, errlen) != 0)
+		return -1;
+	if (!image_ok(bg) || bg->w != img->w || bg->h != img->h) {
+		util_seterr(err, errlen, "background not of the image's size");
+		return -1;
+	}
+	memset(&e, 0, sizeof(e));
+	if (out_size(img, p, &e.W, &e.H, err, errlen) != 0)
+		return -1;
+	if (enc_source(&e, bg, err, errlen) != 0 ||
+	    enc_person(&e, img, alpha, err, errlen) != 0) {
+		enc_free(&e);
+		return -1;
+	}
+	cam_parallax(&e, person_side(&e.fg));
+	return enc_run(&e, p, mp4, len, err, errlen);
 }
 
 /* See video.h. */

@@ -34,6 +34,12 @@ struct image;
 #define VIDEO_MIN_SIDE		16
 #define VIDEO_MAX_SIDE		1920	/* explicit sizes, H.264 level 4.0 */
 #define VIDEO_ZOOM_END		1.12	/* zoom at the last frame */
+/* video_parallax_mp4(): each layer's last zoom and sideways drift (of
+ * the width). */
+#define VIDEO_BG_ZOOM_END	1.03
+#define VIDEO_BG_DRIFT		0.012
+#define VIDEO_FG_ZOOM_END	1.15
+#define VIDEO_FG_DRIFT		0.055
 
 /*
  * What to make.  width/height: the output size; odd values are rounded
@@ -84,6 +90,24 @@ void	 video_params_default(struct video_params *p);
 int	 video_panzoom_mp4(const struct image *img,
 	    const struct video_params *p, unsigned char **mp4, size_t *len,
 	    char *err, size_t errlen);
+
+/*
+ * video_panzoom_mp4() in depth, for a person placed on a location
+ * (lib/compose.h, compose_layers()): bg, of img's size, is what is
+ * behind the person, and alpha (img->w * img->h bytes) cuts the person
+ * out of img.  Each frame lays the person over the background, each
+ * seen through a camera of its own: both start on the whole picture
+ * (the first frame is img), then the background zooms to
+ * VIDEO_BG_ZOOM_END and drifts VIDEO_BG_DRIFT of the width sideways
+ * while the person, nearer, zooms to VIDEO_FG_ZOOM_END and drifts
+ * VIDEO_FG_DRIFT the same way (towards the middle of the picture for
+ * them), uncovering the background behind them.  bg or alpha NULL:
+ * exactly video_panzoom_mp4().  Deterministic as it is; returns as it
+ * does.
+ */
+int	 video_parallax_mp4(const struct image *img, const struct image *bg,
+	    const unsigned char *alpha, const struct video_params *p,
+	    unsigned char **mp4, size_t *len, char *err, size_t errlen);
 
 /*
  * The preview for an animation: the still (the video's first frame

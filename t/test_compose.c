@@ -22,6 +22,8 @@
 
 #include "../lib/compose.h"
 #include "../lib/pose.h"
+#include "../lib/video.h"
+#include "testutil.h"
 
 static const char *
 srcdir(void)
@@ -777,6 +779,87 @@ test_place_person(void)
 	pose_free_test(&pp);
 }
 
+/*
+ * A placed try-on taken apart (compose_layers()) and animated in depth
+ * (video_parallax_mp4()): the background is the result wherever the
+ * person is not and the location behind them; between the first and
+ * the last frame the person's blocks move otherwise than the
+ * background's motion would move them there.
+ */
+static void
+test_layers_parallax(void)
+{
+	struct image		 person, loc, out, bg, f0;
+	struct pose_person	 pp;
+	struct video_params	 vp;
+	struct tu_parallax	 m;
+	unsigned char		*alpha, *mp4 = NULL;
+	size_t			 i, n, len = 0;
+	long			 kept = 0, behind = 0, cover = 0;
+	double			 gone = 0;
+	char			 err[256], path[1100];
+
+	video_quiet_logs();
+	CU_ASSERT_FATAL(load_image("people_interior_pool_hall.jpg", &person) ==
+	    0);
+	CU_ASSERT_FATAL(load_image("scene_street_town_sharp.jpg", &loc) == 0);
+	CU_ASSERT_FATAL(load_pose("people_interior_pool_hall", &pp) == 0);
+	CU_ASSERT_EQUAL_FATAL(compose_place_person(&person, &pp, &loc, NULL,
+	    &out), COMPOSE_OK);
+	CU_ASSERT_EQUAL(compose_layers(NULL, &pp, &loc, &bg, &alpha),
+	    COMPOSE_E_INVAL);
+	CU_ASSERT_EQUAL(compose_layers(&out, NULL, &loc, &bg, &alpha),
+	    COMPOSE_E_INVAL);
+	CU_ASSERT_EQUAL_FATAL(compose_layers(&out, &pp, &loc, &bg, &alpha),
+	    COMPOSE_OK);
+	CU_ASSERT_FATAL(bg.w == out.w && bg.h == out.h);
+	n = (size_t)out.w * out.h;
+	for (i = 0; i < n; i++) {
+		if (alpha[i] == 0) {
+			kept += memcmp(bg.px + i * 4, out.px + i * 4, 4) == 0;
+			continue;
+		}
+		cover++;
+		if (alpha[i] < 255)
+			continue;
+		behind++;
+		gone += abs(bg.px[i * 4] - out.px[i * 4]) +
+		    abs(bg.px[i * 4 + 1] - out.px[i * 4 + 1]) +
+		    abs(bg.px[i * 4 + 2] - out.px[i * 4 + 2]);
+	}
+	gone /= 3.0 * (behind > 0 ? behind : 1);
+	printf("\n    person layer %.1f%% of the frame; behind them the "
+	    "background differs by %.1f", 100.0 * cover / n, gone);
+	CU_ASSERT_EQUAL(kept, (long)n - cover);
+	CU_ASSERT(cover > (long)n / 20);
+	CU_ASSERT(gone > 20.0);
+
+	video_params_default(&vp);
+	vp.seconds = 1.0;
+	vp.fps = 24;
+	vp.crf = 12;
+	CU_ASSERT_EQUAL_FATAL(video_parallax_mp4(&out, &bg, alpha, &vp, &mp4,
+	    &len, err, sizeof(err)), 0);
+	CU_ASSERT_FATAL(tu_parallax_mp4(mp4, len, 23, alpha, &f0, &m) == 0);
+	printf("\n    %dx%d: person %.1f,%.1f px (%d blocks), background "
+	    "%.1f,%.1f px (%d), person beyond the background's motion "
+	    "%.1f,%.1f px\n  ", f0.w, f0.h, m.fg_dx, m.fg_dy, m.nfg, m.bg_dx,
+	    m.bg_dy, m.nbg, m.rx, m.ry);
+	CU_ASSERT(hypot(m.rx, m.ry) >= 10.0);
+	image_free(&f0);
+	CU_ASSERT(video_decode_frame(mp4, len, 23, &f0, err,
+	    sizeof(err)) == 0 && save_png(&f0, "primerka_parallax_last.png",
+	    path, sizeof(path)) == 0);
+	image_free(&f0);
+	free(mp4);
+	free(alpha);
+	image_free(&bg);
+	image_free(&out);
+	image_free(&loc);
+	image_free(&person);
+	pose_free_test(&pp);
+}
+
 /* Same inputs, same bytes (and same JPEG). */
 static void
 test_determinism(void)
@@ -1000,6 +1083,8 @@ main(void)
 	    CU_add_test(s, "shifted pose fails the check",
 	    test_dress_shifted_fails) == NULL ||
 	    CU_add_test(s, "place person", test_place_person) == NULL ||
+	    CU_add_test(s, "layers and parallax",
+	    test_layers_parallax) == NULL ||
 	    CU_add_test(s, "nominal pose and errors",
 	    test_tryon_nominal_and_errors) == NULL ||
 	    CU_add_test(s, "determinism", test_determinism) == NULL ||

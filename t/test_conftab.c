@@ -37,6 +37,33 @@ parse(const char *text)
 	return config_parse(text, strlen(text), err, sizeof(err));
 }
 
+/* [database] worker_url and admin_url: unset or empty, the url. */
+static void
+test_conninfo(void)
+{
+	struct config	*c;
+
+	/* Only the text below: no PRIMERKA_DATABASE_* of the caller's. */
+	unsetenv("PRIMERKA_DATABASE_URL");
+	unsetenv("PRIMERKA_DATABASE_WORKER_URL");
+	unsetenv("PRIMERKA_DATABASE_ADMIN_URL");
+	c = parse("[database]\nurl = dbname=api\nworker_url = dbname=w\n"
+	    "admin_url =\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_STRING_EQUAL(app_conninfo(c, CONF_DATABASE_WORKER_URL),
+	    "dbname=w");
+	CU_ASSERT_STRING_EQUAL(app_conninfo(c, CONF_DATABASE_ADMIN_URL),
+	    "dbname=api");
+	CU_ASSERT_STRING_EQUAL(app_conninfo(c, CONF_DATABASE_URL),
+	    "dbname=api");
+	config_free(c);
+	c = parse("[database]\nurl = dbname=api\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_STRING_EQUAL(app_conninfo(c, CONF_DATABASE_WORKER_URL),
+	    "dbname=api");
+	config_free(c);
+}
+
 static int
 valid_name(const char *s)
 {
@@ -532,6 +559,7 @@ main(void)
 	CU_add_test(s, "getters", test_getters);
 	CU_add_test(s, "loading structs", test_fill);
 	CU_add_test(s, "check-config", test_check_config);
+	CU_add_test(s, "database URLs: empty is unset", test_conninfo);
 	CU_add_test(s, "secrets from files", test_secret_files);
 	CU_add_test(s, "primerka.conf(5) has exactly the keys",
 	    test_man_page);

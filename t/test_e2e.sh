@@ -132,6 +132,8 @@ curl -sS -o "$TMP/anim.mp4" "$(jget .result.url)"
 check "the video is an MP4 (ftyp)" [ "$(head -c 8 "$TMP/anim.mp4" | tail -c 4)" = ftyp ]
 probe=$(ffprobe -v error -select_streams v:0 -show_entries stream=codec_name,pix_fmt -show_entries format=duration -of csv=p=0 "$TMP/anim.mp4" | tr '\n' ' ')
 check "H.264 yuv420p, 3-5 s ($probe)" grep -qE "^h264,yuv420p [345]\." <<<"$probe"
+check "the try-on on a location moves in depth (person before location)" \
+	grep -q "\"msg\":\"animation in depth\",\"job_id\":\"$anim\"" "$LOGDIR/worker.log"
 curl -sS -o "$TMP/preview.jpg" "$(jget .result.preview_url)"
 check "the preview is a JPEG" [ "$(head -c 3 "$TMP/preview.jpg" | od -An -tx1 | tr -d ' ')" = ffd8ff ]
 req GET /me -H "$AUTH1"

@@ -3,20 +3,16 @@
  * vet, key, store) against images made here and a one-thread S3 stand-in
  * that records the requests it gets and answers each with a set reply.
  */
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <CUnit/Basic.h>
 
 #include "app.h"
 #include "ingest.h"
+#include "testfake.h"
 
 #define R200 "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nETag: \"e\"\r\n" \
 	"Connection: close\r\n\r\n"
@@ -24,129 +20,9 @@
 	"Content-Length: 62\r\nConnection: close\r\n\r\n"		\
 	"<Error><Code>AccessDenied</Code><Message>no</Message></Error>\n"
 
-/* The S3 stand-in: one thread, one reply for every request. */
-static struct {
-	int		 fd, port, stop, served;
-	const char	*reply;
-	char		 method[8], target[256], ctype[64];
-	pthread_t	 th;
-	pthread_mutex_t	 mu;
-} fk;
-
-/* Read a request's head and body; record its line and Content-Type. */
-static void
-fake_serve(int cfd)
-{
-	char	 buf[65536], *h, *ct;
-	size_t	 len = 0;
-	ssize_t	 n;
-	long	 want = 0, got;
-
-	for (;;) {
-		n = read(cfd, buf + len, sizeof(buf) - 1 - len);
-		if (n <= 0)
-			return;
-		len += (size_t)n;
-		buf[len] = '\0';
-		h = strstr(buf, "\r\n\r\n");
-		if (h != NULL || len == sizeof(buf) - 1)
-			break;
-	}
-	if (h == NULL)
-		return;
-	pthread_mutex_lock(&fk.mu);
-	fk.served++;
-	n = (ssize_t)strcspn(buf, " ");
-	(void)snprintf(fk.method, sizeof(fk.method), "%.*s", (int)n, buf);
-	if (buf[n] == ' ')
-		(void)snprintf(fk.target, sizeof(fk.target), "%.*s",
-		    (int)strcspn(buf + n + 1, " "), buf + n + 1);
-	ct = strcasestr(buf, "\r\ncontent-type: ");
-	if (ct != NULL && ct < h)
-		(void)snprintf(fk.ctype, sizeof(fk.ctype), "%.*s",
-		    (int)strcspn(ct + 16, "\r"), ct + 16);
-	ct = strcasestr(buf, "\r\ncontent-length: ");
-	if (ct != NULL && ct < h)
-		want = strtol(ct + 18, NULL, 10);
-	pthread_mutex_unlock(&fk.mu);
-	got = (long)(len - (size_t)(h + 4 - buf));
-	while (got < want) {
-		n = read(cfd, buf, sizeof(buf));
-		if (n <= 0)
-			break;
-		got += n;
-	}
-	(void)write(cfd, fk.reply, strlen(fk.reply));
-}
-
-static void *
-fake_main(void *arg)
-{
-	struct pollfd	 pfd;
-	int		 cfd, stop;
-
-	(void)arg;
-	for (;;) {
-		pthread_mutex_lock(&fk.mu);
-		stop = fk.stop;
-		pthread_mutex_unlock(&fk.mu);
-		if (stop)
-			return NULL;
-		pfd.fd = fk.fd;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, 50) <= 0)
-			continue;
-		cfd = accept(fk.fd, NULL, NULL);
-		if (cfd == -1)
-			continue;
-		fake_serve(cfd);
-		close(cfd);
-	}
-}
-
-static int
-fake_start(void)
-{
-	struct sockaddr_in	 sa;
-	socklen_t		 len = sizeof(sa);
-
-	fk.fd = socket(AF_INET, SOCK_STREAM, 0);
-	if (fk.fd == -1)
-		return -1;
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fk.fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
-	    listen(fk.fd, 16) == -1 ||
-	    getsockname(fk.fd, (struct sockaddr *)&sa, &len) == -1)
-		return -1;
-	fk.port = ntohs(sa.sin_port);
-	fk.reply = R200;
-	pthread_mutex_init(&fk.mu, NULL);
-	return pthread_create(&fk.th, NULL, fake_main, NULL) == 0 ? 0 : -1;
-}
-
-/* Forget what was served; answer the next requests with reply. */
-static void
-fake_reset(const char *reply)
-{
-	pthread_mutex_lock(&fk.mu);
-	fk.served = 0;
-	fk.method[0] = fk.target[0] = fk.ctype[0] = '\0';
-	fk.reply = reply;
-	pthread_mutex_unlock(&fk.mu);
-}
-
-static int
-fake_served(void)
-{
-	int	 n;
-
-	pthread_mutex_lock(&fk.mu);
-	n = fk.served;
-	pthread_mutex_unlock(&fk.mu);
-	return n;
-}
+/* The S3 stand-in (t/testfake.c), one reply for every request. */
+static struct tu_fake	 fk;
+static const char *const r200[] = { R200 }, *const r403[] = { R403 };
 
 static struct s3_client	*s3;
 static unsigned char	*png, *jpeg;
@@ -175,7 +51,7 @@ suite_init(void)
 	struct s3_config	 cfg;
 	char			 ep[64];
 
-	if (fake_start() == -1)
+	if (tu_fake_start(&fk, r200, 1) == -1)
 		return -1;
 	(void)snprintf(ep, sizeof(ep), "http://127.0.0.1:%d", fk.port);
 	s3_config_init(&cfg);
@@ -196,11 +72,7 @@ suite_init(void)
 static int
 suite_cleanup(void)
 {
-	pthread_mutex_lock(&fk.mu);
-	fk.stop = 1;
-	pthread_mutex_unlock(&fk.mu);
-	pthread_join(fk.th, NULL);
-	close(fk.fd);
+	(void)tu_fake_stop(&fk);
 	s3_client_free(s3);
 	free(png);
 	free(jpeg);
@@ -239,11 +111,11 @@ test_stored(void)
 
 	image_limits_default(&lim);
 	spec_init(&spec, &lim);
-	fake_reset(R200);
+	tu_fake_reset(&fk, r200, 1);
 	CU_ASSERT_EQUAL(ingest_image(&spec, png, pnglen, &in), INGEST_OK);
-	CU_ASSERT_EQUAL(fake_served(), 1);
-	CU_ASSERT_STRING_EQUAL(fk.method, "PUT");
-	CU_ASSERT_STRING_EQUAL(fk.ctype, "image/png");
+	CU_ASSERT_EQUAL(tu_fake_served(&fk), 1);
+	CU_ASSERT_STRING_EQUAL(fk.method[0], "PUT");
+	CU_ASSERT_STRING_EQUAL(fk.ctype[0], "image/png");
 	CU_ASSERT_STRING_EQUAL(in.mime, "image/png");
 	CU_ASSERT_EQUAL(in.info.width, 300);
 	CU_ASSERT_EQUAL(in.info.height, 200);
@@ -253,17 +125,17 @@ test_stored(void)
 	for (i = 4; i < 28; i++)
 		CU_ASSERT(strchr("0123456789abcdef", in.key[i]) != NULL);
 	CU_ASSERT_STRING_EQUAL(in.key + 28, ".png");
-	CU_ASSERT_EQUAL(strncmp(fk.target, "/photos/", 8), 0);
-	CU_ASSERT_STRING_EQUAL(fk.target + 8, in.key);
+	CU_ASSERT_EQUAL(strncmp(fk.target[0], "/photos/", 8), 0);
+	CU_ASSERT_STRING_EQUAL(fk.target[0] + 8, in.key);
 
 	/* A JPEG: .jpg; 8 random bytes make 16 hex digits. */
 	spec.nrand = 8;
 	spec.prefix = "catalog/outfits/3-";
-	fake_reset(R200);
+	tu_fake_reset(&fk, r200, 1);
 	CU_ASSERT_EQUAL(ingest_image(&spec, jpeg, jpeglen, &in), INGEST_OK);
 	CU_ASSERT_EQUAL(strlen(in.key), 18 + 16 + 4);
 	CU_ASSERT_STRING_EQUAL(in.key + 34, ".jpg");
-	CU_ASSERT_STRING_EQUAL(fk.ctype, "image/jpeg");
+	CU_ASSERT_STRING_EQUAL(fk.ctype[0], "image/jpeg");
 }
 
 static void
@@ -274,14 +146,14 @@ test_not_an_image(void)
 	static const unsigned char text[] = "GIF89a, or rather plain text";
 
 	spec_init(&spec, NULL);
-	fake_reset(R200);
+	tu_fake_reset(&fk, r200, 1);
 	CU_ASSERT_EQUAL(ingest_image(&spec, text, sizeof(text) - 1, &in),
 	    INGEST_E_FORMAT);
 	CU_ASSERT_EQUAL(in.image_err, IMAGE_E_FORMAT);
 	CU_ASSERT_STRING_EQUAL(in.key, "");
-	CU_ASSERT_EQUAL(fake_served(), 0);
+	CU_ASSERT_EQUAL(tu_fake_served(&fk), 0);
 	CU_ASSERT_EQUAL(ingest_image(&spec, png, 20, &in), INGEST_E_FORMAT);
-	CU_ASSERT_EQUAL(fake_served(), 0);
+	CU_ASSERT_EQUAL(tu_fake_served(&fk), 0);
 }
 
 static void
@@ -293,7 +165,7 @@ test_limits(void)
 
 	image_limits_default(&lim);
 	spec_init(&spec, &lim);
-	fake_reset(R200);
+	tu_fake_reset(&fk, r200, 1);
 	lim.max_width = lim.max_height = 299;
 	CU_ASSERT_EQUAL(ingest_image(&spec, png, pnglen, &in),
 	    INGEST_E_TOO_LARGE);
@@ -311,11 +183,11 @@ test_limits(void)
 	CU_ASSERT_EQUAL(ingest_image(&spec, png, pnglen, &in),
 	    INGEST_E_TOO_SMALL);
 	CU_ASSERT_EQUAL(in.image_err, IMAGE_E_TOO_SMALL);
-	CU_ASSERT_EQUAL(fake_served(), 0);
+	CU_ASSERT_EQUAL(tu_fake_served(&fk), 0);
 	/* Exactly at every limit: stored. */
 	lim.min_width = lim.min_height = 200;
 	CU_ASSERT_EQUAL(ingest_image(&spec, png, pnglen, &in), INGEST_OK);
-	CU_ASSERT_EQUAL(fake_served(), 1);
+	CU_ASSERT_EQUAL(tu_fake_served(&fk), 1);
 }
 
 static void
@@ -329,14 +201,14 @@ test_corrupt(void)
 	/* The header is whole, the entropy data cut short. */
 	image_limits_default(&lim);
 	spec_init(&spec, &lim);
-	fake_reset(R200);
+	tu_fake_reset(&fk, r200, 1);
 	CU_ASSERT_EQUAL(ingest_image(&spec, jpeg, cut, &in), INGEST_E_CORRUPT);
 	CU_ASSERT_EQUAL(in.image_err, IMAGE_E_CORRUPT);
-	CU_ASSERT_EQUAL(fake_served(), 0);
+	CU_ASSERT_EQUAL(tu_fake_served(&fk), 0);
 	/* Without limits there is no decode: the probe's word is enough. */
 	spec.lim = NULL;
 	CU_ASSERT_EQUAL(ingest_image(&spec, jpeg, cut, &in), INGEST_OK);
-	CU_ASSERT_EQUAL(fake_served(), 1);
+	CU_ASSERT_EQUAL(tu_fake_served(&fk), 1);
 }
 
 static void
@@ -348,18 +220,18 @@ test_vet(void)
 	spec_init(&spec, NULL);
 	spec.vet = vet;
 	spec.vet_arg = &vet_calls;
-	fake_reset(R200);
+	tu_fake_reset(&fk, r200, 1);
 	vet_calls = 0;
 	vet_answer = -1;
 	CU_ASSERT_EQUAL(ingest_image(&spec, png, pnglen, &in), INGEST_E_VETO);
 	CU_ASSERT_EQUAL(vet_calls, 1);
 	CU_ASSERT_EQUAL(vet_width, 300);
 	CU_ASSERT_STRING_EQUAL(in.key, "");
-	CU_ASSERT_EQUAL(fake_served(), 0);
+	CU_ASSERT_EQUAL(tu_fake_served(&fk), 0);
 	vet_answer = 0;
 	CU_ASSERT_EQUAL(ingest_image(&spec, png, pnglen, &in), INGEST_OK);
 	CU_ASSERT_EQUAL(vet_calls, 2);
-	CU_ASSERT_EQUAL(fake_served(), 1);
+	CU_ASSERT_EQUAL(tu_fake_served(&fk), 1);
 	/* Not called for an image refused before it. */
 	CU_ASSERT_EQUAL(ingest_image(&spec, png, 20, &in), INGEST_E_FORMAT);
 	CU_ASSERT_EQUAL(vet_calls, 2);
@@ -372,19 +244,19 @@ test_store_fails(void)
 	struct ingest_result	 in;
 
 	spec_init(&spec, NULL);
-	fake_reset(R403);
+	tu_fake_reset(&fk, r403, 1);
 	CU_ASSERT_EQUAL(ingest_image(&spec, png, pnglen, &in),
 	    INGEST_E_STORE);
 	CU_ASSERT_EQUAL(in.s3err.status, 403);
 	CU_ASSERT_STRING_EQUAL(in.s3err.code, "AccessDenied");
 	CU_ASSERT_STRING_EQUAL(in.key, "");
 	/* No key without random bytes to make it. */
-	fake_reset(R200);
+	tu_fake_reset(&fk, r200, 1);
 	spec.nrand = 0;
 	CU_ASSERT_EQUAL(ingest_image(&spec, png, pnglen, &in), INGEST_E_KEY);
 	spec.nrand = 17;
 	CU_ASSERT_EQUAL(ingest_image(&spec, png, pnglen, &in), INGEST_E_KEY);
-	CU_ASSERT_EQUAL(fake_served(), 0);
+	CU_ASSERT_EQUAL(tu_fake_served(&fk), 0);
 }
 
 static void

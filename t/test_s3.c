@@ -38,6 +38,7 @@
 #include <CUnit/CUnit.h>
 #include <curl/curl.h>
 
+#include "testfake.h"
 #include "testutil.h"
 #include "../lib/s3.h"
 
@@ -880,164 +881,6 @@ test_botocore_presign(void)
 
 /* ---- a scripted fake server, for failures s3rver cannot produce ------ */
 
-#define FAKE_MAX	16
-
-struct fake {
-	int			 fd;
-	int			 port;
-	pthread_t		 th;
-	pthread_mutex_t		 mu;
-	const char *const	*replies;	/* raw responses; NULL: hang */
-	int			 nreplies;
-	int			 served;
-	int			 stop;
-	char			 method[FAKE_MAX][8];
-	char			 target[FAKE_MAX][256];
-	long			 body_len[FAKE_MAX];
-};
-
-/*
- * Read one request (headers, then Content-Length bytes) into method and
- * target; its body size, or -1.
- */
-static long
-fake_read_request(int fd, char *method, size_t msz, char *target,
-    size_t tsz)
-{
-	char		 buf[65536], *hend, *cl, *end;
-	size_t		 len = 0;
-	ssize_t		 n;
-	long long	 want = 0, got;
-
-	for (;;) {
-		n = read(fd, buf + len, sizeof(buf) - 1 - len);
-		if (n <= 0)
-			return -1;
-		len += (size_t)n;
-		buf[len] = '\0';
-		hend = strstr(buf, "\r\n\r\n");
-		if (hend != NULL)
-			break;
-		if (len == sizeof(buf) - 1)
-			return -1;
-	}
-	n = (ssize_t)strcspn(buf, " ");
-	(void)snprintf(method, msz, "%.*s", (int)n, buf);
-	if (buf[n] == ' ')
-		(void)snprintf(target, tsz, "%.*s",
-		    (int)strcspn(buf + n + 1, " "), buf + n + 1);
-	cl = strcasestr(buf, "\r\ncontent-length:");
-	if (cl != NULL && cl < hend) {
-		errno = 0;
-		want = strtoll(cl + 17, &end, 10);
-		if (errno != 0 || end == cl + 17 || want < 0)
-			return -1;
-	}
-	got = (long long)(len - (size_t)(hend + 4 - buf));
-	while (got < want) {
-		n = read(fd, buf, sizeof(buf));
-		if (n <= 0)
-			return -1;
-		got += n;
-	}
-	return (long)want;
-}
-
-static void *
-fake_main(void *arg)
-{
-	struct fake	*fk = arg;
-	struct pollfd	 pfd;
-	const char	*reply;
-	char		 method[8], target[256];
-	long		 blen;
-	int		 cfd, i;
-
-	for (;;) {
-		pthread_mutex_lock(&fk->mu);
-		i = fk->stop;
-		pthread_mutex_unlock(&fk->mu);
-		if (i)
-			break;
-		pfd.fd = fk->fd;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, 50) <= 0)
-			continue;
-		cfd = accept(fk->fd, NULL, NULL);
-		if (cfd == -1)
-			continue;
-		method[0] = target[0] = '\0';
-		blen = fake_read_request(cfd, method, sizeof(method), target,
-		    sizeof(target));
-		pthread_mutex_lock(&fk->mu);
-		i = fk->served++;
-		if (i < FAKE_MAX) {
-			(void)snprintf(fk->method[i], sizeof(fk->method[i]),
-			    "%s", method);
-			(void)snprintf(fk->target[i], sizeof(fk->target[i]),
-			    "%s", target);
-			fk->body_len[i] = blen;
-		}
-		reply = fk->replies[i < fk->nreplies ? i : fk->nreplies - 1];
-		pthread_mutex_unlock(&fk->mu);
-		if (reply == NULL) {
-			/* Hang until the client gives up. */
-			pfd.fd = cfd;
-			pfd.events = POLLIN;
-			(void)poll(&pfd, 1, 5000);
-		} else
-			(void)write(cfd, reply, strlen(reply));
-		close(cfd);
-	}
-	return NULL;
-}
-
-static int
-fake_start(struct fake *fk, const char *const *replies, int n)
-{
-	struct sockaddr_in	 sa;
-	socklen_t		 len = sizeof(sa);
-
-	memset(fk, 0, sizeof(*fk));
-	fk->replies = replies;
-	fk->nreplies = n;
-	fk->fd = socket(AF_INET, SOCK_STREAM, 0);
-	if (fk->fd == -1)
-		return -1;
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fk->fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
-	    listen(fk->fd, 16) == -1 ||
-	    getsockname(fk->fd, (struct sockaddr *)&sa, &len) == -1) {
-		close(fk->fd);
-		return -1;
-	}
-	fk->port = ntohs(sa.sin_port);
-	pthread_mutex_init(&fk->mu, NULL);
-	if (pthread_create(&fk->th, NULL, fake_main, fk) != 0) {
-		close(fk->fd);
-		return -1;
-	}
-	return 0;
-}
-
-/* Stop the fake; the number of requests it served. */
-static int
-fake_stop(struct fake *fk)
-{
-	int	 n;
-
-	pthread_mutex_lock(&fk->mu);
-	fk->stop = 1;
-	pthread_mutex_unlock(&fk->mu);
-	pthread_join(fk->th, NULL);
-	close(fk->fd);
-	n = fk->served;
-	pthread_mutex_destroy(&fk->mu);
-	return n;
-}
-
 #define R503 "HTTP/1.1 503 Slow Down\r\nContent-Length: 0\r\n"		\
 	"Connection: close\r\n\r\n"
 #define R500 "HTTP/1.1 500 Internal Server Error\r\nContent-Type: "	\
@@ -1060,7 +903,7 @@ fake_stop(struct fake *fk)
 	"0123456789abcdef0123456789"
 
 static struct s3_client *
-fake_client(const struct fake *fk, int retries, long timeout_ms)
+fake_client(const struct tu_fake *fk, int retries, long timeout_ms)
 {
 	struct s3_config	 cfg;
 	char			 ep[64];
@@ -1081,7 +924,7 @@ static void
 test_retry_5xx_then_ok(void)
 {
 	static const char *const replies[] = { R503, R500, R200 };
-	struct fake		 fk;
+	struct tu_fake		 fk;
 	struct s3_client	*c;
 	struct s3_error		 err;
 	struct s3_stats		 st;
@@ -1090,7 +933,7 @@ test_retry_5xx_then_ok(void)
 	char			 url[128];
 	double			 t0, dt;
 
-	CU_ASSERT_EQUAL_FATAL(fake_start(&fk, replies, 3), 0);
+	CU_ASSERT_EQUAL_FATAL(tu_fake_start(&fk, replies, 3), 0);
 	c = fake_client(&fk, 3, 10000);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	(void)snprintf(url, sizeof(url), "http://127.0.0.1:%d/x?sig=1",
@@ -1106,7 +949,7 @@ test_retry_5xx_then_ok(void)
 	CU_ASSERT_EQUAL(st.retries, 2);
 	CU_ASSERT_EQUAL(st.requests, 3);
 	CU_ASSERT_EQUAL(st.failures, 0);
-	CU_ASSERT_EQUAL(fake_stop(&fk), 3);
+	CU_ASSERT_EQUAL(tu_fake_stop(&fk), 3);
 	free(got);
 	s3_client_free(c);
 }
@@ -1115,19 +958,19 @@ static void
 test_retry_signed_put(void)
 {
 	static const char *const replies[] = { R503, R429, R200 };
-	struct fake		 fk;
+	struct tu_fake		 fk;
 	struct s3_client	*c;
 	struct s3_error		 err;
 	unsigned char		*data;
 
 	data = test_bytes(3000, 5);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(data);
-	CU_ASSERT_EQUAL_FATAL(fake_start(&fk, replies, 3), 0);
+	CU_ASSERT_EQUAL_FATAL(tu_fake_start(&fk, replies, 3), 0);
 	c = fake_client(&fk, 3, 10000);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	CU_ASSERT_EQUAL(s3_put(c, "bucket", "k", data, 3000, "image/png",
 	    &err), S3_OK);
-	CU_ASSERT_EQUAL(fake_stop(&fk), 3);
+	CU_ASSERT_EQUAL(tu_fake_stop(&fk), 3);
 	/* The body went out whole every time. */
 	CU_ASSERT_STRING_EQUAL(fk.method[0], "PUT");
 	CU_ASSERT_STRING_EQUAL(fk.method[2], "PUT");
@@ -1142,13 +985,13 @@ static void
 test_retry_gives_up(void)
 {
 	static const char *const replies[] = { R500 };
-	struct fake		 fk;
+	struct tu_fake		 fk;
 	struct s3_client	*c;
 	struct s3_error		 err;
 	unsigned char		*got = NULL;
 	size_t			 glen;
 
-	CU_ASSERT_EQUAL_FATAL(fake_start(&fk, replies, 1), 0);
+	CU_ASSERT_EQUAL_FATAL(tu_fake_start(&fk, replies, 1), 0);
 	c = fake_client(&fk, 2, 10000);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	CU_ASSERT_EQUAL(s3_get(c, "bucket", "k", 100, &got, &glen, &err),
@@ -1157,7 +1000,7 @@ test_retry_gives_up(void)
 	CU_ASSERT_STRING_EQUAL(err.code, "InternalError");
 	CU_ASSERT_STRING_EQUAL(err.message, "oops");
 	CU_ASSERT_EQUAL(err.attempts, 3);
-	CU_ASSERT_EQUAL(fake_stop(&fk), 3);
+	CU_ASSERT_EQUAL(tu_fake_stop(&fk), 3);
 	CU_ASSERT_PTR_NULL(got);
 	s3_client_free(c);
 }
@@ -1167,12 +1010,12 @@ test_no_retry_on_4xx(void)
 {
 	static const char *const r403[] = { R403, R200 };
 	static const char *const r404[] = { R404, R200 };
-	struct fake		 fk;
+	struct tu_fake		 fk;
 	struct s3_client	*c;
 	struct s3_error		 err;
 	size_t			 len;
 
-	CU_ASSERT_EQUAL_FATAL(fake_start(&fk, r403, 2), 0);
+	CU_ASSERT_EQUAL_FATAL(tu_fake_start(&fk, r403, 2), 0);
 	c = fake_client(&fk, 3, 10000);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	CU_ASSERT_EQUAL(s3_put(c, "bucket", "k", "x", 1, NULL, &err),
@@ -1181,15 +1024,15 @@ test_no_retry_on_4xx(void)
 	CU_ASSERT_STRING_EQUAL(err.code, "AccessDenied");
 	CU_ASSERT_STRING_EQUAL(err.message, "Access & Denied");
 	CU_ASSERT_EQUAL(err.attempts, 1);
-	CU_ASSERT_EQUAL(fake_stop(&fk), 1);
+	CU_ASSERT_EQUAL(tu_fake_stop(&fk), 1);
 	s3_client_free(c);
 
-	CU_ASSERT_EQUAL_FATAL(fake_start(&fk, r404, 2), 0);
+	CU_ASSERT_EQUAL_FATAL(tu_fake_start(&fk, r404, 2), 0);
 	c = fake_client(&fk, 3, 10000);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	CU_ASSERT_EQUAL(s3_head(c, "bucket", "k", &len, &err), S3_ENOTFOUND);
 	CU_ASSERT_STRING_EQUAL(err.code, "NoSuchKey");
-	CU_ASSERT_EQUAL(fake_stop(&fk), 1);
+	CU_ASSERT_EQUAL(tu_fake_stop(&fk), 1);
 	s3_client_free(c);
 }
 
@@ -1197,7 +1040,7 @@ static void
 test_network_errors(void)
 {
 	static const char *const hang[] = { NULL };
-	struct fake		 fk;
+	struct tu_fake		 fk;
 	struct s3_client	*c;
 	struct s3_config	 cfg;
 	struct s3_error		 err;
@@ -1228,7 +1071,7 @@ test_network_errors(void)
 	s3_client_free(c);
 
 	/* A server that never answers: the timeout, then a retry. */
-	CU_ASSERT_EQUAL_FATAL(fake_start(&fk, hang, 1), 0);
+	CU_ASSERT_EQUAL_FATAL(tu_fake_start(&fk, hang, 1), 0);
 	c = fake_client(&fk, 1, 300);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	t0 = now_s();
@@ -1236,7 +1079,7 @@ test_network_errors(void)
 	    S3_ENET);
 	CU_ASSERT(now_s() - t0 < 3.0);
 	CU_ASSERT_EQUAL(err.attempts, 2);
-	CU_ASSERT_EQUAL(fake_stop(&fk), 2);
+	CU_ASSERT_EQUAL(tu_fake_stop(&fk), 2);
 	s3_client_free(c);
 }
 
@@ -1253,7 +1096,7 @@ reply(char *buf, size_t size, const char *status, const char *body)
 }
 
 static struct s3_client *
-fake_multipart_client(const struct fake *fk)
+fake_multipart_client(const struct tu_fake *fk)
 {
 	struct s3_config	 cfg;
 	char			 ep[64];
@@ -1275,7 +1118,7 @@ test_multipart_abort(void)
 {
 	char			 r0[512], r1[512], r2[512];
 	const char		*replies[3];
-	struct fake		 fk;
+	struct tu_fake		 fk;
 	struct s3_client	*c;
 	struct s3_error		 err;
 	unsigned char		*data;
@@ -1289,14 +1132,14 @@ test_multipart_abort(void)
 	replies[2] = reply(r2, sizeof(r2), "204 No Content", "");
 	data = test_bytes(len, 9);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(data);
-	CU_ASSERT_EQUAL_FATAL(fake_start(&fk, replies, 3), 0);
+	CU_ASSERT_EQUAL_FATAL(tu_fake_start(&fk, replies, 3), 0);
 	c = fake_multipart_client(&fk);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	CU_ASSERT_EQUAL(s3_put(c, "bucket", "dir/k 1", data, len, NULL, &err),
 	    S3_EHTTP);
 	CU_ASSERT_EQUAL(err.status, 403);
 	CU_ASSERT_STRING_EQUAL(err.code, "AccessDenied");
-	CU_ASSERT_EQUAL(fake_stop(&fk), 3);
+	CU_ASSERT_EQUAL(tu_fake_stop(&fk), 3);
 	CU_ASSERT_STRING_EQUAL(fk.method[0], "POST");
 	ASSERT_STR(fk.target[0], "/bucket/dir/k%201?uploads=");
 	CU_ASSERT_STRING_EQUAL(fk.method[1], "PUT");
@@ -1315,7 +1158,7 @@ test_multipart_complete_error(void)
 {
 	char			 r0[512], r1[256], r2[512], r3[256];
 	const char		*replies[4];
-	struct fake		 fk;
+	struct tu_fake		 fk;
 	struct s3_client	*c;
 	struct s3_error		 err;
 
@@ -1327,13 +1170,13 @@ test_multipart_complete_error(void)
 	    "<?xml version=\"1.0\"?>\n<Error><Code>InternalError</Code>"
 	    "<Message>We encountered an internal error.</Message></Error>");
 	replies[3] = reply(r3, sizeof(r3), "204 No Content", "");
-	CU_ASSERT_EQUAL_FATAL(fake_start(&fk, replies, 4), 0);
+	CU_ASSERT_EQUAL_FATAL(tu_fake_start(&fk, replies, 4), 0);
 	c = fake_multipart_client(&fk);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	CU_ASSERT_EQUAL(s3_put(c, "bucket", "k", "abc", 3, NULL, &err),
 	    S3_EHTTP);
 	CU_ASSERT_STRING_EQUAL(err.code, "InternalError");
-	CU_ASSERT_EQUAL(fake_stop(&fk), 4);
+	CU_ASSERT_EQUAL(tu_fake_stop(&fk), 4);
 	CU_ASSERT_STRING_EQUAL(fk.method[2], "POST");
 	ASSERT_STR(fk.target[2], "/bucket/k?uploadId=u1");
 	/* The completion listed the part with the ETag the part got. */
@@ -1349,7 +1192,7 @@ test_size_caps(void)
 {
 	static const char *const big[] = { R200BIG };
 	static const char *const liar[] = { R200LIAR };
-	struct fake		 fk;
+	struct tu_fake		 fk;
 	struct s3_client	*c;
 	struct s3_error		 err;
 	unsigned char		*got = NULL;
@@ -1357,25 +1200,25 @@ test_size_caps(void)
 	char			 url[128];
 
 	/* Refused on Content-Length, before the body; not retried. */
-	CU_ASSERT_EQUAL_FATAL(fake_start(&fk, big, 1), 0);
+	CU_ASSERT_EQUAL_FATAL(tu_fake_start(&fk, big, 1), 0);
 	c = fake_client(&fk, 3, 10000);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	(void)snprintf(url, sizeof(url), "http://127.0.0.1:%d/r", fk.port);
 	CU_ASSERT_EQUAL(s3_fetch_url(c, url, 1000, &got, &glen, &err),
 	    S3_ETOOBIG);
 	CU_ASSERT_EQUAL(err.attempts, 1);
-	CU_ASSERT_EQUAL(fake_stop(&fk), 1);
+	CU_ASSERT_EQUAL(tu_fake_stop(&fk), 1);
 	CU_ASSERT_PTR_NULL(got);
 	s3_client_free(c);
 
 	/* No Content-Length: refused while reading. */
-	CU_ASSERT_EQUAL_FATAL(fake_start(&fk, liar, 1), 0);
+	CU_ASSERT_EQUAL_FATAL(tu_fake_start(&fk, liar, 1), 0);
 	c = fake_client(&fk, 3, 10000);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	(void)snprintf(url, sizeof(url), "http://127.0.0.1:%d/r", fk.port);
 	CU_ASSERT_EQUAL(s3_fetch_url(c, url, 10, &got, &glen, &err),
 	    S3_ETOOBIG);
-	CU_ASSERT_EQUAL(fake_stop(&fk), 1);
+	CU_ASSERT_EQUAL(tu_fake_stop(&fk), 1);
 	s3_client_free(c);
 
 	/* Not a URL we fetch. */

@@ -15,6 +15,7 @@
 #include <libavutil/log.h>
 
 #include "image.h"
+#include "testutil.h"
 #include "video.h"
 
 #define FIXTURE		"people_grace_hopper_portrait.jpg"
@@ -985,6 +986,118 @@ test_timing(void)
 	}
 }
 
+/* A texture of 6 px cells, each a grey level from a hash, tinted. */
+static int
+cells(int w, int h, unsigned seed, const double tint[3], struct image *img)
+{
+	unsigned	 v;
+	int		 x, y, c;
+	unsigned char	*p;
+
+	if (image_new(w, h, img) != IMAGE_OK)
+		return -1;
+	for (y = 0; y < h; y++)
+		for (x = 0; x < w; x++) {
+			v = (unsigned)(x / 6) * 73856093u ^
+			    (unsigned)(y / 6) * 19349663u ^ seed * 83492791u;
+			v = (v ^ (v >> 13)) * 0x5bd1e995u;
+			v = 40 + (v >> 24) % 180;
+			p = img->px + ((size_t)y * w + x) * 4;
+			for (c = 0; c < 3; c++)
+				p[c] = (unsigned char)(v * tint[c]);
+			p[3] = 255;
+		}
+	return 0;
+}
+
+/*
+ * Parallax: a textured person (an upright ellipse left of the middle)
+ * before a textured location.  Between the first frame and the last,
+ * the person's blocks move otherwise than the background's motion
+ * (fitted to its blocks) would move them there, by well over the
+ * matching's pixel: towards the middle and down; in the plain pan and
+ * zoom of the same still they do not.  Without a background or alpha
+ * the bytes are the plain pan and zoom's.
+ */
+static void
+test_parallax(void)
+{
+	static const double	 warm[3] = { 1.0, 0.75, 0.6 };
+	static const double	 cool[3] = { 0.6, 0.8, 1.0 };
+	struct video_params	 p;
+	struct image		 img = { 0 }, bg = { 0 }, f0 = { 0 };
+	struct tu_parallax	 m, plain;
+	unsigned char		*alpha = NULL, *a = NULL, *b = NULL;
+	size_t			 la = 0, lb = 0, i;
+	double			 ex, ey;
+	int			 x, y, W = 640, H = 480;
+	char			 err[256];
+
+	CU_ASSERT_FATAL(cells(W, H, 1, cool, &bg) == 0);
+	CU_ASSERT_FATAL(cells(W, H, 2, warm, &img) == 0);
+	alpha = calloc((size_t)W * H, 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(alpha);
+	for (y = 0; y < H; y++)
+		for (x = 0; x < W; x++) {
+			i = (size_t)y * W + x;
+			ex = (x - 240) / 80.0;
+			ey = (y - 250) / 200.0;
+			if (ex * ex + ey * ey <= 1.0)
+				alpha[i] = 255;
+			else
+				memcpy(img.px + i * 4, bg.px + i * 4, 4);
+		}
+	video_params_default(&p);
+	p.seconds = 1.0;
+	p.fps = 24;
+	p.crf = 12;
+	CU_ASSERT_EQUAL_FATAL(video_parallax_mp4(&img, &bg, alpha, &p, &a,
+	    &la, err, sizeof(err)), 0);
+	CU_ASSERT_FATAL(tu_parallax_mp4(a, la, 23, alpha, &f0, &m) == 0);
+	fprintf(stderr, "\n    parallax: person %.1f,%.1f px (%d blocks), "
+	    "background %.1f,%.1f px (%d), person beyond the "
+	    "background's motion %.1f,%.1f px\n", m.fg_dx, m.fg_dy, m.nfg,
+	    m.bg_dx, m.bg_dy, m.nbg, m.rx, m.ry);
+	CU_ASSERT(m.rx >= 10.0);	/* towards the middle */
+	CU_ASSERT(m.ry >= 10.0);	/* down: zoomed in nearer */
+	CU_ASSERT(mean_absdiff(&f0, &img) < 4.0);	/* the still */
+	image_free(&f0);
+
+	/* The plain pan and zoom moves everything alike. */
+	CU_ASSERT_EQUAL_FATAL(video_panzoom_mp4(&img, &p, &b, &lb, err,
+	    sizeof(err)), 0);
+	CU_ASSERT_FATAL(tu_parallax_mp4(b, lb, 23, alpha, &f0, &plain) == 0);
+	fprintf(stderr, "    pan and zoom: person beyond the background's "
+	    "motion %.1f,%.1f px\n", plain.rx, plain.ry);
+	CU_ASSERT(fabs(plain.rx) < 2.0 && fabs(plain.ry) < 2.0);
+	image_free(&f0);
+	free(a);
+	a = NULL;
+
+	/* No layers: the plain pan and zoom, byte for byte. */
+	CU_ASSERT_EQUAL(video_parallax_mp4(&img, NULL, alpha, &p, &a, &la,
+	    err, sizeof(err)), 0);
+	CU_ASSERT(la == lb && a != NULL && memcmp(a, b, la) == 0);
+	free(a);
+	a = NULL;
+	CU_ASSERT_EQUAL(video_parallax_mp4(&img, &bg, NULL, &p, &a, &la,
+	    err, sizeof(err)), 0);
+	CU_ASSERT(la == lb && a != NULL && memcmp(a, b, la) == 0);
+	free(a);
+	a = NULL;
+
+	/* A background of another size is refused. */
+	image_free(&bg);
+	CU_ASSERT_FATAL(cells(W / 2, H, 1, cool, &bg) == 0);
+	CU_ASSERT_EQUAL(video_parallax_mp4(&img, &bg, alpha, &p, &a, &la,
+	    err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NULL(a);
+	free(b);
+	free(alpha);
+	image_free(&img);
+	image_free(&bg);
+}
+
 static int
 suite_init(void)
 {
@@ -1029,6 +1142,7 @@ main(void)
 	    CU_add_test(s, "probe hostile input", test_probe_hostile) == NULL ||
 	    CU_add_test(s, "probe hostile sample tables",
 	    test_probe_tables) == NULL ||
+	    CU_add_test(s, "parallax", test_parallax) == NULL ||
 	    CU_add_test(s, "preview", test_preview) == NULL ||
 	    CU_add_test(s, "ffprobe and ffmpeg", test_ffprobe) == NULL ||
 	    CU_add_test(s, "encode timing", test_timing) == NULL) {

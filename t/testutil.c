@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,7 +16,9 @@
 
 #include <curl/curl.h>
 
+#include "image.h"
 #include "testutil.h"
+#include "video.h"
 
 int
 tu_read_file(const char *path, unsigned char **buf, size_t *len)
@@ -353,4 +356,207 @@ tu_http(const char *url, const char *json, struct tu_body *b)
 	curl_slist_free_all(hl);
 	curl_easy_cleanup(c);
 	return status;
+}
+
+/* Sum of absolute differences of a bs block at (x, y) in a and b,
+ * stopping once past limit. */
+static long
+block_sad(const unsigned char *a, const unsigned char *b, int w, int x,
+    int y, int bx, int by, int bs, long limit)
+{
+	const unsigned char	*p, *q;
+	long			 sad = 0;
+	int			 i, j;
+
+	for (j = 0; j < bs && sad <= limit; j++) {
+		p = a + (size_t)(y + j) * w + x;
+		q = b + (size_t)(by + j) * w + bx;
+		for (i = 0; i < bs; i++)
+			sad += abs((int)p[i] - (int)q[i]);
+	}
+	return sad;
+}
+
+double
+tu_block_shift(const unsigned char *a, const unsigned char *b, int w, int h,
+    int x, int y, int bs, int range, int *dx, int *dy)
+{
+	long	 best = -1, sad;
+	int	 u, v, cu = 0, cv = 0, step, lo, hi, pass, i, j, bx, by;
+
+	*dx = *dy = 0;
+	for (pass = 0; pass < 2; pass++) {
+		step = pass == 0 ? 2 : 1;
+		lo = pass == 0 ? -range : -1;
+		hi = pass == 0 ? range : 1;
+		u = cu;
+		v = cv;
+		for (j = lo; j <= hi; j += step) {
+			for (i = lo; i <= hi; i += step) {
+				bx = x + u + i;
+				by = y + v + j;
+				if (bx < 0 || by < 0 || bx + bs > w ||
+				    by + bs > h)
+					continue;
+				sad = block_sad(a, b, w, x, y, bx, by, bs,
+				    best < 0 ? LONG_MAX : best);
+				if (best < 0 || sad < best) {
+					best = sad;
+					cu = u + i;
+					cv = v + j;
+				}
+			}
+		}
+		if (best < 0)
+			return -1;
+	}
+	*dx = cu;
+	*dy = cv;
+	return (double)best / ((double)bs * bs);
+}
+
+/* Whether the bs block at (x, y) is all person (1), clear of them
+ * within margin (0), or neither (-1). */
+static int
+block_kind(const unsigned char *sel, int w, int h, int x, int y, int bs,
+    int margin)
+{
+	int	i, j, in = 1, near = 0;
+
+	for (j = y - margin; j < y + bs + margin; j++) {
+		for (i = x - margin; i < x + bs + margin; i++) {
+			if (i < 0 || j < 0 || i >= w || j >= h)
+				continue;
+			if (sel[(size_t)j * w + i] != 0)
+				near = 1;
+			if (i >= x && i < x + bs && j >= y && j < y + bs &&
+			    sel[(size_t)j * w + i] < 128)
+				in = 0;
+		}
+	}
+	return in ? 1 : near ? -1 : 0;
+}
+
+/* Least squares d = s * c + t over n points; s and t out. */
+static void
+fit_line(const double *c, const double *d, int n, double *s, double *t)
+{
+	double	mc = 0, md = 0, cc = 0, cd = 0;
+	int	i;
+
+	for (i = 0; i < n; i++) {
+		mc += c[i] / n;
+		md += d[i] / n;
+	}
+	for (i = 0; i < n; i++) {
+		cc += (c[i] - mc) * (c[i] - mc);
+		cd += (c[i] - mc) * (d[i] - md);
+	}
+	*s = cc > 0 ? cd / cc : 0;
+	*t = md - *s * mc;
+}
+
+int
+tu_parallax(const unsigned char *a, const unsigned char *b,
+    const unsigned char *sel, int w, int h, int range,
+    struct tu_parallax *out)
+{
+	enum { BS = 24 };
+	double	*bx, *by, *bdx, *bdy, *fx, *fy, *fdx, *fdy, sx, tx, sy, ty;
+	int	 x, y, k, dx, dy, max, rc = -1, i;
+
+	memset(out, 0, sizeof(*out));
+	max = (w / BS + 1) * (h / BS + 1);
+	bx = calloc((size_t)max * 8, sizeof(double));
+	if (bx == NULL)
+		return -1;
+	by = bx + max;
+	bdx = by + max;
+	bdy = bdx + max;
+	fx = bdy + max;
+	fy = fx + max;
+	fdx = fy + max;
+	fdy = fdx + max;
+	for (y = range; y + BS + range <= h; y += BS) {
+		for (x = range; x + BS + range <= w; x += BS) {
+			k = block_kind(sel, w, h, x, y, BS, range);
+			if (k < 0 || tu_block_shift(a, b, w, h, x, y, BS,
+			    range, &dx, &dy) < 0)
+				continue;
+			if (k == 1) {
+				fx[out->nfg] = x + BS / 2.0;
+				fy[out->nfg] = y + BS / 2.0;
+				fdx[out->nfg] = dx;
+				fdy[out->nfg++] = dy;
+			} else {
+				bx[out->nbg] = x + BS / 2.0;
+				by[out->nbg] = y + BS / 2.0;
+				bdx[out->nbg] = dx;
+				bdy[out->nbg++] = dy;
+			}
+		}
+	}
+	if (out->nfg < 4 || out->nbg < 4)
+		goto done;
+	fit_line(bx, bdx, out->nbg, &sx, &tx);
+	fit_line(by, bdy, out->nbg, &sy, &ty);
+	for (i = 0; i < out->nbg; i++) {
+		out->bg_dx += bdx[i] / out->nbg;
+		out->bg_dy += bdy[i] / out->nbg;
+	}
+	for (i = 0; i < out->nfg; i++) {
+		out->fg_dx += fdx[i] / out->nfg;
+		out->fg_dy += fdy[i] / out->nfg;
+		out->rx += (fdx[i] - (sx * fx[i] + tx)) / out->nfg;
+		out->ry += (fdy[i] - (sy * fy[i] + ty)) / out->nfg;
+	}
+	rc = 0;
+done:
+	free(bx);
+	return rc;
+}
+
+/* Integer luma of an RGBA image (malloc'd w * h), or NULL. */
+static unsigned char *
+luma_plane(const struct image *img)
+{
+	unsigned char		*l;
+	size_t			 i, n = (size_t)img->w * img->h;
+	const unsigned char	*p;
+
+	l = malloc(n);
+	if (l == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		p = img->px + i * 4;
+		l[i] = (unsigned char)((77 * p[0] + 150 * p[1] + 29 * p[2]) >>
+		    8);
+	}
+	return l;
+}
+
+int
+tu_parallax_mp4(const unsigned char *mp4, size_t len, int last,
+    const unsigned char *sel, struct image *first, struct tu_parallax *out)
+{
+	struct image	 b = { 0 };
+	unsigned char	*la = NULL, *lb = NULL;
+	char		 err[256];
+	int		 rc = -1;
+
+	memset(first, 0, sizeof(*first));
+	if (video_decode_frame(mp4, len, 0, first, err, sizeof(err)) != 0 ||
+	    video_decode_frame(mp4, len, last, &b, err, sizeof(err)) != 0) {
+		fprintf(stderr, "decode: %s\n", err);
+		goto done;
+	}
+	la = luma_plane(first);
+	lb = luma_plane(&b);
+	if (la != NULL && lb != NULL)
+		rc = tu_parallax(la, lb, sel, b.w, b.h, 64, out);
+done:
+	image_free(&b);
+	free(la);
+	free(lb);
+	return rc;
 }

@@ -78,4 +78,48 @@ long	 tu_http(const char *url, const char *json, struct tu_body *b);
 /* Decode lower-case hex in place into a NUL-terminated string; 0 or -1. */
 int	 tu_unhex(char *s);
 
+/*
+ * Where the bs x bs block of luma plane a (w x h) at (x, y) went in
+ * plane b: the shift within +-range px in each axis with the least sum
+ * of absolute differences (a search every 2 px, then the 3 x 3 around
+ * the best), into *dx and *dy; shifts taking the block out of b are
+ * skipped.  Returns the mean absolute difference per pixel at that
+ * shift, or -1 when no shift fits.
+ */
+double	 tu_block_shift(const unsigned char *a, const unsigned char *b,
+	    int w, int h, int x, int y, int bs, int range, int *dx, int *dy);
+
+/* What tu_parallax() measured, in pixels. */
+struct tu_parallax {
+	int	 nfg, nbg;	/* blocks matched in the person, behind */
+	double	 fg_dx, fg_dy;	/* the person's mean shift */
+	double	 bg_dx, bg_dy;	/* the background's mean shift */
+	double	 rx, ry;	/* the person's mean shift beyond what the
+				   background's motion gives at their place */
+};
+
+/*
+ * The motion of a person and of what is behind them between two frames
+ * (luma planes a and b, w x h): 24 px blocks on a 24 px grid, each wholly
+ * inside the person (sel >= 128, sel w x h in a's frame) or with no
+ * person within range px, are found in b (tu_block_shift(), within
+ * range); a zoom and shift per axis (d = s * x + t) is fitted to the
+ * background's blocks by least squares, and the person's blocks are
+ * measured against it.  0, or -1 with fewer than 4 blocks of either.
+ */
+int	 tu_parallax(const unsigned char *a, const unsigned char *b,
+	    const unsigned char *sel, int w, int h, int range,
+	    struct tu_parallax *out);
+
+/*
+ * tu_parallax() within 64 px between frame 0 and frame last of an MP4,
+ * the person told apart by sel (in the frames' size).  *first gets
+ * frame 0 (the caller frees it with image_free()).  0, or -1 when a
+ * frame does not decode or tu_parallax() fails.
+ */
+struct image;
+int	 tu_parallax_mp4(const unsigned char *mp4, size_t len, int last,
+	    const unsigned char *sel, struct image *first,
+	    struct tu_parallax *out);
+
 #endif /* PRIMERKA_TESTUTIL_H */

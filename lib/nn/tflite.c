@@ -763,6 +763,226 @@ fold_pads(struct tfl_model *m)
 	}
 }
 
+/* The one live operator reading tensor t, or -1 (none, several, output). */
+static int
+sole_user(const struct tfl_model *m, int t)
+{
+	int	 j, k, user = -1;
+
+	for (k = 0; k < m->nout; k++)
+		if (m->out[k] == t)
+			return -1;
+	for (j = 0; j < m->nop; j++) {
+		if (m->op[j].code < 0)
+			continue;
+		for (k = 0; k < m->op[j].nin; k++)
+			if (m->op[j].in[k] == t) {
+				if (user >= 0 && user != j)
+					return -1;
+				user = j;
+			}
+	}
+	return user;
+}
+
+static int
+const_shape(const struct tfl_model *m, int t, int n, int h, int w, int c)
+{
+	const struct tfl_tensor	*x = &m->t[t];
+
+	return x->is_const && x->data != NULL && x->dim[0] == n &&
+	    x->dim[1] == h && x->dim[2] == w && x->dim[3] == c;
+}
+
+/* A bias operand: absent, or n constants. */
+static int
+bias_ok(const struct tfl_model *m, const struct tfl_op *o, size_t n)
+{
+	return o->nin < 3 || o->in[2] < 0 ||
+	    (m->t[o->in[2]].is_const && m->t[o->in[2]].n == n);
+}
+
+/*
+ * Inverted-residual blocks of 8 channels (the segmentation head's):
+ * DEPTHWISE 3x3 (stride 1, SAME) -> CONV 1x1 8 -> 8 -> ADD with the
+ * block's input, each intermediate read by the next operator only,
+ * become one operator (the depthwise's, which then writes the ADD's
+ * output; tflite_kern.c's block8), the two others marked TFL_BLOCK8.
+ */
+static void
+fuse_blocks(struct tfl_model *m)
+{
+	struct tfl_op		*d, *p, *a;
+	const struct tfl_tensor	*x;
+	int			 i, j, k;
+
+	for (i = 0; i < m->nop; i++) {
+		d = &m->op[i];
+		if (d->code != TFL_DEPTHWISE_CONV_2D || d->nin < 2)
+			continue;
+		x = &m->t[d->in[0]];
+		if (x->dim[0] != 1 || x->dim[3] != 8 || d->sh != 1 ||
+		    d->sw != 1 || !d->pad_same || d->xpad[0] || d->xpad[1] ||
+		    d->xpad[2] || d->xpad[3] ||
+		    !const_shape(m, d->in[1], 1, 3, 3, 8) ||
+		    !bias_ok(m, d, 8) ||
+		    m->t[d->out].n != x->n)
+			continue;
+		j = sole_user(m, d->out);
+		if (j <= i)
+			continue;
+		p = &m->op[j];
+		if (p->code != TFL_CONV_2D || p->nin < 2 ||
+		    p->in[0] != d->out ||
+		    p->sh != 1 || p->sw != 1 || p->xpad[0] || p->xpad[1] ||
+		    p->xpad[2] || p->xpad[3] ||
+		    !const_shape(m, p->in[1], 8, 1, 1, 8) ||
+		    !bias_ok(m, p, 8) ||
+		    m->t[p->out].n != x->n)
+			continue;
+		k = sole_user(m, p->out);
+		if (k <= j)
+			continue;
+		a = &m->op[k];
+		if (a->code != TFL_ADD || a->nin != 2 ||
+		    !((a->in[0] == d->in[0] && a->in[1] == p->out) ||
+		    (a->in[1] == d->in[0] && a->in[0] == p->out)) ||
+		    m->t[a->out].n != x->n || m->t[a->out].dim[3] != 8)
+			continue;
+		d->blk_pw = j;
+		d->blk_add = k;		/* > 0: the head of a block */
+		p->code = TFL_BLOCK8;
+		a->code = TFL_BLOCK8;
+	}
+}
+
+/* The tensor an operator writes (a fused block's: its ADD's), or -1. */
+static int
+op_writes(const struct tfl_model *m, const struct tfl_op *o)
+{
+	if (o->code < 0)
+		return -1;
+	if (o->code == TFL_DEPTHWISE_CONV_2D && o->blk_add > 0)
+		return m->op[o->blk_add].out;
+	return o->out;
+}
+
+/* Whether tensor t is one the arena may hold: computed, not in or out. */
+static int
+plannable(const struct tfl_model *m, int t)
+{
+	int	 k;
+
+	if (m->t[t].is_const || m->t[t].n == 0)
+		return 0;
+	for (k = 0; k < m->nin; k++)
+		if (m->in[k] == t)
+			return 0;
+	for (k = 0; k < m->nout; k++)
+		if (m->out[k] == t)
+			return 0;
+	return 1;
+}
+
+/* Whether planned tensors a and b are alive at the same operator. */
+static int
+overlap(const int *def, const int *last, int a, int b)
+{
+	return def[a] >= 0 && def[b] >= 0 && def[a] <= last[b] &&
+	    def[b] <= last[a];
+}
+
+/* An arena range [lo, hi) taken by a tensor. */
+struct span {
+	size_t		 lo, hi;
+};
+
+static int
+by_lo(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+/*
+ * Memory planning: each intermediate tensor lives from the operator
+ * that writes it to the last that reads it; they share one arena, each
+ * placed at the lowest offset (64-byte aligned) clear of the tensors
+ * placed before it whose lives overlap its own -- so an operator's
+ * output never lies over its inputs.  The working set stays small
+ * enough to remain in cache from one operator to the next.  On failure
+ * (memory) the tensors keep their own buffers.
+ */
+static void
+plan_memory(struct tfl_model *m)
+{
+	int		*def, *last, i, k, t, u, nl;
+	size_t		*off, *sz, end = 0, pos;
+	struct span	*l;
+	const struct tfl_op *o;
+
+	def = malloc((size_t)m->nt * 2 * sizeof(int));
+	off = malloc((size_t)m->nt * 2 * sizeof(size_t));
+	l = malloc((size_t)m->nt * sizeof(*l));
+	if (def == NULL || off == NULL || l == NULL)
+		goto out;
+	last = def + m->nt;
+	sz = off + m->nt;
+	for (t = 0; t < m->nt; t++) {
+		def[t] = last[t] = -1;
+		sz[t] = (m->t[t].n + 15) / 16 * 16 * sizeof(float);
+	}
+	for (i = 0; i < m->nop; i++) {
+		o = &m->op[i];
+		t = op_writes(m, o);
+		if (t < 0)
+			continue;
+		if (plannable(m, t)) {
+			if (def[t] >= 0)
+				goto out;	/* written twice */
+			def[t] = last[t] = i;
+		}
+		for (k = 0; k < o->nin; k++)
+			if (o->in[k] >= 0)
+				last[o->in[k]] = i;
+	}
+	for (t = 0; t < m->nt; t++) {
+		if (def[t] < 0)
+			continue;
+		if (last[t] < def[t])
+			last[t] = def[t];
+		nl = 0;
+		for (u = 0; u < t; u++)
+			if (overlap(def, last, u, t)) {
+				l[nl].lo = off[u];
+				l[nl++].hi = off[u] + sz[u];
+			}
+		qsort(l, (size_t)nl, sizeof(*l), by_lo);
+		pos = 0;
+		for (u = 0; u < nl && l[u].lo < pos + sz[t]; u++)
+			pos = l[u].hi > pos ? l[u].hi : pos;
+		off[t] = pos;
+		end = pos + sz[t] > end ? pos + sz[t] : end;
+	}
+	if (end == 0 || posix_memalign((void **)&m->arena, 64, end) != 0) {
+		m->arena = NULL;
+		goto out;
+	}
+	memset(m->arena, 0, end);
+	for (t = 0; t < m->nt; t++) {
+		if (def[t] < 0)
+			continue;
+		free(m->t[t].data);
+		m->t[t].data = m->arena + off[t] / sizeof(float);
+		m->t[t].in_arena = 1;
+	}
+out:
+	free(def);
+	free(off);
+	free(l);
+}
+
 int
 tfl_load(struct tfl_model *m, const void *buf, size_t len, char *err,
     size_t errlen)
@@ -872,6 +1092,8 @@ tfl_load(struct tfl_model *m, const void *buf, size_t len, char *err,
 	if (fold_constants(&f, m) < 0)
 		goto fail;
 	fold_pads(m);
+	fuse_blocks(m);
+	plan_memory(m);
 	free(codes);
 	return 0;
 fail:
@@ -888,9 +1110,11 @@ tfl_free(struct tfl_model *m)
 	if (m == NULL)
 		return;
 	for (i = 0; m->t != NULL && i < m->nt; i++) {
-		free(m->t[i].data);
+		if (!m->t[i].in_arena)
+			free(m->t[i].data);
 		free(m->t[i].idata);
 	}
+	free(m->arena);
 	for (i = 0; m->op != NULL && i < m->nop; i++) {
 		free(m->op[i].wpack);
 		tfl_xnn_free(&m->op[i]);

@@ -54,6 +54,7 @@ struct tfl_tensor {
 	int		 type;			/* enum tfl_type as stored */
 	float		*data;
 	int32_t		*idata;			/* int32 constants (shapes) */
+	int		 in_arena;		/* data in tfl_model.arena */
 	char		 name[64];
 };
 
@@ -73,7 +74,12 @@ struct tfl_op {
 	int		 xpad[4];		/* folded PAD: t, l, b, r */
 	void		*xop;			/* XNNPACK operator, or NULL */
 	int		 xfail;			/* XNNPACK refused it */
+	int		 blk_pw;		/* block8 head: pointwise op */
+	int		 blk_add;		/* block8 head: residual ADD */
 };
+
+/* Code of an operator run as part of a fused block8 (lib/nn/tflite.c). */
+#define TFL_BLOCK8	(-2)
 
 struct tfl_model {
 	struct tfl_tensor	*t;
@@ -85,6 +91,7 @@ struct tfl_model {
 	int			 out[8];
 	int			 nout;
 	int			 own;		/* 1: never use XNNPACK */
+	float			*arena;		/* intermediate tensors */
 };
 
 /*

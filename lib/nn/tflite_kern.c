@@ -81,3 +81,34 @@ tfl_kern_dw(const struct tfl_conv *c)
 #endif
 	dw_generic(c);
 }
+
+void
+tfl_kern_conv_to1(const struct tfl_conv *c)
+{
+#if defined(__x86_64__)
+	if (use_avx2()) {
+		conv_to1_avx2(c);
+		return;
+	}
+#endif
+	conv_to1_generic(c);
+}
+
+int
+tfl_kern_block8(const struct tfl_block8 *k)
+{
+	float	*tmp;
+
+	/* One row of the depthwise, then a zero row (outside the image). */
+	tmp = calloc((size_t)k->w * 8 * 2, sizeof(float));
+	if (tmp == NULL)
+		return -1;
+#if defined(__x86_64__)
+	if (use_avx2())
+		block8_avx2(k, tmp, tmp + (size_t)k->w * 8);
+	else
+#endif
+		block8_generic(k, tmp, tmp + (size_t)k->w * 8);
+	free(tmp);
+	return 0;
+}

@@ -30,7 +30,30 @@ struct tfl_conv {
 
 #define TFL_KMAXTAP	49	/* kernels up to 7x7 */
 
+/*
+ * An inverted-residual block of 8 channels, as one pass over the image:
+ * out = act_add(in + act_pw(pw(act_dw(dw3x3(in))))), the depthwise 3x3
+ * with stride 1 and SAME padding, the pointwise 8 -> 8.  dw_w is
+ * [3][3][8], pw_w TFLite's [8 out][8 in]; biases may be NULL.
+ */
+struct tfl_block8 {
+	const float	*in;
+	float		*out;
+	int		 h, w;
+	const float	*dw_w, *dw_b, *pw_w, *pw_b;
+	int		 dw_act, pw_act, add_act;
+};
+
 void	tfl_kern_conv(const struct tfl_conv *c);
 void	tfl_kern_dw(const struct tfl_conv *c);
+
+/*
+ * A convolution of 8 input channels to one output channel: w is TFLite's
+ * layout, [1][kh][kw][8] (c->w, unpacked; c->zero unused).
+ */
+void	tfl_kern_conv_to1(const struct tfl_conv *c);
+
+/* One struct tfl_block8; returns -1 when out of memory. */
+int	tfl_kern_block8(const struct tfl_block8 *k);
 
 #endif /* PRIMERKA_NN_TFLITE_KERN_H */

@@ -192,6 +192,127 @@ K_FN(dw)(const struct tfl_conv *c)
 		}
 }
 
+static inline __attribute__((always_inline)) K_ATTR float
+K_FN(hsum)(v8 a)
+{
+	return ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) +
+	    (a[3] + a[7]));
+}
+
+static K_ATTR void
+K_FN(conv_to1)(const struct tfl_conv *c)
+{
+	size_t		 off[KMAXTAP] = { 0 };
+	int		 ntap = c->kh * c->kw, t, oy, ox, ky, kx, iy, ix;
+	int		 iy0, ix0;
+	const float	*p;
+	float		 s;
+	v8		 acc, x, w;
+
+	for (ky = 0; ky < c->kh; ky++)
+		for (kx = 0; kx < c->kw; kx++)
+			off[ky * c->kw + kx] = ((size_t)ky * c->iw + kx) * 8;
+	for (oy = 0; oy < c->oh; oy++)
+		for (ox = 0; ox < c->ow; ox++) {
+			iy0 = oy * c->sh - c->pt;
+			ix0 = ox * c->sw - c->pl;
+			acc = (v8){ 0 };
+			if (iy0 >= 0 && ix0 >= 0 && iy0 + c->kh <= c->ih &&
+			    ix0 + c->kw <= c->iw) {
+				p = c->in + ((size_t)iy0 * c->iw + ix0) * 8;
+				for (t = 0; t < ntap; t++) {
+					memcpy(&x, p + off[t], sizeof(v8));
+					memcpy(&w, c->w + (size_t)t * 8,
+					    sizeof(v8));
+					acc += x * w;
+				}
+			} else
+				for (t = 0; t < ntap; t++) {
+					iy = iy0 + t / c->kw;
+					ix = ix0 + t % c->kw;
+					if (iy < 0 || iy >= c->ih || ix < 0 ||
+					    ix >= c->iw)
+						continue;
+					memcpy(&x, c->in + ((size_t)iy * c->iw +
+					    ix) * 8, sizeof(v8));
+					memcpy(&w, c->w + (size_t)t * 8,
+					    sizeof(v8));
+					acc += x * w;
+				}
+			s = K_FN(hsum)(acc) + (c->b != NULL ? c->b[0] : 0.0f);
+			if (c->act != 0)
+				s = s > 0 ? s : 0;
+			if (c->act == 3)
+				s = s < 6 ? s : 6;
+			c->out[(size_t)oy * c->ow + ox] = s;
+		}
+}
+
+/*
+ * struct tfl_block8, row by row: the depthwise row into tmp (rows above
+ * and below the image read a zero row), then the pointwise, the residual
+ * and the activations in place, written out once.
+ */
+static K_ATTR void
+K_FN(block8)(const struct tfl_block8 *k, float *tmp, const float *zero)
+{
+	v8		 dw[9], pw[8], db, pb, acc, x, in;
+	const float	*r[3];
+	size_t		 rn = (size_t)k->w * 8;
+	int		 oy, ox, ky, kx, ix, i;
+
+	for (i = 0; i < 9; i++)
+		memcpy(&dw[i], k->dw_w + 8 * i, sizeof(v8));
+	/* Pointwise weights by input channel: pw[ci][co]. */
+	for (i = 0; i < 64; i++)
+		pw[i % 8][i / 8] = k->pw_w[i];
+	db = pb = (v8){ 0 };
+	if (k->dw_b != NULL)
+		memcpy(&db, k->dw_b, sizeof(v8));
+	if (k->pw_b != NULL)
+		memcpy(&pb, k->pw_b, sizeof(v8));
+	for (oy = 0; oy < k->h; oy++) {
+		for (ky = 0; ky < 3; ky++)
+			r[ky] = oy - 1 + ky < 0 || oy - 1 + ky >= k->h ?
+			    zero : k->in + (size_t)(oy - 1 + ky) * rn;
+		for (ox = 0; ox < k->w; ox++) {
+			acc = db;
+			if (ox > 0 && ox + 1 < k->w)
+				for (ky = 0; ky < 3; ky++)
+					for (kx = 0; kx < 3; kx++) {
+						memcpy(&x, r[ky] + (size_t)(ox +
+						    kx - 1) * 8, sizeof(v8));
+						acc += x * dw[ky * 3 + kx];
+					}
+			else
+				for (ky = 0; ky < 3; ky++)
+					for (kx = 0; kx < 3; kx++) {
+						ix = ox + kx - 1;
+						if (ix < 0 || ix >= k->w)
+							continue;
+						memcpy(&x, r[ky] + (size_t)ix *
+						    8, sizeof(v8));
+						acc += x * dw[ky * 3 + kx];
+					}
+			VACT(acc, k->dw_act);
+			memcpy(tmp + (size_t)ox * 8, &acc, sizeof(v8));
+		}
+		for (ox = 0; ox < k->w; ox++) {
+			const float	*t = tmp + (size_t)ox * 8;
+
+			acc = pb;
+			for (i = 0; i < 8; i++)
+				acc += t[i] * pw[i];
+			VACT(acc, k->pw_act);
+			memcpy(&in, r[1] + (size_t)ox * 8, sizeof(v8));
+			acc += in;
+			VACT(acc, k->add_act);
+			memcpy(k->out + (size_t)oy * rn + (size_t)ox * 8, &acc,
+			    sizeof(v8));
+		}
+	}
+}
+
 #undef K_FN
 #undef K_CAT
 #undef K_CAT2

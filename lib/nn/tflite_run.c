@@ -13,6 +13,9 @@
 #include "nn/tflite_kern.h"
 #include "nn/tflite_xnn.h"
 
+/* Depthwise convolutions this narrow run on the own kernel (measured). */
+#define TFL_DW_OWN_MAXC	8
+
 /* XNNPACK for this operator unless the model or the operator opted out. */
 static int
 use_xnn(const struct tfl_model *m, const struct tfl_op *o)
@@ -149,6 +152,12 @@ op_conv(struct tfl_model *m, struct tfl_op *o, char *err, size_t errlen)
 	c.pl = pad_before(W(x), W(y), c.kw, c.sw, o->pad_same) + o->xpad[1];
 	c.b = b;
 	c.act = o->act;
+	/* Eight channels into one (the mask's logits): a kernel of its own. */
+	if (c.cin == 8 && c.cout == 1) {
+		c.w = w->data;
+		tfl_kern_conv_to1(&c);
+		return 0;
+	}
 	if (use_xnn(m, o)) {
 		if (tfl_xnn_conv(o, &c, 0, w->data, b) == 0)
 			return 0;
@@ -161,6 +170,35 @@ op_conv(struct tfl_model *m, struct tfl_op *o, char *err, size_t errlen)
 	c.zero = o->wpack + (size_t)c.kh * c.kw * c.cin *
 	    (((size_t)c.cout + 15) / 16 * 16) + ((size_t)c.cout + 15) / 16 * 16;
 	tfl_kern_conv(&c);
+	return 0;
+}
+
+/* A fused block8 (lib/nn/tflite.c's fuse_blocks), o its depthwise. */
+static int
+op_block8(struct tfl_model *m, struct tfl_op *o, char *err, size_t errlen)
+{
+	const struct tfl_op	*p = &m->op[o->blk_pw];
+	const struct tfl_op	*a = &m->op[o->blk_add];
+	struct tfl_tensor	*x = T(m, o->in[0]), *y = T(m, a->out);
+	struct tfl_block8	 k;
+
+	if (x->dim[0] != 1 || C(x) != 8 || y->n != x->n || C(y) != 8)
+		return run_fail(err, errlen, o, "block8 shapes");
+	k.in = x->data;
+	k.out = y->data;
+	k.h = H(x);
+	k.w = W(x);
+	k.dw_w = T(m, o->in[1])->data;
+	k.dw_b = bias_of(m, o, 8);
+	k.pw_w = T(m, p->in[1])->data;
+	k.pw_b = bias_of(m, p, 8);
+	if (k.dw_b == (const float *)-1 || k.pw_b == (const float *)-1)
+		return run_fail(err, errlen, o, "block8 bias");
+	k.dw_act = o->act;
+	k.pw_act = p->act;
+	k.add_act = a->act;
+	if (tfl_kern_block8(&k) < 0)
+		return run_fail(err, errlen, o, "out of memory");
 	return 0;
 }
 
@@ -196,7 +234,11 @@ op_dw(struct tfl_model *m, struct tfl_op *o, char *err, size_t errlen)
 	c.w = w->data;
 	c.b = b;
 	c.act = o->act;
-	if (use_xnn(m, o)) {
+	/*
+	 * A few channels over a large image (the segmentation head's eight):
+	 * the own kernel is the faster, XNNPACK's cost is per pixel there.
+	 */
+	if (use_xnn(m, o) && c.cin > TFL_DW_OWN_MAXC) {
 		if (tfl_xnn_conv(o, &c, 1, w->data, b) == 0)
 			return 0;
 		o->xfail = 1;
@@ -515,49 +557,125 @@ op_concat(struct tfl_model *m, struct tfl_op *o, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * RESIZE_BILINEAR's source position along one axis: the two neighbours
+ * and the second one's weight, for each of out positions.
+ */
+static void
+resize_axis(const struct tfl_op *o, int in, int out, int *i0, int *i1,
+    float *f)
+{
+	float	 s, pos;
+	int	 k, a, b;
+
+	if (o->align_corners)
+		s = out > 1 ? (float)(in - 1) / (out - 1) : 0.0f;
+	else
+		s = (float)in / out;
+	for (k = 0; k < out; k++) {
+		pos = o->half_pixel ? (k + 0.5f) * s - 0.5f : k * s;
+		a = (int)floorf(pos);
+		f[k] = pos - (float)a;
+		b = (int)ceilf(pos);
+		i0[k] = a < 0 ? 0 : a;
+		i1[k] = b > in - 1 ? in - 1 : b;
+	}
+}
+
+/* One source row interpolated along x into dst (wo * ch floats). */
+static void
+resize_row(const float *row, const int *x0, const int *x1, const float *fx,
+    int wo, int ch, float *restrict dst)
+{
+	const float	*a, *b;
+	float		 f;
+	int		 ox, c;
+
+	for (ox = 0; ox < wo; ox++, dst += ch) {
+		a = row + (size_t)x0[ox] * ch;
+		b = row + (size_t)x1[ox] * ch;
+		f = fx[ox];
+		for (c = 0; c + 4 <= ch; c += 4) {
+			dst[c] = a[c] + f * (b[c] - a[c]);
+			dst[c + 1] = a[c + 1] + f * (b[c + 1] - a[c + 1]);
+			dst[c + 2] = a[c + 2] + f * (b[c + 2] - a[c + 2]);
+			dst[c + 3] = a[c + 3] + f * (b[c + 3] - a[c + 3]);
+		}
+		for (; c < ch; c++)
+			dst[c] = a[c] + f * (b[c] - a[c]);
+	}
+}
+
+/* q = a + f * (b - a) over n floats. */
+static void
+vlerp(float *restrict q, const float *a, const float *b, float f, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i + 4 <= n; i += 4) {
+		q[i] = a[i] + f * (b[i] - a[i]);
+		q[i + 1] = a[i + 1] + f * (b[i + 1] - a[i + 1]);
+		q[i + 2] = a[i + 2] + f * (b[i + 2] - a[i + 2]);
+		q[i + 3] = a[i + 3] + f * (b[i + 3] - a[i + 3]);
+	}
+	for (; i < n; i++)
+		q[i] = a[i] + f * (b[i] - a[i]);
+}
+
+/*
+ * Separable: each source row needed is interpolated along x once (two
+ * rows kept), then each output row is a blend of two such rows.
+ */
 static int
 op_resize(struct tfl_model *m, struct tfl_op *o, char *err, size_t errlen)
 {
 	struct tfl_tensor	*x = T(m, o->in[0]), *y = T(m, o->out);
-	float			 sy, sx, fy, fx, dy, dx;
-	int			 oy, ox, y0, y1, x0, x1, c, ch = C(x);
-	const float		*p00, *p01, *p10, *p11;
-	float			*q;
+	int			*xi, *yi, oy, ch = C(x), have[2] = { -1, -1 };
+	int			 k, s;
+	float			*fx, *fy, *row[2];
+	size_t			 rn;
 
-	if (C(y) != ch || x->dim[0] != 1 || y->dim[0] != 1)
+	if (C(y) != ch || x->dim[0] != 1 || y->dim[0] != 1 || H(x) < 1 ||
+	    W(x) < 1)
 		return run_fail(err, errlen, o, "resize shapes");
-	if (o->align_corners) {
-		sy = H(y) > 1 ? (float)(H(x) - 1) / (H(y) - 1) : 0.0f;
-		sx = W(y) > 1 ? (float)(W(x) - 1) / (W(y) - 1) : 0.0f;
-	} else {
-		sy = (float)H(x) / H(y);
-		sx = (float)W(x) / W(y);
+	rn = (size_t)W(y) * ch;
+	xi = malloc(((size_t)W(y) + H(y)) * 2 * sizeof(int));
+	fx = malloc(((size_t)W(y) + H(y)) * sizeof(float));
+	row[0] = malloc(rn * 2 * sizeof(float));
+	if (xi == NULL || fx == NULL || row[0] == NULL) {
+		free(xi);
+		free(fx);
+		free(row[0]);
+		return run_fail(err, errlen, o, "out of memory");
 	}
+	row[1] = row[0] + rn;
+	yi = xi + 2 * (size_t)W(y);
+	fy = fx + W(y);
+	resize_axis(o, W(x), W(y), xi, xi + W(y), fx);
+	resize_axis(o, H(x), H(y), yi, yi + H(y), fy);
 	for (oy = 0; oy < H(y); oy++) {
-		fy = o->half_pixel ? (oy + 0.5f) * sy - 0.5f : oy * sy;
-		y0 = (int)floorf(fy);
-		dy = fy - (float)y0;
-		y1 = (int)ceilf(fy);
-		y0 = y0 < 0 ? 0 : y0;
-		y1 = y1 > H(x) - 1 ? H(x) - 1 : y1;
-		for (ox = 0; ox < W(y); ox++) {
-			fx = o->half_pixel ? (ox + 0.5f) * sx - 0.5f : ox * sx;
-			x0 = (int)floorf(fx);
-			dx = fx - (float)x0;
-			x1 = (int)ceilf(fx);
-			x0 = x0 < 0 ? 0 : x0;
-			x1 = x1 > W(x) - 1 ? W(x) - 1 : x1;
-			p00 = x->data + ((size_t)y0 * W(x) + x0) * ch;
-			p01 = x->data + ((size_t)y0 * W(x) + x1) * ch;
-			p10 = x->data + ((size_t)y1 * W(x) + x0) * ch;
-			p11 = x->data + ((size_t)y1 * W(x) + x1) * ch;
-			q = y->data + ((size_t)oy * W(y) + ox) * ch;
-			for (c = 0; c < ch; c++)
-				q[c] = p00[c] * (1 - dy) * (1 - dx) +
-				    p10[c] * dy * (1 - dx) +
-				    p01[c] * (1 - dy) * dx + p11[c] * dy * dx;
+		for (k = 0; k < 2; k++) {
+			s = k == 0 ? yi[oy] : yi[H(y) + oy];
+			if (have[0] == s || have[1] == s)
+				continue;
+			/* Replace the row the other neighbour does not use. */
+			if (have[0] == yi[oy] || have[0] == yi[H(y) + oy]) {
+				have[1] = s;
+				resize_row(x->data + (size_t)s * W(x) * ch,
+				    xi, xi + W(y), fx, W(y), ch, row[1]);
+			} else {
+				have[0] = s;
+				resize_row(x->data + (size_t)s * W(x) * ch,
+				    xi, xi + W(y), fx, W(y), ch, row[0]);
+			}
 		}
+		vlerp(y->data + (size_t)oy * rn,
+		    row[have[0] == yi[oy] ? 0 : 1],
+		    row[have[0] == yi[H(y) + oy] ? 0 : 1], fy[oy], rn);
 	}
+	free(xi);
+	free(fx);
+	free(row[0]);
 	return 0;
 }
 
@@ -595,13 +713,15 @@ tfl_run(struct tfl_model *m, char *err, size_t errlen)
 		o = &m->op[i];
 		switch (o->code) {
 		case -1:
+		case TFL_BLOCK8:
 			rc = 0;
 			break;
 		case TFL_CONV_2D:
 			rc = op_conv(m, o, err, errlen);
 			break;
 		case TFL_DEPTHWISE_CONV_2D:
-			rc = op_dw(m, o, err, errlen);
+			rc = o->blk_add > 0 ? op_block8(m, o, err, errlen) :
+			    op_dw(m, o, err, errlen);
 			break;
 		case TFL_MAX_POOL_2D:
 		case TFL_AVERAGE_POOL_2D:

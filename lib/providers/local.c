@@ -186,8 +186,53 @@ done:
 }
 
 /*
+ * A try-on on a location taken apart for the parallax (compose_layers()):
+ * the person cut out as the photo's stored pose outlines them, else as
+ * the pose networks find them in img.  0 with *bg and *alpha, or -1
+ * (the plain pan and zoom then does).
+ */
+static int
+layers(struct app *a, const struct provider_animate_req *rq,
+    const struct image *img, struct image *bg, unsigned char **alpha)
+{
+	struct image		 loc = { 0 };
+	struct pose_person	*people = NULL;
+	struct job_error	 ferr;
+	char			 perr[256];
+	int			 n = 0, rc = -1;
+
+	if (fetch_image(a, rq->location_url, "location", &loc, &ferr) == -1) {
+		log_warnx("local: parallax: %s", ferr.detail);
+		return -1;
+	}
+	if (rq->pose != NULL) {
+		people = calloc(1, sizeof(*people));
+		if (people != NULL && pose_stored_person(rq->pose,
+		    people) == 0)
+			n = 1;
+		else {
+			free(people);
+			people = NULL;
+		}
+	}
+	if (n == 0 && a->pose != NULL && pose_detect(a->pose, img, &people,
+	    &n, perr, sizeof(perr)) != 0) {
+		log_warnx("local: parallax: pose: %s", perr);
+		people = NULL;
+		n = 0;
+	}
+	if (n > 0 && pose_person_has_landmarks(&people[0]) &&
+	    compose_layers(img, &people[0], &loc, bg, alpha) == COMPOSE_OK)
+		rc = 0;
+	pose_persons_free(people, n);
+	image_free(&loc);
+	return rc;
+}
+
+/*
  * A 4 s H.264 MP4 with a slow pan and zoom over the still (lib/video.c),
- * published like a try-on result.
+ * published like a try-on result.  A try-on on a location moves in
+ * depth: the person nearer the camera than the location behind them.
  */
 static int
 local_animate(struct provider *p, const struct provider_animate_req *rq,
@@ -196,11 +241,11 @@ local_animate(struct provider *p, const struct provider_animate_req *rq,
 {
 	struct local_ctx	*c = p->ctx;
 	struct app		*a = c->app;
-	struct image		 img = { 0 };
+	struct image		 img = { 0 }, bg = { 0 };
 	struct video_params	 vp;
-	unsigned char		*mp4 = NULL;
+	unsigned char		*mp4 = NULL, *alpha = NULL;
 	size_t			 len;
-	char			 verr[128];
+	char			 verr[128], id[24];
 	int			 rc = -1;
 
 	*url = NULL;
@@ -211,9 +256,22 @@ local_animate(struct provider *p, const struct provider_animate_req *rq,
 		job_error_set(err, JOB_ERR_INTERNAL, "local: job lost");
 		goto done;
 	}
+	if (rq->location_url != NULL &&
+	    layers(a, rq, &img, &bg, &alpha) == -1) {
+		image_free(&bg);
+		free(alpha);
+		alpha = NULL;
+	}
+	if (alpha != NULL) {
+		snprintf(id, sizeof(id), "%lld", (long long)rq->job_id);
+		log_kv(LOG_LVL_INFO, "animation in depth", "job_id", id,
+		    "person", rq->pose != NULL ? "stored" : "found",
+		    (char *)NULL);
+	}
 	video_params_default(&vp);
 	vp.seconds = 4.0;
-	if (video_panzoom_mp4(&img, &vp, &mp4, &len, verr, sizeof(verr)) != 0) {
+	if (video_parallax_mp4(&img, alpha != NULL ? &bg : NULL, alpha, &vp,
+	    &mp4, &len, verr, sizeof(verr)) != 0) {
 		job_error_set_final(err, JOB_ERR_PROVIDER_ERROR, "local: %s", verr);
 		goto done;
 	}
@@ -223,6 +281,8 @@ local_animate(struct provider *p, const struct provider_animate_req *rq,
 	rc = 0;
 done:
 	free(mp4);
+	free(alpha);
+	image_free(&bg);
 	image_free(&img);
 	return rc;
 }

@@ -46,6 +46,11 @@ struct provider_animate_req {
 	int64_t		 job_id;
 	const char	*image_url;
 	const char	*prompt;
+	const char	*location_url;	/* the try-on's location, or NULL */
+	const struct pose_stored *pose;	/* the person of the try-on's photo
+					   as stored with its verdict, or
+					   NULL: found in the image if
+					   needed */
 };
 
 /*
