@@ -1,13 +1,15 @@
 /*
- * The contour-B agent (batch/agent.h): claim, RUNNING (the provider's
- * call), UPLOADING (the result checked and its outputs PUT to presigned
- * URLs), complete; any failure reported as the worker would record it.
+ * The contour-B agent's processes (batch/agent.h): claim jobs from the
+ * agent API and carry them, up to --agent-jobs at once per process;
+ * each held job's life is in agent_job.c.
  *
- * The API being down is waited out: every call is retried with a growing
- * pause (1 s doubling to 30 s).  A job's calls are retried only while
- * its lease can still be alive; past that contour A rescues the job
- * (lib/queue.c) and hands it to the next claim, which resumes the
- * provider's job by its saved id instead of paying twice.
+ * One process carries many jobs: once a vendor accepted a job it is
+ * parked in memory (the vendor's id, the next status call's time, the
+ * lease, the presigned URLs) and the process claims more.  Each held
+ * job gets its turn on every tick (agent_job_tend()).  Nothing is kept
+ * on disk: a killed agent's jobs are rescued by contour A, and the next
+ * claim resumes each vendor's job by its saved id instead of paying
+ * twice.  The API being down is waited out (1 s doubling to 30 s).
  */
 #include <sys/wait.h>
 
@@ -20,399 +22,182 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "agent_int.h"
 #include "conftab.h"
 #include "log.h"
-#include "outputs.h"
 #include "util.h"
-#include "wmetrics.h"
 #include "worker.h"
 
 #define AGENT_TOKEN_MAX		256
-#define AGENT_BACKOFF_MAX	30	/* seconds */
+#define AGENT_TICK_MS		1000	/* the longest sleep with jobs held */
 
-static volatile sig_atomic_t stopping;
+volatile sig_atomic_t agent_stopping;
 
 static void
 on_term(int sig)
 {
 	(void)sig;
-	stopping = 1;
+	agent_stopping = 1;
 }
 
-/* One claimed job on the agent. */
-struct agent_job {
-	struct agent_api *api;
-	struct job_ctx	 c;
-	char		 lease[32];
-	char		 path[96];	/* "/api/v1/agent/jobs/ID/" */
-	int		 lease_s;
-	time_t		 alive_until;	/* the lease, as last renewed */
-};
-
-/* Sleep s seconds unless SIGTERM comes first. */
+/* Sleep ms milliseconds (a signal cuts it short). */
 static void
-nap(int s)
+nap_ms(int64_t ms)
 {
-	while (s-- > 0 && !stopping)
-		sleep(1);
+	struct timespec	 ts;
+
+	if (ms <= 0 || agent_stopping)
+		return;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000;
+	(void)nanosleep(&ts, NULL);
 }
 
-/*
- * POST what to the job's call name: the HTTP status, 0 when the API
- * stayed unreachable for as long as the lease can be alive.  *out as
- * agent_api_post().
- */
-static long
-job_call(struct agent_job *aj, const char *name, json_object *body,
-    json_object **out)
+/* Every held job's turn; the ones over are let go. */
+static void
+agent_tend(struct agent *ag)
 {
-	char	 path[128];
-	long	 st;
-	int	 pause = 1;
+	struct agent_job **pp = &ag->held, *aj;
 
-	snprintf(path, sizeof(path), "%s%s", aj->path, name);
-	json_object_object_add(body, "lease",
-	    json_object_new_string(aj->lease));
-	for (;;) {
-		st = agent_api_post(aj->api, path, body, out);
-		if (st != 0 && st < 500 && st != 429) {
-			if (st == 200)
-				aj->alive_until = time(NULL) + aj->lease_s;
-			return st;
+	for (aj = *pp; aj != NULL && !agent_stopping; aj = *pp) {
+		if (agent_job_tend(ag, aj)) {
+			pp = &aj->next;
+			continue;
 		}
-		json_object_put(*out);
-		*out = NULL;
-		if (stopping || time(NULL) + pause >= aj->alive_until)
-			return 0;
-		nap(pause);
-		if (pause < AGENT_BACKOFF_MAX)
-			pause *= 2;
+		*pp = aj->next;
+		ag->nheld--;
+		agent_job_free(ag, aj);
 	}
 }
 
-/* A call whose answer only matters as 200 (held) or not: 0 or -1. */
-static int
-job_report(struct agent_job *aj, const char *name, json_object *body)
-{
-	json_object	*out = NULL;
-	long		 st;
-
-	st = job_call(aj, name, body, &out);
-	json_object_put(out);
-	json_object_put(body);
-	return st == 200 ? 0 : -1;
-}
-
-/* The provider's waits call it often: renewed once a third is gone. */
-static int
-hook_heartbeat(void *arg)
-{
-	struct agent_job *aj = arg;
-
-	if (time(NULL) < aj->alive_until - aj->lease_s * 2 / 3)
-		return 0;
-	return job_report(aj, "heartbeat", json_object_new_object());
-}
-
-static int
-hook_save_ref(void *arg, const char *ref)
-{
-	struct agent_job *aj = arg;
-	json_object	*b = json_object_new_object();
-
-	json_object_object_add(b, "provider_ref", json_object_new_string(ref));
-	return job_report(aj, "stage", b);
-}
-
-static void
-hook_credits(void *arg, const char *provider, const char *ref, double n)
-{
-	struct agent_job *aj = arg;
-	json_object	*b = json_object_new_object(), *cr;
-
-	cr = json_object_new_object();
-	json_object_object_add(cr, "provider",
-	    json_object_new_string(provider));
-	json_object_object_add(cr, "ref", json_object_new_string(ref));
-	json_object_object_add(cr, "amount", json_object_new_double(n));
-	json_object_object_add(b, "credits", cr);
-	(void)job_report(aj, "stage", b);
-}
-
-static void
-hook_alert(void *arg, const char *provider, const char *kind)
-{
-	struct agent_job *aj = arg;
-	json_object	*b = json_object_new_object(), *al;
-
-	al = json_object_new_object();
-	json_object_object_add(al, "provider",
-	    json_object_new_string(provider));
-	json_object_object_add(al, "kind", json_object_new_string(kind));
-	json_object_object_add(b, "alert", al);
-	(void)job_report(aj, "stage", b);
-}
-
-/* Move the job to status at contour A: 0, or -1 when it is not ours. */
-static int
-job_stage(struct agent_job *aj, enum job_status st)
-{
-	json_object	*b = json_object_new_object();
-
-	json_object_object_add(b, "status",
-	    json_object_new_string(job_status_name(st)));
-	return job_report(aj, "stage", b);
-}
-
-/* Report the job's error (c->err) to contour A. */
-static void
-job_fail(struct agent_job *aj)
-{
-	struct job_error *e = &aj->c.err;
-	json_object	*b = json_object_new_object();
-
-	if (!e->set)
-		job_error_set(e, JOB_ERR_INTERNAL, "no error recorded");
-	json_object_object_add(b, "code",
-	    json_object_new_string(job_error_name(e->code)));
-	json_object_object_add(b, "detail", json_object_new_string(e->detail));
-	json_object_object_add(b, "retryable",
-	    json_object_new_boolean(e->retryable));
-	log_warnx("job %lld: %s: %s", (long long)aj->c.job.id,
-	    job_error_name(e->code), e->detail);
-	if (job_report(aj, "fail", b) == -1)
-		log_warnx("job %lld: the failure was not recorded (%s); "
-		    "the lease will expire", (long long)aj->c.job.id,
-		    job_error_name(e->code));
-}
-
-/* A string field of o, or "" (or NULL when none is NULL). */
-static const char *
-str_of(json_object *o, const char *name, const char *none)
-{
-	json_object	*v;
-
-	if (json_object_object_get_ex(o, name, &v) &&
-	    json_object_is_type(v, json_type_string))
-		return json_object_get_string(v);
-	return none;
-}
-
+/* How long to sleep: to the next due check or URL refresh, a tick at
+ * most (leases are renewed on the tick), until claim_at when there is
+ * room for more. */
 static int64_t
-int_of(json_object *o, const char *name)
+agent_idle_ms(const struct agent *ag, int64_t claim_at)
 {
-	json_object	*v;
+	const struct agent_job *aj;
+	int64_t		 now = agent_mono_ms(), due = now + AGENT_TICK_MS;
 
-	if (json_object_object_get_ex(o, name, &v) &&
-	    json_object_is_type(v, json_type_int))
-		return json_object_get_int64(v);
-	return 0;
+	if (ag->held == NULL)
+		due = claim_at;
+	if (ag->nheld < ag->max && claim_at < due)
+		due = claim_at;
+	for (aj = ag->held; aj != NULL; aj = aj->next) {
+		if (aj->check_at < due)
+			due = aj->check_at;
+		if (aj->urls_until < due)
+			due = aj->urls_until;
+	}
+	return due - now;
 }
 
-/* A copy of a string field, NULL when absent; -1 when a copy failed. */
+/* One claim: 1 with a job taken (held or over), 0 with none, -1 with
+ * the token refused, -2 with the API not answering (*stp: its status). */
 static int
-dup_of(json_object *o, const char *name, char **out)
+agent_claim(struct agent *ag, long *stp)
 {
-	const char	*s = str_of(o, name, NULL);
-
-	*out = NULL;
-	if (s == NULL)
-		return 0;
-	*out = strdup(s);
-	return *out == NULL ? -1 : 0;
-}
-
-/*
- * The claim's answer into aj: 0, or -1 when it lacks what the job's kind
- * needs (a contour A of another version).
- */
-static int
-job_parse(struct agent_job *aj, json_object *j)
-{
-	struct job_ctx	*c = &aj->c;
-	json_object	*in = NULL, *out = NULL, *one;
-	int		 k;
-
-	c->job.id = int_of(j, "id");
-	k = job_kind_parse(str_of(j, "kind", ""));
-	c->job.attempts = (int)int_of(j, "attempt");
-	c->job.max_attempts = (int)int_of(j, "max_attempts");
-	c->job.seed = int_of(j, "seed");
-	aj->lease_s = (int)int_of(j, "lease_seconds");
-	util_strlcpy(aj->lease, str_of(j, "lease", ""), sizeof(aj->lease));
-	util_strlcpy(c->job.provider_ref, str_of(j, "provider_ref", ""),
-	    sizeof(c->job.provider_ref));
-	util_strlcpy(c->job.last_error, str_of(j, "last_error", ""),
-	    sizeof(c->job.last_error));
-	util_strlcpy(c->category, str_of(j, "category", ""),
-	    sizeof(c->category));
-	util_strlcpy(c->prompt, str_of(j, "prompt", ""), sizeof(c->prompt));
-	util_strlcpy(c->outfit_title, str_of(j, "title", ""),
-	    sizeof(c->outfit_title));
-	if (c->job.id <= 0 || k < 0 || aj->lease_s <= 0 ||
-	    aj->lease[0] == '\0' ||
-	    !json_object_object_get_ex(j, "inputs", &in) ||
-	    !json_object_object_get_ex(j, "outputs", &out))
-		return -1;
-	c->job.kind = (enum job_kind)k;
-	if (dup_of(in, "user_photo", &c->photo_url) == -1 ||
-	    dup_of(in, "outfit", &c->outfit_url) == -1 ||
-	    dup_of(in, "location", &c->location_url) == -1 ||
-	    dup_of(in, "image", &c->source_url) == -1)
-		return -1;
-	if (c->job.kind == JOB_KIND_TRYON ? c->photo_url == NULL ||
-	    c->outfit_url == NULL : c->source_url == NULL)
-		return -1;
-	for (k = 0; k < JOB_OUT__MAX; k++) {
-		if (!json_object_object_get_ex(out, job_output_names[k], &one))
-			return -1;
-		c->put_url[k] = str_of(one, "url", NULL);
-		if (c->put_url[k] == NULL)
-			return -1;
-	}
-	snprintf(aj->path, sizeof(aj->path), "/api/v1/agent/jobs/%lld/",
-	    (long long)c->job.id);
-	aj->alive_until = time(NULL) + aj->lease_s;
-	return 0;
-}
-
-/* Run one claimed job (j: the claim's "job") to its report. */
-static void
-job_run(struct app *a, struct provider *prov, struct agent_api *api,
-    json_object *j)
-{
-	struct agent_job aj;
-	struct job_ctx	*c = &aj.c;
-	struct provider_hooks hooks;
-	json_object	*out = NULL;
-	const char	*st;
-	long		 status;
-	int		 rc;
-
-	memset(&aj, 0, sizeof(aj));
-	aj.api = api;
-	c->app = a;
-	c->prov = prov;
-	c->worker = "agent";
-	c->slot = -1;
-	c->pause_at = -1;
-	if (job_parse(&aj, j) == -1) {
-		log_warnx("claim answer without what the job needs");
-		if (c->job.id > 0 && aj.lease[0] != '\0') {
-			job_error_set(&c->err, JOB_ERR_INTERNAL,
-			    "agent: the claim's answer was incomplete");
-			job_fail(&aj);
-		}
-		goto out;
-	}
-	log_info("job %lld: claimed (%s, attempt %d)", (long long)c->job.id,
-	    job_kind_name(c->job.kind), c->job.attempts);
-	if (job_stage(&aj, JOB_RUNNING) == -1)
-		goto lost;
-	memset(&hooks, 0, sizeof(hooks));
-	hooks.arg = &aj;
-	hooks.heartbeat = hook_heartbeat;
-	hooks.save_ref = hook_save_ref;
-	hooks.ref = c->job.provider_ref;
-	hooks.last_error = c->job.last_error;
-	hooks.credits = hook_credits;
-	hooks.alert = hook_alert;
-	wm_busy(1);
-	rc = running_call(c, &hooks);
-	c->place_location = rc == 0 && c->job.kind == JOB_KIND_TRYON &&
-	    c->location_url != NULL && !prov->places_location;
-	if (rc == 0 && job_stage(&aj, JOB_UPLOADING) == -1) {
-		wm_busy(-1);
-		goto lost;
-	}
-	if (rc == 0)
-		rc = stage_uploading(c);
-	wm_busy(-1);
-	if (rc == -1) {
-		job_fail(&aj);
-		goto out;
-	}
-	status = job_call(&aj, "complete", json_object_new_object(), &out);
-	st = out != NULL ? str_of(out, "status", "") : "";
-	if (status == 200 && strcmp(st, "COMPLETED") == 0)
-		log_info("job %lld: completed", (long long)c->job.id);
-	else if (status == 409 && out != NULL) {
-		json_object *e = NULL;
-		json_object_object_get_ex(out, "error", &e);
-		if (e != NULL && strcmp(str_of(e, "code", ""),
-		    "output_missing") == 0) {
-			/* The PUTs answered yet nothing is there: retried. */
-			job_error_set(&c->err, JOB_ERR_STORAGE_ERROR,
-			    "agent: contour A did not find the outputs");
-			job_fail(&aj);
-		} else
-			log_warnx("job %lld: no longer ours at completion",
-			    (long long)c->job.id);
-	} else
-		log_warnx("job %lld: completion not confirmed (HTTP %ld %s)",
-		    (long long)c->job.id, status, st);
-	goto out;
-lost:
-	log_warnx("job %lld: lost (cancelled, rescued, or the API is "
-	    "unreachable)", (long long)c->job.id);
-out:
-	json_object_put(out);
-	if (prov->release != NULL && c->result_url != NULL)
-		prov->release(prov, c->job.id);
-	job_ctx_clear(c);
-}
-
-/* One agent process: claim and run jobs until SIGTERM.  The exit code. */
-static int
-agent_loop(struct app *a, const char *url, const char *token, int poll)
-{
-	struct agent_api *api;
-	struct provider	*prov;
-	json_object	*out, *job;
-	char		 err[256];
+	struct agent_job *aj;
+	json_object	*body, *out = NULL, *job;
+	const char	*slots;
 	long		 st;
-	int		 pause = 1, rc = 0;
+	int		 rc = 0;
 
-	prov = provider_new(a, err, sizeof(err));
-	if (prov == NULL) {
+	/* Whose provider slots the job takes at contour A. */
+	slots = ag->prov->slot_name != NULL ? ag->prov->slot_name :
+	    ag->prov->name;
+	body = json_object_new_object();
+	json_object_object_add(body, "provider", json_object_new_string(slots));
+	st = agent_api_post(ag->api, "/api/v1/agent/claim", body, &out);
+	json_object_put(body);
+	*stp = st;
+	if (st == 401 || st == 403) {
+		log_errx("agent: the API refused the token (HTTP %ld): "
+		    "revoked or wrong", st);
+		json_object_put(out);
+		return -1;
+	}
+	if (st != 200 || out == NULL) {
+		json_object_put(out);
+		return -2;
+	}
+	if (json_object_object_get_ex(out, "job", &job) && job != NULL &&
+	    json_object_is_type(job, json_type_object)) {
+		rc = 1;
+		aj = calloc(1, sizeof(*aj));
+		if (aj == NULL)
+			log_warnx("agent: no memory for a job; its lease "
+			    "will expire");
+		else if (agent_job_start(ag, aj, job)) {
+			aj->next = ag->held;
+			ag->held = aj;
+			ag->nheld++;
+		} else
+			agent_job_free(ag, aj);
+	}
+	json_object_put(out);
+	return rc;
+}
+
+/* One agent process: claim and carry jobs until SIGTERM.  The exit
+ * code. */
+static int
+agent_loop(struct app *a, const char *url, const char *token, int poll,
+    int max)
+{
+	struct agent	 ag;
+	struct agent_job *aj;
+	char		 err[256];
+	int64_t		 claim_at = 0;
+	long		 st;
+	int		 pause = 1, rc = 0, n;
+
+	memset(&ag, 0, sizeof(ag));
+	ag.app = a;
+	ag.max = max;
+	ag.prov = provider_new(a, err, sizeof(err));
+	if (ag.prov == NULL) {
 		log_errx("%s", err);
 		return 1;
 	}
-	api = agent_api_new(url, token);
-	if (api == NULL) {
-		provider_free(prov);
+	ag.api = agent_api_new(url, token);
+	if (ag.api == NULL) {
+		provider_free(ag.prov);
 		log_errx("agent: no memory for the API client");
 		return 1;
 	}
-	while (!stopping) {
-		st = agent_api_post(api, "/api/v1/agent/claim", NULL, &out);
-		if (st == 401 || st == 403) {
-			log_errx("agent: the API refused the token (HTTP %ld): "
-			    "revoked or wrong", st);
-			json_object_put(out);
-			rc = 1;
-			break;
+	while (!agent_stopping) {
+		if (ag.nheld < ag.max && agent_mono_ms() >= claim_at) {
+			n = agent_claim(&ag, &st);
+			if (n == -1) {
+				rc = 1;
+				break;
+			}
+			if (n == -2) {
+				/* Down, overloaded, or not answering. */
+				log_warnx("agent: claim failed (HTTP %ld), "
+				    "again in %d s", st, pause);
+				claim_at = agent_mono_ms() + pause * 1000L;
+				if (pause < AGENT_BACKOFF_MAX)
+					pause *= 2;
+			} else {
+				pause = 1;
+				/* A job taken: ask again at once. */
+				claim_at = agent_mono_ms() + (n == 1 ? 0 :
+				    poll * 1000L);
+			}
 		}
-		if (st != 200 || out == NULL) {
-			/* Down, overloaded, or not answering: wait it out. */
-			json_object_put(out);
-			log_warnx("agent: claim failed (HTTP %ld), again in "
-			    "%d s", st, pause);
-			nap(pause);
-			if (pause < AGENT_BACKOFF_MAX)
-				pause *= 2;
-			continue;
-		}
-		pause = 1;
-		if (json_object_object_get_ex(out, "job", &job) &&
-		    job != NULL && json_object_is_type(job, json_type_object))
-			job_run(a, prov, api, job);
-		else
-			nap(poll);
-		json_object_put(out);
+		agent_tend(&ag);
+		nap_ms(agent_idle_ms(&ag, claim_at));
 	}
-	agent_api_free(api);
-	provider_free(prov);
+	/* Held jobs are let go: their leases expire, contour A rescues
+	 * them and the next claim resumes each vendor's job by its id. */
+	for (aj = ag.held; aj != NULL; aj = ag.held) {
+		ag.held = aj->next;
+		agent_job_free(&ag, aj);
+	}
+	agent_api_free(ag.api);
+	provider_free(ag.prov);
 	return rc;
 }
 
@@ -476,7 +261,7 @@ read_token(const char *file, char *tok, size_t len)
 }
 
 int
-agent_main(const char *url, const char *token_file, int n)
+agent_main(const char *url, const char *token_file, int n, int jobs)
 {
 	struct app	 a;
 	struct sigaction sa;
@@ -527,9 +312,10 @@ agent_main(const char *url, const char *token_file, int n)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	log_info("agent for %s: %d process(es)", url, n);
+	log_info("agent for %s: %d process(es), each holding up to %d "
+	    "job(s)", url, n, jobs);
 	if (n <= 1) {
-		rc = agent_loop(&a, url, tok, (int)poll);
+		rc = agent_loop(&a, url, tok, (int)poll, jobs);
 		explicit_bzero(tok, sizeof(tok));
 		app_free(&a);
 		return rc;
@@ -542,7 +328,7 @@ agent_main(const char *url, const char *token_file, int n)
 			break;
 		}
 		if (pid == 0)
-			_exit(agent_loop(&a, url, tok, (int)poll));
+			_exit(agent_loop(&a, url, tok, (int)poll, jobs));
 		pids[i] = pid;
 		left++;
 	}
@@ -550,7 +336,7 @@ agent_main(const char *url, const char *token_file, int n)
 	while (left > 0) {
 		pid = wait(&status);
 		if (pid == -1 && errno == EINTR) {
-			for (i = 0; stopping && i < 64; i++)
+			for (i = 0; agent_stopping && i < 64; i++)
 				if (pids[i] > 0)
 					kill(pids[i], SIGTERM);
 			continue;

@@ -14,6 +14,10 @@
 
 #include <json-c/json.h>
 
+/* --agent-jobs: the jobs one agent process holds at once. */
+#define AGENT_JOBS_DEFAULT	200
+#define AGENT_JOBS_MAX		10000
+
 /* One connection to the agent API (agent_http.c). */
 struct agent_api;
 
@@ -33,9 +37,11 @@ long		 agent_api_post(struct agent_api *, const char *path,
 		    json_object *body, json_object **out);
 
 /*
- * Run the agent with n processes until SIGTERM: 0, or 1 on a bad setup
- * or a refused token (agent.c).
+ * Run the agent with n processes, each carrying up to jobs jobs at once
+ * (parked while their vendor works), until SIGTERM: 0, or 1 on a bad
+ * setup or a refused token (agent.c).
  */
-int		 agent_main(const char *url, const char *token_file, int n);
+int		 agent_main(const char *url, const char *token_file, int n,
+		    int jobs);
 
 #endif /* PRIMERKA_AGENT_H */

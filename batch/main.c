@@ -116,7 +116,10 @@ wait_for_work(struct app *a, int64_t ms)
 	}
 }
 
-/* Order jobs by user, then id: see queue_complete_many(). */
+/* The most jobs claimed at once (--batch). */
+#define BATCH_MAX	256
+
+/* Order jobs by user, then id: each user's jobs debited oldest first. */
 static int
 by_user(const void *x, const void *y)
 {
@@ -128,26 +131,49 @@ by_user(const void *x, const void *y)
 }
 
 /*
- * --noop: the claimed jobs have no stages, so they finish together and
- * are completed (with their debits) in one transaction.
+ * --noop: the claimed jobs have no stages, so they finish together: each
+ * batch is completed (with its debits) in one transaction, which also
+ * claims the next batch while there is one and the run goes on.
+ * Returns the number of jobs taken.
  */
-static void
-noop_complete(struct app *a, const char *worker, struct queue_job *jobs,
-    int n)
+static int64_t
+noop_drain(struct app *a, const struct opts *o, const char *worker,
+    time_t start, int64_t done, struct queue_job *jobs, int n)
 {
-	const char	*keys[64];
-	enum queue_result out[64];
-	int		 i;
+	const char	*keys[BATCH_MAX];
+	enum queue_result out[BATCH_MAX], qr;
+	int64_t		 taken = 0;
+	int		 i, next, last;
 
-	if (n > 64)
-		n = 64;
-	qsort(jobs, n, sizeof(*jobs), by_user);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < BATCH_MAX; i++)
 		keys[i] = "noop";
-	if (queue_complete_many(a->db, jobs, n, worker, keys, NULL,
-	    out) == QUEUE_DB)
-		log_warnx("completing %d no-op job(s): %s", n,
-		    db_error(a->db));
+	while (n > 0) {
+		if (n > BATCH_MAX)
+			n = BATCH_MAX;
+		qsort(jobs, n, sizeof(*jobs), by_user);
+		last = stopping || draining || (!o->follow &&
+		    (time(NULL) - start >= o->max_seconds ||
+		    (o->max_jobs > 0 && done + taken + n >= o->max_jobs)));
+		next = 0;
+		wm_busy(n);
+		if (last)
+			qr = queue_complete_many(a->db, jobs, n, worker, keys,
+			    NULL, out);
+		else
+			qr = queue_complete_claim(a->db, jobs, n, worker, keys,
+			    NULL, out, o->agents ? QUEUE_CLAIM_OWN :
+			    QUEUE_CLAIM_ALL, (int)o->lease, jobs,
+			    (int)o->batch, &next);
+		wm_busy(-n);
+		taken += n;
+		if (qr == QUEUE_DB) {
+			log_warnx("completing %d no-op job(s): %s", n,
+			    db_error(a->db));
+			break;
+		}
+		n = next;
+	}
+	return taken;
 }
 
 /*
@@ -195,7 +221,7 @@ worker_loop(struct app *a, const struct opts *o, int index)
 	int64_t		 done = 0;
 	int		 listening = 0, exitcode = 0, nclaimed, i;
 	enum queue_result qr;
-	struct queue_job claimed[64];
+	struct queue_job claimed[BATCH_MAX];
 	char		*hook_base = NULL;
 	const char	*pub;
 	int64_t		 due;
@@ -293,10 +319,8 @@ worker_loop(struct app *a, const struct opts *o, int index)
 		    full ? mine.id : NULL, mine.n, claimed, (int)o->batch,
 		    &nclaimed);
 		if (qr == QUEUE_OK && o->noop) {
-			wm_busy(nclaimed);
-			noop_complete(a, worker, claimed, nclaimed);
-			wm_busy(-nclaimed);
-			done += nclaimed;
+			done += noop_drain(a, o, worker, start, done, claimed,
+			    nclaimed);
 			continue;
 		}
 		if (qr == QUEUE_OK) {
@@ -477,6 +501,7 @@ usage(void)
 	    "       [--noop]\n"
 	    "       primerka-batch --agent URL [--agent-token-file FILE] "
 	    "[--concurrency N]\n"
+	    "           [--agent-jobs N]\n"
 	    "       primerka-batch --check-config\n");
 	exit(2);
 }
@@ -495,11 +520,13 @@ main(int argc, char *argv[])
 		{ "check-config", no_argument, NULL, 'C' },
 		{ "agent", required_argument, NULL, 'A' },
 		{ "agent-token-file", required_argument, NULL, 'T' },
+		{ "agent-jobs", required_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct opts	 o = { 0, 1, 0, 300, 60, 5, 600, -1, 0, 1, 0 };
 	const char	*agent_url = NULL, *agent_token_file = NULL;
+	int64_t		 agent_jobs = AGENT_JOBS_DEFAULT;
 	struct app	 a;
 	char		 err[256];
 	int		 ch, mode = 0, i, status, rc = 0;
@@ -529,12 +556,18 @@ main(int argc, char *argv[])
 		case 'T':
 			agent_token_file = optarg;
 			break;
+		case 'J':
+			if (util_parse_i64(optarg, 1, AGENT_JOBS_MAX,
+			    &agent_jobs) == -1)
+				usage();
+			break;
 		case 'C':
 			/* Every problem, by key; the units run it first. */
 			return confcheck_run("primerka-batch", CONFCHECK_WORKER,
 			    provider_check, stderr) == 0 ? 0 : 1;
 		case 'b':
-			if (util_parse_i64(optarg, 1, 64, &o.batch) == -1)
+			if (util_parse_i64(optarg, 1, BATCH_MAX,
+			    &o.batch) == -1)
 				usage();
 			break;
 		case 'c':
@@ -559,7 +592,7 @@ main(int argc, char *argv[])
 			usage();
 		video_quiet_logs();
 		return agent_main(agent_url, agent_token_file,
-		    (int)o.concurrency);
+		    (int)o.concurrency, (int)agent_jobs);
 	}
 	if (agent_token_file != NULL || mode == 0)
 		usage();

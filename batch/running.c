@@ -75,12 +75,11 @@ new_hook_token(struct job_ctx *c)
 		c->hook_token[0] = '\0';
 }
 
-/* The next check's delay: min doubled per check so far, capped. */
-static int64_t
-park_delay(const struct job_ctx *c, int checks)
+int64_t
+running_park_delay(const struct provider *prov, int checks)
 {
-	int64_t	 d = c->prov->park_min_ms > 0 ? c->prov->park_min_ms : 1000;
-	int64_t	 cap = c->prov->park_max_ms > d ? c->prov->park_max_ms : d;
+	int64_t	 d = prov->park_min_ms > 0 ? prov->park_min_ms : 1000;
+	int64_t	 cap = prov->park_max_ms > d ? prov->park_max_ms : d;
 
 	while (checks-- > 0 && d < cap)
 		d *= 2;
@@ -142,7 +141,7 @@ stage_running(struct job_ctx *c)
 	hooks.hook_token = c->hook_token;
 	rc = running_call(c, &hooks);
 	if (rc == PROVIDER_PARKED) {
-		c->park_ms = park_delay(c, 0);
+		c->park_ms = running_park_delay(c->prov, 0);
 		return STAGE_PARKED;	/* the slot stays with the job */
 	}
 	slot_release(c);	/* the provider is done with us */
@@ -186,6 +185,33 @@ running_call(struct job_ctx *c, const struct provider_hooks *h)
 }
 
 int
+running_poll(struct job_ctx *c, const struct provider_hooks *h)
+{
+	int	 rc;
+
+	if (c->prov->check == NULL) {
+		/* Parked by a provider this configuration no longer has. */
+		job_error_set(&c->err, JOB_ERR_PROVIDER_ERROR,
+		    "running: no provider can check the parked job");
+		return -1;
+	}
+	rc = c->prov->check(c->prov, c->job.kind, h, &c->result_url,
+	    &c->err);
+	if (rc != PROVIDER_PARKED)
+		return rc;
+	if (c->prov->park_timeout_ms > 0 &&
+	    c->job.parked_ms > c->prov->park_timeout_ms) {
+		job_error_set(&c->err, JOB_ERR_PROVIDER_TIMEOUT,
+		    "running: not finished at the vendor within %ld ms",
+		    c->prov->park_timeout_ms);
+		c->err.unavailable = 1;
+		return -1;
+	}
+	c->park_ms = running_park_delay(c->prov, c->job.park_checks + 1);
+	return STAGE_PARKED;
+}
+
+int
 running_check(struct job_ctx *c)
 {
 	struct provider_hooks	 hooks;
@@ -195,28 +221,9 @@ running_check(struct job_ctx *c)
 	int			 rc;
 
 	worker_hooks(c, &hooks);
-	if (c->prov->check == NULL) {
-		/* Parked by a provider this configuration no longer has. */
-		job_error_set(&c->err, JOB_ERR_PROVIDER_ERROR,
-		    "running: no provider can check the parked job");
-		return -1;
-	}
-	rc = c->prov->check(c->prov, c->job.kind, &hooks, &c->result_url,
-	    &c->err);
-	if (rc == PROVIDER_PARKED) {
-		if (c->prov->park_timeout_ms > 0 &&
-		    c->job.parked_ms > c->prov->park_timeout_ms) {
-			job_error_set(&c->err, JOB_ERR_PROVIDER_TIMEOUT,
-			    "running: not finished at the vendor within %ld ms",
-			    c->prov->park_timeout_ms);
-			c->err.unavailable = 1;
-			return -1;
-		}
-		c->park_ms = park_delay(c, c->job.park_checks + 1);
-		return STAGE_PARKED;
-	}
-	if (rc == -1)
-		return -1;
+	rc = running_poll(c, &hooks);
+	if (rc != 0)
+		return rc;
 	slot_release(c);	/* the provider is done with us */
 	/* What VALIDATING would have found for UPLOADING. */
 	if (c->job.kind == JOB_KIND_TRYON && c->job.location_id != 0) {

@@ -120,6 +120,17 @@ int	stage_uploading(struct job_ctx *);
  * with c->err set.
  */
 int	running_call(struct job_ctx *, const struct provider_hooks *);
+/*
+ * One status call on a parked job (h->ref names it) with the given
+ * hooks, and the park timeout (c->job.parked_ms): 0 with c->result_url,
+ * STAGE_PARKED with c->park_ms (the next check's delay, grown by
+ * c->job.park_checks), or -1 with c->err.  No database: the worker's
+ * running_check() and the agent share it.
+ */
+int	running_poll(struct job_ctx *, const struct provider_hooks *);
+/* The delay before a parked job's next status call after checks calls:
+ * the provider's park_min_ms doubled per call, at most park_max_ms. */
+int64_t	running_park_delay(const struct provider *, int checks);
 
 /*
  * Provider slots (slots.c).  slot_acquire() takes a slot of the

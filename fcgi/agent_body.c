@@ -31,6 +31,41 @@ agent_call_read(struct req *r, json_object *b, const char *const *allowed,
 	return 0;
 }
 
+int
+agent_claim_read(struct req *r, json_object *b, const char **provider)
+{
+	static const char *const fields[] = { "provider", NULL };
+	static const char *const names[] = { "fashn", "fal", "replicate",
+	    NULL };
+
+	*provider = NULL;
+	if (v_only(r, b, fields) == -1 ||
+	    v_enum(r, b, "provider", 0, names, provider) == -1)
+		return -1;
+	return 0;
+}
+
+int
+agent_heartbeat_read(struct req *r, json_object *b,
+    struct agent_heartbeat *h)
+{
+	static const char *const fields[] = { "lease", "urls", NULL };
+	json_object	*v;
+
+	memset(h, 0, sizeof(*h));
+	if (agent_call_read(r, b, fields, &h->lease) == -1)
+		return -1;
+	if (json_object_object_get_ex(b, "urls", &v) && v != NULL) {
+		if (!json_object_is_type(v, json_type_boolean)) {
+			resp_error(r, API_ERR_INVALID_FIELD,
+			    "urls: true or false");
+			return -1;
+		}
+		h->urls = json_object_get_boolean(v);
+	}
+	return 0;
+}
+
 /* A JSON number 0..1e9 under name of o: 0 (absent too) or -1 (400). */
 static int
 v_amount(struct req *r, json_object *o, const char *name)

@@ -19,6 +19,19 @@
 int	agent_call_read(struct req *, json_object *,
 	    const char *const *allowed, const char **lease);
 
+/* POST /agent/claim (a body is optional): "provider" fashn, fal or
+ * replicate, whose slots the job takes, or NULL. */
+int	agent_claim_read(struct req *, json_object *, const char **provider);
+
+/* POST /agent/jobs/{id}/heartbeat: "urls" true when fresh presigned
+ * URLs are wanted (false when absent). */
+struct agent_heartbeat {
+	const char	*lease;
+	int		 urls;
+};
+int	agent_heartbeat_read(struct req *, json_object *,
+	    struct agent_heartbeat *);
+
 /* POST /agent/jobs/{id}/stage: "status" RUNNING or UPLOADING, and
  * "provider_ref" (1..255), each or NULL; "credits" {provider, ref,
  * amount 0..1e9} and "alert" {provider, kind}, each or NULL. */

@@ -6,7 +6,9 @@
  *
  * Each input is one body, handed to every call's reader in turn:
  *
- *   heartbeat, complete   agent_call_read() with only "lease"
+ *   complete              agent_call_read() with only "lease"
+ *   claim                 agent_claim_read()
+ *   heartbeat             agent_heartbeat_read()
  *   stage                 agent_stage_read()
  *   fail                  agent_fail_read()
  *
@@ -15,6 +17,7 @@
  * no field a call does not take, "status" is RUNNING or UPLOADING,
  * provider_ref 1..255 characters, "credits" and "alert" objects with
  * their fields checked (amount a number 0..1e9, kind one of the two),
+ * "provider" one of the three vendors or NULL, "urls" the body's boolean,
  * "code" a job error an agent may report and "retryable" the body's
  * boolean.  Responses go to link-time shims of resp_error(), as in
  * fuzz_json_request.c.
@@ -182,6 +185,39 @@ c_lease(struct fuzz_req *fr, json_object *b)
 }
 
 static void
+c_claim(struct fuzz_req *fr, json_object *b)
+{
+	static const char *const fields[] = { "provider", NULL };
+	static const char *const names[] = { "fashn", "fal", "replicate",
+	    NULL };
+	const char	*p = NULL;
+
+	before(fr);
+	if (after(fr, agent_claim_read(&fr->r, b, &p)) == -1)
+		return;
+	only(b, fields);
+	if (p != NULL && !in_list(p, names))
+		FUZZ_FAIL();
+}
+
+static void
+c_heartbeat(struct fuzz_req *fr, json_object *b)
+{
+	static const char *const fields[] = { "lease", "urls", NULL };
+	struct agent_heartbeat h;
+	json_object	*v;
+
+	before(fr);
+	if (after(fr, agent_heartbeat_read(&fr->r, b, &h)) == -1)
+		return;
+	lease_ok(h.lease);
+	only(b, fields);
+	if (json_object_object_get_ex(b, "urls", &v) && v != NULL ?
+	    h.urls != json_object_get_boolean(v) : h.urls != 0)
+		FUZZ_FAIL();
+}
+
+static void
 c_stage(struct fuzz_req *fr, json_object *b)
 {
 	static const char *const fields[] = { "lease", "status",
@@ -278,6 +314,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	b = parse(body, size);
 	if (b != NULL) {
 		c_lease(&fr, b);
+		c_claim(&fr, b);
+		c_heartbeat(&fr, b);
 		c_stage(&fr, b);
 		c_fail(&fr, b);
 		json_object_put(b);

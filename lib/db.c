@@ -171,6 +171,70 @@ db_run(struct db *db, const char *name, int nparams,
 	return 0;
 }
 
+/* The next result of a pipeline and the NULL after it; NULL if lost. */
+static PGresult *
+pipeline_result(PGconn *conn)
+{
+	PGresult	*res, *end;
+
+	res = PQgetResult(conn);
+	if (res == NULL)
+		return NULL;
+	end = PQgetResult(conn);
+	if (end != NULL) {
+		PQclear(end);
+		PQclear(res);
+		return NULL;
+	}
+	return res;
+}
+
+int
+db_run_pair(struct db *db, const struct db_call *c1,
+    const struct db_call *c2, ExecStatusType want, PGresult **out1,
+    PGresult **out2)
+{
+	PGresult	*r1 = NULL, *r2 = NULL, *sync = NULL;
+	int		 rc = -1;
+
+	*out1 = *out2 = NULL;
+	if (db_connect(db) == -1)
+		return -1;
+	if (PQenterPipelineMode(db->conn) != 1)
+		return -1;
+	if (PQsendQueryPrepared(db->conn, c1->name, c1->nparams,
+	    c1->params, NULL, NULL, 0) == 1 &&
+	    PQsendQueryPrepared(db->conn, c2->name, c2->nparams,
+	    c2->params, NULL, NULL, 0) == 1 &&
+	    PQpipelineSync(db->conn) == 1) {
+		r1 = pipeline_result(db->conn);
+		r2 = r1 == NULL ? NULL : pipeline_result(db->conn);
+		sync = r2 == NULL ? NULL : PQgetResult(db->conn);
+	}
+	if (sync == NULL || PQresultStatus(sync) != PGRES_PIPELINE_SYNC ||
+	    PQexitPipelineMode(db->conn) != 1) {
+		log_warnx("db: %s, %s: connection lost: %s", c1->name,
+		    c2->name, PQerrorMessage(db->conn));
+		db->prepared = 0;
+		goto fail;
+	}
+	if (PQresultStatus(r1) != want || PQresultStatus(r2) != want) {
+		log_warnx("db: %s, %s: %s", c1->name, c2->name,
+		    PQresultStatus(r1) != want ? PQresultErrorMessage(r1) :
+		    PQresultErrorMessage(r2));
+		goto fail;
+	}
+	*out1 = r1;
+	*out2 = r2;
+	r1 = r2 = NULL;
+	rc = 0;
+fail:
+	PQclear(sync);
+	PQclear(r1);
+	PQclear(r2);
+	return rc;
+}
+
 int
 db_command(struct db *db, const char *sql)
 {

@@ -48,6 +48,25 @@ int		 db_run(struct db *, const char *name, int nparams,
 		    const char *const *params, ExecStatusType want,
 		    PGresult **out);
 
+/* One prepared statement of db_run_pair(): its name and parameters. */
+struct db_call {
+	const char		 *name;
+	int			  nparams;
+	const char *const	 *params;
+};
+
+/*
+ * Two prepared statements in one round trip and one transaction (libpq
+ * pipeline mode, one sync after both): the second runs only if the
+ * first succeeded, and nothing is committed unless both did.  Returns 0
+ * with *out1 and *out2 set (caller PQclear()s) when both results have
+ * status want, else -1 with nothing set (nothing committed, or the
+ * connection lost and the next call reconnects).
+ */
+int		 db_run_pair(struct db *, const struct db_call *,
+		    const struct db_call *, ExecStatusType want,
+		    PGresult **out1, PGresult **out2);
+
 /*
  * The connection's socket while it is up, else -1: an idle process polls
  * it to notice the server closing the connection (a restart) before its

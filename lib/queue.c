@@ -98,11 +98,10 @@ const struct db_stmt queue_statements[] = {
 	  "AND locked_until < now() RETURNING id, locked_by", 0 },
 	{ "queue_complete",
 	  "SELECT job_complete($1, $2, $3, $4)", 4 },
-	/* Many held jobs in one statement: one transaction, one commit. */
+	/* Many held jobs in one statement, as a set (db/028). */
 	{ "queue_complete_many",
-	  "SELECT u.n, job_complete(u.id, $1, u.r, u.t) FROM "
-	  "unnest($2::bigint[], $3::text[], $4::text[]) WITH ORDINALITY "
-	  "AS u(id, r, t, n)", 4 },
+	  "SELECT n, result FROM job_complete_many($1, $2::bigint[], "
+	  "$3::text[], $4::text[])", 4 },
 	{ NULL, NULL, 0 }
 };
 
@@ -170,36 +169,18 @@ queue_claim_which(struct db *db, enum queue_claim which, const char *worker,
 	    nclaimed);
 }
 
-enum queue_result
-queue_claim_ids(struct db *db, enum queue_claim which, const char *worker,
-    int lease, const int64_t *ids, int nids, struct queue_job *jobs,
-    int max, int *nclaimed)
-{
-	static const char *const stmts[QUEUE_CLAIM__MAX] = {
-		"queue_claim", "queue_claim_own", "queue_claim_agent"
-	};
-	char		 l[16], m[16];
-	const char	*p[4] = { worker, l, m, NULL };
-	struct buf	 b = { 0 };
-	PGresult	*res;
-	struct queue_job *j;
-	int		 k, s, i, n, rc;
+static const char *const claim_stmts[QUEUE_CLAIM__MAX] = {
+	"queue_claim", "queue_claim_own", "queue_claim_agent"
+};
 
-	*nclaimed = 0;
-	if ((unsigned)which >= QUEUE_CLAIM__MAX)
-		return QUEUE_DB;
-	snprintf(l, sizeof(l), "%d", lease);
-	snprintf(m, sizeof(m), "%d", max);
-	p[3] = id_array(&b, ids, nids);
-	rc = db_run(db, stmts[which], 4, p, PGRES_TUPLES_OK, &res);
-	buf_free(&b);
-	if (rc == -1)
-		return QUEUE_DB;
+/* The claimed jobs of a claim's result into jobs (at most max). */
+static int
+claim_parse(PGresult *res, struct queue_job *jobs, int max)
+{
+	struct queue_job *j;
+	int		 k, s, i, n;
+
 	n = PQntuples(res);
-	if (n == 0) {
-		PQclear(res);
-		return QUEUE_EMPTY;
-	}
 	for (i = 0; i < n && i < max; i++) {
 		j = &jobs[i];
 		memset(j, 0, sizeof(*j));
@@ -225,9 +206,33 @@ queue_claim_ids(struct db *db, enum queue_claim which, const char *worker,
 		j->park_checks = (int)db_get_i64(res, i, 15);
 		j->parked_ms = db_get_i64(res, i, 16);
 	}
-	*nclaimed = i;
+	return i;
+}
+
+enum queue_result
+queue_claim_ids(struct db *db, enum queue_claim which, const char *worker,
+    int lease, const int64_t *ids, int nids, struct queue_job *jobs,
+    int max, int *nclaimed)
+{
+	char		 l[16], m[16];
+	const char	*p[4] = { worker, l, m, NULL };
+	struct buf	 b = { 0 };
+	PGresult	*res;
+	int		 rc;
+
+	*nclaimed = 0;
+	if ((unsigned)which >= QUEUE_CLAIM__MAX)
+		return QUEUE_DB;
+	snprintf(l, sizeof(l), "%d", lease);
+	snprintf(m, sizeof(m), "%d", max);
+	p[3] = id_array(&b, ids, nids);
+	rc = db_run(db, claim_stmts[which], 4, p, PGRES_TUPLES_OK, &res);
+	buf_free(&b);
+	if (rc == -1)
+		return QUEUE_DB;
+	*nclaimed = claim_parse(res, jobs, max);
 	PQclear(res);
-	return QUEUE_OK;
+	return *nclaimed == 0 ? QUEUE_EMPTY : QUEUE_OK;
 }
 
 enum queue_result
@@ -380,57 +385,134 @@ array_elem(struct buf *b, const char *s)
 	buf_addc(b, '"');
 }
 
-enum queue_result
-queue_complete_many(struct db *db, const struct queue_job *jobs, int n,
-    const char *worker, const char *const *result_keys,
-    const char *const *thumb_keys, enum queue_result *out)
-{
-	struct buf	 ids = { 0 }, rk = { 0 }, tk = { 0 };
+/* The parameters of the statement queue_complete_many for n jobs. */
+struct complete_args {
+	struct buf	 ids, rk, tk;
 	const char	*p[4];
-	char		 id[24];
-	PGresult	*res = NULL;
-	enum queue_result rc = QUEUE_DB;
-	int		 i, k;
+};
 
-	for (i = 0; i < n; i++)
-		out[i] = QUEUE_LOST;
-	if (n <= 0)
-		return QUEUE_OK;
-	buf_addc(&ids, '{');
-	buf_addc(&rk, '{');
-	buf_addc(&tk, '{');
+/* Build them: 0, or -1 out of memory (complete_free() either way). */
+static int
+complete_build(struct complete_args *c, const struct queue_job *jobs, int n,
+    const char *worker, const char *const *result_keys,
+    const char *const *thumb_keys)
+{
+	char		 id[24];
+	int		 i;
+
+	memset(c, 0, sizeof(*c));
+	buf_addc(&c->ids, '{');
+	buf_addc(&c->rk, '{');
+	buf_addc(&c->tk, '{');
 	for (i = 0; i < n; i++) {
 		id_str(&jobs[i], id, sizeof(id));
 		if (i > 0)
-			buf_addc(&ids, ',');
-		buf_adds(&ids, id);
-		array_elem(&rk, result_keys[i]);
-		array_elem(&tk, thumb_keys == NULL ? NULL : thumb_keys[i]);
+			buf_addc(&c->ids, ',');
+		buf_adds(&c->ids, id);
+		array_elem(&c->rk, result_keys[i]);
+		array_elem(&c->tk, thumb_keys == NULL ? NULL : thumb_keys[i]);
 	}
-	buf_add(&ids, "}", 2);
-	buf_add(&rk, "}", 2);
-	buf_add(&tk, "}", 2);
-	if (ids.err || rk.err || tk.err)
-		goto fail;
-	p[0] = worker;
-	p[1] = ids.p;
-	p[2] = rk.p;
-	p[3] = tk.p;
-	if (db_run(db, "queue_complete_many", 4, p, PGRES_TUPLES_OK,
-	    &res) == -1)
-		goto fail;
+	buf_add(&c->ids, "}", 2);
+	buf_add(&c->rk, "}", 2);
+	buf_add(&c->tk, "}", 2);
+	if (c->ids.err || c->rk.err || c->tk.err)
+		return -1;
+	c->p[0] = worker;
+	c->p[1] = c->ids.p;
+	c->p[2] = c->rk.p;
+	c->p[3] = c->tk.p;
+	return 0;
+}
+
+static void
+complete_free(struct complete_args *c)
+{
+	buf_free(&c->ids);
+	buf_free(&c->rk);
+	buf_free(&c->tk);
+}
+
+/* queue_complete_many's result into out[0..n-1]. */
+static void
+complete_parse(PGresult *res, int n, enum queue_result *out)
+{
+	int	 i, k;
+
 	for (i = 0; i < PQntuples(res); i++) {
 		k = (int)db_get_i64(res, i, 0) - 1;
 		if (k >= 0 && k < n)
 			out[k] = complete_result(PQgetvalue(res, i, 1));
 	}
+}
+
+enum queue_result
+queue_complete_many(struct db *db, const struct queue_job *jobs, int n,
+    const char *worker, const char *const *result_keys,
+    const char *const *thumb_keys, enum queue_result *out)
+{
+	struct complete_args c;
+	PGresult	*res = NULL;
+	enum queue_result rc = QUEUE_DB;
+	int		 i;
+
+	for (i = 0; i < n; i++)
+		out[i] = QUEUE_LOST;
+	if (n <= 0)
+		return QUEUE_OK;
+	if (complete_build(&c, jobs, n, worker, result_keys,
+	    thumb_keys) == -1)
+		goto fail;
+	if (db_run(db, "queue_complete_many", 4, c.p, PGRES_TUPLES_OK,
+	    &res) == -1)
+		goto fail;
+	complete_parse(res, n, out);
+	PQclear(res);
 	rc = QUEUE_OK;
 fail:
-	if (res != NULL)
-		PQclear(res);
-	buf_free(&ids);
-	buf_free(&rk);
-	buf_free(&tk);
+	complete_free(&c);
+	return rc;
+}
+
+enum queue_result
+queue_complete_claim(struct db *db, const struct queue_job *jobs, int n,
+    const char *worker, const char *const *result_keys,
+    const char *const *thumb_keys, enum queue_result *out,
+    enum queue_claim which, int lease, struct queue_job *next, int max,
+    int *nclaimed)
+{
+	struct complete_args c;
+	struct db_call	 done, claim;
+	char		 l[16], m[16];
+	const char	*p[4] = { worker, l, m, NULL };
+	PGresult	*r1, *r2;
+	enum queue_result rc = QUEUE_DB;
+	int		 i;
+
+	*nclaimed = 0;
+	for (i = 0; i < n; i++)
+		out[i] = QUEUE_LOST;
+	if (n <= 0 || (unsigned)which >= QUEUE_CLAIM__MAX)
+		return QUEUE_DB;
+	if (complete_build(&c, jobs, n, worker, result_keys,
+	    thumb_keys) == -1)
+		goto fail;
+	snprintf(l, sizeof(l), "%d", lease);
+	snprintf(m, sizeof(m), "%d", max);
+	done.name = "queue_complete_many";
+	done.nparams = 4;
+	done.params = c.p;
+	claim.name = claim_stmts[which];
+	claim.nparams = 4;
+	claim.params = p;
+	if (db_run_pair(db, &done, &claim, PGRES_TUPLES_OK, &r1, &r2) == -1)
+		goto fail;
+	complete_parse(r1, n, out);
+	*nclaimed = claim_parse(r2, next, max);
+	PQclear(r1);
+	PQclear(r2);
+	rc = QUEUE_OK;
+fail:
+	complete_free(&c);
 	return rc;
 }
 

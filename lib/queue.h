@@ -131,17 +131,33 @@ enum queue_result queue_complete(struct db *, const struct queue_job *,
 /*
  * queue_complete() for n held jobs in one statement, so one transaction
  * and one commit (one WAL flush) for all of them: for short jobs that
- * finish together.  thumb_keys may be NULL.  out[i] gets jobs[i]'s
+ * finish together.  The jobs are completed as a set (db/028
+ * job_complete_many(): a few statements for the whole batch, not four
+ * per job), with the results of queue_complete() called for each in
+ * the order given.  thumb_keys may be NULL.  out[i] gets jobs[i]'s
  * result as queue_complete() would return it; a job the statement did
  * not reach stays QUEUE_LOST.  Returns QUEUE_DB when nothing was
  * committed (every out[i] is then QUEUE_LOST and each job is still held,
- * to retry or let its lease expire), QUEUE_OK otherwise.  To keep
- * workers from locking the same users rows in opposite orders, pass the
- * jobs sorted by user_id.
+ * to retry or let its lease expire), QUEUE_OK otherwise.
  */
 enum queue_result queue_complete_many(struct db *, const struct queue_job *,
 		    int n, const char *worker, const char *const *result_keys,
 		    const char *const *thumb_keys, enum queue_result *out);
+
+/*
+ * queue_complete_many() of n held jobs and queue_claim_which() of up to
+ * max more into next, in one round trip and one transaction (one
+ * commit): a worker whose jobs finish as soon as they are claimed
+ * (--noop) completes a batch and claims the next at once.  next may be
+ * jobs itself.  Returns QUEUE_DB when nothing was committed (every out[i]
+ * QUEUE_LOST with its job still held, *nclaimed 0), QUEUE_OK otherwise
+ * (*nclaimed may then be 0: the queue was empty).
+ */
+enum queue_result queue_complete_claim(struct db *, const struct queue_job *,
+		    int n, const char *worker, const char *const *result_keys,
+		    const char *const *thumb_keys, enum queue_result *out,
+		    enum queue_claim which, int lease, struct queue_job *next,
+		    int max, int *nclaimed);
 
 /*
  * Return jobs whose lease expired (their worker died or hung) to the

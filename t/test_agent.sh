@@ -10,7 +10,14 @@
 # job: finished once, one prediction, one debit), a presigned PUT that
 # fails (nothing is completed without its output; the job is retried
 # cleanly), a revoked token (401, and the agent stops), an unreachable
-# API waited out, and bad agent API input (4xx JSON, never 5xx).
+# API waited out, and bad agent API input (4xx JSON, never 5xx).  One
+# agent process carrying 16 parked jobs at once (all complete once, one
+# debit each, faster than one after another; --agent-jobs bounds it),
+# presigned URLs refreshed under the lease (s3rver refuses an expired
+# one: a 7 s job with 4 s URLs completes only with fresh ones), and the
+# database's provider slots shared by the worker and an agent
+# ([fashn] max_concurrency 2: FASHN never sees more than 2), given back
+# on a cancel at QUEUED and after a killed agent's jobs are rescued.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 BATCH="$ROOT/primerka-batch"
@@ -18,8 +25,23 @@ export PRIMERKA_CONFIG
 ADMIN() { "$ROOT/primerka-admin" "$@"; }
 fails() { ! "$@" >/dev/null 2>&1; }
 
-EMU="" AGENT=""
+EMU="" AGENT="" SWAPPED=""
+RUNDIR="$PRIMERKA_VAR/run"
+# restart_fcgi [ENV=VALUE...]: contour A's API again, with these settings.
+restart_fcgi() {
+	local pid
+	pid=$(cat "$RUNDIR/fcgi.pid")
+	kill "$pid" 2>/dev/null
+	for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	rm -f "$RUNDIR/primerka.sock"
+	env "$@" PRIMERKA_CONFIG="$PRIMERKA_CONFIG" setsid nohup "$ROOT/primerka.fcgi" \
+		--listen "$RUNDIR/primerka.sock" --pidfile "$RUNDIR/fcgi.pid" \
+		>>"$PRIMERKA_VAR/log/fcgi.log" 2>&1 &
+	for _ in $(seq 1 50); do [ -S "$RUNDIR/primerka.sock" ] && break; sleep 0.1; done
+	SWAPPED=${1:-}
+}
 stop_all() {
+	[ -z "$SWAPPED" ] || restart_fcgi
 	resume_stack_worker
 	[ -z "$AGENT" ] || { kill "$AGENT" 2>/dev/null; wait "$AGENT" 2>/dev/null; }
 	[ -z "$EMU" ] || { kill "$EMU" 2>/dev/null; wait "$EMU" 2>/dev/null; }
@@ -60,7 +82,7 @@ EOF
 run_agent() {
 	env -i PATH="$PATH" PRIMERKA_CONFIG="${AGENT_CONF:-$TMP/agent.conf}" \
 		"$BATCH" --agent "${2:-$PRIMERKA_URL}" --agent-token-file "$1" \
-		>>"$TMP/agent.log" 2>&1 &
+		${AGENT_ARGS:-} >>"$TMP/agent.log" 2>&1 &
 	AGENT=$!
 }
 stop_agent() {
@@ -72,6 +94,29 @@ contour_a() {
 	PRIMERKA_WORKER_AGENTS=yes "$BATCH" --once --max-seconds 30 --max-jobs 1 \
 		>>"$TMP/worker.log" 2>&1
 }
+# contour_a_n N: hand N jobs over.
+contour_a_n() {
+	PRIMERKA_WORKER_AGENTS=yes "$BATCH" --once --max-seconds 60 --max-jobs "$1" \
+		>>"$TMP/worker.log" 2>&1
+}
+wait_until() {	# wait_until SECONDS SQL: until SQL says t
+	for _ in $(seq 1 $(($1 * 10))); do
+		[ "$(db "$2")" = t ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+slots() { db "SELECT count(*) FROM jobs WHERE slot_provider IS NOT NULL"; }
+maxrun() { emu GET /__stats | jq -r .max_running; }
+newjobs() {	# newjobs N: N new try-ons, their ids comma-separated
+	local ids=""
+	for _ in $(seq 1 "$1"); do ids="$ids${ids:+,}$(new_tryon)"; done
+	echo "$ids"
+}
+count() {	# count IDS STATUS
+	db "SELECT count(*) FROM jobs WHERE id IN ($1) AND status = '$2'"
+}
+ndebits() { db "SELECT count(*) FROM ledger WHERE job_id IN ($1) AND kind = 'debit'"; }
 wait_status() {	# JOB STATUS...: wait (30 s at most) for one of them
 	local s
 	for _ in $(seq 1 300); do
@@ -236,6 +281,18 @@ lease=$(jget .job.lease)
 check "the claim has presigned GETs and PUTs" \
 	[ "$(jget '[.job.inputs.user_photo, .job.inputs.outfit, .job.outputs.result.url, .job.outputs.thumb.url] | map(test("X-Amz-Signature=")) | all')" = true ]
 put=$(jget .job.outputs.result.url)
+d0=$(jget .job.outputs.result.url | grep -o 'X-Amz-Date=[0-9TZ]*')
+sleep 1.1
+areq POST "/jobs/$job/heartbeat" "$T1" -H "$JSON" --data "{\"lease\":\"$lease\",\"urls\":true}"
+expect 200 "fresh presigned URLs with the heartbeat"
+d1=$(jget .outputs.result.url | grep -o 'X-Amz-Date=[0-9TZ]*')
+check "...signed later than the claim's ($d0, $d1)" [ "$d1" \> "$d0" ]
+check "...for every input and output" \
+	[ "$(jget '[.inputs.user_photo, .inputs.outfit, .outputs.result.url, .outputs.thumb.url] | map(test("X-Amz-Signature=")) | all')" = true ]
+areq POST "/jobs/$job/heartbeat" "$T1" -H "$JSON" --data "{\"lease\":\"0000000000000000\",\"urls\":true}"
+expect 409 "fresh URLs refused without the job's lease"
+areq POST "/jobs/$job/heartbeat" "$T1" -H "$JSON" --data "{\"lease\":\"$lease\",\"urls\":1}"
+expect 400 "urls that is not a boolean"
 ctype=$(jget .job.outputs.result.content_type)
 code=$(curl -sS -o /dev/null -w '%{http_code}' -X PUT -H "Content-Type: $ctype" --data-binary "@$TMP/plain.jpg" "${put/\/results\//\/no-such-bucket\/}")
 check "a PUT to a wrong URL fails ($code)" [ "$code" = 404 ]
@@ -285,6 +342,121 @@ wait_status "$job" COMPLETED FAILED
 check "the retry COMPLETED (got $(state "$job"))" [ "$(state "$job")" = COMPLETED::2 ]
 check "one prediction (resumed), one debit" [ "$(created):$(debits "$job"):$(balance)" = "1:1:$((b0 - price))" ]
 stop_agent
+
+echo "one agent process carries many parked jobs at once"
+# [fashn] max_concurrency is 4 unless set: room for all of them here.
+restart_fcgi PRIMERKA_FASHN_MAX_CONCURRENCY=100
+emu POST /__reset >/dev/null
+emu POST /__script -d "{\"key\":\"$GKEY\",\"run_ms\":3000}" >/dev/null
+N=16
+b0=$(balance)
+ids=$(newjobs $N)
+contour_a_n $N
+check "$N handed over" [ "$(db "SELECT count(*) FROM jobs WHERE id IN ($ids) AND status = 'QUEUED' AND agent_input IS NOT NULL")" = $N ]
+t0=$(date +%s%N)
+run_agent "$TMP/tok1"
+wait_until 60 "SELECT bool_and(status IN ('COMPLETED', 'FAILED')) FROM jobs WHERE id IN ($ids)"
+ms=$((($(date +%s%N) - t0) / 1000000))
+check "all $N COMPLETED by one agent process ($(count "$ids" COMPLETED))" [ "$(count "$ids" COMPLETED)" = $N ]
+check "one debit each, $N prices" [ "$(ndebits "$ids"):$(balance)" = "$N:$((b0 - N * price))" ]
+check "$N predictions, none paid twice" [ "$(created)" = $N ]
+check "held at once: $(maxrun) predictions in flight together" [ "$(maxrun)" -ge 8 ]
+check "done in $ms ms, under half of $N one after another (3 s each)" [ "$ms" -lt $((N * 1500)) ]
+stop_agent
+emu POST /__reset >/dev/null
+emu POST /__script -d "{\"key\":\"$GKEY\",\"run_ms\":1500}" >/dev/null
+ids=$(newjobs 4)
+contour_a_n 4
+AGENT_ARGS="--agent-jobs 2" run_agent "$TMP/tok1"
+wait_until 30 "SELECT bool_and(status IN ('COMPLETED', 'FAILED')) FROM jobs WHERE id IN ($ids)"
+check "--agent-jobs 2: 4 COMPLETED, never more than 2 held ($(maxrun) in flight)" \
+	[ "$(count "$ids" COMPLETED):$(maxrun)" = 4:2 ]
+stop_agent
+restart_fcgi
+
+echo "presigned URLs refreshed while a job is parked"
+# Contour A's URLs live 4 s; s3rver refuses an expired presigned URL.
+restart_fcgi PRIMERKA_WORKER_INPUT_URL_TTL=4
+emu POST /__reset >/dev/null
+emu POST /__script -d "{\"key\":\"$GKEY\",\"run_ms\":7000}" >/dev/null
+job=$(new_tryon)
+contour_a
+areq POST /claim "$T1"
+lease=$(jget .job.lease)
+put=$(jget .job.outputs.result.url)
+ctype=$(jget .job.outputs.result.content_type)
+check "the claim says how long its URLs live ($(jget .job.urls_ttl_seconds))" [ "$(jget .job.urls_ttl_seconds)" = 4 ]
+sleep 5
+code=$(curl -sS -o /dev/null -w '%{http_code}' -X PUT -H "Content-Type: $ctype" --data-binary "@$TMP/plain.jpg" "$put")
+check "a claim's PUT URL 5 s later is refused by the storage ($code)" [ "$code" = 403 ]
+areq POST "/jobs/$job/heartbeat" "$T1" -H "$JSON" --data "{\"lease\":\"$lease\",\"urls\":true}"
+expect 200 "fresh URLs under the lease"
+code=$(curl -sS -o /dev/null -w '%{http_code}' -X PUT -H "Content-Type: $ctype" --data-binary "@$TMP/plain.jpg" "$(jget .outputs.result.url)")
+check "...and the refreshed PUT URL is taken ($code)" [ "$code" = 200 ]
+areq POST "/jobs/$job/fail" "$T1" -H "$JSON" --data "{\"lease\":\"$lease\",\"code\":\"storage_error\",\"retryable\":true}"
+expect 200 "handed back"
+db "UPDATE jobs SET run_after = now() WHERE id = $job" >/dev/null
+run_agent "$TMP/tok1"
+wait_status "$job" COMPLETED FAILED
+check "a 7 s job with 4 s URLs COMPLETED by the agent (got $(state "$job"))" [ "$(state "$job")" = COMPLETED::2 ]
+c0=$(grep "\"msg\":\"claimed\",\"job_id\":\"$job\"" "$TMP/agent.log" | tail -1 | jq -r .amz_date)
+c1=$(grep "\"msg\":\"presigned URLs refreshed\",\"job_id\":\"$job\"" "$TMP/agent.log" | tail -1 | jq -r .amz_date)
+check "its PUTs used URLs signed after the claim's ($c0, ${c1:-none})" [ -n "$c1" ] && [ "$c1" \> "$c0" ]
+stop_agent
+restart_fcgi
+
+echo "provider slots shared by agents and the worker"
+restart_fcgi PRIMERKA_FASHN_MAX_CONCURRENCY=2
+emu POST /__reset >/dev/null
+emu POST /__script -d "{\"key\":\"$GKEY\",\"run_ms\":1500}" >/dev/null
+b0=$(balance)
+wids=$(newjobs 3)
+env PRIMERKA_WORKER_PROVIDER=fashn PRIMERKA_FASHN_BASE_URL="$FASHN/v1" \
+	PRIMERKA_FASHN_API_KEY="$KEY" PRIMERKA_FASHN_MAX_CONCURRENCY=2 \
+	PRIMERKA_FASHN_POLL_MIN_MS=20 PRIMERKA_FASHN_POLL_MAX_MS=50 \
+	"$BATCH" --once --max-seconds 60 --max-jobs 3 >>"$TMP/worker.log" 2>&1 &
+W=$!
+wait_until 30 "SELECT bool_and(status <> 'RECEIVED') FROM jobs WHERE id IN ($wids)"
+aids=$(newjobs 6)
+contour_a_n 6
+run_agent "$TMP/tok1"
+wait_until 60 "SELECT bool_and(status IN ('COMPLETED', 'FAILED')) FROM jobs WHERE id IN ($wids,$aids)"
+wait "$W"
+check "the worker's 3 and the agent's 6 COMPLETED ($(count "$wids" COMPLETED), $(count "$aids" COMPLETED))" \
+	[ "$(count "$wids" COMPLETED):$(count "$aids" COMPLETED)" = 3:6 ]
+check "one debit each" [ "$(ndebits "$wids,$aids"):$(balance)" = "9:$((b0 - 9 * price))" ]
+check "FASHN never had more than 2 in flight, worker and agent together ($(maxrun))" [ "$(maxrun)" = 2 ]
+check "...and no slot is left held ($(slots))" [ "$(slots)" = 0 ]
+stop_agent
+
+echo "agent slots under cancel and a killed agent"
+emu POST /__reset >/dev/null
+emu POST /__script -d "{\"key\":\"$GKEY\",\"run_ms\":4000}" >/dev/null
+ids=$(newjobs 4)
+contour_a_n 4
+run_agent "$TMP/tok1"
+wait_until 20 "SELECT count(*) = 2 FROM jobs WHERE id IN ($ids) AND status = 'QUEUED' AND slot_wanted IS NOT NULL"
+held=$(db "SELECT string_agg(id::text, ',') FROM jobs WHERE id IN ($ids) AND slot_provider IS NOT NULL")
+check "two of four hold the two slots, two wait in line ($held)" [ "$(slots)" = 2 ]
+for j in $(db "SELECT id FROM jobs WHERE id IN ($ids) AND slot_wanted IS NOT NULL"); do
+	req POST "/tryons/$j/cancel" -H "$H"
+	check "job $j waiting in line is cancelled at QUEUED ($code)" [ "$code" = 200 ]
+done
+wait_until 20 "SELECT count(*) = 2 FROM jobs WHERE id IN ($held) AND provider_ref <> ''"
+kill -KILL "$AGENT"; wait "$AGENT" 2>/dev/null; AGENT=""
+check "the killed agent's jobs keep their slots (the vendor still works)" [ "$(slots)" = 2 ]
+next=$(newjobs 2)
+contour_a_n 2
+db "UPDATE jobs SET locked_until = now() - interval '1 second' WHERE id IN ($held)" >/dev/null
+contour_a
+run_agent "$TMP/tok2"
+wait_until 60 "SELECT bool_and(status IN ('COMPLETED', 'FAILED')) FROM jobs WHERE id IN ($held,$next)"
+check "rescued and resumed, then the next jobs ran: 4 COMPLETED" [ "$(count "$held,$next" COMPLETED)" = 4 ]
+check "4 predictions (the rescued ones not paid twice), one debit each" \
+	[ "$(created):$(ndebits "$held,$next")" = 4:4 ]
+check "no slot left held ($(slots)), never more than 2 in flight ($(maxrun))" [ "$(slots):$(maxrun)" = 0:2 ]
+stop_agent
+restart_fcgi
 
 echo "a revoked token"
 ADMIN revoke-agent "b1-$n" >>"$TMP/admin.log" 2>&1

@@ -4,9 +4,11 @@
 # exactly one debit; storage failures are retried with backoff and end
 # FAILED without a charge; a provider rejection fails at once; --once
 # drains and exits; jobs claimed together complete together, each debited
-# once; with provider slots limited, jobs cancelled at QUEUED (waiting for
-# a slot, or holding one) give their slot back and the next jobs still
-# run, and a slot wait past [worker] slot_wait fails the job uncharged.
+# once, also batch after batch (each completed with the next one's claim)
+# and as a set exactly as one by one; with provider slots limited, jobs
+# cancelled at QUEUED (waiting for a slot, or holding one) give their
+# slot back and the next jobs still run, and a slot wait past [worker]
+# slot_wait fails the job uncharged.
 # A pending photo claimed by another checker is left alone until its
 # lease runs out.
 # The stack's own --follow worker is paused meanwhile.
@@ -124,6 +126,53 @@ st=$(db "SELECT status || ':' || coalesce(error_code, '') || ':' || (SELECT coun
 check "the one the balance cannot cover FAILED, uncharged, in the same batch ($st)" [ "$st" = FAILED:insufficient_tokens:0 ]
 "$BATCH" --once --noop --batch 64 --max-seconds 20 >>"$TMP/worker.log" 2>&1
 check "a second run charges nothing more" [ "$(balance)" = $((b0 - 15)) ]
+b0=$(balance)
+ids=$(db "INSERT INTO jobs (kind, user_id, outfit_id, cost) SELECT 'tryon', $U, $outfit, 2 FROM generate_series(1, 9) RETURNING id" | paste -sd,)
+"$BATCH" --once --noop --batch 2 --concurrency 2 --max-seconds 60 >>"$TMP/worker.log" 2>&1
+st=$(db "SELECT count(*) FILTER (WHERE status = 'COMPLETED') || ':' || (SELECT count(*) FROM ledger l WHERE l.job_id IN ($ids) AND l.kind = 'debit') FROM jobs WHERE id IN ($ids)")
+check "batches of 2, each completed with the next one's claim: 9 COMPLETED, 9 debits ($st)" [ "$st" = 9:9 ]
+check "...the balance down by exactly their cost" [ "$(balance)" = $((b0 - 18)) ]
+
+echo "a batch completed as a set ends exactly as job_complete() one by one"
+# Per user, in the order given: costs 1, 5, 0, 2, 1 against a balance of
+# 4 (the 5 is not covered, the jobs after it are), a job another worker
+# holds, a repeated id, and a second user's jobs between them.  The same
+# batch through job_complete() job by job must leave the same results,
+# statuses, ledger rows and balances.
+batch_case() {	# $1: user base id, $2: many|one -> the outcome, one line
+	local u1=$1 u2=$(($1 + 1)) ids
+	db "INSERT INTO users (id, balance) VALUES ($u1, 4), ($u2, 1)" >/dev/null
+	ids=$(db "WITH c(k, u, cost, w) AS (VALUES (1, $u1, 1, 'w'), (2, $u2, 1, 'w'), (3, $u1, 5, 'w'), (4, $u1, 0, 'w'), (5, $u2, 3, 'w'), (6, $u1, 2, 'w'), (7, $u1, 1, 'other'), (8, $u1, 1, 'w')) INSERT INTO jobs (kind, user_id, outfit_id, cost, status, locked_by, locked_until, attempts) SELECT 'tryon', u, $outfit, cost, 'UPLOADING', w, now() + interval '1 hour', 1 FROM c ORDER BY k RETURNING id" | paste -sd,)
+	ids="$ids,$(cut -d, -f1 <<<"$ids")"	# the first one again
+	if [ "$2" = many ]; then
+		db "SELECT string_agg(coalesce(r.result, 'lost_lease'), ',' ORDER BY x.n) FROM unnest('{$ids}'::bigint[]) WITH ORDINALITY x(id, n) LEFT JOIN job_complete_many('w', '{$ids}', array_fill('k'::text, ARRAY[9]), NULL) r ON r.n = x.n"
+	else
+		db "SELECT string_agg(job_complete(x.id, 'w', 'k', NULL), ',' ORDER BY x.n) FROM unnest('{$ids}'::bigint[]) WITH ORDINALITY x(id, n)"
+	fi
+	db "SELECT string_agg(status || ':' || coalesce(error_code, '') || ':' || coalesce(result_key, '') || ':' || (locked_by IS NULL), ',' ORDER BY id) FROM jobs WHERE user_id IN ($u1, $u2)"
+	db "SELECT string_agg(user_id - $u1 || ':' || amount || ':' || balance_after || ':' || note, ',' ORDER BY id) FROM ledger WHERE user_id IN ($u1, $u2)"
+	db "SELECT string_agg(balance::text, ',' ORDER BY id) FROM users WHERE id IN ($u1, $u2)"
+}
+base=$((366000000 + RANDOM * 4))
+many=$(batch_case "$base" many | paste -sd' ')
+one=$(batch_case $((base + 2)) one | paste -sd' ')
+check "the same results, jobs, ledger and balances ($many)" [ "$many" = "$one" ]
+check "...which are the sequential ones" grep -q "^completed,completed,insufficient_tokens,completed,insufficient_tokens,completed,lost_lease,completed,lost_lease .* 0,0$" <<<"$many"
+
+echo "a batch waits for its users' balances to hold still (no stale balance)"
+u1=$((base + 4))
+db "INSERT INTO users (id, balance) VALUES ($u1, 3)" >/dev/null
+ids=$(db "INSERT INTO jobs (kind, user_id, outfit_id, cost, status, locked_by, locked_until, attempts) SELECT 'tryon', $u1, $outfit, 1, 'UPLOADING', 'w', now() + interval '1 hour', 1 FROM generate_series(1, 3) RETURNING id" | paste -sd,)
+# Another transaction takes 2 tokens while the batch is under way: the
+# batch must see the balance after it (1), not the one before (3).
+( $PSQL -c "BEGIN" -c "UPDATE users SET balance = balance - 2 WHERE id = $u1" -c "SELECT pg_sleep(1)" -c "COMMIT" >/dev/null ) &
+rpid=$!
+sleep 0.3
+out=$(db "SELECT string_agg(r.result, ',' ORDER BY r.n) FROM job_complete_many('w', '{$ids}', '{k,k,k}', NULL) r")
+wait $rpid
+st=$(db "SELECT (SELECT balance FROM users WHERE id = $u1) || ':' || (SELECT string_agg(balance_after::text, ',' ORDER BY id) FROM ledger WHERE user_id = $u1)")
+check "one job debited from the balance left, two FAILED ($out, $st)" [ "$out:$st" = "completed,insufficient_tokens,insufficient_tokens:0:0" ]
+db "DELETE FROM jobs WHERE locked_by IN ('w', 'other') AND user_id BETWEEN $base AND $u1" >/dev/null
 
 echo "SIGTERM: the worker finishes its job and stops"
 job=$(new_tryon)

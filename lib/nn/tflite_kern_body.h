@@ -193,8 +193,10 @@ K_FN(dw)(const struct tfl_conv *c)
 }
 
 static inline __attribute__((always_inline)) K_ATTR float
-K_FN(hsum)(v8 a)
+K_FN(hsum)(const v8 *v)
 {
+	const v8	 a = *v;
+
 	return ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) +
 	    (a[3] + a[7]));
 }
@@ -239,7 +241,7 @@ K_FN(conv_to1)(const struct tfl_conv *c)
 					    sizeof(v8));
 					acc += x * w;
 				}
-			s = K_FN(hsum)(acc) + (c->b != NULL ? c->b[0] : 0.0f);
+			s = K_FN(hsum)(&acc) + (c->b != NULL ? c->b[0] : 0.0f);
 			if (c->act != 0)
 				s = s > 0 ? s : 0;
 			if (c->act == 3)

@@ -15,6 +15,7 @@
  *     "downloads": {path: n} (input URLs a prediction fetched),
  *     "bodies": {K: body},
  *     "headers": {K: {name: value}}, "paths": {"METHOD /path": n},
+ *     "max_running": the most predictions in flight at once,
  *     "unauthorized": n, "cancels": {id: n}}
  *   GET  /inputs/NAME[?X-Amz-...]  a small PNG, like a presigned S3 GET:
  *     403 AccessDenied when X-Amz-Signature is given and is not "good",
@@ -485,7 +486,7 @@ class Emulator {
 		this.credits = this.opts.credits;
 		this.stats = { submits: {}, created: {}, polls: {},
 		    fetches: {}, downloads: {}, bodies: {}, headers: {}, paths: {},
-		    unauthorized: 0, cancels: {}, hooks: {} };
+		    unauthorized: 0, cancels: {}, hooks: {}, max_running: 0 };
 	}
 
 	bump(section, k) {
@@ -598,6 +599,9 @@ class Emulator {
 		    });
 		this.predictions.set(id, p);
 		this.bump('created', key);
+		/* The most predictions ever in flight at once (slot tests). */
+		this.stats.max_running = Math.max(this.stats.max_running,
+		    this.running());
 		return p;
 	}
 
