@@ -35,12 +35,10 @@ int
 agent_claim_read(struct req *r, json_object *b, const char **provider)
 {
 	static const char *const fields[] = { "provider", NULL };
-	static const char *const names[] = { "fashn", "fal", "replicate",
-	    NULL };
 
 	*provider = NULL;
 	if (v_only(r, b, fields) == -1 ||
-	    v_enum(r, b, "provider", 0, names, provider) == -1)
+	    v_enum(r, b, "provider", 0, job_vendors, provider) == -1)
 		return -1;
 	return 0;
 }

@@ -24,17 +24,14 @@ const struct db_stmt hooks_statements[] = {
 	{ NULL, NULL, 0 }
 };
 
-/* The vendors that may call, spelled as in provider_ref. */
-static const char *const hook_providers[] = { "fashn", "fal", "replicate" };
-
+/* Is s a vendor that may call (job_vendors)?  1 or 0. */
 static int
 known_provider(const char *s)
 {
 	size_t	 i;
 
-	for (i = 0; i < sizeof(hook_providers) / sizeof(hook_providers[0]);
-	    i++)
-		if (strcmp(s, hook_providers[i]) == 0)
+	for (i = 0; job_vendors[i] != NULL; i++)
+		if (strcmp(s, job_vendors[i]) == 0)
 			return 1;
 	return 0;
 }

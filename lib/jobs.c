@@ -154,6 +154,8 @@ job_status_parse(const char *name)
 	return -1;
 }
 
+const char *const job_vendors[] = { "fashn", "fal", "replicate", NULL };
+
 const char *
 job_status_text(enum job_status s, enum job_kind k, enum lang l)
 {

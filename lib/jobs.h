@@ -47,6 +47,13 @@ int		 job_status_claimable(enum job_status);
 const char	*job_kind_name(enum job_kind);
 int		 job_kind_parse(const char *name);
 
+/*
+ * The hosted vendors as a job's provider_ref and slot_provider spell
+ * them (fashn, fal, replicate), NULL-terminated: the {provider} of a
+ * webhook's path and of an agent's claim.
+ */
+extern const char *const job_vendors[];
+
 
 /*
  * Failure codes a job can end with, in the order of JobErrorCode in
