@@ -77,7 +77,7 @@ static int64_t
 agent_idle_ms(const struct agent *ag, int64_t claim_at)
 {
 	const struct agent_job *aj;
-	int64_t		 now = agent_mono_ms(), due = now + AGENT_TICK_MS;
+	int64_t		 now = util_mono_ms(), due = now + AGENT_TICK_MS;
 
 	if (ag->held == NULL)
 		due = claim_at;
@@ -167,7 +167,7 @@ agent_loop(struct app *a, const char *url, const char *token, int poll,
 		return 1;
 	}
 	while (!agent_stopping) {
-		if (ag.nheld < ag.max && agent_mono_ms() >= claim_at) {
+		if (ag.nheld < ag.max && util_mono_ms() >= claim_at) {
 			n = agent_claim(&ag, &st);
 			if (n == -1) {
 				rc = 1;
@@ -177,13 +177,13 @@ agent_loop(struct app *a, const char *url, const char *token, int poll,
 				/* Down, overloaded, or not answering. */
 				log_warnx("agent: claim failed (HTTP %ld), "
 				    "again in %d s", st, pause);
-				claim_at = agent_mono_ms() + pause * 1000L;
+				claim_at = util_mono_ms() + pause * 1000L;
 				if (pause < AGENT_BACKOFF_MAX)
 					pause *= 2;
 			} else {
 				pause = 1;
 				/* A job taken: ask again at once. */
-				claim_at = agent_mono_ms() + (n == 1 ? 0 :
+				claim_at = util_mono_ms() + (n == 1 ? 0 :
 				    poll * 1000L);
 			}
 		}

@@ -47,9 +47,6 @@ struct agent {
 /* Set by SIGTERM: every wait ends early. */
 extern volatile sig_atomic_t agent_stopping;
 
-/* Milliseconds on the monotonic clock. */
-int64_t	agent_mono_ms(void);
-
 /*
  * A claimed job (j: the claim's "job") into aj (zeroed): RUNNING, the
  * provider's call.  1 when the vendor holds it (parked: keep it), 0 when

@@ -27,15 +27,6 @@
 
 #define AGENT_URLS_TTL		900	/* seconds, when contour A says none */
 
-int64_t
-agent_mono_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Sleep s seconds unless SIGTERM comes first. */
 static void
 nap(int s)
@@ -286,7 +277,7 @@ job_urls(struct agent *ag, struct agent_job *aj, json_object *o)
 	ttl = int_of(o, "urls_ttl_seconds");
 	if (ttl <= 0)
 		ttl = AGENT_URLS_TTL;
-	aj->urls_at = agent_mono_ms();
+	aj->urls_at = util_mono_ms();
 	aj->urls_ttl = ttl * 1000;
 	aj->urls_until = aj->urls_at + aj->urls_ttl / 2;
 	rc = 0;
@@ -402,7 +393,7 @@ job_finish(struct agent *ag, struct agent_job *aj, int rc)
 	    c->location_url != NULL && !ag->prov->places_location;
 	/* UPLOADING takes a while before the PUTs: URLs with most of their
 	 * life ahead. */
-	if (rc == 0 && ((agent_mono_ms() - aj->urls_at > aj->urls_ttl / 4 &&
+	if (rc == 0 && ((util_mono_ms() - aj->urls_at > aj->urls_ttl / 4 &&
 	    job_refresh(ag, aj) == -1) ||
 	    job_stage(aj, JOB_UPLOADING) == -1)) {
 		log_warnx("job %lld: lost (cancelled, rescued, or the API is "
@@ -474,7 +465,7 @@ agent_job_start(struct agent *ag, struct agent_job *aj, json_object *j)
 	job_hooks(aj, &hooks);
 	rc = running_call(c, &hooks);
 	if (rc == PROVIDER_PARKED) {
-		aj->parked_at = agent_mono_ms();
+		aj->parked_at = util_mono_ms();
 		aj->check_at = aj->parked_at +
 		    running_park_delay(ag->prov, 0);
 		return 1;
@@ -488,7 +479,7 @@ agent_job_tend(struct agent *ag, struct agent_job *aj)
 {
 	struct job_ctx	*c = &aj->c;
 	struct provider_hooks hooks;
-	int64_t		 now = agent_mono_ms();
+	int64_t		 now = util_mono_ms();
 	int		 rc;
 
 	if ((now >= aj->urls_until ? job_refresh(ag, aj) :
@@ -504,7 +495,7 @@ agent_job_tend(struct agent *ag, struct agent_job *aj)
 	rc = running_poll(c, &hooks);
 	if (rc == STAGE_PARKED) {
 		c->job.park_checks++;
-		aj->check_at = agent_mono_ms() + c->park_ms;
+		aj->check_at = util_mono_ms() + c->park_ms;
 		return 1;
 	}
 	job_finish(ag, aj, rc);

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "metrics.h"
+#include "util.h"
 
 #define STATUS_CLASSES	5	/* 1xx..5xx */
 static const double bucket_ms[] = { 1, 2.5, 5, 10, 25, 50, 100, 250, 500,
@@ -144,15 +145,6 @@ metrics_write(char *buf, size_t len, size_t *off,
 	}
 }
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Copy the shared text to buf at *off: 0, or -1 (none yet, or torn). */
 static int
 gauges_copy(char *buf, size_t len, size_t *off)
@@ -192,7 +184,7 @@ gauges_refresh(void (*fill)(void *, char *, size_t, size_t *), void *arg,
 	__atomic_store_n(&gshm->len, n, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&gshm->seq, 1, __ATOMIC_RELEASE);
 	__atomic_add_fetch(&gshm->refreshes, 1, __ATOMIC_RELAXED);
-	__atomic_store_n(&gshm->at_ms, mono_ms(), __ATOMIC_RELEASE);
+	__atomic_store_n(&gshm->at_ms, util_mono_ms(), __ATOMIC_RELEASE);
 }
 
 void
@@ -206,7 +198,7 @@ metrics_gauges(char *buf, size_t len, size_t *off, int64_t ttl,
 		fill(arg, buf, len, off);
 		return;
 	}
-	now = mono_ms();
+	now = util_mono_ms();
 	at = __atomic_load_n(&gshm->at_ms, __ATOMIC_ACQUIRE);
 	busy = __atomic_load_n(&gshm->busy_ms, __ATOMIC_ACQUIRE);
 	if ((at == 0 || now - at >= ttl * 1000) &&
@@ -215,7 +207,7 @@ metrics_gauges(char *buf, size_t len, size_t *off, int64_t ttl,
 	    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
 		/* Another process may have refreshed it meanwhile. */
 		at = __atomic_load_n(&gshm->at_ms, __ATOMIC_ACQUIRE);
-		if (at == 0 || mono_ms() - at >= ttl * 1000)
+		if (at == 0 || util_mono_ms() - at >= ttl * 1000)
 			gauges_refresh(fill, arg, tmp, sizeof(tmp));
 		__atomic_store_n(&gshm->busy_ms, 0, __ATOMIC_RELEASE);
 	}

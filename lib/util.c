@@ -401,6 +401,15 @@ util_prompt_text(char *dst, size_t dstlen, const char *src, size_t maxchars)
 	return chars;
 }
 
+int64_t
+util_mono_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int
 util_iso_ms(int64_t us, char *dst, size_t dstsz)
 {

@@ -120,6 +120,10 @@ int	 util_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
  */
 int	 util_iso_ms(int64_t us, char *dst, size_t dstsz);
 
+/* Milliseconds on the monotonic clock (for deadlines and intervals, never
+ * for a time of day). */
+int64_t	 util_mono_ms(void);
+
 /*
  * Staff-written text made fit for a provider prompt: letters and digits
  * of any script (valid UTF-8 of 2-3 bytes), spaces and . , - ' % / + &

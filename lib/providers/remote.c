@@ -46,15 +46,6 @@ struct remote {
 
 /* ---- small helpers ----------------------------------------------- */
 
-static int64_t
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 sleep_ms(int64_t ms)
 {
@@ -457,7 +448,7 @@ remote_wait(struct remote_call *c, int64_t ms)
 {
 	int64_t	 end, now;
 
-	now = now_ms();
+	now = util_mono_ms();
 	end = now + ms;
 	if (end > c->deadline)
 		end = c->deadline;
@@ -467,7 +458,7 @@ remote_wait(struct remote_call *c, int64_t ms)
 		if (d > REMOTE_HB_SLICE)
 			d = REMOTE_HB_SLICE;
 		sleep_ms(d);
-		now = now_ms();
+		now = util_mono_ms();
 		if (now >= end)
 			return 0;
 		if (beat(c) == -1)
@@ -547,7 +538,7 @@ remote_request(struct remote_call *c, const char *stage, const char *method,
 			    resp->retry_after_ms > wait)
 				wait = resp->retry_after_ms;
 		}
-		if (now_ms() + wait >= c->deadline) {
+		if (util_mono_ms() + wait >= c->deadline) {
 			timed_out(c, stage, v == REMOTE_SLOT ?
 			    "no concurrency slot in time" :
 			    "no time left to retry", cc == CURLE_OK ?
@@ -592,7 +583,7 @@ poll_until_done(struct remote_call *c, const struct remote_ops *ops,
 	if (!immediate && remote_wait(c, interval) == -1)
 		return REMOTE_ERROR;
 	for (;;) {
-		if (now_ms() >= c->deadline) {
+		if (util_mono_ms() >= c->deadline) {
 			timed_out(c, "poll", "not finished in time",
 			    x->cfg.job_timeout_ms);
 			return REMOTE_ERROR;
@@ -843,7 +834,7 @@ remote_new(const struct remote_config *cfg, char *err, size_t errlen)
 	}
 	if (getrandom(&x->rng, sizeof(x->rng), GRND_NONBLOCK) !=
 	    (ssize_t)sizeof(x->rng))
-		x->rng = (uint64_t)now_ms() ^ ((uint64_t)getpid() << 32);
+		x->rng = (uint64_t)util_mono_ms() ^ ((uint64_t)getpid() << 32);
 	if (x->rng == 0)
 		x->rng = 0x9e3779b97f4a7c15ULL;
 	return x;
@@ -870,6 +861,6 @@ remote_call_init(struct remote_call *c, struct remote *x, const char *vendor,
 	c->what = what;
 	c->hooks = hooks;
 	c->err = err;
-	c->deadline = now_ms() + x->cfg.job_timeout_ms;
+	c->deadline = util_mono_ms() + x->cfg.job_timeout_ms;
 	memset(err, 0, sizeof(*err));
 }
