@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Pose parity: lib/pose.c (through t/pose_dump) against MediaPipe's own
 # wasm solution from the same npm package (t/pose_ref.js, headless
-# Chromium) on every person fixture (people_* in the fixtures directory):
+# Chromium) on every person fixture (people_* in the fixtures directory,
+# or the committed copies in t/data in a clone without ../shared):
 # every landmark the reference sees within 0.01 of the image size, the
 # person mask's IoU >= 0.95 (t/pose_compare.js), with lib/nn/'s own
 # kernels and with XNNPACK (when the build has it).  Also: the runner
@@ -12,7 +13,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 export CHROMIUM
 FIX=
-for d in "${PRIMERKA_FIXTURES:-}" "$ROOT/t/data/fixtures" "$ROOT/../shared/fixtures"; do
+for d in "${PRIMERKA_FIXTURES:-}" "$ROOT/t/data/fixtures" "$ROOT/../shared/fixtures" \
+    "$ROOT/t/data"; do
 	if [ -n "$d" ] && ls "$d"/people_* >/dev/null 2>&1; then
 		FIX=$d
 		break
